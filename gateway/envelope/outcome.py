@@ -1,0 +1,71 @@
+"""What the envelope readers report per interchange / group / transaction set.
+
+Both syntaxes fill the same shapes; the ack builders (gateway/ack/) read them. `header` is
+the syntax's own header record (X12 `IsaHeader`, EDIFACT `UnbHeader`), None when the file
+had no readable interchange header at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from gateway.parse.records import Document, Origin
+from gateway.problems import Problem, Severity
+
+__all__ = ["DocumentSink", "GroupOutcome", "InterchangeOutcome", "SetOutcome", "has_error"]
+
+H = TypeVar("H")
+
+# Called by an envelope reader for every transaction set / message that passed syntax
+# checks; returns the mapping problems (application level, they do not change the ack).
+DocumentSink = Callable[[Origin, Document], list[Problem]]
+
+
+def has_error(problems: list[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+@dataclass
+class SetOutcome:
+    """One transaction set (ST..SE) or message (UNH..UNT)."""
+
+    control: str  # ST02 / UNH 0062
+    type_code: str  # ST01 / UNH S009 0065
+    version: str | None = None  # ST03 / UNH S009 version:release:agency[:association]
+    problems: list[Problem] = field(default_factory=list)  # syntax: decide the ack
+    mapping_problems: list[Problem] = field(default_factory=list)  # application level
+    supported: bool = True
+    segment_count: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.supported and not has_error(self.problems)
+
+
+@dataclass
+class GroupOutcome:
+    """One functional group (GS..GE, UNG..UNE); EDIFACT messages outside a group sit in a
+    group with `control=None`."""
+
+    functional_id: str | None  # GS01 / UNG 0038
+    control: str | None  # GS06 / UNG 0048
+    version: str | None = None  # GS08
+    sender: str | None = None
+    receiver: str | None = None
+    sets: list[SetOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class InterchangeOutcome(Generic[H]):
+    header: H | None
+    control: str | None
+    problems: list[Problem] = field(default_factory=list)
+    groups: list[GroupOutcome] = field(default_factory=list)
+    is_acknowledgment: bool = False  # inbound 997/999/TA1/CONTRL: never acknowledged back
+
+    @property
+    def accepted(self) -> bool:
+        return not has_error(self.problems)

@@ -1,0 +1,32 @@
+"""The mapping stage's output: SP-API requests with their lineage and origin."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from gateway.mapping.lineage import Lineage
+from gateway.mapping.payloads import (
+    SubmitShipmentConfirmationsRequest,
+    SubmitShipmentStatusUpdatesRequest,
+)
+from gateway.parse.records import Origin
+
+__all__ = ["TranslatedRequest"]
+
+
+class TranslatedRequest(BaseModel):
+    """One SP-API call the file means: operation + body, where it came from, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    operation: Literal["submitShipmentStatusUpdates", "submitShipmentConfirmations"]
+    body: SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest
+    origin: Origin
+    purchase_orders: tuple[str, ...]
+    tracking_numbers: tuple[str, ...]
+    lineage: tuple[Lineage, ...]
+
+    def body_json(self) -> dict[str, object]:
+        return self.body.model_dump(mode="json", exclude_none=True)

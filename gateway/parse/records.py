@@ -1,0 +1,154 @@
+"""Typed records the document parsers produce and the mapping stage consumes.
+
+Every value carries its `Src`: the segment tag, its position in the transaction set or
+message, and the element/component it was read from. That is the start of the lineage ops
+see field by field; the mapping stage adds code-table rows and defaults on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "Document",
+    "ShipNoticeDocument",
+    "StatusDocument",
+    "EventTime",
+    "Origin",
+    "Pack",
+    "ShipNotice",
+    "ShippedItem",
+    "Src",
+    "StatusEvent",
+    "Syntax",
+    "Val",
+]
+
+Syntax = Literal["x12", "edifact"]
+
+
+@dataclass(frozen=True, slots=True)
+class Src:
+    """Where a value was read: segment tag, position in the set/message, element, component."""
+
+    segment: str
+    position: int
+    element: int
+    component: int | None = None
+
+    def describe(self) -> str:
+        ref = f"{self.segment}{self.element:02d}"
+        if self.component is not None:
+            ref += f"-{self.component}"
+        return f"{ref} (segment {self.position})"
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    """A non-empty value read from the file, with where it came from."""
+
+    value: str
+    src: Src
+
+
+@dataclass(frozen=True, slots=True)
+class EventTime:
+    """A date/time as the file states it: naive local time plus the zone the file names.
+
+    `zone` is the X12 time code (AT7-07 style: UT, ET, LT, ...) or, for EDIFACT, the zone
+    suffix of format 303 ('UTC', '+01', ...); None means the file named no zone.
+    """
+
+    local: datetime
+    zone: Val | None
+    srcs: tuple[Src, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The envelope a record came from (control numbers, parties, test flag)."""
+
+    syntax: Syntax
+    sender: str
+    receiver: str
+    interchange_control: str
+    group_control: str | None
+    transaction_control: str
+    transaction_type: str  # "214", "856", "IFTSTA", "DESADV"
+    version: str  # GS08 / UNH S009 version+release, e.g. "004010", "D:96A"
+    test: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    """One carrier scan (X12 214 LX loop / EDIFACT IFTSTA CNI group)."""
+
+    position: int  # segment position of the LX / CNI that starts it
+    purchase_order: Val | None
+    tracking_number: Val | None
+    status_code: Val | None
+    reason_code: Val | None
+    time: EventTime | None
+    city: Val | None = None
+    state: Val | None = None
+    postal_code: Val | None = None
+    country: Val | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedItem:
+    """One shipped line (856 HL item / DESADV LIN)."""
+
+    position: int
+    sequence: Val | None  # LIN-01 / DESADV LIN 1082
+    buyer_product_id: Val | None
+    vendor_product_id: Val | None
+    quantity: Val | None
+    unit: Val | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """One physical package (856 HL pack / DESADV CPS+PAC+GIN)."""
+
+    position: int
+    container_id: Val | None  # MAN*GM / GIN SSCC
+    tracking_number: Val | None  # MAN*CP / GIN BN/.. per profile
+    weight: Val | None
+    weight_unit: Val | None
+    items: tuple[ShippedItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShipNotice:
+    """One order's shipment confirmation (856 order level / DESADV message)."""
+
+    position: int
+    purchase_order: Val | None
+    shipped: EventTime | None
+    estimated_delivery: EventTime | None
+    ship_from: Val | None
+    selling_party: Val | None
+    scac: Val | None
+    ship_method: Val | None
+    items: tuple[ShippedItem, ...]
+    packs: tuple[Pack, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class StatusDocument:
+    """A parsed 214 / IFTSTA: its status events in file order."""
+
+    events: tuple[StatusEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShipNoticeDocument:
+    """A parsed 856 / DESADV: one ShipNotice per purchase order."""
+
+    notices: tuple[ShipNotice, ...]
+
+
+Document = StatusDocument | ShipNoticeDocument

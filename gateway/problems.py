@@ -1,0 +1,121 @@
+"""Data problems as values.
+
+A `Problem` is collected while reading a file, never raised. It carries where it happened
+(interchange, group, transaction, segment position, element, component) and a stable
+`ProblemCode`; the ack builders in `gateway/ack/` turn each code into the X12 (997/999/TA1)
+or EDIFACT (CONTRL) error code the partner will read.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["Level", "Problem", "ProblemCode", "Severity"]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Level(StrEnum):
+    """Which envelope level a problem rejects (decides the ack segment it lands in)."""
+
+    FILE = "file"
+    INTERCHANGE = "interchange"
+    GROUP = "group"
+    TRANSACTION = "transaction"
+    SEGMENT = "segment"
+    ELEMENT = "element"
+    MAPPING = "mapping"
+
+
+class ProblemCode(StrEnum):
+    # the file as a whole
+    EMPTY_FILE = "empty_file"
+    NOT_EDI = "not_edi"
+    TRUNCATED = "truncated"
+    INVALID_ENCODING = "invalid_encoding"
+    # interchange envelope (ISA/IEA, UNA/UNB/UNZ)
+    INTERCHANGE_HEADER_INVALID = "interchange_header_invalid"
+    INTERCHANGE_FIELD_INVALID = "interchange_field_invalid"
+    INTERCHANGE_TRAILER_MISSING = "interchange_trailer_missing"
+    INTERCHANGE_CONTROL_MISMATCH = "interchange_control_mismatch"
+    INTERCHANGE_COUNT_MISMATCH = "interchange_count_mismatch"
+    INTERCHANGE_SYNTAX_UNSUPPORTED = "interchange_syntax_unsupported"
+    INTERCHANGE_HEADER_MISSING = "interchange_header_missing"
+    INVALID_CONTROL_STRUCTURE = "invalid_control_structure"
+    # functional group (GS/GE, UNG/UNE)
+    GROUP_TRAILER_MISSING = "group_trailer_missing"
+    GROUP_CONTROL_MISMATCH = "group_control_mismatch"
+    GROUP_COUNT_MISMATCH = "group_count_mismatch"
+    GROUP_HEADER_INVALID = "group_header_invalid"
+    # transaction set / message (ST/SE, UNH/UNT)
+    SET_TRAILER_MISSING = "set_trailer_missing"
+    SET_CONTROL_MISMATCH = "set_control_mismatch"
+    SET_COUNT_MISMATCH = "set_count_mismatch"
+    SET_NOT_SUPPORTED = "set_not_supported"
+    SET_HEADER_INVALID = "set_header_invalid"
+    # segments
+    UNRECOGNIZED_SEGMENT = "unrecognized_segment"
+    UNEXPECTED_SEGMENT = "unexpected_segment"
+    MANDATORY_SEGMENT_MISSING = "mandatory_segment_missing"
+    LOOP_OVER_MAX = "loop_over_max"
+    SEGMENT_OVER_MAX = "segment_over_max"
+    SEGMENT_OUT_OF_ORDER = "segment_out_of_order"
+    # elements
+    MANDATORY_ELEMENT_MISSING = "mandatory_element_missing"
+    CONDITIONAL_ELEMENT_MISSING = "conditional_element_missing"
+    TOO_MANY_ELEMENTS = "too_many_elements"
+    ELEMENT_TOO_SHORT = "element_too_short"
+    ELEMENT_TOO_LONG = "element_too_long"
+    INVALID_CHARACTER = "invalid_character"
+    INVALID_CODE_VALUE = "invalid_code_value"
+    INVALID_DATE = "invalid_date"
+    INVALID_TIME = "invalid_time"
+    TOO_MANY_REPETITIONS = "too_many_repetitions"
+    TOO_MANY_COMPONENTS = "too_many_components"
+    # mapping to the SP-API (application level: no syntax ack code, reported as errors)
+    UNMAPPED_STATUS = "unmapped_status"
+    MISSING_FIELD = "missing_field"
+    INVALID_FIELD = "invalid_field"
+    BUSINESS_RULE = "business_rule"
+    CONTRACT_VIOLATION = "contract_violation"
+    CONTAINER_INCOMPLETE = "container_incomplete"
+
+
+class Problem(BaseModel):
+    """One thing wrong with the data, and exactly where."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: ProblemCode
+    message: str
+    level: Level
+    severity: Severity = Severity.ERROR
+    interchange: str | None = None  # ISA13 / UNB 0020
+    group: str | None = None  # GS06 / UNG 0048
+    transaction: str | None = None  # ST02 / UNH 0062
+    segment: str | None = None  # segment tag, e.g. "AT7"
+    position: int | None = None  # segment position in the set (ST/UNH = 1)
+    element: int | None = None  # 1-based element position in the segment
+    component: int | None = None  # 1-based component position in a composite
+    repetition: int | None = None
+    element_ref: str | None = None  # data element reference number (e.g. "1650")
+    value: str | None = None  # the offending value, when there is one
+
+    def to_report(self) -> dict[str, object]:
+        """The CLI/JSON shape: code, message, segment, position, then the rest when known."""
+        report: dict[str, object] = {
+            "code": self.code.value,
+            "message": self.message,
+            "segment": self.segment,
+            "position": self.position,
+        }
+        extra = self.model_dump(
+            exclude={"code", "message", "segment", "position"}, exclude_none=True, mode="json"
+        )
+        report.update(extra)
+        return report
