@@ -61,6 +61,7 @@ class ProblemCode(StrEnum):
     # segments
     UNRECOGNIZED_SEGMENT = "unrecognized_segment"
     UNEXPECTED_SEGMENT = "unexpected_segment"
+    SEGMENT_NOT_IN_SET = "segment_not_in_set"
     MANDATORY_SEGMENT_MISSING = "mandatory_segment_missing"
     LOOP_OVER_MAX = "loop_over_max"
     SEGMENT_OVER_MAX = "segment_over_max"

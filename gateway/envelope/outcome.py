@@ -7,9 +7,8 @@ had no readable interchange header at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.parse.records import Document, Origin
 from gateway.problems import Problem, Severity
@@ -18,9 +17,21 @@ __all__ = ["DocumentSink", "GroupOutcome", "InterchangeOutcome", "SetOutcome", "
 
 H = TypeVar("H")
 
-# Called by an envelope reader for every transaction set / message that passed syntax
-# checks; returns the mapping problems (application level, they do not change the ack).
-DocumentSink = Callable[[Origin, Document], list[Problem]]
+
+class DocumentSink(Protocol):
+    """What an envelope reader hands its documents to (the pipeline's mapping stage).
+
+    `document` is called for every transaction set / message that passed its syntax checks,
+    in file order, and returns the mapping problems (application level: they do not change
+    the ack). `end_interchange` is called once per interchange after its trailer (or the
+    end of the file), with the finished outcome: the sink releases what it translated only
+    for groups and interchanges that were accepted, so an envelope fault found at IEA/UNZ
+    still stops every request of that interchange.
+    """
+
+    def document(self, origin: Origin, document: Document) -> list[Problem]: ...
+
+    def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None: ...
 
 
 def has_error(problems: list[Problem]) -> bool:

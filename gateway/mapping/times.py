@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.mapping.codes import CodeTables
@@ -42,7 +42,7 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
         tz: timezone | ZoneInfo = _zone(partner_tz)
         how = f"no time code: partner time zone {partner_tz}"
     elif code in ("UTC", "GMT", "Z"):
-        tz, how = timezone.utc, f"zone {code}: UTC"
+        tz, how = UTC, f"zone {code}: UTC"
     elif code in tables.time_codes:
         entry = tables.time_codes[code]
         if entry.partner:

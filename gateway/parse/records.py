@@ -13,14 +13,14 @@ from typing import Literal
 
 __all__ = [
     "Document",
-    "ShipNoticeDocument",
-    "StatusDocument",
     "EventTime",
     "Origin",
     "Pack",
     "ShipNotice",
+    "ShipNoticeDocument",
     "ShippedItem",
     "Src",
+    "StatusDocument",
     "StatusEvent",
     "Syntax",
     "Val",

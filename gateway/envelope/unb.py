@@ -1,0 +1,45 @@
+"""The EDIFACT interchange header (UNA service string advice + UNB), shared by the EDIFACT
+envelope reader and the CONTRL builder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_DELIMITERS", "EdifactDelimiters", "UnbHeader"]
+
+
+@dataclass(frozen=True, slots=True)
+class EdifactDelimiters:
+    """UNA characters 1-6 (or the defaults when there is no UNA)."""
+
+    component: str = ":"
+    element: str = "+"
+    decimal: str = "."
+    release: str | None = "?"  # None: UNA declared a space (no release character)
+    repetition: str = "*"  # UNA4: reserved in syntax 3 (space), repetition in syntax 4
+    segment: str = "'"
+    suffix: str = ""  # what followed the UNB's terminator in the file (e.g. "\\r\\n")
+
+
+DEFAULT_DELIMITERS = EdifactDelimiters()
+
+
+@dataclass(frozen=True, slots=True)
+class UnbHeader:
+    """UNB interchange header, elements as read (blank strings where absent)."""
+
+    syntax_id: str  # S001 0001: UNOA, UNOB, UNOC, UNOW, UNOY, ...
+    syntax_version: str  # S001 0002: "1".."4"
+    sender: str  # S002 0004
+    sender_qualifier: str  # S002 0007
+    recipient: str  # S003 0010
+    recipient_qualifier: str  # S003 0007
+    date: str  # S004 0017 (YYMMDD or CCYYMMDD)
+    time: str  # S004 0019 (HHMM)
+    control: str  # 0020 interchange control reference
+    application: str  # 0026 application reference
+    ack_requested: bool  # 0031 == "1"
+    test: bool  # 0035 == "1"
+    delimiters: EdifactDelimiters
+    una: bool  # the interchange began with a UNA service string advice
+    charset: str  # Python codec the syntax identifier decided ("ascii", "latin-1", "utf-8")

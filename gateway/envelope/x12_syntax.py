@@ -1,0 +1,199 @@
+"""X12 delimiters and the streaming segment tokenizer.
+
+Delimiters come from each ISA: element separator = ISA character 4, repetition separator =
+ISA11 (00402 and later), component separator = ISA16, segment terminator = the character
+after ISA16, whether or not CR/LF follows it. A file may hold several interchanges with
+different delimiters (a 'mailbag'): they are read again at every ISA.
+
+The tokenizer yields one segment at a time as a list `[tag, element1, element2, ...]` so
+element n is at index n. It keeps one chunk of text in memory, never the whole file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["ISA_LENGTH", "Delimiters", "IsaText", "Token", "X12Tokenizer"]
+
+ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements with their separators + terminator
+_ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+_SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str
+    component: str
+    repetition: str | None
+    segment: str
+    suffix: str = ""  # what followed the terminator in the ISA (e.g. "\r\n"), for acks
+
+
+@dataclass(frozen=True, slots=True)
+class IsaText:
+    """The ISA as read: its elements (index 1..16), delimiters, and layout faults."""
+
+    elements: list[str]
+    delimiters: Delimiters
+    length: int  # characters from 'I' to the terminator, inclusive
+    width_faults: tuple[int, ...]  # ISA element numbers whose width is not the fixed one
+
+
+# A token is either a parsed ISA, a segment, or a stretch of text that is no segment.
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str  # "isa" | "segment" | "junk" | "eof-partial"
+    isa: IsaText | None = None
+    segment: list[str] | None = None
+    text: str = ""
+
+
+def _parse_isa(buf: str, start: int, final: bool) -> tuple[IsaText | None, int]:
+    """Read an ISA at buf[start:]; (None, -1) if more text is needed, (None, start) if it
+    cannot be an ISA. Tolerant of non-fixed-width ISAs: the 16 element separators are
+    counted, the layout is checked afterwards."""
+    if len(buf) - start < 4:
+        return (None, start) if final else (None, -1)
+    sep = buf[start + 3]
+    if sep.isalnum() or sep in _SPACE:
+        return None, start
+    pos = start + 3
+    for _ in range(15):
+        nxt = buf.find(sep, pos + 1, pos + 200)
+        if nxt < 0:
+            if not final and len(buf) - pos < 200:
+                return None, -1
+            return None, start
+        pos = nxt
+    # pos is the separator before ISA16; ISA16 is the next character, the terminator after
+    if pos + 2 >= len(buf):
+        if not final:
+            return None, -1
+        return None, start
+    component = buf[pos + 1]
+    terminator = buf[pos + 2]
+    end = pos + 3
+    suffix_end = end
+    while suffix_end < len(buf) and buf[suffix_end] in "\r\n" and buf[suffix_end] != terminator:
+        suffix_end += 1
+    if suffix_end == len(buf) and not final:
+        return None, -1
+    elements = ["ISA", *buf[start + 4 : pos].split(sep), component]
+    repetition = elements[11] if len(elements[11]) == 1 and not elements[11].isalnum() else None
+    faults = tuple(
+        i + 1
+        for i, width in enumerate(_ISA_WIDTHS)
+        if i + 1 < len(elements) and len(elements[i + 1]) != width
+    )
+    delims = Delimiters(sep, component, repetition, terminator, buf[end:suffix_end])
+    return IsaText(elements, delims, end - start, faults), end
+
+
+class X12Tokenizer:
+    """Segments from decoded text chunks, re-reading delimiters at each ISA."""
+
+    def __init__(self, chunks: Iterator[str]) -> None:
+        self._chunks = chunks
+        self._buf = ""
+        self._pos = 0
+        self._eof = False
+        self.delimiters: Delimiters | None = None
+
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        for chunk in self._chunks:
+            self._buf = self._buf[self._pos :] + chunk
+            self._pos = 0
+            return True
+        self._eof = True
+        return False
+
+    def reset(self) -> None:
+        """After an IEA: the next interchange names its own delimiters."""
+        self.delimiters = None
+
+    def __iter__(self) -> Iterator[Token]:
+        while True:
+            if self.delimiters is None:
+                token = self._header()
+                if token is None:
+                    return
+                yield token
+                continue
+            yield from self._segments()
+            if self.delimiters is not None:  # text ran out inside an interchange
+                return
+
+    def _header(self) -> Token | None:
+        while True:
+            # skip white space between interchanges
+            while True:
+                stripped = len(self._buf) - len(self._buf[self._pos :].lstrip(_SPACE))
+                self._pos = stripped if stripped > self._pos else self._pos
+                if self._pos < len(self._buf) or not self._more():
+                    break
+            if self._pos >= len(self._buf):
+                return None
+            if not self._buf.startswith("ISA", self._pos) and (
+                len(self._buf) - self._pos >= 3 or self._eof
+            ):
+                return self._junk()
+            isa, end = _parse_isa(self._buf, self._pos, self._eof)
+            if isa is None and end == -1:
+                if not self._more():
+                    isa, end = _parse_isa(self._buf, self._pos, True)
+                else:
+                    continue
+            if isa is None:
+                return self._junk()
+            self._pos = end
+            self.delimiters = isa.delimiters
+            return Token("isa", isa=isa)
+
+    def _junk(self) -> Token:
+        """Text up to the next 'ISA' (or the end), which is not part of any interchange."""
+        start = self._pos
+        while True:
+            nxt = self._buf.find("ISA", self._pos + 1)
+            if nxt >= 0:
+                text = self._buf[start:nxt]
+                self._pos = nxt
+                return Token("junk", text=text[:200])
+            if not self._more():
+                text = self._buf[start:]
+                self._pos = len(self._buf)
+                return Token("junk", text=text[:200])
+            start = 0  # _more() rebased the buffer at the old position
+
+    def _segments(self) -> Iterator[Token]:
+        delims = self.delimiters
+        assert delims is not None
+        term, sep = delims.segment, delims.element
+        skip = "".join(c for c in _SPACE if c not in (term, sep))
+        while True:
+            buf, pos = self._buf, self._pos
+            end = buf.find(term, pos)
+            if end < 0:
+                if self._more():
+                    continue
+                rest = self._buf[self._pos :].strip(skip)
+                self._pos = len(self._buf)
+                if rest.startswith("IEA"):  # a last segment without its terminator
+                    self.delimiters = None
+                    yield Token("segment", segment=rest.split(sep))
+                elif rest:
+                    yield Token("eof-partial", text=rest[:200])
+                return
+            self._pos = end + len(term)
+            text = buf[pos:end]
+            if text[:1] in skip or text[-1:] in skip:
+                text = text.strip(skip)
+                if not text:
+                    continue
+            elements = text.split(sep)
+            yield Token("segment", segment=elements)
+            if elements[0] == "IEA":
+                self.delimiters = None
+                return

@@ -1,0 +1,91 @@
+"""X12 214 (carrier shipment status) -> StatusEvents.
+
+Default field sources (a partner profile may change the qualifiers):
+- purchase order: L11 qualifier PO in the LX loop, else in the header, else B10-02;
+- tracking number: L11 qualifier 2I in the LX loop, else B10-01;
+- status/reason: AT7-01/02; time: AT7-05/06/07; location: MS1-01/02/03.
+One event per AT7 (an LX loop may report several).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from gateway.parse.records import StatusDocument, StatusEvent, Val
+from gateway.parse.x12_common import event_time, val, validate_set
+from gateway.parse.x12_tables import SET_214
+from gateway.problems import Problem
+from gateway.profile import FieldSources
+
+__all__ = ["parse_214"]
+
+
+@dataclass
+class _Lx:
+    position: int
+    purchase_order: Val | None = None
+    tracking_number: Val | None = None
+    at7s: list[tuple[int, Sequence[str], int | None, Sequence[str] | None]] = field(
+        default_factory=list
+    )
+
+
+def parse_214(
+    segments: Sequence[Sequence[str]], sources: FieldSources
+) -> tuple[StatusDocument, list[Problem]]:
+    problems = validate_set(SET_214, segments)
+    po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
+    header_po: Val | None = None
+    b10_po: Val | None = None
+    b10_tracking: Val | None = None
+    events: list[StatusEvent] = []
+    lx: _Lx | None = None
+    in_party = False
+
+    def flush(loop: _Lx) -> None:
+        po = loop.purchase_order or header_po or (b10_po if sources.po_from_b10 else None)
+        tracking = loop.tracking_number or (b10_tracking if sources.tracking_from_b10 else None)
+        for at7_pos, at7, ms1_pos, ms1 in loop.at7s:
+            events.append(
+                StatusEvent(
+                    position=at7_pos,
+                    purchase_order=po,
+                    tracking_number=tracking,
+                    status_code=val(at7, at7_pos, 1),
+                    reason_code=val(at7, at7_pos, 2),
+                    time=event_time(at7, at7_pos, 5, 6, 7),
+                    city=val(ms1, ms1_pos, 1) if ms1 and ms1_pos else None,
+                    state=val(ms1, ms1_pos, 2) if ms1 and ms1_pos else None,
+                    country=val(ms1, ms1_pos, 3) if ms1 and ms1_pos else None,
+                )
+            )
+
+    for position in range(2, len(segments)):
+        seg = segments[position - 1]
+        tag = seg[0]
+        if tag == "LX":
+            if lx is not None:
+                flush(lx)
+            lx, in_party = _Lx(position), False
+        elif tag == "AT7" and lx is not None:
+            lx.at7s.append((position, seg, None, None))
+        elif tag == "MS1" and lx is not None and lx.at7s:
+            at7_pos, at7, _, _ = lx.at7s[-1]
+            lx.at7s[-1] = (at7_pos, at7, position, seg)
+        elif tag == "L11":
+            qualifier = seg[2] if len(seg) > 2 else ""
+            if lx is not None:
+                if qualifier in po_quals and lx.purchase_order is None:
+                    lx.purchase_order = val(seg, position, 1)
+                elif qualifier in track_quals and lx.tracking_number is None:
+                    lx.tracking_number = val(seg, position, 1)
+            elif not in_party and qualifier in po_quals and header_po is None:
+                header_po = val(seg, position, 1)
+        elif tag == "B10":
+            b10_tracking, b10_po = val(seg, position, 1), val(seg, position, 2)
+        elif tag == "N1":
+            in_party = lx is None
+    if lx is not None:
+        flush(lx)
+    return StatusDocument(tuple(events)), problems

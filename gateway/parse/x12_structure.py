@@ -1,0 +1,267 @@
+"""Generic X12 transaction-set validation driven by loop tables (data in x12_tables.py).
+
+`check_structure` walks the segments of one set with a stack of loop frames, the way the
+standard's table reads: a segment is looked for at or after the current place in the
+current loop, then in enclosing loops; leaving a loop checks its mandatory segments.
+`check_elements` validates one segment's elements against its element table.
+Both return Problems (positions: ST = 1); neither raises on any input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.problems import Level, Problem, ProblemCode
+
+__all__ = ["El", "Loop", "Seg", "check_elements", "check_structure", "segment_tags"]
+
+
+@dataclass(frozen=True, slots=True)
+class Seg:
+    tag: str
+    required: bool = False
+    max_use: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Loop:
+    """A loop: its first child is the trigger segment."""
+
+    name: str
+    children: tuple[Seg | Loop, ...]
+    required: bool = False
+    max_use: int = 1
+
+    @property
+    def trigger(self) -> str:
+        first = self.children[0]
+        return first.tag if isinstance(first, Seg) else first.trigger
+
+
+@dataclass(frozen=True, slots=True)
+class El:
+    """One element: data element number, requirement (M, O, X), type, min/max length."""
+
+    ref: str
+    req: str
+    type: str  # AN, ID, N0..N9, R, DT, TM
+    min: int
+    max: int
+    codes: frozenset[str] | None = None
+
+
+def segment_tags(loop: Loop) -> set[str]:
+    tags: set[str] = set()
+    for child in loop.children:
+        tags |= {child.tag} if isinstance(child, Seg) else segment_tags(child)
+    return tags
+
+
+class _Frame:
+    __slots__ = ("counts", "index", "loop")
+
+    def __init__(self, loop: Loop) -> None:
+        self.loop = loop
+        self.index = 0
+        self.counts = [0] * len(loop.children)
+        self.counts[0] = 1
+
+
+def _missing(frame: _Frame, upto: int, position: int, tag: str) -> list[Problem]:
+    problems = []
+    for i in range(frame.index, upto):
+        child = frame.loop.children[i]
+        if child.required and frame.counts[i] == 0:
+            name = child.tag if isinstance(child, Seg) else child.trigger
+            problems.append(
+                Problem(
+                    code=ProblemCode.MANDATORY_SEGMENT_MISSING,
+                    message=f"mandatory segment {name} missing before {tag}",
+                    level=Level.SEGMENT,
+                    segment=name,
+                    position=position,
+                )
+            )
+    return problems
+
+
+_SEGMENT_ID = re.compile(r"^[A-Z0-9]{2,3}$")
+
+
+def _find(frame: _Frame, tag: str, is_root: bool) -> int:
+    """Index of the child that `tag` starts, at or after the current place; -1 if none.
+    Inside a loop the trigger is skipped: a repeated trigger starts the next iteration."""
+    children = frame.loop.children
+    for i in range(frame.index if is_root else max(frame.index, 1), len(children)):
+        child = children[i]
+        if (child.tag if isinstance(child, Seg) else child.trigger) == tag:
+            return i
+    return -1
+
+
+def check_structure(
+    table: Loop, segments: Sequence[Sequence[str]], known: set[str]
+) -> list[Problem]:
+    """Structure problems of the body of one set: `segments` are ST..SE inclusive."""
+    problems: list[Problem] = []
+    stack = [_Frame(table)]
+    last = len(segments)
+    for position in range(2, last):
+        tag = segments[position - 1][0]
+        depth, index = len(stack) - 1, -1
+        while depth >= 0:
+            index = _find(stack[depth], tag, depth == 0)
+            if index >= 0:
+                break
+            depth -= 1
+        if index < 0:
+            problems.append(_stray(tag, position, known))
+            continue
+        while len(stack) - 1 > depth:
+            frame = stack.pop()
+            problems.extend(_missing(frame, len(frame.loop.children), position, tag))
+        frame = stack[-1]
+        child = frame.loop.children[index]
+        if index == frame.index and frame.counts[index] >= child.max_use:
+            code = (
+                ProblemCode.SEGMENT_OVER_MAX
+                if isinstance(child, Seg)
+                else ProblemCode.LOOP_OVER_MAX
+            )
+            problems.append(_over(code, tag, position))
+        problems.extend(_missing(frame, index, position, tag))
+        frame.index = index
+        frame.counts[index] += 1
+        if isinstance(child, Loop):
+            stack.append(_Frame(child))
+    for frame in reversed(stack):
+        problems.extend(_missing(frame, len(frame.loop.children), last, "SE"))
+    return problems
+
+
+def _over(code: ProblemCode, tag: str, position: int) -> Problem:
+    what = "loop" if code is ProblemCode.LOOP_OVER_MAX else "segment"
+    return Problem(
+        code=code,
+        message=f"{tag} {what} repeats more often than the standard allows",
+        level=Level.SEGMENT,
+        segment=tag,
+        position=position,
+    )
+
+
+def _stray(tag: str, position: int, known: set[str]) -> Problem:
+    if tag in known:
+        code, why = ProblemCode.UNEXPECTED_SEGMENT, "is not allowed at this place"
+    elif _SEGMENT_ID.match(tag):
+        code, why = ProblemCode.SEGMENT_NOT_IN_SET, "is not defined in this transaction set"
+    else:
+        code, why = ProblemCode.UNRECOGNIZED_SEGMENT, "is not a segment ID"
+    return Problem(
+        code=code,
+        message=f"segment {tag!r} {why}",
+        level=Level.SEGMENT,
+        segment=tag[:3],
+        position=position,
+    )
+
+
+_NUMERIC = re.compile(r"^-?\d+$")
+_DECIMAL = re.compile(r"^-?(\d+\.?\d*|\.\d+)([Ee]-?\d+)?$")
+
+
+def _element_problem(
+    code: ProblemCode, message: str, seg: Sequence[str], position: int, n: int, el: El
+) -> Problem:
+    return Problem(
+        code=code,
+        message=message,
+        level=Level.ELEMENT,
+        segment=seg[0],
+        position=position,
+        element=n,
+        element_ref=el.ref,
+        value=seg[n] if n < len(seg) else None,
+    )
+
+
+def check_elements(
+    seg: Sequence[str], position: int, table: Sequence[El], max_elements: int
+) -> list[Problem]:
+    """Element problems of one segment: mandatory, length, type, code values."""
+    problems: list[Problem] = []
+    tag = seg[0]
+    if len(seg) - 1 > max_elements:
+        extra = El("", "O", "AN", 0, 0)
+        problems.append(
+            _element_problem(
+                ProblemCode.TOO_MANY_ELEMENTS,
+                f"{tag} has {len(seg) - 1} elements, at most {max_elements} allowed",
+                seg,
+                position,
+                max_elements + 1,
+                extra,
+            )
+        )
+    for n, el in enumerate(table, start=1):
+        value = seg[n] if n < len(seg) else ""
+        name = f"{tag}{n:02d}"
+        if not value:
+            if el.req == "M":
+                problems.append(
+                    _element_problem(
+                        ProblemCode.MANDATORY_ELEMENT_MISSING,
+                        f"mandatory element {name} ({el.ref}) is missing",
+                        seg,
+                        position,
+                        n,
+                        el,
+                    )
+                )
+            continue
+        problem = _check_value(value, el, name)
+        if problem is not None:
+            problems.append(_element_problem(problem[0], problem[1], seg, position, n, el))
+    return problems
+
+
+def _check_value(value: str, el: El, name: str) -> tuple[ProblemCode, str] | None:
+    kind = el.type
+    size = len(value.lstrip("-").replace(".", "")) if kind[0] in "NR" else len(value)
+    if kind == "DT":
+        if not value.isdigit() or len(value) not in (6, 8) or not _valid_date(value):
+            return ProblemCode.INVALID_DATE, f"{name} {value!r} is not a valid date"
+        return None
+    if kind == "TM":
+        if not value.isdigit() or len(value) < 4 or not _valid_time(value):
+            return ProblemCode.INVALID_TIME, f"{name} {value!r} is not a valid time"
+        return None
+    if kind.startswith("N") and not _NUMERIC.match(value):
+        return ProblemCode.INVALID_CHARACTER, f"{name} {value!r} is not numeric"
+    if kind == "R" and not _DECIMAL.match(value):
+        return ProblemCode.INVALID_CHARACTER, f"{name} {value!r} is not a decimal number"
+    if size < el.min:
+        return ProblemCode.ELEMENT_TOO_SHORT, f"{name} {value!r} is shorter than {el.min}"
+    if size > el.max:
+        return ProblemCode.ELEMENT_TOO_LONG, f"{name} {value!r} is longer than {el.max}"
+    if el.codes is not None and value not in el.codes:
+        return ProblemCode.INVALID_CODE_VALUE, f"{name} {value!r} is not a valid code here"
+    return None
+
+
+def _valid_date(value: str) -> bool:
+    year = int(value[:-4]) if len(value) == 8 else 2000 + int(value[:2])
+    month, day = int(value[-4:-2]), int(value[-2:])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+    return day <= days
+
+
+def _valid_time(value: str) -> bool:
+    hours, minutes = int(value[:2]), int(value[2:4])
+    seconds = int(value[4:6]) if len(value) >= 6 else 0
+    return hours < 24 and minutes < 60 and seconds < 60
