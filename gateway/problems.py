@@ -36,6 +36,9 @@ class ProblemCode(StrEnum):
     # the file as a whole
     EMPTY_FILE = "empty_file"
     NOT_EDI = "not_edi"
+    FILE_UNREADABLE = "file_unreadable"
+    INTERNAL_ERROR = "internal_error"
+    ACKNOWLEDGMENT_RECEIVED = "acknowledgment_received"
     TRUNCATED = "truncated"
     INVALID_ENCODING = "invalid_encoding"
     # interchange envelope (ISA/IEA, UNA/UNB/UNZ)

@@ -28,5 +28,12 @@ class TranslatedRequest(BaseModel):
     tracking_numbers: tuple[str, ...]
     lineage: tuple[Lineage, ...]
 
+    def event_count(self) -> int:
+        """Status updates or shipment confirmations in the body."""
+        body = self.body
+        if isinstance(body, SubmitShipmentStatusUpdatesRequest):
+            return len(body.shipmentStatusUpdates)
+        return len(body.shipmentConfirmations)
+
     def body_json(self) -> dict[str, object]:
         return self.body.model_dump(mode="json", exclude_none=True)

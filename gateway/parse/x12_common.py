@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
-from gateway.parse.x12_structure import Loop, check_elements, check_structure, segment_tags
+from gateway.parse.x12_structure import El, Loop, check_elements, check_structure, segment_tags
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
 from gateway.problems import Problem
 
@@ -15,13 +15,17 @@ __all__ = ["event_time", "val", "validate_set"]
 _KNOWN: dict[str, set[str]] = {}
 
 
-def validate_set(table: Loop, segments: Sequence[Sequence[str]]) -> list[Problem]:
+def validate_set(
+    table: Loop,
+    segments: Sequence[Sequence[str]],
+    elements: Mapping[str, Sequence[El]] = ELEMENTS,
+    limits: Mapping[str, int] = MAX_ELEMENTS,
+) -> list[Problem]:
     """Structure and element problems of one set (ST..SE inclusive)."""
     known = _KNOWN.get(table.name)
     if known is None:
         known = _KNOWN[table.name] = segment_tags(table)
     problems = check_structure(table, segments, known)
-    elements, limits = ELEMENTS, MAX_ELEMENTS
     for position in range(2, len(segments)):
         seg = segments[position - 1]
         spec = elements.get(seg[0])

@@ -1,0 +1,52 @@
+"""`edigw demo`: translate the bundled samples with the demo partner and show the result."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from gateway.ack.context import AckContext
+from gateway.mapping.codes import load_code_tables
+from gateway.profile import load_profile
+
+__all__ = ["run_demo", "summarize"]
+
+
+def summarize(result: dict[str, Any]) -> str:
+    """A few readable lines for one file's translation result."""
+    verdict = "accepted" if result["accepted"] else "NOT accepted"
+    lines = [f"== {result['file']} ({result['syntax'] or 'not EDI'}): {verdict}"]
+    for request in result["requests"]:
+        body = request["body"]
+        items = body.get("shipmentStatusUpdates") or body.get("shipmentConfirmations") or []
+        lines.append(f"   -> {request['operation']}: {len(items)} item(s)")
+        if items:
+            lines.append("      " + json.dumps(items[0], sort_keys=True)[:300])
+    for ack in result["acknowledgements"]:
+        lines.append(f"   <- {ack['type']}: {ack['content'][:120]!r}")
+    for error in result["errors"][:5]:
+        where = f" at {error['segment']} #{error['position']}" if error.get("segment") else ""
+        lines.append(f"   !! {error['code']}{where}: {error['message']}")
+    if len(result["errors"]) > 5:
+        lines.append(f"   !! ... and {len(result['errors']) - 5} more")
+    return "\n".join(lines)
+
+
+def run_demo(samples: Path) -> int:
+    """Print, per sample, what the gateway would send and acknowledge; 0 when it ran."""
+    from gateway.cli import translate_file
+
+    files = sorted(p for p in samples.glob("*/input.*") if p.is_file())
+    if not files:
+        print(f"no samples found under {samples}/")
+        return 1
+    profile = load_profile("demo")
+    tables = load_code_tables()
+    context = AckContext()
+    for path in files:
+        out = io.StringIO()
+        translate_file(path, profile, tables, context, out)
+        print(summarize(json.loads(out.getvalue())))
+    return 0

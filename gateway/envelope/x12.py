@@ -1,0 +1,265 @@
+"""X12 envelope reader: ISA/IEA, GS/GE, ST/SE over the streaming tokenizer.
+
+Walks the tokens of `X12Tokenizer` once, keeping only the segments of the transaction set
+being read. Control numbers and counts are checked at every trailer; each finished set is
+validated and parsed by its document parser (`gateway.parse.x12_documents`) and handed to the
+sink. Every fault is a Problem on the outcome of the level it rejects; nothing here raises
+on bad data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from gateway.envelope.decode import decoded_chunks
+from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.x12_groups import check_ge, check_gs, check_iea, check_se
+from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
+from gateway.envelope.x12_syntax import Token, X12Tokenizer
+from gateway.parse.records import Origin
+from gateway.parse.x12_documents import ACK_SETS, parse_set
+from gateway.problems import Level, Problem, ProblemCode
+from gateway.profile import PartnerProfile
+
+__all__ = ["X12Result", "read_x12"]
+
+
+@dataclass
+class X12Result:
+    interchanges: list[InterchangeOutcome[IsaHeader]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # outside any interchange
+
+
+def _problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:
+    return Problem.model_validate({"code": code, "message": message, "level": level, **where})
+
+
+@dataclass
+class _Set:
+    outcome: SetOutcome
+    segments: list[list[str]]
+
+
+class _Reader:
+    def __init__(self, sink: DocumentSink, profile: PartnerProfile) -> None:
+        self.sink = sink
+        self.profile = profile
+        self.result = X12Result()
+        self.ic: InterchangeOutcome[IsaHeader] | None = None
+        self.group: GroupOutcome | None = None
+        self.set: _Set | None = None
+        self.component = ">"
+
+    # -- interchange ---------------------------------------------------------------------
+    def start_interchange(self, token: Token) -> None:
+        assert token.isa is not None
+        if self.ic is not None:
+            self.close_interchange(missing=True)
+        header = isa_header(token.isa)
+        self.component = header.delimiters.component
+        self.ic = InterchangeOutcome(header=header, control=header.control)
+        self.ic.problems.extend(check_isa(token.isa))
+
+    def close_interchange(self, missing: bool, iea: Sequence[str] | None = None) -> None:
+        ic = self.ic
+        if ic is None:
+            return
+        if self.set is not None:
+            self.close_set(None)
+        if self.group is not None:
+            self.close_group(None)
+        if missing:
+            ic.problems.append(
+                _problem(
+                    ProblemCode.INTERCHANGE_TRAILER_MISSING,
+                    f"interchange {ic.control} has no IEA trailer",
+                    Level.INTERCHANGE,
+                    interchange=ic.control,
+                    segment="IEA",
+                )
+            )
+        elif iea is not None:
+            ic.problems.extend(check_iea(iea, ic))
+        self.result.interchanges.append(ic)
+        self.ic = None
+        self.sink.end_interchange(ic)
+
+    # -- functional group ----------------------------------------------------------------
+    def start_group(self, gs: list[str]) -> None:
+        assert self.ic is not None
+        if self.group is not None:
+            self.close_group(None)
+        group = GroupOutcome(
+            functional_id=_get(gs, 1),
+            control=_get(gs, 6),
+            version=_get(gs, 8),
+            sender=_get(gs, 2),
+            receiver=_get(gs, 3),
+        )
+        group.problems.extend(check_gs(gs, self.ic.control))
+        if group.functional_id == "FA":
+            self.ic.is_acknowledgment = True
+        self.group = group
+
+    def close_group(self, ge: Sequence[str] | None) -> None:
+        assert self.ic is not None and self.group is not None
+        if self.set is not None:
+            self.close_set(None)
+        group = self.group
+        group.problems.extend(check_ge(ge, group, self.ic.control))
+        self.ic.groups.append(group)
+        self.group = None
+
+    # -- transaction set -----------------------------------------------------------------
+    def start_set(self, st: list[str]) -> None:
+        if self.set is not None:
+            self.close_set(None)
+        control = st[2] if len(st) > 2 else ""
+        type_code = st[1] if len(st) > 1 else ""
+        outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
+        self.set = _Set(outcome, [st])
+
+    def close_set(self, se: list[str] | None) -> None:
+        assert self.set is not None
+        current, self.set = self.set, None
+        outcome, segments = current.outcome, current.segments
+        if se is not None:
+            segments.append(se)
+        outcome.segment_count = len(segments)
+        ic, group = self.ic, self.group
+        ic_control = ic.control if ic else None
+        group_control = group.control if group else None
+        where = {"interchange": ic_control, "group": group_control, "transaction": outcome.control}
+        envelope = check_se(segments, se)
+        if outcome.type_code in ACK_SETS and ic is not None:
+            ic.is_acknowledgment = True
+        document, problems = parse_set(segments, self.profile, self.component)
+        if document is None and outcome.type_code not in ACK_SETS:
+            outcome.supported = False
+        outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
+        if group is None:
+            outcome.problems.append(
+                _problem(
+                    ProblemCode.INVALID_CONTROL_STRUCTURE,
+                    f"transaction set {outcome.control} is not inside a GS/GE functional group",
+                    Level.TRANSACTION,
+                    segment="ST",
+                    position=1,
+                    **where,
+                )
+            )
+            if ic is not None:
+                group = GroupOutcome(functional_id=None, control=None)
+                ic.groups.append(group)
+        if group is not None:
+            group.sets.append(outcome)
+        if document is not None and outcome.accepted and ic is not None and ic.header:
+            origin = Origin(
+                syntax="x12",
+                sender=ic.header.sender,
+                receiver=ic.header.receiver,
+                interchange_control=ic.header.control,
+                group_control=group_control,
+                transaction_control=outcome.control,
+                transaction_type=outcome.type_code,
+                version=(group.version if group and group.version else ic.header.version),
+                test=ic.header.test,
+            )
+            mapped = self.sink.document(origin, document)
+            outcome.mapping_problems.extend(p.model_copy(update=where) for p in mapped)
+
+    # -- dispatch ------------------------------------------------------------------------
+    def segment(self, seg: list[str]) -> None:
+        tag = seg[0]
+        if self.set is not None and tag not in ("SE", "ST", "GS", "GE", "IEA"):
+            self.set.segments.append(seg)
+            return
+        if self.ic is None:
+            self.result.problems.append(
+                _problem(
+                    ProblemCode.INVALID_CONTROL_STRUCTURE,
+                    f"segment {tag[:3]!r} outside any ISA/IEA interchange",
+                    Level.FILE,
+                    segment=tag[:3],
+                )
+            )
+            return
+        if tag == "IEA":
+            self.close_interchange(missing=False, iea=seg)
+        elif tag == "GS":
+            self.start_group(seg)
+        elif tag == "GE":
+            if self.group is None:
+                self.structure_fault("GE without a GS", "GE")
+            else:
+                self.close_group(seg)
+        elif tag == "ST":
+            self.start_set(seg)
+        elif tag == "SE":
+            if self.set is None:
+                self.structure_fault("SE without an ST", "SE")
+            else:
+                self.close_set(seg)
+        elif tag == "TA1":
+            self.ic.is_acknowledgment = True
+        elif tag not in ("ISB", "ISE"):
+            self.structure_fault(f"segment {tag[:3]!r} outside any transaction set", tag[:3])
+
+    def structure_fault(self, message: str, tag: str) -> None:
+        assert self.ic is not None
+        problem = _problem(
+            ProblemCode.INVALID_CONTROL_STRUCTURE,
+            message,
+            Level.GROUP if self.group is not None else Level.INTERCHANGE,
+            interchange=self.ic.control,
+            group=self.group.control if self.group else None,
+            segment=tag,
+        )
+        (self.group.problems if self.group is not None else self.ic.problems).append(problem)
+
+    def end_of_file(self, partial: str | None) -> None:
+        if partial is not None:
+            problem = _problem(
+                ProblemCode.TRUNCATED,
+                f"file ends inside a segment: {partial[:40]!r}",
+                Level.FILE,
+                interchange=self.ic.control if self.ic else None,
+            )
+            self.result.problems.append(problem)
+        if self.ic is not None:
+            self.close_interchange(missing=True)
+
+
+def _get(seg: Sequence[str], n: int) -> str:
+    return seg[n].strip() if n < len(seg) else ""
+
+
+def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X12Result:
+    """Read every interchange of an X12 file, handing accepted sets to `sink`."""
+    reader = _Reader(sink, profile)
+    tokenizer = X12Tokenizer(decoded_chunks(stream))
+    partial: str | None = None
+    for token in tokenizer:
+        if token.kind == "isa":
+            reader.start_interchange(token)
+        elif token.kind == "segment":
+            assert token.segment is not None
+            reader.segment(token.segment)
+        elif token.kind == "junk":
+            text = token.text.strip()
+            if text:
+                reader.result.problems.append(
+                    _problem(
+                        ProblemCode.NOT_EDI
+                        if not reader.result.interchanges and reader.ic is None
+                        else ProblemCode.INVALID_CONTROL_STRUCTURE,
+                        f"text that is not an X12 interchange: {text[:40]!r}",
+                        Level.FILE,
+                    )
+                )
+        elif token.kind == "eof-partial":
+            partial = token.text
+    reader.end_of_file(partial)
+    return reader.result

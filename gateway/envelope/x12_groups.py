@@ -1,0 +1,204 @@
+"""Checks of the X12 control segments: GS/GE, ST/SE and IEA counts and control numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
+from gateway.problems import Level, Problem, ProblemCode
+
+__all__ = ["check_ge", "check_gs", "check_iea", "check_se"]
+
+
+def _get(seg: Sequence[str], n: int) -> str:
+    return seg[n].strip() if n < len(seg) else ""
+
+
+def _same_number(a: str, b: str) -> bool:
+    """Control numbers compare as numbers when both are digits (IEA02 '3438' = '000003438')."""
+    if a.isdigit() and b.isdigit():
+        return int(a) == int(b)
+    return a == b
+
+
+def _valid_date(value: str) -> bool:
+    if not value.isdigit() or len(value) not in (6, 8):
+        return False
+    month, day = int(value[-4:-2]), int(value[-2:])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _valid_time(value: str) -> bool:
+    if not value.isdigit() or len(value) < 4 or len(value) > 8:
+        return False
+    seconds = int(value[4:6]) if len(value) >= 6 else 0
+    return int(value[:2]) < 24 and int(value[2:4]) < 60 and seconds < 60
+
+
+def check_gs(gs: Sequence[str], interchange: str | None) -> list[Problem]:
+    """GS header faults: mandatory elements, date, time, control number, agency."""
+    problems: list[Problem] = []
+
+    def bad(n: int, message: str) -> None:
+        problems.append(
+            Problem(
+                code=ProblemCode.GROUP_HEADER_INVALID,
+                message=message,
+                level=Level.GROUP,
+                interchange=interchange,
+                group=_get(gs, 6) or None,
+                segment="GS",
+                element=n,
+                value=_get(gs, n) or None,
+            )
+        )
+
+    names = ("functional ID", "sender", "receiver", "date", "time", "control number",
+             "responsible agency", "version")  # fmt: skip
+    for n, name in enumerate(names, start=1):
+        if not _get(gs, n):
+            bad(n, f"GS{n:02d} ({name}) is missing")
+    if _get(gs, 4) and not _valid_date(_get(gs, 4)):
+        bad(4, f"GS04 {_get(gs, 4)!r} is not a valid date")
+    if _get(gs, 5) and not _valid_time(_get(gs, 5)):
+        bad(5, f"GS05 {_get(gs, 5)!r} is not a valid time")
+    control = _get(gs, 6)
+    if control and (not control.isdigit() or len(control) > 9):
+        bad(6, f"GS06 {control!r} is not a control number of up to 9 digits")
+    if _get(gs, 7) and _get(gs, 7) not in ("X", "T"):
+        bad(7, f"GS07 {_get(gs, 7)!r} is not a responsible agency code (X or T)")
+    if len(gs) > 9:
+        bad(9, f"GS has {len(gs) - 1} elements, at most 8 allowed")
+    return problems
+
+
+def check_ge(
+    ge: Sequence[str] | None, group: GroupOutcome, interchange: str | None
+) -> list[Problem]:
+    """GE trailer: present, GE01 = number of sets, GE02 = GS06."""
+    where: dict[str, Any] = {"level": Level.GROUP, "interchange": interchange,
+                             "group": group.control, "segment": "GE"}  # fmt: skip
+    if ge is None:
+        return [
+            Problem(
+                code=ProblemCode.GROUP_TRAILER_MISSING,
+                message=f"functional group {group.control} has no GE trailer",
+                **where,
+            )
+        ]
+    problems: list[Problem] = []
+    count, control = _get(ge, 1), _get(ge, 2)
+    if count != str(len(group.sets)):
+        problems.append(
+            Problem(
+                code=ProblemCode.GROUP_COUNT_MISMATCH,
+                message=f"GE01 says {count or 'nothing'} transaction sets, "
+                f"the group holds {len(group.sets)}",
+                element=1,
+                value=count or None,
+                **where,
+            )
+        )
+    if not control.isdigit() or len(control) > 9 or not _same_number(control, group.control or ""):
+        problems.append(
+            Problem(
+                code=ProblemCode.GROUP_CONTROL_MISMATCH,
+                message=f"GE02 {control!r} does not match GS06 {group.control!r}",
+                element=2,
+                value=control or None,
+                **where,
+            )
+        )
+    return problems
+
+
+def check_se(segments: Sequence[Sequence[str]], se: Sequence[str] | None) -> list[Problem]:
+    """SE trailer: present, SE01 = segments ST..SE, SE02 = ST02; ST01/ST02 present."""
+    st = segments[0]
+    problems: list[Problem] = []
+    where: dict[str, Any] = {"level": Level.TRANSACTION}
+    if not _get(st, 1) or not _get(st, 2):
+        n = 1 if not _get(st, 1) else 2
+        problems.append(
+            Problem(
+                code=ProblemCode.SET_HEADER_INVALID,
+                message=f"ST{n:02d} is missing",
+                segment="ST",
+                position=1,
+                element=n,
+                **where,
+            )
+        )
+    if se is None:
+        problems.append(
+            Problem(
+                code=ProblemCode.SET_TRAILER_MISSING,
+                message=f"transaction set {_get(st, 2)} has no SE trailer",
+                segment="SE",
+                position=len(segments) + 1,
+                **where,
+            )
+        )
+        return problems
+    count = _get(se, 1)
+    if count != str(len(segments)):
+        problems.append(
+            Problem(
+                code=ProblemCode.SET_COUNT_MISMATCH,
+                message=f"SE01 says {count or 'nothing'} segments, the set has {len(segments)}",
+                segment="SE",
+                position=len(segments),
+                element=1,
+                element_ref="96",
+                value=count or None,
+                **where,
+            )
+        )
+    if _get(se, 2) != _get(st, 2):
+        problems.append(
+            Problem(
+                code=ProblemCode.SET_CONTROL_MISMATCH,
+                message=f"SE02 {_get(se, 2)!r} does not match ST02 {_get(st, 2)!r}",
+                segment="SE",
+                position=len(segments),
+                element=2,
+                element_ref="329",
+                value=_get(se, 2) or None,
+                **where,
+            )
+        )
+    return problems
+
+
+def check_iea(iea: Sequence[str], ic: InterchangeOutcome[Any]) -> list[Problem]:
+    """IEA trailer: IEA01 = number of groups, IEA02 = ISA13."""
+    problems: list[Problem] = []
+    where: dict[str, Any] = {"level": Level.INTERCHANGE, "interchange": ic.control,
+                             "segment": "IEA"}  # fmt: skip
+    count, control = _get(iea, 1), _get(iea, 2)
+    groups = sum(1 for g in ic.groups if g.control is not None)
+    if count != str(groups):
+        problems.append(
+            Problem(
+                code=ProblemCode.INTERCHANGE_COUNT_MISMATCH,
+                message=f"IEA01 says {count or 'nothing'} functional groups, "
+                f"the interchange holds {groups}",
+                element=1,
+                value=count or None,
+                **where,
+            )
+        )
+    if control != (ic.control or ""):
+        padded = control.isdigit() and _same_number(control, ic.control or "")
+        problems.append(
+            Problem(
+                code=ProblemCode.INTERCHANGE_CONTROL_MISMATCH,
+                message=f"IEA02 {control!r} does not match ISA13 {ic.control!r}"
+                + (" (not zero-padded to 9 digits)" if padded else ""),
+                element=2,
+                value=control or None,
+                **where,
+            )
+        )
+    return problems

@@ -1,0 +1,187 @@
+"""Wires the stages for one file: detect syntax -> envelope + parse -> mapping -> acks.
+
+`translate_stream` streams: every SP-API request is handed to `emit` as soon as the
+interchange (and group) it came from is known to be accepted, so memory does not grow with
+the file. Requests of an interchange are held (spilling to a temporary file past a few
+thousand) until its trailer was checked: an IEA/UNZ fault still stops all of them.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, BinaryIO
+
+from gateway.ack.context import AckContext
+from gateway.ack.contrl import contrl_acks
+from gateway.ack.model import Acknowledgement
+from gateway.ack.x12 import x12_acks
+from gateway.envelope.edifact import read_edifact
+from gateway.envelope.outcome import InterchangeOutcome, has_error
+from gateway.envelope.x12 import read_x12
+from gateway.mapping.codes import CodeTables
+from gateway.mapping.confirm import map_ship_notices
+from gateway.mapping.result import TranslatedRequest
+from gateway.mapping.status import map_status
+from gateway.parse.records import Document, Origin, StatusDocument, Syntax
+from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.profile import PartnerProfile
+
+__all__ = ["TranslationOutcome", "detect_syntax", "translate_stream"]
+
+Emit = Callable[[TranslatedRequest], None]
+_SPILL_AFTER = 2000
+
+
+@dataclass
+class TranslationOutcome:
+    syntax: Syntax | None
+    problems: list[Problem] = field(default_factory=list)  # every problem, in file order
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    requests: int = 0
+    events: int = 0  # status updates + confirmations released
+
+    @property
+    def accepted(self) -> bool:
+        return not has_error(self.problems)
+
+
+def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:
+    """The syntax a file's first bytes announce, or the problem that it is no EDI at all."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x00")
+    if not text:
+        return None, Problem(
+            code=ProblemCode.EMPTY_FILE, message="the file is empty", level=Level.FILE
+        )
+    if b"\x00" in head:
+        return None, Problem(
+            code=ProblemCode.NOT_EDI,
+            message="the file is binary (NUL bytes), not X12 or EDIFACT",
+            level=Level.FILE,
+        )
+    if text.startswith(b"ISA"):
+        return "x12", None
+    if text[:3] in (b"UNA", b"UNB", b"UNH"):
+        return "edifact", None
+    return None, Problem(
+        code=ProblemCode.NOT_EDI,
+        message=f"the file starts with {text[:20]!r}: neither an X12 ISA nor an EDIFACT UNA/UNB",
+        level=Level.FILE,
+    )
+
+
+class _Spool:
+    """Requests waiting for their interchange's verdict, spilled to disk past a limit."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str | None, TranslatedRequest]] = []
+        self.file: IO[bytes] | None = None
+        self.spilled = 0
+
+    def add(self, group: str | None, request: TranslatedRequest) -> None:
+        self.items.append((group, request))
+        if len(self.items) >= _SPILL_AFTER:
+            if self.file is None:
+                self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in drain()
+            for item in self.items:
+                pickle.dump(item, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += len(self.items)
+            self.items.clear()
+
+    def drain(self) -> Iterator[tuple[str | None, TranslatedRequest]]:
+        if self.file is not None:
+            self.file.seek(0)
+            for _ in range(self.spilled):
+                yield pickle.load(self.file)
+            self.file.close()
+            self.file, self.spilled = None, 0
+        items, self.items = self.items, []
+        yield from items
+
+
+class _Translator:
+    """The DocumentSink: maps each accepted document, releases requests per interchange."""
+
+    def __init__(self, profile: PartnerProfile, tables: CodeTables, emit: Emit) -> None:
+        self.profile, self.tables, self.emit = profile, tables, emit
+        self.spool = _Spool()
+        self.requests = 0
+        self.events = 0
+
+    def document(self, origin: Origin, document: Document) -> list[Problem]:
+        if isinstance(document, StatusDocument):
+            requests, problems = map_status(origin, document, self.profile, self.tables)
+        else:
+            requests, problems = map_ship_notices(origin, document, self.profile, self.tables)
+        for request in requests:
+            self.spool.add(origin.group_control, request)
+        return problems
+
+    def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
+        rejected_groups = {g.control for g in outcome.groups if has_error(g.problems)}
+        for group, request in self.spool.drain():
+            if outcome.accepted and group not in rejected_groups:
+                self.emit(request)
+                self.requests += 1
+                self.events += request.event_count()
+
+
+def _flatten(interchanges: list[InterchangeOutcome[Any]]) -> Iterator[Problem]:
+    for ic in interchanges:
+        yield from ic.problems
+        for group in ic.groups:
+            yield from group.problems
+            for st in group.sets:
+                yield from st.problems
+                if not st.supported:
+                    yield Problem(
+                        code=ProblemCode.SET_NOT_SUPPORTED,
+                        message=f"{st.type_code or 'unknown'} {st.control} is not a document "
+                        "the gateway translates (X12 214/856, EDIFACT IFTSTA/DESADV)",
+                        level=Level.TRANSACTION,
+                        interchange=ic.control,
+                        group=group.control,
+                        transaction=st.control,
+                        value=st.type_code or None,
+                    )
+                yield from st.mapping_problems
+        if ic.is_acknowledgment and not has_error(ic.problems):
+            yield Problem(
+                code=ProblemCode.ACKNOWLEDGMENT_RECEIVED,
+                message="an acknowledgement was received: it is recorded, nothing is translated",
+                level=Level.INTERCHANGE,
+                severity=Severity.WARNING,
+                interchange=ic.control,
+            )
+
+
+def translate_stream(
+    stream: BinaryIO,
+    profile: PartnerProfile,
+    tables: CodeTables,
+    ack_context: AckContext,
+    emit: Emit,
+) -> TranslationOutcome:
+    """Translate one file read from `stream` (seekable binary); requests go to `emit`."""
+    head = stream.read(4096)
+    stream.seek(0)
+    syntax, fault = detect_syntax(head)
+    outcome = TranslationOutcome(syntax=syntax)
+    if fault is not None:
+        outcome.problems.append(fault)
+        return outcome
+    translator = _Translator(profile, tables, emit)
+    if syntax == "x12":
+        x12 = read_x12(stream, translator, profile)
+        outcome.problems.extend(x12.problems)
+        outcome.problems.extend(_flatten(list(x12.interchanges)))
+        outcome.acknowledgements = x12_acks(x12.interchanges, profile.ack, ack_context)
+    else:
+        edifact = read_edifact(stream, translator, profile)
+        outcome.problems.extend(edifact.problems)
+        outcome.problems.extend(_flatten(list(edifact.interchanges)))
+        outcome.acknowledgements = contrl_acks(edifact.interchanges, profile.ack, ack_context)
+    outcome.requests, outcome.events = translator.requests, translator.events
+    return outcome
