@@ -27,7 +27,8 @@ class RecordingSink:
 
 def isa(control: str = "000000101", sep: str = "*", comp: str = ">", term: str = "~") -> str:
     fields = ["ISA", "00", " " * 10, "00", " " * 10, "02", "SCAC".ljust(15), "ZZ",
-              "AMAZONDF".ljust(15), "261125", "1200", "U", "00401", control, "0", "P", comp]  # fmt: skip
+              "AMAZONDF".ljust(15), "261125", "1200", "U", "00401", control, "0", "P",
+              comp]  # fmt: skip
     return sep.join(fields) + term
 
 
