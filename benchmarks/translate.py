@@ -100,9 +100,7 @@ def _measure(path: str, mode: str) -> None:
             sink.write(json.dumps({"operation": request.operation, "body": request.body_json()}))
 
         with open(path, "rb") as stream:
-            outcome = translate_stream(
-                stream, profile, load_code_tables(), AckContext(), emit
-            )
+            outcome = translate_stream(stream, profile, load_code_tables(), AckContext(), emit)
         events = outcome.events
         if not outcome.accepted:
             print(f"warning: {path} not accepted: {outcome.problems[:3]}", file=sys.stderr)
