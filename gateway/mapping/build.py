@@ -1,0 +1,212 @@
+"""Small helpers shared by the status and confirmation mappers.
+
+`Trace` collects the lineage of one body part with paths relative to it (rebased once the
+part's index in the request body is known); `Builder` holds one document's mapping
+context, collects its problems (located by the record's `Src`) and converts the fields
+that need more than a copy: times, parties, units, weights.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+from gateway.mapping.codes import CodeTables
+from gateway.mapping.lineage import Lineage, LineageKind, from_src
+from gateway.mapping.payloads import Weight
+from gateway.mapping.times import TimeError, to_iso
+from gateway.parse.records import EventTime, Origin, Src, Val
+from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.profile import PartnerProfile
+
+__all__ = ["CHUNK_SIZE", "Builder", "Trace", "chunks", "decimal_text", "unique", "whole_number"]
+
+CHUNK_SIZE = 500  # records per SP-API request body
+T = TypeVar("T")
+
+
+@dataclass
+class Trace:
+    """Lineage of one body part; paths are JSON pointers relative to the part."""
+
+    entries: list[Lineage] = field(default_factory=list)
+
+    def segment(self, path: str, value: Val, detail: str | None = None) -> str:
+        self.entries.append(from_src(path, value.src, detail))
+        return value.value
+
+    def note(
+        self, path: str, kind: LineageKind, detail: str | None = None, src: Src | None = None
+    ) -> None:
+        self.entries.append(
+            Lineage(
+                path=path,
+                kind=kind,
+                segment=src.segment if src else None,
+                position=src.position if src else None,
+                element=src.element if src else None,
+                component=src.component if src else None,
+                detail=detail,
+            )
+        )
+
+    def under(self, prefix: str) -> list[Lineage]:
+        return [e.model_copy(update={"path": prefix + e.path}) for e in self.entries]
+
+
+@dataclass
+class Builder:
+    """One document's mapping context: origin, profile, tables and the problems found."""
+
+    origin: Origin
+    profile: PartnerProfile
+    tables: CodeTables
+    problems: list[Problem] = field(default_factory=list)
+
+    def fault(
+        self,
+        code: ProblemCode,
+        message: str,
+        src: Src | None = None,
+        position: int | None = None,
+        value: str | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.problems.append(
+            Problem(
+                code=code,
+                message=message,
+                level=Level.MAPPING,
+                severity=severity,
+                interchange=self.origin.interchange_control,
+                group=self.origin.group_control,
+                transaction=self.origin.transaction_control,
+                segment=src.segment if src else None,
+                position=src.position if src else position,
+                element=src.element if src else None,
+                component=src.component if src else None,
+                value=value,
+            )
+        )
+
+    def time(
+        self, when: EventTime | None, path: str, trace: Trace, what: str, position: int
+    ) -> str | None:
+        """ISO-8601 of a file time (lineage 'derived'); None and a problem when unusable."""
+        if when is None:
+            self.fault(ProblemCode.MISSING_FIELD, f"{what} missing", position=position)
+            return None
+        try:
+            iso, how = to_iso(when, self.tables, self.profile.timezone)
+        except TimeError as exc:
+            zone = when.zone
+            self.fault(
+                ProblemCode.INVALID_FIELD,
+                f"{what}: {exc}",
+                src=zone.src if zone else when.srcs[0] if when.srcs else None,
+                position=position,
+                value=zone.value if zone else None,
+            )
+            return None
+        read = ", ".join(src.describe() for src in when.srcs)
+        trace.note(path, "derived", f"{when.local.isoformat()} from {read}; {how}", when.srcs[0])
+        return iso
+
+    def quantity_unit(self, unit: Val | None, path: str, trace: Trace) -> str:
+        """ItemQuantity.unitOfMeasure via units.yaml; a code not listed is sent as is."""
+        if unit is None:
+            trace.note(path, "default", "no unit of measure: Each")
+            return "Each"
+        mapped = self.tables.units.quantity.get(unit.value)
+        if mapped is None:
+            return trace.segment(path, unit, "not in units.yaml: sent as is")
+        trace.note(path, "code_table", f"units.yaml quantity {unit.value} -> {mapped}", unit.src)
+        return mapped
+
+    def weight(self, weight: Val | None, unit: Val | None, trace: Trace) -> Weight | None:
+        """A pack's weight (unit via units.yaml); '0' LB marked 'default' when absent."""
+        if weight is None:
+            trace.note("/weight/value", "default", "no weight in the file: 0 sent")
+            trace.note("/weight/unitOfMeasure", "default", "no weight in the file: LB sent")
+            return Weight(unitOfMeasure="LB", value="0")
+        value = decimal_text(weight.value)
+        if value is None:
+            self.fault(
+                ProblemCode.INVALID_FIELD,
+                f"pack weight {weight.value!r} is not a number",
+                src=weight.src,
+                value=weight.value,
+            )
+            return None
+        trace.segment("/weight/value", weight)
+        if unit is None:
+            trace.note("/weight/unitOfMeasure", "default", "weight without a unit: LB assumed")
+            self.fault(
+                ProblemCode.MISSING_FIELD,
+                "pack weight has no unit: LB assumed",
+                src=weight.src,
+                severity=Severity.WARNING,
+            )
+            return Weight(unitOfMeasure="LB", value=value)
+        mapped = self.tables.units.weight.get(unit.value)
+        if mapped not in ("KG", "LB"):
+            self.fault(
+                ProblemCode.INVALID_FIELD,
+                f"weight unit {unit.value!r} is neither kilograms nor pounds in units.yaml",
+                src=unit.src,
+                value=unit.value,
+            )
+            return None
+        how = f"units.yaml weight {unit.value} -> {mapped}"
+        trace.note("/weight/unitOfMeasure", "code_table", how, unit.src)
+        return Weight(unitOfMeasure="KG" if mapped == "KG" else "LB", value=value)
+
+    def party(
+        self, path: str, trace: Trace, from_file: Val | None, from_profile: str | None, what: str
+    ) -> str | None:
+        """A party id: the file's, else the profile's (lineage 'profile'), else a problem."""
+        if from_file is not None:
+            return trace.segment(path, from_file)
+        if from_profile is not None:
+            trace.note(path, "profile", f"partner {self.profile.id}: {what}")
+            return from_profile
+        self.fault(
+            ProblemCode.MISSING_FIELD,
+            f"{what} is neither in the file nor in partner profile {self.profile.id!r}",
+        )
+        return None
+
+
+def chunks(items: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def unique(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+def whole_number(text: str) -> int | None:
+    """A non-negative whole quantity ('24', '24.0'); None for anything else."""
+    number = _decimal(text)
+    if number is None or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+def decimal_text(text: str) -> str | None:
+    """A non-negative number in Amazon's Decimal form ('060.310' -> '60.31'); else None."""
+    number = _decimal(text)
+    if number is None:
+        return None
+    return format(number.normalize(), "f")

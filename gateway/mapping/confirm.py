@@ -1,0 +1,299 @@
+"""ShipNoticeDocument (856 / DESADV) -> submitShipmentConfirmations requests with lineage.
+
+One ShipmentConfirmation per ShipNotice (one purchase order); one request per document,
+split every 500 confirmations. A notice that breaks a field or business rule is reported
+and left out; the others still go.
+- items: one per item sequence number (lines split over several packs are summed);
+  LIN-01 empty -> the item's place in the order (lineage 'derived');
+- containers: one per pack; containerIdentifier = container id, else tracking number;
+  shipMethod from the file, else the profile (required); weight from the file, else
+  "0" LB marked 'default' with a warning (Amazon requires a weight).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.mapping.build import Builder, Trace, chunks, unique, whole_number
+from gateway.mapping.codes import CodeTables
+from gateway.mapping.payloads import (
+    Container,
+    Item,
+    ItemQuantity,
+    PackedItem,
+    PartyIdentification,
+    ShipmentConfirmation,
+    ShipmentDetails,
+    SubmitShipmentConfirmationsRequest,
+)
+from gateway.mapping.result import TranslatedRequest
+from gateway.mapping.rules import (
+    check_items_present,
+    check_product_ids,
+    check_purchase_order,
+    check_scac,
+)
+from gateway.parse.records import Origin, Pack, ShipNotice, ShipNoticeDocument, ShippedItem
+from gateway.problems import Problem, ProblemCode, Severity
+from gateway.profile import PartnerProfile
+
+__all__ = ["map_ship_notices"]
+
+
+@dataclass
+class _Line:
+    """One item line's values, its lineage relative to the line (quantity under `qty`)."""
+
+    sequence: int
+    buyer: str | None
+    vendor: str | None
+    amount: int
+    unit: str
+    trace: Trace
+
+
+def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> _Line | None:
+    trace = Trace()
+    ok = check_product_ids(b, item)
+    sequence: int | None = None
+    if item.sequence is not None:
+        sequence = whole_number(item.sequence.value)
+        if sequence is None:
+            b.fault(
+                ProblemCode.INVALID_FIELD,
+                f"item sequence {item.sequence.value!r} is not a whole number",
+                src=item.sequence.src,
+                value=item.sequence.value,
+            )
+        else:
+            trace.segment("/itemSequenceNumber", item.sequence)
+    elif place is not None:
+        sequence = place
+        why = f"no item sequence (LIN-01 empty): item at segment {item.position} is #{place}"
+        trace.note("/itemSequenceNumber", "derived", why)
+    else:
+        b.fault(ProblemCode.MISSING_FIELD, "item sequence missing", position=item.position)
+    amount = whole_number(item.quantity.value) if item.quantity else None
+    if item.quantity is None or amount is None:
+        what = "missing" if item.quantity is None else f"{item.quantity.value!r} not whole"
+        b.fault(
+            ProblemCode.MISSING_FIELD if item.quantity is None else ProblemCode.INVALID_FIELD,
+            f"shipped quantity (SN1-02) {what}",
+            src=item.quantity.src if item.quantity else None,
+            position=item.position,
+            value=item.quantity.value if item.quantity else None,
+        )
+    else:
+        trace.segment(f"/{qty}/amount", item.quantity)
+    unit = b.quantity_unit(item.unit, f"/{qty}/unitOfMeasure", trace)
+    buyer = vendor = None
+    if item.buyer_product_id is not None:
+        buyer = trace.segment("/buyerProductIdentifier", item.buyer_product_id)
+    if item.vendor_product_id is not None:
+        vendor = trace.segment("/vendorProductIdentifier", item.vendor_product_id)
+    if not ok or sequence is None or amount is None:
+        return None
+    return _Line(sequence, buyer, vendor, amount, unit, trace)
+
+
+def _merge(b: Builder, lines: list[tuple[ShippedItem, _Line]], qty: str) -> list[_Line]:
+    """One line per item sequence number: the same line in several packs is summed."""
+    merged: dict[int, _Line] = {}
+    sources: dict[int, list[ShippedItem]] = {}
+    for item, line in lines:
+        first = merged.get(line.sequence)
+        if first is None:
+            merged[line.sequence], sources[line.sequence] = line, [item]
+            continue
+        if (first.buyer, first.vendor, first.unit) != (line.buyer, line.vendor, line.unit):
+            b.fault(
+                ProblemCode.BUSINESS_RULE,
+                f"item sequence {line.sequence} is reported with different products or units",
+                src=item.sequence.src if item.sequence else None,
+                position=item.position,
+            )
+            continue
+        first.amount += line.amount
+        sources[line.sequence].append(item)
+    for sequence, items in sources.items():
+        if len(items) > 1:
+            line = merged[sequence]
+            path = f"/{qty}/amount"
+            line.trace.entries = [e for e in line.trace.entries if e.path != path]
+            read = ", ".join(i.quantity.src.describe() for i in items if i.quantity)
+            line.trace.note(path, "derived", f"sum of {read}")
+    return list(merged.values())
+
+
+def _lines(
+    b: Builder, items: Sequence[ShippedItem], places: dict[int, int], qty: str
+) -> list[_Line] | None:
+    """The mapped lines of items (merged); None when any item cannot be mapped."""
+    mapped = [(item, _line(b, item, places.get(item.position), qty)) for item in items]
+    good = [(item, line) for item, line in mapped if line is not None]
+    if len(good) != len(mapped):
+        return None
+    before = len(b.problems)
+    merged = _merge(b, good, qty)
+    return merged if len(b.problems) == before else None
+
+
+def _container(
+    b: Builder, notice: ShipNotice, pack: Pack, places: dict[int, int], method: str, trace: Trace
+) -> Container | None:
+    ident = pack.container_id or pack.tracking_number
+    if ident is None:
+        b.fault(
+            ProblemCode.CONTAINER_INCOMPLETE,
+            "pack has neither a container id nor a tracking number (MAN)",
+            position=pack.position,
+        )
+    else:
+        why = None if pack.container_id else "no container id: the tracking number"
+        trace.segment("/containerIdentifier", ident, why)
+    trace.note("/containerType", "profile", f"partner {b.profile.id}: container_type")
+    if pack.tracking_number is not None:
+        trace.segment("/trackingNumber", pack.tracking_number)
+    if notice.scac is not None:
+        trace.segment("/scacCode", notice.scac)
+    weight = b.weight(pack.weight, pack.weight_unit, trace)
+    lines = _lines(b, pack.items, places, "packedQuantity")
+    if ident is None or weight is None or lines is None:
+        return None
+    packed = []
+    for index, line in enumerate(lines):
+        trace.entries += line.trace.under(f"/packedItems/{index}")
+        packed.append(
+            PackedItem(
+                itemSequenceNumber=line.sequence,
+                buyerProductIdentifier=line.buyer,
+                vendorProductIdentifier=line.vendor,
+                packedQuantity=ItemQuantity(amount=line.amount, unitOfMeasure=line.unit),
+            )
+        )
+    return Container(
+        containerType=b.profile.container_type,
+        containerIdentifier=ident.value,
+        trackingNumber=pack.tracking_number.value if pack.tracking_number else None,
+        scacCode=notice.scac.value if notice.scac else None,
+        shipMethod=method,
+        weight=weight,
+        packedItems=packed,
+    )
+
+
+def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
+    """shipMethod for every container: the file's (TD5-05), else the profile's."""
+    if notice.ship_method is not None:
+        return trace.segment("/shipMethod", notice.ship_method)
+    if b.profile.ship_method is not None:
+        trace.note("/shipMethod", "profile", f"partner {b.profile.id}: ship_method")
+        return b.profile.ship_method
+    b.fault(
+        ProblemCode.BUSINESS_RULE,
+        "shipMethod required on containers: not in the file (TD5-05) nor in the profile",
+        position=notice.position,
+    )
+    return None
+
+
+def _containers(
+    b: Builder, notice: ShipNotice, places: dict[int, int], trace: Trace
+) -> list[Container] | None:
+    """The notice's packs as containers; None when any cannot be sent."""
+    if not notice.packs:
+        return []
+    method_trace = Trace()
+    method = _ship_method(b, notice, method_trace)
+    containers: list[Container | None] = []
+    for index, pack in enumerate(notice.packs):
+        pack_trace = Trace(list(method_trace.entries))
+        containers.append(_container(b, notice, pack, places, method or "", pack_trace))
+        trace.entries += pack_trace.under(f"/containers/{index}")
+    unweighed = sum(1 for pack in notice.packs if pack.weight is None)
+    if unweighed:
+        b.fault(
+            ProblemCode.MISSING_FIELD,
+            f"{unweighed} of {len(notice.packs)} packs carry no weight: 0 LB sent (default)",
+            position=notice.position,
+            severity=Severity.WARNING,
+        )
+    good = [c for c in containers if c is not None]
+    return good if method is not None and len(good) == len(containers) else None
+
+
+def _confirmation(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace] | None:
+    trace = Trace()
+    position = notice.position
+    ok = check_purchase_order(b, notice.purchase_order, position)
+    ok &= check_items_present(b, len(notice.items), position)
+    shipped = b.time(notice.shipped, "/shipmentDetails/shippedDate", trace, "shippedDate", position)
+    estimated = None
+    if notice.estimated_delivery is not None:
+        path = "/shipmentDetails/estimatedDeliveryDate"
+        estimated = b.time(notice.estimated_delivery, path, trace, "estimatedDelivery", position)
+        ok &= estimated is not None
+    trace.note("/shipmentDetails/shipmentStatus", "default", "a ship notice: SHIPPED")
+    profile = b.profile
+    selling = b.party(
+        "/sellingParty/partyId", trace, notice.selling_party, profile.selling_party, "sellingParty"
+    )
+    ship_from = b.party(
+        "/shipFromParty/partyId", trace, notice.ship_from, profile.ship_from, "shipFromParty"
+    )
+    places = {item.position: place for place, item in enumerate(notice.items, start=1)}
+    lines = _lines(b, notice.items, places, "shippedQuantity")
+    containers = _containers(b, notice, places, trace)
+    check_scac(b, notice.scac, position)
+    if not ok or None in (shipped, selling, ship_from, lines, containers):
+        return None
+    assert notice.purchase_order and shipped and selling and ship_from and lines is not None
+    items = []
+    for index, line in enumerate(lines):
+        trace.entries += line.trace.under(f"/items/{index}")
+        items.append(
+            Item(
+                itemSequenceNumber=line.sequence,
+                buyerProductIdentifier=line.buyer,
+                vendorProductIdentifier=line.vendor,
+                shippedQuantity=ItemQuantity(amount=line.amount, unitOfMeasure=line.unit),
+            )
+        )
+    confirmation = ShipmentConfirmation(
+        purchaseOrderNumber=trace.segment("/purchaseOrderNumber", notice.purchase_order),
+        shipmentDetails=ShipmentDetails(shippedDate=shipped, estimatedDeliveryDate=estimated),
+        sellingParty=PartyIdentification(partyId=selling),
+        shipFromParty=PartyIdentification(partyId=ship_from),
+        items=items,
+        containers=containers or None,
+    )
+    return confirmation, trace
+
+
+def map_ship_notices(
+    origin: Origin, document: ShipNoticeDocument, profile: PartnerProfile, tables: CodeTables
+) -> tuple[list[TranslatedRequest], list[Problem]]:
+    """The shipment-confirmation requests of one document, and its mapping problems."""
+    b = Builder(origin, profile, tables)
+    mapped = [_confirmation(b, notice) for notice in document.notices]
+    confirmations = [m for m in mapped if m is not None]
+    requests = []
+    for part in chunks(confirmations):
+        lineage = []
+        for index, (_, trace) in enumerate(part):
+            lineage += trace.under(f"/shipmentConfirmations/{index}")
+        tracking = (c.trackingNumber for conf, _ in part for c in conf.containers or ())
+        requests.append(
+            TranslatedRequest(
+                operation="submitShipmentConfirmations",
+                body=SubmitShipmentConfirmationsRequest(
+                    shipmentConfirmations=[conf for conf, _ in part]
+                ),
+                origin=origin,
+                purchase_orders=unique(conf.purchaseOrderNumber for conf, _ in part),
+                tracking_numbers=unique(tracking),
+                lineage=tuple(lineage),
+            )
+        )
+    return requests, b.problems
