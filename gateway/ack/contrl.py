@@ -1,0 +1,246 @@
+"""EDIFACT CONTRL syntax and service reports, built from the envelope outcomes.
+
+One CONTRL interchange per inbound interchange (when the profile wants CONTRL or UNB 0031
+asks for one): UNA when the inbound had one or its delimiters are not the defaults, UNB
+with the inbound syntax identifier and the parties swapped, UNH, UCI for the interchange,
+then UCM (with UCS / UCD) per message — every message when an acknowledgement was requested
+or positive advice is on, otherwise only the rejected ones — grouped under UCF for messages
+inside UNG..UNE, UNT, UNZ.
+
+Message identifier by syntax version (UNB S001 0002): syntax 4 -> CONTRL:4:1:UN (the
+service message as published with ISO 9735 version 4, release 1); syntax 3 ->
+CONTRL:D:3:UN (the CONTRL directory entry that syntax 3 uses); syntax 1 / 2 ->
+CONTRL:2:2:UN (the identifier partners on the older syntax use for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+
+from gateway.ack.codes import edifact_code
+from gateway.ack.context import AckContext
+from gateway.ack.model import Acknowledgement
+from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
+from gateway.problems import Level, Problem, Severity
+from gateway.profile import AckPreferences
+
+__all__ = ["contrl_acks", "contrl_interchange", "message_identifier"]
+
+Element = str | tuple[str, ...]  # a simple element, or a composite's components
+_ACCEPTED, _REJECTED = "7", "4"  # 0083 action: acknowledged / rejected
+_MAX_UCS = 999
+_MAX_UCD = 99
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    tag: str
+    elements: tuple[Element, ...] = ()
+
+
+def _seg(tag: str, *elements: Element | int | None) -> _Segment:
+    return _Segment(
+        tag, tuple("" if e is None else str(e) if isinstance(e, int) else e for e in elements)
+    )
+
+
+class _Writer:
+    """Renders segments with the inbound delimiters, escaping with the release character."""
+
+    def __init__(self, d: EdifactDelimiters, syntax_version: str) -> None:
+        self.d = d
+        self._una4 = d.repetition if syntax_version == "4" else " "  # reserved before syntax 4
+        special = [d.component, d.element, d.segment]
+        if d.release:
+            special.append(d.release)
+        if syntax_version == "4" and d.repetition.strip():
+            special.append(d.repetition)
+        self._special = frozenset(special)
+
+    def _escape(self, value: str) -> str:
+        if self.d.release is None:
+            return "".join(c for c in value if c not in self._special)
+        return "".join(self.d.release + c if c in self._special else c for c in value)
+
+    def _element(self, element: Element) -> str:
+        if isinstance(element, tuple):
+            parts = list(element)
+            while parts and parts[-1] == "":
+                parts.pop()
+            return self.d.component.join(self._escape(c) for c in parts)
+        return self._escape(element)
+
+    def render(self, segment: _Segment) -> str:
+        parts = [segment.tag, *(self._element(e) for e in segment.elements)]
+        while len(parts) > 1 and parts[-1] == "":
+            parts.pop()
+        return self.d.element.join(parts) + self.d.segment + self.d.suffix
+
+    def una(self) -> str:
+        d = self.d
+        return f"UNA{d.component}{d.element}{d.decimal}{d.release or ' '}{self._una4}" + (
+            d.segment + d.suffix
+        )
+
+
+def message_identifier(syntax_version: str) -> tuple[str, ...]:
+    """UNH S009 of the CONTRL for an inbound syntax version (see the module docstring)."""
+    if syntax_version == "4":
+        return ("CONTRL", "4", "1", "UN")
+    if syntax_version in ("1", "2"):
+        return ("CONTRL", "2", "2", "UN")
+    return ("CONTRL", "D", "3", "UN")
+
+
+def contrl_acks(
+    interchanges: Sequence[InterchangeOutcome[UnbHeader]], prefs: AckPreferences, ctx: AckContext
+) -> list[Acknowledgement]:
+    """CONTRL interchanges answering each inbound EDIFACT interchange, in order."""
+    acks: list[Acknowledgement] = []
+    for outcome in interchanges:
+        header = outcome.header
+        if outcome.is_acknowledgment or header is None:
+            continue
+        if not (prefs.contrl or header.ack_requested):
+            continue
+        list_all = header.ack_requested or prefs.positive_advice
+        text = contrl_interchange(outcome, header, list_all, ctx)
+        acks.append(Acknowledgement("CONTRL", text, acknowledges=header.control))
+    return acks
+
+
+def _party(identifier: str, qualifier: str) -> tuple[str, ...]:
+    return (identifier, qualifier)
+
+
+def _errors_first(problems: list[Problem]) -> list[Problem]:
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    return errors or problems
+
+
+def _where(p: Problem | None) -> tuple[Element, ...]:
+    """0085 error code, 0135 service segment tag, S011 element position:component."""
+    if p is None:
+        return ()
+    if p.segment is None or p.element is None:
+        return (edifact_code(p), p.segment or "")
+    position: Element = (str(p.element), str(p.component)) if p.component else str(p.element)
+    return (edifact_code(p), p.segment, position)
+
+
+def contrl_interchange(
+    outcome: InterchangeOutcome[UnbHeader], header: UnbHeader, list_all: bool, ctx: AckContext
+) -> str:
+    """The whole CONTRL interchange (UNA/UNB..UNZ) for one inbound interchange."""
+    version = header.syntax_version
+    writer = _Writer(header.delimiters, version)
+    control = str(ctx.take_control())
+    now = ctx.now.replace(tzinfo=UTC) if ctx.now.tzinfo is None else ctx.now.astimezone(UTC)
+    date = now.strftime("%Y%m%d" if version == "4" else "%y%m%d")
+    unb = _seg(
+        "UNB",
+        (header.syntax_id, version),
+        _party(header.recipient, header.recipient_qualifier),
+        _party(header.sender, header.sender_qualifier),
+        (date, now.strftime("%H%M")),
+        control,
+        *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
+    )
+    rejected = not outcome.accepted
+    first = _errors_first(outcome.problems)[0] if outcome.problems else None
+    uci = _seg(
+        "UCI",
+        header.control,
+        _party(header.sender, header.sender_qualifier),
+        _party(header.recipient, header.recipient_qualifier),
+        _REJECTED if rejected else _ACCEPTED,
+        *_where(first),
+    )
+    body = [uci]
+    if not rejected:  # a rejected interchange rejects everything in it: the UCI says all
+        bare = [g for g in outcome.groups if g.control is None]
+        grouped = [g for g in outcome.groups if g.control is not None]
+        for group in bare:
+            for message in group.sets:
+                body.extend(_message(message, list_all))
+        for group in grouped:
+            body.extend(_group(group, list_all))
+    contrl = [_seg("UNH", "1", message_identifier(version)), *body]
+    contrl.append(_seg("UNT", len(contrl) + 1, "1"))
+    segments = [unb, *contrl, _seg("UNZ", 1, control)]
+    una = header.una or _non_default(header.delimiters)
+    return (writer.una() if una else "") + "".join(writer.render(s) for s in segments)
+
+
+def _non_default(d: EdifactDelimiters) -> bool:
+    default = DEFAULT_DELIMITERS
+    mine = (d.component, d.element, d.decimal, d.release, d.segment)
+    return mine != (default.component, default.element, default.decimal, default.release, "'")
+
+
+def _group(group: GroupOutcome, list_all: bool) -> list[_Segment]:
+    """UCF for a UNG..UNE group (when rejected, listed or holding a rejected message), then
+    its messages."""
+    errors = [p for p in group.problems if p.severity is Severity.ERROR]
+    messages = [s for m in group.sets for s in _message(m, list_all)]
+    if not (errors or messages or list_all):
+        return []
+    first = _errors_first(group.problems)[0] if group.problems else None
+    ucf = _seg(
+        "UCF",
+        group.control,
+        (group.sender or "",),
+        (group.receiver or "",),
+        _REJECTED if errors else _ACCEPTED,
+        *_where(first),
+    )
+    return [ucf] if errors else [ucf, *messages]
+
+
+def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:
+    """UCM (+ UCS / UCD per segment in error) for a message that is listed."""
+    if message.accepted and not list_all:
+        return []
+    errors = [p for p in message.problems if p.severity is Severity.ERROR]
+    own = [p for p in errors if p.level is Level.TRANSACTION]
+    code: str | None = edifact_code(own[0]) if own else None
+    if code is None and not message.supported:
+        code = "14"  # value (the message type) not supported in this position
+    identifier = (message.type_code, *(message.version or "").split(":"))
+    segments = [
+        _seg("UCM", message.control, identifier, _ACCEPTED if message.accepted else _REJECTED, code)
+    ]
+    return segments + _segment_reports(errors)
+
+
+def _segment_reports(errors: list[Problem]) -> list[_Segment]:
+    """UCS (segment position, code) per segment-level error; a UCS without code followed by
+    UCD (code, element:component) for the element errors of one segment."""
+    segments: list[_Segment] = []
+    last: tuple[int, str | None] | None = None
+    ucd_count = 0
+    ucs_count = 0
+    for p in sorted(errors, key=lambda p: p.position or 0):
+        if p.position is None or p.level not in (Level.SEGMENT, Level.ELEMENT):
+            continue
+        if p.level is Level.SEGMENT or p.element is None:
+            segments.append(_seg("UCS", p.position, edifact_code(p)))
+            ucs_count += 1
+            last = None
+        else:
+            if last != (p.position, p.segment):
+                segments.append(_seg("UCS", p.position))
+                ucs_count += 1
+                last, ucd_count = (p.position, p.segment), 0
+            if ucd_count < _MAX_UCD:
+                position: Element = (
+                    (str(p.element), str(p.component)) if p.component else str(p.element)
+                )
+                segments.append(_seg("UCD", edifact_code(p), position))
+                ucd_count += 1
+        if ucs_count >= _MAX_UCS:
+            break
+    return segments

@@ -1,0 +1,216 @@
+"""X12 functional acknowledgements (997 / 999) and TA1, built from the envelope outcomes.
+
+Per inbound interchange: a TA1 when the partner profile asks for it (always, or on request:
+ISA14 = 1 or a rejected interchange), then, unless the interchange was rejected, one ack
+interchange holding one GS*FA group with one 997 / 999 per inbound functional group:
+AK1, per set AK2 / AK3 (IK3) / AK4 (IK4) / AK5 (IK5), and AK9. Codes come from
+`gateway.ack.codes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gateway.ack.codes import is_implementation_code, ta1_note, x12_code
+from gateway.ack.context import AckContext
+from gateway.ack.model import Acknowledgement
+from gateway.ack.x12_envelope import (
+    Element,
+    Segment,
+    clean,
+    group_segments,
+    interchange_text,
+    is_5010,
+    seg,
+    set_segments,
+    ta1_interchange,
+)
+from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.x12_header import IsaHeader
+from gateway.envelope.x12_syntax import Delimiters
+from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.profile import AckPreferences
+
+__all__ = ["functional_ack", "x12_acks"]
+
+Kind = Literal["997", "999"]
+X231 = "005010X231A1"  # the 999's implementation guide (GS08 / ST03 of a 999)
+X230 = "005010X230"  # the 997's implementation guide (ST03 of a 5010 997)
+_MAX_AK3 = 999
+_MAX_AK4 = 99
+
+
+def x12_acks(
+    interchanges: Sequence[InterchangeOutcome[IsaHeader]], prefs: AckPreferences, ctx: AckContext
+) -> list[Acknowledgement]:
+    """TA1 and 997 / 999 interchanges answering each inbound interchange, in order."""
+    acks: list[Acknowledgement] = []
+    for outcome in interchanges:
+        header = outcome.header
+        if outcome.is_acknowledgment or header is None:
+            continue
+        rejected = not outcome.accepted
+        control = header.control.strip()
+        if prefs.ta1 == "always" or (
+            prefs.ta1 == "on_request" and (header.ack_requested or rejected)
+        ):
+            status, note = _ta1_status(outcome.problems)
+            text = ta1_interchange(header, status, note, ctx)
+            acks.append(Acknowledgement("TA1", text, acknowledges=control))
+        if rejected:
+            continue  # the TA1 R (if any) answers it: no group is processed
+        functional = functional_ack(outcome, header, prefs.x12, ctx)
+        if functional is not None:
+            acks.append(Acknowledgement(prefs.x12, functional, acknowledges=control))
+    return acks
+
+
+def _ta1_status(problems: list[Problem]) -> tuple[str, str]:
+    """TA104 / TA105 from the first interchange problem (errors first)."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        return "R", ta1_note(errors[0])
+    if problems:
+        return "E", ta1_note(problems[0])
+    return "A", "000"
+
+
+def functional_ack(
+    outcome: InterchangeOutcome[IsaHeader], header: IsaHeader, kind: Kind, ctx: AckContext
+) -> str | None:
+    """The 997 / 999 interchange for one inbound interchange; None when it had no group
+    that can be addressed (GS01 and GS06 read)."""
+    groups = [g for g in outcome.groups if g.functional_id and g.control]
+    if not groups:
+        return None
+    control = ctx.take_control()
+    blocks = [_group(header, g, kind, ctx) for g in groups]
+    return interchange_text(header, control, blocks, ctx)
+
+
+def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) -> list[Segment]:
+    """GS*FA, one ST 997 / 999 .. SE for the inbound group, GE."""
+    inbound_version = group.version or f"{header.version or '00401'}0"
+    five = kind == "999" or is_5010(group.version)
+    version: str
+    reference: str | None
+    if kind == "999":
+        version, reference = X231, X231
+    else:
+        implemented = five and any(s.version for s in group.sets)
+        version, reference = inbound_version, X230 if implemented else None
+    body = _body(group, kind, five, header.delimiters)
+    ack_set = set_segments(kind, "0001", reference, body)
+    return group_segments(header, group, version, [ack_set], ctx)
+
+
+def _body(group: GroupOutcome, kind: Kind, five: bool, d: Delimiters) -> list[Segment]:
+    # AK1: functional identifier, group control, (5010+) the group's version
+    body = [seg("AK1", group.functional_id, group.control, group.version if five else None)]
+    statuses: list[str] = []
+    for transaction_set in group.sets:
+        segments, status = _set_response(transaction_set, kind, five, d)
+        body.extend(segments)
+        statuses.append(status)
+    body.append(_ak9(group, statuses))
+    return body
+
+
+@dataclass
+class _SegmentError:
+    tag: str
+    position: int
+    code: str | None
+    elements: list[Problem] = field(default_factory=list)
+
+
+def _segment_errors(problems: list[Problem], kind: Kind) -> list[_SegmentError]:
+    """One AK3 / IK3 per segment-level problem, and one (code 8) per segment whose
+    elements are in error, in segment order."""
+    entries: list[_SegmentError] = []
+    for p in problems:
+        if p.position is None or p.level not in (Level.SEGMENT, Level.ELEMENT):
+            continue
+        tag = p.segment or ""
+        if p.level is Level.SEGMENT:
+            entries.append(_SegmentError(tag, p.position, x12_code(p, kind)))
+            continue
+        entry = next(
+            (e for e in entries if (e.tag, e.position, e.code) == (tag, p.position, "8")), None
+        )
+        if entry is None:
+            entry = _SegmentError(tag, p.position, "8")
+            entries.append(entry)
+        entry.elements.append(p)
+    entries.sort(key=lambda e: e.position)
+    return entries[:_MAX_AK3]
+
+
+def _element_position(p: Problem, five: bool) -> Element:
+    """AK401 / IK401 (C030): element position[:component[:repetition (5010+)]]."""
+    if five and p.repetition:
+        return (str(p.element), str(p.component or ""), str(p.repetition))
+    return (str(p.element), str(p.component)) if p.component else str(p.element)
+
+
+def _set_response(
+    s: SetOutcome, kind: Kind, five: bool, d: Delimiters
+) -> tuple[list[Segment], str]:
+    """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501."""
+    k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
+    segments = [seg("AK2", s.type_code, s.control, s.version if five else None)]
+    for entry in _segment_errors(s.problems, kind):
+        segments.append(seg(k3, entry.tag, entry.position, None, entry.code))
+        for p in [p for p in entry.elements if p.element is not None][:_MAX_AK4]:
+            value = clean(p.value or "", d)[:99]
+            code = x12_code(p, kind)
+            segments.append(seg(k4, _element_position(p, five), p.element_ref, code, value))
+    status, codes = _set_status(s, kind)
+    segments.append(seg(k5, status, *codes))
+    return segments, status
+
+
+def _set_status(s: SetOutcome, kind: Kind) -> tuple[str, list[str]]:
+    """AK501 (A / E / R) and up to five AK502 codes."""
+    errors = [p for p in s.problems if p.severity is Severity.ERROR]
+    codes: list[str] = [] if s.supported else ["1"]
+    for p in errors or s.problems:
+        code: str | None = None
+        if p.level is Level.TRANSACTION:
+            code = x12_code(p, kind)
+        elif p.level in (Level.SEGMENT, Level.ELEMENT):
+            detail = x12_code(p, kind) or ""
+            code = "I5" if kind == "999" and is_implementation_code(detail) else "5"
+        if code is not None and code not in codes:
+            codes.append(code)
+    status = "R" if not s.accepted else "E" if s.problems else "A"
+    return status, codes[:5]
+
+
+def _ak9(group: GroupOutcome, statuses: list[str]) -> Segment:
+    """AK9: group status, sets included (GE01), received, accepted, up to five codes."""
+    received = len(statuses)
+    accepted = sum(1 for s in statuses if s in ("A", "E"))
+    errors = [p for p in group.problems if p.severity is Severity.ERROR]
+    codes: list[str] = []
+    for p in errors or group.problems:
+        code = x12_code(p, "997")
+        if code is not None and code not in codes:
+            codes.append(code)
+    if errors:
+        status = "R"
+    elif accepted < received:
+        status = "P" if accepted else "R"
+    else:
+        status = "E" if group.problems or "E" in statuses else "A"
+    return seg("AK9", status, _included(group, received), received, accepted, *codes[:5])
+
+
+def _included(group: GroupOutcome, received: int) -> int:
+    """GE01 as read (the value of a GROUP_COUNT_MISMATCH problem), else the sets counted."""
+    for p in group.problems:
+        if p.code is ProblemCode.GROUP_COUNT_MISMATCH and p.value and p.value.isdigit():
+            return int(p.value)
+    return received
