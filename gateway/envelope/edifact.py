@@ -1,0 +1,321 @@
+"""EDIFACT envelope reader: UNA/UNB/UNZ, UNG/UNE, UNH/UNT over the streaming splitter.
+
+Segments come from `edifact_lexer.split_segments` one at a time; only the segments of the
+message being read are kept. Each interchange's charset follows its UNB syntax identifier;
+control references and counts are checked at every trailer; each finished IFTSTA/DESADV is
+validated and parsed (`edifact_messages`) and, when free of syntax errors, handed to the
+sink. Every fault is a Problem on the outcome of the level it rejects; nothing here raises
+on bad data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import BinaryIO
+
+from gateway.envelope.edifact_header import (
+    check_une,
+    check_unt,
+    check_unz,
+    read_unb,
+    read_ung,
+    read_unh,
+)
+from gateway.envelope.edifact_lexer import RawSegment, decode_segment, split_segments, tokenize
+from gateway.envelope.edifact_messages import (
+    ACK_MESSAGES,
+    TRANSLATED_MESSAGES,
+    message_origin,
+    parse_message,
+)
+from gateway.envelope.outcome import (
+    DocumentSink,
+    GroupOutcome,
+    InterchangeOutcome,
+    SetOutcome,
+    has_error,
+)
+from gateway.envelope.unb import DEFAULT_DELIMITERS, UnbHeader
+from gateway.parse.edifact_common import EdiSegment
+from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.profile import PartnerProfile
+
+__all__ = ["EdifactResult", "read_edifact"]
+
+_SERVICE = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
+
+
+@dataclass
+class EdifactResult:
+    interchanges: list[InterchangeOutcome[UnbHeader]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # file level: outside interchanges
+
+
+@dataclass
+class _Message:
+    outcome: SetOutcome
+    segments: list[EdiSegment]
+
+
+def _problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:
+    return Problem.model_validate({"code": code, "message": message, "level": level, **where})
+
+
+class _Reader:
+    def __init__(self, sink: DocumentSink, profile: PartnerProfile) -> None:
+        self.sink, self.profile = sink, profile
+        self.result = EdifactResult()
+        self.delimiters, self.una = DEFAULT_DELIMITERS, False
+        self.ic: InterchangeOutcome[UnbHeader] | None = None
+        self.charset = "latin-1"
+        self.group: GroupOutcome | None = None
+        self.explicit = False  # the open group began with UNG
+        self.msg: _Message | None = None
+        self.messages = self.groups = 0  # counted for UNZ 0036
+        self.stray = False  # a stretch of stray segments inside the interchange was reported
+        self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
+        self.envelope_seen = self.content_seen = False
+        self.suffix_pending = False
+
+    # -- placement -----------------------------------------------------------------------
+    def where(self) -> dict[str, object]:
+        return {
+            "interchange": self.ic.control if self.ic else None,
+            "group": self.group.control if self.group else None,
+            "transaction": self.msg.outcome.control or None if self.msg else None,
+        }
+
+    def fault(self, code: ProblemCode, message: str, seg: EdiSegment | None = None) -> None:
+        """A problem where the reader stands: message, interchange or file."""
+        tag = seg.tag[:3] if seg else None
+        if self.msg is not None:
+            where = {**self.where(), "segment": tag, "position": len(self.msg.segments)}
+            self.msg.outcome.problems.append(_problem(code, message, Level.SEGMENT, **where))
+        elif self.ic is not None:
+            problem = _problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
+            self.ic.problems.append(problem)
+        else:
+            self.result.problems.append(_problem(code, message, Level.FILE, segment=tag))
+
+    # -- segments ------------------------------------------------------------------------
+    def feed(self, raw: RawSegment) -> None:
+        self.content_seen = True
+        if self.suffix_pending and self.ic is not None and self.ic.header is not None:
+            header = self.ic.header
+            suffix = raw.lead.decode("latin-1")
+            self.ic.header = replace(header, delimiters=replace(header.delimiters, suffix=suffix))
+        self.suffix_pending = False
+        if raw.una is not None:
+            if self.ic is not None:
+                self.close_interchange(None)
+            self.delimiters, self.una, self.envelope_seen = raw.una, True, True
+            self.outside = None
+            return
+        is_unb = raw.data[:3] == b"UNB"
+        if is_unb and not self.una:
+            self.delimiters = DEFAULT_DELIMITERS
+        text, bad = decode_segment(raw.data, "latin-1" if is_unb else self.charset)
+        seg = tokenize(text, self.delimiters)
+        if isinstance(seg, str):
+            why, seg = seg, EdiSegment(text[:3], ())
+            self.dispatch(seg, raw)
+            self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
+            return
+        self.dispatch(seg, raw)
+        if raw.overlong:
+            why = f"segment at byte {raw.offset} has no terminator within its size limit"
+            self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
+        if bad is not None:
+            self.charset_fault(raw, bad, self.charset, seg)
+
+    def charset_fault(self, raw: RawSegment, bad: int, charset: str, seg: EdiSegment) -> None:
+        code = ProblemCode.INVALID_ENCODING if charset == "utf-8" else ProblemCode.INVALID_CHARACTER
+        why = f"byte 0x{raw.data[bad]:02X} at file offset {raw.offset + bad} is not valid {charset}"
+        element = component = None
+        for e, parts in enumerate(seg.elements, start=1):
+            for c, part in enumerate(parts, start=1):
+                if "\ufffd" in part and element is None:
+                    element, component = e, c
+        if self.msg is not None and self.ic is not None:
+            where = {**self.where(), "segment": seg.tag, "position": len(self.msg.segments)}
+            self.msg.outcome.problems.append(
+                _problem(code, why, Level.ELEMENT, element=element, component=component, **where)
+            )
+        elif self.ic is not None:
+            problem = _problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag,
+                               element=element, component=component)  # fmt: skip
+            self.ic.problems.append(problem)
+
+    def dispatch(self, seg: EdiSegment, raw: RawSegment) -> None:
+        tag = seg.tag
+        if self.msg is not None and tag not in _SERVICE:
+            self.msg.segments.append(seg)
+        elif tag == "UNB":
+            self.start_interchange(seg, raw)
+        elif self.ic is None:
+            self.outside_interchange(seg)
+        elif tag == "UNZ":
+            self.close_interchange(seg)
+        elif tag == "UNG":
+            self.start_group(seg)
+        elif tag == "UNE":
+            self.close_group(seg)
+        elif tag == "UNH":
+            self.start_message(seg)
+        elif tag == "UNT" and self.msg is not None:
+            self.close_message(seg)
+        elif not self.stray:
+            self.stray = True
+            what = "UNT without a UNH" if tag == "UNT" else "outside any message"
+            self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, f"segment {tag[:3]!r} {what}", seg)
+
+    def outside_interchange(self, seg: EdiSegment) -> None:
+        if seg.tag == "UNH" and self.outside != "orphan":
+            self.outside, self.envelope_seen = "orphan", True
+            why = f"message {seg.get(1)!r} ({seg.get(2)}) has no UNB interchange header"
+            self.fault(ProblemCode.INTERCHANGE_HEADER_MISSING, why, seg)
+        elif self.outside is None:
+            self.outside = "junk"
+            why = f"segment {seg.tag[:3]!r} is outside any UNB..UNZ interchange"
+            self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, why, seg)
+
+    # -- interchange ---------------------------------------------------------------------
+    def start_interchange(self, seg: EdiSegment, raw: RawSegment) -> None:
+        if self.ic is not None:
+            self.close_interchange(None)
+        header, problems = read_unb(seg, self.delimiters, self.una)
+        self.ic = InterchangeOutcome(header=header, control=header.control or None)
+        self.ic.problems.extend(problems)
+        self.charset, self.una, self.envelope_seen = header.charset, False, True
+        self.messages = self.groups = 0
+        self.stray, self.outside, self.suffix_pending = False, None, True
+        _, bad = decode_segment(raw.data, header.charset)
+        if bad is not None:
+            self.charset_fault(raw, bad, header.charset, seg)
+
+    def close_interchange(self, unz: EdiSegment | None) -> None:
+        ic = self.ic
+        assert ic is not None
+        if self.msg is not None:
+            self.close_message(None)
+        if self.group is not None:
+            self.close_group(None)
+        if unz is None:
+            why = f"interchange {ic.control!r} has no UNZ trailer"
+            ic.problems.append(
+                _problem(ProblemCode.INTERCHANGE_TRAILER_MISSING, why, Level.INTERCHANGE,
+                         interchange=ic.control, segment="UNZ")
+            )  # fmt: skip
+        else:
+            ic.problems.extend(check_unz(unz, ic, self.groups or self.messages))
+        self.result.interchanges.append(ic)
+        self.ic, self.charset = None, "latin-1"
+        self.sink.end_interchange(ic)
+
+    # -- group ---------------------------------------------------------------------------
+    def start_group(self, seg: EdiSegment) -> None:
+        assert self.ic is not None
+        if self.msg is not None:
+            self.close_message(None)
+        if self.group is not None:
+            self.close_group(None)
+        if self.messages and not self.groups:
+            why = "UNG after messages outside any group"
+            self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, why, seg)
+        self.group, problems = read_ung(seg, self.ic.control)
+        self.group.problems.extend(problems)
+        self.explicit, self.stray = True, False
+        self.groups += 1
+
+    def close_group(self, une: EdiSegment | None) -> None:
+        assert self.ic is not None
+        if self.msg is not None:
+            self.close_message(None)
+        group, explicit = self.group, self.explicit
+        if group is None or not explicit:
+            if une is not None:
+                self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, "UNE without a UNG", une)
+            if group is None:
+                return
+        elif une is None:
+            why = f"group {group.control!r} has no UNE trailer"
+            group.problems.append(
+                _problem(ProblemCode.GROUP_TRAILER_MISSING, why, Level.GROUP,
+                         interchange=self.ic.control, group=group.control, segment="UNE")
+            )  # fmt: skip
+        else:
+            group.problems.extend(check_une(une, group, self.ic.control))
+        self.ic.groups.append(group)
+        self.group, self.explicit = None, False
+
+    # -- message -------------------------------------------------------------------------
+    def start_message(self, seg: EdiSegment) -> None:
+        if self.msg is not None:
+            self.close_message(None)
+        if self.group is None:
+            self.group, self.explicit = GroupOutcome(functional_id=None, control=None), False
+        outcome, problems = read_unh(seg)
+        self.msg = _Message(outcome, [seg])
+        outcome.problems.extend(p.model_copy(update=self.where()) for p in problems)
+        self.messages += 1
+        self.stray = False
+
+    def close_message(self, unt: EdiSegment | None) -> None:
+        assert self.msg is not None and self.ic is not None and self.group is not None
+        outcome, segments = self.msg.outcome, self.msg.segments
+        where = self.where()
+        self.msg = None
+        if unt is not None:
+            segments.append(unt)
+            outcome.problems.extend(
+                p.model_copy(update=where) for p in check_unt(unt, len(segments), outcome.control)
+            )
+        else:
+            why = f"message {outcome.control!r} has no UNT trailer"
+            outcome.problems.append(
+                _problem(ProblemCode.SET_TRAILER_MISSING, why, Level.TRANSACTION, **where,
+                         segment="UNT")
+            )  # fmt: skip
+        outcome.segment_count = len(segments)
+        type_code = outcome.type_code
+        if type_code in ACK_MESSAGES:
+            self.ic.is_acknowledgment = True
+        elif type_code not in TRANSLATED_MESSAGES:
+            outcome.supported = False
+        elif unt is not None:
+            document, problems = parse_message(type_code, segments, self.profile)
+            outcome.problems.extend(p.model_copy(update=where) for p in problems)
+            if document is not None and not has_error(outcome.problems):
+                assert self.ic.header is not None
+                origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])
+                mapped = self.sink.document(origin, document)
+                outcome.mapping_problems.extend(mapped)
+        self.group.sets.append(outcome)
+
+    def finish(self, complete: bool) -> None:
+        open_interchange = self.ic is not None
+        if self.ic is not None:
+            self.close_interchange(None)
+        if not self.content_seen:
+            self.fault(ProblemCode.EMPTY_FILE, "the file holds no EDIFACT data")
+        elif not self.envelope_seen:
+            self.result.problems = [
+                _problem(ProblemCode.NOT_EDI, "no UNA/UNB/UNH: not an EDIFACT file", Level.FILE)
+            ]
+        elif open_interchange or not complete:
+            severity = Severity.ERROR if open_interchange else Severity.WARNING
+            self.result.problems.append(
+                _problem(ProblemCode.TRUNCATED, "the file ends inside a segment or interchange",
+                         Level.FILE, severity=severity)
+            )  # fmt: skip
+
+
+def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> EdifactResult:
+    """Read every interchange of an EDIFACT file, handing error-free messages to `sink`."""
+    reader = _Reader(sink, profile)
+    complete = True
+    for raw in split_segments(stream):
+        reader.feed(raw)
+        complete = raw.complete
+    reader.finish(complete)
+    return reader.result

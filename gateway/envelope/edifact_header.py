@@ -1,0 +1,253 @@
+"""EDIFACT service segments: UNB/UNZ, UNG/UNE and UNH/UNT read and checked.
+
+Each function returns Problems (never raises); the reader puts them on the outcome of the
+level they reject. UNB S001 0001 (syntax identifier) decides the charset of the
+interchange: UNOA/UNOB ASCII, UNOC Latin-1, UNOD..UNOL the other ISO 8859 parts, UNOW/UNOY
+UTF-8.
+"""
+
+from __future__ import annotations
+
+import codecs
+from datetime import datetime
+
+from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.unb import EdifactDelimiters, UnbHeader
+from gateway.parse.edifact_common import EdiSegment
+from gateway.problems import Level, Problem, ProblemCode, Severity
+
+__all__ = [
+    "CHARSETS",
+    "check_une",
+    "check_unt",
+    "check_unz",
+    "read_unb",
+    "read_ung",
+    "read_unh",
+]
+
+_CODECS = {
+    "UNOA": "ascii", "UNOB": "ascii", "IATA": "ascii", "IATB": "ascii",
+    "UNOC": "latin-1", "UNOD": "iso8859-2", "UNOE": "iso8859-5", "UNOF": "iso8859-7",
+    "UNOG": "iso8859-3", "UNOH": "iso8859-4", "UNOI": "iso8859-6", "UNOJ": "iso8859-8",
+    "UNOK": "iso8859-9", "UNOL": "iso8859-15", "UNOW": "utf-8", "UNOY": "utf-8",
+}  # fmt: skip
+
+
+def _known(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+CHARSETS: dict[str, str] = {k: v for k, v in _CODECS.items() if _known(v)}
+
+
+def _valid_stamp(date: str, time: str) -> bool:
+    formats = {6: "%y%m%d", 8: "%Y%m%d"}
+    if len(date) not in formats or not date.isdigit() or len(time) != 4 or not time.isdigit():
+        return False
+    try:
+        datetime.strptime(date + time, formats[len(date)] + "%H%M")
+    except ValueError:
+        return False
+    return True
+
+
+def read_unb(
+    seg: EdiSegment, delimiters: EdifactDelimiters, una: bool
+) -> tuple[UnbHeader, list[Problem]]:
+    """The UNB header and its faults (Level.INTERCHANGE)."""
+    syntax_id, control = seg.get(1, 1), seg.get(5)
+    header = UnbHeader(
+        syntax_id=syntax_id,
+        syntax_version=seg.get(1, 2),
+        sender=seg.get(2, 1),
+        sender_qualifier=seg.get(2, 2),
+        recipient=seg.get(3, 1),
+        recipient_qualifier=seg.get(3, 2),
+        date=seg.get(4, 1),
+        time=seg.get(4, 2),
+        control=control,
+        application=seg.get(7),
+        ack_requested=seg.get(9) == "1",
+        test=seg.get(11) == "1",
+        delimiters=delimiters,
+        una=una,
+        charset=CHARSETS.get(syntax_id, "latin-1"),
+    )
+    problems: list[Problem] = []
+
+    def fault(code: ProblemCode, why: str, element: int, component: int | None, ref: str) -> None:
+        value = seg.get(element, component or 1) or None
+        problems.append(
+            Problem(
+                code=code,
+                message=why,
+                level=Level.INTERCHANGE,
+                interchange=control or None,
+                segment="UNB",
+                element=element,
+                component=component,
+                element_ref=ref,
+                value=value,
+            )
+        )
+
+    invalid = ProblemCode.INTERCHANGE_FIELD_INVALID
+    for element, component, ref, name in (
+        (1, 1, "0001", "syntax identifier"),
+        (1, 2, "0002", "syntax version"),
+        (2, 1, "0004", "sender identification"),
+        (3, 1, "0010", "recipient identification"),
+        (4, 1, "0017", "date of preparation"),
+        (4, 2, "0019", "time of preparation"),
+        (5, None, "0020", "interchange control reference"),
+    ):
+        if not seg.get(element, component or 1):
+            fault(invalid, f"UNB {name} ({ref}) is missing", element, component, ref)
+    if syntax_id and syntax_id not in CHARSETS:
+        why = f"UNB syntax identifier {syntax_id!r} is not supported (read as Latin-1)"
+        fault(ProblemCode.INTERCHANGE_SYNTAX_UNSUPPORTED, why, 1, 1, "0001")
+    version = header.syntax_version
+    if version and version not in ("1", "2", "3", "4"):
+        fault(invalid, f"UNB syntax version {version!r} is not 1..4", 1, 2, "0002")
+    if header.date and header.time and not _valid_stamp(header.date, header.time):
+        why = f"UNB date/time {header.date}:{header.time} is not a valid date and time"
+        fault(invalid, why, 4, 1, "0017")
+    if len(control) > 14:
+        fault(invalid, f"UNB control reference {control!r} is longer than 14", 5, None, "0020")
+    return header, problems
+
+
+def _count(
+    text: str, expected: int, code: ProblemCode, what: str, level: Level, **where: object
+) -> list[Problem]:
+    if text.isdigit() and int(text) == expected:
+        return []
+    why = f"{what} {text!r} but {expected} found"
+    problem = Problem.model_validate(
+        {"code": code, "message": why, "level": level, "value": text or None, **where}
+    )
+    return [problem]
+
+
+def _reference(
+    text: str, expected: str, code: ProblemCode, what: str, level: Level, **where: object
+) -> list[Problem]:
+    if text == expected:
+        return []
+    why = f"{what} {text!r} does not match the header's {expected!r}"
+    problem = Problem.model_validate(
+        {"code": code, "message": why, "level": level, "value": text or None, **where}
+    )
+    return [problem]
+
+
+def check_unz(seg: EdiSegment, ic: InterchangeOutcome[UnbHeader], count: int) -> list[Problem]:
+    """UNZ 0036 (messages, or groups when the interchange has UNG groups) and 0020."""
+    control = ic.header.control if ic.header else ""
+    where = {"interchange": control or None, "segment": "UNZ"}
+    lvl = Level.INTERCHANGE
+    return [
+        *_count(seg.get(1), count, ProblemCode.INTERCHANGE_COUNT_MISMATCH,
+                "UNZ count (0036) is", lvl, element=1, element_ref="0036", **where),
+        *_reference(seg.get(2), control, ProblemCode.INTERCHANGE_CONTROL_MISMATCH,
+                    "UNZ reference (0020)", lvl, element=2, element_ref="0020", **where),
+    ]  # fmt: skip
+
+
+def read_ung(seg: EdiSegment, interchange: str | None) -> tuple[GroupOutcome, list[Problem]]:
+    """A functional group from UNG, and its header faults (Level.GROUP)."""
+    version = ":".join(v for v in (seg.get(7, 1), seg.get(7, 2)) if v)
+    group = GroupOutcome(
+        functional_id=seg.get(1) or None,
+        control=seg.get(5),
+        version=version or None,
+        sender=seg.get(2, 1) or None,
+        receiver=seg.get(3, 1) or None,
+    )
+    problems = [
+        Problem(
+            code=ProblemCode.GROUP_HEADER_INVALID,
+            message=f"UNG {name} ({ref}) is missing",
+            level=Level.GROUP,
+            interchange=interchange,
+            group=group.control or None,
+            segment="UNG",
+            element=element,
+            element_ref=ref,
+        )
+        for element, ref, name in ((1, "0038", "message group identification"),
+                                   (5, "0048", "group reference number"))
+        if not seg.get(element)
+    ]  # fmt: skip
+    return group, problems
+
+
+def check_une(seg: EdiSegment, group: GroupOutcome, interchange: str | None) -> list[Problem]:
+    """UNE 0060 (messages in the group) and 0048 (= UNG 0048)."""
+    where = {"interchange": interchange, "group": group.control or None, "segment": "UNE"}
+    lvl = Level.GROUP
+    return [
+        *_count(seg.get(1), len(group.sets), ProblemCode.GROUP_COUNT_MISMATCH,
+                "UNE count (0060) is", lvl, element=1, element_ref="0060", **where),
+        *_reference(seg.get(2), group.control or "", ProblemCode.GROUP_CONTROL_MISMATCH,
+                    "UNE reference (0048)", lvl, element=2, element_ref="0048", **where),
+    ]  # fmt: skip
+
+
+def read_unh(seg: EdiSegment) -> tuple[SetOutcome, list[Problem]]:
+    """A message outcome from UNH (0062, S009) and its header faults (Level.TRANSACTION)."""
+    parts = [seg.get(2, n) for n in range(1, 6)]
+    outcome = SetOutcome(
+        control=seg.get(1), type_code=parts[0], version=":".join(p for p in parts[1:] if p)
+    )
+    problems: list[Problem] = []
+    for element, component, ref in ((1, None, "0062"), (2, 1, "0065"), (2, 2, "0052"),
+                                    (2, 3, "0054"), (2, 4, "0051")):  # fmt: skip
+        if not seg.get(element, component or 1):
+            problems.append(
+                Problem(
+                    code=ProblemCode.SET_HEADER_INVALID,
+                    message=f"UNH {ref} is missing",
+                    level=Level.TRANSACTION,
+                    transaction=outcome.control or None,
+                    segment="UNH",
+                    position=1,
+                    element=element,
+                    component=component,
+                    element_ref=ref,
+                )
+            )
+    if parts[3] == "UN" and parts[1] and parts[1] not in ("D", "S"):
+        problems.append(
+            Problem(
+                code=ProblemCode.INVALID_CODE_VALUE,
+                message=f"UNH message version {parts[1]!r} is not D or S (read as D)",
+                level=Level.TRANSACTION,
+                severity=Severity.WARNING,
+                transaction=outcome.control or None,
+                segment="UNH",
+                position=1,
+                element=2,
+                component=2,
+                element_ref="0052",
+                value=parts[1],
+            )
+        )
+    return outcome, problems
+
+
+def check_unt(seg: EdiSegment, count: int, control: str) -> list[Problem]:
+    """UNT 0074 (segments UNH..UNT) and 0062 (= UNH 0062)."""
+    where = {"transaction": control or None, "segment": "UNT", "position": count}
+    lvl = Level.TRANSACTION
+    return [
+        *_count(seg.get(1), count, ProblemCode.SET_COUNT_MISMATCH,
+                "UNT segment count (0074) is", lvl, element=1, element_ref="0074", **where),
+        *_reference(seg.get(2), control, ProblemCode.SET_CONTROL_MISMATCH,
+                    "UNT reference (0062)", lvl, element=2, element_ref="0062", **where),
+    ]  # fmt: skip

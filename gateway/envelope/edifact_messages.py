@@ -1,0 +1,68 @@
+"""Which parser reads which EDIFACT message type (UNH S009 0065).
+
+IFTSTA -> StatusDocument, DESADV -> ShipNoticeDocument. CONTRL is an inbound syntax
+acknowledgement: recorded, never translated and never acknowledged back. APERAK (an
+application advice) and every other type are not translated (SetOutcome.supported=False).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.envelope.outcome import SetOutcome
+from gateway.envelope.unb import UnbHeader
+from gateway.parse.edifact_common import EdiSegment
+from gateway.parse.edifact_desadv import parse_desadv
+from gateway.parse.edifact_iftsta import parse_iftsta
+from gateway.parse.records import Document, Origin
+from gateway.problems import Problem
+from gateway.profile import PartnerProfile
+
+__all__ = [
+    "ACK_MESSAGES",
+    "TRANSLATED_MESSAGES",
+    "message_origin",
+    "message_version",
+    "parse_message",
+]
+
+TRANSLATED_MESSAGES = frozenset({"IFTSTA", "DESADV"})
+ACK_MESSAGES = frozenset({"CONTRL"})
+
+
+def message_version(unh: EdiSegment) -> str:
+    """'D:96A' from S009 0052:0054 (a non-standard UN version such as '0' reads as D)."""
+    version, release, agency = unh.get(2, 2), unh.get(2, 3), unh.get(2, 4)
+    if agency == "UN" and version not in ("D", "S"):
+        version = "D"
+    return f"{version}:{release}"
+
+
+def parse_message(
+    type_code: str, segments: Sequence[EdiSegment], profile: PartnerProfile
+) -> tuple[Document | None, list[Problem]]:
+    """(document, validation problems) of one message UNH..UNT; None for other types."""
+    if type_code == "IFTSTA":
+        status, problems = parse_iftsta(segments, profile.field_sources)
+        return status, problems
+    if type_code == "DESADV":
+        notices, problems = parse_desadv(segments, profile.field_sources)
+        return notices, problems
+    return None, []
+
+
+def message_origin(
+    header: UnbHeader, group_control: str | None, outcome: SetOutcome, unh: EdiSegment
+) -> Origin:
+    """Where a message came from: UNB parties, control references, type and version."""
+    return Origin(
+        syntax="edifact",
+        sender=header.sender,
+        receiver=header.recipient,
+        interchange_control=header.control,
+        group_control=group_control,
+        transaction_control=outcome.control,
+        transaction_type=outcome.type_code,
+        version=message_version(unh),
+        test=header.test,
+    )

@@ -1,0 +1,224 @@
+"""Shared pieces of the EDIFACT document parsers: the segment record, sourced values,
+DTM date/times, and message validation (structure tables + element checks).
+
+Structure is checked with the generic loop walker of `x12_structure` (segment groups are
+loops: the first child triggers the group). Element checks cover the segments the parsers
+read: mandatory data elements and components, lengths, numeric values, DTM formats
+102/203/204/303 (and 101/201). Positions count from UNH = 1; elements and components are
+1-based. Nothing here raises on bad data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.mapping.times import parse_local
+from gateway.parse.records import EventTime, Src, Val
+from gateway.parse.x12_structure import Loop, check_structure, segment_tags
+from gateway.problems import Level, Problem, ProblemCode
+
+__all__ = [
+    "SEGMENT_CHECKS",
+    "Chk",
+    "EdiSegment",
+    "check_segment",
+    "dtm_time",
+    "val",
+    "validate_message",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EdiSegment:
+    """One segment: its tag and data elements, each a tuple of components (releases undone)."""
+
+    tag: str
+    elements: tuple[tuple[str, ...], ...]
+
+    def get(self, element: int, component: int = 1) -> str:
+        """Component `component` of data element `element` (1-based), '' when absent."""
+        if 0 < element <= len(self.elements):
+            parts = self.elements[element - 1]
+            if 0 < component <= len(parts):
+                return parts[component - 1].strip()
+        return ""
+
+
+def val(seg: EdiSegment, position: int, element: int, component: int | None = None) -> Val | None:
+    """A sourced value; `component` None reads a simple data element (first component)."""
+    value = seg.get(element, component or 1)
+    return Val(value, Src(seg.tag, position, element, component)) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Chk:
+    """One data element / component check: req M (always), m (when its composite is
+    present) or C (conditional); kind an, a or n (numeric, decimal mark allowed)."""
+
+    element: int
+    component: int | None
+    ref: str
+    req: str
+    kind: str
+    max: int
+
+
+def _c(element: int, component: int | None, ref: str, req: str, kind: str, size: int) -> Chk:
+    return Chk(element, component, ref, req, kind, size)
+
+
+# Segments the IFTSTA/DESADV parsers read: (checks, max data elements). Lengths follow the
+# D96A..D10B directories (the larger where they differ).
+SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
+    "BGM": ((), 6),
+    "DTM": ((_c(1, 1, "2005", "M", "an", 3), _c(1, 2, "2380", "C", "an", 35),
+             _c(1, 3, "2379", "C", "an", 3)), 1),
+    "RFF": ((_c(1, 1, "1153", "M", "an", 3), _c(1, 2, "1154", "C", "an", 70)), 1),
+    "NAD": ((_c(1, None, "3035", "M", "an", 3), _c(2, 1, "3039", "m", "an", 35),
+             _c(6, None, "3164", "C", "an", 35), _c(7, None, "3229", "C", "an", 9),
+             _c(8, None, "3251", "C", "an", 17), _c(9, None, "3207", "C", "an", 3)), 9),
+    "LOC": ((_c(1, None, "3227", "M", "an", 3), _c(2, 1, "3225", "C", "an", 35),
+             _c(2, 4, "3224", "C", "an", 256), _c(3, 1, "3223", "C", "an", 25)), 5),
+    "CNI": ((_c(1, None, "1490", "C", "n", 4), _c(2, 1, "1004", "m", "an", 70)), 3),
+    "STS": ((_c(1, 1, "9015", "m", "an", 3), _c(2, 1, "4405", "m", "an", 3),
+             _c(3, 1, "9013", "m", "an", 3)), 7),
+    "LIN": ((_c(1, None, "1082", "C", "an", 6), _c(3, 1, "7140", "m", "an", 35),
+             _c(3, 2, "7143", "C", "an", 3)), 6),
+    "PIA": ((_c(1, None, "4347", "M", "an", 3), _c(2, 1, "7140", "M", "an", 35)), 6),
+    "QTY": ((_c(1, 1, "6063", "M", "an", 3), _c(1, 2, "6060", "M", "n", 15),
+             _c(1, 3, "6411", "C", "an", 3)), 1),
+    "CPS": ((_c(1, None, "7164", "M", "an", 35), _c(2, None, "7166", "C", "an", 35)), 3),
+    "GIN": ((_c(1, None, "7405", "M", "an", 3), _c(2, 1, "7402", "M", "an", 35)), 6),
+    "MEA": ((_c(1, None, "6311", "M", "an", 3), _c(3, 2, "6314", "C", "an", 18)), 4),
+    "TDT": ((_c(1, None, "8051", "M", "an", 3), _c(5, 1, "3127", "C", "an", 17)), 10),
+}  # fmt: skip
+
+_NUMERIC = re.compile(r"^-?(\d+([.,]\d*)?|[.,]\d+)$")
+# DTM 2379 format -> (digits of date, digits of time, zone suffix allowed)
+_DATE_FORMATS = {
+    "101": (6, 0, False),
+    "102": (8, 0, False),
+    "201": (6, 4, False),
+    "203": (8, 4, False),
+    "204": (8, 6, False),
+    "303": (8, 4, True),
+}
+
+
+def _problem(
+    code: ProblemCode, message: str, seg: EdiSegment, position: int, chk: Chk | None, value: str
+) -> Problem:
+    return Problem(
+        code=code,
+        message=message,
+        level=Level.ELEMENT,
+        segment=seg.tag,
+        position=position,
+        element=chk.element if chk else None,
+        component=chk.component if chk else None,
+        element_ref=chk.ref if chk else None,
+        value=value or None,
+    )
+
+
+def _check_value(seg: EdiSegment, position: int, chk: Chk) -> Problem | None:
+    present = chk.element <= len(seg.elements) and any(seg.elements[chk.element - 1])
+    value = seg.get(chk.element, chk.component or 1)
+    name = f"{seg.tag}{chk.element:02d}" + (f"-{chk.component}" if chk.component else "")
+    if not value:
+        if chk.req == "M" or (chk.req == "m" and present):
+            why = f"mandatory {name} ({chk.ref}) is missing"
+            return _problem(ProblemCode.MANDATORY_ELEMENT_MISSING, why, seg, position, chk, "")
+        return None
+    size = len(value)
+    if chk.kind == "n":
+        if not _NUMERIC.match(value):
+            why = f"{name} {value!r} is not numeric"
+            return _problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
+        size = len(value.lstrip("-").replace(".", "").replace(",", ""))
+    elif chk.kind == "a" and any(c.isdigit() for c in value):
+        why = f"{name} {value!r} must not contain digits"
+        return _problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
+    if size > chk.max:
+        why = f"{name} {value!r} is longer than {chk.max}"
+        return _problem(ProblemCode.ELEMENT_TOO_LONG, why, seg, position, chk, value)
+    return None
+
+
+def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
+    text, fmt = seg.get(1, 2), seg.get(1, 3)
+    layout = _DATE_FORMATS.get(fmt)
+    if not text or layout is None:
+        return None
+    date_len, time_len, zoned = layout
+    digits = text[: date_len + time_len]
+    chk = Chk(1, 2, "2380", "C", "an", 35)
+    rest = text[date_len + time_len :]
+    if len(digits) < date_len + time_len or not digits.isdigit() or (rest and not zoned):
+        why = f"DTM01-2 {text!r} does not match date/time format {fmt}"
+        return _problem(ProblemCode.INVALID_DATE, why, seg, position, chk, text)
+    if parse_local(digits[:date_len], None) is None:
+        why = f"DTM01-2 {text!r} is not a valid date"
+        return _problem(ProblemCode.INVALID_DATE, why, seg, position, chk, text)
+    if time_len and parse_local(digits[:date_len], digits[date_len:]) is None:
+        why = f"DTM01-2 {text!r} is not a valid time"
+        return _problem(ProblemCode.INVALID_TIME, why, seg, position, chk, text)
+    return None
+
+
+def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
+    """Element problems of one segment the parsers read (none for other segments)."""
+    spec = SEGMENT_CHECKS.get(seg.tag)
+    if spec is None:
+        return []
+    checks, max_elements = spec
+    problems: list[Problem] = []
+    if len(seg.elements) > max_elements:
+        extra = Chk(max_elements + 1, None, "", "C", "an", 0)
+        why = f"{seg.tag} has {len(seg.elements)} data elements, at most {max_elements} allowed"
+        problems.append(_problem(ProblemCode.TOO_MANY_ELEMENTS, why, seg, position, extra, ""))
+    for chk in checks:
+        found = _check_value(seg, position, chk)
+        if found is not None:
+            problems.append(found)
+    if seg.tag == "DTM":
+        dtm = _check_dtm(seg, position)
+        if dtm is not None:
+            problems.append(dtm)
+    return problems
+
+
+_KNOWN: dict[str, set[str]] = {}
+
+
+def validate_message(table: Loop, segments: Sequence[EdiSegment]) -> list[Problem]:
+    """Structure and element problems of one message, `segments` UNH..UNT inclusive."""
+    known = _KNOWN.get(table.name)
+    if known is None:
+        known = _KNOWN[table.name] = segment_tags(table)
+    problems = check_structure(table, [(s.tag,) for s in segments], known)
+    for position in range(2, len(segments)):
+        problems.extend(check_segment(segments[position - 1], position))
+    return problems
+
+
+def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
+    """DTM C507 as an EventTime (formats 101/102/201/203/204/303; 303's suffix is the zone).
+    Without 2379 the format follows from the length (8: 102, 12: 203, 14: 204)."""
+    text, fmt = seg.get(1, 2), seg.get(1, 3)
+    if not fmt:
+        fmt = {8: "102", 12: "203", 14: "204"}.get(len(text), "")
+    layout = _DATE_FORMATS.get(fmt)
+    if not text or layout is None:
+        return None
+    date_len, time_len, zoned = layout
+    digits = text[: date_len + time_len]
+    local = parse_local(digits[:date_len], digits[date_len:] or None)
+    if local is None or not digits.isdigit():
+        return None
+    src = Src(seg.tag, position, 1, 2)
+    suffix = text[date_len + time_len :].strip()
+    zone = Val(suffix, src) if zoned and suffix else None
+    return EventTime(local, zone, (src,))
