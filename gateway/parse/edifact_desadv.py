@@ -120,6 +120,8 @@ class _Line:
 class _Package:
     position: int
     physical: bool = False  # has a PAC or GIN: a package, not only a hierarchy level
+    level: str = ""  # CPS 7164 hierarchical id
+    parent: str = ""  # CPS 7166 parent's hierarchical id
     container: Val | None = None
     tracking: Val | None = None
     weight: Val | None = None
@@ -150,7 +152,7 @@ class _Reader:
         tag, qualifier, header = seg.tag, seg.get(1), self.header
         line, package = self.line, self.packages[-1] if self.packages else None
         if tag == "CPS":
-            self.packages.append(_Package(position))
+            self.packages.append(_Package(position, level=seg.get(1), parent=seg.get(2)))
             self.line = None
         elif tag == "LIN":
             self.line = _Line(position, seg)
@@ -208,12 +210,18 @@ class _Reader:
                 package.container = package.container or val(seg, position, 2, 1)
             elif qualifier in self.sources.edifact_tracking_gin_qualifiers:
                 package.tracking = package.tracking or val(seg, position, 2, 1)
-        elif tag == "MEA" and seg.get(2) in ("AAD", "G") and package.weight is None:
+        elif tag == "MEA" and seg.get(2) in ("AAD", "AAB", "G") and package.weight is None:
             package.weight = val(seg, position, 3, 2)
             package.weight_unit = val(seg, position, 3, 1) if package.weight else None
 
     def notice(self) -> ShipNotice:
         header = self.header
+        # a CPS level that only groups other levels (a consignment or pallet hierarchy level
+        # with a PAC count but no identifier of its own) is not a physical package
+        parents = {p.parent for p in self.packages if p.parent}
+        for p in self.packages:
+            if p.level in parents and p.container is None and p.tracking is None:
+                p.physical = False
         packs = tuple(
             Pack(
                 position=p.position,
