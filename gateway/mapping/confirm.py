@@ -70,7 +70,10 @@ def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> _Line |
             trace.segment("/itemSequenceNumber", item.sequence)
     elif place is not None:
         sequence = place
-        why = f"no item sequence (LIN-01 empty): item at segment {item.position} is #{place}"
+        why = (
+            f"no item sequence (LIN-01 / LIN 1082 empty): item at segment {item.position}"
+            f" is #{place}"
+        )
         trace.note("/itemSequenceNumber", "derived", why)
     else:
         b.fault(ProblemCode.MISSING_FIELD, "item sequence missing", position=item.position)
@@ -79,7 +82,8 @@ def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> _Line |
         what = "missing" if item.quantity is None else f"{item.quantity.value!r} not whole"
         b.fault(
             ProblemCode.MISSING_FIELD if item.quantity is None else ProblemCode.INVALID_FIELD,
-            f"shipped quantity (SN1-02) {what}",
+            f"shipped quantity {what}"
+            + (f" ({item.quantity.src.describe()})" if item.quantity else " (SN1-02 / QTY+12)"),
             src=item.quantity.src if item.quantity else None,
             position=item.position,
             value=item.quantity.value if item.quantity else None,
@@ -146,7 +150,7 @@ def _container(
     if ident is None:
         b.fault(
             ProblemCode.CONTAINER_INCOMPLETE,
-            "pack has neither a container id nor a tracking number (MAN)",
+            "pack has neither a container id nor a tracking number (X12 MAN, EDIFACT GIN)",
             position=pack.position,
         )
     else:

@@ -81,7 +81,8 @@ def check_scac(b: Builder, scac: Val | None, position: int) -> None:
     if scac is None:
         b.fault(
             ProblemCode.BUSINESS_RULE,
-            "no scacCode (TD5-03): mandatory for vendor-own-carrier shipments",
+            "no scacCode (X12 TD5-03, EDIFACT TDT C040): mandatory for vendor-own-carrier"
+            " shipments",
             position=position,
             severity=Severity.WARNING,
         )

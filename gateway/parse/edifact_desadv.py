@@ -3,14 +3,16 @@
 Default field sources (the partner profile's FieldSources may change the qualifiers):
 - purchase order: RFF C506 1153 in `edifact_po_qualifiers` (ON), message level first,
   else the first one in a line group;
-- shipped DTM 2005 = 11, estimated delivery DTM 2005 = 17 (message level);
+- shipped DTM 2005 = 11 (else the document date DTM 2005 = 137), estimated delivery
+  DTM 2005 = 17 (message level);
 - ship-from NAD+SF C082 3039, selling party NAD+SU C082 3039; SCAC: TDT C040 3127;
 - per line (LIN, segment group 15): sequence LIN 1082, vendor product id LIN C212 7140
   (EAN, EN) else a PIA C212 with a vendor qualifier, buyer product id PIA C212 7140 whose
   7143 is a buyer qualifier (BP), quantity QTY 6063 = 12 C186 6060 / unit 6411;
-- packages: every CPS group (segment group 10) with a PAC or GIN is a Pack: GIN 7405 in
+- packages: every CPS group (segment group 10) with a PAC or GIN is a Pack, except a
+  level that only parents other CPS levels and carries no identifier of its own: GIN 7405 in
   `edifact_container_gin_qualifiers` (BJ, SSCC) -> container id, in
-  `edifact_tracking_gin_qualifiers` -> tracking number, weight MEA C502 6313 AAD/G C174
+  `edifact_tracking_gin_qualifiers` -> tracking number, weight MEA C502 6313 AAD/AAB/G C174
   6314/6411; its items are the LIN groups that follow the CPS.
 The segment table is a pragmatic union of D96A..D10B (EANCOM included), read for every release.
 """
@@ -135,6 +137,7 @@ class _Header:
     line_po: Val | None = None
     shipped: EventTime | None = None
     estimated: EventTime | None = None
+    document_date: EventTime | None = None  # DTM+137: the shipped date when no DTM+11
     ship_from: Val | None = None
     selling_party: Val | None = None
     scac: Val | None = None
@@ -164,9 +167,11 @@ class _Reader:
             self.line_segment(line, seg, position)
         elif package is not None:
             self.package_segment(package, seg, position)
-        elif tag == "DTM" and qualifier in ("11", "17"):
+        elif tag == "DTM" and qualifier in ("11", "17", "137"):
             when = dtm_time(seg, position)
-            if qualifier == "11":
+            if qualifier == "137":
+                header.document_date = header.document_date or when
+            elif qualifier == "11":
                 header.shipped = header.shipped or when
             else:
                 header.estimated = header.estimated or when
@@ -237,7 +242,7 @@ class _Reader:
         return ShipNotice(
             position=1,
             purchase_order=header.purchase_order or header.line_po,
-            shipped=header.shipped,
+            shipped=header.shipped or header.document_date,
             estimated_delivery=header.estimated,
             ship_from=header.ship_from,
             selling_party=header.selling_party,
