@@ -19,12 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
-STATUS = [("X3", "NS"), ("AF", "NS"), ("D1", "NS"), ("OD", "NS"), ("O1", "NS"), ("XB", "NS")]
+# Amazon's supported pairs (mappings/status_codes.yaml): every generated event is submitted
+STATUS = [("XB", "NS"), ("O1", "NS"), ("OD", "NS"), ("D1", "NS"), ("DE", "AF"), ("A7", "AM")]
 EDI_STATUS = ["301", "302", "201", "101"]
 
 
 def write_214(path: Path, target_mb: float) -> int:
-    """A 214 interchange of many sets (100 LX loops each) of about `target_mb`; events."""
+    """A 214 interchange of about `target_mb`, shaped like real carrier files: one
+    transaction set per shipment (B10, PO, shipper and consignee N1 loops) with 1-3 LX
+    status events (AT7, MS1, MS2, L11 tracking number) each. Returns the event count."""
     events = 0
     with path.open("w", encoding="ascii") as out:
         out.write(
@@ -35,15 +38,25 @@ def write_214(path: Path, target_mb: float) -> int:
         sets = 0
         while out.tell() < target_mb * 1_000_000:
             sets += 1
-            lines = [f"ST*214*{sets:04d}", f"B10*1Z{sets:016d}*PO{sets:08d}*SCAC"]
-            lines.append(f"L11*PO{sets:08d}*PO")
-            for lx in range(1, 101):
-                status, reason = STATUS[lx % len(STATUS)]
+            lines = [
+                f"ST*214*{sets:04d}",
+                f"B10*{7_000_000 + sets}*PO{sets:08d}*SCAC",
+                f"L11*PO{sets:08d}*PO",
+                "N1*SH*DEMO VENDOR DISTRIBUTION CENTER",
+                "N3*1200 INDUSTRIAL PARKWAY",
+                "N4*ALLENTOWN*PA*18106*US",
+                "N1*CN*AMAZON CUSTOMER",
+                "N3*410 TERRY AVE N",
+                "N4*SEATTLE*WA*98109*US",
+            ]
+            for lx in range(1, 2 + sets % 3):
+                status, reason = STATUS[(sets + lx) % len(STATUS)]
                 lines += [
                     f"LX*{lx}",
-                    f"AT7*{status}*{reason}***20261124*{1000 + lx % 1200:04d}*LT",
+                    f"AT7*{status}*{reason}***20261124*{(sets + lx) % 24:02d}{lx * 7 % 60:02d}*ET",
                     "MS1*SEATTLE*WA*US",
-                    f"L11*1Z{sets:08d}{lx:08d}*2I",
+                    "MS2*SCAC*TRAILER42",
+                    f"L11*1Z{sets:010d}{lx:04d}*2I",
                 ]
                 events += 1
             lines.append(f"SE*{len(lines) + 1}*{sets:04d}")
@@ -65,8 +78,8 @@ def write_iftsta(path: Path, target_mb: float) -> int:
                 status = EDI_STATUS[n % len(EDI_STATUS)]
                 lines += [
                     f"CNI+{n}+TRK{messages:08d}{n:06d}",
-                    f"RFF+ON:PO{messages:08d}",
                     f"STS+1+{status}:::Status text+000",
+                    f"RFF+ON:PO{messages:08d}",
                     f"DTM+334:2026112410{n % 60:02d}UTC:303",
                     "LOC+175+USSEA::6:Seattle",
                 ]

@@ -58,8 +58,7 @@ def _profile(
 def _request_json(request: TranslatedRequest, lineage: bool) -> dict[str, Any]:
     item: dict[str, Any] = {"operation": request.operation, "body": request.body_json()}
     if lineage:
-        item["lineage"] = [entry.model_dump(mode="json", exclude_none=True)
-                           for entry in request.lineage]  # fmt: skip
+        item["lineage"] = [entry.to_report() for entry in request.lineage]
     return item
 
 

@@ -85,9 +85,9 @@ class _Spool:
         if len(self.items) >= _SPILL_AFTER:
             if self.file is None:
                 self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in drain()
-            for item in self.items:
-                pickle.dump(item, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.spilled += len(self.items)
+            records = [(group, request.to_record()) for group, request in self.items]
+            pickle.dump(records, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += 1  # batches
             self.items.clear()
 
     def drain(self) -> Iterator[tuple[str | None, TranslatedRequest]]:

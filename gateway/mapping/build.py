@@ -53,7 +53,7 @@ class Trace:
         )
 
     def under(self, prefix: str) -> list[Lineage]:
-        return [e.model_copy(update={"path": prefix + e.path}) for e in self.entries]
+        return [e.rebased(prefix) for e in self.entries]
 
 
 @dataclass

@@ -64,22 +64,20 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
 
 def parse_local(date: str, time: str | None) -> datetime | None:
     """CCYYMMDD (or YYMMDD) + HHMM[SS[dd]] -> naive datetime; None when not a valid date."""
-    try:
-        if len(date) == 6:
-            day = datetime.strptime(date, "%y%m%d")
-        elif len(date) == 8:
-            day = datetime.strptime(date, "%Y%m%d")
-        else:
-            return None
-        if not time:
-            return day
+    if not date.isdigit() or len(date) not in (6, 8):
+        return None
+    year = int(date[:4]) if len(date) == 8 else int(date[:2])
+    if len(date) == 6:  # YYMMDD: 69-99 are 19xx, as strptime reads them
+        year += 1900 if year >= 69 else 2000
+    month, day = int(date[-4:-2]), int(date[-2:])
+    hour = minute = second = 0
+    if time:
         digits = time[:6]
-        if len(digits) == 4:
-            clock = datetime.strptime(digits, "%H%M")
-        elif len(digits) == 6:
-            clock = datetime.strptime(digits, "%H%M%S")
-        else:
+        if not digits.isdigit() or len(digits) not in (4, 6):
             return None
+        hour, minute = int(digits[:2]), int(digits[2:4])
+        second = int(digits[4:6]) if len(digits) == 6 else 0
+    try:
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
-    return day.replace(hour=clock.hour, minute=clock.minute, second=clock.second)
