@@ -36,7 +36,8 @@ def run_case(case: Path) -> dict[str, Any]:
         profile = profile.model_copy(update=update)
     (source,) = [p for p in case.iterdir() if p.name.startswith("input.")]
     out = io.StringIO()
-    translate_file(source, profile, load_code_tables(), AckContext(now=NOW), out)
+    lineage = bool(options.get("lineage", False))
+    translate_file(source, profile, load_code_tables(), AckContext(now=NOW), out, lineage)
     result: dict[str, Any] = json.loads(out.getvalue())
     result["file"] = f"{case.name}/{source.name}"
     return result
