@@ -9,7 +9,7 @@ from typing import Any
 
 from gateway.ack.context import AckContext
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import load_profile
+from gateway.profile import PartnerProfile, load_profile
 
 __all__ = ["run_demo", "summarize"]
 
@@ -34,19 +34,32 @@ def summarize(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def sample_case(case: Path) -> tuple[Path, PartnerProfile, bool]:
+    """A sample folder's input file, the profile its options.json asks for (partner, default
+    `demo`; selling_party, ship_from, timezone overrides) and whether to add lineage."""
+    options_file = case / "options.json"
+    options = json.loads(options_file.read_text()) if options_file.exists() else {}
+    profile = load_profile(options.get("partner", "demo"))
+    update = {k: options[k] for k in ("selling_party", "ship_from", "timezone") if k in options}
+    if update:
+        profile = profile.model_copy(update=update)
+    (source,) = [p for p in case.iterdir() if p.name.startswith("input.")]
+    return source, profile, bool(options.get("lineage", False))
+
+
 def run_demo(samples: Path) -> int:
     """Print, per sample, what the gateway would send and acknowledge; 0 when it ran."""
     from gateway.cli import translate_file
 
-    files = sorted(p for p in samples.glob("*/input.*") if p.is_file())
-    if not files:
+    cases = sorted(p for p in samples.iterdir() if p.is_dir()) if samples.is_dir() else []
+    if not cases:
         print(f"no samples found under {samples}/")
         return 1
-    profile = load_profile("demo")
     tables = load_code_tables()
     context = AckContext()
-    for path in files:
+    for case in cases:
+        source, profile, _ = sample_case(case)
         out = io.StringIO()
-        translate_file(path, profile, tables, context, out)
+        translate_file(source, profile, tables, context, out)
         print(summarize(json.loads(out.getvalue())))
     return 0

@@ -16,8 +16,8 @@ from typing import Any
 
 from gateway.ack.context import AckContext
 from gateway.cli import translate_file
+from gateway.demo import sample_case
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import load_profile
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -28,15 +28,8 @@ def cases() -> list[Path]:
 
 
 def run_case(case: Path) -> dict[str, Any]:
-    options_file = case / "options.json"
-    options = json.loads(options_file.read_text()) if options_file.exists() else {}
-    profile = load_profile(options.get("partner", "demo"))
-    update = {k: options[k] for k in ("selling_party", "ship_from", "timezone") if k in options}
-    if update:
-        profile = profile.model_copy(update=update)
-    (source,) = [p for p in case.iterdir() if p.name.startswith("input.")]
+    source, profile, lineage = sample_case(case)
     out = io.StringIO()
-    lineage = bool(options.get("lineage", False))
     translate_file(source, profile, load_code_tables(), AckContext(now=NOW), out, lineage)
     result: dict[str, Any] = json.loads(out.getvalue())
     result["file"] = f"{case.name}/{source.name}"
@@ -54,8 +47,10 @@ def main() -> None:
             ack_file.write_text("".join(a["content"] for a in acks), encoding="utf-8")
         elif ack_file.exists():
             ack_file.unlink()
-        print(f"{case.name}: accepted={result['accepted']} requests={len(result['requests'])} "
-              f"acks={[a['type'] for a in acks]} errors={[e['code'] for e in result['errors']]}")
+        print(
+            f"{case.name}: accepted={result['accepted']} requests={len(result['requests'])} "
+            f"acks={[a['type'] for a in acks]} errors={[e['code'] for e in result['errors']]}"
+        )
 
 
 if __name__ == "__main__":

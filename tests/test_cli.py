@@ -1,0 +1,111 @@
+"""The `edigw translate` contract: one JSON line per file, exit 0 / 1 / 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.contract import validate_body
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+
+
+def edigw(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, "-m", "gateway", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def lines(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_accepted_file_exits_zero_with_one_json_line() -> None:
+    sample = SAMPLES / "01-x12-214-delivered" / "input.edi"
+    result = edigw("translate", sample, "--selling-party", "999US", "--ship-from", "ABCD")
+    assert result.returncode == 0, result.stderr
+    (line,) = lines(result)
+    assert list(line) == ["file", "syntax", "requests", "acknowledgements", "errors", "accepted"]
+    assert line["syntax"] == "x12" and line["accepted"] is True and line["errors"] == []
+    (request,) = line["requests"]  # type: ignore[misc]
+    assert request["operation"] == "submitShipmentStatusUpdates"
+    assert validate_body(request["operation"], request["body"]) == []
+    updates = request["body"]["shipmentStatusUpdates"]
+    assert updates[0]["sellingParty"] == {"partyId": "999US"}
+    # no time code in the profile: AT7-07 'CT' is America/Chicago, CST in November
+    assert updates[1]["statusUpdateDetails"]["statusDateTime"] == "2026-11-24T16:42:00-06:00"
+    assert [a["type"] for a in line["acknowledgements"]] == ["997"]  # type: ignore[index]
+
+
+def test_options_override_parties_and_time_zone(tmp_path: Path) -> None:
+    text = (SAMPLES / "01-x12-214-delivered" / "input.edi").read_text().replace("*CT~", "*LT~")
+    path = tmp_path / "lt.edi"
+    path.write_text(text)
+    result = edigw("translate", path, "--selling-party", "X1", "--ship-from", "Y2",
+                   "--timezone", "Asia/Tokyo")  # fmt: skip
+    (line,) = lines(result)
+    update = line["requests"][0]["body"]["shipmentStatusUpdates"][0]  # type: ignore[index]
+    assert update["sellingParty"] == {"partyId": "X1"}
+    assert update["shipFromParty"] == {"partyId": "Y2"}
+    assert update["statusUpdateDetails"]["statusDateTime"] == "2026-11-24T07:15:00+09:00"
+
+
+def test_any_error_exits_one_and_still_prints_every_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.edi"
+    empty.write_bytes(b"")
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    cut = tmp_path / "cut.edi"
+    cut.write_bytes((SAMPLES / "08-x12-856-asn" / "input.edi").read_bytes()[:700])
+    missing = tmp_path / "nope.edi"
+    good = SAMPLES / "10-edifact-iftsta-d01b" / "input.edi"
+    result = edigw("translate", empty, binary, cut, missing, good, "--partner", "demo")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    found = lines(result)
+    assert [r["accepted"] for r in found] == [False, False, False, False, True]
+    codes = [{e["code"] for e in r["errors"]} for r in found]  # type: ignore[attr-defined]
+    assert "empty_file" in codes[0]
+    assert "not_edi" in codes[1]
+    assert "truncated" in codes[2]
+    assert "file_unreadable" in codes[3]
+    assert found[4]["syntax"] == "edifact"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("translate",),
+        ("translate", "x.edi", "--partner", "no-such-partner"),
+        ("translate", "x.edi", "--timezone", "Mars/Olympus"),
+        ("translate", "x.edi", "--no-such-option"),
+    ],
+)
+def test_usage_errors_exit_two(args: tuple[str, ...]) -> None:
+    result = edigw(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_lineage_option_adds_where_each_value_came_from() -> None:
+    sample = SAMPLES / "10-edifact-iftsta-d01b" / "input.edi"
+    (line,) = lines(edigw("translate", sample, "--partner", "demo", "--lineage"))
+    lineage = line["requests"][0]["lineage"]  # type: ignore[index]
+    by_path = {entry["path"]: entry for entry in lineage}
+    tracking = by_path["/shipmentStatusUpdates/0/statusUpdateDetails/trackingNumber"]
+    assert (tracking["kind"], tracking["segment"], tracking["element"]) == ("segment", "CNI", 2)
+    name = by_path["/shipmentStatusUpdates/0/statusUpdateDetails/statusLocationAddress/name"]
+    assert name["kind"] == "default"
