@@ -170,3 +170,14 @@ def test_bom_and_junk_between_interchanges() -> None:
     result, sink = read(text)
     assert ProblemCode.INVALID_CONTROL_STRUCTURE in codes(result)
     assert len(sink.documents) == 1
+
+
+def test_unknown_time_code_is_an_invalid_code_value() -> None:
+    st = set_214()
+    st[3] = "AT7*D1*NS***20261124*1015*XX"
+    result, sink = read(interchange([st]))
+    problem = result.interchanges[0].groups[0].sets[0].problems[0]
+    assert problem.code is ProblemCode.INVALID_CODE_VALUE
+    assert (problem.segment, problem.position, problem.element, problem.value) == (
+        "AT7", 4, 7, "XX")  # fmt: skip
+    assert sink.documents == []

@@ -7,7 +7,17 @@ table are checked for structure only.
 
 from __future__ import annotations
 
+import yaml
+
 from gateway.parse.x12_structure import El, Loop, Seg
+from gateway.profile import mappings_dir
+
+
+def load_time_code_names() -> list[str]:
+    """The time codes of mappings/time_codes.yaml (data shared with the mapping stage)."""
+    data = yaml.safe_load((mappings_dir() / "time_codes.yaml").read_text(encoding="utf-8"))
+    return [str(code) for code in data]
+
 
 __all__ = ["ELEMENTS", "MAX_ELEMENTS", "SET_214", "SET_856"]
 
@@ -92,6 +102,9 @@ def _ids(*codes: str) -> frozenset[str]:
 
 
 _AN = "AN"
+# DE 623 time codes the gateway can convert (mappings/time_codes.yaml): an AT7-07 / DTM04
+# outside them is an invalid code value (997 AK4 code 7), not a time guessed at
+TIME_CODES = frozenset(load_time_code_names())
 ELEMENTS: dict[str, tuple[El, ...]] = {
     "ST": (El("143", "M", "ID", 3, 3), El("329", "M", _AN, 4, 9), El("1705", "O", _AN, 1, 35)),
     "SE": (El("96", "M", "N0", 1, 10), El("329", "M", _AN, 4, 9)),
@@ -108,7 +121,7 @@ ELEMENTS: dict[str, tuple[El, ...]] = {
     "LX": (El("554", "M", "N0", 1, 6),),
     "AT7": (El("1650", "X", "ID", 2, 2), El("1651", "X", "ID", 2, 2), El("1652", "X", "ID", 2, 2),
             El("1653", "X", "ID", 2, 2), El("373", "O", "DT", 8, 8), El("337", "O", "TM", 4, 8),
-            El("623", "O", "ID", 2, 2)),
+            El("623", "O", "ID", 2, 2, TIME_CODES)),
     "MS1": (El("19", "X", _AN, 2, 30), El("156", "X", "ID", 2, 2), El("26", "X", "ID", 2, 3),
             El("1654", "X", "R", 1, 10), El("1655", "X", "R", 1, 10), El("1280", "X", "ID", 1, 1),
             El("1280", "X", "ID", 1, 1)),
@@ -125,7 +138,8 @@ ELEMENTS: dict[str, tuple[El, ...]] = {
             El("373", "O", "DT", 8, 8), El("350", "O", _AN, 1, 20), El("367", "O", _AN, 1, 30),
             El("92", "O", "ID", 2, 2)),
     "DTM": (El("374", "M", "ID", 3, 3), El("373", "X", "DT", 8, 8), El("337", "X", "TM", 4, 8),
-            El("623", "O", "ID", 2, 2), El("1250", "X", "ID", 2, 3), El("1251", "X", _AN, 1, 35)),
+            El("623", "O", "ID", 2, 2, TIME_CODES), El("1250", "X", "ID", 2, 3),
+            El("1251", "X", _AN, 1, 35)),
     "TD5": (El("133", "O", "ID", 1, 2), El("66", "X", "ID", 1, 2), El("67", "X", _AN, 2, 80),
             El("91", "X", "ID", 1, 2), El("387", "X", _AN, 1, 35)),
     "TD1": (El("103", "O", _AN, 3, 5), El("80", "X", "N0", 1, 7), El("23", "O", "ID", 1, 1),
