@@ -1,0 +1,31 @@
+"""The emulator's configuration: credentials it accepts, its usage plan and its timing."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["EmulatorConfig"]
+
+
+class EmulatorConfig(BaseModel):
+    """What `edigw emulator` accepts and how it behaves; every field has a usable default.
+
+    client_id / client_secret / refresh_token: the only LWA credentials the token endpoint
+      accepts (demo values, also the CLI's defaults).
+    rate / burst: token bucket per (client, operation), the DF usage plan (10 req/s, burst 10);
+      `rate` is also sent as x-amzn-RateLimit-Limit.
+    processing_seconds: a transaction stays Processing this long after its submission.
+    token_lifetime: seconds an access token lives (expires_in); tests make it tiny.
+    seed: seeds the fault-injection RNG (None: unseeded).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    client_id: str = "edigw-demo-client"
+    client_secret: str = "edigw-demo-secret"
+    refresh_token: str = "edigw-demo-refresh"
+    rate: float = Field(default=10.0, gt=0)
+    burst: int = Field(default=10, ge=1)
+    processing_seconds: float = Field(default=2.0, ge=0)
+    token_lifetime: float = Field(default=3600.0, gt=0)
+    seed: int | None = None

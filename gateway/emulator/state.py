@@ -1,0 +1,159 @@
+"""What the emulator remembers: access tokens, rate buckets, confirmed shipments,
+transactions and the request log. One lock guards it all, so any thread may read it.
+
+Business rule ("statuses only after confirmation"): an accepted shipment confirmation records
+its purchase order with the containers' tracking numbers at once; a status update is judged
+when it is accepted, and its transaction settles as Failure if its purchase order or its
+tracking number (for that order) was never confirmed. Sandbox calls have their own
+confirmations.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.emulator.config import EmulatorConfig
+from gateway.emulator.faults import FaultInjector
+from gateway.emulator.ratelimit import TokenBucket
+
+__all__ = ["EmulatorState", "Transaction"]
+
+ApiErrorJson = dict[str, str]
+
+
+@dataclass(slots=True)
+class Transaction:
+    transaction_id: str
+    operation: str
+    submitted: float  # monotonic clock
+    sandbox: bool
+    errors: list[ApiErrorJson] = field(default_factory=list)
+
+
+class EmulatorState:
+    def __init__(self, config: EmulatorConfig, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.faults = FaultInjector(config.seed)
+        self._tokens: dict[str, tuple[str, float]] = {}  # access token -> (client id, expiry)
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._confirmed: dict[tuple[bool, str], set[str]] = {}  # (sandbox, PO) -> tracking nos
+        self._transactions: dict[str, Transaction] = {}
+        self._requests: list[dict[str, Any]] = []
+
+    # --- LWA ---------------------------------------------------------------------------------
+
+    def issue_token(self, client_id: str) -> str:
+        token = "Atza|" + secrets.token_urlsafe(32)
+        with self.lock:
+            self._tokens[token] = (client_id, self.clock() + self.config.token_lifetime)
+        return token
+
+    def token_client(self, token: str | None) -> tuple[str | None, str]:
+        """(client id, '') for a live token, else (None, why it is refused)."""
+        if not token:
+            return None, "The access token is missing (x-amz-access-token)."
+        with self.lock:
+            entry = self._tokens.get(token)
+        if entry is None:
+            return None, "The access token is not valid."
+        client_id, expiry = entry
+        if self.clock() >= expiry:
+            return None, "The access token has expired."
+        return client_id, ""
+
+    # --- usage plan --------------------------------------------------------------------------
+
+    def take(self, client_id: str, operation: str) -> bool:
+        """One request of `operation` for `client_id` through its token bucket."""
+        with self.lock:
+            now = self.clock()
+            bucket = self._buckets.get((client_id, operation))
+            if bucket is None:
+                bucket = TokenBucket(self.config.rate, self.config.burst, now)
+                self._buckets[(client_id, operation)] = bucket
+            return bucket.take(now)
+
+    # --- transactions ------------------------------------------------------------------------
+
+    def submit(self, operation: str, body: dict[str, Any], sandbox: bool) -> str:
+        """Accept a valid body: record confirmations or judge status updates; the id."""
+        transaction = Transaction(str(uuid.uuid4()), operation, self.clock(), sandbox)
+        with self.lock:
+            if operation == "submitShipmentConfirmations":
+                for confirmation in body.get("shipmentConfirmations", []):
+                    tracking = self._confirmed.setdefault(
+                        (sandbox, confirmation["purchaseOrderNumber"]), set()
+                    )
+                    tracking.update(
+                        c["trackingNumber"]
+                        for c in confirmation.get("containers", [])
+                        if c.get("trackingNumber")
+                    )
+            else:
+                for update in body.get("shipmentStatusUpdates", []):
+                    error = self._unconfirmed(update, sandbox)
+                    if error and error not in transaction.errors:
+                        transaction.errors.append(error)
+            self._transactions[transaction.transaction_id] = transaction
+        return transaction.transaction_id
+
+    def _unconfirmed(self, update: dict[str, Any], sandbox: bool) -> ApiErrorJson | None:
+        po = update["purchaseOrderNumber"]
+        tracking = update["statusUpdateDetails"]["trackingNumber"]
+        confirmed = self._confirmed.get((sandbox, po))
+        if confirmed is None:
+            return {
+                "code": "InvalidPurchaseOrderNumber",
+                "message": f"Purchase order {po} has no shipment confirmation; "
+                "statuses only after confirmation.",
+            }
+        if tracking not in confirmed:
+            return {
+                "code": "InvalidTrackingNumber",
+                "message": f"Tracking number {tracking} was never confirmed for purchase "
+                f"order {po}; statuses only after confirmation.",
+            }
+        return None
+
+    def transaction_status(self, transaction_id: str) -> dict[str, Any] | None:
+        """The Transaction model's JSON for `transaction_id`, or None when unknown."""
+        with self.lock:
+            transaction = self._transactions.get(transaction_id)
+        if transaction is None:
+            return None
+        status: dict[str, Any] = {"transactionId": transaction_id}
+        if self.clock() - transaction.submitted < self.config.processing_seconds:
+            status["status"] = "Processing"
+        elif transaction.errors:
+            status["status"] = "Failure"
+            status["errors"] = [dict(e) for e in transaction.errors]
+        else:
+            status["status"] = "Success"
+        return status
+
+    # --- request log -------------------------------------------------------------------------
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            self._requests.append(entry)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self._requests)
+
+    def reset(self) -> None:
+        """Forget everything but the issued access tokens (clients keep their cached token)."""
+        with self.lock:
+            self._buckets.clear()
+            self._confirmed.clear()
+            self._transactions.clear()
+            self._requests.clear()
+            self.faults = FaultInjector(self.config.seed)
