@@ -27,7 +27,14 @@ from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeade
 from gateway.problems import Level, Problem, Severity
 from gateway.profile import AckPreferences
 
-__all__ = ["contrl_acks", "contrl_interchange", "message_identifier"]
+__all__ = [
+    "EdifactSegment",
+    "EdifactWriter",
+    "contrl_acks",
+    "contrl_interchange",
+    "edifact_seg",
+    "message_identifier",
+]
 
 Element = str | tuple[str, ...]  # a simple element, or a composite's components
 _ACCEPTED, _REJECTED = "7", "4"  # 0083 action: acknowledged / rejected
@@ -244,3 +251,9 @@ def _segment_reports(errors: list[Problem]) -> list[_Segment]:
         if ucs_count >= _MAX_UCS:
             break
     return segments
+
+
+# The segment model and writer, shared with the APERAK builder (gateway.ack.advice_edifact).
+EdifactSegment = _Segment
+EdifactWriter = _Writer
+edifact_seg = _seg

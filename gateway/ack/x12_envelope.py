@@ -117,13 +117,15 @@ def group_segments(
     version: str,
     sets: Sequence[Sequence[Segment]],
     ctx: AckContext,
+    functional_id: str = "FA",
 ) -> list[Segment]:
-    """GS*FA (GS02/GS03 swapped from the inbound group) .. GE around the given ST..SE."""
+    """GS*FA (GS02/GS03 swapped from the inbound group) .. GE around the given ST..SE;
+    `functional_id` is GS01 for other answers (AG: the 824 application advice)."""
     control = ctx.take_control()
     now = _utc(ctx)
     header = seg(
         "GS",
-        "FA",
+        functional_id,
         group.receiver or inbound.receiver,
         group.sender or inbound.sender,
         now.strftime("%Y%m%d"),

@@ -1,0 +1,176 @@
+"""Application advices: what Amazon said about what the gateway submitted, told back to the
+partner in its own syntax — an X12 824 Application Advice or an EDIFACT APERAK.
+
+Input is one `AdviceItem` per submission (a call or one transaction of it) with the origin
+of the records it carried. Items are grouped by original interchange (syntax, sender,
+interchange control): one advice interchange answers one original interchange, and says
+something about each original transaction set / message that had a submission in it.
+Rejected items (Amazon Failure, or a call Amazon refused) are always reported; accepted
+ones only with positive advice (partner profile `ack.positive_advice`). An interchange
+with nothing to report gets no advice.
+
+Status of an original set (X12 OTI01 / APERAK BGM 1225 + 4343) looks at every item of the
+set, reported or not: all accepted without errors -> accepted; all rejected -> rejected;
+anything else (some rejected, or accepted with errors) -> partial.
+
+Amazon's error codes are free text ("InvalidInput", "DuplicateRequest", ...); each one is
+mapped to an X12 DE 647 application error condition code (values present since 003050),
+used as TED01 and, since APERAK's ERC 9321 has no UN code list, as ERC 9321 too:
+  006 Duplicate            code contains "duplicate"
+  007 Missing Data         code contains "missing" or "required"
+  011 Not Matching         code names something not found / not confirmed / unknown
+  024 Other Unlisted Reason  everything else (incl. InvalidInput / InvalidRequest)
+The partner always also gets Amazon's own code and message as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from gateway.ack.advice_edifact import aperak_interchange
+from gateway.ack.advice_x12 import x12_advice_interchange
+from gateway.ack.context import AckContext
+from gateway.ack.model import Acknowledgement
+from gateway.parse.records import Origin
+from gateway.submit.model import ApiError
+
+__all__ = [
+    "AdviceError",
+    "AdviceItem",
+    "AdviceSet",
+    "AdviceStatus",
+    "advice_sets",
+    "application_advices",
+    "error_condition",
+]
+
+AdviceStatus = Literal["accepted", "rejected", "partial"]
+NO_DETAILS = ApiError("NotAccepted", "not accepted by Amazon, no error details")
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceItem:
+    """One thing the gateway submitted, and Amazon's verdict on it."""
+
+    origin: Origin
+    purchase_orders: tuple[str, ...]
+    tracking_numbers: tuple[str, ...]
+    accepted: bool  # Amazon Success (True) / Failure or a rejected call (False)
+    errors: tuple[ApiError, ...] = ()
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceError:
+    """One Amazon error as the advice reports it."""
+
+    condition: str  # X12 DE 647 code (TED01, ERC 9321)
+    text: str  # "<Amazon code>: <message>[ (<details>)]", cleaned of control characters
+    purchase_order: str | None  # the first PO / tracking number of the item it belongs to
+    tracking_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceSet:
+    """What the advice says about one original transaction set / message."""
+
+    origin: Origin
+    status: AdviceStatus
+    purchase_orders: tuple[str, ...]  # of the reported items, first-seen order, no repeats
+    tracking_numbers: tuple[str, ...]
+    errors: tuple[AdviceError, ...]
+
+
+def error_condition(code: str) -> str:
+    """The X12 DE 647 application error condition for an Amazon error code."""
+    key = code.lower().replace("_", "")
+    if "duplicate" in key:
+        return "006"
+    if "missing" in key or "required" in key:
+        return "007"
+    if any(w in key for w in ("notfound", "notconfirmed", "unconfirmed", "unknown", "nomatch")):
+        return "011"
+    return "024"
+
+
+def _text(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _error(e: ApiError, item: AdviceItem) -> AdviceError:
+    text = f"{_text(e.code)}: {_text(e.message)}"
+    if e.details and _text(e.details):
+        text += f" ({_text(e.details)})"
+    return AdviceError(
+        condition=error_condition(e.code),
+        text=text,
+        purchase_order=item.purchase_orders[0] if item.purchase_orders else None,
+        tracking_number=item.tracking_numbers[0] if item.tracking_numbers else None,
+    )
+
+
+def _unique(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
+def _status(items: Sequence[AdviceItem]) -> AdviceStatus:
+    if all(i.accepted and not i.errors for i in items):
+        return "accepted"
+    if not any(i.accepted for i in items):
+        return "rejected"
+    return "partial"
+
+
+def _set_key(o: Origin) -> tuple[str | None, str, str]:
+    return (o.group_control, o.transaction_control, o.transaction_type)
+
+
+def advice_sets(items: Sequence[AdviceItem], positive: bool) -> list[AdviceSet]:
+    """The sets of one original interchange that the advice reports, in first-seen order."""
+    by_set: dict[tuple[str | None, str, str], list[AdviceItem]] = {}
+    for item in items:
+        by_set.setdefault(_set_key(item.origin), []).append(item)
+    sets: list[AdviceSet] = []
+    for members in by_set.values():
+        reported = [i for i in members if positive or not i.accepted]
+        if not reported:
+            continue
+        errors = [
+            _error(e, i)
+            for i in reported
+            for e in (i.errors or (() if i.accepted else (NO_DETAILS,)))
+        ]
+        sets.append(
+            AdviceSet(
+                origin=members[0].origin,
+                status=_status(members),
+                purchase_orders=_unique([p for i in reported for p in i.purchase_orders]),
+                tracking_numbers=_unique([t for i in reported for t in i.tracking_numbers]),
+                errors=tuple(errors),
+            )
+        )
+    return sets
+
+
+def application_advices(
+    items: Sequence[AdviceItem], positive: bool, ctx: AckContext
+) -> list[Acknowledgement]:
+    """One 824 / APERAK interchange per original interchange that has something to report,
+    in the order the interchanges first appear in `items`."""
+    by_interchange: dict[tuple[str, str, str], list[AdviceItem]] = {}
+    for item in items:
+        o = item.origin
+        by_interchange.setdefault((o.syntax, o.sender, o.interchange_control), []).append(item)
+    acks: list[Acknowledgement] = []
+    for members in by_interchange.values():
+        sets = advice_sets(members, positive)
+        if not sets:
+            continue
+        control = members[0].origin.interchange_control
+        if members[0].origin.syntax == "x12":
+            acks.append(Acknowledgement("824", x12_advice_interchange(sets, ctx), control))
+        else:
+            acks.append(Acknowledgement("APERAK", aperak_interchange(sets, ctx), control))
+    return acks

@@ -1,0 +1,135 @@
+"""X12 824 Application Advice answering one original interchange (004010 / 005010 layout).
+
+Envelope (built with `gateway.ack.x12_envelope`): ISA with the original parties swapped
+(qualifiers ZZ: the origin does not carry the original ones), ISA12 from the first five
+digits of the original GS08 (004010 -> 00401, else 00401), ISA15 T for a test original;
+delimiters * > ~ (and ^ repetition from 00402 on), one segment per line. One GS*AG group
+per original functional group, GS08 = the original GS08, holding one 824:
+
+  ST*824*0001
+  BGN*00*<advice ISA13 + ST02>*CCYYMMDD*HHMM      purpose 00: an original advice
+  per original transaction set, one OTI loop:
+    OTI*<TA|TR|TE>*TN*<orig ST02>*****<orig GS06>*<orig ST02>*<orig ST01>*<orig GS08>
+        OTI01 TA accepted / TR rejected / TE partly accepted or accepted with errors;
+        OTI02 TN (transaction reference number) + OTI03 = the original ST02, the one
+        reference every original set has (BSN02 / B10 are not kept by the gateway);
+        OTI06 / OTI07 (original date/time) are left out: the origin does not carry them.
+    REF*PO*<purchase order> and REF*2I*<tracking number> (at most 12 REF per OTI loop;
+        a value over 30 characters is cut in REF02 and given whole in REF03)
+    per Amazon error: TED*<DE 647 code>*<"code: message", 60 chars>, and when the text is
+    longer, NTE lines (wrapped at 80 chars, at most 10) with the whole of it
+  SE*<count>*0001
+X12 has no release character: delimiters inside copied values are removed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+from gateway.ack.context import AckContext
+from gateway.ack.x12_envelope import (
+    Segment,
+    clean,
+    group_segments,
+    interchange_text,
+    seg,
+    set_segments,
+)
+from gateway.envelope.outcome import GroupOutcome
+from gateway.envelope.x12_header import IsaHeader
+from gateway.envelope.x12_syntax import Delimiters
+from gateway.parse.records import Origin
+
+if TYPE_CHECKING:
+    from gateway.ack.advice import AdviceSet
+
+__all__ = ["OTI_STATUS", "advice_isa_version", "x12_advice_interchange"]
+
+OTI_STATUS = {"accepted": "TA", "rejected": "TR", "partial": "TE"}  # OTI01 (DE 110)
+_MAX_REF = 12
+_TED_TEXT = 60  # TED02 (DE 3) AN 1/60
+_NTE_TEXT = 80  # NTE02 (DE 352) AN 1/80
+_MAX_NTE = 10
+
+
+def advice_isa_version(gs_version: str) -> str:
+    """ISA12 from the original GS08: its first five characters when they are digits."""
+    head = gs_version[:5]
+    return head if len(head) == 5 and head.isdigit() else "00401"
+
+
+def _delimiters(isa_version: str) -> Delimiters:
+    repetition = "^" if isa_version >= "00402" else None
+    return Delimiters(element="*", component=">", repetition=repetition, segment="~", suffix="\n")
+
+
+def _original_header(o: Origin, isa_version: str) -> IsaHeader:
+    """An ISA standing for the original interchange: the envelope builder swaps its parties."""
+    d = _delimiters(isa_version)
+    usage = "T" if o.test else "P"
+    elements = (
+        "ISA", "00", "", "00", "", "ZZ", o.sender, "ZZ", o.receiver, "", "",
+        d.repetition or "U", isa_version, o.interchange_control, "0", usage, d.component,
+    )  # fmt: skip
+    return IsaHeader(elements, d)
+
+
+def x12_advice_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
+    """The whole 824 interchange (ISA..IEA) for the sets of one original interchange."""
+    first = sets[0].origin
+    header = _original_header(first, advice_isa_version(first.version))
+    d = header.delimiters
+    control = ctx.take_control()
+    by_group: dict[tuple[str | None, str], list[AdviceSet]] = {}
+    for s in sets:
+        by_group.setdefault((s.origin.group_control, s.origin.version), []).append(s)
+    blocks: list[list[Segment]] = []
+    for number, ((_, version), members) in enumerate(by_group.items(), start=1):
+        st02 = f"{number:04d}"
+        body = [_bgn(f"{control % 10**9:09d}{st02}", ctx)]
+        for s in members:
+            body.extend(_oti_loop(s, d))
+        parties = GroupOutcome(None, None, sender=first.sender, receiver=first.receiver)
+        advice = set_segments("824", st02, None, body)
+        blocks.append(group_segments(header, parties, version, [advice], ctx, "AG"))
+    return interchange_text(header, control, blocks, ctx)
+
+
+def _bgn(reference: str, ctx: AckContext) -> Segment:
+    """BGN: purpose 00 (original), the advice's own reference, date and time (UTC)."""
+    now = ctx.now.replace(tzinfo=UTC) if ctx.now.tzinfo is None else ctx.now.astimezone(UTC)
+    return seg("BGN", "00", reference, now.strftime("%Y%m%d"), now.strftime("%H%M"))
+
+
+def _oti_loop(s: AdviceSet, d: Delimiters) -> list[Segment]:
+    o = s.origin
+    st02 = clean(o.transaction_control, d)
+    oti = seg(
+        "OTI",
+        OTI_STATUS[s.status],
+        "TN",
+        st02,
+        None,  # OTI04 application sender's code
+        None,  # OTI05 application receiver's code
+        None,  # OTI06 date of the original (not known)
+        None,  # OTI07 time of the original (not known)
+        clean(o.group_control or "", d),  # OTI08 <- original GS06
+        st02,  # OTI09 <- original ST02
+        clean(o.transaction_type, d),  # OTI10 <- original ST01
+        clean(o.version, d),  # OTI11 <- original GS08
+    )
+    refs = [("PO", p) for p in s.purchase_orders] + [("2I", t) for t in s.tracking_numbers]
+    segments = [oti]
+    for qualifier, value in refs[:_MAX_REF]:
+        v = clean(value, d)  # REF02 is AN 1/30 in 004010: a longer one goes whole in REF03
+        segments.append(seg("REF", qualifier, v[:30], v[:80] if len(v) > 30 else None))
+    for error in s.errors:
+        text = clean(error.text, d)
+        segments.append(seg("TED", error.condition, text[:_TED_TEXT].rstrip()))
+        if len(text) > _TED_TEXT:
+            lines = textwrap.wrap(text, _NTE_TEXT)[:_MAX_NTE]
+            segments.extend(seg("NTE", None, line) for line in lines)
+    return segments
