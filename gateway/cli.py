@@ -149,3 +149,65 @@ def demo(
 
 def main() -> None:
     app()
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option("--port")] = 8700,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    client_id: Annotated[str, typer.Option("--client-id")] = "edigw-demo-client",
+    client_secret: Annotated[str, typer.Option("--client-secret")] = "edigw-demo-secret",
+    refresh_token: Annotated[str, typer.Option("--refresh-token")] = "edigw-demo-refresh",
+    rate: Annotated[float, typer.Option("--rate", help="requests/s per operation")] = 10.0,
+    burst: Annotated[int, typer.Option("--burst")] = 10,
+    processing_seconds: Annotated[float, typer.Option("--processing-seconds")] = 2.0,
+) -> None:
+    """Run the local SP-API emulator (LWA token endpoint + DF Shipping/Transactions V1)."""
+    from gateway.emulator.run import serve_emulator
+
+    serve_emulator(
+        port,
+        host,
+        client_id=client_id,
+        client_secret=client_secret,
+        refresh_token=refresh_token,
+        rate=rate,
+        burst=burst,
+        processing_seconds=processing_seconds,
+    )
+
+
+@app.command()
+def submit(
+    files: Annotated[list[Path], typer.Argument(help="EDI files to translate and submit")],
+    seller: Annotated[str | None, typer.Option("--seller", help="seller in settings")] = None,
+    endpoint: Annotated[str | None, typer.Option("--endpoint")] = None,
+    sandbox_endpoint: Annotated[str | None, typer.Option("--sandbox-endpoint")] = None,
+    token_url: Annotated[str | None, typer.Option("--token-url")] = None,
+    settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+    selling_party: Annotated[str | None, typer.Option("--selling-party")] = None,
+    ship_from: Annotated[str | None, typer.Option("--ship-from")] = None,
+    partner: Annotated[str | None, typer.Option("--partner")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="poll until transactions are final")] = False,
+    wait_timeout: Annotated[float, typer.Option("--wait-timeout")] = 300.0,
+    out: Annotated[Path, typer.Option("--out", help="folder for acks and advices")] = Path("out"),
+    ack_control: Annotated[int, typer.Option("--ack-control", min=1)] = 1,
+) -> None:
+    """Translate EDI files, submit them to the SP-API and print one JSON line per file."""
+    from gateway.submit.cli_support import run_submit
+
+    profile = _profile(partner, selling_party, ship_from, timezone)
+    code = run_submit(
+        files,
+        profile,
+        seller=seller,
+        endpoint=endpoint,
+        sandbox_endpoint=sandbox_endpoint,
+        token_url=token_url,
+        settings_file=settings_file,
+        wait=wait_timeout if wait else None,
+        out=out,
+        ack_control=ack_control,
+    )
+    raise typer.Exit(code)

@@ -1,0 +1,95 @@
+"""Submitter: plans batches, sends them with bounded concurrency in a safe order, then polls.
+
+Confirmation batches all end before the first status batch starts (Amazon wants a package
+confirmed before its statuses). Within a phase a batch starts once the batches it comes
+`after` (earlier items of its tracking numbers) have ended; the rest run concurrently, up to
+`concurrency` calls in flight, so the rate limit rather than latency sets the pace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Sequence
+
+from gateway.mapping.result import TranslatedRequest
+from gateway.settings import SubmitSettings
+from gateway.submit.batching import Batch, Rejected, plan_batches
+from gateway.submit.client import SpApiClient
+from gateway.submit.model import (
+    ApiError,
+    CallResult,
+    SubmissionOutcome,
+)
+from gateway.submit.transactions import TransactionPoller
+
+__all__ = ["Submitter"]
+
+
+def _outcome(seller: str, batch: Batch, call: CallResult) -> SubmissionOutcome:
+    return SubmissionOutcome(seller=seller, operation=batch.operation,
+                             purchase_orders=batch.purchase_orders,
+                             tracking_numbers=batch.tracking_numbers, events=batch.events,
+                             sandbox=batch.sandbox, call=call,
+                             requests=batch.requests)  # fmt: skip
+
+
+def _rejected_outcome(seller: str, item: Rejected) -> SubmissionOutcome:
+    po = item.item.get("purchaseOrderNumber")
+    call = CallResult(operation=item.operation, url="", status_code=None, attempts=0,
+                      request_ids=(), transaction_id=None,
+                      errors=(ApiError("InvalidInput", item.reason),))  # fmt: skip
+    return SubmissionOutcome(seller=seller, operation=item.operation,
+                             purchase_orders=(po,) if isinstance(po, str) else (),
+                             tracking_numbers=(), events=1, sandbox=item.sandbox, call=call,
+                             requests=(item.request,))  # fmt: skip
+
+
+class Submitter:
+    """Batching, ordering and transaction polling on top of one SpApiClient."""
+
+    def __init__(
+        self, client: SpApiClient, settings: SubmitSettings, concurrency: int | None = None
+    ) -> None:
+        self._client = client
+        self._settings = settings
+        # enough calls in flight to keep the bucket busy even at ~1 s latency
+        self._concurrency = concurrency or max(4, 2 * settings.burst)
+        self._accepted_at: dict[str, float] = {}  # transaction id -> monotonic accept time
+        self._poller = TransactionPoller(client, settings)
+
+    async def submit(
+        self, seller: str, requests: Iterable[TranslatedRequest]
+    ) -> list[SubmissionOutcome]:
+        """Send every item of `requests` for `seller`; one outcome per batch, in plan order
+        (confirmations first), then one per rejected item."""
+        plan, rejected = plan_batches(seller, list(requests), self._settings.batch_max)
+        ended = [asyncio.Event() for _ in plan]
+        results: dict[int, SubmissionOutcome] = {}
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def send(batch: Batch) -> None:
+            try:
+                for before in batch.after:
+                    await ended[before].wait()
+                async with gate:
+                    call = await self._client.submit(
+                        seller, batch.operation, batch.body(), batch.sandbox
+                    )
+                if call.transaction_id is not None:
+                    self._accepted_at[call.transaction_id] = time.monotonic()
+                results[batch.index] = _outcome(seller, batch, call)
+            finally:
+                ended[batch.index].set()
+
+        for phase in ("submitShipmentConfirmations", "submitShipmentStatusUpdates"):
+            async with asyncio.TaskGroup() as group:
+                for batch in plan:
+                    if batch.operation == phase:
+                        group.create_task(send(batch))
+        outcomes = [results[b.index] for b in plan]
+        return outcomes + [_rejected_outcome(seller, r) for r in rejected]
+
+    async def wait_final(self, outcomes: Sequence[SubmissionOutcome], timeout: float) -> None:
+        """Poll getTransactionStatus until every outcome is Success/Failure/Stuck or timeout."""
+        await self._poller.wait(outcomes, timeout, self._accepted_at)
