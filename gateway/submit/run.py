@@ -17,6 +17,7 @@ from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.result import TranslatedRequest
+from gateway.parse.records import Origin
 from gateway.pipeline import TranslationOutcome, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
@@ -117,24 +118,28 @@ def _advice_items(
     """One advice item per submitted batch, addressed to the interchange its data came from."""
     items: list[AdviceItem] = []
     for outcome in outcomes:
-        if not outcome.requests:
-            continue
-        origin = requests[outcome.requests[0]].origin
         state = outcome.state
         accepted = outcome.call.accepted and (
             state is None or state.status is TransactionStatus.SUCCESS
         )
         errors = outcome.call.errors + (state.errors if state else ())
-        items.append(
-            AdviceItem(
-                origin=origin,
-                purchase_orders=outcome.purchase_orders,
-                tracking_numbers=outcome.tracking_numbers,
-                accepted=accepted,
-                errors=errors,
-                transaction_id=outcome.call.transaction_id,
+        # a batch may hold requests of several interchanges: advise each of them
+        by_origin: dict[Origin, list[TranslatedRequest]] = {}
+        for index in outcome.requests:
+            by_origin.setdefault(requests[index].origin, []).append(requests[index])
+        for origin, members in by_origin.items():
+            pos = {po for r in members for po in r.purchase_orders}
+            tracking = {t for r in members for t in r.tracking_numbers}
+            items.append(
+                AdviceItem(
+                    origin=origin,
+                    purchase_orders=tuple(p for p in outcome.purchase_orders if p in pos),
+                    tracking_numbers=tuple(t for t in outcome.tracking_numbers if t in tracking),
+                    accepted=accepted,
+                    errors=errors,
+                    transaction_id=outcome.call.transaction_id,
+                )
             )
-        )
     return items
 
 
@@ -147,7 +152,12 @@ def write_acks(result: FileSubmission, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     acks = [*result.translation.acknowledgements, *result.advices]
     for index, ack in enumerate(acks, start=1):
-        path = out_dir / f"{_safe(result.file.stem)}.{index:02d}.{ack.type}.edi"
+        stem = f"{_safe(result.file.stem)}.{_safe(ack.acknowledges or 'file')}.{index:02d}"
+        path = out_dir / f"{stem}.{ack.type}.edi"
+        copy = 0
+        while path.exists():  # never overwrite an ack the partner may not have collected
+            copy += 1
+            path = out_dir / f"{stem}-{copy}.{ack.type}.edi"
         path.write_text(ack.content, encoding="utf-8")
         result.written[id(ack)] = path
 
