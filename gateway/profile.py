@@ -19,8 +19,12 @@ __all__ = [
     "AckPreferences",
     "AddressDefaults",
     "FieldSources",
+    "HttpCredentials",
     "PartnerProfile",
+    "SftpCredentials",
     "StatusOverride",
+    "Transports",
+    "load_partners",
     "load_profile",
     "mappings_dir",
 ]
@@ -71,6 +75,25 @@ class FieldSources(_Data):
     edifact_container_gin_qualifiers: tuple[str, ...] = ("BJ",)  # SSCC
 
 
+class SftpCredentials(_Data):
+    """The partner's hosted SFTP account: password (scrypt hash) and/or public keys."""
+
+    username: str
+    password_hash: str | None = None  # gateway.inbound.credentials.hash_password
+    public_keys: tuple[str, ...] = ()  # OpenSSH public key lines
+
+
+class HttpCredentials(_Data):
+    """HTTP upload: the SHA-256 (hex) of the partner's API key, never the key itself."""
+
+    api_key_sha256: str
+
+
+class Transports(_Data):
+    sftp: SftpCredentials | None = None
+    http: HttpCredentials | None = None
+
+
 class PartnerProfile(_Data):
     id: str = "default"
     name: str = "Default partner"
@@ -87,6 +110,18 @@ class PartnerProfile(_Data):
     address_defaults: AddressDefaults = Field(default_factory=AddressDefaults)
     field_sources: FieldSources = Field(default_factory=FieldSources)
     ack: AckPreferences = Field(default_factory=AckPreferences)
+    transports: Transports = Field(default_factory=Transports)
+
+    def owns_sender(self, syntax: Syntax, sender: str) -> bool:
+        """Whether an interchange sender ID belongs to this partner (no IDs listed: any)."""
+        ids = self.x12_sender_ids if syntax == "x12" else self.edifact_sender_ids
+        return not ids or sender.strip() in ids
+
+
+def load_partners(directory: Path | None = None) -> dict[str, PartnerProfile]:
+    """Every profile of `mappings/partners/`, validated (a bad one stops start-up)."""
+    base = (directory or mappings_dir()) / "partners"
+    return {path.stem: load_profile(path.stem, directory) for path in sorted(base.glob("*.yaml"))}
 
 
 def mappings_dir() -> Path:

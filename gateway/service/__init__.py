@@ -1,0 +1,1 @@
+"""The running gateway: intake, workers, delivery, scheduler jobs (`edigw serve`)."""
