@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from gateway.mapping.result import TranslatedRequest
 from gateway.settings import SubmitSettings
@@ -23,7 +24,15 @@ from gateway.submit.model import (
 )
 from gateway.submit.transactions import TransactionPoller
 
-__all__ = ["Submitter"]
+__all__ = ["SendHooks", "Submitter"]
+
+
+class SendHooks(Protocol):
+    """Called around every call: `before` returns a token handed back to `after`."""
+
+    async def before(self, batch: Batch) -> object: ...
+
+    async def after(self, batch: Batch, call: CallResult, token: object) -> None: ...
 
 
 def _outcome(seller: str, batch: Batch, call: CallResult) -> SubmissionOutcome:
@@ -59,10 +68,14 @@ class Submitter:
         self._poller = TransactionPoller(client, settings)
 
     async def submit(
-        self, seller: str, requests: Iterable[TranslatedRequest]
+        self,
+        seller: str,
+        requests: Iterable[TranslatedRequest],
+        hooks: SendHooks | None = None,
     ) -> list[SubmissionOutcome]:
         """Send every item of `requests` for `seller`; one outcome per batch, in plan order
-        (confirmations first), then one per rejected item."""
+        (confirmations first), then one per rejected item. `hooks` lets a caller record each
+        batch durably right before its call and its result right after (the ledger)."""
         plan, rejected = plan_batches(seller, list(requests), self._settings.batch_max)
         ended = [asyncio.Event() for _ in plan]
         results: dict[int, SubmissionOutcome] = {}
@@ -73,9 +86,12 @@ class Submitter:
                 for before in batch.after:
                     await ended[before].wait()
                 async with gate:
+                    token = await hooks.before(batch) if hooks else None
                     call = await self._client.submit(
                         seller, batch.operation, batch.body(), batch.sandbox
                     )
+                    if hooks:
+                        await hooks.after(batch, call, token)
                 if call.transaction_id is not None:
                     self._accepted_at[call.transaction_id] = time.monotonic()
                 results[batch.index] = _outcome(seller, batch, call)
