@@ -11,7 +11,9 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from itertools import starmap
+from operator import attrgetter
 from typing import IO, Any, BinaryIO
 
 from gateway.ack.context import AckContext
@@ -23,6 +25,11 @@ from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.x12 import read_x12
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
+from gateway.mapping.lineage import Lineage
+from gateway.mapping.payloads import (
+    SubmitShipmentConfirmationsRequest,
+    SubmitShipmentStatusUpdatesRequest,
+)
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
 from gateway.parse.records import Document, Origin, StatusDocument, Syntax
@@ -32,7 +39,7 @@ from gateway.profile import PartnerProfile
 __all__ = ["TranslationOutcome", "detect_syntax", "translate_stream"]
 
 Emit = Callable[[TranslatedRequest], None]
-_SPILL_AFTER = 2000
+_SPILL_AFTER = 2000  # status updates / confirmations held in memory per interchange
 
 
 @dataclass
@@ -72,32 +79,66 @@ def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:
     )
 
 
+_LINEAGE_FIELDS = attrgetter(*(f.name for f in fields(Lineage)))
+_ORIGIN_FIELDS = attrgetter(*(f.name for f in fields(Origin)))
+_BODIES: dict[
+    str, type[SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest]
+] = {
+    "submitShipmentStatusUpdates": SubmitShipmentStatusUpdatesRequest,
+    "submitShipmentConfirmations": SubmitShipmentConfirmationsRequest,
+}
+
+
+def _to_record(group: str | None, request: TranslatedRequest) -> tuple[object, ...]:
+    """A request as plain values (body as JSON, lineage as tuples), cheap to pickle."""
+    return (group, request.operation, request.body.model_dump_json(exclude_none=True),
+            _ORIGIN_FIELDS(request.origin), request.purchase_orders, request.tracking_numbers,
+            list(map(_LINEAGE_FIELDS, request.lineage)))  # fmt: skip
+
+
+def _from_record(record: tuple[Any, ...]) -> tuple[str | None, TranslatedRequest]:
+    group, operation, body, origin, purchase_orders, tracking_numbers, lineage = record
+    request = TranslatedRequest(
+        operation=operation,
+        body=_BODIES[operation].model_validate_json(body),
+        origin=Origin(*origin),
+        purchase_orders=purchase_orders,
+        tracking_numbers=tracking_numbers,
+        lineage=tuple(starmap(Lineage, lineage)),
+    )
+    return group, request
+
+
 class _Spool:
-    """Requests waiting for their interchange's verdict, spilled to disk past a limit."""
+    """Requests waiting for their interchange's verdict, spilled to disk past a number of
+    status updates / confirmations (not requests: an IFTSTA request may carry hundreds)."""
 
     def __init__(self) -> None:
         self.items: list[tuple[str | None, TranslatedRequest]] = []
+        self.events = 0  # in self.items
         self.file: IO[bytes] | None = None
         self.spilled = 0
 
     def add(self, group: str | None, request: TranslatedRequest) -> None:
         self.items.append((group, request))
-        if len(self.items) >= _SPILL_AFTER:
+        self.events += request.event_count()
+        if self.events >= _SPILL_AFTER:
             if self.file is None:
                 self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in drain()
-            records = [(group, request.to_record()) for group, request in self.items]
+            records = [_to_record(group, request) for group, request in self.items]
             pickle.dump(records, self.file, protocol=pickle.HIGHEST_PROTOCOL)
             self.spilled += 1  # batches
             self.items.clear()
+            self.events = 0
 
     def drain(self) -> Iterator[tuple[str | None, TranslatedRequest]]:
         if self.file is not None:
             self.file.seek(0)
             for _ in range(self.spilled):
-                yield pickle.load(self.file)
+                yield from map(_from_record, pickle.load(self.file))
             self.file.close()
             self.file, self.spilled = None, 0
-        items, self.items = self.items, []
+        items, self.items, self.events = self.items, [], 0
         yield from items
 
 

@@ -9,7 +9,8 @@ the defaults `:+.? '`. Only the segment being cut is held in memory.
 
 `decode_segment` decodes one segment with the interchange's charset (a fault becomes a
 position, not an exception) and `tokenize` splits the text into data elements and
-components with pydifact's tokenizer, which undoes the release characters.
+components: with str.split when nothing in it is released, else with pydifact's
+tokenizer, which undoes the release characters.
 """
 
 from __future__ import annotations
@@ -170,6 +171,13 @@ def _characters(delimiters: EdifactDelimiters) -> Characters:
 
 def tokenize(text: str, delimiters: EdifactDelimiters = DEFAULT_DELIMITERS) -> EdiSegment | str:
     """The segment's tag and data elements, or why it cannot be tokenized."""
+    d = delimiters
+    plain = d.release is None or d.release not in text
+    if plain and d.segment not in text and len({d.component, d.element, d.segment}) == 3:
+        # nothing released, no terminator inside: the tokenizer would only split
+        tag, *rest = text.split(d.element)
+        parts = tuple(tuple(element.split(d.component)) for element in rest)
+        return EdiSegment(tag.split(d.component, 1)[0].strip(), parts)
     elements: list[list[str]] = [[""]]
     try:
         for token in Tokenizer().get_tokens(text + delimiters.segment, _characters(delimiters)):

@@ -36,6 +36,9 @@ def _problem(code: ProblemCode, message: str, level: Level, **where: object) -> 
     return Problem.model_validate({"code": code, "message": message, "level": level, **where})
 
 
+_CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being read
+
+
 @dataclass
 class _Set:
     outcome: SetOutcome
@@ -173,7 +176,7 @@ class _Reader:
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:
         tag = seg[0]
-        if self.set is not None and tag not in ("SE", "ST", "GS", "GE", "IEA"):
+        if self.set is not None and tag not in _CONTROL_TAGS:
             self.set.segments.append(seg)
             return
         if self.ic is None:
@@ -242,11 +245,15 @@ def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X
     tokenizer = X12Tokenizer(decoded_chunks(stream))
     partial: str | None = None
     for token in tokenizer:
-        if token.kind == "isa":
+        seg = token.segment
+        if seg is not None:
+            current = reader.set
+            if current is not None and seg[0] not in _CONTROL_TAGS:  # the hot path of segment()
+                current.segments.append(seg)
+            else:
+                reader.segment(seg)
+        elif token.kind == "isa":
             reader.start_interchange(token)
-        elif token.kind == "segment":
-            assert token.segment is not None
-            reader.segment(token.segment)
         elif token.kind == "junk":
             text = token.text.strip()
             if text:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["ISA_LENGTH", "Delimiters", "IsaText", "Token", "X12Tokenizer"]
 
@@ -41,8 +42,7 @@ class IsaText:
 
 
 # A token is either a parsed ISA, a segment, or a stretch of text that is no segment.
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple: one is made for every segment, so it must be cheap
     kind: str  # "isa" | "segment" | "junk" | "eof-partial"
     isa: IsaText | None = None
     segment: list[str] | None = None
@@ -168,32 +168,37 @@ class X12Tokenizer:
             start = 0  # _more() rebased the buffer at the old position
 
     def _segments(self) -> Iterator[Token]:
+        """Segments up to the IEA: the text up to the buffer's last terminator is split at
+        once; what follows it waits for the next chunk."""
         delims = self.delimiters
         assert delims is not None
         term, sep = delims.segment, delims.element
+        step = len(term)
         skip = "".join(c for c in _SPACE if c not in (term, sep))
         while True:
             buf, pos = self._buf, self._pos
-            end = buf.find(term, pos)
-            if end < 0:
+            last = buf.rfind(term, pos)
+            if last < 0:
                 if self._more():
                     continue
                 rest = self._buf[self._pos :].strip(skip)
                 self._pos = len(self._buf)
                 if rest.startswith("IEA"):  # a last segment without its terminator
                     self.delimiters = None
-                    yield Token("segment", segment=rest.split(sep))
+                    yield Token("segment", None, rest.split(sep))
                 elif rest:
                     yield Token("eof-partial", text=rest[:200])
                 return
-            self._pos = end + len(term)
-            text = buf[pos:end]
-            if text[:1] in skip or text[-1:] in skip:
-                text = text.strip(skip)
-                if not text:
-                    continue
-            elements = text.split(sep)
-            yield Token("segment", segment=elements)
-            if elements[0] == "IEA":
-                self.delimiters = None
-                return
+            self._pos = last + step
+            for text in buf[pos:last].split(term):
+                pos += len(text) + step  # now just after this segment's terminator
+                if text[:1] in skip or text[-1:] in skip:
+                    text = text.strip(skip)
+                    if not text:
+                        continue
+                elements = text.split(sep)
+                yield Token("segment", None, elements)
+                if elements[0] == "IEA":
+                    self.delimiters = None
+                    self._pos = pos
+                    return

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from gateway.mapping.codes import CodeTables
-from gateway.mapping.lineage import Lineage, LineageKind, from_src
+from gateway.mapping.lineage import Lineage, LineageKind
 from gateway.mapping.payloads import Weight
 from gateway.mapping.times import TimeError, to_iso
 from gateway.parse.records import EventTime, Origin, Src, Val
@@ -29,28 +29,29 @@ T = TypeVar("T")
 
 @dataclass
 class Trace:
-    """Lineage of one body part; paths are JSON pointers relative to the part."""
+    """Lineage of one body part; paths are JSON pointers relative to the part, with `prefix`
+    (the part's place in the body, when already known) put before each."""
 
     entries: list[Lineage] = field(default_factory=list)
+    prefix: str = ""
 
     def segment(self, path: str, value: Val, detail: str | None = None) -> str:
-        self.entries.append(from_src(path, value.src, detail))
+        s = value.src
+        entry = Lineage(self.prefix + path, "segment", s.segment, s.position, s.element,
+                        s.component, detail)  # fmt: skip
+        self.entries.append(entry)
         return value.value
 
     def note(
         self, path: str, kind: LineageKind, detail: str | None = None, src: Src | None = None
     ) -> None:
-        self.entries.append(
-            Lineage(
-                path=path,
-                kind=kind,
-                segment=src.segment if src else None,
-                position=src.position if src else None,
-                element=src.element if src else None,
-                component=src.component if src else None,
-                detail=detail,
-            )
-        )
+        path = self.prefix + path
+        if src is None:
+            entry = Lineage(path, kind, None, None, None, None, detail)
+        else:
+            entry = Lineage(path, kind, src.segment, src.position, src.element, src.component,
+                            detail)  # fmt: skip
+        self.entries.append(entry)
 
     def under(self, prefix: str) -> list[Lineage]:
         return [e.rebased(prefix) for e in self.entries]

@@ -8,7 +8,7 @@ Without a selling or ship-from party the document sends nothing.
 
 from __future__ import annotations
 
-from gateway.mapping.build import Builder, Trace, chunks, unique
+from gateway.mapping.build import CHUNK_SIZE, Builder, Trace, chunks, unique
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.payloads import (
     Address,
@@ -87,9 +87,10 @@ def _address(b: Builder, event: StatusEvent, trace: Trace) -> Address:
 
 
 def _update(
-    b: Builder, event: StatusEvent, selling: str, ship_from: str
+    b: Builder, event: StatusEvent, selling: str, ship_from: str, prefix: str
 ) -> tuple[ShipmentStatusUpdate, Trace] | None:
-    trace = Trace()
+    """The update of one event, its lineage already under `prefix` (its place in the body)."""
+    trace = Trace(prefix=prefix)
     ok = check_purchase_order(b, event.purchase_order, event.position)
     ok &= check_tracking_number(b, event.tracking_number, event.position)
     pair = _status(b, event, trace)
@@ -121,8 +122,12 @@ def map_status(
     parties = Trace()
     selling = b.party("/sellingParty/partyId", parties, None, profile.selling_party, "sellingParty")
     ship_from = b.party("/shipFromParty/partyId", parties, None, profile.ship_from, "shipFromParty")
-    updates = [_update(b, event, selling or "", ship_from or "") for event in document.events]
-    mapped = [u for u in updates if u is not None]
+    mapped: list[tuple[ShipmentStatusUpdate, Trace]] = []
+    for event in document.events:
+        prefix = f"/shipmentStatusUpdates/{len(mapped) % CHUNK_SIZE}"  # its index in its request
+        update = _update(b, event, selling or "", ship_from or "", prefix)
+        if update is not None:
+            mapped.append(update)
     if selling is None or ship_from is None:
         return [], b.problems
     requests = []
@@ -130,7 +135,7 @@ def map_status(
         lineage = []
         for index, (_, trace) in enumerate(part):
             prefix = f"/shipmentStatusUpdates/{index}"
-            lineage += parties.under(prefix) + trace.under(prefix)
+            lineage += parties.under(prefix) + trace.entries
         requests.append(
             TranslatedRequest(
                 operation="submitShipmentStatusUpdates",

@@ -124,8 +124,14 @@ def _problem(
 
 
 def _check_value(seg: EdiSegment, position: int, chk: Chk) -> Problem | None:
-    present = chk.element <= len(seg.elements) and any(seg.elements[chk.element - 1])
     value = seg.get(chk.element, chk.component or 1)
+    if value and chk.kind == "an" and len(value) <= chk.max:
+        return None  # the common case, decided without the checks below
+    return _value_problem(seg, position, chk, value)
+
+
+def _value_problem(seg: EdiSegment, position: int, chk: Chk, value: str) -> Problem | None:
+    present = chk.element <= len(seg.elements) and any(seg.elements[chk.element - 1])
     name = f"{seg.tag}{chk.element:02d}" + (f"-{chk.component}" if chk.component else "")
     if not value:
         if chk.req == "M" or (chk.req == "m" and present):
@@ -145,6 +151,26 @@ def _check_value(seg: EdiSegment, position: int, chk: Chk) -> Problem | None:
         why = f"{name} {value!r} is longer than {chk.max}"
         return _problem(ProblemCode.ELEMENT_TOO_LONG, why, seg, position, chk, value)
     return None
+
+
+def _plainly_valid(seg: EdiSegment, checks: Sequence[Chk]) -> bool:
+    """True when every check plainly passes (present, short enough, digits where numeric);
+    False sends the segment through `_check_value`, which says what is wrong if anything."""
+    elements = seg.elements
+    for chk in checks:
+        value = ""
+        if chk.element <= len(elements):
+            parts = elements[chk.element - 1]
+            index = (chk.component or 1) - 1
+            value = parts[index].strip() if index < len(parts) else ""
+        if not value:
+            if chk.req != "C":
+                return False
+        elif len(value) > chk.max or (
+            chk.kind != "an" and (chk.kind != "n" or not (value.isdigit() and value.isascii()))
+        ):
+            return False
+    return True
 
 
 def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
@@ -174,6 +200,9 @@ def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     if spec is None:
         return []
     checks, max_elements = spec
+    if len(seg.elements) <= max_elements and _plainly_valid(seg, checks):
+        dtm = _check_dtm(seg, position) if seg.tag == "DTM" else None
+        return [] if dtm is None else [dtm]
     problems: list[Problem] = []
     if len(seg.elements) > max_elements:
         extra = Chk(max_elements + 1, None, "", "C", "an", 0)

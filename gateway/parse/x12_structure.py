@@ -90,26 +90,55 @@ def _missing(frame: _Frame, upto: int, position: int, tag: str) -> list[Problem]
 _SEGMENT_ID = re.compile(r"^[A-Z0-9]{2,3}$")
 
 
+def _starts(loop: Loop) -> dict[str, tuple[int, ...]]:
+    """For each tag, the indices of the children of `loop` it starts (computed once)."""
+    entry = _STARTS.get(id(loop))
+    if entry is None or entry[0] is not loop:
+        starts: dict[str, list[int]] = {}
+        for i, child in enumerate(loop.children):
+            starts.setdefault(child.tag if isinstance(child, Seg) else child.trigger, []).append(i)
+        entry = _STARTS[id(loop)] = (loop, {tag: tuple(ix) for tag, ix in starts.items()})
+    return entry[1]
+
+
+_STARTS: dict[int, tuple[Loop, dict[str, tuple[int, ...]]]] = {}
+
+
 def _find(frame: _Frame, tag: str, is_root: bool) -> int:
     """Index of the child that `tag` starts, at or after the current place; -1 if none.
     Inside a loop the trigger is skipped: a repeated trigger starts the next iteration."""
-    children = frame.loop.children
-    for i in range(frame.index if is_root else max(frame.index, 1), len(children)):
-        child = children[i]
-        if (child.tag if isinstance(child, Seg) else child.trigger) == tag:
+    start = frame.index if is_root or frame.index else 1
+    for i in _starts(frame.loop).get(tag, ()):
+        if i >= start:
             return i
     return -1
+
+
+# (table, known) identity + the set's tag sequence -> its problems: carrier files repeat a
+# handful of set shapes, and the walk depends on nothing else
+_WALKS: dict[tuple[int, int, int, tuple[str, ...]], tuple[Loop, set[str], list[Problem]]] = {}
+_WALKS_MAX = 4096
 
 
 def check_structure(
     table: Loop, segments: Sequence[Sequence[str]], known: set[str]
 ) -> list[Problem]:
     """Structure problems of the body of one set: `segments` are ST..SE inclusive."""
+    tags = tuple(seg[0] for seg in segments[1:-1])
+    key = (id(table), id(known), len(segments), tags)
+    entry = _WALKS.get(key)
+    if entry is None or entry[0] is not table or entry[1] is not known:
+        if len(_WALKS) >= _WALKS_MAX:
+            _WALKS.clear()
+        entry = _WALKS[key] = (table, known, _walk(table, tags, known, len(segments)))
+    return list(entry[2])
+
+
+def _walk(table: Loop, tags: Sequence[str], known: set[str], last: int) -> list[Problem]:
+    """The walk itself: `tags` are those of positions 2..last-1 (the SE is at `last`)."""
     problems: list[Problem] = []
     stack = [_Frame(table)]
-    last = len(segments)
-    for position in range(2, last):
-        tag = segments[position - 1][0]
+    for position, tag in enumerate(tags, start=2):
         depth, index = len(stack) - 1, -1
         while depth >= 0:
             index = _find(stack[depth], tag, depth == 0)
