@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.ack.context import AckContext
@@ -329,18 +329,9 @@ CORPUS_FILES = sorted(
 )
 
 
-# Known reader bug (reported to the lead): `str.isdigit()` accepts non-ASCII digits such as
-# '¹' (which the Latin-1 fallback also makes of byte 0xB9) and the `int()` after it raises.
-# Until it is fixed, random inputs lose those characters here; UNICODE_DIGIT_CASES below
-# pin the bug (strict xfail: they start failing once it is fixed - then drop this filter).
-_SUPERSCRIPT_BYTES = bytes.maketrans(b"\xb2\xb3\xb9", b"???")
-
-
-def without_unicode_digits(data: bytes) -> bytes:
-    data = data.translate(_SUPERSCRIPT_BYTES)
-    text = data.decode("utf-8", "ignore")
-    assume(not any(c.isdigit() and not c.isascii() for c in text))
-    return data
+# Regression: `str.isdigit()` accepts non-ASCII digits such as '¹' (which the Latin-1
+# fallback makes of byte 0xB9) and `int()` then raised; readers use gateway.text.is_digits.
+# UNICODE_DIGIT_CASES below pin it; random inputs keep such bytes.
 
 
 def translate_checked(data: bytes) -> TranslationOutcome:
@@ -411,7 +402,7 @@ PREFIXES = [b"", b"ISA", b"ISA*00*", b"UNA", b"UNA:+.? '", b"UNB+", b"UNH+", b"\
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from([*PREFIXES, X12_HEAD, EDIFACT_HEAD]), st.binary(max_size=2000))
 def test_arbitrary_bytes_never_raise(prefix: bytes, tail: bytes) -> None:
-    translate_checked(without_unicode_digits(prefix + tail))
+    translate_checked(prefix + tail)
 
 
 def _alnum(value: str | None, default: str) -> str:
@@ -444,7 +435,7 @@ def test_corrupted_x12_never_raises(
 ) -> None:
     text, _ = write_file(file)
     terminator = file[0].delimiters.segment.encode("utf-8")
-    data = without_unicode_digits(mutate(text.encode("utf-8"), terminator, ops))
+    data = mutate(text.encode("utf-8"), terminator, ops)
     outcome = translate_checked(data)
     if not ops:
         assert outcome.syntax == "x12" and outcome.acknowledgements is not None
@@ -454,7 +445,7 @@ def test_corrupted_x12_never_raises(
 @given(st.sampled_from(CORPUS_FILES or [Path(__file__)]), MUTATIONS)
 def test_corrupted_corpus_files_never_raise(path: Path, ops: list[tuple[str, int, bytes]]) -> None:
     data = path.read_bytes()
-    translate_checked(without_unicode_digits(mutate(data, corpus_terminator(data), ops)))
+    translate_checked(mutate(data, corpus_terminator(data), ops))
 
 
 # Minimal inputs of the known bug above: a non-ASCII digit (U+00B9 '¹') where a number is read.
@@ -479,11 +470,6 @@ UNICODE_DIGIT_CASES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="reader bug: str.isdigit() accepts '¹' (Latin-1 byte 0xB9 too), int() then raises",
-)
 @pytest.mark.parametrize("text", UNICODE_DIGIT_CASES.values(), ids=UNICODE_DIGIT_CASES.keys())
 def test_unicode_digit_in_a_number_never_raises(text: str) -> None:
     translate_checked(text.encode("latin-1"))

@@ -42,6 +42,7 @@ from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters
 from gateway.parse.records import Origin
+from gateway.text import is_digits
 
 if TYPE_CHECKING:
     from gateway.ack.advice import AdviceSet
@@ -58,7 +59,7 @@ _MAX_NTE = 10
 def advice_isa_version(gs_version: str) -> str:
     """ISA12 from the original GS08: its first five characters when they are digits."""
     head = gs_version[:5]
-    return head if len(head) == 5 and head.isdigit() else "00401"
+    return head if len(head) == 5 and is_digits(head) else "00401"
 
 
 def _delimiters(isa_version: str) -> Delimiters:

@@ -32,6 +32,7 @@ from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import AckPreferences
+from gateway.text import is_digits
 
 __all__ = ["functional_ack", "x12_acks"]
 
@@ -211,6 +212,6 @@ def _ak9(group: GroupOutcome, statuses: list[str]) -> Segment:
 def _included(group: GroupOutcome, received: int) -> int:
     """GE01 as read (the value of a GROUP_COUNT_MISMATCH problem), else the sets counted."""
     for p in group.problems:
-        if p.code is ProblemCode.GROUP_COUNT_MISMATCH and p.value and p.value.isdigit():
+        if p.code is ProblemCode.GROUP_COUNT_MISMATCH and p.value and is_digits(p.value):
             return int(p.value)
     return received

@@ -15,6 +15,7 @@ from gateway.ack.context import AckContext
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters
+from gateway.text import is_digits
 
 __all__ = [
     "Element",
@@ -81,7 +82,7 @@ _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)
 def _isa(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
     """ISA01..ISA16 of the ack, fixed width (106 characters with its terminator)."""
     d = inbound.delimiters
-    version = inbound.version if len(inbound.version) == 5 and inbound.version.isdigit() else ""
+    version = inbound.version if len(inbound.version) == 5 and is_digits(inbound.version) else ""
     version = version or "00401"
     usage = inbound.get(15).strip()
     now = _utc(ctx)

@@ -15,6 +15,7 @@ from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcom
 from gateway.envelope.unb import EdifactDelimiters, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
 from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.text import is_digits
 
 __all__ = [
     "CHARSETS",
@@ -47,7 +48,7 @@ CHARSETS: dict[str, str] = {k: v for k, v in _CODECS.items() if _known(v)}
 
 def _valid_stamp(date: str, time: str) -> bool:
     formats = {6: "%y%m%d", 8: "%Y%m%d"}
-    if len(date) not in formats or not date.isdigit() or len(time) != 4 or not time.isdigit():
+    if len(date) not in formats or not is_digits(date) or len(time) != 4 or not is_digits(time):
         return False
     try:
         datetime.strptime(date + time, formats[len(date)] + "%H%M")
@@ -125,7 +126,7 @@ def read_unb(
 def _count(
     text: str, expected: int, code: ProblemCode, what: str, level: Level, **where: object
 ) -> list[Problem]:
-    if text.isdigit() and int(text) == expected:
+    if is_digits(text) and int(text) == expected:
         return []
     why = f"{what} {text!r} but {expected} found"
     problem = Problem.model_validate(

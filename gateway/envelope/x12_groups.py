@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
 from gateway.problems import Level, Problem, ProblemCode
+from gateway.text import is_digits
 
 __all__ = ["check_ge", "check_gs", "check_iea", "check_se"]
 
@@ -17,20 +18,20 @@ def _get(seg: Sequence[str], n: int) -> str:
 
 def _same_number(a: str, b: str) -> bool:
     """Control numbers compare as numbers when both are digits (IEA02 '3438' = '000003438')."""
-    if a.isdigit() and b.isdigit():
+    if is_digits(a) and is_digits(b):
         return int(a) == int(b)
     return a == b
 
 
 def _valid_date(value: str) -> bool:
-    if not value.isdigit() or len(value) not in (6, 8):
+    if not is_digits(value) or len(value) not in (6, 8):
         return False
     month, day = int(value[-4:-2]), int(value[-2:])
     return 1 <= month <= 12 and 1 <= day <= 31
 
 
 def _valid_time(value: str) -> bool:
-    if not value.isdigit() or len(value) < 4 or len(value) > 8:
+    if not is_digits(value) or len(value) < 4 or len(value) > 8:
         return False
     seconds = int(value[4:6]) if len(value) >= 6 else 0
     return int(value[:2]) < 24 and int(value[2:4]) < 60 and seconds < 60
@@ -64,7 +65,7 @@ def check_gs(gs: Sequence[str], interchange: str | None) -> list[Problem]:
     if _get(gs, 5) and not _valid_time(_get(gs, 5)):
         bad(5, f"GS05 {_get(gs, 5)!r} is not a valid time")
     control = _get(gs, 6)
-    if control and (not control.isdigit() or len(control) > 9):
+    if control and (not is_digits(control) or len(control) > 9):
         bad(6, f"GS06 {control!r} is not a control number of up to 9 digits")
     if _get(gs, 7) and _get(gs, 7) not in ("X", "T"):
         bad(7, f"GS07 {_get(gs, 7)!r} is not a responsible agency code (X or T)")
@@ -100,7 +101,7 @@ def check_ge(
                 **where,
             )
         )
-    if not control.isdigit() or len(control) > 9 or not _same_number(control, group.control or ""):
+    if not is_digits(control) or len(control) > 9 or not _same_number(control, group.control or ""):
         problems.append(
             Problem(
                 code=ProblemCode.GROUP_CONTROL_MISMATCH,
@@ -190,7 +191,7 @@ def check_iea(iea: Sequence[str], ic: InterchangeOutcome[Any]) -> list[Problem]:
             )
         )
     if control != (ic.control or ""):
-        padded = control.isdigit() and _same_number(control, ic.control or "")
+        padded = is_digits(control) and _same_number(control, ic.control or "")
         problems.append(
             Problem(
                 code=ProblemCode.INTERCHANGE_CONTROL_MISMATCH,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from gateway.envelope.x12_syntax import ISA_LENGTH, Delimiters, IsaText
 from gateway.problems import Level, Problem, ProblemCode
+from gateway.text import is_digits
 
 __all__ = ["IsaHeader", "check_isa", "isa_header"]
 
@@ -105,10 +106,11 @@ def check_isa(isa: IsaText) -> list[Problem]:
     if len(set(used)) != len(used) or any(c.isalnum() for c in used):
         problems.append(_bad(16, "ISA delimiters are not distinct non-alphanumeric characters"))
     checks: tuple[tuple[int, Callable[[str], bool], str], ...] = (
-        (9, lambda v: v.isdigit() and len(v) == 6 and 1 <= int(v[2:4]) <= 12, "date"),
-        (10, lambda v: v.isdigit() and len(v) == 4 and int(v[:2]) < 24 and int(v[2:]) < 60, "time"),
-        (12, lambda v: v.isdigit() and len(v) == 5, "version"),
-        (13, lambda v: v.isdigit() and len(v) == 9, "control number"),
+        (9, lambda v: is_digits(v) and len(v) == 6 and 1 <= int(v[2:4]) <= 12, "date"),
+        (10, lambda v: is_digits(v) and len(v) == 4 and int(v[:2]) < 24 and int(v[2:]) < 60,
+         "time"),
+        (12, lambda v: is_digits(v) and len(v) == 5, "version"),
+        (13, lambda v: is_digits(v) and len(v) == 9, "control number"),
         (14, lambda v: v in ("0", "1"), "acknowledgment requested"),
         (15, lambda v: v in ("P", "T", "I"), "usage indicator"),
     )  # fmt: skip

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.mapping.codes import CodeTables
 from gateway.parse.records import EventTime
+from gateway.text import is_digits
 
 __all__ = ["TimeError", "to_iso"]
 
-_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})?$")
+_OFFSET = re.compile(r"^([+-])([0-9]{2}):?([0-9]{2})?$")
 
 
 class TimeError(ValueError):
@@ -64,7 +65,7 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
 
 def parse_local(date: str, time: str | None) -> datetime | None:
     """CCYYMMDD (or YYMMDD) + HHMM[SS[dd]] -> naive datetime; None when not a valid date."""
-    if not date.isdigit() or len(date) not in (6, 8):
+    if not is_digits(date) or len(date) not in (6, 8):
         return None
     year = int(date[:4]) if len(date) == 8 else int(date[:2])
     if len(date) == 6:  # YYMMDD: 69-99 are 19xx, as strptime reads them
@@ -73,7 +74,7 @@ def parse_local(date: str, time: str | None) -> datetime | None:
     hour = minute = second = 0
     if time:
         digits = time[:6]
-        if not digits.isdigit() or len(digits) not in (4, 6):
+        if not is_digits(digits) or len(digits) not in (4, 6):
             return None
         hour, minute = int(digits[:2]), int(digits[2:4])
         second = int(digits[4:6]) if len(digits) == 6 else 0

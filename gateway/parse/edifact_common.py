@@ -18,6 +18,7 @@ from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
 from gateway.parse.x12_structure import Loop, check_structure, segment_tags
 from gateway.problems import Level, Problem, ProblemCode
+from gateway.text import is_digits
 
 __all__ = [
     "SEGMENT_CHECKS",
@@ -95,7 +96,7 @@ SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
     "TDT": ((_c(1, None, "8051", "M", "an", 3), _c(5, 1, "3127", "C", "an", 17)), 10),
 }  # fmt: skip
 
-_NUMERIC = re.compile(r"^-?(\d+([.,]\d*)?|[.,]\d+)$")
+_NUMERIC = re.compile(r"^-?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
 # DTM 2379 format -> (digits of date, digits of time, zone suffix allowed)
 _DATE_FORMATS = {
     "101": (6, 0, False),
@@ -144,7 +145,7 @@ def _value_problem(seg: EdiSegment, position: int, chk: Chk, value: str) -> Prob
             why = f"{name} {value!r} is not numeric"
             return _problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
         size = len(value.lstrip("-").replace(".", "").replace(",", ""))
-    elif chk.kind == "a" and any(c.isdigit() for c in value):
+    elif chk.kind == "a" and any(is_digits(c) for c in value):
         why = f"{name} {value!r} must not contain digits"
         return _problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
     if size > chk.max:
@@ -167,7 +168,7 @@ def _plainly_valid(seg: EdiSegment, checks: Sequence[Chk]) -> bool:
             if chk.req != "C":
                 return False
         elif len(value) > chk.max or (
-            chk.kind != "an" and (chk.kind != "n" or not (value.isdigit() and value.isascii()))
+            chk.kind != "an" and (chk.kind != "n" or not (is_digits(value) and value.isascii()))
         ):
             return False
     return True
@@ -182,7 +183,7 @@ def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
     digits = text[: date_len + time_len]
     chk = Chk(1, 2, "2380", "C", "an", 35)
     rest = text[date_len + time_len :]
-    if len(digits) < date_len + time_len or not digits.isdigit() or (rest and not zoned):
+    if len(digits) < date_len + time_len or not is_digits(digits) or (rest and not zoned):
         why = f"DTM01-2 {text!r} does not match date/time format {fmt}"
         return _problem(ProblemCode.INVALID_DATE, why, seg, position, chk, text)
     if parse_local(digits[:date_len], None) is None:
@@ -245,7 +246,7 @@ def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
     date_len, time_len, zoned = layout
     digits = text[: date_len + time_len]
     local = parse_local(digits[:date_len], digits[date_len:] or None)
-    if local is None or not digits.isdigit():
+    if local is None or not is_digits(digits):
         return None
     src = Src(seg.tag, position, 1, 2)
     suffix = text[date_len + time_len :].strip()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.problems import Level, Problem, ProblemCode
+from gateway.text import is_digits
 
 __all__ = ["El", "Loop", "Seg", "check_elements", "check_structure", "segment_tags"]
 
@@ -197,8 +198,8 @@ def _stray(tag: str, position: int, known: set[str]) -> Problem:
     )
 
 
-_NUMERIC = re.compile(r"^-?\d+$")
-_DECIMAL = re.compile(r"^-?(\d+\.?\d*|\.\d+)([Ee]-?\d+)?$")
+_NUMERIC = re.compile(r"^-?[0-9]+$")
+_DECIMAL = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([Ee]-?[0-9]+)?$")
 
 
 def _element_problem(
@@ -260,11 +261,11 @@ def _check_value(value: str, el: El, name: str) -> tuple[ProblemCode, str] | Non
     kind = el.type
     size = len(value.lstrip("-").replace(".", "")) if kind[0] in "NR" else len(value)
     if kind == "DT":
-        if not value.isdigit() or len(value) not in (6, 8) or not _valid_date(value):
+        if not is_digits(value) or len(value) not in (6, 8) or not _valid_date(value):
             return ProblemCode.INVALID_DATE, f"{name} {value!r} is not a valid date"
         return None
     if kind == "TM":
-        if not value.isdigit() or len(value) < 4 or not _valid_time(value):
+        if not is_digits(value) or len(value) < 4 or not _valid_time(value):
             return ProblemCode.INVALID_TIME, f"{name} {value!r} is not a valid time"
         return None
     if kind.startswith("N") and not _NUMERIC.match(value):
