@@ -39,6 +39,10 @@ from gateway.profile import PartnerProfile
 __all__ = ["TranslationOutcome", "detect_syntax", "translate_stream"]
 
 Emit = Callable[[TranslatedRequest], None]
+# Called at the end of every interchange with a readable header, before its requests are
+# released: interchange-level problems it returns (sender not the delivering partner's,
+# control number already processed) reject the interchange and appear in its TA1 / CONTRL.
+InterchangeCheck = Callable[[InterchangeOutcome[Any]], list[Problem]]
 _SPILL_AFTER = 2000  # status updates / confirmations held in memory per interchange
 
 
@@ -49,6 +53,7 @@ class TranslationOutcome:
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     requests: int = 0
     events: int = 0  # status updates + confirmations released
+    interchanges: list[InterchangeOutcome[Any]] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -145,8 +150,14 @@ class _Spool:
 class _Translator:
     """The DocumentSink: maps each accepted document, releases requests per interchange."""
 
-    def __init__(self, profile: PartnerProfile, tables: CodeTables, emit: Emit) -> None:
-        self.profile, self.tables, self.emit = profile, tables, emit
+    def __init__(
+        self,
+        profile: PartnerProfile,
+        tables: CodeTables,
+        emit: Emit,
+        check: InterchangeCheck | None = None,
+    ) -> None:
+        self.profile, self.tables, self.emit, self.check = profile, tables, emit, check
         self.spool = _Spool()
         self.requests = 0
         self.events = 0
@@ -161,6 +172,8 @@ class _Translator:
         return problems
 
     def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
+        if self.check is not None and outcome.header is not None:
+            outcome.problems.extend(self.check(outcome))
         rejected_groups = {g.control for g in outcome.groups if has_error(g.problems)}
         for group, request in self.spool.drain():
             if outcome.accepted and group not in rejected_groups:
@@ -204,8 +217,10 @@ def translate_stream(
     tables: CodeTables,
     ack_context: AckContext,
     emit: Emit,
+    check: InterchangeCheck | None = None,
 ) -> TranslationOutcome:
-    """Translate one file read from `stream` (seekable binary); requests go to `emit`."""
+    """Translate one file read from `stream` (seekable binary); requests go to `emit`.
+    `check` may reject whole interchanges (see InterchangeCheck)."""
     head = stream.read(4096)
     stream.seek(0)
     syntax, fault = detect_syntax(head)
@@ -213,16 +228,18 @@ def translate_stream(
     if fault is not None:
         outcome.problems.append(fault)
         return outcome
-    translator = _Translator(profile, tables, emit)
+    translator = _Translator(profile, tables, emit, check)
     if syntax == "x12":
         x12 = read_x12(stream, translator, profile)
         outcome.problems.extend(x12.problems)
         outcome.problems.extend(_flatten(list(x12.interchanges)))
         outcome.acknowledgements = x12_acks(x12.interchanges, profile.ack, ack_context)
+        outcome.interchanges = list(x12.interchanges)
     else:
         edifact = read_edifact(stream, translator, profile)
         outcome.problems.extend(edifact.problems)
         outcome.problems.extend(_flatten(list(edifact.interchanges)))
         outcome.acknowledgements = contrl_acks(edifact.interchanges, profile.ack, ack_context)
+        outcome.interchanges = list(edifact.interchanges)
     outcome.requests, outcome.events = translator.requests, translator.events
     return outcome

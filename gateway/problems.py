@@ -50,6 +50,8 @@ class ProblemCode(StrEnum):
     INTERCHANGE_SYNTAX_UNSUPPORTED = "interchange_syntax_unsupported"
     INTERCHANGE_HEADER_MISSING = "interchange_header_missing"
     INVALID_CONTROL_STRUCTURE = "invalid_control_structure"
+    DUPLICATE_INTERCHANGE = "duplicate_interchange"  # sender + control number seen before
+    UNKNOWN_SENDER = "unknown_sender"  # sender ID does not belong to the delivering partner
     # functional group (GS/GE, UNG/UNE)
     GROUP_TRAILER_MISSING = "group_trailer_missing"
     GROUP_CONTROL_MISMATCH = "group_control_mismatch"

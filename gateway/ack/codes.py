@@ -46,7 +46,8 @@ CODES: dict[str, AckCode] = {
     "interchange_syntax_unsupported": _row("003", "2"),
     "interchange_header_missing": _row("024", "13"),
     "invalid_control_structure": _row("022", "15"),
-    "duplicate_interchange": _row("025", "26"),  # not (yet) a ProblemCode
+    "duplicate_interchange": _row("025", "26"),
+    "unknown_sender": _row("006", "23"),  # TA1 invalid sender ID / UCI unknown sender
     # functional group -> AK905
     "group_trailer_missing": _row("3", "13"),
     "group_control_mismatch": _row("4", "28"),

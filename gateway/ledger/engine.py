@@ -1,0 +1,105 @@
+"""The ledger's database engine and session scope: SQLite (WAL, foreign keys, busy timeout,
+BEGIN IMMEDIATE so concurrent writers wait instead of failing) or PostgreSQL
+(`postgresql+psycopg://...`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from gateway.ledger.states import LedgerError
+
+__all__ = ["BUSY_TIMEOUT_SECONDS", "NotFoundError", "SessionScope", "create_ledger_engine",
+           "is_sqlite"]  # fmt: skip
+
+_M = TypeVar("_M")
+
+BUSY_TIMEOUT_SECONDS = 30.0
+READ_ONLY = "ledger_read_only"  # execution option of the read-only sessions
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, emit BEGIN (see the "begin" listener).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a commit survives power loss
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # Writers take the lock up front: a read-then-write transaction never hits SQLITE_BUSY
+    # half-way (which the busy timeout cannot cure), they simply queue. Readers (WAL) don't.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def create_ledger_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created if missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database in ("", ":memory:"):
+        engine = create_engine(parsed, echo=echo, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})  # fmt: skip
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, echo=echo, connect_args={
+            "timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})  # fmt: skip
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+class NotFoundError(LedgerError, LookupError):
+    """No ledger row with that id (a caller bug: ids come from the ledger itself)."""
+
+
+class SessionScope:
+    """An engine and one short transaction per ledger call (`with self._tx() as session`)."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine = create_ledger_engine(url, echo=echo)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(**{READ_ONLY: True})
+        self._readers = sessionmaker(readers, expire_on_commit=False)
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        """A write transaction (SQLite: BEGIN IMMEDIATE)."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only transaction: never waits for writers on SQLite (WAL)."""
+        with self._readers.begin() as session:
+            yield session
+
+    @staticmethod
+    def _row(session: Session, model: type[_M], key: object) -> _M:
+        """The row `key` of `model`, locked for update (PostgreSQL); NotFoundError if none."""
+        row = session.get(model, key, with_for_update=True)
+        if row is None:
+            raise NotFoundError(f"no {model.__name__} {key!r} in the ledger")
+        return row
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,138 @@
+"""Frozen snapshots the ledger hands out (never live ORM rows), and `NewEvent`, what the
+caller gives to record a status update / confirmation item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Self
+
+from gateway.ledger.states import AckState, EventState, FileState
+
+__all__ = [
+    "AckRecord",
+    "CallRecord",
+    "EventRecord",
+    "FileRecord",
+    "InterchangeRecord",
+    "NewEvent",
+    "TransactionRecord",
+]
+
+
+class _Snapshot:
+    """Build a dataclass from the ORM row with the same attribute names."""
+
+    @classmethod
+    def of(cls, row: Any, **override: Any) -> Self:
+        values = {f.name: getattr(row, f.name) for f in fields(cls)}  # type: ignore[arg-type]
+        values.update(override)
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord(_Snapshot):
+    id: str
+    partner_id: str
+    transport: str
+    name: str
+    sha256: str
+    size: int
+    stored_path: str
+    received_at: datetime
+    state: FileState
+    state_reason: str | None
+    syntax: str | None
+    accepted: bool | None
+    errors: list[dict[str, Any]]
+    replay_of: str | None
+    updated_at: datetime
+    archived_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InterchangeRecord(_Snapshot):
+    id: int
+    file_id: str
+    partner_id: str
+    syntax: str
+    sender: str
+    receiver: str
+    control: str
+    test: bool
+    accepted: bool | None
+    duplicate_of: int | None
+    replay: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionRecord(_Snapshot):
+    id: int
+    interchange_id: int
+    group_control: str | None
+    control: str
+    type_code: str
+    accepted: bool
+    errors: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """One item to submit: `payload` is the item's body (statusUpdateDetails / confirmation)."""
+
+    operation: str
+    seller: str
+    payload: dict[str, Any]
+    purchase_order: str | None = None
+    tracking_number: str | None = None
+    lineage: Any = None  # JSON: where each value came from (segment, position, element)
+    transaction_id: int | None = None  # the ledger's transactions.id it came from
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord(_Snapshot):
+    id: int
+    file_id: str
+    transaction_id: int | None
+    operation: str
+    seller: str
+    purchase_order: str | None
+    tracking_number: str | None
+    payload: dict[str, Any]
+    lineage: Any
+    state: EventState
+    batch_id: int | None
+    amazon_transaction_id: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord(_Snapshot):
+    id: int
+    seller: str
+    operation: str
+    url: str | None
+    sandbox: bool
+    status_code: int | None
+    attempts: int
+    request_ids: list[str]
+    transaction_id: str | None
+    errors: list[dict[str, Any]]
+    throttled: int
+    started_at: datetime
+    finished_at: datetime | None
+    transaction_status: str | None
+    polled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AckRecord(_Snapshot):
+    id: int
+    file_id: str
+    type: str
+    content: str
+    acknowledges: str | None
+    created_at: datetime
+    state: AckState
+    delivered_to: str | None
+    delivered_at: datetime | None

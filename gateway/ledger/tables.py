@@ -1,0 +1,188 @@
+"""SQLAlchemy 2 tables of the ledger: one row per received file, interchange, transaction
+set, status event / confirmation item, SP-API call and ack.
+
+The Alembic revision in `migrations/versions/` creates the same schema; a test compares them.
+Datetimes are stored timezone-aware and always read back as UTC (SQLite keeps no zone).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Ack",
+    "ApiCall",
+    "Base",
+    "ControlCounter",
+    "Event",
+    "Interchange",
+    "ReceivedFile",
+    "Transaction",
+    "UtcDateTime",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime, stored in UTC and returned in UTC on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}  # fmt: skip
+
+
+class ReceivedFile(Base):
+    __tablename__ = "received_files"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4 text
+    partner_id: Mapped[str] = mapped_column(String(64), index=True)
+    transport: Mapped[str] = mapped_column(String(16))  # sftp | http | cli | replay
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    stored_path: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    syntax: Mapped[str | None] = mapped_column(String(16))  # x12 | edifact
+    accepted: Mapped[bool | None] = mapped_column(Boolean)  # null until translated
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)  # Problem.to_report() each
+    replay_of: Mapped[str | None] = mapped_column(ForeignKey("received_files.id"))
+    updated_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+
+
+class Interchange(Base):
+    """ISA/IEA or UNB/UNZ. partner_id is copied from the file for the duplicate lookup."""
+
+    __tablename__ = "interchanges"
+    __table_args__ = (Index("ix_interchanges_partner_sender_control", "partner_id", "sender",
+                            "control"),)  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    syntax: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(64))  # ISA06 / UNB02
+    receiver: Mapped[str] = mapped_column(String(64))  # ISA08 / UNB03
+    control: Mapped[str] = mapped_column(String(32), index=True)  # ISA13 / UNB05
+    test: Mapped[bool] = mapped_column(Boolean, default=False)  # ISA15=T / UNB11=1
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("interchanges.id"))
+    replay: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Transaction(Base):
+    """ST/SE or UNH/UNT, with its group's control number (GS06 / UNG05)."""
+
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interchange_id: Mapped[int] = mapped_column(ForeignKey("interchanges.id"), index=True)
+    group_control: Mapped[str | None] = mapped_column(String(32))
+    control: Mapped[str] = mapped_column(String(32))  # ST02 / UNH01
+    type_code: Mapped[str] = mapped_column(String(16))  # 214, 856, IFTSTA, DESADV
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ApiCall(Base):
+    """One SP-API submit call (after retries) and what getTransactionStatus said of it."""
+
+    __tablename__ = "api_calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    sandbox: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    request_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    transaction_id: Mapped[str | None] = mapped_column(String(128), index=True)  # Amazon's
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    throttled: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    transaction_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    polled_at: Mapped[datetime | None]
+
+
+class Event(Base):
+    """One status update or shipment confirmation item, with the body sent to Amazon."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+    operation: Mapped[str] = mapped_column(String(64))
+    seller: Mapped[str] = mapped_column(String(64))
+    purchase_order: Mapped[str | None] = mapped_column(String(64), index=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lineage: Mapped[Any] = mapped_column(JSON, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("api_calls.id"), index=True)
+    amazon_transaction_id: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+
+class Ack(Base):
+    """An acknowledgement or application advice and where it was delivered."""
+
+    __tablename__ = "acks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    type: Mapped[str] = mapped_column(String(8))  # 997 999 TA1 CONTRL 824 APERAK
+    content: Mapped[str] = mapped_column(Text)
+    acknowledges: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    delivered_to: Mapped[str | None] = mapped_column(Text)  # path or 'http-response'
+    delivered_at: Mapped[datetime | None]
+
+
+class ControlCounter(Base):
+    """The next control number of the acks and advices sent to a partner."""
+
+    __tablename__ = "control_counters"
+
+    partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_control: Mapped[int] = mapped_column(Integer)
