@@ -50,6 +50,9 @@ class FileStore:
         write_durably(path, data)
         return file_id, path, hashlib.sha256(data).hexdigest()
 
+    def read(self, file_id: str) -> bytes:
+        return (self.files / file_id).read_bytes()
+
     def archive_inbox_file(self, partner_id: str, source: Path) -> Path | None:
         """Move a processed inbox file to archive/<partner>/<date>/ (None if already gone)."""
         if not source.exists():

@@ -67,6 +67,10 @@ class Submitter:
         self._accepted_at: dict[str, float] = {}  # transaction id -> monotonic accept time
         self._poller = TransactionPoller(client, settings)
 
+    @property
+    def client(self) -> SpApiClient:
+        return self._client
+
     async def submit(
         self,
         seller: str,

@@ -1,0 +1,132 @@
+"""Step 2: submit a translated file's pending events, each call recorded around it.
+
+Before a call its events move to `sending` in the ledger (committed); after it, the call's
+outcome is recorded. A crash in between leaves them `sending`, which start-up turns into
+`unknown`: they are never sent again automatically (no event is submitted twice), and ops
+see them and may requeue. Transaction status polling is `poll_transactions`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from typing import Any
+
+from gateway.ledger.records import EventRecord, FileRecord
+from gateway.ledger.states import EventState, FileState
+from gateway.mapping.payloads import (
+    SubmitShipmentConfirmationsRequest,
+    SubmitShipmentStatusUpdatesRequest,
+)
+from gateway.mapping.result import TranslatedRequest
+from gateway.parse.records import Origin
+from gateway.service.runtime import Runtime
+from gateway.submit.batching import ITEM_KEYS, Batch
+from gateway.submit.model import CallResult, TransactionStatus
+
+__all__ = ["event_origin", "poll_transactions", "submit_file"]
+
+log = logging.getLogger("edigw.service")
+
+
+def event_origin(event: EventRecord) -> Origin:
+    data: dict[str, Any] = (event.lineage or {}).get("origin") or {}
+    return Origin(**data) if data else Origin("x12", "", "", "", None, "", "", "", False)
+
+
+def _request(event: EventRecord) -> TranslatedRequest:
+    """A one-item request for one ledger event (batching merges them again)."""
+    key = ITEM_KEYS[event.operation]
+    body: SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest
+    if event.operation == "submitShipmentStatusUpdates":
+        body = SubmitShipmentStatusUpdatesRequest.model_validate({key: [event.payload]})
+        operation: Any = "submitShipmentStatusUpdates"
+    else:
+        body = SubmitShipmentConfirmationsRequest.model_validate({key: [event.payload]})
+        operation = "submitShipmentConfirmations"
+    return TranslatedRequest(
+        operation=operation,
+        body=body,
+        origin=event_origin(event),
+        purchase_orders=(event.purchase_order,) if event.purchase_order else (),
+        tracking_numbers=(event.tracking_number,) if event.tracking_number else (),
+        lineage=(),
+    )
+
+
+class _LedgerHooks:
+    """Record each batch as `sending` before its call and its outcome after."""
+
+    def __init__(self, rt: Runtime, file: FileRecord, events: list[EventRecord]) -> None:
+        self.rt, self.file, self.events = rt, file, events
+
+    async def before(self, batch: Batch) -> object:
+        ids = [self.events[i].id for i in batch.requests]
+        call_id = await asyncio.to_thread(self.rt.ledger.mark_sending, ids, sandbox=batch.sandbox)
+        waited = time.time() - self.file.received_at.timestamp()
+        self.rt.metrics.upload_to_call.observe(max(waited, 0.0))
+        return (call_id, time.monotonic())
+
+    async def after(self, batch: Batch, call: CallResult, token: object) -> None:
+        assert isinstance(token, tuple)
+        call_id, started = token
+        await asyncio.to_thread(self.rt.ledger.record_call, call_id, call)
+        m = self.rt.metrics
+        m.calls.labels(batch.operation, str(call.status_code)).inc()
+        m.latency.labels(batch.operation).observe(time.monotonic() - started)
+        m.throttled.inc(call.throttled)
+        log.info("api call", extra={"file_id": self.file.id, "operation": batch.operation,
+                                    "status": call.status_code, "events": batch.events,
+                                    "request_ids": list(call.request_ids),
+                                    "transaction_id": call.transaction_id})  # fmt: skip
+
+
+async def submit_file(rt: Runtime, file: FileRecord) -> None:
+    """Submit the file's pending events (none: straight on), then mark it submitted."""
+    pending = await asyncio.to_thread(rt.ledger.events_for_file, file.id, [EventState.PENDING])
+    if pending and rt.submitter is not None:
+        by_seller: dict[str, list[EventRecord]] = defaultdict(list)
+        for event in pending:
+            by_seller[event.seller].append(event)
+        for seller, events in by_seller.items():
+            hooks = _LedgerHooks(rt, file, events)
+            outcomes = await rt.submitter.submit(seller, [_request(e) for e in events], hooks)
+            for outcome in outcomes:  # items refused before any call: record them too
+                if outcome.call.url == "" and outcome.requests:
+                    ids = [events[i].id for i in outcome.requests]
+                    call_id = await asyncio.to_thread(rt.ledger.mark_sending, ids)
+                    await asyncio.to_thread(rt.ledger.record_call, call_id, outcome.call)
+    elif pending:
+        return  # no SP-API configured: stay translated until one is
+    await asyncio.to_thread(rt.ledger.advance, file.id, FileState.SUBMITTED)
+
+
+async def poll_transactions(rt: Runtime) -> int:
+    """One round of getTransactionStatus for every unresolved call; how many settled."""
+    if rt.submitter is None:
+        return 0
+    client = rt.submitter.client
+    settled = 0
+    for call in await asyncio.to_thread(rt.ledger.unresolved_calls):
+        if call.transaction_id is None:
+            continue
+        try:
+            state = await client.transaction_status(call.seller, call.transaction_id, call.sandbox)
+        except Exception as exc:  # logged, asked again next round
+            log.warning("transaction status failed", extra={"call": call.id, "error": str(exc)})
+            continue
+        status = state.status
+        age = time.time() - call.started_at.timestamp()
+        if status is TransactionStatus.PROCESSING:
+            if age < rt.settings.submit.processing_alert_after:
+                continue
+            status = TransactionStatus.STUCK
+            if call.transaction_status == TransactionStatus.STUCK.value:
+                continue
+        await asyncio.to_thread(rt.ledger.update_transaction_status, call.id, status, state.errors)
+        if status in (TransactionStatus.SUCCESS, TransactionStatus.FAILURE):
+            settled += 1
+            rt.metrics.events.labels(call.operation, status.value).inc()
+    return settled

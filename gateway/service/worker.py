@@ -1,0 +1,116 @@
+"""The gateway's work loop: intake, then per file translate -> deliver acks -> submit ->
+(poll) -> advise, done, archive. Every step reads its work from the ledger, so a restart after
+a crash at any point simply carries on where the ledger says the file is."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from gateway.ledger.records import FileRecord
+from gateway.ledger.states import FileState, Transport
+from gateway.pipeline import TranslationOutcome
+from gateway.service.delivering import deliver_acks
+from gateway.service.finishing import archive_file, finish_file
+from gateway.service.runtime import Runtime
+from gateway.service.submitting import poll_transactions, submit_file
+from gateway.service.translating import translate_received
+
+__all__ = ["Gateway", "SftpIntake"]
+
+log = logging.getLogger("edigw.service")
+
+
+class Gateway:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.wake = asyncio.Event()
+        self._translate_lock = asyncio.Lock()
+        self._submit_lock = asyncio.Lock()
+
+    def recover(self) -> int:
+        """At start-up: events left `sending` by a crash become `unknown` (never resent)."""
+        unknown = self.rt.ledger.mark_unknown_after_crash()
+        if unknown:
+            log.warning("events in unknown state after a crash", extra={"events": unknown})
+        return unknown
+
+    async def receive(
+        self, partner_id: str, transport: Transport, name: str, data: bytes
+    ) -> FileRecord:
+        """Store durably, record, and only then return (the sender may now be told)."""
+        self.rt.partner(partner_id)
+        file_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
+        await asyncio.to_thread(
+            self.rt.ledger.record_file, partner_id=partner_id, transport=transport, name=name,
+            sha256=sha256, size=len(data), stored_path=str(path), file_id=file_id,
+        )  # fmt: skip
+        self.rt.metrics.files.labels(partner_id, transport).inc()
+        log.info("file received", extra={"file_id": file_id, "partner": partner_id,
+                                         "transport": transport, "name": name,
+                                         "size": len(data)})  # fmt: skip
+        self.wake.set()
+        record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
+        assert record is not None
+        return record
+
+    async def translate(self, file_id: str) -> TranslationOutcome | None:
+        """Translate a received file now (HTTP answers with the result); None if another
+        worker already did."""
+        async with self._translate_lock:
+            record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
+            if record is None or record.state is not FileState.RECEIVED:
+                return None
+            outcome, _ = await asyncio.to_thread(translate_received, self.rt, record)
+            record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
+            assert record is not None
+            await asyncio.to_thread(deliver_acks, self.rt, record)
+        self.wake.set()
+        return outcome
+
+    async def run_once(self) -> None:
+        """One pass over every file that has work to do."""
+        ledger = self.rt.ledger
+        for record in await asyncio.to_thread(ledger.files_in_state, FileState.RECEIVED):
+            await self.translate(record.id)
+        finals = (FileState.QUARANTINED, FileState.DUPLICATE, FileState.DONE)
+        for record in await asyncio.to_thread(ledger.files_in_state, *finals):
+            if record.archived_at is None:  # acks first (a crash may have left some behind)
+                await asyncio.to_thread(deliver_acks, self.rt, record)
+                await asyncio.to_thread(archive_file, self.rt, record)
+        async with self._submit_lock:
+            for record in await asyncio.to_thread(ledger.files_in_state, FileState.TRANSLATED):
+                await asyncio.to_thread(deliver_acks, self.rt, record)
+                await submit_file(self.rt, record)
+        for record in await asyncio.to_thread(ledger.files_in_state, FileState.SUBMITTED):
+            await finish_file(self.rt, record)
+        self.rt.metrics.set_queue(await asyncio.to_thread(ledger.counts))
+
+    async def poll(self) -> None:
+        if await poll_transactions(self.rt):
+            self.wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set: after each wake-up, or every worker_interval."""
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                await self.run_once()
+            except Exception:  # an infrastructure fault: logged, retried next round
+                log.exception("worker round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.rt.settings.worker_interval)
+
+
+class SftpIntake:
+    """The SFTP server's UploadSink: a completed upload is received (stored + recorded)
+    before the client's close() returns."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def uploaded(self, partner_id: str, path: Path) -> None:
+        data = await asyncio.to_thread(path.read_bytes)
+        await self.gateway.receive(partner_id, "sftp", path.name, data)
