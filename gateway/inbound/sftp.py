@@ -1,0 +1,148 @@
+"""Hosted SFTP server: one account per partner, SFTP subsystem only.
+
+`start_sftp_server` listens with asyncssh, authenticates each account by password (scrypt hash,
+checked in a thread so the event loop never blocks) or by public key, and gives every session
+a `ChrootedSftpServer` rooted at <root>/<partner_id> (see sftp_fs for the file rules and the
+upload hand-over). Shell, exec, scp, other subsystems, port/agent/X11 forwarding and ptys are
+all refused. Unknown users and wrong credentials fail the same way (a dummy hash is checked for
+unknown users so timing does not tell them apart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+
+from gateway.inbound.credentials import hash_password, verify_password
+from gateway.inbound.sftp_fs import ChrootedSftpServer, UploadRegistry, UploadSink
+
+__all__ = ["SftpAccount", "UploadSink", "ensure_host_key", "start_sftp_server"]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked for unknown users, so they take as long to refuse as a wrong password."""
+    return hash_password("edigw-no-such-account")
+
+
+@dataclass(frozen=True)
+class SftpAccount:
+    """One partner's SFTP login: a password hash (credentials.hash_password) and/or keys."""
+
+    partner_id: str
+    username: str
+    password_hash: str | None = None
+    public_keys: tuple[str, ...] = ()  # OpenSSH "ssh-ed25519 AAAA..." lines
+
+
+class _AccountServer(asyncssh.SSHServer):
+    """Per-connection authentication against the configured accounts.
+
+    Keys are matched per username in `validate_public_key` (no per-connection authorized-keys
+    state, so a client switching usernames mid-authentication gains nothing).
+    """
+
+    def __init__(
+        self, accounts: Mapping[str, SftpAccount], keys: Mapping[str, frozenset[bytes]]
+    ) -> None:
+        self._accounts = accounts
+        self._keys = keys
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return bytes(key.public_data) in self._keys.get(username, frozenset())
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        account = self._accounts.get(username)
+        encoded = account.password_hash if account is not None else None
+        loop = asyncio.get_running_loop()
+        ok = await loop.run_in_executor(None, verify_password, encoded or _dummy_hash(), password)
+        return ok and encoded is not None
+
+
+def ensure_host_key(path: Path) -> None:
+    """Create an Ed25519 host key at `path` (mode 0600) if there is none yet."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(key.export_private_key())
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+
+
+def _account_keys(account: SftpAccount) -> frozenset[bytes]:
+    return frozenset(
+        bytes(asyncssh.import_public_key(line).public_data) for line in account.public_keys
+    )
+
+
+def _checked_accounts(accounts: Sequence[SftpAccount]) -> dict[str, SftpAccount]:
+    by_user: dict[str, SftpAccount] = {}
+    for account in accounts:
+        pid = account.partner_id
+        if not pid or pid in {".", ".."} or "/" in pid or "\0" in pid:
+            raise ValueError(f"partner id unusable as a folder name: {pid!r}")
+        if account.username in by_user:
+            raise ValueError(f"duplicate SFTP username: {account.username!r}")
+        by_user[account.username] = account
+    return by_user
+
+
+async def start_sftp_server(
+    host: str,
+    port: int,
+    root: Path,
+    accounts: Sequence[SftpAccount],
+    sink: UploadSink,
+    host_key_path: Path,
+) -> asyncssh.SSHAcceptor:
+    """Listen on host:port; creates <root>/<partner>/{inbox,outbox} and the host key if missing.
+
+    Close it with `acceptor.close(); await acceptor.wait_closed()`.
+    """
+    by_user = _checked_accounts(accounts)
+    for account in by_user.values():
+        for box in ("inbox", "outbox"):
+            (root / account.partner_id / box).mkdir(parents=True, exist_ok=True)
+    ensure_host_key(host_key_path)
+    keys = {user: _account_keys(account) for user, account in by_user.items()}
+    registry = UploadRegistry()
+
+    def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> ChrootedSftpServer:
+        account = by_user[chan.get_extra_info("username")]
+        home = root / account.partner_id
+        return ChrootedSftpServer(chan, home, account.partner_id, sink, registry)
+
+    acceptor: asyncssh.SSHAcceptor = await asyncssh.listen(
+        host,
+        port,
+        server_factory=lambda: _AccountServer(by_user, keys),
+        server_host_keys=[str(host_key_path)],
+        sftp_factory=sftp_factory,
+        sftp_version=3,
+        allow_scp=False,
+        allow_pty=False,
+        agent_forwarding=False,
+        x11_forwarding=False,
+        line_editor=False,
+    )
+    return acceptor

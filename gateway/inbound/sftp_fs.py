@@ -1,0 +1,383 @@
+"""The file system one hosted-SFTP account sees: a chroot with /inbox (write) and /outbox (read,
+delete), and the hand-over of completed uploads to an `UploadSink`.
+
+Paths: the client's path is normalised against "/" (so ".." stops at the root) and joined to
+the account's home (<root>/<partner_id>, resolved once). The real path of the result must equal
+that joined path, i.e. no symbolic link anywhere below the home is followed, whoever placed it;
+symlinks are hidden from listings, and files are opened with O_NOFOLLOW.
+
+Permissions: reading and listing anywhere inside the home; creating and writing files only
+directly in /inbox; renaming only `X.part` -> `Y` inside /inbox (target must not exist);
+deleting only files directly in /outbox. No mkdir, rmdir, setstat, symlink, hard link or
+readlink. An existing /inbox file other than `*.part` cannot be overwritten or appended to.
+
+Upload completion: a file written in /inbox is written under a hidden temporary name
+(`.upload-<random>`, never listed); when the client closes its handle it is fsynced, renamed to
+its real name and handed over (`sink.uploaded(partner, path)`) before the close status goes
+back, so success means "recorded". A final name in /inbox is therefore always a complete file,
+even after a crash; leftover `.upload-*` files are partial and may be deleted at start-up.
+`*.part` files are written in place and not handed over on close; renaming one to a name
+without `.part` hands over the new name. If the sink raises, the client gets a failure status
+and the upload is undone (the file is deleted; a renamed file gets its `.part` name back), so
+the partner can simply send again. Each completed upload is handed over exactly once.
+
+Interrupted uploads: when the session ends (connection lost, channel EOF or close) with a file
+still open for writing, asyncssh closes the handle during clean-up; that close is not a client
+close. The partial temporary file is then deleted; a `*.part` file is kept so the client can
+resume it (`reput`) and rename it later. Nothing is handed over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import posixpath
+import secrets
+import stat
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import asyncssh
+from asyncssh import FXF_APPEND, FXF_CREAT, FXF_EXCL, FXF_READ, FXF_TRUNC, FXF_WRITE
+
+__all__ = ["UPLOAD_TEMP_PREFIX", "ChrootedSftpServer", "UploadRegistry", "UploadSink"]
+
+log = logging.getLogger(__name__)
+
+INBOX = b"inbox"
+OUTBOX = b"outbox"
+PART_SUFFIX = b".part"
+UPLOAD_TEMP_PREFIX = b".upload-"
+_FILE_MODE = 0o640
+
+
+class UploadSink(Protocol):
+    """Receives each completed upload; returning means the file is recorded."""
+
+    async def uploaded(self, partner_id: str, path: Path) -> None: ...
+
+
+@dataclass
+class UploadRegistry:
+    """State shared by all sessions of one server: real paths currently open for writing."""
+
+    writing: set[bytes] = field(default_factory=set)
+
+
+@dataclass(eq=False)
+class _Handle:
+    fd: int
+    local: bytes
+    writable: bool
+    readable: bool
+    upload: bool = False
+    temp: bytes | None = None  # hidden name an upload is written under until complete
+    closed: bool = False
+
+
+def _denied(reason: str = "Permission denied") -> asyncssh.SFTPError:
+    return asyncssh.SFTPPermissionDenied(reason)
+
+
+class ChrootedSftpServer(asyncssh.SFTPServer):
+    """One SFTP session of one partner account, confined to its home directory."""
+
+    def __init__(
+        self,
+        chan: asyncssh.SSHServerChannel[bytes],
+        home: Path,
+        partner_id: str,
+        sink: UploadSink,
+        registry: UploadRegistry,
+    ) -> None:
+        super().__init__(chan)
+        self._home = os.fsencode(os.path.realpath(home))
+        self._partner_id = partner_id
+        self._sink = sink
+        self._registry = registry
+
+    # -- path mapping -------------------------------------------------------------------------
+
+    @staticmethod
+    def _virtual(path: bytes) -> bytes:
+        return posixpath.normpath(posixpath.join(b"/", path))
+
+    def _parts(self, path: bytes) -> list[bytes]:
+        return [p for p in self._virtual(path).split(b"/") if p]
+
+    def map_path(self, path: bytes) -> bytes:
+        """Local path for a client path; refuses anything reached through a symlink."""
+        if b"\0" in path:
+            raise asyncssh.SFTPNoSuchFile("No such file")
+        parts = self._parts(path)
+        local = posixpath.join(self._home, *parts) if parts else self._home
+        if os.path.realpath(local) != local:
+            raise asyncssh.SFTPNoSuchFile("No such file")
+        return local
+
+    def reverse_map_path(self, path: bytes) -> bytes:
+        if path == self._home:
+            return b"/"
+        if path.startswith(self._home + b"/"):
+            return path[len(self._home) :]
+        raise asyncssh.SFTPNoSuchFile("No such file")
+
+    def _inbox_file(self, path: bytes) -> tuple[bytes, bytes]:
+        """(local path, file name) of a file directly in /inbox, else permission denied."""
+        parts = self._parts(path)
+        if len(parts) != 2 or parts[0] != INBOX:
+            raise _denied("Only files directly in /inbox can be written")
+        return self.map_path(path), parts[1]
+
+    def realpath(self, path: bytes) -> bytes:
+        self.map_path(path)
+        return self._virtual(path)
+
+    # -- listing and attributes ---------------------------------------------------------------
+
+    def format_user(self, uid: int | None) -> str:
+        return self._partner_id
+
+    def format_group(self, gid: int | None) -> str:
+        return self._partner_id
+
+    def stat(self, path: bytes) -> os.stat_result:
+        return os.lstat(self.map_path(path))
+
+    def lstat(self, path: bytes) -> os.stat_result:
+        return os.lstat(self.map_path(path))
+
+    async def scandir(self, path: bytes) -> AsyncIterator[asyncssh.SFTPName]:
+        local = self.map_path(path)
+        here = os.lstat(local)
+        parent = here if local == self._home else os.lstat(posixpath.dirname(local))
+        for name, st in ((b".", here), (b"..", parent)):
+            yield asyncssh.SFTPName(name, attrs=asyncssh.SFTPAttrs.from_local(st))
+        with os.scandir(local) as entries:
+            for entry in entries:
+                if entry.is_symlink() or entry.name.startswith(UPLOAD_TEMP_PREFIX):
+                    continue
+                attrs = asyncssh.SFTPAttrs.from_local(entry.stat(follow_symlinks=False))
+                yield asyncssh.SFTPName(entry.name, attrs=attrs)
+
+    # -- files --------------------------------------------------------------------------------
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> _Handle:
+        if not pflags & (FXF_WRITE | FXF_CREAT | FXF_TRUNC | FXF_APPEND):
+            return self._open_read(self.map_path(path))
+        local, name = self._inbox_file(path)
+        if name.startswith(UPLOAD_TEMP_PREFIX):
+            raise _denied("Reserved file name")
+        if local in self._registry.writing:
+            raise asyncssh.SFTPFailure("File is being uploaded in another session")
+        flags = os.O_NOFOLLOW | os.O_CLOEXEC
+        flags |= os.O_RDWR if pflags & FXF_READ else os.O_WRONLY
+        temp = None
+        if name.endswith(PART_SUFFIX):
+            flags |= os.O_CREAT if pflags & FXF_CREAT else 0
+            flags |= os.O_TRUNC if pflags & FXF_TRUNC else 0
+            flags |= os.O_APPEND if pflags & FXF_APPEND else 0
+            flags |= os.O_EXCL if pflags & FXF_EXCL else 0
+        elif os.path.lexists(local):
+            raise asyncssh.SFTPFileAlreadyExists("File already received")
+        else:  # written under a hidden name, renamed to `name` once complete
+            flags |= os.O_CREAT | os.O_EXCL
+            temp = posixpath.join(posixpath.dirname(local), _temp_name())
+        fd = os.open(temp or local, flags, _FILE_MODE)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _denied("Not a regular file")
+        self._registry.writing.add(local)
+        readable = bool(pflags & FXF_READ)
+        return _Handle(fd, local, writable=True, readable=readable, upload=True, temp=temp)
+
+    @staticmethod
+    def _open_read(local: bytes) -> _Handle:
+        fd = os.open(local, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _denied("Not a regular file")
+        return _Handle(fd, local, writable=False, readable=True)
+
+    def read(self, file_obj: object, offset: int, size: int) -> bytes:
+        handle = self._handle(file_obj)
+        if not handle.readable:
+            raise _denied("File not open for reading")
+        return os.pread(handle.fd, size, offset)
+
+    def write(self, file_obj: object, offset: int, data: bytes) -> int:
+        handle = self._handle(file_obj)
+        if not handle.writable:
+            raise _denied("File not open for writing")
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(handle.fd, view, offset)
+            view, offset = view[written:], offset + written
+        return len(data)
+
+    def fstat(self, file_obj: object) -> os.stat_result:
+        return os.fstat(self._handle(file_obj).fd)
+
+    def fsetstat(self, file_obj: object, attrs: asyncssh.SFTPAttrs) -> None:
+        """Accepted and ignored: clients may try to preserve times and modes."""
+
+    async def fsync(self, file_obj: object) -> None:
+        handle = self._handle(file_obj)
+        if handle.writable:
+            await asyncio.to_thread(os.fsync, handle.fd)
+
+    async def close(self, file_obj: object) -> None:
+        handle = self._handle(file_obj)
+        if handle.closed:
+            return
+        handle.closed = True
+        if not handle.upload:
+            os.close(handle.fd)
+            return
+        live = self._session_live()
+        stored = True
+        try:
+            if live:
+                await asyncio.to_thread(os.fsync, handle.fd)
+        except OSError:
+            stored = False
+        finally:
+            os.close(handle.fd)
+            self._registry.writing.discard(handle.local)
+        if handle.temp is None:  # a *.part file: never handed over on close
+            if not live:
+                log.warning("sftp upload interrupted, kept for resume: %s", self._shown(handle))
+            elif not stored:
+                raise asyncssh.SFTPFailure("Upload could not be stored; send it again")
+            return
+        if not (live and stored):
+            _unlink_quietly(handle.temp)
+            if not live:
+                log.warning("sftp upload interrupted, deleted: %s", self._shown(handle))
+                return
+            raise asyncssh.SFTPFailure("Upload could not be stored; send it again")
+        if os.path.lexists(handle.local):
+            _unlink_quietly(handle.temp)
+            raise asyncssh.SFTPFileAlreadyExists("File already received")
+        os.rename(handle.temp, handle.local)  # no await between the check and the rename
+        await self._hand_over(handle.local, undo=lambda: _unlink_quietly(handle.local))
+
+    def _handle(self, file_obj: object) -> _Handle:
+        if not isinstance(file_obj, _Handle):
+            raise asyncssh.SFTPInvalidHandle("Invalid file handle")
+        return file_obj
+
+    def _session_live(self) -> bool:
+        """False when this close comes from asyncssh's clean-up of a finished session.
+
+        asyncssh keeps the receive state of a channel private; anything but "open" means the
+        client sent EOF or close, or the connection dropped, so the packet loop has ended and
+        any handle still open was abandoned, not closed by the client.
+        """
+        chan = self.channel
+        return not chan.is_closing() and getattr(chan, "_recv_state", "open") == "open"
+
+    def _shown(self, handle: _Handle) -> str:
+        return f"{self._partner_id} {os.fsdecode(self.reverse_map_path(handle.local))}"
+
+    async def _hand_over(self, local: bytes, undo: Callable[[], None]) -> None:
+        try:
+            await asyncio.to_thread(_fsync_dir, posixpath.dirname(local))
+            await self._sink.uploaded(self._partner_id, Path(os.fsdecode(local)))
+        except Exception as exc:
+            log.error(
+                "sftp upload not recorded: %s %s: %s",
+                self._partner_id,
+                os.fsdecode(self.reverse_map_path(local)),
+                type(exc).__name__,
+            )
+            undo()
+            raise asyncssh.SFTPFailure("Upload could not be recorded; send it again") from None
+
+    # -- names --------------------------------------------------------------------------------
+
+    async def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        old_local, old_name = self._inbox_file(oldpath)
+        new_local, new_name = self._inbox_file(newpath)
+        if not old_name.endswith(PART_SUFFIX) or new_name.startswith(UPLOAD_TEMP_PREFIX):
+            raise _denied("Only *.part files can be renamed")
+        if old_local in self._registry.writing:
+            raise asyncssh.SFTPFailure("File is still being uploaded")
+        if not stat.S_ISREG(os.lstat(old_local).st_mode):
+            raise _denied("Not a regular file")
+        if os.path.lexists(new_local):
+            raise asyncssh.SFTPFileAlreadyExists("File already exists")
+        os.rename(old_local, new_local)  # no await between the check and the rename
+        if new_name.endswith(PART_SUFFIX):
+            return
+
+        def undo() -> None:  # give the file its .part name back, so the client can retry
+            try:
+                if os.path.lexists(old_local):
+                    raise FileExistsError(old_local)
+                os.rename(new_local, old_local)
+            except OSError:
+                _unlink_quietly(new_local)
+
+        await self._hand_over(new_local, undo)
+
+    async def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        await self.rename(oldpath, newpath)
+
+    def remove(self, path: bytes) -> None:
+        parts = self._parts(path)
+        if len(parts) != 2 or parts[0] != OUTBOX:
+            raise _denied("Only files in /outbox can be removed")
+        local = self.map_path(path)
+        if not stat.S_ISREG(os.lstat(local).st_mode):
+            raise _denied("Not a regular file")
+        os.unlink(local)
+
+    def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        raise _denied()
+
+    def rmdir(self, path: bytes) -> None:
+        raise _denied()
+
+    def setstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        raise _denied()
+
+    def lsetstat(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
+        raise _denied()
+
+    def readlink(self, path: bytes) -> bytes:
+        raise asyncssh.SFTPNoSuchFile("No such link")
+
+    def symlink(self, oldpath: bytes, newpath: bytes) -> None:
+        raise _denied("Links are not allowed")
+
+    def link(self, oldpath: bytes, newpath: bytes) -> None:
+        raise _denied("Links are not allowed")
+
+    def statvfs(self, path: bytes) -> os.statvfs_result:
+        raise asyncssh.SFTPOpUnsupported("statvfs not supported")
+
+    def fstatvfs(self, file_obj: object) -> os.statvfs_result:
+        raise asyncssh.SFTPOpUnsupported("fstatvfs not supported")
+
+
+def _temp_name() -> bytes:
+    return UPLOAD_TEMP_PREFIX + secrets.token_hex(8).encode("ascii")
+
+
+def _unlink_quietly(local: bytes) -> None:
+    try:
+        os.unlink(local)
+    except OSError:
+        log.warning("could not delete %s", os.fsdecode(posixpath.basename(local)))
+
+
+def _fsync_dir(local: bytes) -> None:
+    fd = os.open(local, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
