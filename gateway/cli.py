@@ -211,3 +211,29 @@ def submit(
         ack_control=ack_control,
     )
     raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="demo partner + in-process emulator")
+    ] = False,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
+    http_port: Annotated[int | None, typer.Option("--http-port")] = None,
+    sftp_port: Annotated[int | None, typer.Option("--sftp-port")] = None,
+    emulator_port: Annotated[int | None, typer.Option("--emulator-port")] = None,
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+    settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+) -> None:
+    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs."""
+    from gateway.service.config import ServiceSettings
+    from gateway.service.serve import run_service
+
+    try:
+        settings = ServiceSettings.load(
+            settings_file, data_dir=data_dir, http_port=http_port, sftp_port=sftp_port,
+            emulator_port=emulator_port, database_url=database_url,
+        )  # fmt: skip
+    except (OSError, ValidationError) as exc:
+        raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
+    run_service(settings, demo)

@@ -86,6 +86,8 @@ class _LedgerHooks:
 async def submit_file(rt: Runtime, file: FileRecord) -> None:
     """Submit the file's pending events (none: straight on), then mark it submitted."""
     pending = await asyncio.to_thread(rt.ledger.events_for_file, file.id, [EventState.PENDING])
+    if not pending and file.state is FileState.SUBMITTED:
+        return
     if pending and rt.submitter is not None:
         by_seller: dict[str, list[EventRecord]] = defaultdict(list)
         for event in pending:

@@ -49,7 +49,7 @@ class Gateway:
         )  # fmt: skip
         self.rt.metrics.files.labels(partner_id, transport).inc()
         log.info("file received", extra={"file_id": file_id, "partner": partner_id,
-                                         "transport": transport, "name": name,
+                                         "transport": transport, "file_name": name,
                                          "size": len(data)})  # fmt: skip
         self.wake.set()
         record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
@@ -61,9 +61,15 @@ class Gateway:
         worker already did."""
         async with self._translate_lock:
             record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
-            if record is None or record.state is not FileState.RECEIVED:
+            if record is None or record.state not in (FileState.RECEIVED, FileState.FAILED):
                 return None
-            outcome, _ = await asyncio.to_thread(translate_received, self.rt, record)
+            try:
+                outcome, _ = await asyncio.to_thread(translate_received, self.rt, record)
+            except Exception as exc:  # a bug or the disk: kept as failed, retried by a job
+                log.exception("translation failed", extra={"file_id": file_id})
+                await asyncio.to_thread(self.rt.ledger.advance, file_id, FileState.FAILED,
+                                        f"internal error: {type(exc).__name__}: {exc}")  # fmt: skip
+                return None
             record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
             assert record is not None
             await asyncio.to_thread(deliver_acks, self.rt, record)
@@ -85,7 +91,9 @@ class Gateway:
                 await asyncio.to_thread(deliver_acks, self.rt, record)
                 await submit_file(self.rt, record)
         for record in await asyncio.to_thread(ledger.files_in_state, FileState.SUBMITTED):
-            await finish_file(self.rt, record)
+            if not await finish_file(self.rt, record):  # requeued events go out again
+                async with self._submit_lock:
+                    await submit_file(self.rt, record)
         self.rt.metrics.set_queue(await asyncio.to_thread(ledger.counts))
 
     async def poll(self) -> None:
