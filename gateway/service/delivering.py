@@ -11,6 +11,7 @@ import logging
 import re
 
 from gateway.ledger.records import AckRecord, FileRecord
+from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.service.storage import write_durably
 
@@ -33,6 +34,7 @@ def deliver_acks(rt: Runtime, file: FileRecord) -> int:
         if file.transport == "sftp" and rt.partner(file.partner_id).transports.sftp:
             path = rt.outbox(file.partner_id) / ack_file_name(file, ack)
             write_durably(path, ack.content.encode("utf-8"))
+            crash_point("ack:written")
             rt.ledger.mark_delivered(ack.id, str(path))
         else:  # HTTP partners read their acks in the response and from GET /v1/files/{id}
             rt.ledger.mark_delivered(ack.id, "http")

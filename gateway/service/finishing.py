@@ -12,6 +12,7 @@ from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
 from gateway.ledger.records import EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
+from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.runtime import Runtime
 from gateway.service.submitting import event_origin
@@ -72,12 +73,14 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     )
     for advice in advices:
         rt.ledger.add_ack(file.id, advice.type, advice.content, advice.acknowledges)
+    crash_point("done:advised")
     deliver_acks(rt, file)
     unknown = sum(1 for e in events if e.state is EventState.UNKNOWN)
     reason = (
         f"{unknown} event(s) in unknown state after a crash: ops to decide" if unknown else None
     )
     rt.ledger.advance(file.id, FileState.DONE, reason)
+    crash_point("done:archived")
     archive_file(rt, file)
     log.info("file done", extra={"file_id": file.id, "events": len(events),
                                  "advices": [a.type for a in advices]})  # fmt: skip

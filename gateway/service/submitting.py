@@ -22,6 +22,7 @@ from gateway.mapping.payloads import (
 )
 from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
+from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.submit.batching import ITEM_KEYS, Batch
 from gateway.submit.model import CallResult, TransactionStatus
@@ -65,6 +66,7 @@ class _LedgerHooks:
     async def before(self, batch: Batch) -> object:
         ids = [self.events[i].id for i in batch.requests]
         call_id = await asyncio.to_thread(self.rt.ledger.mark_sending, ids, sandbox=batch.sandbox)
+        crash_point("call:sending")
         waited = time.time() - self.file.received_at.timestamp()
         self.rt.metrics.upload_to_call.observe(max(waited, 0.0))
         return (call_id, time.monotonic())
@@ -72,6 +74,7 @@ class _LedgerHooks:
     async def after(self, batch: Batch, call: CallResult, token: object) -> None:
         assert isinstance(token, tuple)
         call_id, started = token
+        crash_point("call:sent")
         await asyncio.to_thread(self.rt.ledger.record_call, call_id, call)
         m = self.rt.metrics
         m.calls.labels(batch.operation, str(call.status_code)).inc()

@@ -32,6 +32,7 @@ from gateway.parse.records import Syntax
 from gateway.pipeline import InterchangeCheck, TranslationOutcome, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
+from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.submit.batching import ITEM_KEYS, item_keys
 
@@ -155,6 +156,7 @@ def translate_received(rt: Runtime, record: FileRecord) -> tuple[TranslationOutc
         errors=[p.to_report() for p in outcome.problems], interchanges=interchanges,
         acks=acks, reason=reason,
     )  # fmt: skip
+    crash_point("translated:recorded")
     rt.metrics.outcomes.labels(record.partner_id, state.value).inc()
     log.info("file translated", extra={"file_id": record.id, "state": state.value,
                                        "accepted": outcome.accepted,

@@ -12,6 +12,7 @@ from pathlib import Path
 from gateway.ledger.records import FileRecord
 from gateway.ledger.states import FileState, Transport
 from gateway.pipeline import TranslationOutcome
+from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.finishing import archive_file, finish_file
 from gateway.service.runtime import Runtime
@@ -43,10 +44,12 @@ class Gateway:
         """Store durably, record, and only then return (the sender may now be told)."""
         self.rt.partner(partner_id)
         file_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
+        crash_point("received:stored")
         await asyncio.to_thread(
             self.rt.ledger.record_file, partner_id=partner_id, transport=transport, name=name,
             sha256=sha256, size=len(data), stored_path=str(path), file_id=file_id,
         )  # fmt: skip
+        crash_point("received:recorded")
         self.rt.metrics.files.labels(partner_id, transport).inc()
         log.info("file received", extra={"file_id": file_id, "partner": partner_id,
                                          "transport": transport, "file_name": name,
