@@ -66,13 +66,15 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     if any(e.state not in _FINAL for e in events):
         return False
     profile = rt.partner(file.partner_id)
-    items = _advice_items(rt, events)
-    first = rt.ledger.reserve_controls(file.partner_id, 16)
-    advices = application_advices(
-        items, profile.ack.positive_advice, AckContext(next_control=first)
-    )
-    for advice in advices:
-        rt.ledger.add_ack(file.id, advice.type, advice.content, advice.acknowledges)
+    advised = any(a.type in ("824", "APERAK") for a in rt.ledger.acks_for_file(file.id))
+    advices = []
+    if not advised:  # a crash after advising must not advise twice
+        items = _advice_items(rt, events)
+        first = rt.ledger.reserve_controls(file.partner_id, 16)
+        context = AckContext(next_control=first)
+        advices = application_advices(items, profile.ack.positive_advice, context)
+        for advice in advices:
+            rt.ledger.add_ack(file.id, advice.type, advice.content, advice.acknowledges)
     crash_point("done:advised")
     deliver_acks(rt, file)
     unknown = sum(1 for e in events if e.state is EventState.UNKNOWN)

@@ -96,6 +96,7 @@ async def _serve(settings: ServiceSettings) -> None:
                  default_seller=default_seller)  # fmt: skip
     gateway = Gateway(rt)
     gateway.recover()
+    await gateway.sweep_inboxes()
     acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
                                        _accounts(partners), SftpIntake(gateway),
                                        settings.data_dir / "ssh_host_key")  # fmt: skip

@@ -38,6 +38,24 @@ class Gateway:
             log.warning("events in unknown state after a crash", extra={"events": unknown})
         return unknown
 
+    async def sweep_inboxes(self) -> int:
+        """At start-up: an inbox file whose upload completed but was never recorded (a crash
+        before its record) is received now; leftover partial uploads are removed."""
+        ledger, swept = self.rt.ledger, 0
+        for partner_id, profile in self.rt.partners.items():
+            inbox = self.rt.sftp_root / partner_id / "inbox"
+            if profile.transports.sftp is None or not inbox.is_dir():
+                continue
+            known = {f.name for f in ledger.files_in_state(*FileState, partner_id=partner_id)
+                     if f.transport == "sftp" and f.archived_at is None}  # fmt: skip
+            for path in sorted(inbox.iterdir()):
+                if path.name.startswith(".upload-"):
+                    path.unlink(missing_ok=True)
+                elif path.is_file() and not path.name.endswith(".part") and path.name not in known:
+                    await self.receive(partner_id, "sftp", path.name, path.read_bytes())
+                    swept += 1
+        return swept
+
     async def receive(
         self, partner_id: str, transport: Transport, name: str, data: bytes
     ) -> FileRecord:
