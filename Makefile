@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# the gateway on embedded defaults: SQLite ledger in ./data, hosted SFTP on 2222, HTTP on
+# 8080, the SP-API emulator in-process on 8700, demo partner `demo` (see README)
 run: $(STAMP)
+	$(BIN)/edigw serve --demo --data-dir data --http-port 8080 --sftp-port 2222
+
+# translate the bundled samples and show what the gateway would send and acknowledge
+demo: $(STAMP)
 	$(BIN)/edigw demo
 
 test: $(STAMP) lint typecheck unit
@@ -29,6 +35,8 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py
+	$(BIN)/python benchmarks/submit.py
+	$(BIN)/python benchmarks/service.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
