@@ -103,12 +103,22 @@ def _error(e: ApiError, item: AdviceItem) -> AdviceError:
     text = f"{_text(e.code)}: {_text(e.message)}"
     if e.details and _text(e.details):
         text += f" ({_text(e.details)})"
+    said = f"{e.message} {e.details or ''}"
     return AdviceError(
         condition=error_condition(e.code),
         text=text,
-        purchase_order=item.purchase_orders[0] if item.purchase_orders else None,
-        tracking_number=item.tracking_numbers[0] if item.tracking_numbers else None,
+        purchase_order=_named(item.purchase_orders, said),
+        tracking_number=_named(item.tracking_numbers, said),
     )
+
+
+def _named(values: Sequence[str], text: str) -> str | None:
+    """The value an error is about: the one its text names, else the only one there is
+    (Amazon's errors of a batch name no item; never guess among several)."""
+    named = [v for v in values if v and v in text]
+    if len(named) == 1:
+        return named[0]
+    return values[0] if len(values) == 1 else None
 
 
 def _unique(values: Sequence[str]) -> tuple[str, ...]:

@@ -227,6 +227,8 @@ class SpApiClient:
                        body: dict[str, Any] | None) -> None:  # fmt: skip
         ex.attempts += 1
         ex.status_code, ex.data = None, None
+        bucket = self.limits.bucket(seller, operation)
+        await bucket.acquire()  # first: a token fetched before a long wait could expire
         try:
             token = await self.tokens.token(seller)
         except LwaError as exc:
@@ -234,8 +236,6 @@ class SpApiClient:
             if exc.transient:
                 raise _Retry() from None
             return
-        bucket = self.limits.bucket(seller, operation)
-        await bucket.acquire()
         headers = {"x-amz-access-token": token}
         try:
             response = await self._http.request(method, url, json=body, headers=headers)

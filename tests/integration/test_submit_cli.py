@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from gateway.ack.context import AckContext
 from gateway.mapping.codes import load_code_tables
 from gateway.profile import load_profile
@@ -150,12 +148,6 @@ def test_failures_produce_an_aperak_for_an_edifact_partner(
     assert result.written[id(result.advices[0])].parent == out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway.ack.advice._error gives every error of a "
-    "batched call the first tracking number of the batch, so an APERAK names "
-    "the wrong package for the other errors (SG4 RFF+CN after ERC/FTX)",
-)
 def test_each_aperak_error_names_the_package_it_is_about(
     emulator: Emulator, tmp_path: Path
 ) -> None:

@@ -12,8 +12,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from gateway.submit.model import SubmissionOutcome, TransactionStatus
 from tests.integration.conftest import (
     FAST,
@@ -110,13 +108,6 @@ def test_token_refreshed_before_expiry_during_a_run(
     assert not [r for r in records if r["status"] == 403]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SpApiClient._attempt takes the access token before "
-    "waiting for the rate limiter: a call queued longer than the token's "
-    "remaining life is sent with an expired token (403), and a second expiry "
-    "in the same call is final, so the item is lost",
-)
 def test_no_call_is_sent_with_a_token_that_expired_in_the_rate_limit_queue(
     start_emulator: Callable[..., Emulator],
 ) -> None:
