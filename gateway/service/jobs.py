@@ -78,7 +78,7 @@ async def retry_failed(gateway: Gateway) -> None:
             retry.append(event.id)
     if retry:
         await asyncio.to_thread(rt.ledger.requeue_events, retry)
-        gateway.wake.set()
+        gateway.notify()
 
 
 async def purge_archive(rt: Runtime) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from gateway.ledger.records import FileRecord
@@ -22,12 +24,17 @@ from gateway.service.translating import translate_received
 __all__ = ["Gateway", "SftpIntake"]
 
 log = logging.getLogger("edigw.service")
+Step = Callable[[], Awaitable[None]]
+_FINISH_EVERY = 5.0  # seconds between finish passes when nothing settled
 
 
 class Gateway:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.wake = asyncio.Event()
+        self.wake = asyncio.Event()  # intake: something was received
+        self.wake_submit = asyncio.Event()  # submission: something was translated or settled
+        self._settled = True
+        self._finished_at = 0.0
         self._translate_lock = asyncio.Lock()
         self._submit_lock = asyncio.Lock()
 
@@ -94,11 +101,11 @@ class Gateway:
             record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
             assert record is not None
             await asyncio.to_thread(deliver_acks, self.rt, record)
-        self.wake.set()
+        self.wake_submit.set()
         return outcome
 
-    async def run_once(self) -> None:
-        """One pass over every file that has work to do."""
+    async def intake_round(self) -> None:
+        """Translate what was received; deliver and archive what is final."""
         ledger = self.rt.ledger
         for record in await asyncio.to_thread(ledger.files_in_state, FileState.RECEIVED):
             await self.translate(record.id)
@@ -107,30 +114,55 @@ class Gateway:
             if record.archived_at is None:  # acks first (a crash may have left some behind)
                 await asyncio.to_thread(deliver_acks, self.rt, record)
                 await asyncio.to_thread(archive_file, self.rt, record)
+
+    async def submit_round(self) -> None:
+        """Submit translated files; finish submitted ones once polling settled something
+        (or every few seconds: requeued events, crashed rounds)."""
+        ledger = self.rt.ledger
         async with self._submit_lock:
             for record in await asyncio.to_thread(ledger.files_in_state, FileState.TRANSLATED):
                 await asyncio.to_thread(deliver_acks, self.rt, record)
                 await submit_file(self.rt, record)
-        for record in await asyncio.to_thread(ledger.files_in_state, FileState.SUBMITTED):
-            if not await finish_file(self.rt, record):  # requeued events go out again
-                async with self._submit_lock:
-                    await submit_file(self.rt, record)
+        if self._settled or time.monotonic() - self._finished_at > _FINISH_EVERY:
+            self._settled, self._finished_at = False, time.monotonic()
+            for record in await asyncio.to_thread(ledger.files_in_state, FileState.SUBMITTED):
+                if not await finish_file(self.rt, record):  # requeued events go out again
+                    async with self._submit_lock:
+                        await submit_file(self.rt, record)
         self.rt.metrics.set_queue(await asyncio.to_thread(ledger.counts))
+
+    async def run_once(self) -> None:
+        """One pass of both loops (tests and tools)."""
+        self._settled = True
+        await self.intake_round()
+        await self.submit_round()
 
     async def poll(self) -> None:
         if await poll_transactions(self.rt):
-            self.wake.set()
+            self._settled = True
+            self.wake_submit.set()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Work until `stop` is set: after each wake-up, or every worker_interval."""
+    def notify(self) -> None:
+        self.wake.set()
+        self.wake_submit.set()
+
+    async def _loop(self, stop: asyncio.Event, wake: asyncio.Event, step: Step) -> None:
         while not stop.is_set():
-            self.wake.clear()
+            wake.clear()
             try:
-                await self.run_once()
+                await step()
             except Exception:  # an infrastructure fault: logged, retried next round
                 log.exception("worker round failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.rt.settings.worker_interval)
+                await asyncio.wait_for(wake.wait(), self.rt.settings.worker_interval)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set: intake (translation) and submission run side by side,
+        each after a wake-up or every worker_interval."""
+        await asyncio.gather(
+            self._loop(stop, self.wake, self.intake_round),
+            self._loop(stop, self.wake_submit, self.submit_round),
+        )
 
 
 class SftpIntake:
