@@ -16,7 +16,7 @@ from gateway.ledger.states import AckState, EventState, FileState, check_file_mo
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Ack, Event, Interchange, ReceivedFile, Transaction, utc_now
 
-__all__ = ["NewAck", "NewInterchange", "NewTransaction", "record_translation"]
+__all__ = ["NewAck", "NewInterchange", "NewTransaction", "add_acks", "record_translation"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +114,16 @@ def record_translation(
         recorded.events = [row.id for row in pending]
         recorded.acks = [row.id for row in ack_rows]
     return recorded
+
+
+def add_acks(ledger: Ledger, file_id: str, acks: Sequence[NewAck]) -> list[int]:
+    """Several acks / advices of one file in one transaction (all or none)."""
+    now = utc_now()
+    with ledger._tx() as session:
+        ledger._row(session, ReceivedFile, file_id)
+        rows = [Ack(file_id=file_id, type=a.type, content=a.content,
+                    acknowledges=a.acknowledges, created_at=now,
+                    state=AckState.CREATED.value) for a in acks]  # fmt: skip
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]

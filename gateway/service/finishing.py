@@ -12,6 +12,7 @@ from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
 from gateway.ledger.records import EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
+from gateway.ledger.translation import NewAck, add_acks
 from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.runtime import Runtime
@@ -66,15 +67,15 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     if any(e.state not in _FINAL for e in events):
         return False
     profile = rt.partner(file.partner_id)
-    advised = any(a.type in ("824", "APERAK") for a in rt.ledger.acks_for_file(file.id))
-    advices = []
-    if not advised:  # a crash after advising must not advise twice
-        items = _advice_items(rt, events)
-        first = rt.ledger.reserve_controls(file.partner_id, 16)
-        context = AckContext(next_control=first)
-        advices = application_advices(items, profile.ack.positive_advice, context)
-        for advice in advices:
-            rt.ledger.add_ack(file.id, advice.type, advice.content, advice.acknowledges)
+    # all of a file's advices are recorded in one transaction; after a crash only the
+    # interchanges not advised yet are advised (never twice, none lost)
+    advised = {a.acknowledges for a in rt.ledger.acks_for_file(file.id)
+               if a.type in ("824", "APERAK")}  # fmt: skip
+    items = [i for i in _advice_items(rt, events) if i.origin.interchange_control not in advised]
+    first = rt.ledger.reserve_controls(file.partner_id, 16)
+    context = AckContext(next_control=first)
+    advices = application_advices(items, profile.ack.positive_advice, context)
+    add_acks(rt.ledger, file.id, [NewAck(a.type, a.content, a.acknowledges) for a in advices])
     crash_point("done:advised")
     deliver_acks(rt, file)
     unknown = sum(1 for e in events if e.state is EventState.UNKNOWN)
