@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from gateway.ack.context import AckContext
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.result import TranslatedRequest
-from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream
+from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
 
@@ -81,14 +81,7 @@ def translate_file(
     try:
         stream = path.open("rb")
     except OSError as exc:
-        outcome = TranslationOutcome(syntax=None)
-        outcome.problems.append(
-            Problem(
-                code=ProblemCode.FILE_UNREADABLE,
-                message=f"cannot read the file: {exc.strerror or exc}",
-                level=Level.FILE,
-            )
-        )
+        outcome = unreadable(exc)
         out.write(json.dumps({"file": str(path), "syntax": None})[:-1] + ', "requests": [')
     else:
         with stream:

@@ -36,7 +36,7 @@ from gateway.parse.records import Document, Origin, StatusDocument, Syntax
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
 
-__all__ = ["TranslationOutcome", "detect_syntax", "translate_stream"]
+__all__ = ["TranslationOutcome", "detect_syntax", "translate_stream", "unreadable"]
 
 Emit = Callable[[TranslatedRequest], None]
 # Called at the end of every interchange with a readable header, before its requests are
@@ -58,6 +58,19 @@ class TranslationOutcome:
     @property
     def accepted(self) -> bool:
         return not has_error(self.problems)
+
+
+def unreadable(exc: OSError) -> TranslationOutcome:
+    """The outcome for a file that cannot even be read (missing, a folder, no permission)."""
+    outcome = TranslationOutcome(syntax=None)
+    outcome.problems.append(
+        Problem(
+            code=ProblemCode.FILE_UNREADABLE,
+            message=f"cannot read the file: {exc.strerror or exc}",
+            level=Level.FILE,
+        )
+    )
+    return outcome
 
 
 def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,28 +12,16 @@ from hypothesis import strategies as st
 
 from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.edifact_lexer import split_segments, tokenize
-from gateway.envelope.outcome import InterchangeOutcome
-from gateway.parse.records import Document, Origin
+from gateway.parse.records import Origin
 from gateway.problems import Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
+from tests.sinks import RecordingSink
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FILES = sorted(p for p in CORPUS.glob("edifact-*/*") if p.is_file())
 
 
-class FakeSink:
-    """Records what the reader hands over."""
-
-    def __init__(self) -> None:
-        self.documents: list[tuple[Origin, Document]] = []
-        self.ended: list[InterchangeOutcome[Any]] = []
-
-    def document(self, origin: Origin, document: Document) -> list[Problem]:
-        self.documents.append((origin, document))
-        return []
-
-    def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
-        self.ended.append(outcome)
+FakeSink = RecordingSink
 
 
 def read(data: bytes) -> tuple[EdifactResult, FakeSink]:

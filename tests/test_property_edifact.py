@@ -28,13 +28,13 @@ from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, V
 from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 from tests.edi_writers import EdifactMessage, Element, edifact_interchange
+from tests.sinks import RecordingSink
 from tests.test_property_x12 import (
     MUTATIONS,
     _alnum,
     mutate,
     translate_checked,
 )
-from tests.test_x12_envelope import RecordingSink
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 _STATUS = yaml.safe_load((MAPPINGS / "status_codes.yaml").read_text(encoding="utf-8"))

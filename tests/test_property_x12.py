@@ -33,7 +33,7 @@ from gateway.pipeline import TranslationOutcome, translate_stream
 from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 from tests.edi_writers import X12Group, x12_interchange
-from tests.test_x12_envelope import RecordingSink
+from tests.sinks import RecordingSink
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 _STATUS = yaml.safe_load((MAPPINGS / "status_codes.yaml").read_text(encoding="utf-8"))

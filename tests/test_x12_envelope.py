@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
-from gateway.envelope.outcome import InterchangeOutcome
 from gateway.envelope.x12 import X12Result, read_x12
-from gateway.parse.records import Document, Origin, StatusDocument
-from gateway.problems import Problem, ProblemCode
+from gateway.parse.records import StatusDocument
+from gateway.problems import ProblemCode
 from gateway.profile import PartnerProfile
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.documents: list[tuple[Origin, Document]] = []
-        self.ended: list[InterchangeOutcome[Any]] = []
-
-    def document(self, origin: Origin, document: Document) -> list[Problem]:
-        self.documents.append((origin, document))
-        return []
-
-    def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
-        self.ended.append(outcome)
+from tests.sinks import RecordingSink
 
 
 def isa(control: str = "000000101", sep: str = "*", comp: str = ">", term: str = "~") -> str:

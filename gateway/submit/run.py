@@ -18,8 +18,7 @@ from gateway.ack.model import Acknowledgement
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
-from gateway.pipeline import TranslationOutcome, translate_stream
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.pipeline import TranslationOutcome, translate_stream, unreadable
 from gateway.profile import PartnerProfile
 from gateway.submit.model import SubmissionOutcome, TransactionStatus
 from gateway.submit.submitter import Submitter
@@ -99,15 +98,7 @@ def _translate(
     try:
         data = path.read_bytes()
     except OSError as exc:
-        outcome = TranslationOutcome(syntax=None)
-        outcome.problems.append(
-            Problem(
-                code=ProblemCode.FILE_UNREADABLE,
-                message=f"cannot read the file: {exc.strerror or exc}",
-                level=Level.FILE,
-            )
-        )
-        return outcome, requests
+        return unreadable(exc), requests
     outcome = translate_stream(io.BytesIO(data), profile, tables, ctx, requests.append)
     return outcome, requests
 
