@@ -137,8 +137,11 @@ def create_api(gateway: Gateway) -> FastAPI:
             data, name = await upload.read(), upload.filename or name
         else:
             data = await request.body()
-        record = await gateway.receive(partner_id, "http", name, data)
-        outcome = await gateway.translate(record.id)
+        record = await gateway.receive(partner_id, "http", name, data, claim=True)
+        try:
+            outcome = await gateway.translate(record.id)
+        finally:
+            gateway.release(record.id)
         fresh = await asyncio.to_thread(rt.ledger.get_file, record.id)
         assert fresh is not None
         body = await asyncio.to_thread(_file_out, gateway, fresh)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -71,6 +72,15 @@ def _emulator_thread(port: int) -> Iterator[None]:
         thread.join(timeout=5)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: it would re-raise SIGTERM after its own
+    shutdown and kill the process before the worker, SFTP server and ledger are closed."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 def _accounts(partners: dict[str, PartnerProfile]) -> list[SftpAccount]:
     accounts = []
     for partner_id, profile in partners.items():
@@ -110,7 +120,7 @@ async def _serve(settings: ServiceSettings) -> None:
     scheduler.add_job(purge_archive, "interval", args=[rt], hours=24, max_instances=1,
                       id="archive-retention")  # fmt: skip
     scheduler.start()
-    api = uvicorn.Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
+    api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
                                         port=settings.http_port, log_level="warning",
                                         lifespan="off", access_log=False))  # fmt: skip
     stop = asyncio.Event()
@@ -119,8 +129,11 @@ async def _serve(settings: ServiceSettings) -> None:
                                      "sftp": f"{settings.sftp_host}:{settings.sftp_port}",
                                      "data_dir": str(settings.data_dir),
                                      "partners": sorted(partners)})  # fmt: skip
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, api.handle_exit, sig, None)
     try:
-        await api.serve()  # until SIGTERM / SIGINT
+        await api.serve()  # until SIGTERM / SIGINT, then a clean shutdown of everything
     finally:
         stop.set()
         await worker

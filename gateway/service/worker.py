@@ -35,8 +35,13 @@ class Gateway:
         self.wake_submit = asyncio.Event()  # submission: something was translated or settled
         self._settled = True
         self._finished_at = 0.0
+        self._claimed: set[str] = set()  # received files a caller translates itself
         self._translate_lock = asyncio.Lock()
         self._submit_lock = asyncio.Lock()
+
+    def release(self, file_id: str) -> None:
+        self._claimed.discard(file_id)
+        self.wake.set()
 
     def recover(self) -> int:
         """At start-up: events left `sending` by a crash become `unknown` (never resent)."""
@@ -64,9 +69,10 @@ class Gateway:
         return swept
 
     async def receive(
-        self, partner_id: str, transport: Transport, name: str, data: bytes
+        self, partner_id: str, transport: Transport, name: str, data: bytes, claim: bool = False
     ) -> FileRecord:
-        """Store durably, record, and only then return (the sender may now be told)."""
+        """Store durably, record, and only then return (the sender may now be told).
+        `claim`: the caller translates it itself (the HTTP answer); release with `release`."""
         self.rt.partner(partner_id)
         file_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
         crash_point("received:stored")
@@ -74,6 +80,8 @@ class Gateway:
             self.rt.ledger.record_file, partner_id=partner_id, transport=transport, name=name,
             sha256=sha256, size=len(data), stored_path=str(path), file_id=file_id,
         )  # fmt: skip
+        if claim:
+            self._claimed.add(file_id)
         crash_point("received:recorded")
         self.rt.metrics.files.labels(partner_id, transport).inc()
         log.info("file received", extra={"file_id": file_id, "partner": partner_id,
@@ -108,7 +116,8 @@ class Gateway:
         """Translate what was received; deliver and archive what is final."""
         ledger = self.rt.ledger
         for record in await asyncio.to_thread(ledger.files_in_state, FileState.RECEIVED):
-            await self.translate(record.id)
+            if record.id not in self._claimed:
+                await self.translate(record.id)
         finals = (FileState.QUARANTINED, FileState.DUPLICATE, FileState.DONE)
         for record in await asyncio.to_thread(ledger.files_in_state, *finals):
             if record.archived_at is None:  # acks first (a crash may have left some behind)

@@ -171,11 +171,6 @@ def test_health_metrics_openapi(service: Service) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the upload answer says requests=0 when the work loop translated the file first "
-    "(gateway/service/api.py upload: Gateway.translate returns None after losing the race)",
-)
 def test_http_answer_counts_requests(tmp_path: Path, emulator: EmulatorProcess) -> None:
     """The upload answer's `requests` is the number of SP-API requests the file translated
     into (one confirmation request per ASN here), whoever translated it: the API or the work
@@ -411,12 +406,6 @@ def test_sigterm_stops_promptly(tmp_path: Path, emulator: EmulatorProcess) -> No
     assert (tmp_path / "data" / "files" / body["file_id"]).read_bytes() == data
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exit code -15, not 0: uvicorn's Server.serve re-raises the captured SIGTERM after "
-    "its shutdown (gateway/service/serve.py _serve: `await api.serve()`), killing the process "
-    "before _serve's finally (worker stop, scheduler, SFTP, ledger close) runs",
-)
 def test_sigterm_exit_code_zero(tmp_path: Path, emulator: EmulatorProcess) -> None:
     with running_service(tmp_path, emulator.port) as fresh:
         code = fresh.stop(signal.SIGTERM, timeout=10)
