@@ -46,9 +46,18 @@ def _port() -> int:
         return port
 
 
+# tracking numbers and POs in the samples, made unique per file: one package's updates go
+# out strictly in order, so a benchmark reusing them would measure that queue, not the gateway
+_UNIQUE = (b"1Z999AA10123456784", b"1Z999AA10123456793", b"1Z4711A", b"1Z4711B", b"PO4711")
+
+
 def make_file(kind: str, n: int) -> bytes:
-    """A sample with its own interchange control number (never a duplicate)."""
+    """A sample with its own interchange control number (never a duplicate), its own POs
+    and tracking numbers."""
     data = SAMPLES[kind].read_bytes()
+    for index, value in enumerate(_UNIQUE):
+        data = data.replace(value, value[:-3] + f"{n % 1000:03d}".encode() + bytes([65 + index])
+                            if len(value) > 8 else value + f"{n:05d}".encode())  # fmt: skip
     if kind in ("214", "856"):
         text = data.decode("ascii")
         isa13 = text[90:99]

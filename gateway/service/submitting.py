@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from gateway.ledger.records import EventRecord, FileRecord
+from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.mapping.payloads import (
     SubmitShipmentConfirmationsRequest,
@@ -27,7 +27,7 @@ from gateway.service.runtime import Runtime
 from gateway.submit.batching import ITEM_KEYS, Batch
 from gateway.submit.model import CallResult, TransactionStatus
 
-__all__ = ["event_origin", "poll_transactions", "submit_file"]
+__all__ = ["event_origin", "poll_transactions", "submit_file", "submit_files"]
 
 log = logging.getLogger("edigw.service")
 
@@ -60,15 +60,19 @@ def _request(event: EventRecord) -> TranslatedRequest:
 class _LedgerHooks:
     """Record each batch as `sending` before its call and its outcome after."""
 
-    def __init__(self, rt: Runtime, file: FileRecord, events: list[EventRecord]) -> None:
-        self.rt, self.file, self.events = rt, file, events
+    def __init__(self, rt: Runtime, files: dict[str, FileRecord], events: list[EventRecord]):
+        self.rt, self.files, self.events = rt, files, events
 
     async def before(self, batch: Batch) -> object:
-        ids = [self.events[i].id for i in batch.requests]
-        call_id = await asyncio.to_thread(self.rt.ledger.mark_sending, ids, sandbox=batch.sandbox)
+        members = [self.events[i] for i in batch.requests]
+        call_id = await asyncio.to_thread(
+            self.rt.ledger.mark_sending, [e.id for e in members], sandbox=batch.sandbox
+        )
         crash_point("call:sending")
-        waited = time.time() - self.file.received_at.timestamp()
-        self.rt.metrics.upload_to_call.observe(max(waited, 0.0))
+        now = time.time()
+        for file_id in {e.file_id for e in members}:
+            waited = now - self.files[file_id].received_at.timestamp()
+            self.rt.metrics.upload_to_call.observe(max(waited, 0.0))
         return (call_id, time.monotonic())
 
     async def after(self, batch: Batch, call: CallResult, token: object) -> None:
@@ -80,58 +84,84 @@ class _LedgerHooks:
         m.calls.labels(batch.operation, str(call.status_code)).inc()
         m.latency.labels(batch.operation).observe(time.monotonic() - started)
         m.throttled.inc(call.throttled)
-        log.info("api call", extra={"file_id": self.file.id, "operation": batch.operation,
+        file_ids = sorted({self.events[i].file_id for i in batch.requests})
+        log.info("api call", extra={"file_ids": file_ids, "operation": batch.operation,
                                     "status": call.status_code, "events": batch.events,
                                     "request_ids": list(call.request_ids),
                                     "transaction_id": call.transaction_id})  # fmt: skip
 
 
-async def submit_file(rt: Runtime, file: FileRecord) -> None:
-    """Submit the file's pending events (none: straight on), then mark it submitted."""
-    pending = await asyncio.to_thread(rt.ledger.events_for_file, file.id, [EventState.PENDING])
-    if not pending and file.state is FileState.SUBMITTED:
+async def submit_files(rt: Runtime, files: list[FileRecord]) -> None:
+    """Submit the pending events of several files together (batched across files, every
+    confirmation before any status update, one package's updates in order), then mark the
+    files submitted. Files without pending events move on straight away."""
+    if not files:
         return
-    if pending and rt.submitter is not None:
-        by_seller: dict[str, list[EventRecord]] = defaultdict(list)
-        for event in pending:
-            by_seller[event.seller].append(event)
-        for seller, events in by_seller.items():
-            hooks = _LedgerHooks(rt, file, events)
-            outcomes = await rt.submitter.submit(seller, [_request(e) for e in events], hooks)
-            for outcome in outcomes:  # items refused before any call: record them too
-                if outcome.call.url == "" and outcome.requests:
-                    ids = [events[i].id for i in outcome.requests]
-                    call_id = await asyncio.to_thread(rt.ledger.mark_sending, ids)
-                    await asyncio.to_thread(rt.ledger.record_call, call_id, outcome.call)
-    elif pending:
+    pending: list[EventRecord] = []
+    for file in files:
+        pending += await asyncio.to_thread(rt.ledger.events_for_file, file.id, [EventState.PENDING])
+    if pending and rt.submitter is None:
         return  # no SP-API configured: stay translated until one is
-    await asyncio.to_thread(rt.ledger.advance, file.id, FileState.SUBMITTED)
+    by_seller: dict[str, list[EventRecord]] = defaultdict(list)
+    for event in pending:
+        by_seller[event.seller].append(event)
+    by_id = {file.id: file for file in files}
+    for seller, events in by_seller.items():
+        assert rt.submitter is not None
+        hooks = _LedgerHooks(rt, by_id, events)
+        outcomes = await rt.submitter.submit(seller, [_request(e) for e in events], hooks)
+        for outcome in outcomes:  # items refused before any call: record them too
+            if outcome.call.url == "" and outcome.requests:
+                ids = [events[i].id for i in outcome.requests]
+                call_id = await asyncio.to_thread(rt.ledger.mark_sending, ids)
+                await asyncio.to_thread(rt.ledger.record_call, call_id, outcome.call)
+    with_events = {event.file_id for event in pending}
+    for file in files:
+        if file.state is not FileState.SUBMITTED or file.id in with_events:
+            await asyncio.to_thread(rt.ledger.advance, file.id, FileState.SUBMITTED)
 
 
-async def poll_transactions(rt: Runtime) -> int:
-    """One round of getTransactionStatus for every unresolved call; how many settled."""
+async def submit_file(rt: Runtime, file: FileRecord) -> None:
+    """Submit one file's pending events (see submit_files)."""
+    await submit_files(rt, [file])
+
+
+_POLLS_IN_FLIGHT = 16
+
+
+async def poll_transactions(rt: Runtime) -> set[str]:
+    """One round of getTransactionStatus for every unresolved call (several in flight; the
+    client's rate limit paces them); the ids of the files whose calls settled."""
     if rt.submitter is None:
-        return 0
+        return set()
     client = rt.submitter.client
-    settled = 0
-    for call in await asyncio.to_thread(rt.ledger.unresolved_calls):
-        if call.transaction_id is None:
-            continue
+    settled: set[str] = set()
+    gate = asyncio.Semaphore(_POLLS_IN_FLIGHT)
+
+    async def poll(call: CallRecord) -> None:
+        assert call.transaction_id is not None
         try:
-            state = await client.transaction_status(call.seller, call.transaction_id, call.sandbox)
+            async with gate:
+                state = await client.transaction_status(
+                    call.seller, call.transaction_id, call.sandbox
+                )
         except Exception as exc:  # logged, asked again next round
             log.warning("transaction status failed", extra={"call": call.id, "error": str(exc)})
-            continue
+            return
         status = state.status
         age = time.time() - call.started_at.timestamp()
         if status is TransactionStatus.PROCESSING:
             if age < rt.settings.submit.processing_alert_after:
-                continue
+                return
             status = TransactionStatus.STUCK
             if call.transaction_status == TransactionStatus.STUCK.value:
-                continue
+                return
         await asyncio.to_thread(rt.ledger.update_transaction_status, call.id, status, state.errors)
         if status in (TransactionStatus.SUCCESS, TransactionStatus.FAILURE):
-            settled += 1
-            rt.metrics.events.labels(call.operation, status.value).inc()
+            events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
+            settled.update(e.file_id for e in events)
+            rt.metrics.events.labels(call.operation, status.value).inc(len(events))
+
+    calls = await asyncio.to_thread(rt.ledger.unresolved_calls)
+    await asyncio.gather(*(poll(c) for c in calls if c.transaction_id is not None))
     return settled

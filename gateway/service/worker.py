@@ -18,7 +18,7 @@ from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.finishing import archive_file, finish_file
 from gateway.service.runtime import Runtime
-from gateway.service.submitting import poll_transactions, submit_file
+from gateway.service.submitting import poll_transactions, submit_files
 from gateway.service.translating import translate_received
 
 __all__ = ["Gateway", "SftpIntake"]
@@ -26,6 +26,7 @@ __all__ = ["Gateway", "SftpIntake"]
 log = logging.getLogger("edigw.service")
 Step = Callable[[], Awaitable[None]]
 _FINISH_EVERY = 5.0  # seconds between finish passes when nothing settled
+_SUBMIT_AT_ONCE = 200  # translated files whose events go out together (batched across files)
 
 
 class Gateway:
@@ -33,7 +34,7 @@ class Gateway:
         self.rt = rt
         self.wake = asyncio.Event()  # intake: something was received
         self.wake_submit = asyncio.Event()  # submission: something was translated or settled
-        self._settled = True
+        self._settled: set[str] = set()  # files whose transactions settled since last look
         self._finished_at = 0.0
         self._claimed: set[str] = set()  # received files a caller translates itself
         self._translate_lock = asyncio.Lock()
@@ -129,26 +130,34 @@ class Gateway:
         (or every few seconds: requeued events, crashed rounds)."""
         ledger = self.rt.ledger
         async with self._submit_lock:
-            for record in await asyncio.to_thread(ledger.files_in_state, FileState.TRANSLATED):
+            translated = await asyncio.to_thread(ledger.files_in_state, FileState.TRANSLATED)
+            for record in translated:
                 await asyncio.to_thread(deliver_acks, self.rt, record)
-                await submit_file(self.rt, record)
-        if self._settled or time.monotonic() - self._finished_at > _FINISH_EVERY:
-            self._settled, self._finished_at = False, time.monotonic()
-            for record in await asyncio.to_thread(ledger.files_in_state, FileState.SUBMITTED):
-                if not await finish_file(self.rt, record):  # requeued events go out again
-                    async with self._submit_lock:
-                        await submit_file(self.rt, record)
+            await submit_files(self.rt, translated[:_SUBMIT_AT_ONCE])
+        if time.monotonic() - self._finished_at > _FINISH_EVERY:  # everything, now and then
+            self._finished_at = time.monotonic()
+            candidates = await asyncio.to_thread(ledger.files_in_state, FileState.SUBMITTED)
+        else:  # the files whose transactions just settled
+            settled, self._settled = self._settled, set()
+            candidates = [f for f in await asyncio.gather(
+                *(asyncio.to_thread(ledger.get_file, i) for i in settled))
+                if f is not None and f.state is FileState.SUBMITTED]  # fmt: skip
+        unfinished = [f for f in candidates if not await finish_file(self.rt, f)]
+        if unfinished:
+            async with self._submit_lock:  # requeued events go out again
+                await submit_files(self.rt, unfinished)
         self.rt.metrics.set_queue(await asyncio.to_thread(ledger.counts))
 
     async def run_once(self) -> None:
         """One pass of both loops (tests and tools)."""
-        self._settled = True
+        self._finished_at = 0.0
         await self.intake_round()
         await self.submit_round()
 
     async def poll(self) -> None:
-        if await poll_transactions(self.rt):
-            self._settled = True
+        settled = await poll_transactions(self.rt)
+        if settled:
+            self._settled |= settled
             self.wake_submit.set()
 
     def notify(self) -> None:
