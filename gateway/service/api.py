@@ -155,6 +155,17 @@ def create_api(gateway: Gateway) -> FastAPI:
             raise HTTPException(404, "no such file")
         return await asyncio.to_thread(_file_out, gateway, record)
 
+    @app.post("/v1/files/{file_id}/replay", response_model=FileOut, status_code=201,
+              summary="Replay a file: translate and submit it again as a new file that is "
+              "not a duplicate of the original (an operator's decision)")  # fmt: skip
+    async def replay(file_id: str, partner_id: Caller) -> dict[str, Any]:
+        original = await asyncio.to_thread(rt.ledger.get_file, file_id)
+        if original is None or original.partner_id != partner_id:
+            raise HTTPException(404, "no such file")
+        record = await gateway.replay(file_id)
+        assert record is not None
+        return await asyncio.to_thread(_file_out, gateway, record)
+
     @app.get("/v1/files/{file_id}/acks", response_model=list[AckOut])
     async def get_acks(file_id: str, partner_id: Caller) -> list[AckOut]:
         return (await get_file(file_id, partner_id))["acknowledgements"]  # type: ignore[no-any-return]

@@ -93,6 +93,23 @@ class Gateway:
         assert record is not None
         return record
 
+    async def replay(self, file_id: str) -> FileRecord | None:
+        """An operator's explicit replay: the stored bytes of a file are received again as a
+        new file that is not a duplicate of the original (None: no such file)."""
+        original = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
+        if original is None:
+            return None
+        data = await asyncio.to_thread(self.rt.store.read, original.id)
+        new_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
+        await asyncio.to_thread(
+            self.rt.ledger.record_file, partner_id=original.partner_id, transport="replay",
+            name=original.name, sha256=sha256, size=len(data), stored_path=str(path),
+            replay_of=original.id, file_id=new_id,
+        )  # fmt: skip
+        log.info("file replayed", extra={"file_id": new_id, "replay_of": original.id})
+        self.wake.set()
+        return await asyncio.to_thread(self.rt.ledger.get_file, new_id)
+
     async def translate(self, file_id: str) -> TranslationOutcome | None:
         """Translate a received file now (HTTP answers with the result); None if another
         worker already did."""

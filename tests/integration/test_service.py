@@ -255,6 +255,25 @@ def test_duplicate_x12_interchange(service: Service, emulator: EmulatorProcess) 
     assert first.id != body["file_id"]
 
 
+def test_operator_replay_is_not_a_duplicate(service: Service, emulator: EmulatorProcess) -> None:
+    number = control()
+    data = x12_asn({f"PO{number}": [f"1ZRP{number}"]}, control=number).encode()
+    first = confirm(service, data)
+    settle(service)
+    with service.http() as client:
+        answer = client.post(f"/v1/files/{first.id}/replay")
+    assert answer.status_code == 201, answer.text
+    replay = answer.json()
+    assert replay["file_id"] != first.id and replay["transport"] == "replay"
+    service.wait_file(replay["file_id"])
+    settle(service)
+    record = service.ledger().get_file(replay["file_id"])
+    assert record is not None and record.state.value == "done" and record.replay_of == first.id
+    assert len(emulator.confirmations(f"PO{number}")) == 2  # sent again, on purpose
+    with service.http(key="wrong") as client:
+        assert client.post(f"/v1/files/{first.id}/replay").status_code == 401
+
+
 def test_duplicate_edifact_interchange(service: Service, emulator: EmulatorProcess) -> None:
     number = control()
     data = edifact_status({f"PO{number}": [f"1ZDE{number}"]}, reference=f"R{number}").encode()
