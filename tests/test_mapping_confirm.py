@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from gateway.contract import validate_body
 from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.x12_syntax import X12Tokenizer
 from gateway.mapping.codes import CodeTables, load_code_tables
@@ -27,6 +26,7 @@ from gateway.parse.records import (
 from gateway.parse.x12_856 import parse_856
 from gateway.problems import ProblemCode, Severity
 from gateway.profile import PartnerProfile, load_profile
+from tests.contract_checks import checked
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "x12-856"
 TABLES: CodeTables = load_code_tables()
@@ -96,24 +96,6 @@ def notice(
         items=items,
         packs=packs,
     )
-
-
-def leaves(body: object, path: str = "") -> Iterator[str]:
-    if isinstance(body, dict):
-        for key, value in body.items():
-            yield from leaves(value, f"{path}/{key}")
-    elif isinstance(body, list):
-        for index, value in enumerate(body):
-            yield from leaves(value, f"{path}/{index}")
-    else:
-        yield path
-
-
-def checked(request: TranslatedRequest) -> dict[str, object]:
-    body = request.body_json()
-    assert validate_body(request.operation, body) == []
-    assert sorted(e.path for e in request.lineage) == sorted(leaves(body))
-    return body
 
 
 def kind_of(request: TranslatedRequest, path: str) -> str:

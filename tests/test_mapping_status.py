@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
 
-from gateway.contract import validate_body
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
 from gateway.parse.records import EventTime, Origin, Src, StatusDocument, StatusEvent, Syntax, Val
 from gateway.problems import Level, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
+from tests.contract_checks import checked
 
 TABLES: CodeTables = load_code_tables()
 PROFILE = PartnerProfile(selling_party="999US", ship_from="ABCD")
@@ -67,26 +66,6 @@ def event(
         state=v("WA", "MS1", 6, 2),
         country=v(country, "MS1", 6, 3) if country else None,
     )
-
-
-def leaves(body: object, path: str = "") -> Iterator[str]:
-    if isinstance(body, dict):
-        for key, value in body.items():
-            yield from leaves(value, f"{path}/{key}")
-    elif isinstance(body, list):
-        for index, value in enumerate(body):
-            yield from leaves(value, f"{path}/{index}")
-    else:
-        yield path
-
-
-def checked(request: TranslatedRequest) -> dict[str, object]:
-    """The body, after checking it against Amazon's model and the lineage covering it."""
-    body = request.body_json()
-    assert validate_body(request.operation, body) == []
-    paths = [entry.path for entry in request.lineage]
-    assert sorted(paths) == sorted(leaves(body))
-    return body
 
 
 def lineage_of(request: TranslatedRequest, path: str) -> tuple[str, str | None]:
