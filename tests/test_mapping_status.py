@@ -222,3 +222,19 @@ def test_large_documents_are_chunked_at_500() -> None:
     assert requests[2].tracking_numbers == ("T1000",)
     for request in requests:
         checked(request)
+
+
+def test_three_letter_country_codes_become_alpha_2() -> None:
+    document = StatusDocument((event(country="USA", tracking="T1"),
+                               event(country="XYZ", tracking="T2", position=9)))  # fmt: skip
+    requests, problems = map_status(origin(), document, PROFILE, TABLES)
+    (request,) = requests
+    (update,) = checked(request)["shipmentStatusUpdates"]  # type: ignore[misc]
+    assert update["statusUpdateDetails"]["statusLocationAddress"]["countryCode"] == "US"
+    kind, detail = lineage_of(
+        request, "/shipmentStatusUpdates/0/statusUpdateDetails/statusLocationAddress/countryCode"
+    )
+    assert kind == "code_table" and detail == "countries.yaml USA -> US"
+    (problem,) = problems
+    assert problem.code is ProblemCode.INVALID_FIELD and problem.value == "XYZ"
+    assert (problem.segment, problem.position, problem.element) == ("MS1", 6, 3)

@@ -65,6 +65,7 @@ class CodeTables:
     missing_reason: dict[str, str]
     time_codes: dict[str, _TimeCode]
     units: _Units
+    countries: dict[str, str]  # ISO 3166-1 alpha-3 -> alpha-2 (mappings/countries.yaml)
 
     def resolve_status(
         self, syntax: Syntax, status: str, reason: str, profile: PartnerProfile
@@ -95,6 +96,16 @@ def _read(path: Path) -> object:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
+def _countries(base: Path) -> dict[str, str]:
+    path = base / "countries.yaml"
+    raw = _read(path) if path.exists() else {}
+    assert isinstance(raw, dict), f"{path}: a mapping of alpha-3 to alpha-2 codes"
+    table = {str(k).upper(): str(v).upper() for k, v in raw.items()}
+    bad = [k for k, v in table.items() if len(k) != 3 or len(v) != 2]
+    assert not bad, f"{path}: not alpha-3 -> alpha-2: {bad}"
+    return table
+
+
 @cache
 def load_code_tables(directory: Path | None = None) -> CodeTables:
     base = directory or mappings_dir()
@@ -113,4 +124,5 @@ def load_code_tables(directory: Path | None = None) -> CodeTables:
         missing_reason=table.missing_reason,
         time_codes=times,
         units=units,
+        countries=_countries(base),
     )

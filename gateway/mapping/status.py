@@ -71,7 +71,17 @@ def _address(b: Builder, event: StatusEvent, trace: Trace) -> Address:
     why = f"partner {b.profile.id} address_defaults (not carried by carrier EDI)"
     trace.note(f"{_ADDRESS}/name", "default", f"{why}: name")
     trace.note(f"{_ADDRESS}/addressLine1", "default", f"{why}: address_line1")
-    if event.country is not None:
+    if event.country is not None and len(event.country.value) == 3:
+        code = event.country.value.upper()
+        country = b.tables.countries.get(code, "")
+        if country:
+            trace.note(f"{_ADDRESS}/countryCode", "code_table",
+                       f"countries.yaml {code} -> {country}", event.country.src)  # fmt: skip
+        else:
+            b.fault(ProblemCode.INVALID_FIELD,
+                    f"country code {code!r} is not ISO 3166 alpha-2 and not in countries.yaml",
+                    src=event.country.src, value=code)  # fmt: skip
+    elif event.country is not None:
         country = trace.segment(f"{_ADDRESS}/countryCode", event.country)
     else:
         country = defaults.country_code
@@ -95,7 +105,8 @@ def _update(
     ok &= check_tracking_number(b, event.tracking_number, event.position)
     pair = _status(b, event, trace)
     when = b.time(event.time, f"{_DETAILS}/statusDateTime", trace, "statusDateTime", event.position)
-    if not ok or pair is None or when is None:
+    address = _address(b, event, trace)
+    if not ok or pair is None or when is None or not address.countryCode:
         return None
     assert event.purchase_order is not None and event.tracking_number is not None
     details = StatusUpdateDetails(
@@ -103,7 +114,7 @@ def _update(
         statusCode=pair[0],
         reasonCode=pair[1],
         statusDateTime=when,
-        statusLocationAddress=_address(b, event, trace),
+        statusLocationAddress=address,
     )
     update = ShipmentStatusUpdate(
         purchaseOrderNumber=trace.segment("/purchaseOrderNumber", event.purchase_order),
