@@ -12,15 +12,12 @@ and left out; the others still go.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from gateway.mapping.build import Builder, Trace, chunks, unique, whole_number
+from gateway.mapping.build import Builder, Trace, chunks, unique
 from gateway.mapping.codes import CodeTables
+from gateway.mapping.confirm_items import item_lines, line_models
 from gateway.mapping.payloads import (
     Container,
     Item,
-    ItemQuantity,
     PackedItem,
     PartyIdentification,
     ShipmentConfirmation,
@@ -30,117 +27,14 @@ from gateway.mapping.payloads import (
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.rules import (
     check_items_present,
-    check_product_ids,
     check_purchase_order,
     check_scac,
 )
-from gateway.parse.records import Origin, Pack, ShipNotice, ShipNoticeDocument, ShippedItem
+from gateway.parse.records import Origin, Pack, ShipNotice, ShipNoticeDocument
 from gateway.problems import Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
 
 __all__ = ["map_ship_notices"]
-
-
-@dataclass
-class _Line:
-    """One item line's values, its lineage relative to the line (quantity under `qty`)."""
-
-    sequence: int
-    buyer: str | None
-    vendor: str | None
-    amount: int
-    unit: str
-    trace: Trace
-
-
-def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> _Line | None:
-    trace = Trace()
-    ok = check_product_ids(b, item)
-    sequence: int | None = None
-    if item.sequence is not None:
-        sequence = whole_number(item.sequence.value)
-        if sequence is None:
-            b.fault(
-                ProblemCode.INVALID_FIELD,
-                f"item sequence {item.sequence.value!r} is not a whole number",
-                src=item.sequence.src,
-                value=item.sequence.value,
-            )
-        else:
-            trace.segment("/itemSequenceNumber", item.sequence)
-    elif place is not None:
-        sequence = place
-        why = (
-            f"no item sequence (LIN-01 / LIN 1082 empty): item at segment {item.position}"
-            f" is #{place}"
-        )
-        trace.note("/itemSequenceNumber", "derived", why)
-    else:
-        b.fault(ProblemCode.MISSING_FIELD, "item sequence missing", position=item.position)
-    amount = whole_number(item.quantity.value) if item.quantity else None
-    if item.quantity is None or amount is None:
-        what = "missing" if item.quantity is None else f"{item.quantity.value!r} not whole"
-        b.fault(
-            ProblemCode.MISSING_FIELD if item.quantity is None else ProblemCode.INVALID_FIELD,
-            f"shipped quantity {what}"
-            + (f" ({item.quantity.src.describe()})" if item.quantity else " (SN1-02 / QTY+12)"),
-            src=item.quantity.src if item.quantity else None,
-            position=item.position,
-            value=item.quantity.value if item.quantity else None,
-        )
-    else:
-        trace.segment(f"/{qty}/amount", item.quantity)
-    unit = b.quantity_unit(item.unit, f"/{qty}/unitOfMeasure", trace)
-    buyer = vendor = None
-    if item.buyer_product_id is not None:
-        buyer = trace.segment("/buyerProductIdentifier", item.buyer_product_id)
-    if item.vendor_product_id is not None:
-        vendor = trace.segment("/vendorProductIdentifier", item.vendor_product_id)
-    if not ok or sequence is None or amount is None:
-        return None
-    return _Line(sequence, buyer, vendor, amount, unit, trace)
-
-
-def _merge(b: Builder, lines: list[tuple[ShippedItem, _Line]], qty: str) -> list[_Line]:
-    """One line per item sequence number: the same line in several packs is summed."""
-    merged: dict[int, _Line] = {}
-    sources: dict[int, list[ShippedItem]] = {}
-    for item, line in lines:
-        first = merged.get(line.sequence)
-        if first is None:
-            merged[line.sequence], sources[line.sequence] = line, [item]
-            continue
-        if (first.buyer, first.vendor, first.unit) != (line.buyer, line.vendor, line.unit):
-            b.fault(
-                ProblemCode.BUSINESS_RULE,
-                f"item sequence {line.sequence} is reported with different products or units",
-                src=item.sequence.src if item.sequence else None,
-                position=item.position,
-            )
-            continue
-        first.amount += line.amount
-        sources[line.sequence].append(item)
-    for sequence, items in sources.items():
-        if len(items) > 1:
-            line = merged[sequence]
-            path = f"/{qty}/amount"
-            line.trace.entries = [e for e in line.trace.entries if e.path != path]
-            read = ", ".join(i.quantity.src.describe() for i in items if i.quantity)
-            line.trace.note(path, "derived", f"sum of {read}")
-    return list(merged.values())
-
-
-def _lines(
-    b: Builder, items: Sequence[ShippedItem], places: dict[int, int], qty: str
-) -> list[_Line] | None:
-    """The mapped lines of items (merged); None when any item cannot be mapped."""
-    mapped = [(item, _line(b, item, places.get(item.position), qty)) for item in items]
-    good = [(item, line) for item, line in mapped if line is not None]
-    if len(good) != len(mapped):
-        return None
-    before = len(b.problems)
-    merged = _merge(b, good, qty)
-    return merged if len(b.problems) == before else None
 
 
 def _container(
@@ -162,20 +56,10 @@ def _container(
     if notice.scac is not None:
         trace.segment("/scacCode", notice.scac)
     weight = b.weight(pack.weight, pack.weight_unit, trace)
-    lines = _lines(b, pack.items, places, "packedQuantity")
+    lines = item_lines(b, pack.items, places, "packedQuantity")
     if ident is None or weight is None or lines is None:
         return None
-    packed = []
-    for index, line in enumerate(lines):
-        trace.entries += line.trace.under(f"/packedItems/{index}")
-        packed.append(
-            PackedItem(
-                itemSequenceNumber=line.sequence,
-                buyerProductIdentifier=line.buyer,
-                vendorProductIdentifier=line.vendor,
-                packedQuantity=ItemQuantity(amount=line.amount, unitOfMeasure=line.unit),
-            )
-        )
+    packed = line_models(lines, trace, "/packedItems", PackedItem)
     return Container(
         containerType=b.profile.container_type,
         containerIdentifier=ident.value,
@@ -247,23 +131,13 @@ def _confirmation(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation,
         "/shipFromParty/partyId", trace, notice.ship_from, profile.ship_from, "shipFromParty"
     )
     places = {item.position: place for place, item in enumerate(notice.items, start=1)}
-    lines = _lines(b, notice.items, places, "shippedQuantity")
+    lines = item_lines(b, notice.items, places, "shippedQuantity")
     containers = _containers(b, notice, places, trace)
     check_scac(b, notice.scac, position)
     if not ok or None in (shipped, selling, ship_from, lines, containers):
         return None
     assert notice.purchase_order and shipped and selling and ship_from and lines is not None
-    items = []
-    for index, line in enumerate(lines):
-        trace.entries += line.trace.under(f"/items/{index}")
-        items.append(
-            Item(
-                itemSequenceNumber=line.sequence,
-                buyerProductIdentifier=line.buyer,
-                vendorProductIdentifier=line.vendor,
-                shippedQuantity=ItemQuantity(amount=line.amount, unitOfMeasure=line.unit),
-            )
-        )
+    items = line_models(lines, trace, "/items", Item)
     confirmation = ShipmentConfirmation(
         purchaseOrderNumber=trace.segment("/purchaseOrderNumber", notice.purchase_order),
         shipmentDetails=ShipmentDetails(shippedDate=shipped, estimatedDeliveryDate=estimated),
