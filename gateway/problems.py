@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Level", "Problem", "ProblemCode", "Severity"]
+__all__ = ["Level", "Problem", "ProblemCode", "Severity", "problem"]
 
 
 class Severity(StrEnum):
@@ -125,3 +125,8 @@ class Problem(BaseModel):
         )
         report.update(extra)
         return report
+
+
+def problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:
+    """A Problem with its place given as keywords (interchange=, segment=, element=, ...)."""
+    return Problem.model_validate({"code": code, "message": message, "level": level, **where})

@@ -17,11 +17,19 @@ from gateway.envelope.edifact_header import (
     check_une,
     check_unt,
     check_unz,
+    not_edifact,
     read_unb,
     read_ung,
     read_unh,
+    truncated,
 )
-from gateway.envelope.edifact_lexer import RawSegment, decode_segment, split_segments, tokenize
+from gateway.envelope.edifact_lexer import (
+    RawSegment,
+    decode_segment,
+    replaced_at,
+    split_segments,
+    tokenize,
+)
 from gateway.envelope.edifact_messages import (
     ACK_MESSAGES,
     TRANSLATED_MESSAGES,
@@ -37,7 +45,7 @@ from gateway.envelope.outcome import (
 )
 from gateway.envelope.unb import DEFAULT_DELIMITERS, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
-from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.problems import Level, Problem, ProblemCode, problem
 from gateway.profile import PartnerProfile
 
 __all__ = ["EdifactResult", "read_edifact"]
@@ -55,10 +63,6 @@ class EdifactResult:
 class _Message:
     outcome: SetOutcome
     segments: list[EdiSegment]
-
-
-def _problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:
-    return Problem.model_validate({"code": code, "message": message, "level": level, **where})
 
 
 class _Reader:
@@ -90,12 +94,12 @@ class _Reader:
         tag = seg.tag[:3] if seg else None
         if self.msg is not None:
             where = {**self.where(), "segment": tag, "position": len(self.msg.segments)}
-            self.msg.outcome.problems.append(_problem(code, message, Level.SEGMENT, **where))
+            self.msg.outcome.problems.append(problem(code, message, Level.SEGMENT, **where))
         elif self.ic is not None:
-            problem = _problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
-            self.ic.problems.append(problem)
+            found = problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
+            self.ic.problems.append(found)
         else:
-            self.result.problems.append(_problem(code, message, Level.FILE, segment=tag))
+            self.result.problems.append(problem(code, message, Level.FILE, segment=tag))
 
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
@@ -131,20 +135,16 @@ class _Reader:
     def charset_fault(self, raw: RawSegment, bad: int, charset: str, seg: EdiSegment) -> None:
         code = ProblemCode.INVALID_ENCODING if charset == "utf-8" else ProblemCode.INVALID_CHARACTER
         why = f"byte 0x{raw.data[bad]:02X} at file offset {raw.offset + bad} is not valid {charset}"
-        element = component = None
-        for e, parts in enumerate(seg.elements, start=1):
-            for c, part in enumerate(parts, start=1):
-                if "\ufffd" in part and element is None:
-                    element, component = e, c
+        element, component = replaced_at(seg)
         if self.msg is not None and self.ic is not None:
             where = {**self.where(), "segment": seg.tag, "position": len(self.msg.segments)}
             self.msg.outcome.problems.append(
-                _problem(code, why, Level.ELEMENT, element=element, component=component, **where)
+                problem(code, why, Level.ELEMENT, element=element, component=component, **where)
             )
         elif self.ic is not None:
-            problem = _problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag,
+            found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag,
                                element=element, component=component)  # fmt: skip
-            self.ic.problems.append(problem)
+            self.ic.problems.append(found)
 
     def dispatch(self, seg: EdiSegment, raw: RawSegment) -> None:
         tag = seg.tag
@@ -200,14 +200,7 @@ class _Reader:
             self.close_message(None)
         if self.group is not None:
             self.close_group(None)
-        if unz is None:
-            why = f"interchange {ic.control!r} has no UNZ trailer"
-            ic.problems.append(
-                _problem(ProblemCode.INTERCHANGE_TRAILER_MISSING, why, Level.INTERCHANGE,
-                         interchange=ic.control, segment="UNZ")
-            )  # fmt: skip
-        else:
-            ic.problems.extend(check_unz(unz, ic, self.groups or self.messages))
+        ic.problems.extend(check_unz(unz, ic, self.groups or self.messages))
         self.result.interchanges.append(ic)
         self.ic, self.charset = None, "latin-1"
         self.sink.end_interchange(ic)
@@ -237,12 +230,6 @@ class _Reader:
                 self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, "UNE without a UNG", une)
             if group is None:
                 return
-        elif une is None:
-            why = f"group {group.control!r} has no UNE trailer"
-            group.problems.append(
-                _problem(ProblemCode.GROUP_TRAILER_MISSING, why, Level.GROUP,
-                         interchange=self.ic.control, group=group.control, segment="UNE")
-            )  # fmt: skip
         else:
             group.problems.extend(check_une(une, group, self.ic.control))
         self.ic.groups.append(group)
@@ -267,15 +254,8 @@ class _Reader:
         self.msg = None
         if unt is not None:
             segments.append(unt)
-            outcome.problems.extend(
-                p.model_copy(update=where) for p in check_unt(unt, len(segments), outcome.control)
-            )
-        else:
-            why = f"message {outcome.control!r} has no UNT trailer"
-            outcome.problems.append(
-                _problem(ProblemCode.SET_TRAILER_MISSING, why, Level.TRANSACTION, **where,
-                         segment="UNT")
-            )  # fmt: skip
+        trailer = check_unt(unt, len(segments), outcome.control)
+        outcome.problems.extend(p.model_copy(update=where) for p in trailer)
         outcome.segment_count = len(segments)
         type_code = outcome.type_code
         if type_code in ACK_MESSAGES:
@@ -299,15 +279,9 @@ class _Reader:
         if not self.content_seen:
             self.fault(ProblemCode.EMPTY_FILE, "the file holds no EDIFACT data")
         elif not self.envelope_seen:
-            self.result.problems = [
-                _problem(ProblemCode.NOT_EDI, "no UNA/UNB/UNH: not an EDIFACT file", Level.FILE)
-            ]
+            self.result.problems = [not_edifact()]
         elif open_interchange or not complete:
-            severity = Severity.ERROR if open_interchange else Severity.WARNING
-            self.result.problems.append(
-                _problem(ProblemCode.TRUNCATED, "the file ends inside a segment or interchange",
-                         Level.FILE, severity=severity)
-            )  # fmt: skip
+            self.result.problems.append(truncated(open_interchange))
 
 
 def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> EdifactResult:

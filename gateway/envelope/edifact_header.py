@@ -147,11 +147,18 @@ def _reference(
     return [problem]
 
 
-def check_unz(seg: EdiSegment, ic: InterchangeOutcome[UnbHeader], count: int) -> list[Problem]:
-    """UNZ 0036 (messages, or groups when the interchange has UNG groups) and 0020."""
+def check_unz(
+    seg: EdiSegment | None, ic: InterchangeOutcome[UnbHeader], count: int
+) -> list[Problem]:
+    """UNZ 0036 (messages, or groups when the interchange has UNG groups) and 0020; a
+    missing UNZ is a problem too."""
     control = ic.header.control if ic.header else ""
     where = {"interchange": control or None, "segment": "UNZ"}
     lvl = Level.INTERCHANGE
+    if seg is None:
+        why = f"interchange {ic.control!r} has no UNZ trailer"
+        return [Problem(code=ProblemCode.INTERCHANGE_TRAILER_MISSING, message=why, level=lvl,
+                        interchange=ic.control, segment="UNZ")]  # fmt: skip
     return [
         *_count(seg.get(1), count, ProblemCode.INTERCHANGE_COUNT_MISMATCH,
                 "UNZ count (0036) is", lvl, element=1, element_ref="0036", **where),
@@ -188,10 +195,16 @@ def read_ung(seg: EdiSegment, interchange: str | None) -> tuple[GroupOutcome, li
     return group, problems
 
 
-def check_une(seg: EdiSegment, group: GroupOutcome, interchange: str | None) -> list[Problem]:
-    """UNE 0060 (messages in the group) and 0048 (= UNG 0048)."""
+def check_une(
+    seg: EdiSegment | None, group: GroupOutcome, interchange: str | None
+) -> list[Problem]:
+    """UNE 0060 (messages in the group) and 0048 (= UNG 0048); a missing UNE is a problem."""
     where = {"interchange": interchange, "group": group.control or None, "segment": "UNE"}
     lvl = Level.GROUP
+    if seg is None:
+        why = f"group {group.control!r} has no UNE trailer"
+        return [Problem(code=ProblemCode.GROUP_TRAILER_MISSING, message=why, level=lvl,
+                        interchange=interchange, group=group.control, segment="UNE")]  # fmt: skip
     return [
         *_count(seg.get(1), len(group.sets), ProblemCode.GROUP_COUNT_MISMATCH,
                 "UNE count (0060) is", lvl, element=1, element_ref="0060", **where),
@@ -242,8 +255,12 @@ def read_unh(seg: EdiSegment) -> tuple[SetOutcome, list[Problem]]:
     return outcome, problems
 
 
-def check_unt(seg: EdiSegment, count: int, control: str) -> list[Problem]:
-    """UNT 0074 (segments UNH..UNT) and 0062 (= UNH 0062)."""
+def check_unt(seg: EdiSegment | None, count: int, control: str) -> list[Problem]:
+    """UNT 0074 (segments UNH..UNT) and 0062 (= UNH 0062); a missing UNT is a problem too."""
+    if seg is None:
+        return [Problem(code=ProblemCode.SET_TRAILER_MISSING, level=Level.TRANSACTION,
+                        message=f"message {control!r} has no UNT trailer", segment="UNT",
+                        transaction=control or None)]  # fmt: skip
     where = {"transaction": control or None, "segment": "UNT", "position": count}
     lvl = Level.TRANSACTION
     return [
@@ -252,3 +269,15 @@ def check_unt(seg: EdiSegment, count: int, control: str) -> list[Problem]:
         *_reference(seg.get(2), control, ProblemCode.SET_CONTROL_MISMATCH,
                     "UNT reference (0062)", lvl, element=2, element_ref="0062", **where),
     ]  # fmt: skip
+
+
+def not_edifact() -> Problem:
+    return Problem(code=ProblemCode.NOT_EDI, message="no UNA/UNB/UNH: not an EDIFACT file",
+                   level=Level.FILE)  # fmt: skip
+
+
+def truncated(inside_interchange: bool) -> Problem:
+    """The file ends inside an interchange (an error) or only lacks its last terminator."""
+    return Problem(code=ProblemCode.TRUNCATED, level=Level.FILE,
+                   message="the file ends inside a segment or interchange",
+                   severity=Severity.ERROR if inside_interchange else Severity.WARNING)  # fmt: skip

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_SEGMENT",
     "RawSegment",
     "decode_segment",
+    "replaced_at",
     "split_segments",
     "tokenize",
     "una_delimiters",
@@ -158,6 +159,15 @@ def decode_segment(data: bytes, charset: str) -> tuple[str, int | None]:
         return data.decode(charset, errors="replace"), error.start
     except LookupError:
         return data.decode("latin-1"), None
+
+
+def replaced_at(seg: EdiSegment) -> tuple[int | None, int | None]:
+    """(element, component) of the first character decode_segment had to replace."""
+    for e, parts in enumerate(seg.elements, start=1):
+        for c, part in enumerate(parts, start=1):
+            if "\ufffd" in part:
+                return e, c
+    return None, None
 
 
 def _characters(delimiters: EdifactDelimiters) -> Characters:
