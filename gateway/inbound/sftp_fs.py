@@ -11,20 +11,7 @@ directly in /inbox; renaming only `X.part` -> `Y` inside /inbox (target must not
 deleting only files directly in /outbox. No mkdir, rmdir, setstat, symlink, hard link or
 readlink. An existing /inbox file other than `*.part` cannot be overwritten or appended to.
 
-Upload completion: a file written in /inbox is written under a hidden temporary name
-(`.upload-<random>`, never listed); when the client closes its handle it is fsynced, renamed to
-its real name and handed over (`sink.uploaded(partner, path)`) before the close status goes
-back, so success means "recorded". A final name in /inbox is therefore always a complete file,
-even after a crash; leftover `.upload-*` files are partial and may be deleted at start-up.
-`*.part` files are written in place and not handed over on close; renaming one to a name
-without `.part` hands over the new name. If the sink raises, the client gets a failure status
-and the upload is undone (the file is deleted; a renamed file gets its `.part` name back), so
-the partner can simply send again. Each completed upload is handed over exactly once.
-
-Interrupted uploads: when the session ends (connection lost, channel EOF or close) with a file
-still open for writing, asyncssh closes the handle during clean-up; that close is not a client
-close. The partial temporary file is then deleted; a `*.part` file is kept so the client can
-resume it (`reput`) and rename it later. Nothing is handed over.
+Uploads: see `sftp_upload` (completion, hand-over, interrupted uploads).
 """
 
 from __future__ import annotations
@@ -33,15 +20,23 @@ import asyncio
 import logging
 import os
 import posixpath
-import secrets
 import stat
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import asyncssh
 from asyncssh import FXF_APPEND, FXF_CREAT, FXF_EXCL, FXF_READ, FXF_TRUNC, FXF_WRITE
+
+from gateway.inbound.sftp_upload import (
+    UPLOAD_TEMP_PREFIX,
+    UploadHandle,
+    UploadRegistry,
+    UploadSink,
+    complete_upload,
+    hand_over,
+    temp_name,
+    unlink_quietly,
+)
 
 __all__ = ["UPLOAD_TEMP_PREFIX", "ChrootedSftpServer", "UploadRegistry", "UploadSink"]
 
@@ -50,32 +45,7 @@ log = logging.getLogger(__name__)
 INBOX = b"inbox"
 OUTBOX = b"outbox"
 PART_SUFFIX = b".part"
-UPLOAD_TEMP_PREFIX = b".upload-"
 _FILE_MODE = 0o640
-
-
-class UploadSink(Protocol):
-    """Receives each completed upload; returning means the file is recorded."""
-
-    async def uploaded(self, partner_id: str, path: Path) -> None: ...
-
-
-@dataclass
-class UploadRegistry:
-    """State shared by all sessions of one server: real paths currently open for writing."""
-
-    writing: set[bytes] = field(default_factory=set)
-
-
-@dataclass(eq=False)
-class _Handle:
-    fd: int
-    local: bytes
-    writable: bool
-    readable: bool
-    upload: bool = False
-    temp: bytes | None = None  # hidden name an upload is written under until complete
-    closed: bool = False
 
 
 def _denied(reason: str = "Permission denied") -> asyncssh.SFTPError:
@@ -165,7 +135,7 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
 
     # -- files --------------------------------------------------------------------------------
 
-    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> _Handle:
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> UploadHandle:
         if not pflags & (FXF_WRITE | FXF_CREAT | FXF_TRUNC | FXF_APPEND):
             return self._open_read(self.map_path(path))
         local, name = self._inbox_file(path)
@@ -185,22 +155,22 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
             raise asyncssh.SFTPFileAlreadyExists("File already received")
         else:  # written under a hidden name, renamed to `name` once complete
             flags |= os.O_CREAT | os.O_EXCL
-            temp = posixpath.join(posixpath.dirname(local), _temp_name())
+            temp = posixpath.join(posixpath.dirname(local), temp_name())
         fd = os.open(temp or local, flags, _FILE_MODE)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise _denied("Not a regular file")
         self._registry.writing.add(local)
         readable = bool(pflags & FXF_READ)
-        return _Handle(fd, local, writable=True, readable=readable, upload=True, temp=temp)
+        return UploadHandle(fd, local, writable=True, readable=readable, upload=True, temp=temp)
 
     @staticmethod
-    def _open_read(local: bytes) -> _Handle:
+    def _open_read(local: bytes) -> UploadHandle:
         fd = os.open(local, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise _denied("Not a regular file")
-        return _Handle(fd, local, writable=False, readable=True)
+        return UploadHandle(fd, local, writable=False, readable=True)
 
     def read(self, file_obj: object, offset: int, size: int) -> bytes:
         handle = self._handle(file_obj)
@@ -237,36 +207,11 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
         if not handle.upload:
             os.close(handle.fd)
             return
-        live = self._session_live()
-        stored = True
-        try:
-            if live:
-                await asyncio.to_thread(os.fsync, handle.fd)
-        except OSError:
-            stored = False
-        finally:
-            os.close(handle.fd)
-            self._registry.writing.discard(handle.local)
-        if handle.temp is None:  # a *.part file: never handed over on close
-            if not live:
-                log.warning("sftp upload interrupted, kept for resume: %s", self._shown(handle))
-            elif not stored:
-                raise asyncssh.SFTPFailure("Upload could not be stored; send it again")
-            return
-        if not (live and stored):
-            _unlink_quietly(handle.temp)
-            if not live:
-                log.warning("sftp upload interrupted, deleted: %s", self._shown(handle))
-                return
-            raise asyncssh.SFTPFailure("Upload could not be stored; send it again")
-        if os.path.lexists(handle.local):
-            _unlink_quietly(handle.temp)
-            raise asyncssh.SFTPFileAlreadyExists("File already received")
-        os.rename(handle.temp, handle.local)  # no await between the check and the rename
-        await self._hand_over(handle.local, undo=lambda: _unlink_quietly(handle.local))
+        await complete_upload(handle, live=self._session_live(), registry=self._registry,
+                              hand_over=self._hand_over, shown=self._shown(handle))  # fmt: skip
 
-    def _handle(self, file_obj: object) -> _Handle:
-        if not isinstance(file_obj, _Handle):
+    def _handle(self, file_obj: object) -> UploadHandle:
+        if not isinstance(file_obj, UploadHandle):
             raise asyncssh.SFTPInvalidHandle("Invalid file handle")
         return file_obj
 
@@ -280,22 +225,12 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
         chan = self.channel
         return not chan.is_closing() and getattr(chan, "_recv_state", "open") == "open"
 
-    def _shown(self, handle: _Handle) -> str:
+    def _shown(self, handle: UploadHandle) -> str:
         return f"{self._partner_id} {os.fsdecode(self.reverse_map_path(handle.local))}"
 
     async def _hand_over(self, local: bytes, undo: Callable[[], None]) -> None:
-        try:
-            await asyncio.to_thread(_fsync_dir, posixpath.dirname(local))
-            await self._sink.uploaded(self._partner_id, Path(os.fsdecode(local)))
-        except Exception as exc:
-            log.error(
-                "sftp upload not recorded: %s %s: %s",
-                self._partner_id,
-                os.fsdecode(self.reverse_map_path(local)),
-                type(exc).__name__,
-            )
-            undo()
-            raise asyncssh.SFTPFailure("Upload could not be recorded; send it again") from None
+        shown = f"{self._partner_id} {os.fsdecode(self.reverse_map_path(local))}"
+        await hand_over(self._sink, self._partner_id, local, shown, undo)
 
     # -- names --------------------------------------------------------------------------------
 
@@ -320,7 +255,7 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
                     raise FileExistsError(old_local)
                 os.rename(new_local, old_local)
             except OSError:
-                _unlink_quietly(new_local)
+                unlink_quietly(new_local)
 
         await self._hand_over(new_local, undo)
 
@@ -362,22 +297,3 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
 
     def fstatvfs(self, file_obj: object) -> os.statvfs_result:
         raise asyncssh.SFTPOpUnsupported("fstatvfs not supported")
-
-
-def _temp_name() -> bytes:
-    return UPLOAD_TEMP_PREFIX + secrets.token_hex(8).encode("ascii")
-
-
-def _unlink_quietly(local: bytes) -> None:
-    try:
-        os.unlink(local)
-    except OSError:
-        log.warning("could not delete %s", os.fsdecode(posixpath.basename(local)))
-
-
-def _fsync_dir(local: bytes) -> None:
-    fd = os.open(local, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

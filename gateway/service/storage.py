@@ -4,34 +4,14 @@ recorded or anybody is told they were received."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from gateway.durable import fsync_dir, write_durably
+
 __all__ = ["FileStore", "fsync_dir", "write_durably"]
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or create inside `path` durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_durably(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that after return it survives a crash: tmp, fsync, rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 class FileStore:
