@@ -143,7 +143,7 @@ class _Spool:
         if self.events >= _SPILL_AFTER:
             if self.file is None:
                 self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in drain()
-            records = [_to_record(group, request) for group, request in self.items]
+            records = [_to_record(*item) for item in self.items]
             pickle.dump(records, self.file, protocol=pickle.HIGHEST_PROTOCOL)
             self.spilled += 1  # batches
             self.items.clear()
@@ -158,6 +158,12 @@ class _Spool:
             self.file, self.spilled = None, 0
         items, self.items, self.events = self.items, [], 0
         yield from items
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file, self.spilled = None, 0
+        self.items, self.events = [], 0
 
 
 class _Translator:
@@ -187,9 +193,12 @@ class _Translator:
     def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
         if self.check is not None and outcome.header is not None:
             outcome.problems.extend(self.check(outcome))
+        if not outcome.accepted:
+            self.spool.discard()  # nothing of it goes: no need to read back what spilled
+            return
         rejected_groups = {g.control for g in outcome.groups if has_error(g.problems)}
         for group, request in self.spool.drain():
-            if outcome.accepted and group not in rejected_groups:
+            if group not in rejected_groups:
                 self.emit(request)
                 self.requests += 1
                 self.events += request.event_count()
@@ -244,15 +253,13 @@ def translate_stream(
     translator = _Translator(profile, tables, emit, check)
     if syntax == "x12":
         x12 = read_x12(stream, translator, profile)
-        outcome.problems.extend(x12.problems)
-        outcome.problems.extend(_flatten(list(x12.interchanges)))
+        file_problems, outcome.interchanges = x12.problems, list(x12.interchanges)
         outcome.acknowledgements = x12_acks(x12.interchanges, profile.ack, ack_context)
-        outcome.interchanges = list(x12.interchanges)
     else:
         edifact = read_edifact(stream, translator, profile)
-        outcome.problems.extend(edifact.problems)
-        outcome.problems.extend(_flatten(list(edifact.interchanges)))
+        file_problems, outcome.interchanges = edifact.problems, list(edifact.interchanges)
         outcome.acknowledgements = contrl_acks(edifact.interchanges, profile.ack, ack_context)
-        outcome.interchanges = list(edifact.interchanges)
+    outcome.problems.extend(file_problems)
+    outcome.problems.extend(_flatten(outcome.interchanges))
     outcome.requests, outcome.events = translator.requests, translator.events
     return outcome

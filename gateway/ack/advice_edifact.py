@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Sequence
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 from gateway.ack.context import AckContext
@@ -74,7 +73,7 @@ def aperak_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
     syntax_id, version = syntax_for(_values(sets))
     writer = EdifactWriter(EdifactDelimiters(suffix="\n"), version)
     control = str(ctx.take_control())
-    now = ctx.now.replace(tzinfo=UTC) if ctx.now.tzinfo is None else ctx.now.astimezone(UTC)
+    now = ctx.utc()
     unb = edifact_seg(
         "UNB",
         (syntax_id, version),

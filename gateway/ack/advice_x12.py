@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from datetime import UTC
 from typing import TYPE_CHECKING
 
 from gateway.ack.context import AckContext
@@ -101,7 +100,7 @@ def x12_advice_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
 
 def _bgn(reference: str, ctx: AckContext) -> Segment:
     """BGN: purpose 00 (original), the advice's own reference, date and time (UTC)."""
-    now = ctx.now.replace(tzinfo=UTC) if ctx.now.tzinfo is None else ctx.now.astimezone(UTC)
+    now = ctx.utc()
     return seg("BGN", "00", reference, now.strftime("%Y%m%d"), now.strftime("%H%M"))
 
 

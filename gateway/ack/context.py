@@ -22,3 +22,8 @@ class AckContext:
         value = self.next_control
         self.next_control += 1
         return value
+
+    def utc(self) -> datetime:
+        """`now` in UTC (a naive `now` is taken as UTC already)."""
+        now = self.now
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)

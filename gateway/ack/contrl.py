@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
 
 from gateway.ack.codes import edifact_code
 from gateway.ack.context import AckContext
-from gateway.ack.model import Acknowledgement
-from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.ack.model import Acknowledgement, answerable, errors_first
+from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
 from gateway.problems import Level, Problem, Severity
 from gateway.profile import AckPreferences
@@ -107,10 +106,7 @@ def contrl_acks(
 ) -> list[Acknowledgement]:
     """CONTRL interchanges answering each inbound EDIFACT interchange, in order."""
     acks: list[Acknowledgement] = []
-    for outcome in interchanges:
-        header = outcome.header
-        if outcome.is_acknowledgment or header is None:
-            continue
+    for outcome, header in answerable(interchanges):
         if not (prefs.contrl or header.ack_requested):
             continue
         list_all = header.ack_requested or prefs.positive_advice
@@ -121,11 +117,6 @@ def contrl_acks(
 
 def _party(identifier: str, qualifier: str) -> tuple[str, ...]:
     return (identifier, qualifier)
-
-
-def _errors_first(problems: list[Problem]) -> list[Problem]:
-    errors = [p for p in problems if p.severity is Severity.ERROR]
-    return errors or problems
 
 
 def _where(p: Problem | None) -> tuple[Element, ...]:
@@ -145,7 +136,7 @@ def contrl_interchange(
     version = header.syntax_version
     writer = _Writer(header.delimiters, version)
     control = str(ctx.take_control())
-    now = ctx.now.replace(tzinfo=UTC) if ctx.now.tzinfo is None else ctx.now.astimezone(UTC)
+    now = ctx.utc()
     date = now.strftime("%Y%m%d" if version == "4" else "%y%m%d")
     unb = _seg(
         "UNB",
@@ -157,7 +148,7 @@ def contrl_interchange(
         *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
     )
     rejected = not outcome.accepted
-    first = _errors_first(outcome.problems)[0] if outcome.problems else None
+    first = errors_first(outcome.problems)[0] if outcome.problems else None
     uci = _seg(
         "UCI",
         header.control,
@@ -191,20 +182,20 @@ def _non_default(d: EdifactDelimiters) -> bool:
 def _group(group: GroupOutcome, list_all: bool) -> list[_Segment]:
     """UCF for a UNG..UNE group (when rejected, listed or holding a rejected message), then
     its messages."""
-    errors = [p for p in group.problems if p.severity is Severity.ERROR]
+    rejected = has_error(group.problems)
     messages = [s for m in group.sets for s in _message(m, list_all)]
-    if not (errors or messages or list_all):
+    if not (rejected or messages or list_all):
         return []
-    first = _errors_first(group.problems)[0] if group.problems else None
+    first = errors_first(group.problems)[0] if group.problems else None
     ucf = _seg(
         "UCF",
         group.control,
         (group.sender or "",),
         (group.receiver or "",),
-        _REJECTED if errors else _ACCEPTED,
+        _REJECTED if rejected else _ACCEPTED,
         *_where(first),
     )
-    return [ucf] if errors else [ucf, *messages]
+    return [ucf] if rejected else [ucf, *messages]
 
 
 def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:

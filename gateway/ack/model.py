@@ -1,11 +1,18 @@
-"""What the ack builders return: one acknowledgement document as EDI text."""
+"""What the ack builders return (one acknowledgement document as EDI text), and what they
+share in reading the envelope outcomes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
-__all__ = ["AckType", "Acknowledgement"]
+from gateway.envelope.outcome import InterchangeOutcome
+from gateway.problems import Problem, Severity
+
+__all__ = ["AckType", "Acknowledgement", "answerable", "errors_first"]
+
+H = TypeVar("H")
 
 AckType = Literal["997", "999", "TA1", "CONTRL", "824", "APERAK"]
 
@@ -18,3 +25,18 @@ class Acknowledgement:
 
     def to_report(self) -> dict[str, str]:
         return {"type": self.type, "content": self.content}
+
+
+def answerable(
+    interchanges: Iterable[InterchangeOutcome[H]],
+) -> Iterator[tuple[InterchangeOutcome[H], H]]:
+    """The inbound interchanges an ack may answer, with their header: those whose header was
+    read and that are no acknowledgement themselves."""
+    for outcome in interchanges:
+        if outcome.header is not None and not outcome.is_acknowledgment:
+            yield outcome, outcome.header
+
+
+def errors_first(problems: list[Problem]) -> list[Problem]:
+    """The errors among `problems`, or all of them when none is an error."""
+    return [p for p in problems if p.severity is Severity.ERROR] or problems

@@ -15,7 +15,7 @@ from typing import Literal
 
 from gateway.ack.codes import is_implementation_code, ta1_note, x12_code
 from gateway.ack.context import AckContext
-from gateway.ack.model import Acknowledgement
+from gateway.ack.model import Acknowledgement, answerable, errors_first
 from gateway.ack.x12_envelope import (
     Element,
     Segment,
@@ -48,10 +48,7 @@ def x12_acks(
 ) -> list[Acknowledgement]:
     """TA1 and 997 / 999 interchanges answering each inbound interchange, in order."""
     acks: list[Acknowledgement] = []
-    for outcome in interchanges:
-        header = outcome.header
-        if outcome.is_acknowledgment or header is None:
-            continue
+    for outcome, header in answerable(interchanges):
         rejected = not outcome.accepted
         control = header.control.strip()
         if prefs.ta1 == "always" or (
@@ -175,9 +172,8 @@ def _set_response(
 
 def _set_status(s: SetOutcome, kind: Kind) -> tuple[str, list[str]]:
     """AK501 (A / E / R) and up to five AK502 codes."""
-    errors = [p for p in s.problems if p.severity is Severity.ERROR]
     codes: list[str] = [] if s.supported else ["1"]
-    for p in errors or s.problems:
+    for p in errors_first(s.problems):
         code: str | None = None
         if p.level is Level.TRANSACTION:
             code = x12_code(p, kind)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from gateway.ack.context import AckContext
 from gateway.envelope.outcome import GroupOutcome
@@ -71,11 +70,6 @@ def is_5010(version: str | None) -> bool:
     return bool(version) and (version or "")[:6] >= "005010"
 
 
-def _utc(ctx: AckContext) -> datetime:
-    now = ctx.now
-    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-
-
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)
 
 
@@ -85,7 +79,7 @@ def _isa(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
     version = inbound.version if len(inbound.version) == 5 and is_digits(inbound.version) else ""
     version = version or "00401"
     usage = inbound.get(15).strip()
-    now = _utc(ctx)
+    now = ctx.utc()
     values = (
         "00", "", "00", "",
         inbound.receiver_qualifier, inbound.receiver,  # ISA05/06 <- inbound ISA07/08
@@ -123,7 +117,7 @@ def group_segments(
     """GS*FA (GS02/GS03 swapped from the inbound group) .. GE around the given ST..SE;
     `functional_id` is GS01 for other answers (AG: the 824 application advice)."""
     control = ctx.take_control()
-    now = _utc(ctx)
+    now = ctx.utc()
     header = seg(
         "GS",
         functional_id,

@@ -43,11 +43,9 @@ def parse_message(
 ) -> tuple[Document | None, list[Problem]]:
     """(document, validation problems) of one message UNH..UNT; None for other types."""
     if type_code == "IFTSTA":
-        status, problems = parse_iftsta(segments, profile.field_sources)
-        return status, problems
+        return parse_iftsta(segments, profile.field_sources)
     if type_code == "DESADV":
-        notices, problems = parse_desadv(segments, profile.field_sources)
-        return notices, problems
+        return parse_desadv(segments, profile.field_sources)
     return None, []
 
 

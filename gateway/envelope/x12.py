@@ -20,7 +20,7 @@ from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_syntax import Token, X12Tokenizer
 from gateway.parse.records import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.problems import Level, Problem, ProblemCode, problem
 from gateway.profile import PartnerProfile
 
 __all__ = ["X12Result", "read_x12"]
@@ -30,10 +30,6 @@ __all__ = ["X12Result", "read_x12"]
 class X12Result:
     interchanges: list[InterchangeOutcome[IsaHeader]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # outside any interchange
-
-
-def _problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:
-    return Problem.model_validate({"code": code, "message": message, "level": level, **where})
 
 
 _CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being read
@@ -75,7 +71,7 @@ class _Reader:
             self.close_group(None)
         if missing:
             ic.problems.append(
-                _problem(
+                problem(
                     ProblemCode.INTERCHANGE_TRAILER_MISSING,
                     f"interchange {ic.control} has no IEA trailer",
                     Level.INTERCHANGE,
@@ -144,7 +140,7 @@ class _Reader:
         outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
         if group is None:
             outcome.problems.append(
-                _problem(
+                problem(
                     ProblemCode.INVALID_CONTROL_STRUCTURE,
                     f"transaction set {outcome.control} is not inside a GS/GE functional group",
                     Level.TRANSACTION,
@@ -175,13 +171,11 @@ class _Reader:
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:
+        """A control segment, or one outside any set (`read_x12` appends a set's body itself)."""
         tag = seg[0]
-        if self.set is not None and tag not in _CONTROL_TAGS:
-            self.set.segments.append(seg)
-            return
         if self.ic is None:
             self.result.problems.append(
-                _problem(
+                problem(
                     ProblemCode.INVALID_CONTROL_STRUCTURE,
                     f"segment {tag[:3]!r} outside any ISA/IEA interchange",
                     Level.FILE,
@@ -212,7 +206,7 @@ class _Reader:
 
     def structure_fault(self, message: str, tag: str) -> None:
         assert self.ic is not None
-        problem = _problem(
+        found = problem(
             ProblemCode.INVALID_CONTROL_STRUCTURE,
             message,
             Level.GROUP if self.group is not None else Level.INTERCHANGE,
@@ -220,17 +214,17 @@ class _Reader:
             group=self.group.control if self.group else None,
             segment=tag,
         )
-        (self.group.problems if self.group is not None else self.ic.problems).append(problem)
+        (self.group.problems if self.group is not None else self.ic.problems).append(found)
 
     def end_of_file(self, partial: str | None) -> None:
         if partial is not None:
-            problem = _problem(
+            found = problem(
                 ProblemCode.TRUNCATED,
                 f"file ends inside a segment: {partial[:40]!r}",
                 Level.FILE,
                 interchange=self.ic.control if self.ic else None,
             )
-            self.result.problems.append(problem)
+            self.result.problems.append(found)
         if self.ic is not None:
             self.close_interchange(missing=True)
 
@@ -248,7 +242,7 @@ def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X
         seg = token.segment
         if seg is not None:
             current = reader.set
-            if current is not None and seg[0] not in _CONTROL_TAGS:  # the hot path of segment()
+            if current is not None and seg[0] not in _CONTROL_TAGS:  # hot path: the set's body
                 current.segments.append(seg)
             else:
                 reader.segment(seg)
@@ -258,7 +252,7 @@ def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X
             text = token.text.strip()
             if text:
                 reader.result.problems.append(
-                    _problem(
+                    problem(
                         ProblemCode.NOT_EDI
                         if not reader.result.interchanges and reader.ic is None
                         else ProblemCode.INVALID_CONTROL_STRUCTURE,

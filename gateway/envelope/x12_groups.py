@@ -142,30 +142,27 @@ def check_se(segments: Sequence[Sequence[str]], se: Sequence[str] | None) -> lis
             )
         )
         return problems
-    count = _get(se, 1)
+    where.update(segment="SE", position=len(segments))  # SE01/SE02 faults sit on the SE
+    count, control = _get(se, 1), _get(se, 2)
     if count != str(len(segments)):
         problems.append(
             Problem(
                 code=ProblemCode.SET_COUNT_MISMATCH,
                 message=f"SE01 says {count or 'nothing'} segments, the set has {len(segments)}",
-                segment="SE",
-                position=len(segments),
                 element=1,
                 element_ref="96",
                 value=count or None,
                 **where,
             )
         )
-    if _get(se, 2) != _get(st, 2):
+    if control != _get(st, 2):
         problems.append(
             Problem(
                 code=ProblemCode.SET_CONTROL_MISMATCH,
-                message=f"SE02 {_get(se, 2)!r} does not match ST02 {_get(st, 2)!r}",
-                segment="SE",
-                position=len(segments),
+                message=f"SE02 {control!r} does not match ST02 {_get(st, 2)!r}",
                 element=2,
                 element_ref="329",
-                value=_get(se, 2) or None,
+                value=control or None,
                 **where,
             )
         )

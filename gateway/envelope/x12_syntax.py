@@ -110,10 +110,6 @@ class X12Tokenizer:
         self._eof = True
         return False
 
-    def reset(self) -> None:
-        """After an IEA: the next interchange names its own delimiters."""
-        self.delimiters = None
-
     def __iter__(self) -> Iterator[Token]:
         while True:
             if self.delimiters is None:

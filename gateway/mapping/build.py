@@ -92,6 +92,10 @@ class Builder:
             )
         )
 
+    def invalid(self, value: Val, message: str) -> None:
+        """An INVALID_FIELD problem located at `value` and carrying it."""
+        self.fault(ProblemCode.INVALID_FIELD, message, src=value.src, value=value.value)
+
     def time(
         self, when: EventTime | None, path: str, trace: Trace, what: str, position: int
     ) -> str | None:
@@ -134,12 +138,7 @@ class Builder:
             return Weight(unitOfMeasure="LB", value="0")
         value = decimal_text(weight.value)
         if value is None:
-            self.fault(
-                ProblemCode.INVALID_FIELD,
-                f"pack weight {weight.value!r} is not a number",
-                src=weight.src,
-                value=weight.value,
-            )
+            self.invalid(weight, f"pack weight {weight.value!r} is not a number")
             return None
         trace.segment("/weight/value", weight)
         if unit is None:
@@ -153,11 +152,8 @@ class Builder:
             return Weight(unitOfMeasure="LB", value=value)
         mapped = self.tables.units.weight.get(unit.value)
         if mapped not in ("KG", "LB"):
-            self.fault(
-                ProblemCode.INVALID_FIELD,
-                f"weight unit {unit.value!r} is neither kilograms nor pounds in units.yaml",
-                src=unit.src,
-                value=unit.value,
+            self.invalid(
+                unit, f"weight unit {unit.value!r} is neither kilograms nor pounds in units.yaml"
             )
             return None
         how = f"units.yaml weight {unit.value} -> {mapped}"

@@ -41,12 +41,7 @@ def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> Line | 
     if item.sequence is not None:
         sequence = whole_number(item.sequence.value)
         if sequence is None:
-            b.fault(
-                ProblemCode.INVALID_FIELD,
-                f"item sequence {item.sequence.value!r} is not a whole number",
-                src=item.sequence.src,
-                value=item.sequence.value,
-            )
+            b.invalid(item.sequence, f"item sequence {item.sequence.value!r} is not a whole number")
         else:
             trace.segment("/itemSequenceNumber", item.sequence)
     elif place is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from gateway.mapping.lineage import Lineage
 from gateway.mapping.payloads import (
@@ -35,31 +35,3 @@ class TranslatedRequest:
 
     def body_json(self) -> dict[str, object]:
         return self.body.model_dump(mode="json", exclude_none=True)
-
-    def to_record(self) -> tuple[object, ...]:
-        """A compact, picklable form of plain values (see `from_record`), for spooling."""
-        o = self.origin
-        origin = (o.syntax, o.sender, o.receiver, o.interchange_control, o.group_control,
-                  o.transaction_control, o.transaction_type, o.version, o.test)  # fmt: skip
-        lineage = [(e.path, e.kind, e.segment, e.position, e.element, e.component, e.detail)
-                   for e in self.lineage]  # fmt: skip
-        body = self.body.model_dump_json(exclude_none=True)
-        return (self.operation, body, origin, self.purchase_orders, self.tracking_numbers,
-                lineage)  # fmt: skip
-
-    @classmethod
-    def from_record(cls, record: tuple[Any, ...]) -> TranslatedRequest:
-        operation, body, origin, purchase_orders, tracking_numbers, lineage = record
-        model = (
-            SubmitShipmentStatusUpdatesRequest
-            if operation == "submitShipmentStatusUpdates"
-            else SubmitShipmentConfirmationsRequest
-        )
-        return cls(
-            operation=operation,
-            body=model.model_validate_json(body),
-            origin=Origin(*origin),
-            purchase_orders=purchase_orders,
-            tracking_numbers=tracking_numbers,
-            lineage=tuple(Lineage(*entry) for entry in lineage),
-        )

@@ -33,12 +33,7 @@ def check_purchase_order(b: Builder, po: Val | None, position: int) -> bool:
         b.fault(ProblemCode.MISSING_FIELD, "purchaseOrderNumber missing", position=position)
         return False
     if not _PO_PATTERN.match(po.value):
-        b.fault(
-            ProblemCode.INVALID_FIELD,
-            f"purchaseOrderNumber {po.value!r} is not alphanumeric as Amazon requires",
-            src=po.src,
-            value=po.value,
-        )
+        b.invalid(po, f"purchaseOrderNumber {po.value!r} is not alphanumeric as Amazon requires")
         return False
     return True
 

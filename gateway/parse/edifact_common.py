@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
-from gateway.parse.x12_structure import Loop, check_structure, segment_tags
+from gateway.parse.x12_structure import Loop, check_structure
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
@@ -66,8 +66,7 @@ class Chk:
     max: int
 
 
-def _c(element: int, component: int | None, ref: str, req: str, kind: str, size: int) -> Chk:
-    return Chk(element, component, ref, req, kind, size)
+_c = Chk  # short name for the table below
 
 
 # Segments the IFTSTA/DESADV parsers read: (checks, max data elements). Lengths follow the
@@ -124,13 +123,6 @@ def _problem(
     )
 
 
-def _check_value(seg: EdiSegment, position: int, chk: Chk) -> Problem | None:
-    value = seg.get(chk.element, chk.component or 1)
-    if value and chk.kind == "an" and len(value) <= chk.max:
-        return None  # the common case, decided without the checks below
-    return _value_problem(seg, position, chk, value)
-
-
 def _value_problem(seg: EdiSegment, position: int, chk: Chk, value: str) -> Problem | None:
     present = chk.element <= len(seg.elements) and any(seg.elements[chk.element - 1])
     name = f"{seg.tag}{chk.element:02d}" + (f"-{chk.component}" if chk.component else "")
@@ -156,7 +148,7 @@ def _value_problem(seg: EdiSegment, position: int, chk: Chk, value: str) -> Prob
 
 def _plainly_valid(seg: EdiSegment, checks: Sequence[Chk]) -> bool:
     """True when every check plainly passes (present, short enough, digits where numeric);
-    False sends the segment through `_check_value`, which says what is wrong if anything."""
+    False sends the segment through `_value_problem`, which says what is wrong if anything."""
     elements = seg.elements
     for chk in checks:
         value = ""
@@ -168,10 +160,13 @@ def _plainly_valid(seg: EdiSegment, checks: Sequence[Chk]) -> bool:
             if chk.req != "C":
                 return False
         elif len(value) > chk.max or (
-            chk.kind != "an" and (chk.kind != "n" or not (is_digits(value) and value.isascii()))
+            chk.kind != "an" and (chk.kind != "n" or not is_digits(value))
         ):
             return False
     return True
+
+
+_DTM_TEXT = Chk(1, 2, "2380", "C", "an", 35)  # where a DTM format fault is reported
 
 
 def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
@@ -181,17 +176,16 @@ def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
         return None
     date_len, time_len, zoned = layout
     digits = text[: date_len + time_len]
-    chk = Chk(1, 2, "2380", "C", "an", 35)
     rest = text[date_len + time_len :]
     if len(digits) < date_len + time_len or not is_digits(digits) or (rest and not zoned):
         why = f"DTM01-2 {text!r} does not match date/time format {fmt}"
-        return _problem(ProblemCode.INVALID_DATE, why, seg, position, chk, text)
+        return _problem(ProblemCode.INVALID_DATE, why, seg, position, _DTM_TEXT, text)
     if parse_local(digits[:date_len], None) is None:
         why = f"DTM01-2 {text!r} is not a valid date"
-        return _problem(ProblemCode.INVALID_DATE, why, seg, position, chk, text)
+        return _problem(ProblemCode.INVALID_DATE, why, seg, position, _DTM_TEXT, text)
     if time_len and parse_local(digits[:date_len], digits[date_len:]) is None:
         why = f"DTM01-2 {text!r} is not a valid time"
-        return _problem(ProblemCode.INVALID_TIME, why, seg, position, chk, text)
+        return _problem(ProblemCode.INVALID_TIME, why, seg, position, _DTM_TEXT, text)
     return None
 
 
@@ -201,18 +195,17 @@ def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     if spec is None:
         return []
     checks, max_elements = spec
-    if len(seg.elements) <= max_elements and _plainly_valid(seg, checks):
-        dtm = _check_dtm(seg, position) if seg.tag == "DTM" else None
-        return [] if dtm is None else [dtm]
     problems: list[Problem] = []
     if len(seg.elements) > max_elements:
         extra = Chk(max_elements + 1, None, "", "C", "an", 0)
         why = f"{seg.tag} has {len(seg.elements)} data elements, at most {max_elements} allowed"
         problems.append(_problem(ProblemCode.TOO_MANY_ELEMENTS, why, seg, position, extra, ""))
-    for chk in checks:
-        found = _check_value(seg, position, chk)
-        if found is not None:
-            problems.append(found)
+    if problems or not _plainly_valid(seg, checks):  # the common case skips the full checks
+        for chk in checks:
+            value = seg.get(chk.element, chk.component or 1)
+            found = _value_problem(seg, position, chk, value)
+            if found is not None:
+                problems.append(found)
     if seg.tag == "DTM":
         dtm = _check_dtm(seg, position)
         if dtm is not None:
@@ -220,15 +213,9 @@ def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     return problems
 
 
-_KNOWN: dict[str, set[str]] = {}
-
-
 def validate_message(table: Loop, segments: Sequence[EdiSegment]) -> list[Problem]:
     """Structure and element problems of one message, `segments` UNH..UNT inclusive."""
-    known = _KNOWN.get(table.name)
-    if known is None:
-        known = _KNOWN[table.name] = segment_tags(table)
-    problems = check_structure(table, [(s.tag,) for s in segments], known)
+    problems = check_structure(table, [(s.tag,) for s in segments])
     for position in range(2, len(segments)):
         problems.extend(check_segment(segments[position - 1], position))
     return problems

@@ -7,13 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
-from gateway.parse.x12_structure import El, Loop, check_elements, check_structure, segment_tags
+from gateway.parse.x12_structure import El, Loop, check_elements, check_structure
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
 from gateway.problems import Problem
 
 __all__ = ["event_time", "val", "validate_set"]
 
-_KNOWN: dict[str, set[str]] = {}
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int], tuple[object, object, dict[str, _Match]]] = {}
 
@@ -86,10 +85,7 @@ def validate_set(
     limits: Mapping[str, int] = MAX_ELEMENTS,
 ) -> list[Problem]:
     """Structure and element problems of one set (ST..SE inclusive)."""
-    known = _KNOWN.get(table.name)
-    if known is None:
-        known = _KNOWN[table.name] = segment_tags(table)
-    problems = check_structure(table, segments, known)
+    problems = check_structure(table, segments)
     fast = _fast_checks(elements, limits)
     for position in range(2, len(segments)):
         seg = segments[position - 1]

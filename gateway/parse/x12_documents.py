@@ -24,11 +24,9 @@ def parse_set(
     """(document, problems) for one set ST..SE; document None for sets not translated."""
     type_code = segments[0][1] if len(segments[0]) > 1 else ""
     if type_code == "214":
-        status, problems = parse_214(segments, profile.field_sources)
-        return status, problems
+        return parse_214(segments, profile.field_sources)
     if type_code == "856":
-        notices, problems = parse_856(segments, profile.field_sources, component=component)
-        return notices, problems
+        return parse_856(segments, profile.field_sources, component=component)
     if type_code in ACK_SETS:
         table = SET_997 if type_code == "997" else SET_999
         return None, validate_set(table, segments, ACK_ELEMENTS, ACK_MAX_ELEMENTS)

@@ -115,24 +115,26 @@ def _find(frame: _Frame, tag: str, is_root: bool) -> int:
     return -1
 
 
-# (table, known) identity + the set's tag sequence -> its problems: carrier files repeat a
-# handful of set shapes, and the walk depends on nothing else
-_WALKS: dict[tuple[int, int, int, tuple[str, ...]], tuple[Loop, set[str], list[Problem]]] = {}
+# table identity + the set's tag sequence -> its problems: carrier files repeat a handful
+# of set shapes, and the walk depends on nothing else
+_WALKS: dict[tuple[int, int, tuple[str, ...]], tuple[Loop, list[Problem]]] = {}
 _WALKS_MAX = 4096
+_KNOWN: dict[int, tuple[Loop, set[str]]] = {}  # table identity -> every tag it names
 
 
-def check_structure(
-    table: Loop, segments: Sequence[Sequence[str]], known: set[str]
-) -> list[Problem]:
+def check_structure(table: Loop, segments: Sequence[Sequence[str]]) -> list[Problem]:
     """Structure problems of the body of one set: `segments` are ST..SE inclusive."""
     tags = tuple(seg[0] for seg in segments[1:-1])
-    key = (id(table), id(known), len(segments), tags)
+    key = (id(table), len(segments), tags)
     entry = _WALKS.get(key)
-    if entry is None or entry[0] is not table or entry[1] is not known:
+    if entry is None or entry[0] is not table:
         if len(_WALKS) >= _WALKS_MAX:
             _WALKS.clear()
-        entry = _WALKS[key] = (table, known, _walk(table, tags, known, len(segments)))
-    return list(entry[2])
+        known = _KNOWN.get(id(table))
+        if known is None or known[0] is not table:
+            known = _KNOWN[id(table)] = (table, segment_tags(table))
+        entry = _WALKS[key] = (table, _walk(table, tags, known[1], len(segments)))
+    return list(entry[1])
 
 
 def _walk(table: Loop, tags: Sequence[str], known: set[str], last: int) -> list[Problem]:

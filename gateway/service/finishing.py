@@ -10,9 +10,10 @@ from collections import defaultdict
 
 from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
-from gateway.ledger.records import EventRecord, FileRecord
+from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.ledger.translation import NewAck, add_acks
+from gateway.parse.records import Origin
 from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.runtime import Runtime
@@ -25,22 +26,23 @@ log = logging.getLogger("edigw.service")
 _FINAL = {EventState.SUCCESS, EventState.FAILURE, EventState.REJECTED, EventState.UNKNOWN}
 
 
-def _advice_items(rt: Runtime, events: list[EventRecord]) -> list[AdviceItem]:
+def _advice_items(events: list[EventRecord], calls: dict[int, CallRecord]) -> list[AdviceItem]:
+    """One advice item per (call, origin interchange) of the file's settled events."""
     by_call: dict[int | None, list[EventRecord]] = defaultdict(list)
     for event in events:
         if event.state is not EventState.UNKNOWN:  # ops decide those; nothing to tell yet
             by_call[event.batch_id].append(event)
     items: list[AdviceItem] = []
     for call_id, members in by_call.items():
-        call = rt.ledger.get_call(call_id) if call_id is not None else None
+        call = calls.get(call_id) if call_id is not None else None
         errors = tuple(ApiError(str(e.get("code")), str(e.get("message")), e.get("details"))
                        for e in (call.errors if call else []))  # fmt: skip
-        by_origin: dict[object, list[EventRecord]] = defaultdict(list)
+        by_origin: dict[Origin, list[EventRecord]] = defaultdict(list)
         for event in members:
             by_origin[event_origin(event)].append(event)
         for origin, group in by_origin.items():
             items.append(AdviceItem(
-                origin=event_origin(group[0]),
+                origin=origin,
                 purchase_orders=tuple(dict.fromkeys(e.purchase_order for e in group
                                                     if e.purchase_order)),
                 tracking_numbers=tuple(dict.fromkeys(e.tracking_number for e in group
@@ -48,7 +50,6 @@ def _advice_items(rt: Runtime, events: list[EventRecord]) -> list[AdviceItem]:
                 accepted=all(e.state is EventState.SUCCESS for e in group),
                 errors=errors, transaction_id=call.transaction_id if call else None,
             ))  # fmt: skip
-            del origin
     return items
 
 
@@ -71,7 +72,8 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     # interchanges not advised yet are advised (never twice, none lost)
     advised = {a.acknowledges for a in rt.ledger.acks_for_file(file.id)
                if a.type in ("824", "APERAK")}  # fmt: skip
-    items = [i for i in _advice_items(rt, events) if i.origin.interchange_control not in advised]
+    calls = {call.id: call for call in rt.ledger.calls_for_file(file.id)}
+    items = [i for i in _advice_items(events, calls) if i.origin.interchange_control not in advised]
     first = rt.ledger.reserve_controls(file.partner_id, 16)
     context = AckContext(next_control=first)
     advices = application_advices(items, profile.ack.positive_advice, context)

@@ -97,9 +97,9 @@ async def submit_files(rt: Runtime, files: list[FileRecord]) -> None:
     files submitted. Files without pending events move on straight away."""
     if not files:
         return
-    pending: list[EventRecord] = []
-    for file in files:
-        pending += await asyncio.to_thread(rt.ledger.events_for_file, file.id, [EventState.PENDING])
+    pending = await asyncio.to_thread(
+        rt.ledger.events_for_files, [file.id for file in files], [EventState.PENDING]
+    )
     if pending and rt.submitter is None:
         return  # no SP-API configured: stay translated until one is
     by_seller: dict[str, list[EventRecord]] = defaultdict(list)

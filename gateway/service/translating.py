@@ -49,7 +49,11 @@ def _parties(header: IsaHeader | UnbHeader) -> tuple[Syntax, str, str]:
     return "edifact", header.sender.strip(), header.recipient.strip()
 
 
-def _check(rt: Runtime, record: FileRecord, profile: PartnerProfile) -> InterchangeCheck:
+def _check(
+    rt: Runtime, record: FileRecord, profile: PartnerProfile, duplicates: dict[tuple[str, str], int]
+) -> InterchangeCheck:
+    """The envelope check; each duplicate's original interchange id goes into `duplicates`."""
+
     def check(outcome: InterchangeOutcome[Any]) -> list[Problem]:
         if outcome.header is None:
             return []
@@ -66,6 +70,7 @@ def _check(rt: Runtime, record: FileRecord, profile: PartnerProfile) -> Intercha
                 record.partner_id, sender, control, excluding_file=record.id
             )
             if original is not None:
+                duplicates[sender, control] = original
                 return [Problem(code=ProblemCode.DUPLICATE_INTERCHANGE, level=Level.INTERCHANGE,
                                 message=f"interchange {control} from {sender} was already "
                                 "processed: not submitted again (an operator may replay it)",
@@ -102,10 +107,9 @@ def _events(
 
 
 def _interchanges(
-    rt: Runtime,
-    record: FileRecord,
     outcome: TranslationOutcome,
     events: dict[tuple[str | None, str | None, str], list[NewEvent]],
+    duplicates: dict[tuple[str, str], int],
 ) -> list[NewInterchange]:
     out: list[NewInterchange] = []
     for ic in outcome.interchanges:
@@ -115,9 +119,7 @@ def _interchanges(
         control = (ic.control or "").strip()
         duplicate_of = None
         if any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in ic.problems):
-            duplicate_of = rt.ledger.find_processed_interchange(
-                record.partner_id, sender, control, excluding_file=record.id
-            )
+            duplicate_of = duplicates.get((sender, control))
         transactions = tuple(
             NewTransaction(control=st.control, type_code=st.type_code,
                            accepted=st.accepted and ic.accepted, group_control=group.control,
@@ -140,10 +142,11 @@ def translate_received(rt: Runtime, record: FileRecord) -> tuple[TranslationOutc
     first = rt.ledger.reserve_controls(record.partner_id, _ACK_CONTROLS)
     context = AckContext(next_control=first)
     requests: list[TranslatedRequest] = []
+    duplicates: dict[tuple[str, str], int] = {}
     outcome = translate_stream(io.BytesIO(data), profile, rt.tables, context, requests.append,
-                               _check(rt, record, profile))  # fmt: skip
+                               _check(rt, record, profile, duplicates))  # fmt: skip
     seller = rt.seller_of(profile) or "none"
-    interchanges = _interchanges(rt, record, outcome, _events(requests, seller))
+    interchanges = _interchanges(outcome, _events(requests, seller), duplicates)
     if outcome.syntax is None or not outcome.interchanges:
         state, reason = FileState.QUARANTINED, "; ".join(p.message for p in outcome.problems[:3])
     elif interchanges and all(i.duplicate_of is not None for i in interchanges):

@@ -148,8 +148,11 @@ class Gateway:
         ledger = self.rt.ledger
         async with self._submit_lock:
             translated = await asyncio.to_thread(ledger.files_in_state, FileState.TRANSLATED)
+            # acks a crash left undelivered (one query, not one per translated file per round)
+            undelivered = {a.file_id for a in await asyncio.to_thread(ledger.undelivered_acks)}
             for record in translated:
-                await asyncio.to_thread(deliver_acks, self.rt, record)
+                if record.id in undelivered:
+                    await asyncio.to_thread(deliver_acks, self.rt, record)
             await submit_files(self.rt, translated[:_SUBMIT_AT_ONCE])
         if time.monotonic() - self._finished_at > _FINISH_EVERY:  # everything, now and then
             self._finished_at = time.monotonic()
