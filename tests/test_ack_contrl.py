@@ -196,6 +196,9 @@ def test_skips_acks_and_headerless_interchanges() -> None:
     inbound_ack.is_acknowledgment = True
     headless: InterchangeOutcome[UnbHeader] = InterchangeOutcome(None, None)
     assert contrl_acks([inbound_ack, headless], AckPreferences(), AckContext(NOW)) == []
+    inbound_ack.is_acknowledgment = False  # the same interchange, not an ack itself, is answered
+    answered = contrl_acks([inbound_ack, headless], AckPreferences(), AckContext(NOW))
+    assert [a.type for a in answered] == ["CONTRL"]
 
 
 def test_unknown_codes_are_unspecified_error() -> None:

@@ -275,6 +275,10 @@ def test_skips_acks_and_headerless_interchanges() -> None:
     ack_in.is_acknowledgment = True
     headless: InterchangeOutcome[IsaHeader] = InterchangeOutcome(None, None)
     assert x12_acks([ack_in, headless], AckPreferences(ta1="always"), AckContext(NOW)) == []
+    ack_in.is_acknowledgment = False  # the same interchange, not an ack itself, is answered
+    answered = x12_acks([ack_in, headless], AckPreferences(ta1="always"), AckContext(NOW))
+    assert {a.type for a in answered} == {"997", "TA1"}
+    assert all(a.acknowledges == "000000042" for a in answered)
 
 
 @pytest.mark.parametrize("code", list(ProblemCode))
@@ -318,10 +322,13 @@ def test_corpus_files_give_well_formed_acks(kind: str) -> None:
     acks whose ISA, SE01, GE01 and IEA01 are right."""
     prefs = AckPreferences.model_validate({"x12": kind, "ta1": "always"})
     produced = 0
+    types: set[str] = set()
     for path in sorted(CORPUS.glob("x12-*/*")):
         with path.open("rb") as stream:
             result = read_x12(stream, _NullSink(), PartnerProfile())
         for ack in x12_acks(result.interchanges, prefs, AckContext(NOW)):
             _check_counts(ack.content)
             produced += 1
+            types.add(ack.type)
     assert produced > 10
+    assert types == {kind, "TA1"}

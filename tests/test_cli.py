@@ -55,7 +55,9 @@ def test_options_override_parties_and_time_zone(tmp_path: Path) -> None:
     path.write_text(text)
     result = edigw("translate", path, "--selling-party", "X1", "--ship-from", "Y2",
                    "--timezone", "Asia/Tokyo")  # fmt: skip
+    assert result.returncode == 0, result.stderr
     (line,) = lines(result)
+    assert line["accepted"] is True and line["errors"] == []
     update = line["requests"][0]["body"]["shipmentStatusUpdates"][0]  # type: ignore[index]
     assert update["sellingParty"] == {"partyId": "X1"}
     assert update["shipFromParty"] == {"partyId": "Y2"}
@@ -82,6 +84,8 @@ def test_any_error_exits_one_and_still_prints_every_file(tmp_path: Path) -> None
     assert "truncated" in codes[2]
     assert "file_unreadable" in codes[3]
     assert found[4]["syntax"] == "edifact"
+    assert codes[4] == set() and found[4]["requests"]
+    assert [r["file"] for r in found] == [str(p) for p in (empty, binary, cut, missing, good)]
 
 
 @pytest.mark.parametrize(
@@ -98,6 +102,7 @@ def test_usage_errors_exit_two(args: tuple[str, ...]) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+    assert "Usage:" in result.stderr
 
 
 def test_lineage_option_adds_where_each_value_came_from() -> None:
@@ -109,3 +114,4 @@ def test_lineage_option_adds_where_each_value_came_from() -> None:
     assert (tracking["kind"], tracking["segment"], tracking["element"]) == ("segment", "CNI", 2)
     name = by_path["/shipmentStatusUpdates/0/statusUpdateDetails/statusLocationAddress/name"]
     assert name["kind"] == "default"
+    assert all(entry["path"].startswith("/shipmentStatusUpdates/") for entry in lineage)

@@ -132,6 +132,8 @@ def test_corpus_file(path: Path) -> None:
     assert result["accepted"] is accepted, result["errors"][:5]
     assert bool(result["requests"]) is has_requests
     assert codes <= errors, f"expected {codes}, got {errors}"
+    if accepted:
+        assert not errors, errors
     assert {a["type"] for a in result["acknowledgements"]} == acks
     for error in result["errors"]:
         assert error["message"] and error["code"]

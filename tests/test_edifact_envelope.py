@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.edifact_lexer import split_segments, tokenize
 from gateway.parse.records import Origin
-from gateway.problems import Problem, ProblemCode, Severity
+from gateway.problems import ProblemCode, Severity
 from gateway.profile import PartnerProfile
+from tests.outcomes import all_problems
 from tests.sinks import RecordingSink
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -27,17 +28,6 @@ FakeSink = RecordingSink
 def read(data: bytes) -> tuple[EdifactResult, FakeSink]:
     sink = FakeSink()
     return read_edifact(io.BytesIO(data), sink, PartnerProfile()), sink
-
-
-def all_problems(result: EdifactResult) -> list[Problem]:
-    found = list(result.problems)
-    for ic in result.interchanges:
-        found += ic.problems
-        for group in ic.groups:
-            found += group.problems
-            for outcome in group.sets:
-                found += outcome.problems
-    return found
 
 
 def errors(result: EdifactResult) -> set[ProblemCode]:

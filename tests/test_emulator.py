@@ -115,6 +115,8 @@ def test_token_endpoint_issues_fresh_bearer_tokens() -> None:
     assert body["expires_in"] == 3600
     assert body["refresh_token"] == "edigw-demo-refresh"
     assert body["access_token"] != access_token(client)
+    headers = {"x-amz-access-token": body["access_token"]}
+    assert client.post(CONFIRM_PATH, json=confirmation_body(), headers=headers).status_code == 202
 
 
 @pytest.mark.parametrize(
@@ -180,8 +182,10 @@ def test_confirmed_tracking_number_settles_as_success(api: TestClient) -> None:
     body = status_body()
     for update in body["shipmentStatusUpdates"]:
         update["statusUpdateDetails"]["trackingNumber"] = "1Z999AA10123456784"
-    status = settled(api, submit(api, STATUS_PATH, body))
+    transaction_id = submit(api, STATUS_PATH, body)
+    status = settled(api, transaction_id)
     assert status == {"transactionId": status["transactionId"], "status": "Success"}
+    assert status["transactionId"] == transaction_id != confirmation
 
 
 def test_status_update_before_confirmation_fails(api: TestClient) -> None:
@@ -269,6 +273,7 @@ def test_fault_bursts_then_normal_service(api: TestClient) -> None:
 def test_fault_answers_have_amazon_shape_and_headers(api: TestClient) -> None:
     api.post("/_emulator/faults", json={"burst_503": 1})
     response = api.post(CONFIRM_PATH, json=confirmation_body())
+    assert response.status_code == 503
     assert response.json()["errors"][0]["code"] == "ServiceUnavailable"
     assert uuid.UUID(response.headers["x-amzn-RequestId"])
     assert response.headers["x-amzn-RateLimit-Limit"] == "10.0"

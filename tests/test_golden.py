@@ -23,6 +23,16 @@ def test_sample_bodies_follow_the_contract(case: Path) -> None:
         assert validate_body(request["operation"], request["body"]) == []
 
 
+@pytest.mark.parametrize("case", cases(), ids=lambda p: p.name)
+def test_ack_file_is_the_acknowledgements_text(case: Path) -> None:
+    acks = run_case(case)["acknowledgements"]
+    ack_file = case / "ack.edi"
+    if acks:
+        assert ack_file.read_text(encoding="utf-8") == "".join(a["content"] for a in acks)
+    else:
+        assert not ack_file.exists()
+
+
 def test_there_are_enough_samples_of_each_kind() -> None:
     found = [run_case(case) for case in cases()]
     assert len(found) >= 12

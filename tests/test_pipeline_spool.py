@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -24,6 +26,19 @@ def _translate(data: bytes) -> tuple[list[TranslatedRequest], bool]:
     return requests, outcome.accepted
 
 
+def _count_spill_files(monkeypatch: pytest.MonkeyPatch) -> list[IO[bytes]]:
+    """Records every temporary file the spool opens."""
+    opened: list[IO[bytes]] = []
+    make = tempfile.TemporaryFile
+
+    def counting() -> IO[bytes]:
+        opened.append(make())
+        return opened[-1]
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", counting)
+    return opened
+
+
 @pytest.mark.parametrize(
     "sample",
     [
@@ -37,7 +52,9 @@ def test_spilled_requests_equal_unspilled(sample: str, monkeypatch: pytest.Monke
     data = next((SAMPLES / sample).glob("input.*")).read_bytes()
     in_memory, accepted = _translate(data)
     monkeypatch.setattr(pipeline, "_SPILL_AFTER", 1)  # spill after every event
+    spill_files = _count_spill_files(monkeypatch)
     spilled, accepted_spilled = _translate(data)
+    assert spill_files  # the requests really went through the disk
     assert in_memory and accepted == accepted_spilled
     assert [r.body_json() for r in spilled] == [r.body_json() for r in in_memory]
     assert [r.lineage for r in spilled] == [r.lineage for r in in_memory]
@@ -50,5 +67,7 @@ def test_spilled_requests_of_a_rejected_interchange_are_dropped(
 ) -> None:
     data = (SAMPLES / "05-x12-214-iea-mismatch" / "input.edi").read_bytes()
     monkeypatch.setattr(pipeline, "_SPILL_AFTER", 1)
+    spill_files = _count_spill_files(monkeypatch)
     requests, accepted = _translate(data)
     assert requests == [] and not accepted
+    assert spill_files and all(f.closed for f in spill_files)

@@ -22,12 +22,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.envelope.edifact import EdifactResult, read_edifact
+from gateway.envelope.edifact import read_edifact
 from gateway.envelope.unb import EdifactDelimiters
 from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
-from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 from tests.edi_writers import EdifactMessage, Element, edifact_interchange
+from tests.outcomes import all_problems
 from tests.sinks import RecordingSink
 from tests.test_property_x12 import (
     MUTATIONS,
@@ -239,17 +239,6 @@ def write_file(file: list[Interchange]) -> tuple[bytes, list[tuple[str, list[Sta
         )  # fmt: skip
         data += text.encode(SYNTAXES[ic.syntax][0])
     return data, expected
-
-
-def all_problems(result: EdifactResult) -> list[Problem]:
-    found = list(result.problems)
-    for ic in result.interchanges:
-        found += ic.problems
-        for group in ic.groups:
-            found += group.problems
-            for message in group.sets:
-                found += message.problems + message.mapping_problems
-    return found
 
 
 @settings(max_examples=150, deadline=None)

@@ -24,15 +24,15 @@ from hypothesis import strategies as st
 
 from gateway.ack.context import AckContext
 from gateway.contract import validate_body
-from gateway.envelope.x12 import X12Result, read_x12
+from gateway.envelope.x12 import read_x12
 from gateway.envelope.x12_syntax import Delimiters
 from gateway.mapping.codes import load_code_tables
 from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
 from gateway.pipeline import TranslationOutcome, translate_stream
-from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 from tests.edi_writers import X12Group, x12_interchange
+from tests.outcomes import all_problems
 from tests.sinks import RecordingSink
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
@@ -277,17 +277,6 @@ def write_file(file: list[Interchange]) -> tuple[str, list[tuple[str, list[Statu
         )
         group_control += len(groups)
     return "".join(text), expected
-
-
-def all_problems(result: X12Result) -> list[Problem]:
-    found = list(result.problems)
-    for ic in result.interchanges:
-        found += ic.problems
-        for group in ic.groups:
-            found += group.problems
-            for st_ in group.sets:
-                found += st_.problems + st_.mapping_problems
-    return found
 
 
 def _round_trip(file: list[Interchange]) -> None:

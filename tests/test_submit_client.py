@@ -244,13 +244,16 @@ def test_bad_lwa_credentials_are_final_and_secret_free(caplog: pytest.LogCapture
     result = asyncio.run(go())
     assert result.attempts == 1 and result.status_code is None
     assert result.errors[0].code == "LWA:invalid_client"
+    assert not result.accepted and result.transaction_id is None
     for text in (caplog.text, repr(result), repr(SELLER)):
         assert SECRET not in text and REFRESH not in text
 
 
 def test_no_secret_or_token_in_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    run_submit(FakeApi(reply(429), reply(500)))
+    result = run_submit(FakeApi(reply(429), reply(500)))
+    assert result.accepted and result.attempts == 3  # both retries happened (and were logged)
+    assert caplog.text
     for secret in (SECRET, REFRESH, "tok1"):
         assert secret not in caplog.text
 

@@ -6,8 +6,9 @@ import io
 
 from gateway.envelope.x12 import X12Result, read_x12
 from gateway.parse.records import StatusDocument
-from gateway.problems import ProblemCode
+from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
+from tests.outcomes import all_problems
 from tests.sinks import RecordingSink
 
 
@@ -51,14 +52,14 @@ def read(text: str) -> tuple[X12Result, RecordingSink]:
 
 
 def codes(result: X12Result) -> list[ProblemCode]:
-    found = [p.code for p in result.problems]
-    for ic in result.interchanges:
-        found += [p.code for p in ic.problems]
-        for group in ic.groups:
-            found += [p.code for p in group.problems]
-            for st in group.sets:
-                found += [p.code for p in st.problems]
-    return found
+    return [p.code for p in all_problems(result)]
+
+
+def first_set_problem(st: list[str]) -> tuple[Problem, RecordingSink]:
+    """Read one interchange holding `st`; its first set-level problem and the sink."""
+    result, sink = read(interchange([st]))
+    assert result.interchanges[0].groups[0].sets[0].accepted is False
+    return result.interchanges[0].groups[0].sets[0].problems[0], sink
 
 
 def test_clean_interchange_hands_one_document_to_the_sink() -> None:
@@ -131,8 +132,7 @@ def test_truncated_file_reports_missing_trailers() -> None:
 def test_missing_mandatory_element_is_located() -> None:
     st = set_214()
     st[2] = "LX*"
-    result, sink = read(interchange([st]))
-    problem = result.interchanges[0].groups[0].sets[0].problems[0]
+    problem, sink = first_set_problem(st)
     assert problem.code is ProblemCode.MANDATORY_ELEMENT_MISSING
     assert (problem.segment, problem.position, problem.element, problem.element_ref) == (
         "LX", 3, 1, "554")  # fmt: skip
@@ -161,8 +161,7 @@ def test_bom_and_junk_between_interchanges() -> None:
 def test_unknown_time_code_is_an_invalid_code_value() -> None:
     st = set_214()
     st[3] = "AT7*D1*NS***20261124*1015*XX"
-    result, sink = read(interchange([st]))
-    problem = result.interchanges[0].groups[0].sets[0].problems[0]
+    problem, sink = first_set_problem(st)
     assert problem.code is ProblemCode.INVALID_CODE_VALUE
     assert (problem.segment, problem.position, problem.element, problem.value) == (
         "AT7", 4, 7, "XX")  # fmt: skip

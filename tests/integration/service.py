@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import httpx
 
 from gateway.ledger import FileRecord, FileState, Ledger
+from tests.integration.sftp_client import SftpResult, sftp_with_password
 
 __all__ = [
     "API_KEY",
@@ -208,13 +209,6 @@ def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
 
 
 @dataclass
-class SftpResult:
-    rc: int
-    out: str
-    err: str
-
-
-@dataclass
 class Service:
     """One running `python -m gateway serve` process."""
 
@@ -254,28 +248,8 @@ class Service:
     def sftp(self, *commands: str, password: str = PASSWORD, user: str = "demo") -> SftpResult:
         """Run `commands` with OpenSSH sftp -b, logging in with a password via SSH_ASKPASS."""
         assert SFTP is not None, "OpenSSH sftp is not installed"
-        askpass = self.folder / f"askpass-{abs(hash(password))}.sh"
-        askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
-        askpass.chmod(0o700)
-        batch = self.folder / "batch.txt"
-        batch.write_text("\n".join(commands) + "\n")
-        env = {
-            **os.environ,
-            "SSH_ASKPASS": str(askpass),
-            "SSH_ASKPASS_REQUIRE": "force",
-            "DISPLAY": ":0",
-        }
-        setsid = ["setsid"] if shutil.which("setsid") else []
-        options = ("StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null",
-                   "LogLevel=ERROR", "PreferredAuthentications=password",
-                   "PubkeyAuthentication=no", "NumberOfPasswordPrompts=1")  # fmt: skip
-        # BatchMode=no must come before -b, which otherwise turns password prompts off
-        args = [*setsid, SFTP, "-o", "BatchMode=no", "-b", str(batch), "-F", "/dev/null"]
-        args += ["-P", str(self.sftp_port), *(arg for option in options for arg in ("-o", option))]
-        args.append(f"{user}@127.0.0.1")
-        done = subprocess.run(args, cwd=self.client_dir, env=env, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-        return SftpResult(done.returncode, done.stdout, done.stderr)
+        return sftp_with_password(SFTP, self.sftp_port, user, password, commands,
+                                  scratch=self.folder, cwd=self.client_dir)  # fmt: skip
 
     def put(self, name: str, data: bytes) -> None:
         """Upload `data` as /inbox/<name> with the real client."""

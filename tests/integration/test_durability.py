@@ -300,6 +300,8 @@ def test_an_interchange_already_advised_is_not_advised_again(tmp_path: Path) -> 
     advices = [a for a in ledger.acks_for_file(file_id) if a.type == "824"]
     ledger.close()
     assert sorted(a.acknowledges or "" for a in advices) == ["000000011", "000000012"]
+    kept = [a.content for a in advices if a.acknowledges == "000000011"]
+    assert kept == ["an 824 recorded before the crash"]
 
 
 def _file(ledger: Ledger, file_id: str) -> FileRecord:

@@ -253,6 +253,8 @@ def test_duplicate_x12_interchange(service: Service, emulator: EmulatorProcess) 
     assert len(emulator.confirmations(f"PO{number}")) == 1
     assert service.ledger().calls_for_file(body["file_id"]) == []
     assert first.id != body["file_id"]
+    [original] = service.ledger().interchanges_for_file(first.id)
+    assert body["interchanges"][0]["duplicate_of"] == original.id
 
 
 def test_operator_replay_is_not_a_duplicate(service: Service, emulator: EmulatorProcess) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import threading
 import time
@@ -20,6 +19,7 @@ import pytest
 from gateway.inbound import sftp as sftp_module
 from gateway.inbound.credentials import hash_password, verify_password
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
+from tests.integration.sftp_client import SftpResult, run, sftp_with_password
 
 SFTP = "/usr/bin/sftp"
 SSH = "/usr/bin/ssh"
@@ -76,49 +76,15 @@ class Server:
             "-i", str(key or self.key),
         ]  # fmt: skip
 
-    def sftp(self, *commands: str, user: str = "acme", key: Path | None = None) -> Result:
+    def sftp(self, *commands: str, user: str = "acme", key: Path | None = None) -> SftpResult:
         batch = self.tmp / "batch.txt"
         batch.write_text("\n".join(commands) + "\n")
         args = [SFTP, "-b", str(batch), "-P", str(self.port), *self.ssh_opts(key)]
-        return _run([*args, f"{user}@127.0.0.1"], cwd=self.tmp)
+        return run([*args, f"{user}@127.0.0.1"], cwd=self.tmp)
 
-    def sftp_password(self, password: str, *commands: str, user: str = "acme") -> Result:
-        askpass = self.tmp / "askpass.sh"
-        askpass.write_text(f"#!/bin/sh\necho '{password}'\n")
-        askpass.chmod(0o700)
-        batch = self.tmp / "batch.txt"
-        batch.write_text("\n".join(commands) + "\n")
-        env = {
-            **os.environ,
-            "SSH_ASKPASS": str(askpass),
-            "SSH_ASKPASS_REQUIRE": "force",
-            "DISPLAY": ":0",
-        }
-        args = [
-            *(["setsid"] if shutil.which("setsid") else []), SFTP, "-o", "BatchMode=no",
-            "-b", str(batch), "-P", str(self.port),
-            "-F", "/dev/null",
-            "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "LogLevel=ERROR", "-o", "PreferredAuthentications=password",
-            "-o", "PubkeyAuthentication=no", "-o", "NumberOfPasswordPrompts=1",
-            f"{user}@127.0.0.1",
-        ]  # fmt: skip
-        return _run(args, cwd=self.tmp, env=env)
-
-
-@dataclass
-class Result:
-    rc: int
-    out: str
-    err: str
-
-
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Result:
-    proc = subprocess.run(
-        args, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        timeout=60,
-    )  # fmt: skip
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    def sftp_password(self, password: str, *commands: str, user: str = "acme") -> SftpResult:
+        return sftp_with_password(SFTP, self.port, user, password, commands,
+                                  scratch=self.tmp, cwd=self.tmp)  # fmt: skip
 
 
 def _keygen(path: Path) -> Path:
@@ -472,11 +438,11 @@ def test_password_auth(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
 @needs_openssh
 def test_ssh_command_refused(server: Server) -> None:
     args = [SSH, "-p", str(server.port), *server.ssh_opts(), "acme@127.0.0.1"]
-    res = _run([*args, "cat /etc/passwd"], cwd=server.tmp)
+    res = run([*args, "cat /etc/passwd"], cwd=server.tmp)
     assert res.rc != 0
     assert "exec request failed" in res.err
     assert "root:" not in res.out
-    assert _run([*args, "-s", "shell"], cwd=server.tmp).rc != 0
+    assert run([*args, "-s", "shell"], cwd=server.tmp).rc != 0
 
 
 @needs_openssh

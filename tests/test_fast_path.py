@@ -1,0 +1,38 @@
+"""The X12 element fast path may only accept what the full check accepts: a fast acceptance
+skips `check_elements`, so a pattern that accepts too much would hide real faults."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.parse.x12_common import _fast_checks
+from gateway.parse.x12_structure import check_elements
+from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
+
+TAGS = sorted(tag for tag in ELEMENTS if tag in _fast_checks(ELEMENTS, MAX_ELEMENTS))
+# values near the edges of the types: digits, dates, times, decimals, codes, junk
+VALUE = st.one_of(
+    st.just(""),
+    st.from_regex(r"-?[0-9]{1,12}(\.[0-9]{0,4})?", fullmatch=True),
+    st.from_regex(r"(19|20)[0-9]{2}(0[0-9]|1[0-3])([0-3][0-9])", fullmatch=True),
+    st.from_regex(r"([01][0-9]|2[0-5])[0-6][0-9]([0-6][0-9])?", fullmatch=True),
+    st.from_regex(r"[A-Z0-9]{1,4}", fullmatch=True),
+    st.text(min_size=1, max_size=40),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(TAGS), st.lists(VALUE, max_size=12))
+def test_fast_acceptance_implies_no_element_problem(tag: str, values: list[str]) -> None:
+    segment = [tag, *values]
+    accept = _fast_checks(ELEMENTS, MAX_ELEMENTS)[tag]
+    text = "\x00".join(segment)
+    if text.count("\x00") == len(segment) - 1 and accept(text):
+        assert check_elements(segment, 2, ELEMENTS[tag], MAX_ELEMENTS.get(tag, 99)) == []
+
+
+def test_the_fast_path_accepts_plain_valid_segments() -> None:
+    accept = _fast_checks(ELEMENTS, MAX_ELEMENTS)
+    assert accept["AT7"]("AT7\x00D1\x00NS\x00\x00\x0020261124\x001015\x00UT")
+    assert not accept["AT7"]("AT7\x00D1\x00NS\x00\x00\x0020261324\x001015\x00UT")  # month 13
