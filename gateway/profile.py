@@ -106,6 +106,9 @@ class PartnerProfile(_Data):
     ship_method: str | None = None  # Container.shipMethod when the file names none
     container_type: Literal["carton", "pallet"] = "carton"
     codes_as: Literal["input", "x12", "edifact"] = "input"
+    # CR/LF that is not a delimiter is dropped before tokenizing (files hard-wrapped at a
+    # fixed width); False keeps it, and it is then rejected as an invalid character
+    drop_line_breaks: bool = True
     status_overrides: tuple[StatusOverride, ...] = ()
     address_defaults: AddressDefaults = Field(default_factory=AddressDefaults)
     field_sources: FieldSources = Field(default_factory=FieldSources)

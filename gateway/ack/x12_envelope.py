@@ -7,6 +7,7 @@ segment terminator, e.g. a line break).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,7 +15,10 @@ from gateway.ack.context import AckContext
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters
+from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.text import is_digits
+
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 __all__ = [
     "Element",
@@ -60,9 +64,10 @@ def _render(segment: Segment, d: Delimiters) -> str:
 
 
 def clean(value: str, d: Delimiters) -> str:
-    """A copied value without the delimiters it cannot carry (X12 has no release char)."""
+    """A copied value without the delimiters it cannot carry (X12 has no release char) and
+    without control characters."""
     bad = {d.element, d.component, d.segment, d.repetition or d.element}
-    return "".join(c for c in value if c not in bad and c not in "\r\n")
+    return "".join(c for c in value if c not in bad and not _CONTROL.match(c))
 
 
 def is_5010(version: str | None) -> bool:

@@ -251,10 +251,13 @@ class _Reader:
 
 
 def parse_856(
-    segments: Sequence[Sequence[str]], sources: FieldSources, component: str = ">"
+    segments: Sequence[Sequence[str]],
+    sources: FieldSources,
+    component: str = ">",
+    repetition: str | None = None,
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
     """The notices of one 856 set (ST..SE inclusive) and its validation problems."""
-    problems = validate_set(SET_856, segments)
+    problems = validate_set(SET_856, segments, component=component, repetition=repetition)
     header, nodes, hl_problems = _build_tree(segments)
     problems.extend(hl_problems)
     reader = _Reader(header, sources, component)
