@@ -50,6 +50,10 @@ class ProblemCode(StrEnum):
     INTERCHANGE_SYNTAX_UNSUPPORTED = "interchange_syntax_unsupported"
     INTERCHANGE_HEADER_MISSING = "interchange_header_missing"
     INVALID_CONTROL_STRUCTURE = "invalid_control_structure"
+    SEGMENT_TERMINATOR_INVALID = "segment_terminator_invalid"  # a space, letter or digit
+    ELEMENT_SEPARATOR_INVALID = "element_separator_invalid"
+    COMPONENT_SEPARATOR_INVALID = "component_separator_invalid"
+    SEGMENT_TERMINATOR_MISSING = "segment_terminator_missing"  # a service segment ran on
     DUPLICATE_INTERCHANGE = "duplicate_interchange"  # sender + control number seen before
     UNKNOWN_SENDER = "unknown_sender"  # sender ID does not belong to the delivering partner
     # functional group (GS/GE, UNG/UNE)

@@ -54,6 +54,9 @@ __all__ = ["EdifactResult", "read_edifact"]
 
 _SERVICE = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# a line break, then a service segment tag and an element separator: the segment before it
+# lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
+_RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
 
 
 def line_break(lead: bytes) -> str:
@@ -141,6 +144,12 @@ class _Reader:
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
         data = raw.data
+        run_on = _RUN_ON.search(data) if b"\n" in data or b"\r" in data else None
+        if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
+            self.delimiters.element.encode("latin-1", "replace")
+        ):
+            self.run_on(raw, run_on.start(), run_on.end())
+            return
         if self.profile.drop_line_breaks and (b"\n" in data or b"\r" in data):
             d = self.delimiters
             for brk in (b"\r", b"\n"):  # CR/LF that is not a delimiter is no data
@@ -161,6 +170,17 @@ class _Reader:
             self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
         if bad is not None:
             self.charset_fault(raw, bad, self.charset, seg)
+
+    def run_on(self, raw: RawSegment, cut: int, resume: int) -> None:
+        """A segment that ran on into the next one (its terminator is missing): both are
+        read, and the first is reported (segment_terminator_missing)."""
+        first = RawSegment(raw.data[:cut], raw.offset, raw.lead)
+        self.feed(first)
+        tag = first.data[:3].decode("latin-1")
+        why = f"{tag} has no segment terminator before the line break at byte {raw.offset + cut}"
+        self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, EdiSegment(tag, ()))
+        lead = raw.data[cut:resume]
+        self.feed(RawSegment(raw.data[resume:], raw.offset + resume, lead, None, raw.complete))
 
     def control_fault(self, seg: EdiSegment) -> None:
         """A control character left in a segment's data: invalid character (UCD 21)."""

@@ -20,11 +20,33 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["ISA_LENGTH", "Delimiters", "IsaText", "Token", "X12Tokenizer", "line_break_table"]
+__all__ = [
+    "ISA_LENGTH",
+    "Delimiters",
+    "IsaText",
+    "Token",
+    "X12Tokenizer",
+    "line_break_table",
+    "usable_delimiter",
+]
 
 ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements with their separators + terminator
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
+
+
+_BLANK = " \t\r\n\v\f\x85\xa0"
+
+
+def usable_delimiter(c: str | None, terminator: bool = False) -> bool:
+    """A character that can delimit: one character that is no letter, digit or blank (a
+    segment terminator may be CR or LF). Punctuation, the C0 separators (FS GS RS US, BEL)
+    and multi-byte characters such as U+2026 are all legal delimiters."""
+    if c is None or len(c) != 1:
+        return False
+    if terminator and c in "\r\n":
+        return True
+    return not c.isalnum() and c not in _BLANK
 
 
 def line_break_table(*delimiters: str | None) -> dict[int, None]:
