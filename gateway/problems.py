@@ -117,15 +117,19 @@ class Problem(BaseModel):
     value: str | None = None  # the offending value, when there is one
 
     def to_report(self) -> dict[str, object]:
-        """The CLI/JSON shape: code, message, segment, position, then the rest when known."""
+        """The CLI/JSON shape: code, severity (always), message, segment, position, then the
+        rest when known. A file is accepted when no entry has severity `error`."""
         report: dict[str, object] = {
             "code": self.code.value,
+            "severity": self.severity.value,
             "message": self.message,
             "segment": self.segment,
             "position": self.position,
         }
         extra = self.model_dump(
-            exclude={"code", "message", "segment", "position"}, exclude_none=True, mode="json"
+            exclude={"code", "severity", "message", "segment", "position"},
+            exclude_none=True,
+            mode="json",
         )
         report.update(extra)
         return report

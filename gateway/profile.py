@@ -73,6 +73,9 @@ class FieldSources(_Data):
     edifact_po_qualifiers: tuple[str, ...] = ("ON",)  # EDIFACT RFF C506 1153
     edifact_tracking_gin_qualifiers: tuple[str, ...] = ("BN", "AW")  # EDIFACT GIN 7405
     edifact_container_gin_qualifiers: tuple[str, ...] = ("BJ",)  # SSCC
+    # DESADV ship method: TDT (data element, component); default C228 8178, the transport
+    # means description (TDT+20+V42+30+31:::FEDEX_GROUND)
+    edifact_ship_method: tuple[int, int] = (4, 4)
 
 
 class SftpCredentials(_Data):

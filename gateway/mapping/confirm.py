@@ -30,6 +30,7 @@ from gateway.mapping.rules import (
     check_purchase_order,
     check_scac,
 )
+from gateway.mapping.wording import source_name
 from gateway.parse.records import Origin, Pack, ShipNotice, ShipNoticeDocument
 from gateway.problems import Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
@@ -44,7 +45,8 @@ def _container(
     if ident is None:
         b.fault(
             ProblemCode.CONTAINER_INCOMPLETE,
-            "pack has neither a container id nor a tracking number (X12 MAN, EDIFACT GIN)",
+            "pack has neither a container id nor a tracking number "
+            f"({source_name('container', b.origin.syntax)})",
             position=pack.position,
         )
     else:
@@ -72,7 +74,7 @@ def _container(
 
 
 def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
-    """shipMethod for every container: the file's (TD5-05), else the profile's."""
+    """shipMethod for every container: the file's (TD5-05 / TDT C228), else the profile's."""
     if notice.ship_method is not None:
         return trace.segment("/shipMethod", notice.ship_method)
     if b.profile.ship_method is not None:
@@ -80,7 +82,8 @@ def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
         return b.profile.ship_method
     b.fault(
         ProblemCode.BUSINESS_RULE,
-        "shipMethod required on containers: not in the file (TD5-05) nor in the profile",
+        "shipMethod required on containers: not in the file "
+        f"({source_name('ship_method', b.origin.syntax)}) nor in the profile",
         position=notice.position,
     )
     return None
