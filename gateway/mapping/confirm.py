@@ -52,7 +52,12 @@ def _container(
     else:
         why = None if pack.container_id else "no container id: the tracking number"
         trace.segment("/containerIdentifier", ident, why)
-    trace.note("/containerType", "profile", f"partner {b.profile.id}: container_type")
+    container_type = b.profile.container_type
+    if pack.container_type == "pallet":
+        container_type = "pallet"
+        trace.note("/containerType", "derived", f"tare level at segment {pack.position}: pallet")
+    else:
+        trace.note("/containerType", "profile", f"partner {b.profile.id}: container_type")
     if pack.tracking_number is not None:
         trace.segment("/trackingNumber", pack.tracking_number)
     if notice.scac is not None:
@@ -63,7 +68,7 @@ def _container(
         return None
     packed = line_models(lines, trace, "/packedItems", PackedItem)
     return Container(
-        containerType=b.profile.container_type,
+        containerType=container_type,
         containerIdentifier=ident.value,
         trackingNumber=pack.tracking_number.value if pack.tracking_number else None,
         scacCode=notice.scac.value if notice.scac else None,
