@@ -50,6 +50,10 @@ class ProblemCode(StrEnum):
     INTERCHANGE_SYNTAX_UNSUPPORTED = "interchange_syntax_unsupported"
     INTERCHANGE_HEADER_MISSING = "interchange_header_missing"
     INVALID_CONTROL_STRUCTURE = "invalid_control_structure"
+    SEGMENT_TERMINATOR_INVALID = "segment_terminator_invalid"  # a space, letter or digit
+    ELEMENT_SEPARATOR_INVALID = "element_separator_invalid"
+    COMPONENT_SEPARATOR_INVALID = "component_separator_invalid"
+    SEGMENT_TERMINATOR_MISSING = "segment_terminator_missing"  # a service segment ran on
     DUPLICATE_INTERCHANGE = "duplicate_interchange"  # sender + control number seen before
     UNKNOWN_SENDER = "unknown_sender"  # sender ID does not belong to the delivering partner
     # functional group (GS/GE, UNG/UNE)
@@ -113,15 +117,19 @@ class Problem(BaseModel):
     value: str | None = None  # the offending value, when there is one
 
     def to_report(self) -> dict[str, object]:
-        """The CLI/JSON shape: code, message, segment, position, then the rest when known."""
+        """The CLI/JSON shape: code, severity (always), message, segment, position, then the
+        rest when known. A file is accepted when no entry has severity `error`."""
         report: dict[str, object] = {
             "code": self.code.value,
+            "severity": self.severity.value,
             "message": self.message,
             "segment": self.segment,
             "position": self.position,
         }
         extra = self.model_dump(
-            exclude={"code", "message", "segment", "position"}, exclude_none=True, mode="json"
+            exclude={"code", "severity", "message", "segment", "position"},
+            exclude_none=True,
+            mode="json",
         )
         report.update(extra)
         return report

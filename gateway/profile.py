@@ -73,6 +73,9 @@ class FieldSources(_Data):
     edifact_po_qualifiers: tuple[str, ...] = ("ON",)  # EDIFACT RFF C506 1153
     edifact_tracking_gin_qualifiers: tuple[str, ...] = ("BN", "AW")  # EDIFACT GIN 7405
     edifact_container_gin_qualifiers: tuple[str, ...] = ("BJ",)  # SSCC
+    # DESADV ship method: TDT (data element, component); default C228 8178, the transport
+    # means description (TDT+20+V42+30+31:::FEDEX_GROUND)
+    edifact_ship_method: tuple[int, int] = (4, 4)
 
 
 class SftpCredentials(_Data):
@@ -106,6 +109,9 @@ class PartnerProfile(_Data):
     ship_method: str | None = None  # Container.shipMethod when the file names none
     container_type: Literal["carton", "pallet"] = "carton"
     codes_as: Literal["input", "x12", "edifact"] = "input"
+    # CR/LF that is not a delimiter is dropped before tokenizing (files hard-wrapped at a
+    # fixed width); False keeps it, and it is then rejected as an invalid character
+    drop_line_breaks: bool = True
     status_overrides: tuple[StatusOverride, ...] = ()
     address_defaults: AddressDefaults = Field(default_factory=AddressDefaults)
     field_sources: FieldSources = Field(default_factory=FieldSources)

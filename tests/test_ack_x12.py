@@ -233,7 +233,8 @@ def test_bad_isa_date_is_ta1_014() -> None:
     problems = check_isa(_isa(isa))
     assert [ta1_note(p) for p in problems] == ["014"]
     acks = _acks(_interchange(SetOutcome("0001", "214"), isa=isa, problems=tuple(problems)))
-    assert acks[0].content.endswith("TA1*000000042*241302*1530*R*014~IEA*0*000000001~")
+    # TA102 is a DT: the invalid date is not copied, the ack's own date stands in (issue 8)
+    assert acks[0].content.endswith("TA1*000000042*240304*1530*R*014~IEA*0*000000001~")
 
 
 def test_999_variant_in_5010() -> None:

@@ -19,17 +19,32 @@ VALUE = st.one_of(
     st.from_regex(r"([01][0-9]|2[0-5])[0-6][0-9]([0-6][0-9])?", fullmatch=True),
     st.from_regex(r"[A-Z0-9]{1,4}", fullmatch=True),
     st.text(min_size=1, max_size=40),
+    # control characters and delimiters inside otherwise plain values (issue 8)
+    st.from_regex(r"[A-Z0-9]{0,4}[\x00-\x1f\x7f-\x9f>:^!|][A-Z0-9]{0,4}", fullmatch=True),
 )
+DELIMITER = st.sampled_from([">", ":", "^", "!", "|", "\\", "\x1f"])
 
 
-@settings(max_examples=600, deadline=None)
-@given(st.sampled_from(TAGS), st.lists(VALUE, max_size=12))
-def test_fast_acceptance_implies_no_element_problem(tag: str, values: list[str]) -> None:
+@settings(max_examples=800, deadline=None)
+@given(st.sampled_from(TAGS), st.lists(VALUE, max_size=12), DELIMITER, st.none() | DELIMITER)
+def test_fast_acceptance_implies_no_element_problem(
+    tag: str, values: list[str], component: str, repetition: str | None
+) -> None:
     segment = [tag, *values]
-    accept = _fast_checks(ELEMENTS, MAX_ELEMENTS)[tag]
+    accept = _fast_checks(ELEMENTS, MAX_ELEMENTS, component, repetition)[tag]
     text = "\x00".join(segment)
     if text.count("\x00") == len(segment) - 1 and accept(text):
-        assert check_elements(segment, 2, ELEMENTS[tag], MAX_ELEMENTS.get(tag, 99)) == []
+        table, most = ELEMENTS[tag], MAX_ELEMENTS.get(tag, 99)
+        assert check_elements(segment, 2, table, most, component, repetition) == []
+
+
+def test_the_fast_path_refuses_control_characters_and_delimiters() -> None:
+    accept = _fast_checks(ELEMENTS, MAX_ELEMENTS, ">", "^")
+    assert accept["L11"]("L11\x001Z4711A\x002I")
+    for bad in ("1Z47\r11A", "1Z47\x0111A", "1Z47>11A", "1Z47^11A", "1Z47\x8511A"):
+        assert not accept["L11"](f"L11\x00{bad}\x002I")
+        problems = check_elements(["L11", bad, "2I"], 2, ELEMENTS["L11"], 5, ">", "^")
+        assert [p.element for p in problems] == [1]
 
 
 def test_the_fast_path_accepts_plain_valid_segments() -> None:

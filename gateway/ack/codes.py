@@ -46,6 +46,12 @@ CODES: dict[str, AckCode] = {
     "interchange_syntax_unsupported": _row("003", "2"),
     "interchange_header_missing": _row("024", "13"),
     "invalid_control_structure": _row("022", "15"),
+    # delimiters no ack can be written with (TA1 004 / 026 / 027; 0085 code 20: character
+    # invalid as service character)
+    "segment_terminator_invalid": _row("004", "20"),
+    "element_separator_invalid": _row("026", "20"),
+    "component_separator_invalid": _row("027", "20"),
+    "segment_terminator_missing": _row("004", "20"),
     "duplicate_interchange": _row("025", "26"),
     "unknown_sender": _row("006", "23"),  # TA1 invalid sender ID / UCI unknown sender
     # functional group -> AK905

@@ -7,6 +7,13 @@ then UCM (with UCS / UCD) per message — every message when an acknowledgement 
 or positive advice is on, otherwise only the rejected ones — grouped under UCF for messages
 inside UNG..UNE, UNT, UNZ.
 
+The CONTRL is written with the inbound delimiters when they are usable (distinct, no
+letter, digit or blank), else with EDIFACT's defaults `:+.? '`; after each segment it
+repeats the partner's line break, never other white space. Values copied from the input
+(control references, parties, syntax identifier, message identifiers) are checked against
+their element's type and length: an optional one that fails is left out, a mandatory one
+replaced by a placeholder.
+
 Message identifier by syntax version (UNB S001 0002): syntax 4 -> CONTRL:4:1:UN (the
 service message as published with ISO 9735 version 4, release 1); syntax 3 ->
 CONTRL:D:3:UN (the CONTRL directory entry that syntax 3 uses); syntax 1 / 2 ->
@@ -15,14 +22,17 @@ CONTRL:2:2:UN (the identifier partners on the older syntax use for it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.ack.codes import edifact_code
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement, answerable, errors_first
+from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
-from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
+from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, Severity
 from gateway.profile import AckPreferences
 
@@ -30,6 +40,7 @@ __all__ = [
     "EdifactSegment",
     "EdifactWriter",
     "contrl_acks",
+    "contrl_delimiters",
     "contrl_interchange",
     "edifact_seg",
     "message_identifier",
@@ -39,6 +50,29 @@ Element = str | tuple[str, ...]  # a simple element, or a composite's components
 _ACCEPTED, _REJECTED = "7", "4"  # 0083 action: acknowledged / rejected
 _MAX_UCS = 999
 _MAX_UCD = 99
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def contrl_delimiters(d: EdifactDelimiters) -> EdifactDelimiters:
+    """The inbound delimiters when a CONTRL can be written with them, else the defaults
+    `:+.? '` (keeping the partner's line break)."""
+    ok = usable(d)
+    suffix = "" if d.segment in "\r\n" else _line_break(d.suffix)
+    return replace(d if ok else DEFAULT_DELIMITERS, suffix=suffix)
+
+
+def _line_break(suffix: str) -> str:
+    for candidate in ("\r\n", "\n", "\r"):
+        if candidate in suffix:
+            return candidate
+    return ""
+
+
+def _an(value: str | None, most: int) -> str | None:
+    """A copied an..`most` value; None when empty, too long or holding a control character
+    (delimiters in it are released by the writer)."""
+    text = (value or "").strip()
+    return text if 0 < len(text) <= most and not _CONTROL.search(text) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,33 +150,40 @@ def contrl_acks(
 
 
 def _party(identifier: str, qualifier: str) -> tuple[str, ...]:
-    return (identifier, qualifier)
+    """S002 / S003: identification an..35 (mandatory), code qualifier an..4 (left out when
+    it does not fit)."""
+    return (_an(identifier, 35) or "0", _an(qualifier, 4) or "")
 
 
 def _where(p: Problem | None) -> tuple[Element, ...]:
     """0085 error code, 0135 service segment tag, S011 element position:component."""
     if p is None:
         return ()
-    if p.segment is None or p.element is None:
-        return (edifact_code(p), p.segment or "")
+    tag = p.segment if p.segment and p.segment.isalnum() and len(p.segment) == 3 else None
+    if tag is None or p.element is None:
+        return (edifact_code(p), tag or "")
     position: Element = (str(p.element), str(p.component)) if p.component else str(p.element)
-    return (edifact_code(p), p.segment, position)
+    return (edifact_code(p), tag, position)
 
 
 def contrl_interchange(
     outcome: InterchangeOutcome[UnbHeader], header: UnbHeader, list_all: bool, ctx: AckContext
 ) -> str:
     """The whole CONTRL interchange (UNA/UNB..UNZ) for one inbound interchange."""
-    version = header.syntax_version
-    writer = _Writer(header.delimiters, version)
+    version = header.syntax_version if header.syntax_version in ("1", "2", "3", "4") else "3"
+    delimiters = contrl_delimiters(header.delimiters)
+    writer = _Writer(delimiters, version)
     control = str(ctx.take_control())
     now = ctx.utc()
     date = now.strftime("%Y%m%d" if version == "4" else "%y%m%d")
+    syntax_id = header.syntax_id if header.syntax_id in CHARSETS else "UNOA"  # S001 0001 a4
+    sender = _party(header.sender, header.sender_qualifier)
+    recipient = _party(header.recipient, header.recipient_qualifier)
     unb = _seg(
         "UNB",
-        (header.syntax_id, version),
-        _party(header.recipient, header.recipient_qualifier),
-        _party(header.sender, header.sender_qualifier),
+        (syntax_id, version),
+        recipient,
+        sender,
         (date, now.strftime("%H%M")),
         control,
         *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
@@ -151,9 +192,9 @@ def contrl_interchange(
     first = errors_first(outcome.problems)[0] if outcome.problems else None
     uci = _seg(
         "UCI",
-        header.control,
-        _party(header.sender, header.sender_qualifier),
-        _party(header.recipient, header.recipient_qualifier),
+        _an(header.control, 14) or "0",  # 0020 an..14, mandatory
+        sender,
+        recipient,
         _REJECTED if rejected else _ACCEPTED,
         *_where(first),
     )
@@ -169,7 +210,7 @@ def contrl_interchange(
     contrl = [_seg("UNH", "1", message_identifier(version)), *body]
     contrl.append(_seg("UNT", len(contrl) + 1, "1"))
     segments = [unb, *contrl, _seg("UNZ", 1, control)]
-    una = header.una or _non_default(header.delimiters)
+    una = header.una or _non_default(delimiters)
     return (writer.una() if una else "") + "".join(writer.render(s) for s in segments)
 
 
@@ -189,9 +230,9 @@ def _group(group: GroupOutcome, list_all: bool) -> list[_Segment]:
     first = errors_first(group.problems)[0] if group.problems else None
     ucf = _seg(
         "UCF",
-        group.control,
-        (group.sender or "",),
-        (group.receiver or "",),
+        _an(group.control, 14) or "0",
+        (_an(group.sender, 35) or "0",),
+        (_an(group.receiver, 35) or "0",),
         _REJECTED if rejected else _ACCEPTED,
         *_where(first),
     )
@@ -207,10 +248,15 @@ def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:
     code: str | None = edifact_code(own[0]) if own else None
     if code is None and not message.supported:
         code = "14"  # value (the message type) not supported in this position
-    identifier = (message.type_code, *(message.version or "").split(":"))
-    segments = [
-        _seg("UCM", message.control, identifier, _ACCEPTED if message.accepted else _REJECTED, code)
-    ]
+    # S009: 0065 an..6, 0052 an..3, 0054 an..3, 0051 an..3 (all mandatory), 0057 an..6
+    parts = (message.version or "").split(":")
+    identifier = (
+        _an(message.type_code, 6) or "0",
+        *(_an(parts[i] if i < len(parts) else "", 3) or "0" for i in range(3)),
+        *([_an(parts[3], 6) or ""] if len(parts) > 3 else []),
+    )
+    action = _ACCEPTED if message.accepted else _REJECTED
+    segments = [_seg("UCM", _an(message.control, 14) or "0", identifier, action, code)]
     return segments + _segment_reports(errors)
 
 

@@ -19,7 +19,9 @@ from gateway.ack.model import Acknowledgement, answerable, errors_first
 from gateway.ack.x12_envelope import (
     Element,
     Segment,
+    ack_delimiters,
     clean,
+    fit,
     group_segments,
     interchange_text,
     is_5010,
@@ -80,12 +82,18 @@ def functional_ack(
 ) -> str | None:
     """The 997 / 999 interchange for one inbound interchange; None when it had no group
     that can be addressed (GS01 and GS06 read)."""
-    groups = [g for g in outcome.groups if g.functional_id and g.control]
+    d = ack_delimiters(header)
+    groups = [g for g in outcome.groups if _addressable(g, d)]
     if not groups:
         return None
     control = ctx.take_control()
     blocks = [_group(header, g, kind, ctx) for g in groups]
     return interchange_text(header, control, blocks, ctx)
+
+
+def _addressable(group: GroupOutcome, d: Delimiters) -> bool:
+    """A group an AK1 can name: GS01 fits AK101 (ID 2/2) and GS06 fits AK102 (N0 1/9)."""
+    return bool(fit(group.functional_id, d, 2, 2) and fit(group.control, d, 1, 9, numeric=True))
 
 
 def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) -> list[Segment]:
@@ -99,14 +107,15 @@ def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) 
     else:
         implemented = five and any(s.version for s in group.sets)
         version, reference = inbound_version, X230 if implemented else None
-    body = _body(group, kind, five, header.delimiters)
+    body = _body(group, kind, five, ack_delimiters(header))
     ack_set = set_segments(kind, "0001", reference, body)
     return group_segments(header, group, version, [ack_set], ctx)
 
 
 def _body(group: GroupOutcome, kind: Kind, five: bool, d: Delimiters) -> list[Segment]:
-    # AK1: functional identifier, group control, (5010+) the group's version
-    body = [seg("AK1", group.functional_id, group.control, group.version if five else None)]
+    # AK1: functional identifier, group control, (5010+) the group's version (AN 1/12)
+    version = fit(group.version, d, 1, 12) if five else None
+    body = [seg("AK1", fit(group.functional_id, d, 2, 2), fit(group.control, d, 1, 9), version)]
     statuses: list[str] = []
     for transaction_set in group.sets:
         segments, status = _set_response(transaction_set, kind, five, d)
@@ -158,13 +167,19 @@ def _set_response(
 ) -> tuple[list[Segment], str]:
     """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501."""
     k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
-    segments = [seg("AK2", s.type_code, s.control, s.version if five else None)]
+    # AK201 ID 3/3, AK202 AN 4/9, AK203 AN 1/35: copied when they fit, else placeholders
+    type_code = fit(s.type_code, d, 3, 3) or "000"
+    version = fit(s.version, d, 1, 35) if five else None
+    segments = [seg("AK2", type_code, fit(s.control, d, 4, 9) or "0000", version)]
     for entry in _segment_errors(s.problems, kind):
-        segments.append(seg(k3, entry.tag, entry.position, None, entry.code))
+        tag = fit(entry.tag, d, 2, 3)  # AK301 ID 2/3: a tag that is not one becomes "ZZZ"
+        tag = tag if tag and tag.isalnum() and tag.isascii() else "ZZZ"
+        segments.append(seg(k3, tag, entry.position, None, entry.code))
         for p in [p for p in entry.elements if p.element is not None][:_MAX_AK4]:
-            value = clean(p.value or "", d)[:99]
+            value = clean(p.value or "", d)[:99].strip() or None  # AK404 AN 1/99
             code = x12_code(p, kind)
-            segments.append(seg(k4, _element_position(p, five), p.element_ref, code, value))
+            ref = fit(p.element_ref, d, 1, 4, numeric=True)  # AK402 N0 1/4
+            segments.append(seg(k4, _element_position(p, five), ref, code, value))
     status, codes = _set_status(s, kind)
     segments.append(seg(k5, status, *codes))
     return segments, status

@@ -1,25 +1,36 @@
 """X12 ack envelopes: segment model and writer, ISA / GS / ST builders, and the TA1.
 
 An ack interchange answers one inbound interchange: its ISA swaps the inbound sender and
-receiver, and it is written with the inbound delimiters (and the text that followed each
-segment terminator, e.g. a line break).
+receiver, and it is written with the inbound delimiters (and the line break that followed
+each segment terminator, never other white space) when they are usable, else with the
+conventional ones (`ack_delimiters`). Every value copied from the input into an ack is
+checked against its element's type and length (`fit`): an optional one that fails is left
+out, a mandatory one replaced by a placeholder of the element's type.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.ack.context import AckContext
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
-from gateway.envelope.x12_syntax import Delimiters
+from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
+from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.text import is_digits
 
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
 __all__ = [
+    "CONVENTIONAL",
     "Element",
     "Segment",
+    "ack_delimiters",
     "clean",
+    "fit",
     "group_segments",
     "interchange_text",
     "is_5010",
@@ -60,9 +71,49 @@ def _render(segment: Segment, d: Delimiters) -> str:
 
 
 def clean(value: str, d: Delimiters) -> str:
-    """A copied value without the delimiters it cannot carry (X12 has no release char)."""
+    """A copied value without the delimiters it cannot carry (X12 has no release char) and
+    without control characters."""
     bad = {d.element, d.component, d.segment, d.repetition or d.element}
-    return "".join(c for c in value if c not in bad and c not in "\r\n")
+    return "".join(c for c in value if c not in bad and not _CONTROL.match(c))
+
+
+# X12's conventional delimiters: * > ~ (and ^ for repetition from 00402 on)
+CONVENTIONAL = Delimiters(element="*", component=">", repetition="^", segment="~", suffix="\n")
+
+
+def line_break(suffix: str) -> str:
+    """The line break a partner writes after its segments (CR LF, LF or CR), or ''."""
+    for candidate in ("\r\n", "\n", "\r"):
+        if candidate in suffix:
+            return candidate
+    return ""
+
+
+def ack_delimiters(inbound: IsaHeader) -> Delimiters:
+    """The delimiters an ack to `inbound` is written with: the inbound ones when usable
+    (distinct, no letter, digit or blank), else the conventional
+    `* > ~`; the repetition separator (00402+) likewise, else `^`; the partner's line break
+    after each segment, never other white space."""
+    d = inbound.delimiters
+    main = (d.element, d.component, d.segment)
+    ok = usable_delimiter(d.element) and usable_delimiter(d.component)
+    ok = ok and usable_delimiter(d.segment, terminator=True)
+    if not ok or len(set(main)) != 3:
+        d, main = CONVENTIONAL, ("*", ">", "~")
+    repetition = d.repetition
+    if not usable_delimiter(repetition) or repetition in main:
+        repetition = next(c for c in "^!|" if c not in main)
+    suffix = "" if d.segment in "\r\n" else line_break(d.suffix)
+    return Delimiters(d.element, d.component, repetition, d.segment, suffix)
+
+
+def fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool = False) -> str | None:
+    """A value copied from the input into an ack element of `low`..`high` characters (N0
+    when `numeric`); None when it does not fit or holds a delimiter or control character."""
+    text = (value or "").strip()
+    if clean(text, d) != text or (numeric and not is_digits(text)):
+        return None
+    return text if low <= len(text) <= high else None
 
 
 def is_5010(version: str | None) -> bool:
@@ -75,15 +126,19 @@ _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)
 
 def _isa(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
     """ISA01..ISA16 of the ack, fixed width (106 characters with its terminator)."""
-    d = inbound.delimiters
+    d = ack_delimiters(inbound)
     version = inbound.version if len(inbound.version) == 5 and is_digits(inbound.version) else ""
     version = version or "00401"
     usage = inbound.get(15).strip()
     now = ctx.utc()
+
+    def qualifier(value: str) -> str:  # ISA05 / ISA07: ID 2/2
+        return value if len(value) == 2 and value.isalnum() and value.isascii() else "ZZ"
+
     values = (
         "00", "", "00", "",
-        inbound.receiver_qualifier, inbound.receiver,  # ISA05/06 <- inbound ISA07/08
-        inbound.sender_qualifier, inbound.sender,  # ISA07/08 <- inbound ISA05/06
+        qualifier(inbound.receiver_qualifier), fit(inbound.receiver, d, 1, 15) or "0",
+        qualifier(inbound.sender_qualifier), fit(inbound.sender, d, 1, 15) or "0",
         now.strftime("%y%m%d"), now.strftime("%H%M"),
         d.repetition if version >= "00402" and d.repetition else "U",
         version, f"{control % 10**9:09d}", "0", usage if usage in ("P", "T", "I") else "P",
@@ -102,7 +157,7 @@ def interchange_text(
     body = [s for block in groups for s in block]
     gs_count = sum(1 for s in body if s.tag == "GS")
     trailer = seg("IEA", gs_count, f"{control % 10**9:09d}")
-    d = inbound.delimiters
+    d = ack_delimiters(inbound)
     return _isa(inbound, control, ctx) + "".join(_render(s, d) for s in [*body, trailer])
 
 
@@ -118,11 +173,12 @@ def group_segments(
     `functional_id` is GS01 for other answers (AG: the 824 application advice)."""
     control = ctx.take_control()
     now = ctx.utc()
+    d = ack_delimiters(inbound)
     header = seg(
         "GS",
         functional_id,
-        group.receiver or inbound.receiver,
-        group.sender or inbound.sender,
+        fit(group.receiver, d, 2, 15) or fit(inbound.receiver, d, 2, 15) or "00",
+        fit(group.sender, d, 2, 15) or fit(inbound.sender, d, 2, 15) or "00",
         now.strftime("%Y%m%d"),
         now.strftime("%H%M"),
         control,
@@ -145,14 +201,34 @@ def set_segments(
 
 
 def ta1_interchange(inbound: IsaHeader, status: str, note: str, ctx: AckContext) -> str:
-    """A TA1-only interchange (IEA01 = 0): TA101..TA105 answer the inbound ISA."""
+    """A TA1-only interchange (IEA01 = 0): TA101..TA105 answer the inbound ISA.
+
+    TA101 (I12, N0 9/9), TA102 (I08, DT YYMMDD) and TA103 (I09, TM HHMM) are copied from
+    ISA13 / ISA09 / ISA10 when they are valid; otherwise TA101 is 000000000 and TA102 /
+    TA103 are the ack's own date and time (the elements are mandatory)."""
     control = ctx.take_control()
+    now = ctx.utc()
+    date, time = inbound.get(9).strip(), inbound.get(10).strip()
     ta1 = seg(
         "TA1",
-        inbound.control.strip(),
-        inbound.get(9).strip(),
-        inbound.get(10).strip(),
+        _fixed_digits(inbound.control.strip(), 9) or "000000000",
+        date if _fixed_digits(date, 6) and _valid_yymmdd(date) else now.strftime("%y%m%d"),
+        time
+        if _fixed_digits(time, 4) and time[:2] < "24" and time[2:] < "60"
+        else now.strftime("%H%M"),
         status,
         note,
     )
     return interchange_text(inbound, control, [[ta1]], ctx)
+
+
+def _fixed_digits(value: str, width: int) -> str | None:
+    return value if len(value) == width and is_digits(value) else None
+
+
+def _valid_yymmdd(value: str) -> bool:
+    try:
+        datetime.strptime(value, "%y%m%d")
+    except ValueError:
+        return False
+    return True

@@ -10,6 +10,7 @@ on bad data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
@@ -45,12 +46,36 @@ from gateway.envelope.outcome import (
 )
 from gateway.envelope.unb import DEFAULT_DELIMITERS, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
+from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem
 from gateway.profile import PartnerProfile
 
 __all__ = ["EdifactResult", "read_edifact"]
 
 _SERVICE = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# a line break, then a service segment tag and an element separator: the segment before it
+# lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
+_RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
+
+
+def line_break(lead: bytes) -> str:
+    """The line break a partner writes after its segments (from the whitespace before the
+    next one): CR LF, LF or CR; blanks are never repeated in an ack."""
+    text = lead.decode("latin-1")
+    for candidate in ("\r\n", "\n", "\r"):
+        if candidate in text:
+            return candidate
+    return ""
+
+
+def _control_at(seg: EdiSegment) -> tuple[int | None, int | None]:
+    """(element, component) of the first control character in a segment's data."""
+    for e, parts in enumerate(seg.elements, start=1):
+        for c, part in enumerate(parts, start=1):
+            if _CONTROL.search(part):
+                return e, c
+    return None, None
 
 
 @dataclass
@@ -106,7 +131,7 @@ class _Reader:
         self.content_seen = True
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
             header = self.ic.header
-            suffix = raw.lead.decode("latin-1")
+            suffix = line_break(raw.lead)
             self.ic.header = replace(header, delimiters=replace(header.delimiters, suffix=suffix))
         self.suffix_pending = False
         if raw.una is not None:
@@ -118,7 +143,19 @@ class _Reader:
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
-        text, bad = decode_segment(raw.data, "latin-1" if is_unb else self.charset)
+        data = raw.data
+        run_on = _RUN_ON.search(data) if b"\n" in data or b"\r" in data else None
+        if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
+            self.delimiters.element.encode("latin-1", "replace")
+        ):
+            self.run_on(raw, run_on.start(), run_on.end())
+            return
+        if self.profile.drop_line_breaks and (b"\n" in data or b"\r" in data):
+            d = self.delimiters
+            for brk in (b"\r", b"\n"):  # CR/LF that is not a delimiter is no data
+                if brk.decode() not in (d.segment, d.element, d.component, d.release):
+                    data = data.replace(brk, b"")
+        text, bad = decode_segment(data, "latin-1" if is_unb else self.charset)
         seg = tokenize(text, self.delimiters)
         if isinstance(seg, str):
             why, seg = seg, EdiSegment(text[:3], ())
@@ -126,11 +163,41 @@ class _Reader:
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
             return
         self.dispatch(seg, raw)
+        if _CONTROL.search(text):
+            self.control_fault(seg)
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
             self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
         if bad is not None:
             self.charset_fault(raw, bad, self.charset, seg)
+
+    def run_on(self, raw: RawSegment, cut: int, resume: int) -> None:
+        """A segment that ran on into the next one (its terminator is missing): both are
+        read, and the first is reported (segment_terminator_missing)."""
+        first = RawSegment(raw.data[:cut], raw.offset, raw.lead)
+        self.feed(first)
+        tag = first.data[:3].decode("latin-1")
+        why = f"{tag} has no segment terminator before the line break at byte {raw.offset + cut}"
+        self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, EdiSegment(tag, ()))
+        lead = raw.data[cut:resume]
+        self.feed(RawSegment(raw.data[resume:], raw.offset + resume, lead, None, raw.complete))
+
+    def control_fault(self, seg: EdiSegment) -> None:
+        """A control character left in a segment's data: invalid character (UCD 21)."""
+        element, component = _control_at(seg)
+        code = ProblemCode.INVALID_CHARACTER
+        why = f"{seg.tag[:3]} holds a control character"
+        if element is not None:
+            why += f" in data element {element}, component {component}"
+        if self.msg is not None and seg.tag not in _SERVICE:
+            where = {**self.where(), "segment": seg.tag[:3], "position": len(self.msg.segments)}
+            self.msg.outcome.problems.append(
+                problem(code, why, Level.ELEMENT, element=element, component=component, **where)
+            )
+        elif self.ic is not None:
+            found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag[:3],
+                            element=element, component=component)  # fmt: skip
+            self.ic.problems.append(found)
 
     def charset_fault(self, raw: RawSegment, bad: int, charset: str, seg: EdiSegment) -> None:
         code = ProblemCode.INVALID_ENCODING if charset == "utf-8" else ProblemCode.INVALID_CHARACTER

@@ -12,7 +12,7 @@ import codecs
 from datetime import datetime
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
-from gateway.envelope.unb import EdifactDelimiters, UnbHeader
+from gateway.envelope.unb import EdifactDelimiters, UnbHeader, usable
 from gateway.parse.edifact_common import EdiSegment
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.text import is_digits
@@ -98,6 +98,14 @@ def read_unb(
         )
 
     invalid = ProblemCode.INTERCHANGE_FIELD_INVALID
+    if una and not usable(delimiters):
+        d = delimiters
+        chars = f"{d.component}{d.element}{d.decimal}{d.release or ' '}{d.repetition}{d.segment}"
+        why = f"UNA service characters {chars!r} are not distinct non-alphanumeric characters"
+        problems.append(
+            Problem(code=ProblemCode.SEGMENT_TERMINATOR_INVALID, message=why,
+                    level=Level.INTERCHANGE, interchange=control or None, segment="UNA")
+        )  # fmt: skip
     for element, component, ref, name in (
         (1, 1, "0001", "syntax identifier"),
         (1, 2, "0002", "syntax version"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_DELIMITERS", "EdifactDelimiters", "UnbHeader"]
+from gateway.envelope.x12_syntax import usable_delimiter
+
+__all__ = ["DEFAULT_DELIMITERS", "EdifactDelimiters", "UnbHeader", "usable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,22 @@ class EdifactDelimiters:
 
 
 DEFAULT_DELIMITERS = EdifactDelimiters()
+
+
+def usable(d: EdifactDelimiters) -> bool:
+    """Whether an interchange can be read and answered with these delimiters: component,
+    element, release and repetition no letter, digit or blank, the terminator also CR or LF,
+    all distinct; the decimal mark (UNA3) likewise no letter, digit or blank."""
+    main = [d.component, d.element, d.segment, *([d.release] if d.release else [])]
+    return (
+        usable_delimiter(d.component)
+        and usable_delimiter(d.element)
+        and usable_delimiter(d.segment, terminator=True)
+        and (d.release is None or usable_delimiter(d.release))
+        and usable_delimiter(d.decimal)
+        and len(set(main)) == len(main)
+        and (d.repetition == " " or usable_delimiter(d.repetition))
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,7 @@ class _Reader:
         self.group: GroupOutcome | None = None
         self.set: _Set | None = None
         self.component = ">"
+        self.repetition: str | None = None
 
     # -- interchange ---------------------------------------------------------------------
     def start_interchange(self, token: Token) -> None:
@@ -58,6 +59,7 @@ class _Reader:
             self.close_interchange(missing=True)
         header = isa_header(token.isa)
         self.component = header.delimiters.component
+        self.repetition = header.delimiters.repetition if header.version >= "00402" else None
         self.ic = InterchangeOutcome(header=header, control=header.control)
         self.ic.problems.extend(check_isa(token.isa))
 
@@ -134,7 +136,7 @@ class _Reader:
         envelope = check_se(segments, se)
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True
-        document, problems = parse_set(segments, self.profile, self.component)
+        document, problems = parse_set(segments, self.profile, self.component, self.repetition)
         if document is None and outcome.type_code not in ACK_SETS:
             outcome.supported = False
         outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
@@ -236,7 +238,7 @@ def _get(seg: Sequence[str], n: int) -> str:
 def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X12Result:
     """Read every interchange of an X12 file, handing accepted sets to `sink`."""
     reader = _Reader(sink, profile)
-    tokenizer = X12Tokenizer(decoded_chunks(stream))
+    tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
     for token in tokenizer:
         seg = token.segment

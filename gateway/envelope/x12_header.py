@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.envelope.x12_syntax import ISA_LENGTH, Delimiters, IsaText
+from gateway.envelope.x12_syntax import ISA_LENGTH, Delimiters, IsaText, usable_delimiter
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
@@ -76,11 +76,39 @@ def _bad(element: int, message: str, value: str | None = None) -> Problem:
     )
 
 
+def _delimiter_problems(d: Delimiters) -> list[Problem]:
+    """Delimiters nothing can be written with: a segment terminator that is a space, letter
+    or digit (TA1 004), such an element (026) or component (027) separator."""
+    found = []
+    for ok, code, name, char in (
+        (usable_delimiter(d.segment, terminator=True), ProblemCode.SEGMENT_TERMINATOR_INVALID,
+         "segment terminator", d.segment),
+        (usable_delimiter(d.element), ProblemCode.ELEMENT_SEPARATOR_INVALID,
+         "element separator", d.element),
+        (usable_delimiter(d.component), ProblemCode.COMPONENT_SEPARATOR_INVALID,
+         "component separator (ISA16)", d.component),
+    ):  # fmt: skip
+        if not ok:
+            why = f"the ISA's {name} {char!r} is a space, letter, digit or line break"
+            element = 16 if "component" in name else None
+            found.append(
+                Problem(
+                    code=code,
+                    message=why,
+                    level=Level.INTERCHANGE,
+                    segment="ISA",
+                    position=1,
+                    element=element,
+                )
+            )
+    return found
+
+
 def check_isa(isa: IsaText) -> list[Problem]:
     """Problems with the ISA; any of them rejects the interchange (TA1 R)."""
     elements = isa.elements
     control = elements[13] if len(elements) > 13 else None
-    problems: list[Problem] = []
+    problems: list[Problem] = _delimiter_problems(isa.delimiters)
     if isa.length != ISA_LENGTH:
         where = "".join(f"; ISA{n:02d} is {len(elements[n])} characters" for n in isa.width_faults)
         breaks = [n for n in range(1, len(elements)) if "\n" in elements[n] or "\r" in elements[n]]
@@ -103,8 +131,8 @@ def check_isa(isa: IsaText) -> list[Problem]:
         )
     d = isa.delimiters
     used = [d.element, d.component, d.segment] + ([d.repetition] if d.repetition else [])
-    if len(set(used)) != len(used) or any(c.isalnum() for c in used):
-        problems.append(_bad(16, "ISA delimiters are not distinct non-alphanumeric characters"))
+    if len(set(used)) != len(used):
+        problems.append(_bad(16, "ISA delimiters are not distinct characters"))
     checks: tuple[tuple[int, Callable[[str], bool], str], ...] = (
         (9, lambda v: is_digits(v) and len(v) == 6 and 1 <= int(v[2:4]) <= 12, "date"),
         (10, lambda v: is_digits(v) and len(v) == 4 and int(v[:2]) < 24 and int(v[2:]) < 60,

@@ -7,6 +7,11 @@ different delimiters (a 'mailbag'): they are read again at every ISA.
 
 The tokenizer yields one segment at a time as a list `[tag, element1, element2, ...]` so
 element n is at index n. It keeps one chunk of text in memory, never the whole file.
+
+CR and LF that are not a delimiter are not data: files hard-wrapped at a fixed width put
+them in the middle of segments (and of the ISA). With `drop_line_breaks` (the default; a
+partner profile may turn it off) they are removed before a segment is split into elements;
+left in, they are control characters that the element checks reject (997 AK4 code 6).
 """
 
 from __future__ import annotations
@@ -15,11 +20,38 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["ISA_LENGTH", "Delimiters", "IsaText", "Token", "X12Tokenizer"]
+__all__ = [
+    "ISA_LENGTH",
+    "Delimiters",
+    "IsaText",
+    "Token",
+    "X12Tokenizer",
+    "line_break_table",
+    "usable_delimiter",
+]
 
 ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements with their separators + terminator
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
+
+
+_BLANK = " \t\r\n\v\f\x85\xa0"
+
+
+def usable_delimiter(c: str | None, terminator: bool = False) -> bool:
+    """A character that can delimit: one character that is no letter, digit or blank (a
+    segment terminator may be CR or LF). Punctuation, the C0 separators (FS GS RS US, BEL)
+    and multi-byte characters such as U+2026 are all legal delimiters."""
+    if c is None or len(c) != 1:
+        return False
+    if terminator and c in "\r\n":
+        return True
+    return not c.isalnum() and c not in _BLANK
+
+
+def line_break_table(*delimiters: str | None) -> dict[int, None]:
+    """str.translate table removing CR and LF, except one that is itself a delimiter."""
+    return {ord(c): None for c in "\r\n" if c not in delimiters}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +81,13 @@ class Token(NamedTuple):  # a tuple: one is made for every segment, so it must b
     text: str = ""
 
 
-def _parse_isa(buf: str, start: int, final: bool) -> tuple[IsaText | None, int]:
+def _parse_isa(
+    buf: str, start: int, final: bool, drop_breaks: bool = True
+) -> tuple[IsaText | None, int]:
     """Read an ISA at buf[start:]; (None, -1) if more text is needed, (None, start) if it
     cannot be an ISA. Tolerant of non-fixed-width ISAs: the 16 element separators are
-    counted, the layout is checked afterwards."""
+    counted, the layout is checked afterwards. With `drop_breaks`, CR/LF inside ISA01..ISA15
+    are removed first (ISA16 and the terminator are taken as they stand)."""
     if len(buf) - start < 4:
         return (None, start) if final else (None, -1)
     sep = buf[start + 3]
@@ -79,7 +114,12 @@ def _parse_isa(buf: str, start: int, final: bool) -> tuple[IsaText | None, int]:
         suffix_end += 1
     if suffix_end == len(buf) and not final:
         return None, -1
-    elements = ["ISA", *buf[start + 4 : pos].split(sep), component]
+    body = buf[start + 4 : pos]
+    removed = 0
+    if drop_breaks and ("\n" in body or "\r" in body):
+        cleaned = body.translate(line_break_table(sep))
+        removed, body = len(body) - len(cleaned), cleaned
+    elements = ["ISA", *body.split(sep), component]
     repetition = elements[11] if len(elements[11]) == 1 and not elements[11].isalnum() else None
     faults = tuple(
         i + 1
@@ -87,14 +127,15 @@ def _parse_isa(buf: str, start: int, final: bool) -> tuple[IsaText | None, int]:
         if i + 1 < len(elements) and len(elements[i + 1]) != width
     )
     delims = Delimiters(sep, component, repetition, terminator, buf[end:suffix_end])
-    return IsaText(elements, delims, end - start, faults), end
+    return IsaText(elements, delims, end - start - removed, faults), end
 
 
 class X12Tokenizer:
     """Segments from decoded text chunks, re-reading delimiters at each ISA."""
 
-    def __init__(self, chunks: Iterator[str]) -> None:
+    def __init__(self, chunks: Iterator[str], drop_line_breaks: bool = True) -> None:
         self._chunks = chunks
+        self._drop = drop_line_breaks
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -136,10 +177,10 @@ class X12Tokenizer:
                 len(self._buf) - self._pos >= 3 or self._eof
             ):
                 return self._junk()
-            isa, end = _parse_isa(self._buf, self._pos, self._eof)
+            isa, end = _parse_isa(self._buf, self._pos, self._eof, self._drop)
             if isa is None and end == -1:
                 if not self._more():
-                    isa, end = _parse_isa(self._buf, self._pos, True)
+                    isa, end = _parse_isa(self._buf, self._pos, True, self._drop)
                 else:
                     continue
             if isa is None:
@@ -171,6 +212,8 @@ class X12Tokenizer:
         term, sep = delims.segment, delims.element
         step = len(term)
         skip = "".join(c for c in _SPACE if c not in (term, sep))
+        breaks = line_break_table(term, sep, delims.component, delims.repetition)
+        drop = self._drop and bool(breaks)
         while True:
             buf, pos = self._buf, self._pos
             last = buf.rfind(term, pos)
@@ -178,6 +221,8 @@ class X12Tokenizer:
                 if self._more():
                     continue
                 rest = self._buf[self._pos :].strip(skip)
+                if drop:
+                    rest = rest.translate(breaks)
                 self._pos = len(self._buf)
                 if rest.startswith("IEA"):  # a last segment without its terminator
                     self.delimiters = None
@@ -186,8 +231,10 @@ class X12Tokenizer:
                     yield Token("eof-partial", text=rest[:200])
                 return
             self._pos = last + step
-            for text in buf[pos:last].split(term):
-                pos += len(text) + step  # now just after this segment's terminator
+            block = buf[pos:last]
+            if drop:  # one pass over the block: terminators stay where they were
+                block = block.translate(breaks)
+            for count, text in enumerate(block.split(term), start=1):
                 if text[:1] in skip or text[-1:] in skip:
                     text = text.strip(skip)
                     if not text:
@@ -196,5 +243,12 @@ class X12Tokenizer:
                 yield Token("segment", None, elements)
                 if elements[0] == "IEA":
                     self.delimiters = None
-                    self._pos = pos
+                    self._pos = _after_terminators(buf, term, pos, count)
                     return
+
+
+def _after_terminators(buf: str, term: str, pos: int, count: int) -> int:
+    """The offset just after the `count`-th terminator at or after `pos`."""
+    for _ in range(count):
+        pos = buf.index(term, pos) + len(term)
+    return pos

@@ -30,6 +30,7 @@ from gateway.mapping.rules import (
     check_purchase_order,
     check_scac,
 )
+from gateway.mapping.wording import source_name
 from gateway.parse.records import Origin, Pack, ShipNotice, ShipNoticeDocument
 from gateway.problems import Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
@@ -44,13 +45,19 @@ def _container(
     if ident is None:
         b.fault(
             ProblemCode.CONTAINER_INCOMPLETE,
-            "pack has neither a container id nor a tracking number (X12 MAN, EDIFACT GIN)",
+            "pack has neither a container id nor a tracking number "
+            f"({source_name('container', b.origin.syntax)})",
             position=pack.position,
         )
     else:
         why = None if pack.container_id else "no container id: the tracking number"
         trace.segment("/containerIdentifier", ident, why)
-    trace.note("/containerType", "profile", f"partner {b.profile.id}: container_type")
+    container_type = b.profile.container_type
+    if pack.container_type == "pallet":
+        container_type = "pallet"
+        trace.note("/containerType", "derived", f"tare level at segment {pack.position}: pallet")
+    else:
+        trace.note("/containerType", "profile", f"partner {b.profile.id}: container_type")
     if pack.tracking_number is not None:
         trace.segment("/trackingNumber", pack.tracking_number)
     if notice.scac is not None:
@@ -61,7 +68,7 @@ def _container(
         return None
     packed = line_models(lines, trace, "/packedItems", PackedItem)
     return Container(
-        containerType=b.profile.container_type,
+        containerType=container_type,
         containerIdentifier=ident.value,
         trackingNumber=pack.tracking_number.value if pack.tracking_number else None,
         scacCode=notice.scac.value if notice.scac else None,
@@ -72,7 +79,7 @@ def _container(
 
 
 def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
-    """shipMethod for every container: the file's (TD5-05), else the profile's."""
+    """shipMethod for every container: the file's (TD5-05 / TDT C228), else the profile's."""
     if notice.ship_method is not None:
         return trace.segment("/shipMethod", notice.ship_method)
     if b.profile.ship_method is not None:
@@ -80,7 +87,8 @@ def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
         return b.profile.ship_method
     b.fault(
         ProblemCode.BUSINESS_RULE,
-        "shipMethod required on containers: not in the file (TD5-05) nor in the profile",
+        "shipMethod required on containers: not in the file "
+        f"({source_name('ship_method', b.origin.syntax)}) nor in the profile",
         position=notice.position,
     )
     return None

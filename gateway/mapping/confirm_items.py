@@ -14,6 +14,7 @@ from typing import TypeVar
 from gateway.mapping.build import Builder, Trace, whole_number
 from gateway.mapping.payloads import Item, ItemQuantity, PackedItem
 from gateway.mapping.rules import check_product_ids
+from gateway.mapping.wording import source_name
 from gateway.parse.records import ShippedItem
 from gateway.problems import ProblemCode
 
@@ -47,7 +48,8 @@ def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> Line | 
     elif place is not None:
         sequence = place
         why = (
-            f"no item sequence (LIN-01 / LIN 1082 empty): item at segment {item.position}"
+            f"no item sequence ({source_name('item_sequence', b.origin.syntax)} empty): "
+            f"item at segment {item.position}"
             f" is #{place}"
         )
         trace.note("/itemSequenceNumber", "derived", why)
@@ -59,7 +61,11 @@ def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> Line | 
         b.fault(
             ProblemCode.MISSING_FIELD if item.quantity is None else ProblemCode.INVALID_FIELD,
             f"shipped quantity {what}"
-            + (f" ({item.quantity.src.describe()})" if item.quantity else " (SN1-02 / QTY+12)"),
+            + (
+                f" ({item.quantity.src.describe()})"
+                if item.quantity
+                else f" ({source_name('quantity', b.origin.syntax)})"
+            ),
             src=item.quantity.src if item.quantity else None,
             position=item.position,
             value=item.quantity.value if item.quantity else None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from gateway.mapping.build import Builder
+from gateway.mapping.wording import source_name
 from gateway.parse.records import ShippedItem, Val
 from gateway.problems import ProblemCode, Severity
 
@@ -76,8 +77,8 @@ def check_scac(b: Builder, scac: Val | None, position: int) -> None:
     if scac is None:
         b.fault(
             ProblemCode.BUSINESS_RULE,
-            "no scacCode (X12 TD5-03, EDIFACT TDT C040): mandatory for vendor-own-carrier"
-            " shipments",
+            f"no scacCode ({source_name('scac', b.origin.syntax)}): mandatory for"
+            " vendor-own-carrier shipments",
             position=position,
             severity=Severity.WARNING,
         )

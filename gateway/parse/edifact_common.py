@@ -95,6 +95,24 @@ SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
     "TDT": ((_c(1, None, "8051", "M", "an", 3), _c(5, 1, "3127", "C", "an", 17)), 10),
 }  # fmt: skip
 
+# Simple data elements (by position) of the segments the parsers read, D96A..D10B; every
+# other position is a composite or unknown. A simple element holding an unreleased component
+# separator has too many constituents (CONTRL UCD 16).
+SIMPLE_ELEMENTS: dict[str, frozenset[int]] = {
+    "BGM": frozenset({3, 4}),  # 1225, 4343
+    "NAD": frozenset({1, 6, 8, 9}),  # 3035, 3164, 3251, 3207
+    "LOC": frozenset({1, 5}),  # 3227, 5479
+    "CNI": frozenset({1, 3}),  # 1490, 1312
+    "LIN": frozenset({1, 2, 5, 6}),  # 1082, 1229, 1222, 7083
+    "PIA": frozenset({1}),  # 4347
+    "CPS": frozenset({1, 2, 3}),  # 7164, 7166, 7075
+    "GIN": frozenset({1}),  # 7405
+    "MEA": frozenset({1, 4}),  # 6311, 7383
+    "TDT": frozenset({1, 2, 6, 9}),  # 8051, 8028, 8101, 8281
+    "PAC": frozenset({1}),  # 7224
+    "CNT": frozenset(),
+}
+
 _NUMERIC = re.compile(r"^-?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
 # DTM 2379 format -> (digits of date, digits of time, zone suffix allowed)
 _DATE_FORMATS = {
@@ -189,13 +207,28 @@ def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
     return None
 
 
+def _constituent_problems(seg: EdiSegment, position: int) -> list[Problem]:
+    """Simple data elements that hold more than one component (an unreleased component
+    separator in data): too many constituents."""
+    problems: list[Problem] = []
+    for n in SIMPLE_ELEMENTS.get(seg.tag, ()):
+        if n <= len(seg.elements) and len(seg.elements[n - 1]) > 1:
+            value = ":".join(seg.elements[n - 1])
+            why = f"{seg.tag}{n:02d} is a simple data element but holds a component separator"
+            chk = Chk(n, 2, "", "C", "an", 0)
+            problems.append(
+                _problem(ProblemCode.TOO_MANY_COMPONENTS, why, seg, position, chk, value)
+            )
+    return problems
+
+
 def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     """Element problems of one segment the parsers read (none for other segments)."""
     spec = SEGMENT_CHECKS.get(seg.tag)
     if spec is None:
-        return []
+        return _constituent_problems(seg, position)
     checks, max_elements = spec
-    problems: list[Problem] = []
+    problems: list[Problem] = _constituent_problems(seg, position)
     if len(seg.elements) > max_elements:
         extra = Chk(max_elements + 1, None, "", "C", "an", 0)
         why = f"{seg.tag} has {len(seg.elements)} data elements, at most {max_elements} allowed"

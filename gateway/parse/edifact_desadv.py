@@ -6,6 +6,8 @@ Default field sources (the partner profile's FieldSources may change the qualifi
 - shipped DTM 2005 = 11 (else the document date DTM 2005 = 137), estimated delivery
   DTM 2005 = 17 (message level);
 - ship-from NAD+SF C082 3039, selling party NAD+SU C082 3039; SCAC: TDT C040 3127;
+  ship method: TDT C228 8178 (transport means description; `edifact_ship_method` may name
+  another TDT element and component);
 - per line (LIN, segment group 15): sequence LIN 1082, vendor product id LIN C212 7140
   (EAN, EN) else a PIA C212 with a vendor qualifier, buyer product id PIA C212 7140 whose
   7143 is a buyer qualifier (BP), quantity QTY 6063 = 12 C186 6060 / unit 6411;
@@ -141,6 +143,7 @@ class _Header:
     ship_from: Val | None = None
     selling_party: Val | None = None
     scac: Val | None = None
+    ship_method: Val | None = None
 
 
 class _Reader:
@@ -183,6 +186,8 @@ class _Reader:
             header.selling_party = header.selling_party or val(seg, position, 2, 1)
         elif tag == "TDT":
             header.scac = header.scac or val(seg, position, 5, 1)
+            element, component = self.sources.edifact_ship_method
+            header.ship_method = header.ship_method or val(seg, position, element, component)
 
     def vendor(self, line: _Line, seg: EdiSegment, position: int, n: int, rank: int) -> None:
         if rank < line.vendor_rank and (found := val(seg, position, n, 1)) is not None:
@@ -247,7 +252,7 @@ class _Reader:
             ship_from=header.ship_from,
             selling_party=header.selling_party,
             scac=header.scac,
-            ship_method=None,
+            ship_method=header.ship_method,
             items=tuple(line.item() for line in self.lines),
             packs=packs,
         )

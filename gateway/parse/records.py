@@ -119,6 +119,7 @@ class Pack:
     weight: Val | None
     weight_unit: Val | None
     items: tuple[ShippedItem, ...]
+    container_type: str | None = None  # "pallet" for an 856 tare level; None: the profile's
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,9 +32,14 @@ class _Lx:
 
 
 def parse_214(
-    segments: Sequence[Sequence[str]], sources: FieldSources
+    segments: Sequence[Sequence[str]],
+    sources: FieldSources,
+    component: str = ">",
+    repetition: str | None = None,
 ) -> tuple[StatusDocument, list[Problem]]:
-    problems = validate_set(SET_214, segments)
+    """The status events of one 214 set (ST..SE inclusive) and its validation problems;
+    `component` / `repetition` are the interchange's ISA16 / ISA11 separators."""
+    problems = validate_set(SET_214, segments, component=component, repetition=repetition)
     po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
     header_po: Val | None = None
     b10_po: Val | None = None

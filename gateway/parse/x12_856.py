@@ -8,12 +8,17 @@ Default field sources (the partner profile's FieldSources may change the qualifi
   ship-from N1*SF N1-04, selling party N1*SE N1-04, SCAC TD5-03 (TD5-02 '2' or empty),
   ship method TD5-05: read at the order level, else inherited from the shipment (and from
   the header DTMs for the dates; with no DTM*011 at all, the ASN date BSN-03/04);
-- per pack (P, or T with a MAN and no pack under it): MAN tracking/container qualifiers
-  (MAN01/02 and MAN04/05), weight TD1-07/08, else MEA (G/WT) 03/04-1, else PO4-06/07;
+- per pack (P): MAN tracking/container qualifiers (MAN01/02 and MAN04/05), weight
+  TD1-07/08, else MEA (G/WT) 03/04-1, else PO4-06/07;
+- per tare (T, a pallet) with a MAN or items directly under it: a `pallet` container read
+  like a pack, whose packed items are the items directly under it (not those in its packs,
+  which are containers of their own);
 - per item (I): LIN-01 sequence, LIN02/03.. qualifier/value pairs (BP buyer product id,
   vendor qualifiers in profile order), SN1-02/03 quantity and unit.
 Items may sit under packs or packs under items; a pack under an item packs that item
 (with the pack's own SN1 quantity when it has one). With no O level, each S is a notice.
+An item, pack or tare HL without a parent (HL02 empty, or naming no earlier HL01) is an error
+that names it (`HL 4 has no parent`): it would belong to no order.
 """
 
 from __future__ import annotations
@@ -68,10 +73,21 @@ def _el(seg: Sequence[str], n: int) -> str:
     return seg[n].strip() if n < len(seg) else ""
 
 
-def _hl_problem(seg: Sequence[str], position: int, n: int, ref: str, why: str) -> Problem:
+# HL03 levels that must have a parent (HL02): they belong to an order or shipment
+_NEEDS_PARENT = frozenset({"I", "P", "T"})
+
+
+def _hl_problem(
+    seg: Sequence[str],
+    position: int,
+    n: int,
+    ref: str,
+    why: str,
+    code: ProblemCode = ProblemCode.INVALID_CODE_VALUE,
+) -> Problem:
     return Problem(
-        code=ProblemCode.INVALID_CODE_VALUE,
-        message=f"HL{n:02d} {_el(seg, n)!r} {why}",
+        code=code,
+        message=why,
         level=Level.ELEMENT,
         segment="HL",
         position=position,
@@ -98,10 +114,16 @@ def _build_tree(
         parent = by_id.get(parent_id) if parent_id else None
         if parent_id and parent is None:
             why = "is its own id" if parent_id == hl_id else "names no earlier HL01"
+            why = f"HL {hl_id} has no parent: HL02 {parent_id!r} {why}"
             problems.append(_hl_problem(seg, position, 2, "734", why))
+        elif not parent_id and _el(seg, 3) in _NEEDS_PARENT:
+            why = f"HL {hl_id} has no parent: HL02 is empty at level {_el(seg, 3)!r}"
+            code = ProblemCode.CONDITIONAL_ELEMENT_MISSING
+            problems.append(_hl_problem(seg, position, 2, "734", why, code))
         node = _Node(position, hl_id, _el(seg, 3), parent)
         if hl_id and hl_id in by_id:
-            problems.append(_hl_problem(seg, position, 1, "628", "repeats an earlier HL01"))
+            why = f"HL01 {hl_id!r} repeats an earlier HL01"
+            problems.append(_hl_problem(seg, position, 1, "628", why))
         elif hl_id:
             by_id[hl_id] = node
         if parent is not None:
@@ -208,6 +230,18 @@ class _Reader:
         )
 
     def pack(self, node: _Node, order: _Node) -> Pack:
+        if node.level == "T":  # a pallet: the items directly under it, not those in packs
+            pallet = [self.item(n) for n in _direct_items(node)]
+            weight, unit = self.weight(node)
+            return Pack(
+                position=node.position,
+                container_id=self.man(node, self.sources.container_pack_qualifiers),
+                tracking_number=self.man(node, self.sources.tracking_pack_qualifiers),
+                weight=weight,
+                weight_unit=unit,
+                items=tuple(pallet),
+                container_type="pallet",
+            )
         items = [self.item(n) for n in node.descendants("O") if n.level == "I"]
         if not items:  # a pack under an item packs that item
             above = node.parent
@@ -226,13 +260,14 @@ class _Reader:
         )
 
     def is_pack(self, node: _Node) -> bool:
+        """A container: every pack; a tare (pallet) with a MAN or items directly under it
+        (a tare that only groups packs is no container of its own)."""
         if node.level == "P":
             return True
         if node.level != "T":
             return False
         quals = (*self.sources.container_pack_qualifiers, *self.sources.tracking_pack_qualifiers)
-        has_man = self.man(node, quals) is not None
-        return has_man and not any(n.level == "P" for n in node.descendants("O"))
+        return self.man(node, quals) is not None or any(_direct_items(node))
 
     def notice(self, order: _Node) -> ShipNotice:
         below = list(order.descendants("O"))
@@ -250,11 +285,23 @@ class _Reader:
         )
 
 
+def _direct_items(node: _Node) -> Iterator[_Node]:
+    """Items under `node` that no pack, tare or order below it holds."""
+    for child in node.children:
+        if child.level == "I":
+            yield child
+        elif child.level not in ("P", "T", "O"):
+            yield from _direct_items(child)
+
+
 def parse_856(
-    segments: Sequence[Sequence[str]], sources: FieldSources, component: str = ">"
+    segments: Sequence[Sequence[str]],
+    sources: FieldSources,
+    component: str = ">",
+    repetition: str | None = None,
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
     """The notices of one 856 set (ST..SE inclusive) and its validation problems."""
-    problems = validate_set(SET_856, segments)
+    problems = validate_set(SET_856, segments, component=component, repetition=repetition)
     header, nodes, hl_problems = _build_tree(segments)
     problems.extend(hl_problems)
     reader = _Reader(header, sources, component)

@@ -7,35 +7,40 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
-from gateway.parse.x12_structure import El, Loop, check_elements, check_structure
-from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
+from gateway.parse.x12_structure import (
+    CONTROL_CHARACTERS,
+    El,
+    Loop,
+    check_elements,
+    check_structure,
+)
+from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 
 __all__ = ["event_time", "val", "validate_set"]
 
 _Match = Callable[[str], object]
-_FAST: dict[tuple[int, int], tuple[object, object, dict[str, _Match]]] = {}
+_FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
 
 # per-tag fast acceptance: one regex over the segment's elements joined by NUL. It accepts
-# only values `check_elements` plainly accepts (ASCII digits, no NUL); anything else takes
-# the full check, which says what is wrong.
-_ANY = r"[^\x00]"
+# only values `check_elements` plainly accepts (ASCII digits, no control character, no
+# delimiter); anything else takes the full check, which says what is wrong.
 _DATE_DAYS = (
     r"(?:(?:0[13578]|1[02])(?:0[1-9]|[12][0-9]|3[01])"
     r"|(?:0[469]|11)(?:0[1-9]|[12][0-9]|30)|02(?:0[1-9]|1[0-9]|2[0-8]))"
 )
 
 
-def _value_pattern(el: El) -> str:
+def _value_pattern(el: El, any_char: str) -> str:
     """A regex of the non-empty values of `el` that `check_elements` accepts (a subset)."""
     if el.codes is None:
-        return _type_pattern(el)
-    plain = re.compile(_type_pattern(el))
+        return _type_pattern(el, any_char)
+    plain = re.compile(_type_pattern(el, any_char))
     codes = sorted(c for c in el.codes if plain.fullmatch(c))
     return "(?:" + "|".join(re.escape(c) for c in codes) + ")" if codes else "(?!)"
 
 
-def _type_pattern(el: El) -> str:
+def _type_pattern(el: El, any_char: str) -> str:
     low, high = max(el.min, 1), max(el.max, 1)
     kind = el.type
     if kind == "DT":  # any length-6/8 date valid on every year (29 February: full check)
@@ -47,15 +52,23 @@ def _type_pattern(el: El) -> str:
     if kind == "R":
         dotted = f"(?=[0-9.]{{{low + 1},{high + 1}}}(?![^\\x00]))[0-9]+\\.[0-9]+"
         return f"-?(?:[0-9]{{{low},{high}}}|{dotted})"
-    return f"{_ANY}{{{low},{high}}}"
+    return f"{any_char}{{{low},{high}}}"
 
 
-def _segment_pattern(tag: str, table: Sequence[El], max_elements: int) -> re.Pattern[str]:
+def _any_char(component: str, repetition: str | None) -> str:
+    """A character class of what any simple element may hold: no control character, no
+    component or repetition separator."""
+    return "[^" + CONTROL_CHARACTERS + re.escape(component + (repetition or "")) + "]"
+
+
+def _segment_pattern(
+    tag: str, table: Sequence[El], max_elements: int, any_char: str
+) -> re.Pattern[str]:
     """Elements 1..n of `table` (optional ones may be empty), then up to the limit of any."""
-    tail = f"(?:\\x00{_ANY}*){{0,{max(max_elements - len(table), 0)}}}"
+    tail = f"(?:\\x00{any_char}*){{0,{max(max_elements - len(table), 0)}}}"
     pattern, required = tail, False
     for el in reversed(table):  # built inside out: element n+1 is optional unless required
-        value = _value_pattern(el)
+        value = _value_pattern(el, any_char)
         required = required or el.req == "M"
         value = value if el.req == "M" else f"(?:{value})?"
         pattern = f"\\x00{value}{pattern}"
@@ -64,18 +77,27 @@ def _segment_pattern(tag: str, table: Sequence[El], max_elements: int) -> re.Pat
 
 
 def _fast_checks(
-    elements: Mapping[str, Sequence[El]], limits: Mapping[str, int]
+    elements: Mapping[str, Sequence[El]],
+    limits: Mapping[str, int],
+    component: str = ">",
+    repetition: str | None = None,
 ) -> dict[str, _Match]:
-    """Tag -> fast acceptance of a segment (NUL-joined), per pair of tables (built once)."""
-    entry = _FAST.get((id(elements), id(limits)))
+    """Tag -> fast acceptance of a segment (NUL-joined), per pair of tables and delimiters
+    (built once)."""
+    key = (id(elements), id(limits), component, repetition or "")
+    entry = _FAST.get(key)
     if entry is None or entry[0] is not elements or entry[1] is not limits:
         checks: dict[str, _Match] = {}
+        any_char = _any_char(component, repetition)
         for tag in {*elements, *limits}:
             table, most = elements.get(tag, ()), limits.get(tag, 99)
             if len(table) <= most:
-                checks[tag] = _segment_pattern(tag, table, most).fullmatch
-        entry = _FAST[(id(elements), id(limits))] = (elements, limits, checks)
+                checks[tag] = _segment_pattern(tag, table, most, any_char).fullmatch
+        entry = _FAST[key] = (elements, limits, checks)
     return entry[2]
+
+
+_NONE: frozenset[int] = frozenset()
 
 
 def validate_set(
@@ -83,24 +105,30 @@ def validate_set(
     segments: Sequence[Sequence[str]],
     elements: Mapping[str, Sequence[El]] = ELEMENTS,
     limits: Mapping[str, int] = MAX_ELEMENTS,
+    component: str = ">",
+    repetition: str | None = None,
 ) -> list[Problem]:
-    """Structure and element problems of one set (ST..SE inclusive)."""
+    """Structure and element problems of one set (ST..SE inclusive). Every segment's
+    elements are checked for control characters and for the interchange's component
+    (`component`, ISA16) and repetition (`repetition`, ISA11) separators, which X12 data may
+    not hold outside composites (`COMPOSITES`) and repeating elements (`REPEATS`)."""
     problems = check_structure(table, segments)
-    fast = _fast_checks(elements, limits)
+    fast = _fast_checks(elements, limits, component, repetition)
     for position in range(2, len(segments)):
         seg = segments[position - 1]
-        accept = fast.get(seg[0])
+        tag = seg[0]
+        accept = fast.get(tag)
         if accept is not None:
             text = "\x00".join(seg)
             if text.count("\x00") == len(seg) - 1 and accept(text):
                 continue
-        spec = elements.get(seg[0])
-        if spec is not None:
-            found = check_elements(seg, position, spec, limits.get(seg[0], 99))
-            if found:
-                problems.extend(found)
-        elif len(seg) - 1 > limits.get(seg[0], 99):
-            problems.extend(check_elements(seg, position, (), limits[seg[0]]))
+        spec = elements.get(tag, ())
+        found = check_elements(
+            seg, position, spec, limits.get(tag, 99), component, repetition,
+            COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE),
+        )  # fmt: skip
+        if found:
+            problems.extend(found)
     return problems
 
 

@@ -19,15 +19,21 @@ ACK_SETS = frozenset({"997", "999"})
 
 
 def parse_set(
-    segments: Sequence[Sequence[str]], profile: PartnerProfile, component: str
+    segments: Sequence[Sequence[str]],
+    profile: PartnerProfile,
+    component: str,
+    repetition: str | None = None,
 ) -> tuple[Document | None, list[Problem]]:
-    """(document, problems) for one set ST..SE; document None for sets not translated."""
+    """(document, problems) for one set ST..SE; document None for sets not translated.
+    `component` / `repetition` are the interchange's ISA16 / ISA11 (00402+) separators."""
     type_code = segments[0][1] if len(segments[0]) > 1 else ""
     if type_code == "214":
-        return parse_214(segments, profile.field_sources)
+        return parse_214(segments, profile.field_sources, component, repetition)
     if type_code == "856":
-        return parse_856(segments, profile.field_sources, component=component)
+        return parse_856(segments, profile.field_sources, component, repetition)
     if type_code in ACK_SETS:
         table = SET_997 if type_code == "997" else SET_999
-        return None, validate_set(table, segments, ACK_ELEMENTS, ACK_MAX_ELEMENTS)
+        return None, validate_set(
+            table, segments, ACK_ELEMENTS, ACK_MAX_ELEMENTS, component, repetition
+        )
     return None, []

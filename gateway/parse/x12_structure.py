@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
-__all__ = ["El", "Loop", "Seg", "check_elements", "check_structure", "segment_tags"]
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "El",
+    "Loop",
+    "Seg",
+    "check_elements",
+    "check_structure",
+    "segment_tags",
+]
+
+# C0 controls, DEL and C1 controls (Unicode category Cc): never data in X12 or EDIFACT
+CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,12 +231,46 @@ def _element_problem(
     )
 
 
+def _character_fault(
+    value: str, composite: bool, component: str, repetition: str | None
+) -> tuple[ProblemCode, str] | None:
+    """`repetition` is None for an element that may repeat (or before 00402)."""
+    """A control character, or a delimiter the element cannot hold (X12 has no release
+    character: a component separator in a simple element, a repetition separator in any)."""
+    if _CONTROL.search(value):
+        return ProblemCode.INVALID_CHARACTER, "holds a control character"
+    if component in value and not composite:
+        return ProblemCode.TOO_MANY_COMPONENTS, f"is a simple element but holds {component!r}"
+    if repetition and repetition in value:
+        return ProblemCode.TOO_MANY_REPETITIONS, f"does not repeat but holds {repetition!r}"
+    return None
+
+
 def check_elements(
-    seg: Sequence[str], position: int, table: Sequence[El], max_elements: int
+    seg: Sequence[str],
+    position: int,
+    table: Sequence[El],
+    max_elements: int,
+    component: str = ">",
+    repetition: str | None = None,
+    composites: frozenset[int] = frozenset(),
+    repeats: frozenset[int] = frozenset(),
 ) -> list[Problem]:
-    """Element problems of one segment: mandatory, length, type, code values."""
+    """Element problems of one segment: characters (control characters, delimiters in data),
+    mandatory, length, type, code values. `composites` are the element positions that are
+    composites (they may hold the component separator), `repeats` those that may repeat."""
     problems: list[Problem] = []
     tag = seg[0]
+    faulty: set[int] = set()
+    for n in range(1, len(seg)):
+        value = seg[n]
+        rep = None if n in repeats else repetition
+        fault = _character_fault(value, n in composites, component, rep) if value else None
+        if fault is not None:
+            faulty.add(n)
+            el = table[n - 1] if n <= len(table) else El("", "O", "AN", 0, 0)
+            why = f"{tag}{n:02d} {value!r} {fault[1]}"
+            problems.append(_element_problem(fault[0], why, seg, position, n, el))
     if len(seg) - 1 > max_elements:
         extra = El("", "O", "AN", 0, 0)
         problems.append(
@@ -240,6 +286,8 @@ def check_elements(
     for n, el in enumerate(table, start=1):
         value = seg[n] if n < len(seg) else ""
         name = f"{tag}{n:02d}"
+        if n in faulty:
+            continue
         if not value:
             if el.req == "M":
                 problems.append(

@@ -19,7 +19,7 @@ def load_time_code_names() -> list[str]:
     return [str(code) for code in data]
 
 
-__all__ = ["ELEMENTS", "MAX_ELEMENTS", "SET_214", "SET_856"]
+__all__ = ["COMPOSITES", "ELEMENTS", "MAX_ELEMENTS", "REPEATS", "SET_214", "SET_856"]
 
 _N1_LOOP = Loop(
     "N1",
@@ -163,6 +163,18 @@ MAX_ELEMENTS: dict[str, int] = {
     "TD5": 15, "TD1": 10, "TD3": 9, "SN1": 8, "LIN": 31, "PO4": 18, "PID": 9, "REF": 4,
     "CTT": 7, "G62": 5, "K1": 2, "Q7": 5, "FOB": 9,
 }  # fmt: skip
+
+# Element positions that are composites (they may hold the component separator, ISA16);
+# every other element is simple (004010 / 005010 segment directories): MEA04 C001, REF04
+# C040, SLN05 C001, AK401 / IK401 C030, CTX01 C998, CTX05 C030, CTX06 C999
+COMPOSITES: dict[str, frozenset[int]] = {
+    "MEA": frozenset({4}), "REF": frozenset({4}), "SLN": frozenset({5}),
+    "AK4": frozenset({1}), "IK4": frozenset({1}), "CTX": frozenset({1, 5, 6}),
+}  # fmt: skip
+
+# Element positions that may repeat (00402+: they may hold the repetition separator, ISA11):
+# CTX01 C998 (999, up to 10 repetitions)
+REPEATS: dict[str, frozenset[int]] = {"CTX": frozenset({1})}
 
 # element codes the gateway relies on (checked where present)
 HL_LEVELS = _ids("S", "O", "T", "P", "I", "Q", "D", "F")
