@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -24,6 +24,9 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
+
+if TYPE_CHECKING:
+    from gateway.emulator.config import Settle
 
 __all__ = ["app", "main"]
 
@@ -144,6 +147,12 @@ def main() -> None:
     app()
 
 
+def _settle(value: str) -> Settle:
+    if value not in ("never", "success", "failure"):
+        raise typer.BadParameter("one of never, success, failure", param_hint="--settle")
+    return cast("Settle", value)
+
+
 @app.command()
 def emulator(
     port: Annotated[int, typer.Option("--port")] = 8700,
@@ -153,7 +162,17 @@ def emulator(
     refresh_token: Annotated[str, typer.Option("--refresh-token")] = "edigw-demo-refresh",
     rate: Annotated[float, typer.Option("--rate", help="requests/s per operation")] = 10.0,
     burst: Annotated[int, typer.Option("--burst")] = 10,
-    processing_seconds: Annotated[float, typer.Option("--processing-seconds")] = 2.0,
+    settle: Annotated[
+        str,
+        typer.Option(
+            "--settle",
+            help="never | success | failure: what becomes of a "
+            "valid V1 transaction (never: Processing forever, like production)",
+        ),
+    ] = "never",
+    settle_after: Annotated[
+        float, typer.Option("--settle-after", min=0, help="seconds before success/failure")
+    ] = 2.0,
 ) -> None:
     """Run the local SP-API emulator (LWA token endpoint + DF Shipping/Transactions V1)."""
     from gateway.emulator.run import serve_emulator
@@ -166,7 +185,8 @@ def emulator(
         refresh_token=refresh_token,
         rate=rate,
         burst=burst,
-        processing_seconds=processing_seconds,
+        settle=_settle(settle),
+        settle_after=settle_after,
     )
 
 

@@ -85,7 +85,7 @@ def test_token_refreshed_before_expiry_during_a_run(
     """Tokens live 3 s; transactions stay Processing for 4.5 s, so the run (submits, then
     polls) outlives several tokens: the client renews them at half-life, none reaches Amazon
     expired and no 403 reaches an outcome."""
-    emulator = start_emulator(token_lifetime=3.0, processing_seconds=4.5)
+    emulator = start_emulator(token_lifetime=3.0, settle="success", settle_after=4.5)
     shipments = orders("T", 4)
     requests = translate(x12_asn(shipments, control=201))
     requests += translate(x12_status(shipments, control=202, events=2))
