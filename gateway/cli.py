@@ -203,7 +203,18 @@ def submit(
     partner: Annotated[str | None, typer.Option("--partner")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="poll until transactions are final")] = False,
-    wait_timeout: Annotated[float, typer.Option("--wait-timeout")] = 300.0,
+    wait_timeout: Annotated[
+        float | None, typer.Option("--wait-timeout", help="default: the deadline + 60 s")
+    ] = None,
+    assume_success_after: Annotated[
+        float | None,
+        typer.Option(
+            "--assume-success-after",
+            min=0.001,
+            help="seconds a transaction may stay Processing before the "
+            "seller's policy settles it (default 1800)",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for acks and advices")] = Path("out"),
     ack_control: Annotated[int, typer.Option("--ack-control", min=1)] = 1,
 ) -> None:
@@ -219,9 +230,10 @@ def submit(
         sandbox_endpoint=sandbox_endpoint,
         token_url=token_url,
         settings_file=settings_file,
-        wait=wait_timeout if wait else None,
+        wait=(wait_timeout or -1.0) if wait else None,
         out=out,
         ack_control=ack_control,
+        assume_success_after=assume_success_after,
     )
     raise typer.Exit(code)
 

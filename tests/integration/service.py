@@ -161,7 +161,10 @@ def _emulator_started(emulator: EmulatorProcess) -> bool:
 
 @contextmanager
 def emulator_process(
-    folder: Path, settle_after: float = 0.3, rate: float = 10.0, burst: int = 10,
+    folder: Path,
+    settle_after: float = 0.3,
+    rate: float = 10.0,
+    burst: int = 10,
     settle: str = "success",
 ) -> Iterator[EmulatorProcess]:
     """Start the emulator on a free port (retried on a port race); stopped at the end.
