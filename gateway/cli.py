@@ -249,10 +249,18 @@ def serve(
     emulator_port: Annotated[int | None, typer.Option("--emulator-port")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url")] = None,
     settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+    emulator_settle: Annotated[
+        str,
+        typer.Option(
+            "--emulator-settle",
+            help="the in-process emulator's --settle "
+            "(never, like production; `make run` uses success for a snappy demo)",
+        ),
+    ] = "never",
 ) -> None:
     """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs."""
     from gateway.service.config import ServiceSettings
-    from gateway.service.serve import run_service
+    from gateway.service.serve import StartupError, run_service
 
     try:
         settings = ServiceSettings.load(
@@ -261,4 +269,14 @@ def serve(
         )  # fmt: skip
     except (OSError, ValidationError) as exc:
         raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
-    run_service(settings, demo)
+    try:
+        run_service(settings, demo, settings_file, _settle(emulator_settle))
+    except StartupError as exc:
+        sys.stderr.write(f"edigw serve: {exc}\n")
+        raise typer.Exit(2) from None
+
+
+from gateway.cli_operators import sellers_app, transactions_app  # noqa: E402
+
+app.add_typer(sellers_app, name="sellers")
+app.add_typer(transactions_app, name="transactions")

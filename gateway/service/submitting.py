@@ -33,6 +33,7 @@ from gateway.submit.model import CallResult
 __all__ = ["event_origin", "poll_transactions", "submit_file", "submit_files"]
 
 log = logging.getLogger("edigw.service")
+alerts = logging.getLogger("edigw.alerts")
 
 
 def event_origin(event: EventRecord) -> Origin:
@@ -88,6 +89,13 @@ class _LedgerHooks:
         m.latency.labels(batch.operation).observe(time.monotonic() - started)
         m.throttled.inc(call.throttled)
         file_ids = sorted({self.events[i].file_id for i in batch.requests})
+        if call.blocked and call.attempts:  # LWA was asked and refused: say so once
+            code = next(e.code for e in call.errors if e.code.startswith("lwa_"))
+            seller = self.events[batch.requests[0]].seller
+            alerts.warning("alert", extra={"alert": "seller_blocked", "detail":
+                           f"seller {seller}: reauthorization needed ({code}); its events wait "
+                           f"blocked until the credentials are fixed (edigw sellers check "
+                           f"{seller})"})  # fmt: skip
         log.info("api call", extra={"file_ids": file_ids, "operation": batch.operation,
                                     "status": call.status_code, "events": batch.events,
                                     "request_ids": list(call.request_ids),
