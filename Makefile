@@ -13,9 +13,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # the gateway on embedded defaults: SQLite ledger in ./data, hosted SFTP on 2222, HTTP on
-# 8080, the SP-API emulator in-process on 8700, demo partner `demo` (see README)
+# 8080, the SP-API emulator in-process on 8700, demo partner `demo` (see README). The demo's
+# emulator settles transactions as Success after 2 s (--emulator-settle success) for a snappy
+# demo; Amazon's production, and the emulator's default, leave V1 transactions Processing.
 run: $(STAMP)
-	$(BIN)/edigw serve --demo --data-dir data --http-port 8080 --sftp-port 2222
+	$(BIN)/edigw serve --demo --data-dir data --http-port 8080 --sftp-port 2222 \
+		--emulator-settle success
 
 # translate the bundled samples and show what the gateway would send and acknowledge
 demo: $(STAMP)

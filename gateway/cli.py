@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -24,6 +24,9 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
+
+if TYPE_CHECKING:
+    from gateway.emulator.config import Settle
 
 __all__ = ["app", "main"]
 
@@ -144,6 +147,12 @@ def main() -> None:
     app()
 
 
+def _settle(value: str) -> Settle:
+    if value not in ("never", "success", "failure"):
+        raise typer.BadParameter("one of never, success, failure", param_hint="--settle")
+    return cast("Settle", value)
+
+
 @app.command()
 def emulator(
     port: Annotated[int, typer.Option("--port")] = 8700,
@@ -153,7 +162,17 @@ def emulator(
     refresh_token: Annotated[str, typer.Option("--refresh-token")] = "edigw-demo-refresh",
     rate: Annotated[float, typer.Option("--rate", help="requests/s per operation")] = 10.0,
     burst: Annotated[int, typer.Option("--burst")] = 10,
-    processing_seconds: Annotated[float, typer.Option("--processing-seconds")] = 2.0,
+    settle: Annotated[
+        str,
+        typer.Option(
+            "--settle",
+            help="never | success | failure: what becomes of a "
+            "valid V1 transaction (never: Processing forever, like production)",
+        ),
+    ] = "never",
+    settle_after: Annotated[
+        float, typer.Option("--settle-after", min=0, help="seconds before success/failure")
+    ] = 2.0,
 ) -> None:
     """Run the local SP-API emulator (LWA token endpoint + DF Shipping/Transactions V1)."""
     from gateway.emulator.run import serve_emulator
@@ -166,7 +185,8 @@ def emulator(
         refresh_token=refresh_token,
         rate=rate,
         burst=burst,
-        processing_seconds=processing_seconds,
+        settle=_settle(settle),
+        settle_after=settle_after,
     )
 
 
@@ -183,7 +203,18 @@ def submit(
     partner: Annotated[str | None, typer.Option("--partner")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="poll until transactions are final")] = False,
-    wait_timeout: Annotated[float, typer.Option("--wait-timeout")] = 300.0,
+    wait_timeout: Annotated[
+        float | None, typer.Option("--wait-timeout", help="default: the deadline + 60 s")
+    ] = None,
+    assume_success_after: Annotated[
+        float | None,
+        typer.Option(
+            "--assume-success-after",
+            min=0.001,
+            help="seconds a transaction may stay Processing before the "
+            "seller's policy settles it (default 1800)",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for acks and advices")] = Path("out"),
     ack_control: Annotated[int, typer.Option("--ack-control", min=1)] = 1,
 ) -> None:
@@ -199,9 +230,10 @@ def submit(
         sandbox_endpoint=sandbox_endpoint,
         token_url=token_url,
         settings_file=settings_file,
-        wait=wait_timeout if wait else None,
+        wait=(wait_timeout or -1.0) if wait else None,
         out=out,
         ack_control=ack_control,
+        assume_success_after=assume_success_after,
     )
     raise typer.Exit(code)
 
@@ -217,10 +249,18 @@ def serve(
     emulator_port: Annotated[int | None, typer.Option("--emulator-port")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url")] = None,
     settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+    emulator_settle: Annotated[
+        str,
+        typer.Option(
+            "--emulator-settle",
+            help="the in-process emulator's --settle "
+            "(never, like production; `make run` uses success for a snappy demo)",
+        ),
+    ] = "never",
 ) -> None:
     """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs."""
     from gateway.service.config import ServiceSettings
-    from gateway.service.serve import run_service
+    from gateway.service.serve import StartupError, run_service
 
     try:
         settings = ServiceSettings.load(
@@ -229,4 +269,14 @@ def serve(
         )  # fmt: skip
     except (OSError, ValidationError) as exc:
         raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
-    run_service(settings, demo)
+    try:
+        run_service(settings, demo, settings_file, _settle(emulator_settle))
+    except StartupError as exc:
+        sys.stderr.write(f"edigw serve: {exc}\n")
+        raise typer.Exit(2) from None
+
+
+from gateway.cli_operators import sellers_app, transactions_app  # noqa: E402
+
+app.add_typer(sellers_app, name="sellers")
+app.add_typer(transactions_app, name="transactions")

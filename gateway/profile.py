@@ -90,6 +90,9 @@ class HttpCredentials(_Data):
     """HTTP upload: the SHA-256 (hex) of the partner's API key, never the key itself."""
 
     api_key_sha256: str
+    # optional: acks and advices are also POSTed here (JSON, retried with backoff, each
+    # delivery recorded in the ledger); the mailbox keeps them until collected either way
+    webhook_url: str | None = Field(default=None, pattern=r"^https?://")
 
 
 class Transports(_Data):

@@ -40,6 +40,14 @@ class SellerAccount(BaseModel):
     endpoint: str | None = None  # overrides the region's production host
     sandbox_endpoint: str | None = None  # overrides the region's sandbox host
     token_url: str = LWA_TOKEN_URL
+    # A V1 transaction still Processing this long after it was accepted is settled by
+    # `processing_policy`: Amazon's V1 guide note reads that a transaction not updated to
+    # Failure after 30 minutes was processed successfully (an older DF FAQ says 5 minutes
+    # means not completed, the DF shipping guide says check Vendor Central after 10).
+    assume_success_after: float = Field(default=1800.0, gt=0)  # seconds
+    # assume_success: AssumedSuccess (positive advice where asked); confirm: Unconfirmed, on
+    # the operators' work list until a person who checked Vendor Central decides
+    processing_policy: Literal["assume_success", "confirm"] = "assume_success"
 
     def base_url(self, sandbox: bool) -> str:
         production, test = REGION_HOSTS[self.region]
@@ -62,8 +70,11 @@ class SubmitSettings(BaseModel):
     backoff_max: float = 10.0
     timeout: float = 30.0  # per HTTP request
     token_refresh_margin: float = 60.0  # refresh this long before expires_in runs out
-    poll_interval: float = 1.0  # getTransactionStatus
-    processing_alert_after: float = 1800.0  # Processing longer than this: Stuck
+    poll_interval: float = 10.0  # first getTransactionStatus this long after acceptance
+    poll_backoff: float = 1.5  # each later poll waits this much longer ...
+    poll_max: float = 300.0  # ... up to this (seconds)
+    poll_alert_errors: int = 5  # consecutive poll failures that raise an alert
+    resubmit_max: int = 2  # resubmissions after a retryable transaction Failure
     user_agent: str = "edigw/0.1 (Language=Python)"
 
 

@@ -94,13 +94,13 @@ def _accepted(transaction_id: str | None, status: int = 202) -> CallResult:
 
 def check_migrated_schema(ledger: Ledger) -> None:
     """Migrating from empty reaches head and yields exactly the tables' metadata."""
-    assert current_revision(ledger.engine) == head_revision() == "0001"
+    assert current_revision(ledger.engine) == head_revision() == "0002_issue7"
     assert set(inspect(ledger.engine).get_table_names()) >= TABLES
     with ledger.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     ledger.migrate()  # idempotent
-    assert current_revision(ledger.engine) == "0001"
+    assert current_revision(ledger.engine) == "0002_issue7"
 
 
 def check_file_lifecycle(ledger: Ledger) -> None:
@@ -312,7 +312,7 @@ def check_events_and_calls(ledger: Ledger) -> None:
     assert events[0].lineage == {"trackingNumber": ["L11", 7, 1]}
     with pytest.raises(LedgerError):  # one call = one operation
         ledger.mark_sending(ids)
-    call = ledger.mark_sending(ids[:2], url="http://sp/shipmentStatusUpdates", sandbox=True)
+    call = ledger.mark_sending(ids[:2], url="http://sp/shipmentStatusUpdates", sandbox=False)
     assert {e.batch_id for e in ledger.events_of_call(call)} == {call}
     assert [e.id for e in ledger.events_for_file(file_id, [EventState.SENDING])] == ids[:2]
     with pytest.raises(StateError):  # already sending: nothing changes, no call row appears
@@ -333,15 +333,17 @@ def check_events_and_calls(ledger: Ledger) -> None:
         record.transaction_id,
         record.throttled,
         record.transaction_status,
-    ) == ("demo", STATUS, True, 202, 2, ["r1", "r2"], "tx-1", 1, "Processing")
+    ) == ("demo", STATUS, False, 202, 2, ["r1", "r2"], "tx-1", 1, "Processing")
     assert record.finished_at is not None and record.finished_at >= record.started_at
     assert {(e.state, e.amazon_transaction_id) for e in ledger.events_of_call(call)} == {
         (EventState.ACCEPTED, "tx-1")
     }
     assert [c.id for c in ledger.unresolved_calls()] == [call]
     ledger.update_transaction_status(call, TransactionStatus.PROCESSING)
-    ledger.update_transaction_status(call, TransactionStatus.STUCK)
+    assert ledger.record_poll(call, False, datetime.now(UTC) + timedelta(hours=1)) == 1
     assert [c.id for c in ledger.unresolved_calls()] == [call]
+    assert ledger.due_calls(datetime.now(UTC)) == []  # its next poll is an hour away
+    assert [c.id for c in ledger.due_calls(datetime.now(UTC) + timedelta(hours=2))] == [call]
     ledger.update_transaction_status(call, TransactionStatus.SUCCESS)
     assert ledger.unresolved_calls() == []
     assert ledger.get_call(call).polled_at is not None  # type: ignore[union-attr]
@@ -503,7 +505,7 @@ def check_downgrade_upgrade(ledger: Ledger) -> None:
     assert current_revision(ledger.engine) is None
     assert not TABLES & set(inspect(ledger.engine).get_table_names())
     ledger.migrate()
-    assert current_revision(ledger.engine) == "0001"
+    assert current_revision(ledger.engine) == "0002_issue7"
     assert ledger.files_in_state(*FileState) == []
     assert ledger.get_file(_file(ledger)) is not None
 

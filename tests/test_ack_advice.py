@@ -4,6 +4,7 @@ and every advice read back by the gateway's own envelope readers."""
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -63,7 +64,7 @@ def test_x12_rejected_item_only_without_positive_advice() -> None:
                 f"OTI*TE*TN*0001{OTI_END}",
                 "REF*PO*PO1",
                 "REF*2I*1Z1",
-                "TED*024*InvalidInput: Tracking number was never confirmed",
+                "TED*024*PO1/1Z1: InvalidInput: Tracking number was never confirmed",
                 "SE*7*0001",
                 "GE*1*8",
                 "IEA*1*000000007",
@@ -92,7 +93,7 @@ def test_x12_positive_advice_lists_accepted_items_and_test_flag() -> None:
         "REF*PO*PO2",
         "REF*2I*1Z1",
         "REF*2I*1Z2",
-        "TED*024*InvalidInput: Tracking number was never confirmed",
+        "TED*024*PO1/1Z1: InvalidInput: Tracking number was never confirmed",
         "OTI*TA*TN*0002*****45*0002*214*004010",
         "REF*PO*PO3",
         "REF*2I*1Z3",
@@ -117,27 +118,23 @@ def test_x12_long_message_delimiters_and_5010() -> None:
         details="see the transactions API",
     )
     [ack] = _advices([_item(five, "PO1", "1Z1", long)], positive=False)
-    text = (
-        "DuplicateRequest: The shipment status update fortrackingnumber 1Z1 was already "
+    text = (  # the event it is about first, then Amazon's error
+        "PO1/1Z1: DuplicateRequest: The shipment status update fortrackingnumber 1Z1 was already "
         "receivedearlier and has been ignored by Amazon (see the transactions API)"
     )
-    assert (
-        ack.content
-        == _lines(
-            f"{ISA.replace('*U', '*^')}*00501*000000007*0*P*>",
-            GS.replace("004010", "005010"),
-            "ST*824*0001",
-            BGN,
-            "OTI*TR*TN*0001*****45*0001*214*005010",
-            "REF*PO*PO1",
-            "REF*2I*1Z1",
-            f"TED*006*{text[:60]}",
-            f"NTE**{text[:78]}",  # the whole text, wrapped at a space within 80 characters
-            f"NTE**{text[79:]}",
-            "SE*9*0001",
-            "GE*1*8",
-            "IEA*1*000000007",
-        )
+    assert ack.content == _lines(
+        f"{ISA.replace('*U', '*^')}*00501*000000007*0*P*>",
+        GS.replace("004010", "005010"),
+        "ST*824*0001",
+        BGN,
+        "OTI*TR*TN*0001*****45*0001*214*005010",
+        "REF*PO*PO1",
+        "REF*2I*1Z1",
+        f"TED*006*{text[:60]}",
+        *(f"NTE**{line}" for line in textwrap.wrap(text, 80)),  # whole, wrapped at 80
+        f"SE*{7 + len(textwrap.wrap(text, 80))}*0001",
+        "GE*1*8",
+        "IEA*1*000000007",
     )
 
 
@@ -156,7 +153,7 @@ def test_x12_rejected_call_without_errors_and_groups_per_original_group() -> Non
         "BGN*00*0000000070002*20240304*0506~",
         "GE*1*9~",
     ]
-    assert "TED*024*NotAccepted: not accepted by Amazon, no error details~" in lines
+    assert "TED*024*PO1: NotAccepted: not accepted by Amazon, no error details~" in lines
     assert "OTI*TR*TN*0009*****46*0009*214*004030~" in lines
     assert lines[-1] == "IEA*2*000000007~"
 

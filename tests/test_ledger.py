@@ -91,7 +91,7 @@ def test_alembic_command_line_config(tmp_path: Path) -> None:
     config.attributes["configure_logger"] = False  # keep pytest's logging as it is
     command.upgrade(config, "head")
     ledger = Ledger(url)
-    assert current_revision(ledger.engine) == "0001"
+    assert current_revision(ledger.engine) == "0002_issue7"
     command.downgrade(config, "base")
     assert current_revision(ledger.engine) is None
     ledger.close()

@@ -17,7 +17,7 @@ from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway
-from gateway.submit.model import ApiError, CallResult, TransactionStatus
+from gateway.submit.model import ApiError, CallResult
 
 CONFIRMATION = {
     "purchaseOrderNumber": "PO1",
@@ -58,12 +58,16 @@ def test_alerts_name_late_confirmations_stuck_transactions_waiting_files(tmp_pat
                                                           "demo", {}, "PO2", "T2")])  # fmt: skip
     call_id = rt.ledger.mark_sending([stuck])
     rt.ledger.record_call(call_id, call(202, "tx-1"))
-    rt.ledger.update_transaction_status(call_id, TransactionStatus.STUCK)
+    for _ in range(rt.settings.submit.poll_alert_errors):
+        rt.ledger.record_poll(call_id, False, datetime.now(UTC))
 
     now = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)  # 5 h after the ship date
     alerts = find_alerts(rt, now=datetime.now(UTC) + timedelta(minutes=5))
     assert any("PO1" in line for line in alerts["confirmation_late"])
-    assert alerts["transaction_stuck"] == ["transaction tx-1"]
+    assert alerts["transaction_unpollable"] == [
+        f"transaction tx-1 of seller demo: {rt.settings.submit.poll_alert_errors} polls failed "
+        "in a row"
+    ]
     assert any(waiting in line for line in alerts["files_waiting"])
     on_time = find_alerts(rt, now=now - timedelta(hours=2))
     assert on_time["confirmation_late"] == [] and on_time["files_waiting"] == []

@@ -186,20 +186,6 @@ def test_polling_to_success_and_failure() -> None:
     assert failed.state.errors[0].code == "INVALID_TRACKING"
 
 
-def test_polling_marks_stuck_and_survives_poll_errors() -> None:
-    api = FakeApi()
-    missing = reply(404, {"errors": [{"code": "NotFound", "message": "?"}]})
-    api.transaction = lambda tid, n: missing if n == 1 else transaction_reply("Processing", tid)
-    started = time.monotonic()
-    outcomes = submit(api, [statuses(update("PO1", "T1"))], wait=5.0,
-                      processing_alert_after=0.15)  # fmt: skip
-    assert time.monotonic() - started < 2.0
-    state = outcomes[0].state
-    assert state is not None and state.status is TransactionStatus.STUCK and state.polls >= 3
-    assert [s.status for s in outcomes[0].history] == [TransactionStatus.PROCESSING,
-                                                       TransactionStatus.STUCK]  # fmt: skip
-
-
 def test_wait_final_returns_at_timeout_and_skips_refused_calls() -> None:
     api = FakeApi(reply(400, {"errors": [{"code": "InvalidInput", "message": "bad"}]}))
     api.transaction = lambda tid, n: transaction_reply("Processing", tid)

@@ -84,8 +84,9 @@ class FakeApi:
         return answer
 
 
-def make_client(api: Handler, settings: SubmitSettings = FAST) -> SpApiClient:
-    return SpApiClient(settings, {"S1": SELLER}, transport=httpx.MockTransport(api))
+def make_client(api: Handler, settings: SubmitSettings = FAST,
+                seller: SellerAccount = SELLER) -> SpApiClient:  # fmt: skip
+    return SpApiClient(settings, {"S1": seller}, transport=httpx.MockTransport(api))
 
 
 def run_submit(api: FakeApi, settings: SubmitSettings = FAST) -> CallResult:
@@ -236,14 +237,25 @@ def test_bad_lwa_credentials_are_final_and_secret_free(caplog: pytest.LogCapture
         return reply(401, {"error": "invalid_client",
                            "error_description": "Client authentication failed"})  # fmt: skip
 
-    async def go() -> CallResult:
-        async with make_client(lwa_refuses) as client:
-            return await client.submit("S1", "submitShipmentStatusUpdates", BODY, False)
+    lwa_calls = 0
+
+    async def counting(request: httpx.Request) -> httpx.Response:
+        nonlocal lwa_calls
+        lwa_calls += 1
+        return await lwa_refuses(request)
+
+    async def go() -> tuple[CallResult, CallResult]:
+        async with make_client(counting) as client:
+            first = await client.submit("S1", "submitShipmentStatusUpdates", BODY, False)
+            # the seller is blocked now: no second LWA call with the dead credential
+            second = await client.submit("S1", "submitShipmentStatusUpdates", BODY, False)
+            return first, second
 
     caplog.set_level(logging.DEBUG)
-    result = asyncio.run(go())
+    result, again = asyncio.run(go())
     assert result.attempts == 1 and result.status_code is None
-    assert result.errors[0].code == "LWA:invalid_client"
+    assert result.errors[0].code == "lwa_invalid_client" and result.blocked
+    assert again.blocked and again.attempts == 0 and lwa_calls == 1
     assert not result.accepted and result.transaction_id is None
     for text in (caplog.text, repr(result), repr(SELLER)):
         assert SECRET not in text and REFRESH not in text

@@ -13,6 +13,14 @@ Status of an original set (X12 OTI01 / APERAK BGM 1225 + 4343) looks at every it
 set, reported or not: all accepted without errors -> accepted; all rejected -> rejected;
 anything else (some rejected, or accepted with errors) -> partial.
 
+Events the gateway itself refused (an unmapped status/reason pair, a business rule, a missing
+required value: mapping problems) are advised the same way as Amazon's refusals, as
+`AdviceItem.problems`: the advice error then carries the segment, position, element and
+value (X12 TED03..TED08). Every error names the event it is about (purchase order /
+tracking number, or the segment and the refused value), so two refused events of
+one set read differently (X12: "<PO>/<tracking>: " before the text; APERAK: the RFF after
+each ERC).
+
 Amazon's error codes are free text ("InvalidInput", "DuplicateRequest", ...); each one is
 mapped to an X12 DE 647 application error condition code (values present since 003050),
 used as TED01 and, since APERAK's ERC 9321 has no UN code list, as ERC 9321 too:
@@ -34,6 +42,7 @@ from gateway.ack.advice_x12 import x12_advice_interchange
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
 from gateway.parse.records import Origin
+from gateway.problems import Problem
 from gateway.submit.model import ApiError
 
 __all__ = [
@@ -60,16 +69,22 @@ class AdviceItem:
     accepted: bool  # Amazon Success (True) / Failure or a rejected call (False)
     errors: tuple[ApiError, ...] = ()
     transaction_id: str | None = None
+    problems: tuple[Problem, ...] = ()  # the gateway's own refusals (never sent to Amazon)
 
 
 @dataclass(frozen=True, slots=True)
 class AdviceError:
-    """One Amazon error as the advice reports it."""
+    """One Amazon error (or gateway refusal) as the advice reports it."""
 
     condition: str  # X12 DE 647 code (TED01, ERC 9321)
-    text: str  # "<Amazon code>: <message>[ (<details>)]", cleaned of control characters
+    text: str  # "<event>: <code>: <message>[ (<details>)]", cleaned of control characters
     purchase_order: str | None  # the first PO / tracking number of the item it belongs to
     tracking_number: str | None
+    segment: str | None = None  # where a gateway refusal points (TED03..TED08)
+    position: int | None = None
+    element: int | None = None
+    element_ref: str | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +127,18 @@ def _error(e: ApiError, item: AdviceItem) -> AdviceError:
     )
 
 
+def _refusal(p: Problem) -> AdviceError:
+    """A gateway refusal: named by its segment, position and the refused value."""
+    where = " ".join(x for x in (p.segment or "", f"#{p.position}" if p.position else "",
+                                 f"value {p.value}" if p.value else "") if x)  # fmt: skip
+    text = f"{where}: {p.code.value}: {_text(p.message)}" if where else \
+        f"{p.code.value}: {_text(p.message)}"  # fmt: skip
+    return AdviceError(condition=error_condition(p.code.value), text=text, purchase_order=None,
+                       tracking_number=None, segment=p.segment, position=p.position,
+                       element=p.element, element_ref=p.element_ref,
+                       value=p.value)  # fmt: skip
+
+
 def _named(values: Sequence[str], text: str) -> str | None:
     """The value an error is about: the one its text names, else the only one there is
     (Amazon's errors of a batch name no item; never guess among several)."""
@@ -150,8 +177,8 @@ def advice_sets(items: Sequence[AdviceItem], positive: bool) -> list[AdviceSet]:
         errors = [
             _error(e, i)
             for i in reported
-            for e in (i.errors or (() if i.accepted else (NO_DETAILS,)))
-        ]
+            for e in (i.errors or (() if i.accepted or i.problems else (NO_DETAILS,)))
+        ] + [_refusal(p) for i in reported for p in i.problems]
         sets.append(
             AdviceSet(
                 origin=members[0].origin,

@@ -16,8 +16,11 @@ per original functional group, GS08 = the original GS08, holding one 824:
         OTI06 / OTI07 (original date/time) are left out: the origin does not carry them.
     REF*PO*<purchase order> and REF*2I*<tracking number> (at most 12 REF per OTI loop;
         a value over 30 characters is cut in REF02 and given whole in REF03)
-    per Amazon error: TED*<DE 647 code>*<"code: message", 60 chars>, and when the text is
-    longer, NTE lines (wrapped at 80 chars, at most 10) with the whole of it
+    per Amazon error: TED*<DE 647 code>*<"PO/tracking: code: message", 60 chars>, and when the
+    text is longer, NTE lines (wrapped at 80 chars, at most 10) with the whole of it; a
+    gateway refusal adds where it points: TED03 segment ID (DE 721), TED04 segment position
+    in the set (DE 719), TED06 element position (C030), TED07 data element reference
+    (DE 725), TED08 copy of the refused value (DE 724)
   SE*<count>*0001
 X12 has no release character: delimiters inside copied values are removed.
 """
@@ -44,7 +47,7 @@ from gateway.parse.records import Origin
 from gateway.text import is_digits
 
 if TYPE_CHECKING:
-    from gateway.ack.advice import AdviceSet
+    from gateway.ack.advice import AdviceError, AdviceSet
 
 __all__ = ["OTI_STATUS", "advice_isa_version", "x12_advice_interchange"]
 
@@ -104,6 +107,16 @@ def _bgn(reference: str, ctx: AckContext) -> Segment:
     return seg("BGN", "00", reference, now.strftime("%Y%m%d"), now.strftime("%H%M"))
 
 
+def _where(error: AdviceError, d: Delimiters) -> tuple[str | None, ...]:
+    """TED03..TED08 for an error that points into the original set (else nothing)."""
+    if not error.segment:
+        return ()
+    return (clean(error.segment, d)[:3], str(error.position) if error.position else None, None,
+            str(error.element) if error.element else None,
+            clean(error.element_ref or "", d) or None,
+            clean(error.value or "", d)[:99] or None)  # fmt: skip
+
+
 def _oti_loop(s: AdviceSet, d: Delimiters) -> list[Segment]:
     o = s.origin
     st02 = clean(o.transaction_control, d)
@@ -127,8 +140,9 @@ def _oti_loop(s: AdviceSet, d: Delimiters) -> list[Segment]:
         v = clean(value, d)  # REF02 is AN 1/30 in 004010: a longer one goes whole in REF03
         segments.append(seg("REF", qualifier, v[:30], v[:80] if len(v) > 30 else None))
     for error in s.errors:
-        text = clean(error.text, d)
-        segments.append(seg("TED", error.condition, text[:_TED_TEXT].rstrip()))
+        event = "/".join(v for v in (error.purchase_order, error.tracking_number) if v)
+        text = clean(f"{event}: {error.text}" if event else error.text, d)
+        segments.append(seg("TED", error.condition, text[:_TED_TEXT].rstrip(), *_where(error, d)))
         if len(text) > _TED_TEXT:
             lines = textwrap.wrap(text, _NTE_TEXT)[:_MAX_NTE]
             segments.extend(seg("NTE", None, line) for line in lines)

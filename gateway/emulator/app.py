@@ -1,9 +1,17 @@
 """The emulator's routes: LWA's token endpoint, DF Shipping V1 submit operations, DF
 Transactions V1 getTransactionStatus, and /_emulator/ control routes (faults, reset, log).
 
-Every SP-API route also answers under /sandbox (the sandbox host of a seller), recorded with
-sandbox=true. Errors use Amazon's shapes: LWA {"error", "error_description"} and SP-API
-{"errors": [{"code", "message", "details"}]}.
+Under /sandbox (the sandbox host of a seller) the same paths behave like Amazon's static
+sandbox (`gateway.emulator.sandbox`): canned answers for the model's examples, 500
+InternalFailure for anything else. Errors use Amazon's shapes: LWA {"error",
+"error_description"} (RFC 6749 section 5.2, as LWA answers: invalid_grant 400,
+invalid_client 401) and SP-API {"errors": [{"code", "message", "details"}]} with `details`
+"" where Amazon leaves it empty (the models' 400 examples).
+
+403 comes in two kinds, as in production: the token one (details say what is wrong with the
+access token; a client refreshes and retries) and the role one (`Unauthorized`, "Access to
+requested resource is denied.", details "": the application lacks the DF role; the SP-API
+"Errors" guide), switched on with the `deny_role` fault.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from gateway.contract import validate_body
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.faults import Faults
 from gateway.emulator.middleware import SANDBOX_PREFIX, EmulatorMiddleware, amazon_errors
+from gateway.emulator.sandbox import static_answer
 from gateway.emulator.state import EmulatorState
 
 __all__ = ["AmazonError", "create_app"]
@@ -31,7 +40,7 @@ TRANSACTIONS = "/vendor/directFulfillment/transactions/v1/transactions"
 class AmazonError(Exception):
     """An SP-API error answer: status plus one Error (code, message, details)."""
 
-    def __init__(self, status: int, code: str, message: str, details: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: str = "") -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details
 
@@ -48,6 +57,10 @@ def _authorized(
     client_id, why = state.token_client(x_amz_access_token)
     if client_id is None:
         raise AmazonError(403, "Unauthorized", "Access to requested resource is denied.", why)
+    with state.lock:
+        role_denied = state.faults.faults.deny_role
+    if role_denied:
+        raise AmazonError(403, "Unauthorized", "Access to requested resource is denied.", "")
     return client_id
 
 
@@ -109,12 +122,27 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
             raise AmazonError(
                 400, "InvalidInput", f"Invalid request body: {problems[0]}", "; ".join(problems)
             )
-        sandbox = request.url.path.startswith(SANDBOX_PREFIX + "/")
-        transaction_id = state.submit(operation, body, sandbox)
+        transaction_id = state.submit(operation, body)
         request.state.transaction_id = transaction_id
         return JSONResponse({"payload": {"transactionId": transaction_id}}, status_code=202)
 
+    def canned(operation: str, given: dict[str, Any]) -> JSONResponse:
+        answer = static_answer(operation, given)
+        if answer is None:  # the static sandbox knows only its examples
+            raise AmazonError(500, "InternalFailure", "We encountered an internal error. "
+                              "Please try again.")  # fmt: skip
+        return JSONResponse(answer.body, status_code=answer.status)
+
+    async def sandbox_submit(request: Request, client_id: str, operation: str) -> JSONResponse:
+        throttle(client_id, operation)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        return canned(operation, {"body": body})
+
     router = APIRouter()
+    sandbox = APIRouter(prefix=SANDBOX_PREFIX)
 
     @router.post(SHIPPING + "/shipmentStatusUpdates")
     async def status_updates(request: Request, client_id: Client) -> JSONResponse:
@@ -135,8 +163,23 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
             )
         return {"payload": {"transactionStatus": status}}
 
+    @sandbox.post(SHIPPING + "/shipmentStatusUpdates")
+    async def sandbox_status_updates(request: Request, client_id: Client) -> JSONResponse:
+        return await sandbox_submit(request, client_id, "submitShipmentStatusUpdates")
+
+    @sandbox.post(SHIPPING + "/shipmentConfirmations")
+    async def sandbox_confirmations(request: Request, client_id: Client) -> JSONResponse:
+        return await sandbox_submit(request, client_id, "submitShipmentConfirmations")
+
+    @sandbox.get(TRANSACTIONS + "/{transaction_id}")
+    async def sandbox_transaction(request: Request, transaction_id: str,
+                                  client_id: Client) -> JSONResponse:  # fmt: skip
+        throttle(client_id, "getTransactionStatus")
+        request.state.transaction_id = transaction_id
+        return canned("getTransactionStatus", {"transactionId": transaction_id})
+
     app.include_router(router)
-    app.include_router(router, prefix=SANDBOX_PREFIX)
+    app.include_router(sandbox)
 
     @app.post("/_emulator/faults")
     async def set_faults(faults: Faults) -> Faults:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EmulatorConfig"]
+__all__ = ["EmulatorConfig", "Settle"]
+
+Settle = Literal["never", "success", "failure"]
 
 
 class EmulatorConfig(BaseModel):
@@ -14,7 +18,12 @@ class EmulatorConfig(BaseModel):
       accepts (demo values, also the CLI's defaults).
     rate / burst: token bucket per (client, operation), the DF usage plan (10 req/s, burst 10);
       `rate` is also sent as x-amzn-RateLimit-Limit.
-    processing_seconds: a transaction stays Processing this long after its submission.
+    settle: what becomes of a valid V1 transaction. `never` (the default, like production:
+      vendors report V1 transactions in Processing for days, selling-partner-api-docs#1653,
+      jlevers/selling-partner-api#415) keeps it Processing; `success` / `failure` settle it
+      after `settle_after` seconds (`failure` with Amazon's retryable INTERNAL_SERVER_ERROR).
+      A transaction that breaks a business rule ends in Failure after `settle_after` in every
+      mode.
     token_lifetime: seconds an access token lives (expires_in); tests make it tiny.
     seed: seeds the fault-injection RNG (None: unseeded).
     """
@@ -26,6 +35,7 @@ class EmulatorConfig(BaseModel):
     refresh_token: str = "edigw-demo-refresh"
     rate: float = Field(default=10.0, gt=0)
     burst: int = Field(default=10, ge=1)
-    processing_seconds: float = Field(default=2.0, ge=0)
+    settle: Settle = "never"
+    settle_after: float = Field(default=2.0, ge=0)
     token_lifetime: float = Field(default=3600.0, gt=0)
     seed: int | None = None

@@ -32,6 +32,7 @@ class Faults(BaseModel):
     latency_ms: added before every SP-API response.
     burst_500 / burst_503 / drop: the next N SP-API calls answer 500 / 503 / lose the connection
       (drops first, then 503s, then 500s).
+    deny_role: every SP-API call answers the role 403 (`Unauthorized`, details "").
     seed: reseeds the RNG behind error_rate.
     """
 
@@ -42,6 +43,7 @@ class Faults(BaseModel):
     burst_500: int = Field(default=0, ge=0)
     burst_503: int = Field(default=0, ge=0)
     drop: int = Field(default=0, ge=0)
+    deny_role: bool = False
     seed: int | None = None
 
 

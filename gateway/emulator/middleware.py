@@ -1,5 +1,9 @@
 """The ASGI layer around every emulator route: request ids, the rate-limit header, fault
 injection on SP-API calls, and the request log (every call, whatever its answer).
+
+x-amzn-RateLimit-Limit goes only on the answers the models declare it for (2xx, 400, 404 in
+vendorDirectFulfillmentShippingV1.json / TransactionsV1.json response headers), never on 403,
+429 or 500; x-amzn-RequestId on every answer.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.emulator.faults import ConnectionDropped
 from gateway.emulator.state import EmulatorState
 
-__all__ = ["CONTROL_PREFIX", "SANDBOX_PREFIX", "EmulatorMiddleware", "amazon_errors"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "SANDBOX_PREFIX",
+    "EmulatorMiddleware",
+    "amazon_errors",
+    "rate_limit_header",
+]
 
 SANDBOX_PREFIX = "/sandbox"  # sandbox_endpoint = <emulator>/sandbox
 CONTROL_PREFIX = "/_emulator/"  # control routes: not logged, no faults
@@ -29,12 +39,15 @@ FAULT_ERRORS = {
 }
 
 
-def amazon_errors(code: str, message: str, details: str | None = None) -> dict[str, Any]:
-    """Amazon's ErrorList body: {"errors": [{"code", "message", "details"?}]}."""
-    error = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    return {"errors": [error]}
+def amazon_errors(code: str, message: str, details: str = "") -> dict[str, Any]:
+    """Amazon's ErrorList body: {"errors": [{"code", "message", "details"}]}; production
+    sends `details` as "" when it has none (the models' examples)."""
+    return {"errors": [{"code": code, "message": message, "details": details}]}
+
+
+def rate_limit_header(status: int) -> bool:
+    """Whether an answer of `status` carries x-amzn-RateLimit-Limit (the models' headers)."""
+    return 200 <= status < 300 or status in (400, 404)
 
 
 def _parsed_body(raw: bytes, content_type: str) -> Any:
@@ -77,7 +90,7 @@ class EmulatorMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 extra = [(b"x-amzn-requestid", request_id.encode())]
-                if spapi:
+                if spapi and rate_limit_header(status or 0):
                     extra.append((b"x-amzn-ratelimit-limit", str(self.state.config.rate).encode()))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)

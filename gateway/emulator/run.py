@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from gateway.emulator.app import create_app
-from gateway.emulator.config import EmulatorConfig
+from gateway.emulator.config import EmulatorConfig, Settle
 from gateway.emulator.faults import quiet_dropped_connections
 
 __all__ = ["running_emulator", "serve_emulator"]
@@ -28,7 +28,8 @@ def serve_emulator(
     refresh_token: str,
     rate: float,
     burst: int,
-    processing_seconds: float,
+    settle: Settle,
+    settle_after: float,
 ) -> None:
     """Serve the emulator until interrupted (Ctrl-C)."""
     config = EmulatorConfig(
@@ -37,9 +38,15 @@ def serve_emulator(
         refresh_token=refresh_token,
         rate=rate,
         burst=burst,
-        processing_seconds=processing_seconds,
+        settle=settle,
+        settle_after=settle_after,
     )
     server = uvicorn.Server(uvicorn.Config(create_app(config), host=host, port=port))
+    print(
+        f"edigw emulator on http://{host}:{port} (settle={settle}, "
+        f"settle_after={settle_after:g} s)",
+        flush=True,
+    )
     quiet_dropped_connections()
     server.run()
 

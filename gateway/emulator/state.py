@@ -1,11 +1,19 @@
 """What the emulator remembers: access tokens, rate buckets, confirmed shipments,
 transactions and the request log. One lock guards it all, so any thread may read it.
 
-Business rule ("statuses only after confirmation"): an accepted shipment confirmation records
-its purchase order with the containers' tracking numbers at once; a status update is judged
-when it is accepted, and its transaction settles as Failure if its purchase order or its
-tracking number (for that order) was never confirmed. Sandbox calls have their own
-confirmations.
+Business rules, judged when a body is accepted (its transaction then ends in Failure after
+`settle_after`, whatever `settle` says):
+- statuses only after confirmation. Source: the DF shipping guide (../shared/seeds/003_*:
+  the trackingNumber of a status update must match 100% the trackingNumber given in the
+  shipment confirmation, otherwise the status update fails). An accepted confirmation
+  records its purchase order with its containers' tracking numbers; a status update whose
+  order or tracking number was never confirmed fails.
+- a confirmation without containers fails with EMPTY_PACKAGES. Source: the error code DF
+  vendors report from production for confirmations without packages (amzn/selling-partner-
+  api-docs issue threads on DF shipmentConfirmations).
+A valid transaction follows `settle` (see EmulatorConfig). Transaction ids look like the
+model's example `20190905010908-8a3b6901-ef20-412f-9270-21c021796605`: a UTC timestamp, then
+a UUID (vendorDirectFulfillmentShippingV1.json, x-amzn-api-sandbox of the 202 answer).
 """
 
 from __future__ import annotations
@@ -16,15 +24,26 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.faults import FaultInjector
 from gateway.emulator.ratelimit import TokenBucket
 
-__all__ = ["EmulatorState", "Transaction"]
+__all__ = ["RETRYABLE_FAILURE", "EmulatorState", "Transaction", "transaction_id"]
 
 ApiErrorJson = dict[str, str]
+# Amazon's retryable transaction error (DF Transactions V1: "Internal error. Please try
+# again."): what `--settle failure` ends valid transactions with.
+RETRYABLE_FAILURE: ApiErrorJson = {"code": "INTERNAL_SERVER_ERROR",
+                                   "message": "Internal error. Please try again.",
+                                   "details": ""}  # fmt: skip
+
+
+def transaction_id(now: datetime | None = None) -> str:
+    """A V1 transaction id in Amazon's shape: yyyymmddHHMMSS-<uuid4>."""
+    return f"{(now or datetime.now(UTC)):%Y%m%d%H%M%S}-{uuid.uuid4()}"
 
 
 @dataclass(slots=True)
@@ -44,7 +63,7 @@ class EmulatorState:
         self.faults = FaultInjector(config.seed)
         self._tokens: dict[str, tuple[str, float]] = {}  # access token -> (client id, expiry)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
-        self._confirmed: dict[tuple[bool, str], set[str]] = {}  # (sandbox, PO) -> tracking nos
+        self._confirmed: dict[str, set[str]] = {}  # PO -> tracking numbers
         self._transactions: dict[str, Transaction] = {}
         self._requests: list[dict[str, Any]] = []
 
@@ -63,10 +82,10 @@ class EmulatorState:
         with self.lock:
             entry = self._tokens.get(token)
         if entry is None:
-            return None, "The access token is not valid."
+            return None, "The access token you provided is not valid."
         client_id, expiry = entry
         if self.clock() >= expiry:
-            return None, "The access token has expired."
+            return None, "The access token you provided has expired."
         return client_id, ""
 
     # --- usage plan --------------------------------------------------------------------------
@@ -83,44 +102,43 @@ class EmulatorState:
 
     # --- transactions ------------------------------------------------------------------------
 
-    def submit(self, operation: str, body: dict[str, Any], sandbox: bool) -> str:
+    def submit(self, operation: str, body: dict[str, Any]) -> str:
         """Accept a valid body: record confirmations or judge status updates; the id."""
-        transaction = Transaction(str(uuid.uuid4()), operation, self.clock(), sandbox)
+        transaction = Transaction(transaction_id(), operation, self.clock(), sandbox=False)
         with self.lock:
             if operation == "submitShipmentConfirmations":
                 for confirmation in body.get("shipmentConfirmations", []):
-                    tracking = self._confirmed.setdefault(
-                        (sandbox, confirmation["purchaseOrderNumber"]), set()
-                    )
-                    tracking.update(
-                        c["trackingNumber"]
-                        for c in confirmation.get("containers", [])
-                        if c.get("trackingNumber")
+                    po = confirmation["purchaseOrderNumber"]
+                    containers = confirmation.get("containers") or []
+                    if not containers:
+                        transaction.errors.append(_error(
+                            "EMPTY_PACKAGES",
+                            f"The shipment confirmation of purchase order {po} has no "
+                            "packages."))  # fmt: skip
+                        continue
+                    self._confirmed.setdefault(po, set()).update(
+                        c["trackingNumber"] for c in containers if c.get("trackingNumber")
                     )
             else:
                 for update in body.get("shipmentStatusUpdates", []):
-                    error = self._unconfirmed(update, sandbox)
+                    error = self._unconfirmed(update)
                     if error and error not in transaction.errors:
                         transaction.errors.append(error)
             self._transactions[transaction.transaction_id] = transaction
         return transaction.transaction_id
 
-    def _unconfirmed(self, update: dict[str, Any], sandbox: bool) -> ApiErrorJson | None:
+    def _unconfirmed(self, update: dict[str, Any]) -> ApiErrorJson | None:
         po = update["purchaseOrderNumber"]
         tracking = update["statusUpdateDetails"]["trackingNumber"]
-        confirmed = self._confirmed.get((sandbox, po))
+        confirmed = self._confirmed.get(po)
         if confirmed is None:
-            return {
-                "code": "InvalidPurchaseOrderNumber",
-                "message": f"Purchase order {po} has no shipment confirmation; "
-                "statuses only after confirmation.",
-            }
+            return _error("InvalidPurchaseOrderNumber",
+                          f"Purchase order {po} has no shipment confirmation; statuses only "
+                          "after confirmation.")  # fmt: skip
         if tracking not in confirmed:
-            return {
-                "code": "InvalidTrackingNumber",
-                "message": f"Tracking number {tracking} was never confirmed for purchase "
-                f"order {po}; statuses only after confirmation.",
-            }
+            return _error("InvalidTrackingNumber",
+                          f"Tracking number {tracking} was never confirmed for purchase order "
+                          f"{po}; statuses only after confirmation.")  # fmt: skip
         return None
 
     def transaction_status(self, transaction_id: str) -> dict[str, Any] | None:
@@ -129,13 +147,16 @@ class EmulatorState:
             transaction = self._transactions.get(transaction_id)
         if transaction is None:
             return None
-        status: dict[str, Any] = {"transactionId": transaction_id}
-        if self.clock() - transaction.submitted < self.config.processing_seconds:
-            status["status"] = "Processing"
-        elif transaction.errors:
+        status: dict[str, Any] = {"transactionId": transaction_id, "status": "Processing"}
+        if self.clock() - transaction.submitted < self.config.settle_after:
+            return status
+        errors = transaction.errors
+        if not errors and self.config.settle == "failure":
+            errors = [RETRYABLE_FAILURE]
+        if errors:
             status["status"] = "Failure"
-            status["errors"] = [dict(e) for e in transaction.errors]
-        else:
+            status["errors"] = [dict(e) for e in errors]
+        elif self.config.settle == "success":
             status["status"] = "Success"
         return status
 
@@ -157,3 +178,8 @@ class EmulatorState:
             self._transactions.clear()
             self._requests.clear()
             self.faults = FaultInjector(self.config.seed)
+
+
+def _error(code: str, message: str) -> ApiErrorJson:
+    """Amazon's Error model as transactions carry it; `details` is often "" in production."""
+    return {"code": code, "message": message, "details": ""}

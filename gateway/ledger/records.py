@@ -104,6 +104,7 @@ class EventRecord(_Snapshot):
     batch_id: int | None
     amazon_transaction_id: str | None
     updated_at: datetime
+    resubmits: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,11 @@ class CallRecord(_Snapshot):
     finished_at: datetime | None
     transaction_status: str | None
     polled_at: datetime | None
+    polls: int = 0
+    poll_errors: int = 0
+    next_poll_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +142,7 @@ class AckRecord(_Snapshot):
     state: AckState
     delivered_to: str | None
     delivered_at: datetime | None
+    collected_at: datetime | None = None
+    webhook_attempts: int = 0
+    webhook_status: str | None = None
+    webhook_at: datetime | None = None

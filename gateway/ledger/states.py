@@ -8,7 +8,14 @@ back is `Ledger.requeue_events`, an operator's decision to resend.
            side exits: quarantined (cannot be parsed), duplicate (all interchanges seen before),
            failed (internal error, kept for retry: may move on to any later state)
     event: pending -> sending -> accepted -> success | failure
+           accepted -> assumed_success | unconfirmed (still Processing at the seller's
+                       deadline, by its policy) | unknown (never answered a poll)
+           unconfirmed -> success | failure (an operator who checked Vendor Central)
            sending -> rejected (call refused) | unknown (crash while sending, ops decide)
+                    | blocked (LWA refused the seller's credentials: nothing was sent)
+                    | sandbox (the static sandbox answered: canned 202 or 500)
+           blocked -> pending (credentials fixed); accepted -> pending (a retryable
+                      transaction Failure, resubmitted: `resubmit_call`)
     ack:   created -> delivered
 """
 
@@ -58,6 +65,10 @@ class EventState(StrEnum):
     FAILURE = "failure"
     REJECTED = "rejected"
     UNKNOWN = "unknown"
+    BLOCKED = "blocked"
+    ASSUMED_SUCCESS = "assumed_success"
+    UNCONFIRMED = "unconfirmed"
+    SANDBOX = "sandbox"
 
 
 class AckState(StrEnum):
@@ -70,9 +81,14 @@ _FILE_FINAL = frozenset({FileState.DONE, FileState.QUARANTINED, FileState.DUPLIC
 
 _EVENT_NEXT: dict[EventState, frozenset[EventState]] = {
     EventState.PENDING: frozenset({EventState.SENDING}),
-    EventState.SENDING: frozenset({EventState.ACCEPTED, EventState.REJECTED, EventState.UNKNOWN}),
-    EventState.ACCEPTED: frozenset({EventState.SUCCESS, EventState.FAILURE}),
-}
+    EventState.SENDING: frozenset({EventState.ACCEPTED, EventState.REJECTED, EventState.UNKNOWN,
+                                   EventState.BLOCKED, EventState.SANDBOX}),
+    EventState.ACCEPTED: frozenset({EventState.SUCCESS, EventState.FAILURE,
+                                    EventState.ASSUMED_SUCCESS, EventState.UNCONFIRMED,
+                                    EventState.UNKNOWN, EventState.PENDING}),
+    EventState.UNCONFIRMED: frozenset({EventState.SUCCESS, EventState.FAILURE}),
+    EventState.BLOCKED: frozenset({EventState.PENDING}),
+}  # fmt: skip
 
 
 def check_file_move(current: FileState, target: FileState) -> None:

@@ -14,16 +14,21 @@ from dataclasses import asdict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.ledger.engine import SessionScope
+from gateway.ledger.mailbox import MailboxLedger
 from gateway.ledger.records import CallRecord, EventRecord, NewEvent
+from gateway.ledger.settling import REAUTHORIZATION_NEEDED, SettlingLedger
 from gateway.ledger.states import EventState, LedgerError, StateError, check_event_move
 from gateway.ledger.tables import ApiCall, Event, ReceivedFile, utc_now
-from gateway.submit.model import ApiError, CallResult, TransactionStatus
+from gateway.submit.model import FINAL_STATUSES, ApiError, CallResult, TransactionStatus
 
 __all__ = ["SubmissionLedger"]
 
-_FINAL_STATUSES = frozenset({TransactionStatus.SUCCESS.value, TransactionStatus.FAILURE.value})
-_OPEN_STATUSES = (TransactionStatus.PROCESSING.value, TransactionStatus.STUCK.value)
+_FINAL_STATUSES = frozenset(s.value for s in FINAL_STATUSES)
+_OPEN_STATUSES = (TransactionStatus.PROCESSING.value,)
+_TARGETS = {TransactionStatus.SUCCESS: EventState.SUCCESS,
+            TransactionStatus.FAILURE: EventState.FAILURE,
+            TransactionStatus.ASSUMED_SUCCESS: EventState.ASSUMED_SUCCESS,
+            TransactionStatus.UNCONFIRMED: EventState.UNCONFIRMED}  # fmt: skip
 _CRASH_ERROR = {"code": "Unknown", "message": "the gateway stopped while this call was in flight",
                 "details": None}  # fmt: skip
 
@@ -42,7 +47,7 @@ def _errors(errors: Iterable[ApiError]) -> list[dict[str, str | None]]:
     return [asdict(e) for e in errors]
 
 
-class SubmissionLedger(SessionScope):
+class SubmissionLedger(SettlingLedger, MailboxLedger):
     """Events and API calls (the file, interchange and ack side is in `store.Ledger`)."""
 
     def add_events(self, file_id: str, events: Sequence[NewEvent]) -> list[int]:
@@ -123,7 +128,10 @@ class SubmissionLedger(SessionScope):
 
     def record_call(self, call_id: int, result: CallResult) -> None:
         """How the call ended: its events become `accepted` (with Amazon's transaction id,
-        transaction status Processing) or `rejected` (status NotSubmitted)."""
+        transaction status Processing) or `rejected` (status NotSubmitted); `blocked` when
+        LWA refused the seller's credentials (nothing was sent; the seller is marked
+        reauthorization_needed); `sandbox` when the static sandbox answered (canned 202 or
+        500: its status answers are canned too, so nothing is polled)."""
         with self._tx() as session:
             call = self._row(session, ApiCall, call_id)
             if call.finished_at is not None:
@@ -138,11 +146,19 @@ class SubmissionLedger(SessionScope):
             call.finished_at = utc_now()
             status = TransactionStatus.PROCESSING if result.accepted else \
                 TransactionStatus.NOT_SUBMITTED  # fmt: skip
-            call.transaction_status = status.value
             target = EventState.ACCEPTED if result.accepted else EventState.REJECTED
+            if result.blocked:
+                status, target = TransactionStatus.BLOCKED, EventState.BLOCKED
+            elif call.sandbox and (result.accepted or result.sandbox_refused):
+                status, target = TransactionStatus.SANDBOX, EventState.SANDBOX
+            call.transaction_status = status.value
+            seller = call.seller
             for row in session.scalars(select(Event).where(Event.batch_id == call_id)):
                 _move(row, target)
                 row.amazon_transaction_id = result.transaction_id
+        if result.blocked:
+            code = next((e.code for e in result.errors if e.code.startswith("lwa_")), "lwa")
+            self.set_seller_state(seller, REAUTHORIZATION_NEEDED, code)
 
     def update_transaction_status(self, call_id: int, status: TransactionStatus,
                                   errors: Sequence[ApiError] = ()) -> None:  # fmt: skip
@@ -159,8 +175,7 @@ class SubmissionLedger(SessionScope):
             call.polled_at = utc_now()
             if errors:
                 call.errors = _errors(errors)
-            target = {TransactionStatus.SUCCESS: EventState.SUCCESS,
-                      TransactionStatus.FAILURE: EventState.FAILURE}.get(status)  # fmt: skip
+            target = _TARGETS.get(status)
             if target is not None:
                 for row in session.scalars(select(Event).where(Event.batch_id == call_id)):
                     _move(row, target)
@@ -177,7 +192,7 @@ class SubmissionLedger(SessionScope):
             return [CallRecord.of(row) for row in session.scalars(query)]
 
     def unresolved_calls(self) -> list[CallRecord]:
-        """Accepted calls whose transaction is not final yet (Processing / Stuck): to poll."""
+        """Accepted calls whose transaction is not final yet (Processing): to poll."""
         query = (select(ApiCall).where(ApiCall.transaction_id.is_not(None),
                                        ApiCall.transaction_status.in_(_OPEN_STATUSES))
                  .order_by(ApiCall.id))  # fmt: skip

@@ -32,6 +32,7 @@ __all__ = [
     "Event",
     "Interchange",
     "ReceivedFile",
+    "SellerState",
     "Transaction",
     "UtcDateTime",
     "utc_now",
@@ -141,6 +142,12 @@ class ApiCall(Base):
     finished_at: Mapped[datetime | None]
     transaction_status: Mapped[str | None] = mapped_column(String(16), index=True)
     polled_at: Mapped[datetime | None]
+    # 0002_issue7: polling with backoff, and an operator's decision on an Unconfirmed one
+    polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    poll_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_poll_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None]
 
 
 class Event(Base):
@@ -161,6 +168,8 @@ class Event(Base):
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("api_calls.id"), index=True)
     amazon_transaction_id: Mapped[str | None] = mapped_column(String(128))
     updated_at: Mapped[datetime]
+    # 0002_issue7: sent again after a retryable transaction Failure
+    resubmits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Ack(Base):
@@ -177,6 +186,24 @@ class Ack(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)
     delivered_to: Mapped[str | None] = mapped_column(Text)  # path or 'http-response'
     delivered_at: Mapped[datetime | None]
+    # 0002_issue7: the HTTP partner's mailbox (collected = deleted by the partner) and the
+    # webhook delivery (attempts, last outcome: delivered / failed / HTTP code)
+    collected_at: Mapped[datetime | None]
+    webhook_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    webhook_status: Mapped[str | None] = mapped_column(String(32))
+    webhook_at: Mapped[datetime | None]
+
+
+class SellerState(Base):
+    """The state of a seller's credentials: `reauthorization_needed` after LWA refused
+    them for good (its events wait `blocked`), `ok` once they work again (0002_issue7)."""
+
+    __tablename__ = "seller_states"
+
+    seller: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
 
 
 class ControlCounter(Base):

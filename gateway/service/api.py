@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Res
 from pydantic import BaseModel
 
 from gateway.ledger.records import FileRecord
+from gateway.service.messages_api import router as messages_router
 from gateway.service.worker import Gateway
 
 __all__ = ["create_api"]
@@ -96,6 +97,7 @@ def create_api(gateway: Gateway) -> FastAPI:
         "the ledger. Authenticate with the partner's API key in the X-API-Key header.",
     )
     app.state.gateway = gateway
+    app.include_router(messages_router)  # the partner mailbox (gateway.service.messages_api)
     rt = gateway.rt
 
     raw = {"schema": {"type": "string", "format": "binary"}}

@@ -28,6 +28,7 @@ class ServiceSettings(BaseSettings):
     worker_interval: float = 0.2  # seconds between looks for new work
     poll_interval: float = 1.0  # transaction status polling job
     alert_interval: float = 60.0  # stuck-work alerts job
+    webhook_interval: float = 5.0  # partner webhook deliveries job
     files_waiting_alert: float = 600.0  # a file received but untranslated this long: alert
     confirmation_deadline_hours: float = 4.0  # Amazon: confirm within 4 h of the ship date
     retention_days: int = 30  # archive/ clean-up

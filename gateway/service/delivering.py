@@ -1,4 +1,7 @@
-"""Acks and advices to where the partner collects them: the SFTP account's outbox/.
+"""Acks and advices to where the partner collects them: the SFTP account's outbox/ for a
+file that came in by SFTP (also when an operator replays it: the replay's acks follow the
+original's transport), else the partner's mailbox (`GET /v1/partners/{id}/messages`, and its
+webhook when the profile names one: `gateway.service.webhooks`).
 
 An ack is delivered only after its ledger record is committed (it exists in the ledger as
 `created`), and written durably before it is marked delivered; a crash in between delivers
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 
+from gateway.ledger.mailbox import MAILBOX
 from gateway.ledger.records import AckRecord, FileRecord
 from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
@@ -25,19 +29,33 @@ def ack_file_name(file: FileRecord, ack: AckRecord) -> str:
     return f"{stem}.{ack.id:08d}.{ack.type}.edi"
 
 
+def arrival_transport(rt: Runtime, file: FileRecord) -> str:
+    """How the file's bytes first came in: a replay answers like its original."""
+    seen: set[str] = set()
+    while file.transport == "replay" and file.replay_of and file.replay_of not in seen:
+        seen.add(file.replay_of)
+        original = rt.ledger.get_file(file.replay_of)
+        if original is None:
+            break
+        file = original
+    return file.transport
+
+
 def deliver_acks(rt: Runtime, file: FileRecord) -> int:
     """Deliver every `created` ack of a file; how many were delivered now."""
     delivered = 0
+    transport: str | None = None
     for ack in rt.ledger.acks_for_file(file.id):
         if ack.state.value != "created":
             continue
-        if file.transport == "sftp" and rt.partner(file.partner_id).transports.sftp:
+        transport = transport or arrival_transport(rt, file)
+        if transport == "sftp" and rt.partner(file.partner_id).transports.sftp:
             path = rt.outbox(file.partner_id) / ack_file_name(file, ack)
             write_durably(path, ack.content.encode("utf-8"))
             crash_point("ack:written")
             rt.ledger.mark_delivered(ack.id, str(path))
-        else:  # HTTP partners read their acks in the response and from GET /v1/files/{id}
-            rt.ledger.mark_delivered(ack.id, "http")
+        else:  # HTTP partners: the answer to the upload, then their mailbox (and webhook)
+            rt.ledger.mark_delivered(ack.id, MAILBOX)
         delivered += 1
         log.info("ack delivered", extra={"file_id": file.id, "ack": ack.type,
                                          "acknowledges": ack.acknowledges})  # fmt: skip

@@ -1,6 +1,13 @@
 """Step 3: once every event of a file is final, Amazon's verdict goes back as an application
 advice (824 / APERAK: failures always, successes when the partner asks), the file is done
-and its inbox copy moves to archive/ (only now that its outcome is recorded)."""
+and its inbox copy moves to archive/ (only now that its outcome is recorded).
+
+Final here: success, failure, rejected, unknown, assumed_success (the seller's policy:
+advised as accepted), sandbox (the static sandbox: a canned 202 is accepted, a 500 is
+advised with its clear message). Not final: blocked (waits for new credentials) and
+unconfirmed (waits for an operator's decision). Events the gateway refused itself (mapping
+problems of a set: unmapped status pair, business rule, missing value) are advised in the
+same 824 / APERAK as Amazon's verdict on the rest of the interchange."""
 
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from gateway.ack.context import AckContext
 from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.ledger.translation import NewAck, add_acks
-from gateway.parse.records import Origin
+from gateway.parse.records import Origin, Syntax
+from gateway.problems import Level, Problem, Severity
 from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.runtime import Runtime
@@ -23,7 +31,10 @@ from gateway.submit.model import ApiError
 __all__ = ["archive_file", "finish_file"]
 
 log = logging.getLogger("edigw.service")
-_FINAL = {EventState.SUCCESS, EventState.FAILURE, EventState.REJECTED, EventState.UNKNOWN}
+_FINAL = {EventState.SUCCESS, EventState.FAILURE, EventState.REJECTED, EventState.UNKNOWN,
+          EventState.ASSUMED_SUCCESS, EventState.SANDBOX}  # fmt: skip
+_ACCEPTED = {EventState.SUCCESS, EventState.ASSUMED_SUCCESS}
+_DEFAULT_VERSION = {"x12": "004010", "edifact": "D:96A"}
 
 
 def _advice_items(events: list[EventRecord], calls: dict[int, CallRecord]) -> list[AdviceItem]:
@@ -47,9 +58,34 @@ def _advice_items(events: list[EventRecord], calls: dict[int, CallRecord]) -> li
                                                     if e.purchase_order)),
                 tracking_numbers=tuple(dict.fromkeys(e.tracking_number for e in group
                                                      if e.tracking_number)),
-                accepted=all(e.state is EventState.SUCCESS for e in group),
+                accepted=all(e.state in _ACCEPTED or (e.state is EventState.SANDBOX and call
+                                                      is not None and call.transaction_id)
+                             for e in group),
                 errors=errors, transaction_id=call.transaction_id if call else None,
             ))  # fmt: skip
+    return items
+
+
+def _refusal_items(rt: Runtime, file: FileRecord, events: list[EventRecord]) -> list[AdviceItem]:
+    """The sets of the file whose events the gateway refused itself (mapping errors)."""
+    versions = {(o.interchange_control, o.group_control): o.version
+                for o in map(event_origin, events)}  # fmt: skip
+    interchanges = {i.id: i for i in rt.ledger.interchanges_for_file(file.id)}
+    items: list[AdviceItem] = []
+    for st in rt.ledger.transactions_for_file(file.id):
+        ic = interchanges.get(st.interchange_id)
+        if ic is None or not st.accepted or not ic.accepted or ic.duplicate_of is not None:
+            continue
+        problems = tuple(p for p in (Problem.model_validate(r) for r in st.errors)
+                         if p.level is Level.MAPPING and p.severity is Severity.ERROR)  # fmt: skip
+        if not problems:
+            continue
+        syntax: Syntax = "x12" if ic.syntax == "x12" else "edifact"
+        version = versions.get((ic.control, st.group_control)) or _DEFAULT_VERSION[syntax]
+        origin = Origin(syntax, ic.sender, ic.receiver, ic.control, st.group_control,
+                        st.control, st.type_code, version, ic.test)  # fmt: skip
+        items.append(AdviceItem(origin=origin, purchase_orders=(), tracking_numbers=(),
+                                accepted=False, problems=problems))  # fmt: skip
     return items
 
 
@@ -73,7 +109,8 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     advised = {a.acknowledges for a in rt.ledger.acks_for_file(file.id)
                if a.type in ("824", "APERAK")}  # fmt: skip
     calls = {call.id: call for call in rt.ledger.calls_for_file(file.id)}
-    items = [i for i in _advice_items(events, calls) if i.origin.interchange_control not in advised]
+    items = [i for i in _refusal_items(rt, file, events) + _advice_items(events, calls)
+             if i.origin.interchange_control not in advised]  # fmt: skip
     first = rt.ledger.reserve_controls(file.partner_id, 16)
     context = AckContext(next_control=first)
     advices = application_advices(items, profile.ack.positive_advice, context)

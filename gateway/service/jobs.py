@@ -7,10 +7,10 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.states import EventState, FileState
 from gateway.service.runtime import Runtime
 from gateway.service.worker import Gateway
-from gateway.submit.model import TransactionStatus
 
 __all__ = ["check_alerts", "find_alerts", "purge_archive", "retry_failed"]
 
@@ -32,7 +32,8 @@ def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]
     """Open alerts by kind, each a list of human-readable lines."""
     now = now or datetime.now(UTC)
     ledger, settings = rt.ledger, rt.settings
-    alerts: dict[str, list[str]] = {"confirmation_late": [], "transaction_stuck": [],
+    alerts: dict[str, list[str]] = {"confirmation_late": [], "transaction_unpollable": [],
+                                    "transaction_unconfirmed": [], "seller_blocked": [],
                                     "files_waiting": [], "events_unknown": []}  # fmt: skip
     deadline = timedelta(hours=settings.confirmation_deadline_hours)
     not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN)
@@ -47,8 +48,22 @@ def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]
         if event.state is EventState.UNKNOWN:
             alerts["events_unknown"].append(f"event {event.id} ({event.tracking_number})")
     for call in ledger.unresolved_calls():
-        if call.transaction_status == TransactionStatus.STUCK.value:
-            alerts["transaction_stuck"].append(f"transaction {call.transaction_id}")
+        if call.poll_errors >= settings.submit.poll_alert_errors:
+            alerts["transaction_unpollable"].append(
+                f"transaction {call.transaction_id} of seller {call.seller}: "
+                f"{call.poll_errors} polls failed in a row"
+            )
+    for call in ledger.unconfirmed_calls():  # the operators' work list
+        alerts["transaction_unconfirmed"].append(
+            f"call {call.id}: transaction {call.transaction_id} of seller {call.seller} still "
+            "Processing at its deadline: check Vendor Central, then mark it succeeded or failed"
+        )
+    for seller, (state, reason) in ledger.seller_states().items():
+        if state == REAUTHORIZATION_NEEDED:  # names the seller, never a secret
+            alerts["seller_blocked"].append(
+                f"seller {seller}: reauthorization needed ({reason}); its events are blocked "
+                f"until the credentials are fixed (edigw sellers check {seller})"
+            )
     waiting = timedelta(seconds=settings.files_waiting_alert)
     for file in ledger.files_in_state(FileState.RECEIVED, FileState.FAILED):
         if now - file.received_at > waiting:

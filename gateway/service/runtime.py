@@ -36,6 +36,7 @@ class Runtime:
     metrics: Metrics
     submitter: Submitter | None = None  # None: nothing is submitted (translation only)
     default_seller: str | None = None
+    settings_file: Path | None = None  # reloaded for changed seller credentials
 
     @property
     def sftp_root(self) -> Path:

@@ -10,14 +10,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
 from gateway.emulator.app import create_app as create_emulator
-from gateway.emulator.config import EmulatorConfig
+from gateway.emulator.config import EmulatorConfig, Settle
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
+from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
 from gateway.profile import PartnerProfile, load_partners
@@ -27,16 +29,63 @@ from gateway.service.jobs import check_alerts, purge_archive, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
+from gateway.service.sellers import resume_sellers
 from gateway.service.storage import FileStore
+from gateway.service.webhooks import push_webhooks
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
 from gateway.submit.client import SpApiClient
 from gateway.submit.submitter import Submitter
 
-__all__ = ["DEMO_SELLER", "demo_settings", "run_service"]
+__all__ = [
+    "DEMO_SELLER",
+    "StartupError",
+    "check_partners",
+    "demo_settings",
+    "run_service",
+    "startup_summary",
+]
 
 log = logging.getLogger("edigw.service")
 DEMO_SELLER = "demo"
+
+
+class StartupError(Exception):
+    """The configuration cannot work: said clearly at start-up, nothing is started."""
+
+
+def check_partners(partners: dict[str, PartnerProfile], settings: ServiceSettings) -> None:
+    """Every partner's seller is configured (no silent pending); StartupError names them."""
+    default = next(iter(settings.sellers), None)
+    missing = sorted(f"partner {pid!r} needs seller {(p.seller or default)!r}"
+                     for pid, p in partners.items()
+                     if (p.seller or default) not in settings.sellers)  # fmt: skip
+    if missing:
+        known = ", ".join(sorted(settings.sellers)) or "none"
+        raise StartupError("sellers not configured: " + "; ".join(missing) +
+                           f" (configured sellers: {known}; add them under `sellers:` in the "
+                           "settings file or EDIGW_SELLERS__<NAME>__...)")  # fmt: skip
+
+
+def startup_summary(partners: dict[str, PartnerProfile], settings: ServiceSettings
+                    ) -> dict[str, object]:  # fmt: skip
+    """What the start-up log says: partners (with seller and transports), sellers (with
+    endpoints and settling policy), ports. Never a secret."""
+    return {
+        "partners": {pid: {"seller": p.seller or next(iter(settings.sellers), None),
+                           "sftp": p.transports.sftp is not None,
+                           "http": p.transports.http is not None,
+                           "webhook": bool(p.transports.http and p.transports.http.webhook_url)}
+                     for pid, p in sorted(partners.items())},
+        "sellers": {name: {"region": a.region, "endpoint": a.base_url(False),
+                           "sandbox_endpoint": a.base_url(True), "token_url": a.token_url,
+                           "assume_success_after": a.assume_success_after,
+                           "processing_policy": a.processing_policy}
+                    for name, a in sorted(settings.sellers.items())},
+        "http": f"{settings.http_host}:{settings.http_port}",
+        "sftp": f"{settings.sftp_host}:{settings.sftp_port}",
+        "emulator_port": settings.emulator_port,
+    }  # fmt: skip
 
 
 def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSettings:
@@ -55,9 +104,14 @@ def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSetti
 
 
 @contextmanager
-def _emulator_thread(port: int) -> Iterator[None]:
+def _emulator_thread(port: int, settle: Settle = "never") -> Iterator[None]:
     """The SP-API emulator on 127.0.0.1:port in a thread of this process."""
-    server = uvicorn.Server(uvicorn.Config(create_emulator(EmulatorConfig()), host="127.0.0.1",
+    config = EmulatorConfig(settle=settle)
+    if settle != "never":
+        log.warning("the in-process SP-API emulator settles transactions as %r after %g s "
+                    "(a snappy demo; Amazon's production leaves V1 transactions Processing)",
+                    settle, config.settle_after)  # fmt: skip
+    server = uvicorn.Server(uvicorn.Config(create_emulator(config), host="127.0.0.1",
                                            port=port, log_level="warning", lifespan="off",
                                            access_log=False))  # fmt: skip
     thread = threading.Thread(target=server.run, name="edigw-emulator", daemon=True)
@@ -92,18 +146,22 @@ def _accounts(partners: dict[str, PartnerProfile]) -> list[SftpAccount]:
     return accounts
 
 
-async def _serve(settings: ServiceSettings) -> None:
+async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     partners = load_partners(settings.mappings_dir)
+    check_partners(partners, settings)
     ledger = Ledger(settings.url)
     ledger.migrate()
+    for seller, (state, _) in ledger.seller_states().items():  # tried again once per start
+        if state == REAUTHORIZATION_NEEDED and seller in settings.sellers:
+            ledger.resume_seller(seller)
     client = SpApiClient(settings.submit, settings.sellers) if settings.sellers else None
     default_seller = next(iter(settings.sellers), None)
     rt = Runtime(settings=settings, ledger=ledger, store=FileStore(settings.data_dir),
                  partners=partners, tables=load_code_tables(settings.mappings_dir),
                  metrics=Metrics(),
                  submitter=Submitter(client, settings.submit) if client else None,
-                 default_seller=default_seller)  # fmt: skip
+                 default_seller=default_seller, settings_file=settings_file)  # fmt: skip
     gateway = Gateway(rt)
     gateway.recover()
     await gateway.sweep_inboxes()
@@ -119,17 +177,20 @@ async def _serve(settings: ServiceSettings) -> None:
                       coalesce=True, id="retry-failed")  # fmt: skip
     scheduler.add_job(purge_archive, "interval", args=[rt], hours=24, max_instances=1,
                       id="archive-retention")  # fmt: skip
+    scheduler.add_job(push_webhooks, "interval", args=[rt], seconds=settings.webhook_interval,
+                      max_instances=1, coalesce=True, id="webhooks")  # fmt: skip
+    scheduler.add_job(_resume, "interval", args=[gateway], seconds=settings.poll_interval,
+                      max_instances=1, coalesce=True, id="resume-sellers")  # fmt: skip
     scheduler.start()
     api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
                                         port=settings.http_port, log_level="warning",
                                         lifespan="off", access_log=False))  # fmt: skip
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
-    log.info("edigw serving", extra={"http": f"{settings.http_host}:{settings.http_port}",
-                                     "sftp": f"{settings.sftp_host}:{settings.sftp_port}",
-                                     "data_dir": str(settings.data_dir),
-                                     "partners": sorted(partners)})  # fmt: skip
+    log.info("edigw serving", extra={**startup_summary(partners, settings),
+                                     "data_dir": str(settings.data_dir)})  # fmt: skip
     loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_resume(gateway)))
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, api.handle_exit, sig, None)
     try:
@@ -145,13 +206,21 @@ async def _serve(settings: ServiceSettings) -> None:
         ledger.close()
 
 
-def run_service(settings: ServiceSettings, demo: bool) -> None:
-    """Run until SIGTERM / SIGINT."""
+async def _resume(gateway: Gateway) -> None:
+    """Sellers whose credentials work again (or changed in the settings file) resume."""
+    if await resume_sellers(gateway.rt):
+        gateway.notify()
+
+
+def run_service(settings: ServiceSettings, demo: bool, settings_file: Path | None = None,
+                emulator_settle: Settle = "never") -> None:  # fmt: skip
+    """Run until SIGTERM / SIGINT (SIGHUP: reload the sellers' credentials). Raises
+    StartupError when a partner's seller is not configured."""
     setup_logging()
     if demo:
         settings = demo_settings(settings, settings.emulator_port or 8700)
     if settings.emulator_port is not None:
-        with _emulator_thread(settings.emulator_port):
-            asyncio.run(_serve(settings))
+        with _emulator_thread(settings.emulator_port, emulator_settle):
+            asyncio.run(_serve(settings, settings_file))
     else:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, settings_file))

@@ -3,7 +3,9 @@
 Before a call its events move to `sending` in the ledger (committed); after it, the call's
 outcome is recorded. A crash in between leaves them `sending`, which start-up turns into
 `unknown`: they are never sent again automatically (no event is submitted twice), and ops
-see them and may requeue. Transaction status polling is `poll_transactions`.
+see them and may requeue. Transaction status polling is `poll_transactions`
+(gateway.service.settling). A seller whose credentials LWA refused for good is skipped:
+its events wait `blocked` (the first call records that) until the credentials work again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from gateway.ledger.records import CallRecord, EventRecord, FileRecord
+from gateway.ledger.records import EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.mapping.payloads import (
     SubmitShipmentConfirmationsRequest,
@@ -24,12 +26,14 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
 from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
+from gateway.service.settling import poll_transactions
 from gateway.submit.batching import ITEM_KEYS, Batch
-from gateway.submit.model import CallResult, TransactionStatus
+from gateway.submit.model import CallResult
 
 __all__ = ["event_origin", "poll_transactions", "submit_file", "submit_files"]
 
 log = logging.getLogger("edigw.service")
+alerts = logging.getLogger("edigw.alerts")
 
 
 def event_origin(event: EventRecord) -> Origin:
@@ -85,6 +89,13 @@ class _LedgerHooks:
         m.latency.labels(batch.operation).observe(time.monotonic() - started)
         m.throttled.inc(call.throttled)
         file_ids = sorted({self.events[i].file_id for i in batch.requests})
+        if call.blocked and call.attempts:  # LWA was asked and refused: say so once
+            code = next(e.code for e in call.errors if e.code.startswith("lwa_"))
+            seller = self.events[batch.requests[0]].seller
+            alerts.warning("alert", extra={"alert": "seller_blocked", "detail":
+                           f"seller {seller}: reauthorization needed ({code}); its events wait "
+                           f"blocked until the credentials are fixed (edigw sellers check "
+                           f"{seller})"})  # fmt: skip
         log.info("api call", extra={"file_ids": file_ids, "operation": batch.operation,
                                     "status": call.status_code, "events": batch.events,
                                     "request_ids": list(call.request_ids),
@@ -124,44 +135,3 @@ async def submit_files(rt: Runtime, files: list[FileRecord]) -> None:
 async def submit_file(rt: Runtime, file: FileRecord) -> None:
     """Submit one file's pending events (see submit_files)."""
     await submit_files(rt, [file])
-
-
-_POLLS_IN_FLIGHT = 16
-
-
-async def poll_transactions(rt: Runtime) -> set[str]:
-    """One round of getTransactionStatus for every unresolved call (several in flight; the
-    client's rate limit paces them); the ids of the files whose calls settled."""
-    if rt.submitter is None:
-        return set()
-    client = rt.submitter.client
-    settled: set[str] = set()
-    gate = asyncio.Semaphore(_POLLS_IN_FLIGHT)
-
-    async def poll(call: CallRecord) -> None:
-        assert call.transaction_id is not None
-        try:
-            async with gate:
-                state = await client.transaction_status(
-                    call.seller, call.transaction_id, call.sandbox
-                )
-        except Exception as exc:  # logged, asked again next round
-            log.warning("transaction status failed", extra={"call": call.id, "error": str(exc)})
-            return
-        status = state.status
-        age = time.time() - call.started_at.timestamp()
-        if status is TransactionStatus.PROCESSING:
-            if age < rt.settings.submit.processing_alert_after:
-                return
-            status = TransactionStatus.STUCK
-            if call.transaction_status == TransactionStatus.STUCK.value:
-                return
-        await asyncio.to_thread(rt.ledger.update_transaction_status, call.id, status, state.errors)
-        if status in (TransactionStatus.SUCCESS, TransactionStatus.FAILURE):
-            events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
-            settled.update(e.file_id for e in events)
-            rt.metrics.events.labels(call.operation, status.value).inc(len(events))
-
-    calls = await asyncio.to_thread(rt.ledger.unresolved_calls)
-    await asyncio.gather(*(poll(c) for c in calls if c.transaction_id is not None))
-    return settled

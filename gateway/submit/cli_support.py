@@ -70,13 +70,22 @@ def run_submit(
     wait: float | None,
     out: Path,
     ack_control: int,
+    assume_success_after: float | None = None,
 ) -> int:
-    """Run the submission and print one JSON line per file; the exit status."""
+    """Run the submission and print one JSON line per file; the exit status.
+
+    `wait`: seconds to wait for final outcomes (None: do not wait; negative: the seller's
+    assume_success_after + 60 s). `assume_success_after` overrides the seller's deadline."""
     try:
         settings = Settings.from_file(settings_file)
     except (OSError, ValidationError) as exc:
         raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
     name, sellers = _seller(settings, seller, endpoint, sandbox_endpoint, token_url)
+    if assume_success_after is not None:
+        account = sellers[name].model_copy(update={"assume_success_after": assume_success_after})
+        sellers = {**sellers, name: account}
+    if wait is not None and wait < 0:  # no --wait-timeout: long enough for the deadline
+        wait = sellers[name].assume_success_after + 60.0
 
     async def main() -> int:
         async with SpApiClient(settings.submit, sellers) as client:

@@ -6,6 +6,16 @@ and retries once at once with a fresh one. Everything else (400, 403, 404, ...) 
 carries Amazon's error list. Nothing is sent again after a 2xx. Every x-amzn-RequestId is kept.
 Remote failures are values (CallResult); only getTransactionStatus raises, since it has no
 result type for "could not ask" (the poller catches it and asks again).
+
+LWA answers that never heal (RFC 6749 section 5.2 as LWA uses it: `invalid_grant` 400, a
+revoked or wrong refresh token; `invalid_client` 401, e.g. after a client-secret rotation)
+end the call at once with the error `lwa_invalid_grant` / `lwa_invalid_client` and block the
+seller: every later call for it ends the same way without asking LWA again, until
+`unblock` (new credentials). Transient LWA errors (5xx, 429, transport) are retried.
+
+The V1 sandbox is static (Amazon's sandbox guide): a 500 there means "not one of the
+model's examples" and repeats forever, so it is not retried; the call ends with
+`SandboxNoMatch` next to Amazon's error.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from tenacity import (
 from gateway.settings import SellerAccount, SubmitSettings
 from gateway.submit.lwa import LwaError, LwaTokens, SubmitError
 from gateway.submit.model import (
+    SANDBOX_NO_MATCH,
     ApiError,
     CallResult,
     Operation,
@@ -88,6 +99,7 @@ class _Exchange:
     errors: tuple[ApiError, ...] = ()
     data: Any = None
     token_retried: bool = False
+    sandbox: bool = False
 
 
 def parse_errors(data: Any) -> tuple[ApiError, ...]:
@@ -135,6 +147,19 @@ class SpApiClient:
         self._backoff = wait_random_exponential(
             multiplier=settings.backoff_base, max=settings.backoff_max
         )
+        self.blocked: dict[str, ApiError] = {}  # seller -> the LWA refusal that blocked it
+
+    def unblock(self, seller: str, account: SellerAccount | None = None) -> None:
+        """Credentials changed (settings reloaded, operator check): try the seller again,
+        with `account` as its new credentials when given."""
+        if account is not None:
+            self._sellers[seller] = account
+        self.blocked.pop(seller, None)
+        self.tokens.forget(seller)
+
+    @property
+    def sellers(self) -> Mapping[str, SellerAccount]:
+        return self._sellers
 
     async def __aenter__(self) -> SpApiClient:
         return self
@@ -158,7 +183,7 @@ class SpApiClient:
             error = ApiError("UnknownSeller", f"no account configured for seller {seller!r}")
             return CallResult(operation, "", None, 0, (), None, (error,))
         url = self.url(seller, operation, sandbox)
-        ex = await self._exchange(seller, operation, "POST", url, body)
+        ex = await self._exchange(seller, operation, "POST", url, body, sandbox)
         transaction_id = None
         errors = ex.errors
         if ex.status_code is not None and 200 <= ex.status_code < 300:
@@ -186,7 +211,7 @@ class SpApiClient:
                 transaction_id, None, (ApiError("UnknownSeller", seller),), ()
             )
         url = self.url(seller, TRANSACTION_OPERATION, sandbox) + quote(transaction_id, safe="")
-        ex = await self._exchange(seller, TRANSACTION_OPERATION, "GET", url, None)
+        ex = await self._exchange(seller, TRANSACTION_OPERATION, "GET", url, None, sandbox)
         payload = ex.data.get("payload") if isinstance(ex.data, dict) else None
         found = payload.get("transactionStatus") if isinstance(payload, dict) else None
         status = found.get("status") if isinstance(found, dict) else None
@@ -199,10 +224,12 @@ class SpApiClient:
                                          tuple(ex.request_ids))  # fmt: skip
         return TransactionState(transaction_id, TransactionStatus(status), parse_errors(found))
 
-    async def _exchange(
-        self, seller: str, operation: str, method: str, url: str, body: dict[str, Any] | None
-    ) -> _Exchange:
-        ex = _Exchange()
+    async def _exchange(self, seller: str, operation: str, method: str, url: str,
+                        body: dict[str, Any] | None, sandbox: bool) -> _Exchange:  # fmt: skip
+        ex = _Exchange(sandbox=sandbox)
+        if seller in self.blocked:  # never ask LWA again with a dead credential
+            ex.errors = (self.blocked[seller],)
+            return ex
         retrying = AsyncRetrying(
             stop=stop_after_attempt(max(1, self._settings.max_attempts)),
             wait=self._wait,
@@ -232,9 +259,15 @@ class SpApiClient:
         try:
             token = await self.tokens.token(seller)
         except LwaError as exc:
-            ex.errors = (ApiError(f"LWA:{exc.code}", exc.message),)
             if exc.transient:
+                ex.errors = (ApiError(f"LWA:{exc.code}", exc.message),)
                 raise _Retry() from None
+            error = ApiError(f"lwa_{exc.code}".lower().replace(" ", "_"), exc.message,
+                             f"seller {seller}: reauthorization needed")  # fmt: skip
+            ex.errors = (error,)
+            self.blocked.setdefault(seller, error)
+            log.error("LWA refused the credentials of seller %s for good (%s): reauthorization "
+                      "needed", seller, exc.code)  # fmt: skip
             return
         headers = {"x-amz-access-token": token}
         try:
@@ -258,6 +291,11 @@ class SpApiClient:
         if status == 429:
             ex.throttled += 1
             bucket.drain()
+        if status == 500 and ex.sandbox:  # the static sandbox: the same answer every time
+            ex.errors = (*ex.errors, ApiError(
+                SANDBOX_NO_MATCH, "the static SP-API sandbox answers only its canned examples "
+                "and refused this request (HTTP 500); nothing to retry", ""))  # fmt: skip
+            return
         if status in _RETRY_STATUSES:
             raise _Retry()
         if status in (401, 403) and not ex.token_retried and _token_rejected(ex.errors):

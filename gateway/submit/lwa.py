@@ -83,6 +83,10 @@ class LwaTokens:
             self._cache[seller] = cached
             return cached.token
 
+    def forget(self, seller: str) -> None:
+        """Drop the seller's cached token (its credentials changed)."""
+        self._cache.pop(seller, None)
+
     def invalidate(self, seller: str, token: str) -> None:
         """Drop `token` (the API said it is expired/invalid) unless already replaced."""
         cached = self._cache.get(seller)
@@ -91,7 +95,7 @@ class LwaTokens:
 
     async def _refresh(self, seller: str) -> _Cached:
         account = self._sellers[seller]
-        form = {
+        form = {  # secrets only in the form body, never in a log line or an error
             "grant_type": "refresh_token",
             "refresh_token": account.refresh_token.get_secret_value(),
             "client_id": account.client_id,

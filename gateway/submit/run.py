@@ -15,6 +15,7 @@ from typing import Any
 from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
+from gateway.ack.refusals import refusal_items
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
@@ -35,20 +36,18 @@ class FileSubmission:
     advices: list[Acknowledgement] = field(default_factory=list)
     written: dict[int, Path] = field(default_factory=dict)  # id(ack) -> file written
 
+    waited: bool = True
+
     @property
     def succeeded(self) -> bool:
-        """Translated without error and every submission ended well (Success, or accepted
-        by the API when the caller did not wait)."""
+        """Translated without error and every submission ended well: Success or
+        AssumedSuccess (or a canned sandbox answer); without --wait, accepted by the API."""
         if not self.translation.accepted:
             return False
         for outcome in self.outcomes:
             if not outcome.call.accepted:
                 return False
-            state = outcome.state
-            if state is not None and state.status not in (
-                TransactionStatus.SUCCESS,
-                TransactionStatus.PROCESSING,
-            ):
+            if self.waited and outcome.status not in _GOOD:
                 return False
         return True
 
@@ -64,9 +63,31 @@ class FileSubmission:
                 else a.to_report()
                 for a in acks
             ],
-            "errors": [p.to_report() for p in self.translation.problems],
+            "errors": [p.to_report() for p in self.translation.problems] + _blocked(self),
             "succeeded": self.succeeded,
         }  # fmt: skip
+
+
+_GOOD = frozenset({TransactionStatus.SUCCESS, TransactionStatus.ASSUMED_SUCCESS,
+                   TransactionStatus.SANDBOX})  # fmt: skip
+# what a partner is told as accepted: Amazon's Success, or the seller's policy said so
+_ADVISED_ACCEPTED = _GOOD
+# no verdict to tell yet: a person decides (Unconfirmed), nothing was sent (Blocked), or
+# no answer at all (Unknown)
+_NOT_ADVISED = frozenset({TransactionStatus.UNCONFIRMED, TransactionStatus.BLOCKED,
+                          TransactionStatus.UNKNOWN})  # fmt: skip
+
+
+def _blocked(result: FileSubmission) -> list[dict[str, Any]]:
+    """The file-level error for a seller whose credentials LWA refused (once per code)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for outcome in result.outcomes:
+        for e in outcome.call.errors:
+            if outcome.call.blocked and e.code.startswith("lwa_") and e.code not in seen:
+                seen[e.code] = {"code": e.code, "message": f"{e.message}: seller "
+                                f"{outcome.seller} needs reauthorization; nothing was sent",
+                                "seller": outcome.seller}  # fmt: skip
+    return list(seen.values())
 
 
 def _outcome_report(outcome: SubmissionOutcome) -> dict[str, Any]:
@@ -84,8 +105,8 @@ def _outcome_report(outcome: SubmissionOutcome) -> dict[str, Any]:
         "throttled": call.throttled,
         "request_ids": list(call.request_ids),
         "transaction_id": call.transaction_id,
-        "status": state.status.value if state else (
-            "Submitted" if call.accepted else TransactionStatus.NOT_SUBMITTED.value),
+        "status": outcome.status.value,
+        "resubmits": outcome.resubmits,
         "errors": [{"code": e.code, "message": e.message, "details": e.details}
                    for e in errors],
     }  # fmt: skip
@@ -110,9 +131,10 @@ def _advice_items(
     items: list[AdviceItem] = []
     for outcome in outcomes:
         state = outcome.state
-        accepted = outcome.call.accepted and (
-            state is None or state.status is TransactionStatus.SUCCESS
-        )
+        status = outcome.status
+        if status in _NOT_ADVISED:
+            continue
+        accepted = status in _ADVISED_ACCEPTED
         errors = outcome.call.errors + (state.errors if state else ())
         # a batch may hold requests of several interchanges: advise each of them
         by_origin: dict[Origin, list[TranslatedRequest]] = {}
@@ -167,14 +189,16 @@ async def submit_files(
     results: list[FileSubmission] = []
     for path in files:
         translation, requests = _translate(path, profile, tables, ctx)
-        result = FileSubmission(path, translation, requests)
+        result = FileSubmission(path, translation, requests, waited=wait is not None)
+        items = refusal_items(translation)  # what the gateway refused itself
         if requests:
             result.outcomes = await submitter.submit(seller, requests)
             if wait is not None:
                 await submitter.wait_final(result.outcomes, timeout=wait)
-            items = _advice_items(requests, result.outcomes)
-            if wait is None:  # no verdict yet: only refused calls can be advised
-                items = [i for i in items if not i.accepted and i.errors]
+            items += _advice_items(requests, result.outcomes)
+        if wait is None:  # no verdict yet: only refused events can be advised
+            items = [i for i in items if not i.accepted and (i.errors or i.problems)]
+        if items:
             result.advices = application_advices(items, profile.ack.positive_advice, ctx)
         if out_dir is not None:
             write_acks(result, out_dir)

@@ -9,22 +9,27 @@ confirmed before its statuses). Within a phase a batch starts once the batches i
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from gateway.mapping.result import TranslatedRequest
 from gateway.settings import SubmitSettings
 from gateway.submit.batching import Batch, Rejected, plan_batches
 from gateway.submit.client import SpApiClient
 from gateway.submit.model import (
+    RETRYABLE_TRANSACTION_ERRORS,
     ApiError,
     CallResult,
     SubmissionOutcome,
+    TransactionStatus,
 )
 from gateway.submit.transactions import TransactionPoller
 
-__all__ = ["SendHooks", "Submitter"]
+__all__ = ["SendHooks", "Submitter", "retryable_failure"]
+
+log = logging.getLogger(__name__)
 
 
 class SendHooks(Protocol):
@@ -35,12 +40,20 @@ class SendHooks(Protocol):
     async def after(self, batch: Batch, call: CallResult, token: object) -> None: ...
 
 
-def _outcome(seller: str, batch: Batch, call: CallResult) -> SubmissionOutcome:
+def _outcome(seller: str, batch: Batch, call: CallResult,
+             body: dict[str, Any]) -> SubmissionOutcome:  # fmt: skip
     return SubmissionOutcome(seller=seller, operation=batch.operation,
                              purchase_orders=batch.purchase_orders,
                              tracking_numbers=batch.tracking_numbers, events=batch.events,
                              sandbox=batch.sandbox, call=call,
-                             requests=batch.requests)  # fmt: skip
+                             requests=batch.requests, body=body)  # fmt: skip
+
+
+def retryable_failure(outcome: SubmissionOutcome) -> bool:
+    """Amazon ended the transaction in Failure with only errors a resubmission may cure."""
+    state = outcome.state
+    return (state is not None and state.status is TransactionStatus.FAILURE and bool(state.errors)
+            and all(e.code in RETRYABLE_TRANSACTION_ERRORS for e in state.errors))  # fmt: skip
 
 
 def _rejected_outcome(seller: str, item: Rejected) -> SubmissionOutcome:
@@ -89,16 +102,15 @@ class Submitter:
             try:
                 for before in batch.after:
                     await ended[before].wait()
+                body = batch.body()
                 async with gate:
                     token = await hooks.before(batch) if hooks else None
-                    call = await self._client.submit(
-                        seller, batch.operation, batch.body(), batch.sandbox
-                    )
+                    call = await self._client.submit(seller, batch.operation, body, batch.sandbox)
                     if hooks:
                         await hooks.after(batch, call, token)
                 if call.transaction_id is not None:
                     self._accepted_at[call.transaction_id] = time.monotonic()
-                results[batch.index] = _outcome(seller, batch, call)
+                results[batch.index] = _outcome(seller, batch, call, body)
             finally:
                 ended[batch.index].set()
 
@@ -111,5 +123,24 @@ class Submitter:
         return outcomes + [_rejected_outcome(seller, r) for r in rejected]
 
     async def wait_final(self, outcomes: Sequence[SubmissionOutcome], timeout: float) -> None:
-        """Poll getTransactionStatus until every outcome is Success/Failure/Stuck or timeout."""
+        """Poll getTransactionStatus until every outcome is final or `timeout` passed; a
+        transaction that failed with a retryable error (INTERNAL_SERVER_ERROR) is sent again
+        as it was, at most `resubmit_max` times (only its own items: nothing else twice)."""
+        end = time.monotonic() + timeout
         await self._poller.wait(outcomes, timeout, self._accepted_at)
+        while again := [o for o in outcomes if retryable_failure(o)
+                        and o.resubmits < self._settings.resubmit_max and o.body]:  # fmt: skip
+            for outcome in again:
+                log.warning(
+                    "transaction %s failed with a retryable error: resubmitting (%d)",
+                    outcome.call.transaction_id,
+                    outcome.resubmits + 1,
+                )
+                outcome.earlier_calls.append(outcome.call)
+                outcome.resubmits += 1
+                outcome.call = await self._client.submit(outcome.seller, outcome.operation,
+                                                         outcome.body, outcome.sandbox)  # fmt: skip
+                outcome.state = None
+                if outcome.call.transaction_id is not None:
+                    self._accepted_at[outcome.call.transaction_id] = time.monotonic()
+            await self._poller.wait(again, max(0.0, end - time.monotonic()), self._accepted_at)

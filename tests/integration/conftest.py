@@ -60,7 +60,7 @@ SELLER = "demo"
 FAST = SubmitSettings(
     backoff_base=0.01, backoff_max=0.05, poll_interval=0.05, timeout=5.0, max_attempts=10
 )
-EMULATOR = EmulatorConfig(processing_seconds=0.2)
+EMULATOR = EmulatorConfig(settle="success", settle_after=0.2)
 X12_EVENTS = (("XB", "NS"), ("OD", "NS"), ("D1", "NS"))  # shipped, out for delivery, delivered
 EDIFACT_EVENTS = ("101", "302", "301")
 _OPERATION_OF_PATH = {

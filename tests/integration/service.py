@@ -161,7 +161,11 @@ def _emulator_started(emulator: EmulatorProcess) -> bool:
 
 @contextmanager
 def emulator_process(
-    folder: Path, processing_seconds: float = 0.3, rate: float = 10.0, burst: int = 10
+    folder: Path,
+    settle_after: float = 0.3,
+    rate: float = 10.0,
+    burst: int = 10,
+    settle: str = "success",
 ) -> Iterator[EmulatorProcess]:
     """Start the emulator on a free port (retried on a port race); stopped at the end.
     `rate` / `burst`: its per-operation rate limit (Amazon's is far lower than 10/s)."""
@@ -169,8 +173,8 @@ def emulator_process(
     for attempt in range(3):
         port, log = free_port(), folder / f"emulator-{attempt}.log"
         with log.open("wb") as out:
-            command = f"-m gateway emulator --port {port} --processing-seconds "
-            command += f"{processing_seconds} --rate {rate} --burst {burst}"
+            command = f"-m gateway emulator --port {port} --settle {settle} --settle-after "
+            command += f"{settle_after} --rate {rate} --burst {burst}"
             proc = subprocess.Popen([sys.executable, *command.split()], cwd=REPO,
                                     stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT)  # fmt: skip

@@ -143,7 +143,7 @@ def check_durable(gw: GatewayProcess, emulator: EmulatorProcess, partner: Partne
             for ack in ledger.acks_for_file(f.id):
                 assert ack.state is AckState.DELIVERED, ack
                 if f.transport == "http":
-                    assert ack.delivered_to == "http", ack
+                    assert ack.delivered_to == "mailbox", ack
                     continue
                 assert ack.delivered_to is not None
                 path = Path(ack.delivered_to)

@@ -117,7 +117,7 @@ def test_http_upload_to_done(service: Service, emulator: EmulatorProcess) -> Non
         assert state["events"] == {"success": 1}
         assert state["name"] == "asn-4711.edi" and state["transport"] == "http"
         acks = http.get(f"/v1/files/{file_id}/acks").json()
-        assert [a["type"] for a in acks] == ["997"] and acks[0]["delivered_to"] == "http"
+        assert [a["type"] for a in acks] == ["997"] and acks[0]["delivered_to"] == "mailbox"
         found = http.get("/v1/search", params={"po": SAMPLE_PO}).json()
         assert file_id in [f["file_id"] for f in found]
         by_tracking = http.get("/v1/search", params={"tracking": SAMPLE_TRACKING[0]}).json()

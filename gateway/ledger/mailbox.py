@@ -1,0 +1,68 @@
+"""Ledger queries for the HTTP partners' mailbox and webhook deliveries.
+
+A partner's mailbox holds the acks and advices of its files that it has not collected yet
+(newest last): the acks delivered to "mailbox". The message id is the ack id, which also
+serves as the cursor: a page lists the messages after the given id. `collect` (DELETE)
+marks one collected; it stays in the ledger. Webhook deliveries are recorded on the ack:
+attempts, last outcome and when.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from gateway.ledger.engine import SessionScope
+from gateway.ledger.records import AckRecord
+from gateway.ledger.states import AckState
+from gateway.ledger.tables import Ack, ReceivedFile, utc_now
+
+__all__ = ["MAILBOX", "MailboxLedger"]
+
+MAILBOX = "mailbox"  # acks.delivered_to of what an HTTP partner collects from its mailbox
+
+
+def _record(row: Ack) -> AckRecord:
+    return AckRecord.of(row, state=AckState(row.state))
+
+
+class MailboxLedger(SessionScope):
+    """Mixed into the ledger: the partner mailbox and webhook bookkeeping."""
+
+    def mailbox(self, partner_id: str, after: int = 0, limit: int = 100) -> list[AckRecord]:
+        """Uncollected acks of the partner's files with id > `after`, oldest first."""
+        query = (select(Ack).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
+                 .where(ReceivedFile.partner_id == partner_id, Ack.collected_at.is_(None),
+                        Ack.delivered_to == MAILBOX, Ack.id > after)
+                 .order_by(Ack.id).limit(limit))  # fmt: skip
+        with self._read() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def collect(self, partner_id: str, ack_id: int) -> bool:
+        """Mark one of the partner's messages collected; False if it has no such message."""
+        query = (select(Ack).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
+                 .where(ReceivedFile.partner_id == partner_id, Ack.id == ack_id))  # fmt: skip
+        with self._tx() as session:
+            row = session.scalars(query).first()
+            if row is None or row.collected_at is not None:
+                return False
+            row.collected_at = utc_now()
+            return True
+
+    def webhook_pending(self, partner_id: str, max_attempts: int) -> list[AckRecord]:
+        """The partner's acks not yet delivered to its webhook (and not given up on)."""
+        query = (select(Ack).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
+                 .where(ReceivedFile.partner_id == partner_id, Ack.delivered_to == MAILBOX,
+                        Ack.webhook_status.is_(None) | (Ack.webhook_status != "delivered"),
+                        Ack.webhook_attempts < max_attempts)
+                 .order_by(Ack.id))  # fmt: skip
+        with self._read() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def record_webhook(self, ack_id: int, attempts: int, status: str) -> None:
+        """A webhook delivery: `attempts` more tries, ending in `status` (delivered / HTTP
+        code / transport error name)."""
+        with self._tx() as session:
+            row = self._row(session, Ack, ack_id)
+            row.webhook_attempts += attempts
+            row.webhook_status = status[:32]
+            row.webhook_at = utc_now()
