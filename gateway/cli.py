@@ -224,18 +224,61 @@ def hash_secret_command() -> None:
 @app.command()
 def serve(
     demo: Annotated[
-        bool, typer.Option("--demo", help="demo partner + in-process emulator")
+        bool,
+        typer.Option(
+            "--demo",
+            help="add the demo partner `demo` (SFTP "
+            "demo/demo, API key demo-key), the demo operator `ops` (password ops, API "
+            "key ops-key) and the SP-API emulator in this process; never in "
+            "production",
+        ),
     ] = False,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    http_port: Annotated[int | None, typer.Option("--http-port")] = None,
-    sftp_port: Annotated[int | None, typer.Option("--sftp-port")] = None,
-    emulator_port: Annotated[int | None, typer.Option("--emulator-port")] = None,
-    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
-    settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="ledger, received files, "
+            "SFTP homes, archive, host key [default: data; EDIGW_DATA_DIR]",
+        ),
+    ] = None,
+    http_port: Annotated[
+        int | None,
+        typer.Option("--http-port", help="HTTP API port [default: 8080; EDIGW_HTTP_PORT]"),
+    ] = None,
+    sftp_port: Annotated[
+        int | None,
+        typer.Option("--sftp-port", help="hosted SFTP port [default: 2222; EDIGW_SFTP_PORT]"),
+    ] = None,
+    emulator_port: Annotated[
+        int | None,
+        typer.Option(
+            "--emulator-port",
+            help="run the SP-API emulator on 127.0.0.1 at this port [--demo: 8700]",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL of "
+            "the ledger, e.g. postgresql+psycopg://... [default: SQLite in "
+            "the data folder; EDIGW_DATABASE_URL]",
+        ),
+    ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="YAML settings file (EDIGW_* variables and these options take precedence)",
+        ),
+    ] = None,
 ) -> None:
-    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs."""
+    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs.
+
+    Exit status 2 when the settings are invalid or a port is taken (nothing is written)."""
     from gateway.service.config import ServiceSettings
     from gateway.service.serve import run_service
+    from gateway.service.startup import PortBusy
 
     try:
         settings = ServiceSettings.load(
@@ -244,4 +287,8 @@ def serve(
         )  # fmt: skip
     except (OSError, ValidationError) as exc:
         raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
-    run_service(settings, demo)
+    try:
+        run_service(settings, demo)
+    except PortBusy as exc:
+        typer.echo(f"edigw: {exc}", err=True)
+        raise typer.Exit(2) from None

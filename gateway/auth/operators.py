@@ -46,6 +46,7 @@ __all__ = [
     "Operators",
     "Role",
     "ViewerKey",
+    "authenticated",
     "demo_operators",
     "hash_secret",
     "verify_secret",
@@ -155,8 +156,9 @@ def _peer(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _authenticated(request: Request, key: str | None) -> Operator:
-    """The operator of `key` or HTTPException 401/403/429 (see the module docstring)."""
+async def authenticated(request: Request, key: str | None) -> Operator:
+    """The operator (any role) of `key`, or HTTPException 401 / 403 / 429 as the module
+    docstring says (for routes with their own rules, e.g. /metrics)."""
     state = request.app.state
     operators: Operators = state.operators
     throttle: LoginThrottle | None = getattr(state, "throttle", None)
@@ -178,13 +180,13 @@ async def _authenticated(request: Request, key: str | None) -> Operator:
 
 
 async def _viewer(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Operator:
-    return await _authenticated(request, x_api_key)
+    return await authenticated(request, x_api_key)
 
 
 async def _operator(
     request: Request, x_api_key: Annotated[str | None, Header()] = None
 ) -> Operator:
-    operator = await _authenticated(request, x_api_key)
+    operator = await authenticated(request, x_api_key)
     if not operator.may_operate:
         raise HTTPException(403, f"operator {operator.name!r} may view but not act")
     return operator

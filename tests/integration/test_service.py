@@ -23,6 +23,7 @@ from tests.integration.conftest import edifact_status, x12_asn, x12_status
 from tests.integration.pg import Cluster, cluster
 from tests.integration.service import (
     API_KEY,
+    METRICS_TOKEN,
     OPERATOR_KEY,
     REPO,
     SFTP,
@@ -159,7 +160,12 @@ def test_health_metrics_openapi(service: Service) -> None:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
         assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
-        metrics = http.get("/metrics")
+        assert http.get("/metrics").status_code == 401
+        bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        assert http.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert http.get("/metrics", headers={"X-API-Key": API_KEY}).status_code == 403
+        assert http.get("/metrics", headers={"X-API-Key": VIEWER_KEY}).status_code == 200
+        metrics = http.get("/metrics", headers=bearer)
         openapi = http.get("/openapi.json").json()
     assert metrics.status_code == 200
     assert "edigw_files_received_total" in metrics.text
