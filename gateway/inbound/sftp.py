@@ -118,10 +118,9 @@ class _AccountServer(asyncssh.SSHServer):
                                            "transport": "sftp", "method": method,
                                            "locked_out": locked})  # fmt: skip
         if self._failures >= self._max_tries and self._conn is not None:
-            conn, self._conn = self._conn, None
-            asyncio.get_running_loop().call_soon(
-                conn.disconnect, asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
-                "too many authentication failures")  # fmt: skip
+            conn, self._conn = self._conn, None  # no further prompt: hang up at once
+            conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                            "too many authentication failures")  # fmt: skip
 
 
 def ensure_host_key(path: Path) -> None:
