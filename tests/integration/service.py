@@ -224,8 +224,9 @@ def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
         f"    endpoint: {base}\n    sandbox_endpoint: {base}/sandbox\n"
         f"    token_url: {base}/auth/o2/token\n"
         "submit: {backoff_base: 0.05, poll_interval: 0.2}\n"
-        + yaml.safe_dump({"operators": operators, "metrics_token": METRICS_TOKEN,
-                          "login": TOLERANT_LOGIN}),
+        + yaml.safe_dump(
+            {"operators": operators, "metrics_token": METRICS_TOKEN, "login": TOLERANT_LOGIN}
+        ),
         encoding="utf-8",
     )
     return path
