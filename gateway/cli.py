@@ -238,17 +238,72 @@ def submit(
     raise typer.Exit(code)
 
 
+@app.command("hash-secret")
+def hash_secret_command() -> None:
+    """Print the argon2id hash of a password or API key (read hidden from the terminal, or
+    from standard input) for the `operators:` setting; the secret itself is never printed."""
+    from gateway.auth.operators import hash_secret
+
+    if sys.stdin.isatty():
+        secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True)
+    else:
+        secret = sys.stdin.readline().rstrip("\n")
+    if not secret:
+        raise typer.BadParameter("an empty secret cannot be hashed")
+    typer.echo(hash_secret(secret))
+
+
 @app.command()
 def serve(
     demo: Annotated[
-        bool, typer.Option("--demo", help="demo partner + in-process emulator")
+        bool,
+        typer.Option(
+            "--demo",
+            help="add the demo partner `demo` (SFTP "
+            "demo/demo, API key demo-key), the demo operator `ops` (password ops, API "
+            "key ops-key) and the SP-API emulator in this process; never in "
+            "production",
+        ),
     ] = False,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    http_port: Annotated[int | None, typer.Option("--http-port")] = None,
-    sftp_port: Annotated[int | None, typer.Option("--sftp-port")] = None,
-    emulator_port: Annotated[int | None, typer.Option("--emulator-port")] = None,
-    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
-    settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="ledger, received files, "
+            "SFTP homes, archive, host key [default: data; EDIGW_DATA_DIR]",
+        ),
+    ] = None,
+    http_port: Annotated[
+        int | None,
+        typer.Option("--http-port", help="HTTP API port [default: 8080; EDIGW_HTTP_PORT]"),
+    ] = None,
+    sftp_port: Annotated[
+        int | None,
+        typer.Option("--sftp-port", help="hosted SFTP port [default: 2222; EDIGW_SFTP_PORT]"),
+    ] = None,
+    emulator_port: Annotated[
+        int | None,
+        typer.Option(
+            "--emulator-port",
+            help="run the SP-API emulator on 127.0.0.1 at this port [--demo: 8700]",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL of "
+            "the ledger, e.g. postgresql+psycopg://... [default: SQLite in "
+            "the data folder; EDIGW_DATABASE_URL]",
+        ),
+    ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="YAML settings file (EDIGW_* variables and these options take precedence)",
+        ),
+    ] = None,
     emulator_settle: Annotated[
         str,
         typer.Option(
@@ -258,9 +313,12 @@ def serve(
         ),
     ] = "never",
 ) -> None:
-    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs."""
+    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs.
+
+    Exit status 2 when the settings are invalid or a port is taken (nothing is written)."""
     from gateway.service.config import ServiceSettings
     from gateway.service.serve import StartupError, run_service
+    from gateway.service.startup import PortBusy
 
     try:
         settings = ServiceSettings.load(
@@ -271,8 +329,8 @@ def serve(
         raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
     try:
         run_service(settings, demo, settings_file, _settle(emulator_settle))
-    except StartupError as exc:
-        sys.stderr.write(f"edigw serve: {exc}\n")
+    except (StartupError, PortBusy) as exc:
+        typer.echo(f"edigw serve: {exc}", err=True)
         raise typer.Exit(2) from None
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Event",
     "Interchange",
     "ReceivedFile",
+    "Replay",
     "SellerState",
     "Transaction",
     "UtcDateTime",
@@ -213,3 +214,16 @@ class ControlCounter(Base):
 
     partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     next_control: Mapped[int] = mapped_column(Integer)
+
+
+class Replay(Base):
+    """An operator's replay: the new file, the file it replays, who asked and what to resend
+    (`unsent`: only events that did not already succeed; `all`: every event)."""
+
+    __tablename__ = "replays"
+
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), primary_key=True)
+    replay_of: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    resend: Mapped[str] = mapped_column(String(8))  # unsent | all
+    requested_at: Mapped[datetime]

@@ -16,6 +16,8 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
+from gateway.auth.operators import Operators, demo_operators
+from gateway.auth.throttle import LoginThrottle
 from gateway.emulator.app import create_app as create_emulator
 from gateway.emulator.config import EmulatorConfig, Settle
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
@@ -30,6 +32,7 @@ from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
 from gateway.service.sellers import resume_sellers
+from gateway.service.startup import Listener, check_ports, make_private
 from gateway.service.storage import FileStore
 from gateway.service.webhooks import push_webhooks
 from gateway.service.worker import Gateway, SftpIntake
@@ -89,7 +92,8 @@ def startup_summary(partners: dict[str, PartnerProfile], settings: ServiceSettin
 
 
 def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSettings:
-    """The demo seller, pointed at the in-process emulator with its default credentials."""
+    """The demo seller, pointed at the in-process emulator with its default credentials, and
+    the demo operator `ops` (password `ops`, API key `ops-key`)."""
     base = f"http://127.0.0.1:{emulator_port}"
     config = EmulatorConfig()
     seller = SellerAccount(client_id=config.client_id,
@@ -99,7 +103,13 @@ def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSetti
                            token_url=f"{base}/auth/o2/token")  # fmt: skip
     submit = settings.submit.model_copy(update={"poll_interval": 0.5})
     sellers = {**settings.sellers, DEMO_SELLER: seller}
-    update = {"sellers": sellers, "emulator_port": emulator_port, "submit": submit}
+    operators = {**demo_operators(), **settings.operators}
+    update = {
+        "sellers": sellers,
+        "emulator_port": emulator_port,
+        "submit": submit,
+        "operators": operators,
+    }
     return settings.model_copy(update=update)
 
 
@@ -146,10 +156,9 @@ def _accounts(partners: dict[str, PartnerProfile]) -> list[SftpAccount]:
     return accounts
 
 
-async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    partners = load_partners(settings.mappings_dir)
-    check_partners(partners, settings)
+async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
+                 settings_file: Path | None = None) -> None:  # fmt: skip
+    make_private(settings.data_dir)
     ledger = Ledger(settings.url)
     ledger.migrate()
     for seller, (state, _) in ledger.seller_states().items():  # tried again once per start
@@ -161,13 +170,18 @@ async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -
                  partners=partners, tables=load_code_tables(settings.mappings_dir),
                  metrics=Metrics(),
                  submitter=Submitter(client, settings.submit) if client else None,
-                 default_seller=default_seller, settings_file=settings_file)  # fmt: skip
+                 default_seller=default_seller, settings_file=settings_file,
+                 operators=Operators(settings.operators),
+                 throttle=LoginThrottle(settings.login))  # fmt: skip
     gateway = Gateway(rt)
     gateway.recover()
     await gateway.sweep_inboxes()
+    limits = settings.login
     acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
                                        _accounts(partners), SftpIntake(gateway),
-                                       settings.data_dir / "ssh_host_key")  # fmt: skip
+                                       settings.data_dir / "ssh_host_key", throttle=rt.throttle,
+                                       max_auth_tries=limits.ssh_max_auth_tries,
+                                       login_grace_time=limits.ssh_login_grace_time)  # fmt: skip
     scheduler = AsyncIOScheduler()
     scheduler.add_job(gateway.poll, "interval", seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="poll-transactions")  # fmt: skip
@@ -187,12 +201,22 @@ async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -
                                         lifespan="off", access_log=False))  # fmt: skip
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
-    log.info("edigw serving", extra={**startup_summary(partners, settings),
+    ports = {what.lower(): f"{host}:{port}" for what, host, port in _listeners(settings)}
+    log.info("edigw serving", extra={**startup_summary(partners, settings), **ports,
                                      "data_dir": str(settings.data_dir)})  # fmt: skip
+    if not partners:
+        log.warning("no partner configured: nobody can send files. Add a profile to "
+                    f"{settings.partners_dir or 'mappings/partners/'} (see its README.md) "
+                    "and restart, or try `edigw serve --demo`")  # fmt: skip
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_resume(gateway)))
+
+    def shutdown(sig: signal.Signals) -> None:
+        log.info("edigw shutting down", extra={"signal": sig.name})
+        api.handle_exit(sig, None)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, api.handle_exit, sig, None)
+        loop.add_signal_handler(sig, shutdown, sig)
     try:
         await api.serve()  # until SIGTERM / SIGINT, then a clean shutdown of everything
     finally:
@@ -204,6 +228,15 @@ async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -
         if client is not None:
             await client.aclose()
         ledger.close()
+        log.info("edigw stopped")
+
+
+def _listeners(settings: ServiceSettings) -> list[Listener]:
+    listeners = [("HTTP", settings.http_host, settings.http_port),
+                 ("SFTP", settings.sftp_host, settings.sftp_port)]  # fmt: skip
+    if settings.emulator_port is not None:
+        listeners.append(("emulator", "127.0.0.1", settings.emulator_port))
+    return listeners
 
 
 async def _resume(gateway: Gateway) -> None:
@@ -214,13 +247,18 @@ async def _resume(gateway: Gateway) -> None:
 
 def run_service(settings: ServiceSettings, demo: bool, settings_file: Path | None = None,
                 emulator_settle: Settle = "never") -> None:  # fmt: skip
-    """Run until SIGTERM / SIGINT (SIGHUP: reload the sellers' credentials). Raises
-    StartupError when a partner's seller is not configured."""
+    """Run until SIGTERM / SIGINT (SIGHUP: reload the sellers' credentials). Before anything
+    is written: StartupError when a partner's seller is not configured, PortBusy when a port
+    is taken (the partner profiles are checked first too; a bad one raises)."""
     setup_logging()
     if demo:
         settings = demo_settings(settings, settings.emulator_port or 8700)
+    partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
+                             demo=demo)  # fmt: skip
+    check_partners(partners, settings)
+    check_ports(_listeners(settings))
     if settings.emulator_port is not None:
         with _emulator_thread(settings.emulator_port, emulator_settle):
-            asyncio.run(_serve(settings, settings_file))
+            asyncio.run(_serve(settings, partners, settings_file))
     else:
-        asyncio.run(_serve(settings, settings_file))
+        asyncio.run(_serve(settings, partners, settings_file))
