@@ -247,10 +247,13 @@ def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     return problems
 
 
-def validate_message(table: Loop, segments: Sequence[EdiSegment]) -> list[Problem]:
+def validate_message(
+    table: Loop, segments: Sequence[EdiSegment], tolerant: bool = False
+) -> list[Problem]:
     """Structure and element problems of one message, `segments` UNH..UNT inclusive, and
-    the dependency notes of its segments for the directory release in UNH S009 0054."""
-    problems = check_structure(table, [(s.tag,) for s in segments])
+    the dependency notes of its segments for the directory release in UNH S009 0054;
+    `tolerant` reads a segment misplaced within its group with a warning."""
+    problems = check_structure(table, [(s.tag,) for s in segments], tolerant)
     dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
     for position in range(2, len(segments)):
         seg = segments[position - 1]

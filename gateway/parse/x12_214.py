@@ -38,12 +38,13 @@ def parse_214(
     component: str = ">",
     repetition: str | None = None,
     version: str | None = None,
+    tolerant: bool = False,
 ) -> tuple[StatusDocument, list[Problem]]:
     """The status events of one 214 set (ST..SE inclusive) and its validation problems;
     `component` / `repetition` are the interchange's ISA16 / ISA11 separators."""
     notes = syntax_notes(version)
     problems = validate_set(SET_214, segments, component=component, repetition=repetition,
-                            notes=notes)  # fmt: skip
+                            notes=notes, tolerant=tolerant)  # fmt: skip
     po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
     header_po: Val | None = None
     b10_po: Val | None = None

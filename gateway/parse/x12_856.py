@@ -301,11 +301,12 @@ def parse_856(
     component: str = ">",
     repetition: str | None = None,
     version: str | None = None,
+    tolerant: bool = False,
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
     """The notices of one 856 set (ST..SE inclusive) and its validation problems."""
     notes = syntax_notes(version)
     problems = validate_set(SET_856, segments, component=component, repetition=repetition,
-                            notes=notes)  # fmt: skip
+                            notes=notes, tolerant=tolerant)  # fmt: skip
     header, nodes, hl_problems = _build_tree(segments)
     problems.extend(hl_problems)
     reader = _Reader(header, sources, component)

@@ -109,13 +109,15 @@ def validate_set(
     component: str = ">",
     repetition: str | None = None,
     notes: Mapping[str, tuple[Note, ...]] | None = None,
+    tolerant: bool = False,
 ) -> list[Problem]:
     """Structure and element problems of one set (ST..SE inclusive), and the relational
-    conditions of its segments (`notes`, the 004010 syntax notes when None). Every segment's
+    conditions of its segments (`notes`, the 004010 syntax notes when None); `tolerant`
+    reads a misplaced segment of the same group with a warning. Every segment's
     elements are checked for control characters and for the interchange's component
     (`component`, ISA16) and repetition (`repetition`, ISA11) separators, which X12 data may
     not hold outside composites (`COMPOSITES`) and repeating elements (`REPEATS`)."""
-    problems = check_structure(table, segments)
+    problems = check_structure(table, segments, tolerant)
     fast = _fast_checks(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
     for position in range(2, len(segments)):

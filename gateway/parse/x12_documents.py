@@ -30,10 +30,11 @@ def parse_set(
     `component` / `repetition` are the interchange's ISA16 / ISA11 (00402+) separators,
     `version` the set's ST03 or group's GS08 (it picks the syntax notes)."""
     type_code = segments[0][1] if len(segments[0]) > 1 else ""
+    tolerant = profile.structure == "tolerant"
     if type_code == "214":
-        return parse_214(segments, profile.field_sources, component, repetition, version)
+        return parse_214(segments, profile.field_sources, component, repetition, version, tolerant)
     if type_code == "856":
-        return parse_856(segments, profile.field_sources, component, repetition, version)
+        return parse_856(segments, profile.field_sources, component, repetition, version, tolerant)
     if type_code in ACK_SETS:
         table = SET_997 if type_code == "997" else SET_999
         return None, validate_set(
