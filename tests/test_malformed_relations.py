@@ -4,6 +4,8 @@ EDIFACT dependency notes D1..D7), checked at parse time as data next to the segm
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from gateway.parse.relations import (
@@ -67,7 +69,7 @@ def test_at7_notes_reject_the_set_with_ak4_code(at7: str, element: int, code: st
     assert result.bodies == []
     ack = result.ack("997")
     assert "AK3*AT7*5**8~" in ack
-    assert f"AK4*{element}**{code}" in ack
+    assert re.search(rf"AK4\*{element}\*\d*\*{code}~", ack)
     assert "AK5*R*5" in ack
 
 
@@ -92,7 +94,7 @@ def test_other_214_segments_are_checked(segment: str, bad: str, element: int) ->
     body = tuple(bad if s == segment else s for s in STATUS_214)
     result = translate(x12_214(*body))
     assert "conditional_element_missing" in result.error_codes and result.bodies == []
-    assert f"AK4*{element}**2" in result.ack("997")
+    assert re.search(rf"AK4\*{element}\*\d*\*2~", result.ack("997"))
 
 
 def test_notes_follow_the_version_n4_exclusion_only_in_005010() -> None:

@@ -127,7 +127,13 @@ def validate_set(
         if related is not None:
             faults = check_syntax_notes(seg, position, related)
             if faults:
-                problems.extend(faults)
+                spec = elements.get(tag, ())
+                problems.extend(
+                    f.model_copy(update={"element_ref": spec[f.element - 1].ref})
+                    if f.element and f.element <= len(spec)
+                    else f
+                    for f in faults
+                )
         accept = fast.get(tag)
         if accept is not None:
             text = "\x00".join(seg)
