@@ -36,11 +36,12 @@ def summarize(result: dict[str, Any]) -> str:
 
 def sample_case(case: Path) -> tuple[Path, PartnerProfile, bool]:
     """A sample folder's input file, the profile its options.json asks for (partner, default
-    `demo`; selling_party, ship_from, timezone overrides) and whether to add lineage."""
+    `demo`; selling_party, ship_from, timezone, structure overrides) and whether to add lineage."""
     options_file = case / "options.json"
     options = json.loads(options_file.read_text()) if options_file.exists() else {}
     profile = load_profile(options.get("partner", "demo"))
-    update = {k: options[k] for k in ("selling_party", "ship_from", "timezone") if k in options}
+    keys = ("selling_party", "ship_from", "timezone", "structure")
+    update = {k: options[k] for k in keys if k in options}
     if update:
         profile = profile.model_copy(update=update)
     (source,) = [p for p in case.iterdir() if p.name.startswith("input.")]

@@ -77,7 +77,8 @@ class ProblemCode(StrEnum):
     SEGMENT_OUT_OF_ORDER = "segment_out_of_order"
     # elements
     MANDATORY_ELEMENT_MISSING = "mandatory_element_missing"
-    CONDITIONAL_ELEMENT_MISSING = "conditional_element_missing"
+    CONDITIONAL_ELEMENT_MISSING = "conditional_element_missing"  # a relational condition
+    EXCLUSION_VIOLATED = "exclusion_violated"  # X12 E note / EDIFACT D1, D4, D7
     TOO_MANY_ELEMENTS = "too_many_elements"
     ELEMENT_TOO_SHORT = "element_too_short"
     ELEMENT_TOO_LONG = "element_too_long"

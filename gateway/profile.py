@@ -119,6 +119,10 @@ class PartnerProfile(_Data):
     # CR/LF that is not a delimiter is dropped before tokenizing (files hard-wrapped at a
     # fixed width); False keeps it, and it is then rejected as an invalid character
     drop_line_breaks: bool = True
+    # strict: a segment out of its place in the segment table is rejected; tolerant: one
+    # that the standard places elsewhere in the same segment group is read where it is and
+    # reported as a warning (anything ambiguous is still an error)
+    structure: Literal["strict", "tolerant"] = "strict"
     status_overrides: tuple[StatusOverride, ...] = ()
     address_defaults: AddressDefaults = Field(default_factory=AddressDefaults)
     field_sources: FieldSources = Field(default_factory=FieldSources)

@@ -44,7 +44,7 @@ def main() -> None:
         acks = result["acknowledgements"]
         ack_file = case / "ack.edi"
         if acks:
-            ack_file.write_text("".join(a["content"] for a in acks), encoding="utf-8")
+            ack_file.write_text("".join(a["content"] for a in acks), encoding="utf-8", newline="")
         elif ack_file.exists():
             ack_file.unlink()
         print(

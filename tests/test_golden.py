@@ -28,7 +28,7 @@ def test_ack_file_is_the_acknowledgements_text(case: Path) -> None:
     acks = run_case(case)["acknowledgements"]
     ack_file = case / "ack.edi"
     if acks:
-        assert ack_file.read_text(encoding="utf-8") == "".join(a["content"] for a in acks)
+        assert ack_file.read_bytes().decode("utf-8") == "".join(a["content"] for a in acks)
     else:
         assert not ack_file.exists()
 

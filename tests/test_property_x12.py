@@ -80,20 +80,22 @@ def _values(min_size: int, max_size: int) -> st.SearchStrategy[str]:
 REFERENCE = _values(1, 30)
 OPT_REFERENCE = st.none() | REFERENCE
 CODE = st.text(ALNUM, min_size=2, max_size=2)
-STATUS_REASON = st.tuples(st.sampled_from(PAIRS) | st.tuples(CODE, CODE), st.booleans())
+# AT7 syntax note P0102: a status always comes with its reason
+STATUS_REASON = st.tuples(st.sampled_from(PAIRS) | st.tuples(CODE, CODE), st.just(True))
 CLOCK = st.tuples(
     st.dates(date(1990, 1, 1), date(2099, 12, 31)),
     st.integers(0, 23),
     st.integers(0, 59),
     st.integers(0, 59),
     st.integers(0, 99),
-    st.sampled_from([None, "HHMM", "HHMMSS", "HHMMSSd", "HHMMSSdd"]),
+    st.sampled_from(["HHMM", "HHMMSS", "HHMMSSd", "HHMMSSdd"]),  # AT7 P0506: date with time
 )
 ZONE = st.none() | st.sampled_from(TIME_CODES)
+# MS1 syntax note L010203: a city comes with a state, a country or both
 LOCATION = st.none() | st.tuples(
     _values(2, 30),
     st.none() | st.text(UPPER, min_size=2, max_size=2),
-    st.none() | st.text(UPPER, min_size=2, max_size=3),
+    st.text(UPPER, min_size=2, max_size=3),
 )
 
 

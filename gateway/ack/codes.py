@@ -86,7 +86,7 @@ CODES: dict[str, AckCode] = {
     "invalid_code_value": _row("7", "12"),
     "invalid_date": _row("8", "12"),
     "invalid_time": _row("9", "12"),
-    "exclusion_violated": _row("10", "12"),  # not (yet) a ProblemCode
+    "exclusion_violated": _row("10", "12"),
     "too_many_repetitions": _row("12", "16"),
     "too_many_components": _row("13", "16"),
 }

@@ -98,7 +98,10 @@ def _addressable(group: GroupOutcome, d: Delimiters) -> bool:
 
 def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) -> list[Segment]:
     """GS*FA, one ST 997 / 999 .. SE for the inbound group, GE."""
-    inbound_version = group.version or f"{header.version or '00401'}0"
+    d = ack_delimiters(header)
+    # GS08 (AN 1/12) copied when it fits, else the ISA12 version
+    isa12 = header.version if len(header.version) == 5 and is_digits(header.version) else "00401"
+    inbound_version = fit(group.version, d, 1, 12) or f"{isa12}0"
     five = kind == "999" or is_5010(group.version)
     version: str
     reference: str | None
@@ -107,7 +110,7 @@ def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) 
     else:
         implemented = five and any(s.version for s in group.sets)
         version, reference = inbound_version, X230 if implemented else None
-    body = _body(group, kind, five, ack_delimiters(header))
+    body = _body(group, kind, five, d)
     ack_set = set_segments(kind, "0001", reference, body)
     return group_segments(header, group, version, [ack_set], ctx)
 

@@ -163,7 +163,7 @@ class _Reader:
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
             return
         self.dispatch(seg, raw)
-        if _CONTROL.search(text):
+        if _CONTROL.search(text):  # rare; a control-character delimiter is no fault
             self.control_fault(seg)
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
@@ -185,6 +185,8 @@ class _Reader:
     def control_fault(self, seg: EdiSegment) -> None:
         """A control character left in a segment's data: invalid character (UCD 21)."""
         element, component = _control_at(seg)
+        if element is None and not _CONTROL.search(seg.tag):
+            return  # the control characters were delimiters
         code = ProblemCode.INVALID_CHARACTER
         why = f"{seg.tag[:3]} holds a control character"
         if element is not None:

@@ -42,10 +42,11 @@ def parse_message(
     type_code: str, segments: Sequence[EdiSegment], profile: PartnerProfile
 ) -> tuple[Document | None, list[Problem]]:
     """(document, validation problems) of one message UNH..UNT; None for other types."""
+    tolerant = profile.structure == "tolerant"
     if type_code == "IFTSTA":
-        return parse_iftsta(segments, profile.field_sources)
+        return parse_iftsta(segments, profile.field_sources, tolerant)
     if type_code == "DESADV":
-        return parse_desadv(segments, profile.field_sources)
+        return parse_desadv(segments, profile.field_sources, tolerant)
     return None, []
 
 

@@ -136,7 +136,10 @@ class _Reader:
         envelope = check_se(segments, se)
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True
-        document, problems = parse_set(segments, self.profile, self.component, self.repetition)
+        document, problems = parse_set(
+            segments, self.profile, self.component, self.repetition,
+            outcome.version or (group.version if group else None),
+        )  # fmt: skip
         if document is None and outcome.type_code not in ACK_SETS:
             outcome.supported = False
         outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])

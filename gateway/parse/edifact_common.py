@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
+from gateway.parse.relations import check_dependencies, dependency_notes
 from gateway.parse.x12_structure import Loop, check_structure
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
@@ -246,11 +247,20 @@ def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     return problems
 
 
-def validate_message(table: Loop, segments: Sequence[EdiSegment]) -> list[Problem]:
-    """Structure and element problems of one message, `segments` UNH..UNT inclusive."""
-    problems = check_structure(table, [(s.tag,) for s in segments])
+def validate_message(
+    table: Loop, segments: Sequence[EdiSegment], tolerant: bool = False
+) -> list[Problem]:
+    """Structure and element problems of one message, `segments` UNH..UNT inclusive, and
+    the dependency notes of its segments for the directory release in UNH S009 0054;
+    `tolerant` reads a segment misplaced within its group with a warning."""
+    problems = check_structure(table, [(s.tag,) for s in segments], tolerant)
+    dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
     for position in range(2, len(segments)):
-        problems.extend(check_segment(segments[position - 1], position))
+        seg = segments[position - 1]
+        problems.extend(check_segment(seg, position))
+        related = dependencies.get(seg.tag)
+        if related:
+            problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
     return problems
 
 

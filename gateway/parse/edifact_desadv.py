@@ -259,10 +259,10 @@ class _Reader:
 
 
 def parse_desadv(
-    segments: Sequence[EdiSegment], sources: FieldSources
+    segments: Sequence[EdiSegment], sources: FieldSources, tolerant: bool = False
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
     """The ship notice of one DESADV (UNH..UNT inclusive) and its validation problems."""
-    problems = validate_message(DESADV, segments)
+    problems = validate_message(DESADV, segments, tolerant)
     reader = _Reader(sources)
     for position in range(2, len(segments)):
         reader.segment(segments[position - 1], position)

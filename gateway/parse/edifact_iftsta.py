@@ -130,10 +130,10 @@ def _event(cni: _Consignment, st: _Status, message_po: Val | None) -> StatusEven
 
 
 def parse_iftsta(
-    segments: Sequence[EdiSegment], sources: FieldSources
+    segments: Sequence[EdiSegment], sources: FieldSources, tolerant: bool = False
 ) -> tuple[StatusDocument, list[Problem]]:
     """The status events of one IFTSTA (UNH..UNT inclusive) and its validation problems."""
-    problems = validate_message(IFTSTA, segments)
+    problems = validate_message(IFTSTA, segments, tolerant)
     po_quals = sources.edifact_po_qualifiers
     message_po: Val | None = None
     consignments: list[_Consignment] = []

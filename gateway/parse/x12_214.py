@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from gateway.parse.records import StatusDocument, StatusEvent, Val
+from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import event_time, val, validate_set
 from gateway.parse.x12_tables import SET_214
 from gateway.problems import Problem
@@ -36,10 +37,14 @@ def parse_214(
     sources: FieldSources,
     component: str = ">",
     repetition: str | None = None,
+    version: str | None = None,
+    tolerant: bool = False,
 ) -> tuple[StatusDocument, list[Problem]]:
     """The status events of one 214 set (ST..SE inclusive) and its validation problems;
     `component` / `repetition` are the interchange's ISA16 / ISA11 separators."""
-    problems = validate_set(SET_214, segments, component=component, repetition=repetition)
+    notes = syntax_notes(version)
+    problems = validate_set(SET_214, segments, component=component, repetition=repetition,
+                            notes=notes, tolerant=tolerant)  # fmt: skip
     po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
     header_po: Val | None = None
     b10_po: Val | None = None

@@ -36,6 +36,7 @@ from gateway.parse.records import (
     Src,
     Val,
 )
+from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import event_time, val, validate_set
 from gateway.parse.x12_tables import SET_856
 from gateway.problems import Level, Problem, ProblemCode
@@ -299,9 +300,13 @@ def parse_856(
     sources: FieldSources,
     component: str = ">",
     repetition: str | None = None,
+    version: str | None = None,
+    tolerant: bool = False,
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
     """The notices of one 856 set (ST..SE inclusive) and its validation problems."""
-    problems = validate_set(SET_856, segments, component=component, repetition=repetition)
+    notes = syntax_notes(version)
+    problems = validate_set(SET_856, segments, component=component, repetition=repetition,
+                            notes=notes, tolerant=tolerant)  # fmt: skip
     header, nodes, hl_problems = _build_tree(segments)
     problems.extend(hl_problems)
     reader = _Reader(header, sources, component)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
+from gateway.parse.relations import Note, check_syntax_notes, syntax_notes
 from gateway.parse.x12_structure import (
     CONTROL_CHARACTERS,
     El,
@@ -107,16 +108,32 @@ def validate_set(
     limits: Mapping[str, int] = MAX_ELEMENTS,
     component: str = ">",
     repetition: str | None = None,
+    notes: Mapping[str, tuple[Note, ...]] | None = None,
+    tolerant: bool = False,
 ) -> list[Problem]:
-    """Structure and element problems of one set (ST..SE inclusive). Every segment's
+    """Structure and element problems of one set (ST..SE inclusive), and the relational
+    conditions of its segments (`notes`, the 004010 syntax notes when None); `tolerant`
+    reads a misplaced segment of the same group with a warning. Every segment's
     elements are checked for control characters and for the interchange's component
     (`component`, ISA16) and repetition (`repetition`, ISA11) separators, which X12 data may
     not hold outside composites (`COMPOSITES`) and repeating elements (`REPEATS`)."""
-    problems = check_structure(table, segments)
+    problems = check_structure(table, segments, tolerant)
     fast = _fast_checks(elements, limits, component, repetition)
+    relations = syntax_notes(None) if notes is None else notes
     for position in range(2, len(segments)):
         seg = segments[position - 1]
         tag = seg[0]
+        related = relations.get(tag)
+        if related is not None:
+            faults = check_syntax_notes(seg, position, related)
+            if faults:
+                spec = elements.get(tag, ())
+                problems.extend(
+                    f.model_copy(update={"element_ref": spec[f.element - 1].ref})
+                    if f.element and f.element <= len(spec)
+                    else f
+                    for f in faults
+                )
         accept = fast.get(tag)
         if accept is not None:
             text = "\x00".join(seg)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.text import is_digits
 
 __all__ = [
@@ -129,15 +129,23 @@ def _find(frame: _Frame, tag: str, is_root: bool) -> int:
 
 # table identity + the set's tag sequence -> its problems: carrier files repeat a handful
 # of set shapes, and the walk depends on nothing else
-_WALKS: dict[tuple[int, int, tuple[str, ...]], tuple[Loop, list[Problem]]] = {}
+_WALKS: dict[tuple[int, int, tuple[str, ...], bool], tuple[Loop, list[Problem]]] = {}
 _WALKS_MAX = 4096
 _KNOWN: dict[int, tuple[Loop, set[str]]] = {}  # table identity -> every tag it names
 
 
-def check_structure(table: Loop, segments: Sequence[Sequence[str]]) -> list[Problem]:
-    """Structure problems of the body of one set: `segments` are ST..SE inclusive."""
+def check_structure(
+    table: Loop, segments: Sequence[Sequence[str]], tolerant: bool = False
+) -> list[Problem]:
+    """Structure problems of the body of one set: `segments` are ST..SE inclusive.
+
+    Strict (the default): a segment out of its place in the segment table is an error.
+    `tolerant` (a partner profile's `structure: tolerant`): a segment that the table places
+    elsewhere in the same group, at exactly one place (earlier in the group, or in one of
+    its sub-groups), is read where it is and reported as a warning; a segment that fits
+    nowhere or at several places is still an error."""
     tags = tuple(seg[0] for seg in segments[1:-1])
-    key = (id(table), len(segments), tags)
+    key = (id(table), len(segments), tags, tolerant)
     entry = _WALKS.get(key)
     if entry is None or entry[0] is not table:
         if len(_WALKS) >= _WALKS_MAX:
@@ -145,11 +153,14 @@ def check_structure(table: Loop, segments: Sequence[Sequence[str]]) -> list[Prob
         known = _KNOWN.get(id(table))
         if known is None or known[0] is not table:
             known = _KNOWN[id(table)] = (table, segment_tags(table))
-        entry = _WALKS[key] = (table, _walk(table, tags, known[1], len(segments)))
+        walk = _walk(table, tags, known[1], len(segments), tolerant)
+        entry = _WALKS[key] = (table, walk)
     return list(entry[1])
 
 
-def _walk(table: Loop, tags: Sequence[str], known: set[str], last: int) -> list[Problem]:
+def _walk(
+    table: Loop, tags: Sequence[str], known: set[str], last: int, tolerant: bool = False
+) -> list[Problem]:
     """The walk itself: `tags` are those of positions 2..last-1 (the SE is at `last`)."""
     problems: list[Problem] = []
     stack = [_Frame(table)]
@@ -161,7 +172,10 @@ def _walk(table: Loop, tags: Sequence[str], known: set[str], last: int) -> list[
                 break
             depth -= 1
         if index < 0:
-            problems.append(_stray(tag, position, known))
+            if tolerant and _places_in_group(stack[-1], tag) == 1:
+                problems.append(_tolerated(tag, position, stack[-1].loop.name))
+            else:
+                problems.append(_stray(tag, position, known))
             continue
         while len(stack) - 1 > depth:
             frame = stack.pop()
@@ -183,6 +197,35 @@ def _walk(table: Loop, tags: Sequence[str], known: set[str], last: int) -> list[
     for frame in reversed(stack):
         problems.extend(_missing(frame, len(frame.loop.children), last, "SE"))
     return problems
+
+
+def _places_in_group(frame: _Frame, tag: str) -> int:
+    """Where else the current group holds `tag`: its own segments before the current place,
+    and the non-trigger segments of its sub-groups from the current place on."""
+    children = frame.loop.children
+    places = sum(
+        1 for i, child in enumerate(children[: frame.index]) if i and _tag_of(child) == tag
+    )
+    for child in children[frame.index :]:
+        if isinstance(child, Loop):
+            places += sum(1 for c in child.children[1:] if isinstance(c, Seg) and c.tag == tag)
+    return places
+
+
+def _tag_of(child: Seg | Loop) -> str | None:
+    return child.tag if isinstance(child, Seg) else None
+
+
+def _tolerated(tag: str, position: int, group: str) -> Problem:
+    return Problem(
+        code=ProblemCode.SEGMENT_OUT_OF_ORDER,
+        message=f"segment {tag!r} is out of its place in group {group}: read where it is"
+        " (partner profile: structure tolerant)",
+        level=Level.SEGMENT,
+        severity=Severity.WARNING,
+        segment=tag,
+        position=position,
+    )
 
 
 def _over(code: ProblemCode, tag: str, position: int) -> Problem:

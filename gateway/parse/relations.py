@@ -1,0 +1,249 @@
+"""Relational conditions between the elements of one segment, as data.
+
+X12 syntax notes (X12.6; the segment directories of 004010 and 005010) name a condition and
+the element positions it ties together, two digits each:
+  P paired: if any is present, all are required;       R required: at least one is present;
+  E exclusion: not more than one is present;           C conditional: if the first is
+  present, all the others are required;                L list conditional: if the first is
+  present, at least one of the others is required.
+A missing element is 997/999 AK4 / IK4 code 2 (conditional required data element missing),
+one too many is code 10 (exclusion condition violated); the segment gets AK3 code 8.
+
+EDIFACT dependency notes (ISO 9735, the segment directories) work the same way over data
+elements (and components): D1 one and only one, D2 all or none, D3 one or more, D4 one or
+none, D5 if first then all, D6 if first then at least one more, D7 if first then none of the
+others. Missing is CONTRL UCD code 13 (missing), forbidden is code 12 (invalid value).
+
+Checks are pure functions over one segment and return Problems; they are memoized on the
+pattern of present elements, which carrier files repeat, so they cost one lookup per segment.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from gateway.problems import Level, Problem, ProblemCode
+
+__all__ = [
+    "EDIFACT_NOTES",
+    "X12_NOTES",
+    "Note",
+    "check_dependencies",
+    "check_syntax_notes",
+    "dependency_notes",
+    "notes",
+    "syntax_notes",
+]
+
+_MISSING = ProblemCode.CONDITIONAL_ELEMENT_MISSING
+_EXCLUDED = ProblemCode.EXCLUSION_VIOLATED
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One condition: its kind (P R E C L, or D1..D7) and the positions it ties together
+    (X12: element numbers; EDIFACT: (data element, component or 0 for the whole element))."""
+
+    kind: str
+    positions: tuple[tuple[int, int], ...]
+
+    @property
+    def text(self) -> str:
+        if self.kind.startswith("D"):
+            inner = ",".join(f"{e:02d}0" if not c else f"{e:02d}0-{c}" for e, c in self.positions)
+            return f"{self.kind}({inner})"
+        return self.kind + "".join(f"{e:02d}" for e, _ in self.positions)
+
+
+def notes(text: str) -> tuple[Note, ...]:
+    """X12 syntax notes written as in the dictionary, e.g. "P0102 R0103 C0705"."""
+    found = []
+    for word in text.split():
+        kind, digits = word[0], word[1:]
+        assert kind in "PRECL" and len(digits) % 2 == 0 and len(digits) >= 4, word
+        positions = tuple((int(digits[i : i + 2]), 0) for i in range(0, len(digits), 2))
+        found.append(Note(kind, positions))
+    return tuple(found)
+
+
+def _d(kind: str, *positions: tuple[int, int]) -> Note:
+    return Note(kind, positions)
+
+
+# X12 syntax notes of the segments of the 214 and 856 tables and the acks (997 / 999 segments
+# AK1..AK9, IK3, IK4, IK5 carry none), per version. Source: the X12 segment directory.
+_X12_004010: dict[str, tuple[Note, ...]] = {
+    "B10": notes("P0506"),
+    "L11": notes("P0102"),
+    "N1": notes("R0203 P0304"),
+    "N4": notes("C0605"),
+    "REF": notes("R0203"),
+    "PER": notes("P0304 P0506 P0708"),
+    "AT7": notes("P0102 P0304 R0103 P0506 C0705"),
+    "MS1": notes("L010203 P0405 C0604 C0705 E0104"),
+    "MS2": notes("P0102 C0402"),
+    "MAN": notes("P0405"),
+    "BSN": notes("C0706"),
+    "DTM": notes("R020305 C0403 P0506"),
+    "TD1": notes("C0102 C0304 C0607 P0708 P0910"),
+    "TD5": notes("R0204050612 C0203"),
+    "SN1": notes("P0506"),
+    "LIN": notes(" ".join(f"P{n:02d}{n + 1:02d}" for n in range(4, 31, 2))),
+    "CTT": notes("P0304 P0506"),
+}
+_X12_005010: dict[str, tuple[Note, ...]] = {
+    **_X12_004010,
+    "N4": notes("E0207 C0605 C0704"),
+}
+X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
+    "004010": _X12_004010,
+    "005010": _X12_005010,
+}
+
+# EDIFACT dependency notes of the segments the parsers read (DTM, STS, NAD, LOC, RFF, QTY,
+# GIN, PAC, TDT), by the first directory that carries them. D.96A..D.01B carry none for
+# these segments; from D.10A TDT has D5(040,030): a transport means (C001) needs its mode
+# of transport (C220).
+EDIFACT_NOTES: tuple[tuple[str, str, tuple[Note, ...]], ...] = (
+    ("TDT", "10A", (_d("D5", (4, 0), (3, 0)),)),
+)
+
+
+def syntax_notes(version: str | None) -> Mapping[str, tuple[Note, ...]]:
+    """The X12 notes for a GS08 / ST03 version: 005010 and later read the 005010 ones."""
+    return _X12_005010 if (version or "")[:6] >= "005010" else _X12_004010
+
+
+@functools.lru_cache(maxsize=64)
+def dependency_notes(release: str) -> Mapping[str, tuple[Note, ...]]:
+    """The EDIFACT notes for a directory release such as "01B" or "10A" (UNH 0054)."""
+    key = release.strip().upper()
+    year = int(key[:2]) if key[:2].isdigit() else 0
+    ordered = (year + 100 if year < 90 else year, key[2:])
+    table: dict[str, tuple[Note, ...]] = {}
+    for tag, since, found in EDIFACT_NOTES:
+        first = (int(since[:2]) + (100 if int(since[:2]) < 90 else 0), since[2:])
+        if ordered >= first:
+            table[tag] = table.get(tag, ()) + found
+    return table
+
+
+# --- X12 --------------------------------------------------------------------------------
+_Faults = tuple[tuple[ProblemCode, int, str], ...]
+_X12_CACHE: dict[tuple[int, tuple[bool, ...]], tuple[tuple[Note, ...], _Faults]] = {}
+
+
+def _x12_faults(
+    found: tuple[Note, ...], present: tuple[bool, ...]
+) -> tuple[tuple[ProblemCode, int, str], ...]:
+    def has(n: int) -> bool:
+        return n < len(present) and present[n]
+
+    faults: list[tuple[ProblemCode, int, str]] = []
+    for note in found:
+        elements = [e for e, _ in note.positions]
+        here = [e for e in elements if has(e)]
+        first, rest = elements[0], elements[1:]
+        if note.kind == "P" and here and len(here) < len(elements):
+            missing = next(e for e in elements if not has(e))
+            faults.append((_MISSING, missing, note.text))
+        elif note.kind == "R" and not here:
+            faults.append((_MISSING, first, note.text))
+        elif note.kind == "E" and len(here) > 1:
+            faults.append((_EXCLUDED, here[1], note.text))
+        elif note.kind == "C" and has(first) and not all(has(e) for e in rest):
+            faults.append((_MISSING, next(e for e in rest if not has(e)), note.text))
+        elif note.kind == "L" and has(first) and not any(has(e) for e in rest):
+            faults.append((_MISSING, rest[0], note.text))
+    return tuple(faults)
+
+
+_WHY = {
+    "P": "if any of them is present, all are required",
+    "R": "at least one of them is required",
+    "E": "only one of them may be present",
+    "C": "if the first is present, the others are required",
+    "L": "if the first is present, at least one of the others is required",
+    "D1": "one and only one of them", "D2": "all or none of them",
+    "D3": "one or more of them", "D4": "one or none of them",
+    "D5": "if the first is present, all of the others", "D6": "if the first is present, "
+    "at least one more", "D7": "if the first is present, none of the others",
+}  # fmt: skip
+
+
+def check_syntax_notes(seg: Sequence[str], position: int, found: tuple[Note, ...]) -> list[Problem]:
+    """Problems of one X12 segment against its syntax notes (`found`); AK4 code 2 / 10."""
+    present = tuple(map(bool, seg))
+    key = (id(found), present)
+    entry = _X12_CACHE.get(key)
+    if entry is None or entry[0] is not found:  # identity checked: ids are reused
+        if len(_X12_CACHE) > 4096:
+            _X12_CACHE.clear()
+        entry = _X12_CACHE[key] = (found, _x12_faults(found, present))
+    faults = entry[1]
+    tag = seg[0]
+    return [
+        Problem(
+            code=code,
+            message=f"{tag}{n:02d}: syntax note {text} of {tag} is not met ({_WHY[text[0]]})",
+            level=Level.ELEMENT,
+            segment=tag,
+            position=position,
+            element=n,
+            value=seg[n] if n < len(seg) and seg[n] else None,
+        )
+        for code, n, text in faults
+    ]
+
+
+# --- EDIFACT ----------------------------------------------------------------------------
+def check_dependencies(
+    tag: str, elements: Sequence[Sequence[str]], position: int, found: tuple[Note, ...]
+) -> list[Problem]:
+    """Problems of one EDIFACT segment against its dependency notes (`found`): a required
+    element missing (UCD 13) or one that must not be there (UCD 12)."""
+
+    def has(where: tuple[int, int]) -> bool:
+        e, c = where
+        if e > len(elements):
+            return False
+        parts = elements[e - 1]
+        if not c:
+            return any(p.strip() for p in parts)
+        return c <= len(parts) and bool(parts[c - 1].strip())
+
+    problems: list[Problem] = []
+    for note in found:
+        here = [p for p in note.positions if has(p)]
+        first, rest = note.positions[0], note.positions[1:]
+        fault: tuple[ProblemCode, tuple[int, int]] | None = None
+        kind = note.kind
+        if kind in ("D1", "D3") and not here:
+            fault = (_MISSING, first)
+        elif kind in ("D1", "D4") and len(here) > 1:
+            fault = (_EXCLUDED, here[1])
+        elif kind == "D2" and here and len(here) < len(note.positions):
+            fault = (_MISSING, next(p for p in note.positions if not has(p)))
+        elif kind == "D5" and has(first) and not all(has(p) for p in rest):
+            fault = (_MISSING, next(p for p in rest if not has(p)))
+        elif kind == "D6" and has(first) and not any(has(p) for p in rest):
+            fault = (_MISSING, rest[0])
+        elif kind == "D7" and has(first) and any(has(p) for p in rest):
+            fault = (_EXCLUDED, next(p for p in rest if has(p)))
+        if fault is not None:
+            code, (e, c) = fault
+            problems.append(
+                Problem(
+                    code=code,
+                    message=f"{tag}{e:02d}: dependency note {note.text} of {tag} is not met"
+                    f" ({_WHY[kind]})",
+                    level=Level.ELEMENT,
+                    segment=tag,
+                    position=position,
+                    element=e,
+                    component=c or None,
+                )
+            )
+    return problems
