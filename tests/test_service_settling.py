@@ -161,3 +161,30 @@ def test_startup_refuses_a_partner_without_a_seller_and_logs_no_secret(tmp_path:
     assert set(summary["partners"]) == set(partners)  # type: ignore[arg-type]
     assert "demo" in summary["sellers"]  # type: ignore[operator]
     assert SECRET not in str(summary) and "refresh-secret" not in str(summary)
+
+
+def test_operator_commands_list_and_decide_unconfirmed(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from gateway.cli import app
+
+    rt = runtime(tmp_path)
+    call_id = accepted_call(events(rt, a_file(rt)), rt, "tx-9")
+    rt.ledger.settle_by_policy(call_id, TransactionStatus.UNCONFIRMED)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["transactions", "unconfirmed", "--data-dir", str(tmp_path)])
+    assert listed.exit_code == 0, listed.output
+    [line] = [json.loads(x) for x in listed.output.splitlines()]
+    assert (line["call"], line["transaction_id"], line["purchase_orders"]) == (
+        call_id, "tx-9", ["PO0", "PO1"])  # fmt: skip
+    decided = runner.invoke(app, ["transactions", "decide", str(call_id), "--failed", "--by",
+                                  "carol", "--data-dir", str(tmp_path)])  # fmt: skip
+    assert decided.exit_code == 0, decided.output
+    assert json.loads(decided.output) == {"call": call_id, "succeeded": False, "by": "carol",
+                                          "events": 2}  # fmt: skip
+    assert {e.state for e in rt.ledger.events_of_call(call_id)} == {EventState.FAILURE}
+    again = runner.invoke(app, ["transactions", "decide", str(call_id), "--succeeded", "--by",
+                                "dave", "--data-dir", str(tmp_path)])  # fmt: skip
+    assert again.exit_code == 2 and "carol" in again.output
