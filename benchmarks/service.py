@@ -148,7 +148,8 @@ def main() -> None:
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         emulator = subprocess.Popen([sys.executable, "-m", "gateway", "emulator", "--port",
                                      str(emu_port), "--rate", str(args.rate), "--burst",
-                                     str(int(args.rate)), "--processing-seconds", "0.5"],
+                                     str(int(args.rate)), "--settle", "success",
+                                     "--settle-after", "0.5"],
                                     **quiet)  # type: ignore[call-overload]  # fmt: skip
         gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--settings",
                                     str(settings), "--data-dir", str(data_dir), "--http-port",

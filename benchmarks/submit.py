@@ -6,7 +6,13 @@ timed); then the status events go out in batches (`--batch`, default 100 per cal
 Prints events/s, calls/s, 429s received, and the ratio of achieved to allowed call rate,
 where the allowed rate over T seconds is (burst + rate * T) / T.
 
+Then (the emulator settles like production: `--settle never`) the transactions are followed
+for `--window` seconds as the seller's deadline: polls back off (first after 10 s, x1.5
+each), and every transaction ends AssumedSuccess at the deadline; prints the polls made
+and their share of getTransactionStatus's allowed rate (10/s, burst 10).
+
     .venv/bin/python benchmarks/submit.py [--events 20000] [--batch 100] [--rate 10 --burst 10]
+                                          [--window 60]
 """
 
 from __future__ import annotations
@@ -106,7 +112,8 @@ async def _run(base: str, args: argparse.Namespace) -> None:
     seller = SellerAccount(client_id="edigw-demo-client",
                            client_secret=SecretStr("edigw-demo-secret"),
                            refresh_token=SecretStr("edigw-demo-refresh"),
-                           endpoint=base, token_url=f"{base}/auth/o2/token")  # fmt: skip
+                           endpoint=base, token_url=f"{base}/auth/o2/token",
+                           assume_success_after=args.window)  # fmt: skip
     orders = -(-args.events // PACKAGES_PER_ORDER)
     statuses = [_status(o, p) for o in range(orders) for p in range(PACKAGES_PER_ORDER)]
     statuses = statuses[: args.events]
@@ -117,6 +124,9 @@ async def _run(base: str, args: argparse.Namespace) -> None:
         start = time.perf_counter()
         outcomes = await submitter.submit("bench", statuses)
         seconds = time.perf_counter() - start
+        followed = time.perf_counter()
+        await submitter.wait_final(confirmed + outcomes, args.window + 60)
+        window = time.perf_counter() - followed
     calls = len(outcomes)
     throttled = sum(o.call.throttled for o in outcomes)
     accepted = sum(o.events for o in outcomes if o.call.accepted)
@@ -136,12 +146,28 @@ async def _run(base: str, args: argparse.Namespace) -> None:
         f"emulator received {got} status events in 202 responses "
         f"({'no loss, no duplicate' if got == accepted == len(statuses) else 'MISMATCH'})"
     )
+    polls = [r for r in record if r["method"] == "GET" and "/transactions/" in r["path"]]
+    ended: dict[str, int] = {}
+    for o in confirmed + outcomes:
+        ended[o.status.value] = ended.get(o.status.value, 0) + 1
+    poll_allowed = (args.burst + args.rate * window) / window
+    print(f"settling ({len(confirmed) + calls} transactions, deadline {args.window:g} s, "
+          f"followed {window:.1f} s): {len(polls)} getTransactionStatus calls, "
+          f"{len(polls) / max(1, len(confirmed) + calls):.1f} per transaction, "
+          f"{len(polls) / window:.2f}/s = {len(polls) / window / poll_allowed:.1%} of the "
+          f"allowed {poll_allowed:.2f}/s; outcomes {ended}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--window",
+        type=float,
+        default=60.0,
+        help="seconds: the seller's deadline while following transactions",
+    )
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--burst", type=int, default=10)
     args = parser.parse_args()

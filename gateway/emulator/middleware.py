@@ -41,7 +41,8 @@ FAULT_ERRORS = {
 
 def amazon_errors(code: str, message: str, details: str = "") -> dict[str, Any]:
     """Amazon's ErrorList body: {"errors": [{"code", "message", "details"}]}; production
-    sends `details` as "" when it has none (the models' examples)."""
+    sends `details` as "" when it has none (the models' 400 examples; the InternalFailure
+    quoted in amzn/selling-partner-api-docs#28)."""
     return {"errors": [{"code": code, "message": message, "details": details}]}
 
 

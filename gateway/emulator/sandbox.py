@@ -1,8 +1,11 @@
 """The static V1 sandbox: canned answers from the models' `x-amzn-api-sandbox` examples.
 
-Source: Amazon's "SP-API sandbox" guide (static sandbox: the request must match one of the
-model's examples exactly; the answer is the canned response; anything else gets
-`500 InternalFailure`), and the DF Transactions V1 model, whose getTransactionStatus
+Sources: Amazon's "Selling Partner API sandbox" guide (static sandbox: pattern matching on
+the model's example parameters, the canned response for a match); SP-API developer support
+in amzn/selling-partner-api-docs#1128 ("If the request sent to the sandbox endpoint does not
+match the parameter values ... you will receive a 500 Internal Server Error"; body
+InternalFailure); jlevers/selling-partner-api#305 (the sandbox's transaction status stays
+Processing: its responses are static). The DF Transactions V1 model's getTransactionStatus
 examples answer a canned `Processing` for any other transaction id (the example with no
 parameters). The emulator's `/sandbox/...` paths answer only these.
 """

@@ -8,9 +8,10 @@ Business rules, judged when a body is accepted (its transaction then ends in Fai
   shipment confirmation, otherwise the status update fails). An accepted confirmation
   records its purchase order with its containers' tracking numbers; a status update whose
   order or tracking number was never confirmed fails.
-- a confirmation without containers fails with EMPTY_PACKAGES. Source: the error code DF
-  vendors report from production for confirmations without packages (amzn/selling-partner-
-  api-docs issue threads on DF shipmentConfirmations).
+- a confirmation without containers fails with EMPTY_PACKAGES, although the model makes
+  containers optional. Source: production answers quoted in amzn/selling-partner-api-models
+  #178 and amzn/selling-partner-api-docs#1523 (code EMPTY_PACKAGES, "Request Rejected: Order
+  ID ... has empty packages.", details "Please add packages and try again.").
 A valid transaction follows `settle` (see EmulatorConfig). Transaction ids look like the
 model's example `20190905010908-8a3b6901-ef20-412f-9270-21c021796605`: a UTC timestamp, then
 a UUID (vendorDirectFulfillmentShippingV1.json, x-amzn-api-sandbox of the 202 answer).
@@ -111,10 +112,10 @@ class EmulatorState:
                     po = confirmation["purchaseOrderNumber"]
                     containers = confirmation.get("containers") or []
                     if not containers:
-                        transaction.errors.append(_error(
-                            "EMPTY_PACKAGES",
-                            f"The shipment confirmation of purchase order {po} has no "
-                            "packages."))  # fmt: skip
+                        transaction.errors.append({
+                            "code": "EMPTY_PACKAGES",
+                            "message": f"Request Rejected: Order ID {po} has empty packages.",
+                            "details": "Please add packages and try again."})  # fmt: skip
                         continue
                     self._confirmed.setdefault(po, set()).update(
                         c["trackingNumber"] for c in containers if c.get("trackingNumber")

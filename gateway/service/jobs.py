@@ -36,7 +36,7 @@ def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]
                                     "transaction_unconfirmed": [], "seller_blocked": [],
                                     "files_waiting": [], "events_unknown": []}  # fmt: skip
     deadline = timedelta(hours=settings.confirmation_deadline_hours)
-    not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN)
+    not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN, EventState.BLOCKED)
     for event in ledger.events_in_state(*not_sent):
         if event.operation == "submitShipmentConfirmations":
             shipped = _shipped(event.payload)

@@ -85,7 +85,7 @@ class EmulatorProcess:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "gateway", "emulator", "--port", str(self.port),
-                "--processing-seconds", str(PROCESSING_SECONDS), "--rate", "100",
+                "--settle", "success", "--settle-after", str(PROCESSING_SECONDS), "--rate", "100",
                 "--burst", "100"]  # fmt: skip
         with log.open("ab") as out:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=out)

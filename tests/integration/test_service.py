@@ -422,7 +422,8 @@ def test_unconfirmed_tracking_gets_824(service: Service, emulator: EmulatorProce
     advice = service.fetch_ack(f"lost-{status}", "824")
     assert f"OTI*TR*TN*0001*****{status}*0001*214*004010~" in advice, advice
     assert f"REF*PO*{po}~" in advice and f"REF*2I*{never}~" in advice, advice
-    assert "never confirmed" in advice
+    # the error names its event (PO / tracking number) before Amazon's code
+    assert f"TED*024*{po}/{never}: InvalidTrackingNumber" in advice, advice
     record = service.wait_file(service.sftp_file(name).id)
     assert record.state is FileState.DONE
     [event] = service.ledger().events_for_file(record.id)

@@ -227,3 +227,30 @@ def test_mailbox_and_webhook_deliver_acks_to_http_partners(tmp_path: Path) -> No
             acks = {a.id: a for f in (first, second) for a in service.ledger().acks_for_file(f)}
             assert [acks[i].webhook_status for i in ids] == ["delivered"] * 3
             assert acks[ids[0]].webhook_attempts == 2  # 503 first, then delivered
+
+
+def test_retryable_failures_resubmit_boundedly_and_the_static_sandbox_is_final(
+    tmp_path: Path,
+) -> None:
+    with emulator_process(tmp_path / "emu", settle="failure", settle_after=0.2, rate=1000,
+                          burst=1000) as emulator:  # fmt: skip
+        settings = settings_text(tmp_path / "settings.yaml", tmp_path / "gw" / "data", emulator)
+        with service_with(tmp_path / "gw", settings) as service:
+            live, trial = orders("RF", 1), orders("SB", 1)
+            production = upload(service, x12_asn(live, control=7301), "live.edi")
+            sandbox = upload(service, x12_asn(trial, control=7302, test=True), "test.edi")
+            for file_id in (production, sandbox):
+                assert service.wait_file(file_id, timeout=40).state is FileState.DONE
+            ledger = service.ledger()
+            [event] = ledger.events_for_file(production)
+            assert event.state is EventState.FAILURE and event.resubmits == 2
+            confirmed = emulator.accepted("shipmentConfirmations")
+            assert [c["purchaseOrderNumber"] for c in confirmed] == [*live] * 3  # 1 + 2 resent
+            [trial_event] = ledger.events_for_file(sandbox)
+            assert trial_event.state is EventState.SANDBOX
+            sandboxed = [r for r in emulator.records() if r["sandbox"]]
+            assert [(r["method"], r["status"]) for r in sandboxed] == [("POST", 500)]  # once
+            advices = {f: [a.content for a in ledger.acks_for_file(f) if a.type == "824"]
+                       for f in (production, sandbox)}  # fmt: skip
+            assert "INTERNAL_SERVER_ERROR" in advices[production][0]
+            assert "static SP-API sandbox" in advices[sandbox][0].replace("\n", " ")

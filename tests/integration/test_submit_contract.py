@@ -125,3 +125,22 @@ def test_static_sandbox_ends_test_interchanges_as_sandbox(
     assert {s["status"] for s in report["submissions"]} == {"Sandbox"}
     assert all(s["status"] in RESULTS for s in report["submissions"])
     assert all(s["attempts"] == 1 and s["sandbox"] for s in report["submissions"])
+
+
+def test_settle_failure_resubmits_each_batch_boundedly_then_fails(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emulator = start_emulator(client_secret=SECRET, refresh_token=REFRESH, settle="failure",
+                              settle_after=0.2)  # fmt: skip
+    live = orders("F", 2)
+    files = [write(tmp_path / "in", "asn.edi", x12_asn(live, control=941))]
+    out = tmp_path / "out"
+    code, [report], stderr = cli(emulator, files, out, "--assume-success-after", "30")
+    assert code == 1, stderr
+    [submission] = report["submissions"]
+    assert submission["status"] == "Failure" and submission["resubmits"] == 2
+    assert submission["errors"][-1]["code"] == "INTERNAL_SERVER_ERROR"
+    posts = [r for r in emulator.requests() if r["method"] == "POST" and r["status"] == 202]
+    assert len(posts) == 3 and all(p["body"] == posts[0]["body"] for p in posts)
+    (advice,) = [a for a in report["acknowledgements"] if a["type"] == "824"]
+    assert "INTERNAL_SERVER_ERROR" in advice["content"]
