@@ -30,6 +30,29 @@ __all__ = ["app", "main"]
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"edigw {version('edigw')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("edigw (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """EDI-to-API translation gateway."""
+
+
 def _profile(
     partner: str | None, selling_party: str | None, ship_from: str | None, timezone: str | None
 ) -> PartnerProfile:
