@@ -171,6 +171,7 @@ def test_health_metrics_openapi(service: Service) -> None:
     assert metrics.status_code == 200
     assert "edigw_files_received_total" in metrics.text
     assert "edigw_queue_depth" in metrics.text
+    assert 'state="success"' in metrics.text and 'state="Success"' not in metrics.text
     post = openapi["paths"]["/v1/partners/{partner_id}/interchanges"]["post"]
     content = post["requestBody"]["content"]
     assert {"application/edi-x12", "application/edifact", "multipart/form-data"} <= set(content)
