@@ -134,3 +134,25 @@ def test_demo_prints_whole_items_and_no_missing_positions() -> None:
     printed = [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
     assert printed == [item, {"n": 2}]
     assert "#None" not in text and "at IEA:" in text and "at AT7 #4:" in text
+
+
+@pytest.mark.parametrize("kind", ["operator", "sftp", "api-key"])
+def test_hash_secret_prints_a_hash_that_verifies(kind: str) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    from gateway.auth.operators import verify_secret
+    from gateway.inbound.credentials import verify_password
+
+    done = subprocess.run([sys.executable, "-m", "gateway", "hash-secret", "--for", kind],
+                          input="s3cret-phrase\n", capture_output=True, text=True, check=False,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    encoded = done.stdout.strip()
+    assert "s3cret-phrase" not in done.stdout + done.stderr
+    sha256 = hashlib.sha256(b"s3cret-phrase").hexdigest()
+    checks = {"operator": lambda: verify_secret(encoded, "s3cret-phrase"),
+              "sftp": lambda: verify_password(encoded, "s3cret-phrase"),
+              "api-key": lambda: encoded == sha256}  # fmt: skip
+    assert checks[kind]()
