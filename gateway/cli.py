@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +32,29 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"edigw {version('edigw')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("edigw (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """EDI-to-API translation gateway."""
 
 
 def _profile(
@@ -239,18 +263,39 @@ def submit(
 
 
 @app.command("hash-secret")
-def hash_secret_command() -> None:
-    """Print the argon2id hash of a password or API key (read hidden from the terminal, or
-    from standard input) for the `operators:` setting; the secret itself is never printed."""
-    from gateway.auth.operators import hash_secret
+def hash_secret_command(
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--for",
+            help="operator: argon2id for `operators:` "
+            "(password_hash / api_key_hash); sftp: scrypt for a partner profile's "
+            "transports.sftp.password_hash; api-key: SHA-256 hex for a partner "
+            "profile's transports.http.api_key_sha256",
+        ),
+    ] = "operator",
+) -> None:
+    """Print the hash of a password or API key (read hidden from the terminal, or from
+    standard input) for the settings or a partner profile; never the secret itself."""
+    import hashlib
 
+    from gateway.auth.operators import hash_secret
+    from gateway.inbound.credentials import hash_password
+
+    def sha256(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    hashers: dict[str, Callable[[str], str]] = {"operator": hash_secret, "sftp": hash_password,
+                                                "api-key": sha256}  # fmt: skip
+    if kind not in hashers:
+        raise typer.BadParameter(f"one of {', '.join(hashers)}", param_hint="--for")
     if sys.stdin.isatty():
         secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True)
     else:
         secret = sys.stdin.readline().rstrip("\n")
     if not secret:
         raise typer.BadParameter("an empty secret cannot be hashed")
-    typer.echo(hash_secret(secret))
+    typer.echo(hashers[kind](secret))
 
 
 @app.command()

@@ -9,6 +9,7 @@ The demo and example partners (`mappings/demo/partners/`) are served only by
 from __future__ import annotations
 
 import os
+import site
 import sys
 from pathlib import Path
 from typing import Literal
@@ -157,14 +158,17 @@ def demo_partners_dir(directory: Path | None = None) -> Path:
 
 def mappings_dir() -> Path:
     """The code tables and profiles: $EDIGW_MAPPINGS, else `mappings/` of the checkout, else
-    the copy installed with the package (`<prefix>/share/edigw/mappings`)."""
+    the copy installed with the package (`<prefix>/share/edigw/mappings`, pyproject's
+    data-files; `pip install --user`: under the user base)."""
     env = os.environ.get("EDIGW_MAPPINGS")
     if env:
         return Path(env)
     checkout = Path(__file__).resolve().parent.parent / "mappings"
     if checkout.is_dir():
         return checkout
-    return Path(sys.prefix) / "share" / "edigw" / "mappings"
+    installed = [Path(base) / "share" / "edigw" / "mappings"
+                 for base in (sys.prefix, site.getuserbase())]  # fmt: skip
+    return next((path for path in installed if path.is_dir()), installed[0])
 
 
 def _read_profile(path: Path) -> PartnerProfile:

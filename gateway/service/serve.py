@@ -185,7 +185,7 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     scheduler = AsyncIOScheduler()
     scheduler.add_job(gateway.poll, "interval", seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="poll-transactions")  # fmt: skip
-    scheduler.add_job(check_alerts, "interval", args=[rt], seconds=settings.alert_interval,
+    scheduler.add_job(check_alerts, "interval", args=[rt, {}], seconds=settings.alert_interval,
                       max_instances=1, coalesce=True, id="alerts")  # fmt: skip
     scheduler.add_job(retry_failed, "interval", args=[gateway], seconds=300, max_instances=1,
                       coalesce=True, id="retry-failed")  # fmt: skip

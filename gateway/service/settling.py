@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
@@ -109,7 +110,9 @@ async def poll_transactions(rt: Runtime) -> set[str]:
             await asyncio.to_thread(rt.ledger.update_transaction_status, call.id, status,
                                     state.errors)  # fmt: skip
         events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
-        rt.metrics.events.labels(call.operation, status.value).inc(len(events))
+        for state_name, count in Counter(e.state.value for e in events).items():
+            # the event states' spelling (`success`), as in edigw_queue_depth
+            rt.metrics.events.labels(call.operation, state_name).inc(count)
         await files_of(call)
 
     async def _may_resubmit(rt: Runtime, call: CallRecord) -> bool:

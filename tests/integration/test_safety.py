@@ -135,6 +135,9 @@ def test_demo_partner_and_operator_only_under_demo(tmp_path: Path) -> None:
         [serving] = log_entries(demo.logs(), "edigw serving")
         assert "demo" in serving["partners"]  # type: ignore[operator]
         assert {"http", "sftp", "emulator"} <= set(serving)
+    assert demo.proc is not None and demo.proc.returncode == 0  # stopped by SIGTERM
+    [shutdown] = log_entries(demo.logs(), "edigw shutting down")
+    assert shutdown["signal"] == "SIGTERM" and log_entries(demo.logs(), "edigw stopped")
 
 
 # --- file modes, /readyz ---------------------------------------------------------------------

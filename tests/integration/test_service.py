@@ -35,6 +35,7 @@ from tests.integration.service import (
     today,
     wait_until,
 )
+from tests.integration.test_durability import ack_control
 
 __all__ = ["cluster"]  # the PostgreSQL fixture, from tests/integration/pg.py
 
@@ -170,6 +171,7 @@ def test_health_metrics_openapi(service: Service) -> None:
     assert metrics.status_code == 200
     assert "edigw_files_received_total" in metrics.text
     assert "edigw_queue_depth" in metrics.text
+    assert 'state="success"' in metrics.text and 'state="Success"' not in metrics.text
     post = openapi["paths"]["/v1/partners/{partner_id}/interchanges"]["post"]
     content = post["requestBody"]["content"]
     assert {"application/edi-x12", "application/edifact", "multipart/form-data"} <= set(content)
@@ -501,3 +503,21 @@ def test_sigterm_exit_code_zero(tmp_path: Path, emulator: EmulatorProcess) -> No
     with running_service(tmp_path, emulator.port) as fresh:
         code = fresh.stop(signal.SIGTERM, timeout=10)
         assert code == 0, fresh.logs()
+
+
+def test_ack_control_numbers_have_no_gaps(service: Service, emulator: EmulatorProcess) -> None:
+    """Every ack and advice sent to the partner so far (997, 999, TA1, CONTRL, 824, APERAK,
+    from this module's tests and a few more files) carries the next interchange control
+    number: 1, 2, 3, ... without a gap or a repeat."""
+    for _ in range(3):
+        number = control()
+        upload(service, x12_asn({f"PO{number}": [f"1ZCN{number}"]}, control=number).encode())
+        upload(
+            service,
+            edifact_status({f"PO{number}": [f"1ZCN{number}"]}, reference=f"CN{number}").encode(),
+        )
+    settle(service)
+    ledger = service.ledger()
+    files = ledger.files_in_state(*FileState, partner_id="demo")
+    numbers = sorted(ack_control(a.content) for f in files for a in ledger.acks_for_file(f.id))
+    assert len(numbers) >= 6 and numbers == list(range(1, len(numbers) + 1)), numbers
