@@ -206,6 +206,21 @@ def submit(
     raise typer.Exit(code)
 
 
+@app.command("hash-secret")
+def hash_secret_command() -> None:
+    """Print the argon2id hash of a password or API key (read hidden from the terminal, or
+    from standard input) for the `operators:` setting; the secret itself is never printed."""
+    from gateway.auth.operators import hash_secret
+
+    if sys.stdin.isatty():
+        secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True)
+    else:
+        secret = sys.stdin.readline().rstrip("\n")
+    if not secret:
+        raise typer.BadParameter("an empty secret cannot be hashed")
+    typer.echo(hash_secret(secret))
+
+
 @app.command()
 def serve(
     demo: Annotated[

@@ -34,6 +34,7 @@ __all__ = [
     "Interchange",
     "OpsAction",
     "ReceivedFile",
+    "Replay",
     "Transaction",
     "UtcDateTime",
     "utc_now",
@@ -188,6 +189,19 @@ class ControlCounter(Base):
 
     partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     next_control: Mapped[int] = mapped_column(Integer)
+
+
+class Replay(Base):
+    """An operator's replay: the new file, the file it replays, who asked and what to resend
+    (`unsent`: only events that did not already succeed; `all`: every event)."""
+
+    __tablename__ = "replays"
+
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), primary_key=True)
+    replay_of: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    resend: Mapped[str] = mapped_column(String(8))  # unsent | all
+    requested_at: Mapped[datetime]
 
 
 class OpsAction(Base):

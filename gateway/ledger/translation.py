@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.ledger.records import NewEvent
+from gateway.ledger.replays import already_sent, resends_only_unsent
 from gateway.ledger.states import AckState, EventState, FileState, check_file_move
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Ack, Event, Interchange, ReceivedFile, Transaction, utc_now
@@ -75,6 +76,7 @@ def record_translation(
         file = ledger._row(session, ReceivedFile, file_id)
         check_file_move(FileState(file.state), state)
         replay = file.replay_of is not None
+        skip_sent = replay and resends_only_unsent(session, file_id)
         pending: list[Event] = []
         for new in interchanges:
             interchange = Interchange(file_id=file_id, partner_id=file.partner_id,
@@ -92,6 +94,8 @@ def record_translation(
                 session.add(transaction)
                 session.flush()
                 for event in st.events:
+                    if skip_sent and already_sent(session, file.partner_id, file_id, event):
+                        continue  # an operator's replay resends only what did not succeed
                     row = Event(file_id=file_id, transaction_id=transaction.id,
                                 operation=event.operation, seller=event.seller,
                                 purchase_order=event.purchase_order,

@@ -129,7 +129,7 @@ class OpsService:
     ) -> ReplayResult:
         """Receive the stored file again as a new file (not a duplicate): every event, or with
         `only_failed` only those that did not succeed in the first run."""
-        record = await self.gateway.replay(file_id)
+        record = await self.gateway.replay(file_id, operator, "unsent" if only_failed else "all")
         if record is None:
             raise OpsError(404, f"no file {file_id}")
         detail = {"new_file": record.id, "only_failed": only_failed}

@@ -1,18 +1,25 @@
 """HTTP API (thin): upload an interchange, read a file's state and acks, search, health,
-metrics. Partners authenticate with their API key in `X-API-Key`."""
+metrics. Partners authenticate with their API key in `X-API-Key`; operators (people, see
+gateway.auth.operators) with theirs. Replay is an operator's action: partner keys get 403.
+Wrong keys are counted per partner and per client address (gateway.auth.throttle)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+import logging
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
+from gateway.auth.operators import OperatorKey
 from gateway.ledger.records import FileRecord
+from gateway.ledger.replays import replay_record
 from gateway.service.worker import Gateway
 
 __all__ = ["create_api"]
+
+log = logging.getLogger("edigw.auth")
 
 
 class AckOut(BaseModel):
@@ -42,6 +49,12 @@ class UploadOut(FileOut):
     requests: int
 
 
+class ReplayOut(FileOut):
+    replay_of: str
+    requested_by: str
+    resend: Literal["unsent", "all"]
+
+
 def _file_out(gateway: Gateway, record: FileRecord) -> dict[str, Any]:
     ledger = gateway.rt.ledger
     events: dict[str, int] = {}
@@ -67,21 +80,45 @@ def _gateway(request: Request) -> Gateway:
     return gateway
 
 
-def _partner_key(
+async def _refuse_if_locked(request: Request, *keys: str) -> None:
+    wait = _gateway(request).rt.throttle.locked(*keys)
+    if wait:
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
+
+
+async def _refuse(request: Request, account: str, *keys: str) -> None:
+    """A failed login: logged (never the key), counted, answered 401 after the delay."""
+    peer = _peer(request)
+    log.warning("failed login", extra={"account": account, "peer": peer, "transport": "http"})
+    await asyncio.sleep(_gateway(request).rt.throttle.failed(*keys, f"peer:{peer}"))
+    raise HTTPException(401, "unknown partner or wrong X-API-Key")
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _partner_key(
     partner_id: str, request: Request, x_api_key: Annotated[str | None, Header()] = None
 ) -> str:
     rt = _gateway(request).rt
+    account = f"account:partner:{partner_id}"
+    await _refuse_if_locked(request, account, f"peer:{_peer(request)}")
     if partner_id not in rt.partners or not rt.api_key_ok(partner_id, x_api_key):
-        raise HTTPException(401, "unknown partner or wrong X-API-Key")
+        await _refuse(request, partner_id, account)
+    rt.throttle.succeeded(account)
     return partner_id
 
 
-def _caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
+async def _caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
     rt = _gateway(request).rt
+    await _refuse_if_locked(request, f"peer:{_peer(request)}")
     for partner_id in rt.partners:
         if rt.api_key_ok(partner_id, x_api_key):
             return partner_id
-    raise HTTPException(401, "wrong or missing X-API-Key")
+    await _refuse(request, "partner-api-key")
+    raise AssertionError("unreachable")
 
 
 Partner = Annotated[str, Depends(_partner_key)]
@@ -97,6 +134,9 @@ def create_api(gateway: Gateway) -> FastAPI:
     )
     app.state.gateway = gateway
     rt = gateway.rt
+    app.state.operators = rt.operators  # gateway.auth.operators: OperatorKey / ViewerKey
+    app.state.throttle = rt.throttle
+    app.state.partner_key = lambda key: any(rt.api_key_ok(p, key) for p in rt.partners)
 
     raw = {"schema": {"type": "string", "format": "binary"}}
     upload_body = {
@@ -155,16 +195,24 @@ def create_api(gateway: Gateway) -> FastAPI:
             raise HTTPException(404, "no such file")
         return await asyncio.to_thread(_file_out, gateway, record)
 
-    @app.post("/v1/files/{file_id}/replay", response_model=FileOut, status_code=201,
-              summary="Replay a file: translate and submit it again as a new file that is "
-              "not a duplicate of the original (an operator's decision)")  # fmt: skip
-    async def replay(file_id: str, partner_id: Caller) -> dict[str, Any]:
-        original = await asyncio.to_thread(rt.ledger.get_file, file_id)
-        if original is None or original.partner_id != partner_id:
+    @app.post("/v1/files/{file_id}/replay", response_model=ReplayOut, status_code=201,
+              summary="Replay a file (operators only): translate and submit it again as a new "
+              "file that is not a duplicate of the original; only the events that did not "
+              "already succeed are sent again unless resend=all")  # fmt: skip
+    async def replay(
+        file_id: str,
+        operator: OperatorKey,
+        resend: Annotated[Literal["unsent", "all"], Query()] = "unsent",
+    ) -> dict[str, Any]:
+        record = await gateway.replay(file_id, operator.name, resend)
+        if record is None:
             raise HTTPException(404, "no such file")
-        record = await gateway.replay(file_id)
-        assert record is not None
-        return await asyncio.to_thread(_file_out, gateway, record)
+        body = await asyncio.to_thread(_file_out, gateway, record)
+        asked = await asyncio.to_thread(replay_record, rt.ledger, record.id)
+        assert asked is not None
+        body.update(replay_of=asked.replay_of, requested_by=asked.requested_by,
+                    resend=asked.resend)  # fmt: skip
+        return body
 
     @app.get("/v1/files/{file_id}/acks", response_model=list[AckOut])
     async def get_acks(file_id: str, partner_id: Caller) -> list[AckOut]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.auth.operators import OperatorAccount
+from gateway.auth.throttle import LoginLimits
 from gateway.settings import SellerAccount, SubmitSettings
 
 __all__ = ["ServiceSettings"]
@@ -32,6 +34,8 @@ class ServiceSettings(BaseSettings):
     confirmation_deadline_hours: float = 4.0  # Amazon: confirm within 4 h of the ship date
     retention_days: int = 30  # archive/ clean-up
     mappings_dir: Path | None = None
+    operators: dict[str, OperatorAccount] = Field(default_factory=dict)  # people, by name
+    login: LoginLimits = Field(default_factory=LoginLimits)  # failed-login delays, lockout
 
     @property
     def url(self) -> str:

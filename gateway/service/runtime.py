@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.auth.operators import Operators
+from gateway.auth.throttle import LoginThrottle
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import CodeTables
 from gateway.profile import PartnerProfile
@@ -36,6 +38,8 @@ class Runtime:
     metrics: Metrics
     submitter: Submitter | None = None  # None: nothing is submitted (translation only)
     default_seller: str | None = None
+    operators: Operators = field(default_factory=lambda: Operators({}))
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     @property
     def sftp_root(self) -> Path:

@@ -15,6 +15,8 @@ import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
+from gateway.auth.operators import Operators, demo_operators
+from gateway.auth.throttle import LoginThrottle
 from gateway.emulator.app import create_app as create_emulator
 from gateway.emulator.config import EmulatorConfig
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
@@ -40,7 +42,8 @@ DEMO_SELLER = "demo"
 
 
 def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSettings:
-    """The demo seller, pointed at the in-process emulator with its default credentials."""
+    """The demo seller, pointed at the in-process emulator with its default credentials, and
+    the demo operator `ops` (password `ops`, API key `ops-key`)."""
     base = f"http://127.0.0.1:{emulator_port}"
     config = EmulatorConfig()
     seller = SellerAccount(client_id=config.client_id,
@@ -50,7 +53,13 @@ def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSetti
                            token_url=f"{base}/auth/o2/token")  # fmt: skip
     submit = settings.submit.model_copy(update={"poll_interval": 0.5})
     sellers = {**settings.sellers, DEMO_SELLER: seller}
-    update = {"sellers": sellers, "emulator_port": emulator_port, "submit": submit}
+    operators = {**demo_operators(), **settings.operators}
+    update = {
+        "sellers": sellers,
+        "emulator_port": emulator_port,
+        "submit": submit,
+        "operators": operators,
+    }
     return settings.model_copy(update=update)
 
 
@@ -103,7 +112,8 @@ async def _serve(settings: ServiceSettings) -> None:
                  partners=partners, tables=load_code_tables(settings.mappings_dir),
                  metrics=Metrics(),
                  submitter=Submitter(client, settings.submit) if client else None,
-                 default_seller=default_seller)  # fmt: skip
+                 default_seller=default_seller, operators=Operators(settings.operators),
+                 throttle=LoginThrottle(settings.login))  # fmt: skip
     gateway = Gateway(rt)
     gateway.recover()
     await gateway.sweep_inboxes()

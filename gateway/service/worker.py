@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from gateway.ledger.records import FileRecord
+from gateway.ledger.replays import Resend, record_replay_file
 from gateway.ledger.states import FileState, Transport
 from gateway.pipeline import TranslationOutcome
 from gateway.service.crash import crash_point
@@ -93,20 +94,24 @@ class Gateway:
         assert record is not None
         return record
 
-    async def replay(self, file_id: str) -> FileRecord | None:
+    async def replay(
+        self, file_id: str, requested_by: str, resend: Resend = "unsent"
+    ) -> FileRecord | None:
         """An operator's explicit replay: the stored bytes of a file are received again as a
-        new file that is not a duplicate of the original (None: no such file)."""
+        new file that is not a duplicate of the original, recorded with who asked; `resend`
+        `unsent` leaves out events that already succeeded (None: no such file)."""
         original = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
         if original is None:
             return None
         data = await asyncio.to_thread(self.rt.store.read, original.id)
         new_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
         await asyncio.to_thread(
-            self.rt.ledger.record_file, partner_id=original.partner_id, transport="replay",
-            name=original.name, sha256=sha256, size=len(data), stored_path=str(path),
-            replay_of=original.id, file_id=new_id,
+            record_replay_file, self.rt.ledger, original_id=original.id,
+            requested_by=requested_by, resend=resend, sha256=sha256, size=len(data),
+            stored_path=str(path), file_id=new_id,
         )  # fmt: skip
-        log.info("file replayed", extra={"file_id": new_id, "replay_of": original.id})
+        asked = {"requested_by": requested_by, "resend": resend}
+        log.info("file replayed", extra={"file_id": new_id, "replay_of": original.id, **asked})
         self.wake.set()
         return await asyncio.to_thread(self.rt.ledger.get_file, new_id)
 

@@ -25,16 +25,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import yaml
 
+from gateway.auth.operators import hash_secret
 from gateway.ledger import FileRecord, FileState, Ledger
 from tests.integration.sftp_client import SftpResult, sftp_with_password
 
 __all__ = [
     "API_KEY",
+    "OPERATOR_KEY",
     "PARTNER",
     "PASSWORD",
     "REPO",
     "SFTP",
+    "VIEWER_KEY",
     "EmulatorProcess",
     "Service",
     "SftpResult",
@@ -49,6 +53,8 @@ __all__ = [
 REPO = Path(__file__).resolve().parents[2]
 SFTP = shutil.which("sftp")
 API_KEY = "demo-key"
+OPERATOR_KEY = "test-operator-key"  # operator `alice` of write_settings
+VIEWER_KEY = "test-viewer-key"  # viewer `victor`
 PARTNER = "demo"
 PASSWORD = "demo"
 FINAL = (FileState.DONE, FileState.QUARANTINED, FileState.DUPLICATE)
@@ -194,15 +200,22 @@ def emulator_process(
 
 
 def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
-    """The service settings of notes/service.md: seller `demo` at the emulator, fast loops."""
+    """The service settings of notes/service.md: seller `demo` at the emulator, fast loops,
+    operator `alice` (OPERATOR_KEY, password `alice-password`) and viewer `victor`."""
     base = f"http://127.0.0.1:{emulator_port}"
+    operators = {
+        "alice": {"role": "operator", "api_key_hash": hash_secret(OPERATOR_KEY),
+                  "password_hash": hash_secret("alice-password")},
+        "victor": {"role": "viewer", "api_key_hash": hash_secret(VIEWER_KEY)},
+    }  # fmt: skip
     path.write_text(
         f"data_dir: {data_dir}\npoll_interval: 0.2\nworker_interval: 0.1\n"
         "sellers:\n  demo:\n    client_id: edigw-demo-client\n"
         "    client_secret: edigw-demo-secret\n    refresh_token: edigw-demo-refresh\n"
         f"    endpoint: {base}\n    sandbox_endpoint: {base}/sandbox\n"
         f"    token_url: {base}/auth/o2/token\n"
-        "submit: {backoff_base: 0.05, poll_interval: 0.2}\n",
+        "submit: {backoff_base: 0.05, poll_interval: 0.2}\n"
+        + yaml.safe_dump({"operators": operators}),
         encoding="utf-8",
     )
     return path

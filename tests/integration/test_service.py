@@ -22,8 +22,11 @@ from gateway.ledger import EventState, FileRecord, FileState
 from tests.integration.conftest import edifact_status, x12_asn, x12_status
 from tests.integration.pg import Cluster, cluster
 from tests.integration.service import (
+    API_KEY,
+    OPERATOR_KEY,
     REPO,
     SFTP,
+    VIEWER_KEY,
     EmulatorProcess,
     Service,
     emulator_process,
@@ -257,23 +260,83 @@ def test_duplicate_x12_interchange(service: Service, emulator: EmulatorProcess) 
     assert body["interchanges"][0]["duplicate_of"] == original.id
 
 
+def replay(
+    service: Service, file_id: str, key: str = OPERATOR_KEY, **params: str
+) -> httpx.Response:
+    with service.http(key=key) as client:
+        return client.post(f"/v1/files/{file_id}/replay", params=params)
+
+
 def test_operator_replay_is_not_a_duplicate(service: Service, emulator: EmulatorProcess) -> None:
     number = control()
     data = x12_asn({f"PO{number}": [f"1ZRP{number}"]}, control=number).encode()
     first = confirm(service, data)
     settle(service)
-    with service.http() as client:
-        answer = client.post(f"/v1/files/{first.id}/replay")
+    answer = replay(service, first.id, resend="all")
     assert answer.status_code == 201, answer.text
-    replay = answer.json()
-    assert replay["file_id"] != first.id and replay["transport"] == "replay"
-    service.wait_file(replay["file_id"])
+    body = answer.json()
+    assert body["file_id"] != first.id and body["transport"] == "replay"
+    assert (body["replay_of"], body["requested_by"], body["resend"]) == (first.id, "alice", "all")
+    service.wait_file(body["file_id"])
     settle(service)
-    record = service.ledger().get_file(replay["file_id"])
+    record = service.ledger().get_file(body["file_id"])
     assert record is not None and record.state.value == "done" and record.replay_of == first.id
     assert len(emulator.confirmations(f"PO{number}")) == 2  # sent again, on purpose
-    with service.http(key="wrong") as client:
+
+
+def test_replay_needs_an_operator(service: Service, emulator: EmulatorProcess) -> None:
+    """Partners and viewers may not replay (403), wrong or missing keys are 401; nothing is
+    recorded or sent for a refused replay."""
+    number = control()
+    first = confirm(service, x12_asn({f"PO{number}": [f"1ZRQ{number}"]}, control=number).encode())
+    settle(service)
+    assert replay(service, first.id, key=API_KEY).status_code == 403  # the file's own partner
+    assert replay(service, first.id, key=API_KEY, resend="all").status_code == 403
+    assert replay(service, first.id, key=VIEWER_KEY).status_code == 403
+    assert replay(service, first.id, key="not-a-key").status_code == 401
+    with service.http(key=None) as client:
         assert client.post(f"/v1/files/{first.id}/replay").status_code == 401
+    assert replay(service, "no-such-file").status_code == 404
+    partner_files = service.ledger().files_in_state(*FileState, partner_id="demo")
+    assert [f for f in partner_files if f.replay_of == first.id] == []
+    settle(service)
+    assert len(emulator.confirmations(f"PO{number}")) == 1
+
+
+def test_replay_resends_only_what_did_not_succeed(
+    service: Service, emulator: EmulatorProcess
+) -> None:
+    """A status update Amazon refused (package not confirmed yet) is sent again by a replay
+    once the package is confirmed; a second replay sends nothing (it succeeded), and neither
+    does a replay of the file's duplicate; resend=all sends it once more."""
+    number = control()
+    po, ok, late = f"PO{number}", f"1ZOK{number}", f"1ZLT{number}"
+    confirm(service, x12_asn({po: [ok]}, control=number).encode())
+    data = x12_status({po: [late]}, control=control(), events=1).encode()
+    first = service.wait_file(upload(service, data, "late.edi")["file_id"])
+    settle(service)
+    [event] = service.ledger().events_for_file(first.id)
+    assert event.state is EventState.FAILURE
+    confirm(service, x12_asn({po: [late]}, control=control()).encode())
+    duplicate = upload(service, data, "late-again.edi")
+    assert duplicate["state"] == "duplicate", duplicate
+
+    def replayed(file_id: str, resend: str = "unsent") -> list[EventState]:
+        answer = replay(service, file_id, resend=resend)
+        assert answer.status_code == 201, answer.text
+        assert (answer.json()["requested_by"], answer.json()["resend"]) == ("alice", resend)
+        record = service.wait_file(answer.json()["file_id"])
+        assert record.state is FileState.DONE, record
+        return [e.state for e in service.ledger().events_for_file(record.id)]
+
+    assert replayed(first.id) == [EventState.SUCCESS]
+    assert len(emulator.status_updates(late)) == 2
+    assert replayed(first.id) == []
+    assert replayed(duplicate["file_id"]) == []
+    settle(service)
+    assert len(emulator.status_updates(late)) == 2 and len(emulator.status_updates(ok)) == 0
+    assert replayed(first.id, "all") == [EventState.SUCCESS]
+    assert len(emulator.status_updates(late)) == 3
 
 
 def test_duplicate_edifact_interchange(service: Service, emulator: EmulatorProcess) -> None:

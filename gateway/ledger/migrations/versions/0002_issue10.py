@@ -3,7 +3,7 @@ search indexes (control numbers of sets and groups, files newest first, Amazon t
 ids on events).
 
 Revision ID: 0002_issue10
-Revises: 0001
+Revises: 0002_issue9b
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0002_issue10"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_issue9b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

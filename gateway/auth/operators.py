@@ -1,0 +1,194 @@
+"""Operator accounts: the people who run the gateway. People are not partners.
+
+Interface (the ops console builds its login on it):
+
+- `OperatorAccount`: one entry of the `operators:` setting, by name:
+  `{role: viewer|operator, password_hash: ..., api_key_hash: ...}`; both hashes are argon2id
+  PHC strings made by `hash_secret` (`edigw hash-secret` prints one). Never the secrets.
+- `Operator(name, role)`: who was authenticated; `role` is `viewer` (read) or `operator`
+  (read and act: replay, ...). `Operator.may_operate` tells them apart.
+- `Operators(accounts)`: built once at start-up.
+  `authenticate_password(name, password) -> Operator | None` and
+  `authenticate_api_key(key) -> Operator | None` (argon2 verification; blocking, ~50 ms:
+  async callers use a thread).
+- FastAPI dependencies on the `X-API-Key` header, as `Annotated` aliases:
+  `ViewerKey` (a viewer or operator key) and `OperatorKey` (an operator key). No key or an
+  unknown key: 401; a known key without the role (a viewer key, or a partner's key when the app
+  says so): 403; too many failed keys from the client's address: 429 with Retry-After.
+  They read `request.app.state.operators` (an `Operators`), optionally
+  `request.app.state.partner_key` (a `key -> bool` telling partner keys) and
+  `request.app.state.throttle` (a `gateway.auth.throttle.LoginThrottle`).
+- Under `edigw serve --demo` only: operator `ops`, password `ops`, API key `ops-key`
+  (`demo_operators()`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import Depends, Header, HTTPException, Request
+from pydantic import BaseModel, ConfigDict
+
+from gateway.auth.throttle import LoginThrottle
+
+__all__ = [
+    "DEMO_OPERATOR",
+    "Operator",
+    "OperatorAccount",
+    "OperatorKey",
+    "Operators",
+    "Role",
+    "ViewerKey",
+    "demo_operators",
+    "hash_secret",
+    "verify_secret",
+]
+
+log = logging.getLogger("edigw.auth")
+Role = Literal["viewer", "operator"]
+DEMO_OPERATOR = "ops"
+_hasher = PasswordHasher()  # argon2id, the library's RFC 9106 low-memory profile
+
+
+def hash_secret(secret: str) -> str:
+    """An argon2id hash (PHC string with salt and parameters) of a password or API key."""
+    return _hasher.hash(secret)
+
+
+def verify_secret(encoded: str, secret: str) -> bool:
+    """True when `secret` matches `encoded` (a `hash_secret` result); a malformed stored value
+    verifies as False, never raises."""
+    try:
+        return _hasher.verify(encoded, secret)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+class OperatorAccount(BaseModel):
+    """One operator in the settings: role and the argon2id hashes of password and API key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Role = "viewer"
+    password_hash: str | None = None
+    api_key_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """An authenticated operator."""
+
+    name: str
+    role: Role
+
+    @property
+    def may_operate(self) -> bool:
+        """Whether this operator may act (replay, ...), not only look."""
+        return self.role == "operator"
+
+
+class Operators:
+    """The operator accounts of the settings, checked by password or by API key.
+
+    A key that verified once is remembered by its SHA-256 so later requests skip the argon2
+    work; a wrong key is never remembered and always pays the full verification."""
+
+    def __init__(self, accounts: Mapping[str, OperatorAccount]) -> None:
+        self._accounts = dict(accounts)
+        self._known_keys: dict[str, str] = {}  # sha256(key) -> operator name
+
+    def __bool__(self) -> bool:
+        return bool(self._accounts)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._accounts
+
+    def _operator(self, name: str) -> Operator:
+        return Operator(name, self._accounts[name].role)
+
+    def authenticate_password(self, name: str, password: str) -> Operator | None:
+        """The operator `name` if `password` is theirs, else None (unknown names too)."""
+        account = self._accounts.get(name)
+        if account is None or account.password_hash is None:
+            verify_secret(_dummy_hash(), password)  # the same time as a wrong password
+            return None
+        return self._operator(name) if verify_secret(account.password_hash, password) else None
+
+    def authenticate_api_key(self, key: str) -> Operator | None:
+        """The operator whose API key `key` is, else None."""
+        if not key:
+            return None
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        name = self._known_keys.get(digest)
+        if name is not None and name in self._accounts:
+            return self._operator(name)
+        for name, account in self._accounts.items():
+            if account.api_key_hash and verify_secret(account.api_key_hash, key):
+                self._known_keys[digest] = name
+                return self._operator(name)
+        return None
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _dummy:
+        _dummy.append(hash_secret("edigw-no-such-operator"))
+    return _dummy[0]
+
+
+def demo_operators() -> dict[str, OperatorAccount]:
+    """The demo operator (`edigw serve --demo` only): `ops`, password `ops`, key `ops-key`."""
+    return {DEMO_OPERATOR: OperatorAccount(role="operator", password_hash=hash_secret("ops"),
+                                           api_key_hash=hash_secret("ops-key"))}  # fmt: skip
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _authenticated(request: Request, key: str | None) -> Operator:
+    """The operator of `key` or HTTPException 401/403/429 (see the module docstring)."""
+    state = request.app.state
+    operators: Operators = state.operators
+    throttle: LoginThrottle | None = getattr(state, "throttle", None)
+    partner_key: Callable[[str], bool] | None = getattr(state, "partner_key", None)
+    peer = _peer(request)
+    if throttle is not None and (wait := throttle.locked(f"peer:{peer}")):
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
+    operator = await asyncio.to_thread(operators.authenticate_api_key, key) if key else None
+    if operator is not None:
+        return operator
+    if key and partner_key is not None and partner_key(key):
+        raise HTTPException(403, "this action needs an operator's X-API-Key, not a partner's")
+    log.warning("failed login", extra={"account": "operator-api-key", "peer": peer,
+                                       "transport": "http"})  # fmt: skip
+    if throttle is not None:
+        await asyncio.sleep(throttle.failed(f"peer:{peer}"))
+    raise HTTPException(401, "wrong or missing X-API-Key")
+
+
+async def _viewer(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Operator:
+    return await _authenticated(request, x_api_key)
+
+
+async def _operator(
+    request: Request, x_api_key: Annotated[str | None, Header()] = None
+) -> Operator:
+    operator = await _authenticated(request, x_api_key)
+    if not operator.may_operate:
+        raise HTTPException(403, f"operator {operator.name!r} may view but not act")
+    return operator
+
+
+ViewerKey = Annotated[Operator, Depends(_viewer)]
+OperatorKey = Annotated[Operator, Depends(_operator)]
