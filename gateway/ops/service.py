@@ -12,11 +12,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.ops.dashboard import build_dashboard
-
 from gateway.ledger.ops_actions import OpsRecords
 from gateway.ledger.ops_queries import RESOLVE, OpsQueries
 from gateway.ledger.states import EventState
+from gateway.ops.dashboard import build_dashboard
 from gateway.ops.detail import file_detail
 from gateway.ops.models import (
     ActionOut,
