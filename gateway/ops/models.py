@@ -3,10 +3,10 @@ the console's templates and `edigw ops ...` in a terminal."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AckOut",
@@ -63,6 +63,12 @@ class SearchQuery(BaseModel):
     until: datetime | None = Field(None, description="received before (ISO 8601)")
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(50, ge=1, le=200)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A date or time without a zone is UTC."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
     def criteria(self) -> dict[str, str]:
         """The criteria that are set, as text (for links and the console's form)."""
