@@ -46,7 +46,10 @@ def test_search_by_every_criterion(app: tuple[TestClient, Gateway]) -> None:
     assert files(client, error="unmapped_status") == [odd]
     assert files(client, partner="demo") == [odd, bad, good]  # newest first
     assert files(client, event_state="pending") == [good]
-    assert files(client, state="translated", tracking="1ZBAD1") == []  # no event for a bad set
+    # a rejected set makes no event, yet its file is found by its numbers
+    assert files(client, state="translated", tracking="1ZBAD1") == [bad]
+    assert files(client, po="POB1") == [bad]
+    assert files(client, tracking="1ZBAD1", state="done") == []
     assert files(client, until="2000-01-01") == []
     assert set(files(client, since="2000-01-01")) == {good, bad, odd}
     page = client.get("/v1/ops/files", params={"page_size": 2}, headers=VIEWER).json()

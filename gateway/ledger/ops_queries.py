@@ -22,6 +22,7 @@ from gateway.ledger.tables import (
     Event,
     Interchange,
     OpsAction,
+    OpsSearchTerm,
     ReceivedFile,
     Transaction,
 )
@@ -58,10 +59,12 @@ def _criteria(q: SearchQuery) -> list[ColumnElement[bool]]:
     file_id = ReceivedFile.id
     if q.partner:
         where.append(ReceivedFile.partner_id == q.partner)
-    if q.po:
-        where.append(file_id.in_(select(Event.file_id).where(Event.purchase_order == q.po)))
-    if q.tracking:
-        where.append(file_id.in_(select(Event.file_id).where(Event.tracking_number == q.tracking)))
+    for value, column in ((q.po, Event.purchase_order), (q.tracking, Event.tracking_number)):
+        if value:  # in an event, or in a rejected set (which made no event)
+            terms = select(OpsSearchTerm.file_id).where(OpsSearchTerm.value == value)
+            where.append(
+                or_(file_id.in_(select(Event.file_id).where(column == value)), file_id.in_(terms))
+            )
     if q.control:
         values = control_variants(q.control)
         in_sets = (

@@ -33,6 +33,7 @@ __all__ = [
     "Event",
     "Interchange",
     "OpsAction",
+    "OpsSearchTerm",
     "ReceivedFile",
     "Replay",
     "Transaction",
@@ -237,6 +238,17 @@ class CodeOverride(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class OpsSearchTerm(Base):
+    """A value read from a rejected transaction set (tracking number, PO, reference...): such
+    sets make no events, yet ops must find their file by those numbers."""
+
+    __tablename__ = "ops_search_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    value: Mapped[str] = mapped_column(String(64), index=True)
 
 
 # Search indexes of the ops console (migration 0002_issue10): control numbers of the sets

@@ -28,7 +28,7 @@ from gateway.ledger.translation import (
     record_translation,
 )
 from gateway.mapping.result import TranslatedRequest
-from gateway.ops.rejections import log_rejections
+from gateway.ops.hooks import after_translation
 from gateway.parse.records import Syntax
 from gateway.pipeline import InterchangeCheck, TranslationOutcome, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
@@ -166,5 +166,5 @@ def translate_received(rt: Runtime, record: FileRecord) -> tuple[TranslationOutc
                                        "accepted": outcome.accepted,
                                        "interchanges": [i.control for i in interchanges],
                                        "events": len(recorded.events)})  # fmt: skip
-    log_rejections(log, record.id, record.partner_id, outcome.accepted, outcome.problems)
+    after_translation(log, rt.ledger, record.id, record.partner_id, data, outcome)  # ops
     return outcome, recorded

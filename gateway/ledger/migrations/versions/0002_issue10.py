@@ -1,4 +1,5 @@
-"""Ops console: operators' actions (audit), partner code-table overrides (versioned) and
+"""Ops console: operators' actions (audit), partner code-table overrides (versioned), values
+of rejected sets to search by, and
 search indexes (control numbers of sets and groups, files newest first, Amazon transaction
 ids on events).
 
@@ -58,6 +59,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_code_overrides_partner_version", "code_overrides",
                     ["partner_id", "version"], unique=True)  # fmt: skip
+    op.create_table(
+        "ops_search_terms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("file_id", sa.String(36), nullable=False),
+        sa.Column("value", sa.String(64), nullable=False),
+        sa.ForeignKeyConstraint(["file_id"], ["received_files.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_ops_search_terms_file_id", "ops_search_terms", ["file_id"])
+    op.create_index("ix_ops_search_terms_value", "ops_search_terms", ["value"])
     for name, table, columns in _INDEXES:
         op.create_index(name, table, columns)
 
@@ -65,5 +76,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, table, _ in _INDEXES:
         op.drop_index(name, table_name=table)
+    op.drop_table("ops_search_terms")
     op.drop_table("code_overrides")
     op.drop_table("ops_actions")
