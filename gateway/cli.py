@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from gateway.ack.context import AckContext
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.result import TranslatedRequest
+from gateway.ops_cli import ops_app
 from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
@@ -142,6 +143,9 @@ def demo(
 
 def main() -> None:
     app()
+
+
+app.add_typer(ops_app, name="ops", help="Search, show and replay files of a running gateway")
 
 
 @app.command()
