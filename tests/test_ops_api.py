@@ -249,13 +249,17 @@ def test_dashboard_figures(app: tuple[TestClient, Gateway]) -> None:
     client, _ = app
     upload(client, scan_214(7, "1Z7", "PO7"))
     upload(client, scan_214(8, "1Z8", "PO8", status="ZZ", reason="QQ"))
-    upload(client, scan_214(9, "1Z9", "PO9", status="ZZ", reason="QQ"))
+    last = upload(client, scan_214(9, "1Z9", "PO9", status="ZZ", reason="QQ"))
     board = client.get("/v1/ops/dashboard", params={"days": 3}, headers=VIEWER).json()
     assert len(board["days"]) == 3 and board["files_per_partner"]["demo"][-1] == 3
     assert board["events_per_partner"]["demo"][-1] == 1
     assert board["rejection_rate"]["demo"] == pytest.approx(2 / 3)
     assert board["unmapped_pairs"] == [["x12 ZZ/QQ", 2]]
-    assert board["ack_controls"]["demo"] >= 1
+    (acks,) = board["ack_controls"]
+    assert (acks["partner_id"], acks["acks"], acks["last_type"]) == ("demo", {"997": 3}, "997")
+    latest = client.get(f"/v1/ops/files/{last}", headers=VIEWER).json()["acks"][-1]
+    assert acks["last_control"] == latest["content"].split("*")[13]  # its ISA13
+    assert acks["reserved_up_to"] >= int(acks["last_control"])
 
 
 def test_docs_work_offline(app: tuple[TestClient, Gateway]) -> None:

@@ -20,7 +20,7 @@ def lines(
     height: int = 220,
 ) -> Markup:
     """One polyline per series over `days` (x) with a y axis from 0 to the maximum."""
-    left, right, top, bottom = 40, 10, 24, 40
+    left, right, top, bottom = 40, 24, 24, 40
     top_value = max([1, *(v for values in series.values() for v in values)])
     step = (width - left - right) / max(1, len(days) - 1)
 

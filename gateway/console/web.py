@@ -34,7 +34,19 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _duration(seconds: float | None) -> str:
+    """`42 s`, `7.5 min`, `3.2 h`, `5.6 d`; a dash for None."""
+    if seconds is None:
+        return "—"
+    sign, value = ("-" if seconds < 0 else ""), abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if value >= size:
+            return f"{sign}{value / size:.1f} {unit}"
+    return f"{sign}{value:.0f} s"
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["duration"] = _duration
 templates.env.autoescape = True
 
 

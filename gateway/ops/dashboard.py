@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, String, cast, func, select
 from gateway.ledger.ops_queries import error_codes
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import (
+    Ack,
     ApiCall,
     ControlCounter,
     Event,
@@ -20,9 +21,10 @@ from gateway.ledger.tables import (
     ReceivedFile,
     Transaction,
 )
-from gateway.ops.models import Dashboard
+from gateway.ops.models import AckControls, Dashboard
+from gateway.ops.raw import split_segments
 
-__all__ = ["build_dashboard", "percentile"]
+__all__ = ["ack_control", "build_dashboard", "percentile"]
 
 _SAMPLE = 5000  # latest submitted status events measured for scan -> submission
 
@@ -34,6 +36,16 @@ def percentile(values: list[float], share: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+def ack_control(content: str) -> str | None:
+    """The interchange control number of an ack's text: ISA13 or UNB 0020."""
+    segments = split_segments(content.encode("utf-8"))
+    first = segments[0] if segments else None
+    if first is not None and first.tag == "ISA" and len(first.elements) >= 13:
+        return first.elements[12].strip()
+    unb = next((s for s in segments[:2] if s.tag == "UNB"), None)
+    return unb.elements[4].strip() if unb is not None and len(unb.elements) >= 5 else None
 
 
 def _day(ledger: Ledger, column: Any) -> ColumnElement[str]:
@@ -123,12 +135,23 @@ def build_dashboard(ledger: Ledger, days: int = 14, now: datetime | None = None)
             for error in errors:
                 if error.get("code") == "unmapped_status":
                     unmapped[f"{syntax} {error.get('value')}"] += 1
-        controls = {
+        reserved = {
             partner: next_control - 1
             for partner, next_control in session.execute(
                 select(ControlCounter.partner_id, ControlCounter.next_control)
             )
         }
+        acks: dict[str, Counter[str]] = defaultdict(Counter)
+        latest: dict[str, tuple[str, str, datetime]] = {}
+        q7 = (
+            select(ReceivedFile.partner_id, Ack.type, Ack.content, Ack.created_at)
+            .join(ReceivedFile, Ack.file_id == ReceivedFile.id)
+            .where(Ack.created_at >= start)
+            .order_by(Ack.id)
+        )
+        for partner, kind, content, created in session.execute(q7):
+            acks[partner][kind] += 1
+            latest[partner] = (kind, content, created)
     return Dashboard(
         since=start,
         days=day_names,
@@ -138,5 +161,15 @@ def build_dashboard(ledger: Ledger, days: int = 14, now: datetime | None = None)
         amazon_failures=dict(failures.most_common()),
         scan_to_submit_seconds={"p50": percentile(delays, 0.5), "p95": percentile(delays, 0.95)},
         unmapped_pairs=unmapped.most_common(),
-        ack_controls=dict(sorted(controls.items())),
+        ack_controls=[
+            AckControls(
+                partner_id=partner,
+                acks=dict(acks[partner]),
+                last_type=latest[partner][0] if partner in latest else None,
+                last_control=ack_control(latest[partner][1]) if partner in latest else None,
+                last_at=latest[partner][2] if partner in latest else None,
+                reserved_up_to=reserved.get(partner),
+            )
+            for partner in sorted(set(reserved) | set(acks))
+        ],
     )

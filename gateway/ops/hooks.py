@@ -1,6 +1,7 @@
 """What the ops side does when a file has been translated: a file with errors logs a warning
-with its error codes and positions, and the values of its rejected sets (which make no
-events) are kept so ops can find the file by tracking number, PO or reference."""
+with its error codes and positions, and the values of its sets with errors (refused sets make
+no events, sets with mapping errors lack some) are kept so ops can find the file by
+tracking number, PO or reference."""
 
 from __future__ import annotations
 
@@ -49,10 +50,18 @@ def rejected_set_terms(data: bytes, rejected: list[tuple[str, str]]) -> list[str
 
 
 def _index_rejected_sets(ledger: Ledger, file_id: str, data: bytes) -> int:
-    query = (select(Interchange.control, Transaction.control).join(Transaction)
-             .where(Interchange.file_id == file_id, Transaction.accepted.is_(False)))  # fmt: skip
+    """Sets refused (syntax) or with mapping errors: their items may be missing."""
+    query = (
+        select(Interchange.control, Transaction.control, Transaction.accepted, Transaction.errors)
+        .join(Transaction)
+        .where(Interchange.file_id == file_id)
+    )
     with ledger._read() as session:
-        rejected = [(ic, st) for ic, st in session.execute(query)]
+        rejected = [
+            (ic, st)
+            for ic, st, accepted, errors in session.execute(query)
+            if not accepted or errors
+        ]
     if not rejected:
         return 0
     terms = rejected_set_terms(data, rejected)

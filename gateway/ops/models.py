@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "AckControls",
     "AckOut",
     "ActionOut",
     "CallOut",
@@ -278,6 +279,7 @@ class ReplayDiff(_Out):
     errors: list[str]
     events: list[EventDiff]
     failed_events: int  # events of the first run that did not succeed
+    would_resend: int  # items a replay of only the failed ones sends (new or failed before)
 
 
 class ReplayResult(_Out):
@@ -285,6 +287,17 @@ class ReplayResult(_Out):
     replay_of: str
     only_failed: bool
     operator: str
+
+
+class AckControls(_Out):
+    """A partner's acks and advices of the period and their interchange control numbers."""
+
+    partner_id: str
+    acks: dict[str, int]  # type -> how many in the period
+    last_type: str | None
+    last_control: str | None  # ISA13 / UNB 0020 of the latest ack sent
+    last_at: datetime | None
+    reserved_up_to: int | None  # the partner's control counter (numbers reserved so far)
 
 
 class Dashboard(_Out):
@@ -296,4 +309,4 @@ class Dashboard(_Out):
     amazon_failures: dict[str, int]  # Amazon error code -> events
     scan_to_submit_seconds: dict[str, float | None]  # p50 / p95
     unmapped_pairs: list[tuple[str, int]]  # "x12 AF/NS" -> times seen
-    ack_controls: dict[str, int]  # partner -> last ack control number used
+    ack_controls: list[AckControls]

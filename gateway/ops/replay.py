@@ -21,7 +21,7 @@ from gateway.pipeline import TranslationOutcome, translate_stream
 from gateway.profile import PartnerProfile
 from gateway.submit.batching import ITEM_KEYS, item_keys
 
-__all__ = ["NewItem", "diff_items", "flatten", "translate_preview"]
+__all__ = ["NewItem", "diff_items", "failed", "flatten", "translate_preview", "would_resend"]
 
 NewItem = tuple[str, dict[str, Any]]  # (operation, item body)
 _GOOD = frozenset({"success", "accepted", "sending"})
@@ -132,3 +132,10 @@ def diff_items(original: Sequence[EventRecord], new: Sequence[NewItem]) -> list[
 def failed(events: Sequence[EventRecord]) -> int:
     """How many of the first run's events did not succeed (or are not on their way)."""
     return sum(1 for e in events if e.state.value not in _GOOD)
+
+
+def would_resend(diffs: Sequence[EventDiff]) -> int:
+    """Items a replay of only what did not succeed sends: new or changed bodies, and the same
+    bodies whose first run did not succeed (a body Amazon has is not sent again)."""
+    return sum(1 for d in diffs if d.change in ("added", "changed")
+               or (d.change == "same" and d.original_state not in _GOOD))  # fmt: skip

@@ -30,7 +30,7 @@ from gateway.ops.models import (
     WorkLists,
 )
 from gateway.ops.overrides import apply_overrides, check_override
-from gateway.ops.replay import diff_items, failed, translate_preview
+from gateway.ops.replay import diff_items, failed, translate_preview, would_resend
 from gateway.ops.worklists import build_work_lists
 from gateway.service.worker import Gateway
 from gateway.submit.model import TransactionStatus
@@ -108,6 +108,7 @@ class OpsService:
         events = self.rt.ledger.events_for_file(file_id)
         overrides = self.records.overrides(record.partner_id)
         newer = [o for o in overrides if o.created_at > record.received_at]
+        diffs = diff_items(events, items)
         return ReplayDiff(
             file_id=file_id,
             partner_id=record.partner_id,
@@ -115,8 +116,9 @@ class OpsService:
             new_overrides=newer,
             accepted=outcome.accepted,
             errors=[f"{p.code.value}: {p.message}" for p in outcome.problems],
-            events=diff_items(events, items),
+            events=diffs,
             failed_events=failed(events),
+            would_resend=would_resend(diffs),
         )
 
     async def replay_preview(self, file_id: str) -> ReplayDiff:
