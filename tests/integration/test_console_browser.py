@@ -150,6 +150,7 @@ def test_console_in_a_browser(tmp_path: Path, browser: object) -> None:
         assert len(sent) == 1
         page.reload()
         assert "success" in page.locator("#events").inner_text()
+        page.screenshot(path=str(OUT / "file-replayed.png"), full_page=True)
 
         page.goto(base + "/console/dashboard")
         assert page.locator("svg.chart").count() >= 4
