@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py
 	$(BIN)/python benchmarks/submit.py
 	$(BIN)/python benchmarks/service.py
+	$(BIN)/python benchmarks/console.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from gateway.ack.context import AckContext
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.result import TranslatedRequest
+from gateway.ops_cli import ops_app
 from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
@@ -175,6 +176,9 @@ def _settle(value: str) -> Settle:
     if value not in ("never", "success", "failure"):
         raise typer.BadParameter("one of never, success, failure", param_hint="--settle")
     return cast("Settle", value)
+
+
+app.add_typer(ops_app, name="ops", help="Search, show and replay files of a running gateway")
 
 
 @app.command()

@@ -28,9 +28,12 @@ __all__ = [
     "Ack",
     "ApiCall",
     "Base",
+    "CodeOverride",
     "ControlCounter",
     "Event",
     "Interchange",
+    "OpsAction",
+    "OpsSearchTerm",
     "ReceivedFile",
     "Replay",
     "SellerState",
@@ -227,3 +230,58 @@ class Replay(Base):
     requested_by: Mapped[str] = mapped_column(String(64))
     resend: Mapped[str] = mapped_column(String(8))  # unsent | all
     requested_at: Mapped[datetime]
+
+
+class OpsAction(Base):
+    """An operator's action in the ops console or API: who, when, what and why (audit)."""
+
+    __tablename__ = "ops_actions"
+    __table_args__ = (Index("ix_ops_actions_file_action", "file_id", "action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    operator: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # replay | requeue | resolve | override
+    file_id: Mapped[str | None] = mapped_column(ForeignKey("received_files.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CodeOverride(Base):
+    """A partner's status code-table override added by an operator; `version` counts the
+    partner's override set (1, 2, ...), later rows win over earlier ones for the same pair."""
+
+    __tablename__ = "code_overrides"
+    __table_args__ = (Index("ix_code_overrides_partner_version", "partner_id", "version",
+                            unique=True),)  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    syntax: Mapped[str] = mapped_column(String(16))  # x12 | edifact
+    status: Mapped[str] = mapped_column(String(16))  # AT701 / STS 9011
+    reason: Mapped[str | None] = mapped_column(String(16))  # AT702 / STS 9013; None: any
+    event: Mapped[str] = mapped_column(String(64))  # a row of status_codes.yaml
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class OpsSearchTerm(Base):
+    """A value read from a rejected transaction set (tracking number, PO, reference...): such
+    sets make no events, yet ops must find their file by those numbers."""
+
+    __tablename__ = "ops_search_terms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
+    value: Mapped[str] = mapped_column(String(64), index=True)
+
+
+# Search indexes of the ops console (migration 0002_issue10): control numbers of the sets
+# and groups, files newest first, Amazon's transaction id on events.
+Index("ix_transactions_control", Transaction.control)
+Index("ix_transactions_group_control", Transaction.group_control)
+Index("ix_received_files_received_at", ReceivedFile.received_at)
+Index("ix_received_files_partner_received_at", ReceivedFile.partner_id, ReceivedFile.received_at)
+Index("ix_events_amazon_transaction_id", Event.amazon_transaction_id)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from gateway.auth.operators import OperatorKey
 from gateway.auth.operators import authenticated as _authenticated
+from gateway.console import install_console
 from gateway.ledger.records import FileRecord
 from gateway.ledger.replays import replay_record
 from gateway.service.messages_api import router as messages_router
@@ -153,6 +154,8 @@ def create_api(gateway: Gateway) -> FastAPI:
         version="0.1.0",
         description="EDI-to-API translation gateway: upload X12 / EDIFACT, read acks and "
         "the ledger. Authenticate with the partner's API key in the X-API-Key header.",
+        docs_url=None,  # served offline by gateway.console (Swagger UI files from a package)
+        redoc_url=None,
     )
     app.state.gateway = gateway
     app.include_router(messages_router)  # the partner mailbox (gateway.service.messages_api)
@@ -280,4 +283,5 @@ def create_api(gateway: Gateway) -> FastAPI:
         rt.metrics.set_queue(await asyncio.to_thread(rt.ledger.counts))
         return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4")
 
+    install_console(app, gateway)  # /console, /v1/ops/..., /docs
     return app

@@ -30,6 +30,7 @@ from gateway.ledger.translation import (
     record_translation,
 )
 from gateway.mapping.result import TranslatedRequest
+from gateway.ops.hooks import after_translation
 from gateway.parse.records import Syntax
 from gateway.pipeline import InterchangeCheck, TranslationOutcome, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
@@ -175,4 +176,5 @@ def _translate_once(rt: Runtime, record: FileRecord) -> tuple[TranslationOutcome
                                        "accepted": outcome.accepted,
                                        "interchanges": [i.control for i in interchanges],
                                        "events": len(recorded.events)})  # fmt: skip
+    after_translation(log, rt.ledger, record.id, record.partner_id, data, outcome)  # ops
     return outcome, recorded

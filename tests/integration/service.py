@@ -212,13 +212,14 @@ def emulator_process(
 
 def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
     """The service settings of notes/service.md: seller `demo` at the emulator, fast loops,
-    operator `alice` (OPERATOR_KEY, password `alice-password`), viewer `victor`, the
-    METRICS_TOKEN and no login throttle (TOLERANT_LOGIN)."""
+    operator `alice` (OPERATOR_KEY, password `alice-password`), viewer `victor` (VIEWER_KEY,
+    password `victor-password`), the METRICS_TOKEN and no login throttle (TOLERANT_LOGIN)."""
     base = f"http://127.0.0.1:{emulator_port}"
     operators = {
         "alice": {"role": "operator", "api_key_hash": hash_secret(OPERATOR_KEY),
                   "password_hash": hash_secret("alice-password")},
-        "victor": {"role": "viewer", "api_key_hash": hash_secret(VIEWER_KEY)},
+        "victor": {"role": "viewer", "api_key_hash": hash_secret(VIEWER_KEY),
+                   "password_hash": hash_secret("victor-password")},
     }  # fmt: skip
     path.write_text(
         f"data_dir: {data_dir}\npartners_dir: {DEMO_PARTNERS}\n"

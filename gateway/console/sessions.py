@@ -1,0 +1,58 @@
+"""Console sessions: a random token in an `HttpOnly`, `SameSite=Strict` cookie names a
+server-side session (the operator and a CSRF token for its forms). Sessions live in the
+process and end after `ttl` seconds of inactivity, at logout or at a restart."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from gateway.auth.operators import Operator
+
+__all__ = ["COOKIE", "ConsoleSession", "SessionStore"]
+
+COOKIE = "edigw_session"
+
+
+@dataclass
+class ConsoleSession:
+    operator: Operator
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    seen: float = field(default_factory=time.monotonic)
+
+
+class SessionStore:
+    """Token -> session, thread-safe; `ttl` seconds of inactivity end a session."""
+
+    def __init__(self, ttl: float = 8 * 3600) -> None:
+        self.ttl = ttl
+        self._sessions: dict[str, ConsoleSession] = {}
+        self._lock = threading.Lock()
+
+    def open(self, operator: Operator) -> str:
+        """A new session for `operator`; its token (the cookie's value)."""
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions[token] = ConsoleSession(operator)
+        return token
+
+    def get(self, token: str | None) -> ConsoleSession | None:
+        """The live session of `token` (touched), None when unknown or expired."""
+        if not token:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is None:
+                return None
+            if now - session.seen > self.ttl:
+                del self._sessions[token]
+                return None
+            session.seen = now
+            return session
+
+    def close(self, token: str | None) -> None:
+        with self._lock:
+            self._sessions.pop(token or "", None)

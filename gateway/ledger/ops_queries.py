@@ -1,0 +1,259 @@
+"""Read-side queries of the ops console: search over files, work lists and the rows a file
+page shows. Read-only sessions (never wait for writers), pages newest first.
+
+Control numbers match with or without leading zeros (ISA13 `000000123` is found by `123`),
+in every place they live: interchanges (ISA13 / UNB 0020), groups (GS06 / UNG 0048) and
+sets (ST02 / UNH 0062). Error codes match the gateway's problem codes of the file and its
+sets and Amazon's error codes of the calls that carried the file's events.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
+
+from gateway.ledger.engine import SessionScope
+from gateway.ledger.tables import (
+    ApiCall,
+    Event,
+    Interchange,
+    OpsAction,
+    OpsSearchTerm,
+    ReceivedFile,
+    Transaction,
+)
+from gateway.ops.models import FileRow, SearchPage, SearchQuery
+
+__all__ = ["RESOLVE", "OpsQueries", "control_variants", "error_codes"]
+
+RESOLVE = "resolve"
+_MAX_CONTROL_DIGITS = 14  # ISA13 9, GS06/ST02 up to 9, UNB 0020 up to 14
+
+
+def control_variants(control: str) -> list[str]:
+    """The stored spellings a control number may have: as given, and for digits every
+    zero-padded width up to 14 (`123` -> `123`, `0123`, ..., `000000123`, ...)."""
+    control = control.strip()
+    if not control.isdigit():
+        return [control]
+    bare = control.lstrip("0") or "0"
+    return sorted({control, *(bare.zfill(n) for n in range(len(bare), _MAX_CONTROL_DIGITS + 1))})
+
+
+def error_codes(errors: Sequence[dict[str, Any]]) -> list[str]:
+    """The distinct `code`s of a list of error dicts, in order."""
+    return list(dict.fromkeys(str(e["code"]) for e in errors if e.get("code")))
+
+
+def _code_like(column: Any, code: str) -> ColumnElement[bool]:
+    # JSON lists of {"code": ...} dicts, stored as text by json.dumps on both backends
+    return cast(column, String).like(f'%"code": "{code}"%')
+
+
+def _criteria(q: SearchQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    file_id = ReceivedFile.id
+    if q.partner:
+        where.append(ReceivedFile.partner_id == q.partner)
+    for value, column in ((q.po, Event.purchase_order), (q.tracking, Event.tracking_number)):
+        if value:  # in an event, or in a rejected set (which made no event)
+            terms = select(OpsSearchTerm.file_id).where(OpsSearchTerm.value == value)
+            where.append(
+                or_(file_id.in_(select(Event.file_id).where(column == value)), file_id.in_(terms))
+            )
+    if q.control:
+        values = control_variants(q.control)
+        in_sets = (
+            select(Interchange.file_id)
+            .join(Transaction)
+            .where(or_(Transaction.control.in_(values), Transaction.group_control.in_(values)))
+        )
+        where.append(
+            or_(
+                file_id.in_(select(Interchange.file_id).where(Interchange.control.in_(values))),
+                file_id.in_(in_sets),
+            )
+        )
+    if q.transaction:
+        where.append(
+            file_id.in_(select(Event.file_id).where(Event.amazon_transaction_id == q.transaction))
+        )
+    if q.state:
+        where.append(ReceivedFile.state == q.state)
+    if q.event_state:
+        where.append(file_id.in_(select(Event.file_id).where(Event.state == q.event_state)))
+    if q.error:
+        in_sets = (
+            select(Interchange.file_id)
+            .join(Transaction)
+            .where(_code_like(Transaction.errors, q.error))
+        )
+        in_calls = (
+            select(Event.file_id)
+            .join(ApiCall, Event.batch_id == ApiCall.id)
+            .where(_code_like(ApiCall.errors, q.error))
+        )
+        where.append(
+            or_(
+                _code_like(ReceivedFile.errors, q.error),
+                file_id.in_(in_sets),
+                file_id.in_(in_calls),
+            )
+        )
+    if q.since:
+        where.append(ReceivedFile.received_at >= q.since)
+    if q.until:
+        where.append(ReceivedFile.received_at < q.until)
+    return where
+
+
+class OpsQueries(SessionScope):
+    """The ops console's read queries on a ledger's database (`OpsQueries(ledger.url)` or
+    `OpsQueries.of(ledger)` to share its engine)."""
+
+    @classmethod
+    def of(cls, ledger: SessionScope) -> OpsQueries:
+        """Queries sharing `ledger`'s engine and sessions (no second connection pool)."""
+        queries = cls.__new__(cls)
+        queries.__dict__.update(ledger.__dict__)
+        return queries
+
+    def search(self, q: SearchQuery) -> SearchPage:
+        """One page of files matching every given criterion, newest first."""
+        query = select(ReceivedFile)
+        if where := _criteria(q):
+            query = query.where(and_(*where))
+        query = (
+            query.order_by(ReceivedFile.received_at.desc(), ReceivedFile.id.desc())
+            .offset((q.page - 1) * q.page_size)
+            .limit(q.page_size + 1)
+        )
+        with self._read() as session:
+            rows = list(session.scalars(query))
+            more = len(rows) > q.page_size
+            items = self._rows(session, rows[: q.page_size])
+        return SearchPage(items=items, page=q.page, page_size=q.page_size, has_more=more)
+
+    def file_rows(self, file_ids: Sequence[str]) -> list[FileRow]:
+        """Summaries of these files (unknown ids left out), in the given order."""
+        with self._read() as session:
+            rows = list(session.scalars(select(ReceivedFile).where(ReceivedFile.id.in_(file_ids))))
+            rank = {file_id: n for n, file_id in enumerate(file_ids)}
+            rows.sort(key=lambda row: rank[row.id])
+            return self._rows(session, rows)
+
+    @staticmethod
+    def _rows(session: Any, rows: Sequence[ReceivedFile]) -> list[FileRow]:
+        """Summaries of a page of files: four grouped queries, not four per file."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return []
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for file_id, state, n in session.execute(
+            select(Event.file_id, Event.state, func.count())
+            .where(Event.file_id.in_(ids))
+            .group_by(Event.file_id, Event.state)
+        ):
+            counts[file_id][state] = n
+        tracking: dict[str, set[str]] = defaultdict(set)
+        orders: dict[str, set[str]] = defaultdict(set)
+        for file_id, number, po in session.execute(
+            select(Event.file_id, Event.tracking_number, Event.purchase_order)
+            .distinct()
+            .where(Event.file_id.in_(ids))
+        ):
+            if number:
+                tracking[file_id].add(number)
+            if po:
+                orders[file_id].add(po)
+        controls: dict[str, list[str]] = defaultdict(list)
+        codes: dict[str, list[str]] = {row.id: error_codes(row.errors) for row in rows}
+        for file_id, control in session.execute(
+            select(Interchange.file_id, Interchange.control)
+            .where(Interchange.file_id.in_(ids))
+            .order_by(Interchange.id)
+        ):
+            controls[file_id].append(control)
+        for file_id, errors in session.execute(
+            select(Interchange.file_id, Transaction.errors)
+            .join(Transaction)
+            .where(Interchange.file_id.in_(ids), Transaction.accepted.is_(False))
+        ):
+            codes[file_id] = list(dict.fromkeys([*codes[file_id], *error_codes(errors)]))
+        return [
+            FileRow(
+                file_id=row.id,
+                partner_id=row.partner_id,
+                name=row.name,
+                transport=row.transport,
+                state=row.state,
+                state_reason=row.state_reason,
+                received_at=row.received_at,
+                syntax=row.syntax,
+                accepted=row.accepted,
+                replay_of=row.replay_of,
+                error_codes=codes[row.id],
+                events=counts.get(row.id, {}),
+                tracking_numbers=sorted(tracking[row.id])[:20],
+                purchase_orders=sorted(orders[row.id])[:20],
+                controls=controls[row.id],
+            )
+            for row in rows
+        ]
+
+    def resolved_files(self, file_ids: Sequence[str]) -> set[str]:
+        """Which of these files an operator marked resolved."""
+        if not file_ids:
+            return set()
+        query = select(OpsAction.file_id).where(
+            OpsAction.file_id.in_(file_ids), OpsAction.action == RESOLVE
+        )
+        with self._read() as session:
+            return {file_id for file_id in session.scalars(query) if file_id}
+
+    def problem_files(
+        self, since: datetime, limit: int = 100
+    ) -> tuple[list[ReceivedFile], list[ReceivedFile]]:
+        """(rejected, quarantined) files received since `since` and not marked resolved,
+        newest first: rejected = translated with errors (not accepted), any state but
+        quarantined / duplicate."""
+        resolved = select(OpsAction.file_id).where(
+            OpsAction.action == RESOLVE, OpsAction.file_id.is_not(None)
+        )
+        base = select(ReceivedFile).where(
+            ReceivedFile.received_at >= since, ReceivedFile.id.not_in(resolved)
+        )
+        newest = (ReceivedFile.received_at.desc(), ReceivedFile.id.desc())
+        rejected = base.where(
+            ReceivedFile.accepted.is_(False),
+            ReceivedFile.state.not_in(("quarantined", "duplicate")),
+        )
+        quarantined = base.where(ReceivedFile.state == "quarantined")
+        with self._read() as session:
+            return (
+                list(session.scalars(rejected.order_by(*newest).limit(limit))),
+                list(session.scalars(quarantined.order_by(*newest).limit(limit))),
+            )
+
+    def events_needing_work(
+        self, states: Sequence[str], limit: int = 200
+    ) -> list[tuple[Event, ReceivedFile, ApiCall | None]]:
+        """Events in any of `states` whose file is not marked resolved, newest first, with
+        their file and the call that carried them."""
+        resolved = select(OpsAction.file_id).where(
+            OpsAction.action == RESOLVE, OpsAction.file_id.is_not(None)
+        )
+        query = (
+            select(Event, ReceivedFile, ApiCall)
+            .join(ReceivedFile)
+            .outerjoin(ApiCall, Event.batch_id == ApiCall.id)
+            .where(Event.state.in_(states), Event.file_id.not_in(resolved))
+            .order_by(Event.updated_at.desc(), Event.id.desc())
+            .limit(limit)
+        )
+        with self._read() as session:
+            return [(e, f, c) for e, f, c in session.execute(query)]

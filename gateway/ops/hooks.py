@@ -1,0 +1,78 @@
+"""What the ops side does when a file has been translated: a file with errors logs a warning
+with its error codes and positions, and the values of its sets with errors (refused sets make
+no events, sets with mapping errors lack some) are kept so ops can find the file by
+tracking number, PO or reference."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import select
+
+from gateway.ledger.store import Ledger
+from gateway.ledger.tables import Interchange, OpsSearchTerm, Transaction
+from gateway.ops.raw import split_segments
+from gateway.ops.rejections import log_rejections
+from gateway.pipeline import TranslationOutcome
+
+__all__ = ["after_translation", "rejected_set_terms"]
+
+_ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "UNA", "UNB", "UNZ", "UNG", "UNE",
+                       "UNH", "UNT", "DTM", "G62"})  # fmt: skip
+_TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$")
+_MAX_TERMS = 500  # per file
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return False
+    a, b = a.strip(), b.strip()
+    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
+
+
+def rejected_set_terms(data: bytes, rejected: list[tuple[str, str]]) -> list[str]:
+    """Distinct element and component values (3..64 identifier characters, not only digits
+    shorter than 5) of the sets named (interchange control, set control) in `rejected`."""
+    terms: dict[str, None] = {}
+    for segment in split_segments(data):
+        if segment.tag in _ENVELOPE or segment.transaction is None:
+            continue
+        if not any(_same(segment.interchange, ic) and _same(segment.transaction, st)
+                   for ic, st in rejected):  # fmt: skip
+            continue
+        for element in segment.elements:
+            for value in re.split(r"[:>^]", element):
+                value = value.strip()
+                if _TERM.match(value) and not (value.isdigit() and len(value) < 5):
+                    terms[value] = None
+    return list(terms)[:_MAX_TERMS]
+
+
+def _index_rejected_sets(ledger: Ledger, file_id: str, data: bytes) -> int:
+    """Sets refused (syntax) or with mapping errors: their items may be missing."""
+    query = (
+        select(Interchange.control, Transaction.control, Transaction.accepted, Transaction.errors)
+        .join(Transaction)
+        .where(Interchange.file_id == file_id)
+    )
+    with ledger._read() as session:
+        rejected = [
+            (ic, st)
+            for ic, st, accepted, errors in session.execute(query)
+            if not accepted or errors
+        ]
+    if not rejected:
+        return 0
+    terms = rejected_set_terms(data, rejected)
+    with ledger._tx() as session:
+        session.add_all(OpsSearchTerm(file_id=file_id, value=term) for term in terms)
+    return len(terms)
+
+
+def after_translation(log: logging.Logger, ledger: Ledger, file_id: str, partner_id: str,
+                      data: bytes, outcome: TranslationOutcome) -> None:  # fmt: skip
+    """Called once a translation is recorded (a worker thread)."""
+    log_rejections(log, file_id, partner_id, outcome.accepted, outcome.problems)
+    if not outcome.accepted:
+        _index_rejected_sets(ledger, file_id, data)

@@ -1,0 +1,312 @@
+"""What the ops views show, as typed models: one shape for the JSON API (`/v1/ops/...`),
+the console's templates and `edigw ops ...` in a terminal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "AckControls",
+    "AckOut",
+    "ActionOut",
+    "CallOut",
+    "Dashboard",
+    "ErrorOut",
+    "EventDiff",
+    "EventOut",
+    "FieldChange",
+    "FileDetail",
+    "FileRow",
+    "LineageRow",
+    "OverrideIn",
+    "OverrideOut",
+    "ReplayDiff",
+    "ReplayResult",
+    "SearchPage",
+    "SearchQuery",
+    "SegmentOut",
+    "TimelineEntry",
+    "WorkItem",
+    "WorkLists",
+]
+
+_CODE = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class SearchQuery(BaseModel):
+    """Search criteria (all given are required); unknown fields are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    partner: str | None = Field(None, max_length=64, description="partner id")
+    po: str | None = Field(None, max_length=64, description="purchase order number")
+    tracking: str | None = Field(None, max_length=64, description="tracking number")
+    control: str | None = Field(
+        None,
+        max_length=32,
+        description="any control number: ISA13 (with or without leading zeros), GS06, ST02, "
+        "UNB 0020, UNH 0062",
+    )
+    transaction: str | None = Field(None, max_length=128, description="Amazon transaction id")
+    state: str | None = Field(None, max_length=16, description="file state")
+    event_state: str | None = Field(None, max_length=16, description="state of an event")
+    error: str | None = Field(
+        None, pattern=_CODE, description="error code: the gateway's or Amazon's"
+    )
+    since: datetime | None = Field(None, description="received at or after (ISO 8601)")
+    until: datetime | None = Field(None, description="received before (ISO 8601)")
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(50, ge=1, le=200)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A date or time without a zone is UTC."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+    def criteria(self) -> dict[str, str]:
+        """The criteria that are set, as text (for links and the console's form)."""
+        out = self.model_dump(exclude_none=True, exclude={"page", "page_size"}, mode="json")
+        return {k: str(v) for k, v in out.items()}
+
+
+class FileRow(_Out):
+    file_id: str
+    partner_id: str
+    name: str
+    transport: str
+    state: str
+    state_reason: str | None
+    received_at: datetime
+    syntax: str | None
+    accepted: bool | None
+    replay_of: str | None
+    error_codes: list[str]
+    events: dict[str, int]
+    tracking_numbers: list[str]
+    purchase_orders: list[str]
+    controls: list[str]
+
+
+class SearchPage(_Out):
+    items: list[FileRow]
+    page: int
+    page_size: int
+    has_more: bool
+
+
+class WorkItem(_Out):
+    kind: str
+    file_id: str | None
+    partner_id: str | None
+    at: datetime | None
+    state: str | None
+    summary: str
+    codes: list[str] = []
+    event_id: int | None = None
+    tracking_number: str | None = None
+    purchase_order: str | None = None
+
+
+class WorkLists(_Out):
+    since: datetime
+    rejected: list[WorkItem]
+    quarantined: list[WorkItem]
+    refused_events: list[WorkItem]
+    stuck_events: list[WorkItem]
+    alerts: dict[str, list[str]]
+
+
+class ErrorOut(_Out):
+    code: str
+    message: str
+    level: str | None
+    standard_code: str | None  # X12 997/TA1 or EDIFACT CONTRL code the partner reads
+    interchange: str | None = None
+    group: str | None = None
+    transaction: str | None = None
+    segment: str | None = None
+    position: int | None = None  # in the set (ST/UNH = 1)
+    element: int | None = None
+    component: int | None = None
+    value: str | None = None
+    line: int | None = None  # the raw segment's number in the file (1 = first)
+
+
+class SegmentOut(_Out):
+    number: int
+    tag: str
+    elements: list[str]
+    errors: list[int]  # indexes into FileDetail.errors
+    bad_elements: list[int]  # 1-based element positions an error points at
+
+
+class CallOut(_Out):
+    id: int
+    operation: str
+    url: str | None
+    sandbox: bool
+    status_code: int | None
+    attempts: int
+    request_ids: list[str]
+    transaction_id: str | None
+    transaction_status: str | None
+    errors: list[dict[str, Any]]
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class LineageRow(_Out):
+    path: str
+    value: Any
+    kind: str
+    segment: str | None = None
+    position: int | None = None
+    element: int | None = None
+    component: int | None = None
+    detail: str | None = None
+    raw: str | None = None  # the element as it stands in the file
+    line: int | None = None
+
+
+class EventOut(_Out):
+    id: int
+    operation: str
+    state: str
+    purchase_order: str | None
+    tracking_number: str | None
+    status: str | None
+    reason: str | None
+    event_time: str | None
+    updated_at: datetime
+    amazon_transaction_id: str | None
+    call: CallOut | None
+    payload: dict[str, Any]
+    lineage: list[LineageRow]
+
+
+class AckOut(_Out):
+    id: int
+    type: str
+    acknowledges: str | None
+    state: str
+    created_at: datetime
+    delivered_to: str | None
+    delivered_at: datetime | None
+    content: str
+
+
+class ActionOut(_Out):
+    id: int
+    at: datetime
+    operator: str
+    action: str
+    file_id: str | None
+    note: str | None
+    detail: dict[str, Any]
+
+
+class TimelineEntry(_Out):
+    at: datetime
+    what: str
+
+
+class FileDetail(_Out):
+    file: FileRow
+    segments: list[SegmentOut]
+    errors: list[ErrorOut]
+    interchanges: list[dict[str, Any]]
+    transactions: list[dict[str, Any]]
+    events: list[EventOut]
+    acks: list[AckOut]
+    actions: list[ActionOut]
+    replays: list[str]
+    timeline: list[TimelineEntry]
+
+
+class OverrideIn(BaseModel):
+    """A partner status code-table override: the file's pair -> an event of
+    mappings/status_codes.yaml (reason None: any reason)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    syntax: Literal["x12", "edifact"]
+    status: str = Field(pattern=r"^[A-Za-z0-9]{1,8}$")
+    reason: str | None = Field(None, pattern=r"^[A-Za-z0-9]{1,8}$")
+    event: str = Field(pattern=r"^[A-Z_]{1,64}$")
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class OverrideOut(_Out):
+    partner_id: str
+    version: int
+    syntax: str
+    status: str
+    reason: str | None
+    event: str
+    created_at: datetime
+    created_by: str
+    note: str | None
+
+
+class FieldChange(_Out):
+    path: str
+    before: Any
+    after: Any
+
+
+class EventDiff(_Out):
+    key: str  # PO / tracking / status of the item
+    original_event: int | None
+    original_state: str | None
+    change: Literal["same", "changed", "added", "removed"]
+    fields: list[FieldChange]
+
+
+class ReplayDiff(_Out):
+    file_id: str
+    partner_id: str
+    override_version: int
+    new_overrides: list[OverrideOut]  # added since the file was received
+    accepted: bool
+    errors: list[str]
+    events: list[EventDiff]
+    failed_events: int  # events of the first run that did not succeed
+    would_resend: int  # items a replay of only the failed ones sends (new or failed before)
+
+
+class ReplayResult(_Out):
+    file_id: str
+    replay_of: str
+    only_failed: bool
+    operator: str
+
+
+class AckControls(_Out):
+    """A partner's acks and advices of the period and their interchange control numbers."""
+
+    partner_id: str
+    acks: dict[str, int]  # type -> how many in the period
+    last_type: str | None
+    last_control: str | None  # ISA13 / UNB 0020 of the latest ack sent
+    last_at: datetime | None
+    reserved_up_to: int | None  # the partner's control counter (numbers reserved so far)
+
+
+class Dashboard(_Out):
+    since: datetime
+    days: list[str]
+    files_per_partner: dict[str, list[int]]  # partner -> files per day (as `days`)
+    events_per_partner: dict[str, list[int]]
+    rejection_rate: dict[str, float]  # partner -> rejected / received files
+    amazon_failures: dict[str, int]  # Amazon error code -> events
+    scan_to_submit_seconds: dict[str, float | None]  # p50 / p95
+    unmapped_pairs: list[tuple[str, int]]  # "x12 AF/NS" -> times seen
+    ack_controls: list[AckControls]

@@ -1,0 +1,277 @@
+"""/v1/ops: search over every kind of key, work lists, the file page's data, the replay
+diff, actions and their rights (operator keys act, viewer keys read, partner keys neither)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.ledger import EventState
+from gateway.service.worker import Gateway
+from tests.ops_support import OPERATOR, PARTNER_KEY, VIEWER, build_app, scan_214, upload
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[TestClient, Gateway]]:
+    app, gateway = build_app(tmp_path)
+    with TestClient(app) as client:
+        yield client, gateway
+    gateway.rt.ledger.close()
+
+
+def files(client: TestClient, **params: str | int) -> list[str]:
+    answer = client.get("/v1/ops/files", params=params, headers=VIEWER)
+    assert answer.status_code == 200, answer.text
+    return [item["file_id"] for item in answer.json()["items"]]
+
+
+def test_search_by_every_criterion(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    good = upload(client, scan_214(4711, "1ZGOOD1", "POG1", group=815, st="0042"))
+    bad = upload(client, scan_214(4712, "1ZBAD1", "POB1", se_count=3))
+    odd = upload(client, scan_214(4713, "1ZODD1", "POO1", status="ZZ", reason="QQ"))
+    assert files(client, tracking="1ZGOOD1") == [good]
+    assert files(client, po="POG1") == [good]
+    assert files(client, tracking="nothing") == []
+    # ISA13 with and without its leading zeros, GS06, ST02
+    assert files(client, control="4712") == [bad]
+    assert files(client, control="000004712") == [bad]
+    assert files(client, control="815") == [good]
+    assert files(client, control="42") == [good]
+    assert files(client, error="set_count_mismatch") == [bad]
+    assert files(client, error="unmapped_status") == [odd]
+    assert files(client, partner="demo") == [odd, bad, good]  # newest first
+    assert files(client, event_state="pending") == [good]
+    # a rejected set makes no event, yet its file is found by its numbers
+    assert files(client, state="translated", tracking="1ZBAD1") == [bad]
+    assert files(client, po="POB1") == [bad]
+    assert files(client, tracking="1ZBAD1", state="done") == []
+    assert files(client, until="2000-01-01") == []
+    assert set(files(client, since="2000-01-01")) == {good, bad, odd}
+    page = client.get("/v1/ops/files", params={"page_size": 2}, headers=VIEWER).json()
+    assert len(page["items"]) == 2 and page["has_more"] is True
+    rest = client.get("/v1/ops/files", params={"page_size": 2, "page": 2}, headers=VIEWER).json()
+    assert [i["file_id"] for i in rest["items"]] == [good] and rest["has_more"] is False
+    row = client.get("/v1/ops/files", params={"po": "POG1"}, headers=VIEWER).json()["items"][0]
+    assert row["tracking_numbers"] == ["1ZGOOD1"] and row["controls"] == ["000004711"]
+    assert row["events"] == {"pending": 1} and row["accepted"] is True
+
+
+def test_unknown_or_bad_parameters_are_refused(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    upload(client, scan_214(1, "1Z1", "PO1"))
+    for url in (
+        "/v1/ops/files?trackin=1Z1",
+        "/v1/ops/worklists?day=3",
+        "/v1/ops/dashboard?partner=x",
+        "/v1/ops/files?page=0",
+        "/v1/ops/files?error=a%25b",
+    ):
+        answer = client.get(url, headers=VIEWER)
+        assert answer.status_code == 422, url
+    detail = client.get("/v1/ops/files?trackin=1Z1", headers=VIEWER).json()["detail"]
+    assert detail[0]["loc"] == ["query", "trackin"]
+
+
+def test_keys_and_roles(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    file_id = upload(client, scan_214(2, "1Z2", "PO2"))
+    assert client.get("/v1/ops/files").status_code == 401
+    assert client.get("/v1/ops/files", headers={"X-API-Key": "wrong"}).status_code == 401
+    assert client.get("/v1/ops/files", headers=PARTNER_KEY).status_code == 403
+    assert client.get(f"/v1/ops/files/{file_id}", headers=VIEWER).status_code == 200
+    override = {"syntax": "x12", "status": "X9", "event": "DELIVERED", "note": "n"}
+    for method, url, body in (
+        ("post", f"/v1/ops/files/{file_id}/replay", {}),
+        ("post", f"/v1/ops/files/{file_id}/requeue", {"note": "x"}),
+        ("post", f"/v1/ops/files/{file_id}/resolve", {"note": "x"}),
+        ("post", "/v1/ops/partners/demo/overrides", override),
+    ):
+        answer = client.request(method, url, json=body, headers=VIEWER)
+        assert answer.status_code == 403, url
+    assert client.get("/v1/ops/actions", headers=VIEWER).json() == []
+
+
+def test_file_detail_locates_errors_and_shows_lineage(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    bad = upload(client, scan_214(77, "1ZB", "POB", se_count=5))
+    detail = client.get(f"/v1/ops/files/{bad}", headers=VIEWER).json()
+    (error,) = detail["errors"]
+    assert (error["code"], error["segment"], error["element"]) == ("set_count_mismatch", "SE", 1)
+    assert error["standard_code"] == "4"  # 997 AK502: number of included segments wrong
+    faulty = [s for s in detail["segments"] if s["errors"]]
+    assert [(s["number"], s["tag"], s["bad_elements"]) for s in faulty] == [(10, "SE", [1])]
+    assert detail["segments"][error["line"] - 1]["elements"][0] == "5"
+    assert [a["type"] for a in detail["acks"]] == ["997"]
+
+    good = upload(client, scan_214(78, "1ZG", "POG", status="D1", reason="NS"))
+    (event,) = client.get(f"/v1/ops/files/{good}", headers=VIEWER).json()["events"]
+    assert (event["tracking_number"], event["status"], event["reason"]) == ("1ZG", "D1", "NS")
+    by_path = {row["path"]: row for row in event["lineage"]}
+    status = by_path["/statusUpdateDetails/statusCode"]
+    assert (status["value"], status["raw"], status["segment"], status["line"]) == (
+        "D1",
+        "D1",
+        "AT7",
+        7,
+    )
+    assert by_path["/statusUpdateDetails/trackingNumber"]["raw"] == "1ZG"
+    assert any("received" in t["what"] for t in detail["timeline"])
+
+
+def test_override_shows_in_the_replay_diff_then_replay(
+    app: tuple[TestClient, Gateway], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, gateway = app
+    odd = upload(client, scan_214(90, "1ZODD", "POO", status="ZZ", reason="QQ"))
+    before = client.get(f"/v1/ops/files/{odd}/replay-preview", headers=VIEWER).json()
+    assert before["events"] == [] and not before["accepted"]
+    wrong = {"syntax": "x12", "status": "ZZ", "reason": "QQ", "event": "NOPE", "note": "x"}
+    refused = client.post("/v1/ops/partners/demo/overrides", json=wrong, headers=OPERATOR)
+    assert refused.status_code == 422
+    assert (
+        client.post(
+            "/v1/ops/partners/nobody/overrides",
+            json={**wrong, "event": "DELIVERED"},
+            headers=OPERATOR,
+        ).status_code
+        == 404
+    )
+    override = {**wrong, "event": "DELIVERED", "note": "carrier's own delivered code"}
+    with caplog.at_level(logging.INFO, logger="edigw.ops"):
+        first = client.post("/v1/ops/partners/demo/overrides", json=override, headers=OPERATOR)
+        second = client.post(
+            "/v1/ops/partners/demo/overrides",
+            json={**override, "event": "IN_TRANSIT"},
+            headers=OPERATOR,
+        )
+        assert (first.json()["version"], second.json()["version"]) == (1, 2)
+        after = client.get(f"/v1/ops/files/{odd}/replay-preview", headers=VIEWER).json()
+        (item,) = after["events"]
+        assert item["change"] == "added" and after["override_version"] == 2
+        changed = {f["path"]: f["after"] for f in item["fields"]}
+        assert changed["/statusUpdateDetails/statusCode"] == "O1"  # IN_TRANSIT, v2 wins
+        assert [o["version"] for o in after["new_overrides"]] == [2, 1]
+        replay = client.post(
+            f"/v1/ops/files/{odd}/replay", json={"note": "mapped now"}, headers=OPERATOR
+        )
+        assert replay.status_code == 201, replay.text
+    new_id = replay.json()["file_id"]
+    assert replay.json()["replay_of"] == odd and replay.json()["operator"] == "ops"
+    assert any(
+        r.levelname == "INFO"
+        and getattr(r, "operator", None) == "ops"
+        and getattr(r, "new_file", None) == new_id
+        for r in caplog.records
+    )
+    actions = client.get("/v1/ops/actions", headers=VIEWER).json()
+    assert [(a["action"], a["operator"]) for a in actions][:1] == [("replay", "ops")]
+    assert actions[0]["note"] == "mapped now"
+    assert gateway.rt.ledger.get_file(new_id) is not None
+
+
+def test_resolve_takes_a_file_off_the_work_lists(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    bad = upload(client, scan_214(5, "1Z5", "PO5", se_count=2))
+    junk = upload(client, b"hello, this is not EDI at all")
+    lists = client.get("/v1/ops/worklists", headers=VIEWER).json()
+    assert [i["file_id"] for i in lists["rejected"]] == [bad]
+    assert lists["rejected"][0]["codes"] == ["set_count_mismatch"]
+    assert [i["file_id"] for i in lists["quarantined"]] == [junk]
+    assert (
+        client.post(f"/v1/ops/files/{bad}/resolve", json={"note": ""}, headers=OPERATOR).status_code
+        == 422
+    )
+    done = client.post(
+        f"/v1/ops/files/{bad}/resolve", json={"note": "partner resent"}, headers=OPERATOR
+    )
+    assert done.status_code == 200 and done.json()["operator"] == "ops"
+    lists = client.get("/v1/ops/worklists", headers=VIEWER).json()
+    assert lists["rejected"] == [] and len(lists["quarantined"]) == 1
+
+
+class _Client:
+    def __init__(self, status: str) -> None:
+        self.status = status
+        self.asked: list[str] = []
+
+    async def transaction_status(self, seller: str, transaction_id: str, sandbox: bool) -> object:
+        from gateway.submit.model import TransactionState, TransactionStatus
+
+        self.asked.append(transaction_id)
+        return TransactionState(transaction_id, TransactionStatus(self.status))
+
+
+class _Submitter:
+    def __init__(self, status: str) -> None:
+        self.client = _Client(status)
+
+
+@pytest.mark.parametrize(("amazon", "requeued"), [("Success", False), ("Failure", True)])
+def test_requeue_asks_amazon_first(
+    app: tuple[TestClient, Gateway], amazon: str, requeued: bool
+) -> None:
+    from gateway.submit.model import CallResult
+
+    client, gateway = app
+    ledger = gateway.rt.ledger
+    file_id = upload(client, scan_214(6, "1Z6", "PO6"))
+    (event,) = ledger.events_for_file(file_id)
+    call = ledger.mark_sending([event.id])
+    ledger.record_call(
+        call, CallResult("submitShipmentStatusUpdates", "http://x", 202, 1, (), "tx-6", ())
+    )
+    with ledger._tx() as session:  # the state a crash or an unconfirmed call leaves behind
+        from gateway.ledger.tables import Event
+
+        row = session.get(Event, event.id)
+        assert row is not None
+        row.state = EventState.UNKNOWN.value
+    submitter = _Submitter(amazon)
+    gateway.rt.submitter = submitter  # type: ignore[assignment]
+    answer = client.post(
+        f"/v1/ops/files/{file_id}/requeue", json={"note": "after outage"}, headers=OPERATOR
+    )
+    assert answer.status_code == 200, answer.text
+    assert submitter.client.asked == ["tx-6"]
+    (after,) = ledger.events_for_file(file_id)
+    assert (after.state is EventState.PENDING) is requeued
+    assert answer.json()["requeued"] == ([event.id] if requeued else [])
+    again = client.post(f"/v1/ops/files/{file_id}/requeue", json={}, headers=OPERATOR)
+    assert again.status_code == (409 if requeued else 200)
+
+
+def test_dashboard_figures(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    upload(client, scan_214(7, "1Z7", "PO7"))
+    upload(client, scan_214(8, "1Z8", "PO8", status="ZZ", reason="QQ"))
+    last = upload(client, scan_214(9, "1Z9", "PO9", status="ZZ", reason="QQ"))
+    board = client.get("/v1/ops/dashboard", params={"days": 3}, headers=VIEWER).json()
+    assert len(board["days"]) == 3 and board["files_per_partner"]["demo"][-1] == 3
+    assert board["events_per_partner"]["demo"][-1] == 1
+    assert board["rejection_rate"]["demo"] == pytest.approx(2 / 3)
+    assert board["unmapped_pairs"] == [["x12 ZZ/QQ", 2]]
+    (acks,) = board["ack_controls"]
+    assert (acks["partner_id"], acks["acks"], acks["last_type"]) == ("demo", {"997": 3}, "997")
+    latest = client.get(f"/v1/ops/files/{last}", headers=VIEWER).json()["acks"][-1]
+    assert acks["last_control"] == latest["content"].split("*")[13]  # its ISA13
+    assert acks["reserved_up_to"] >= int(acks["last_control"])
+
+
+def test_docs_work_offline(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    page = client.get("/docs").text
+    assert "/docs/static/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
+    assert client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/v1/ops/files",
+        "/v1/ops/files/{file_id}",
+        "/v1/ops/worklists",
+        "/v1/ops/dashboard",
+    } <= set(paths)
+    assert not any(p.startswith("/console") for p in paths)

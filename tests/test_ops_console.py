@@ -1,0 +1,163 @@
+"""The console's pages and forms: login and session cookie, redirect without a session,
+work lists, search, the file page's highlighted segment, CSRF, and 403 for viewers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.ledger import FileState
+from gateway.service.worker import Gateway
+from tests.ops_support import build_app, login, scan_214, upload
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[tuple[TestClient, Gateway]]:
+    app, gateway = build_app(tmp_path)
+    with TestClient(app) as client:
+        yield client, gateway
+    gateway.rt.ledger.close()
+
+
+def csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def test_without_a_session_every_page_goes_to_login(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    for url in (
+        "/console",
+        "/console/files?tracking=1Z",
+        "/console/dashboard",
+        "/console/files/abc",
+        "/console/overrides",
+    ):
+        answer = client.get(url, follow_redirects=False)
+        assert answer.status_code == 303, url
+        assert answer.headers["location"].startswith("/console/login?next=/console")
+    posted = client.post("/console/files/abc/resolve", data={"note": "x"}, follow_redirects=False)
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/console/login")
+    form = client.get("/console/login").text
+    assert 'name="username"' in form and 'name="password"' in form
+
+
+def test_login_sets_a_safe_session_cookie(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    wrong = client.post(
+        "/console/login", data={"username": "ops", "password": "nope"}, follow_redirects=False
+    )
+    assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
+    answer = client.post(
+        "/console/login",
+        data={"username": "ops", "password": "ops-pass", "next": "/console/dashboard"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/console/dashboard"
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    elsewhere = client.post(
+        "/console/login",
+        data={"username": "ops", "password": "ops-pass", "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/console"
+    assert "ops · operator" in client.get("/console").text
+    client.post("/console/logout", follow_redirects=False)
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_find_by_tracking_and_see_the_faulty_segment(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    bad = upload(client, scan_214(31, "1ZSEEN", "POS1", se_count=4))
+    good = upload(client, scan_214(32, "1ZSEEN", "POS2"))
+    login(client, "eve", "eve-pass")
+    landing = client.get("/console").text
+    assert f"/console/files/{bad}" in landing and "set_count_mismatch at SE#8 el 1" in landing
+    listing = client.get("/console/files", params={"tracking": "1ZSEEN"}).text
+    assert listing.index(f"/console/files/{good}") < listing.index(f"/console/files/{bad}")
+    assert f"/console/files/{bad}" in client.get("/console/files?control=31").text
+    assert f"/console/files/{good}" in client.get("/console/files?po=POS2").text
+    assert client.get("/console/files?bogus=1").status_code == 422
+    page = client.get(f"/console/files/{bad}").text
+    faulty = re.search(r'<li id="seg-(\d+)" class="faulty"[^>]*>(.*?)</li>', page, re.S)
+    assert faulty and faulty.group(1) == "10"
+    assert '<span class="tag">SE</span>' in faulty.group(2)
+    assert '<span class="el bad-el" title="SE01">4</span>' in faulty.group(2)
+    assert "set_count_mismatch" in page and "997" in page
+    good_page = client.get(f"/console/files/{good}").text
+    assert "1ZSEEN" in good_page and "state-pending" in good_page
+
+
+def test_viewer_gets_403_on_every_action(app: tuple[TestClient, Gateway]) -> None:
+    client, gateway = app
+    file_id = upload(client, scan_214(41, "1Z41", "PO41"))
+    login(client, "eve", "eve-pass")
+    page = client.get(f"/console/files/{file_id}").text
+    assert "Confirm replay" not in client.get(f"/console/files/{file_id}/replay").text
+    token = csrf(page)
+    for url, data in (
+        (f"/console/files/{file_id}/replay", {"resend": "all"}),
+        (f"/console/files/{file_id}/requeue", {"note": "x"}),
+        (f"/console/files/{file_id}/resolve", {"note": "x"}),
+        (
+            "/console/overrides",
+            {"partner": "demo", "syntax": "x12", "status": "ZZ", "event": "DELIVERED", "note": "x"},
+        ),
+    ):
+        answer = client.post(url, data={**data, "csrf": token}, follow_redirects=False)
+        assert answer.status_code == 403, url
+    assert [f.id for f in gateway.rt.ledger.files_in_state(*FileState)] == [file_id]  # no replay
+    assert client.get("/v1/ops/actions", headers={"X-API-Key": "eve-key"}).json() == []
+
+
+def test_operator_actions_need_the_csrf_token(app: tuple[TestClient, Gateway]) -> None:
+    client, gateway = app
+    odd = upload(client, scan_214(51, "1Z51", "PO51", status="ZZ", reason="QQ"))
+    login(client, "ops", "ops-pass")
+    page = client.get(f"/console/files/{odd}").text
+    without = client.post(
+        f"/console/files/{odd}/resolve", data={"note": "x"}, follow_redirects=False
+    )
+    assert without.status_code == 403
+    forged = client.post(
+        f"/console/files/{odd}/resolve",
+        data={"note": "x", "csrf": "forged"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    token = csrf(page)
+    added = client.post(
+        "/console/overrides",
+        follow_redirects=False,
+        data={
+            "csrf": token,
+            "partner": "demo",
+            "syntax": "x12",
+            "status": "ZZ",
+            "reason": "QQ",
+            "event": "DELIVERED",
+            "note": "ticket 12",
+        },
+    )
+    assert added.status_code == 303
+    assert "ticket 12" in client.get("/console/overrides").text
+    preview = client.get(f"/console/files/{odd}/replay").text
+    assert "Confirm replay" in preview and "v1: x12 ZZ/QQ → DELIVERED" in preview
+    assert "/statusUpdateDetails/statusCode" in preview and ">D1<" in preview
+    replayed = client.post(
+        f"/console/files/{odd}/replay",
+        follow_redirects=False,
+        data={"csrf": token, "resend": "failed", "note": "now mapped"},
+    )
+    assert replayed.status_code == 303
+    new_id = replayed.headers["location"].rsplit("/", 1)[1]
+    new = gateway.rt.ledger.get_file(new_id)
+    assert new is not None and new.replay_of == odd
+    audit = client.get("/console/actions").text
+    assert "now mapped" in audit and "override" in audit
