@@ -100,7 +100,7 @@ def check_migrated_schema(ledger: Ledger) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     ledger.migrate()  # idempotent
-    assert current_revision(ledger.engine) == "0002_issue7"
+    assert current_revision(ledger.engine) == head_revision()
 
 
 def check_file_lifecycle(ledger: Ledger) -> None:
@@ -505,7 +505,7 @@ def check_downgrade_upgrade(ledger: Ledger) -> None:
     assert current_revision(ledger.engine) is None
     assert not TABLES & set(inspect(ledger.engine).get_table_names())
     ledger.migrate()
-    assert current_revision(ledger.engine) == "0002_issue7"
+    assert current_revision(ledger.engine) == head_revision()
     assert ledger.files_in_state(*FileState) == []
     assert ledger.get_file(_file(ledger)) is not None
 
