@@ -10,6 +10,7 @@ out, a mandatory one replaced by a placeholder of the element's type.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,8 +22,6 @@ from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.text import is_digits
-
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 __all__ = [
     "CONVENTIONAL",
@@ -73,8 +72,14 @@ def _render(segment: Segment, d: Delimiters) -> str:
 def clean(value: str, d: Delimiters) -> str:
     """A copied value without the delimiters it cannot carry (X12 has no release char) and
     without control characters."""
-    bad = {d.element, d.component, d.segment, d.repetition or d.element}
-    return "".join(c for c in value if c not in bad and not _CONTROL.match(c))
+    return _unwanted(d.element, d.component, d.segment, d.repetition).sub("", value)
+
+
+@functools.lru_cache(maxsize=64)
+def _unwanted(*delimiters: str | None) -> re.Pattern[str]:
+    """One character class: the delimiters and every control character."""
+    chars = "".join(re.escape(c) for c in delimiters if c)
+    return re.compile(f"[{chars}{CONTROL_CHARACTERS}]")
 
 
 # X12's conventional delimiters: * > ~ (and ^ for repetition from 00402 on)

@@ -144,17 +144,18 @@ class _Reader:
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
         data = raw.data
-        run_on = _RUN_ON.search(data) if b"\n" in data or b"\r" in data else None
-        if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
-            self.delimiters.element.encode("latin-1", "replace")
-        ):
-            self.run_on(raw, run_on.start(), run_on.end())
-            return
-        if self.profile.drop_line_breaks and (b"\n" in data or b"\r" in data):
-            d = self.delimiters
-            for brk in (b"\r", b"\n"):  # CR/LF that is not a delimiter is no data
-                if brk.decode() not in (d.segment, d.element, d.component, d.release):
-                    data = data.replace(brk, b"")
+        if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
+            run_on = _RUN_ON.search(data)
+            if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
+                self.delimiters.element.encode("latin-1", "replace")
+            ):
+                self.run_on(raw, run_on.start(), run_on.end())
+                return
+            if self.profile.drop_line_breaks:
+                d = self.delimiters
+                for brk in (b"\r", b"\n"):  # CR/LF that is not a delimiter is no data
+                    if brk.decode() not in (d.segment, d.element, d.component, d.release):
+                        data = data.replace(brk, b"")
         text, bad = decode_segment(data, "latin-1" if is_unb else self.charset)
         seg = tokenize(text, self.delimiters)
         if isinstance(seg, str):
@@ -163,7 +164,7 @@ class _Reader:
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
             return
         self.dispatch(seg, raw)
-        if _CONTROL.search(text):  # rare; a control-character delimiter is no fault
+        if not text.isprintable() and _CONTROL.search(text):  # rare; delimiters are no fault
             self.control_fault(seg)
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"

@@ -212,7 +212,7 @@ class X12Tokenizer:
         term, sep = delims.segment, delims.element
         step = len(term)
         skip = "".join(c for c in _SPACE if c not in (term, sep))
-        breaks = line_break_table(term, sep, delims.component, delims.repetition)
+        breaks = "".join(map(chr, line_break_table(term, sep, delims.component, delims.repetition)))
         drop = self._drop and bool(breaks)
         while True:
             buf, pos = self._buf, self._pos
@@ -222,7 +222,7 @@ class X12Tokenizer:
                     continue
                 rest = self._buf[self._pos :].strip(skip)
                 if drop:
-                    rest = rest.translate(breaks)
+                    rest = _without(rest, breaks)
                 self._pos = len(self._buf)
                 if rest.startswith("IEA"):  # a last segment without its terminator
                     self.delimiters = None
@@ -232,8 +232,8 @@ class X12Tokenizer:
                 return
             self._pos = last + step
             block = buf[pos:last]
-            if drop:  # one pass over the block: terminators stay where they were
-                block = block.translate(breaks)
+            if drop:  # terminators stay where they were
+                block = _without(block, breaks)
             for count, text in enumerate(block.split(term), start=1):
                 if text[:1] in skip or text[-1:] in skip:
                     text = text.strip(skip)
@@ -245,6 +245,14 @@ class X12Tokenizer:
                     self.delimiters = None
                     self._pos = _after_terminators(buf, term, pos, count)
                     return
+
+
+def _without(text: str, chars: str) -> str:
+    """`text` without any of `chars` (str.replace is far faster than str.translate)."""
+    for c in chars:
+        if c in text:
+            text = text.replace(c, "")
+    return text
 
 
 def _after_terminators(buf: str, term: str, pos: int, count: int) -> int:

@@ -208,12 +208,13 @@ def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
     return None
 
 
-def _constituent_problems(seg: EdiSegment, position: int) -> list[Problem]:
-    """Simple data elements that hold more than one component (an unreleased component
-    separator in data): too many constituents."""
+def _constituent_problems(seg: EdiSegment, position: int, simple: tuple[int, ...]) -> list[Problem]:
+    """Simple data elements (`simple`) that hold more than one component (an unreleased
+    component separator in data): too many constituents."""
     problems: list[Problem] = []
-    for n in SIMPLE_ELEMENTS.get(seg.tag, ()):
-        if n <= len(seg.elements) and len(seg.elements[n - 1]) > 1:
+    elements = seg.elements
+    for n in simple:
+        if n <= len(elements) and len(elements[n - 1]) > 1:
             value = ":".join(seg.elements[n - 1])
             why = f"{seg.tag}{n:02d} is a simple data element but holds a component separator"
             chk = Chk(n, 2, "", "C", "an", 0)
@@ -223,13 +224,20 @@ def _constituent_problems(seg: EdiSegment, position: int) -> list[Problem]:
     return problems
 
 
+# tag -> (checks, max data elements, simple element positions): one lookup per segment
+_RULES: dict[str, tuple[tuple[Chk, ...], int, tuple[int, ...]]] = {
+    tag: (*SEGMENT_CHECKS.get(tag, ((), 99)), tuple(sorted(SIMPLE_ELEMENTS.get(tag, ()))))
+    for tag in {*SEGMENT_CHECKS, *SIMPLE_ELEMENTS}
+}
+
+
 def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     """Element problems of one segment the parsers read (none for other segments)."""
-    spec = SEGMENT_CHECKS.get(seg.tag)
-    if spec is None:
-        return _constituent_problems(seg, position)
-    checks, max_elements = spec
-    problems: list[Problem] = _constituent_problems(seg, position)
+    rules = _RULES.get(seg.tag)
+    if rules is None:
+        return []
+    checks, max_elements, simple = rules
+    problems: list[Problem] = _constituent_problems(seg, position, simple) if simple else []
     if len(seg.elements) > max_elements:
         extra = Chk(max_elements + 1, None, "", "C", "an", 0)
         why = f"{seg.tag} has {len(seg.elements)} data elements, at most {max_elements} allowed"
@@ -254,13 +262,15 @@ def validate_message(
     the dependency notes of its segments for the directory release in UNH S009 0054;
     `tolerant` reads a segment misplaced within its group with a warning."""
     problems = check_structure(table, [(s.tag,) for s in segments], tolerant)
-    dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
     for position in range(2, len(segments)):
-        seg = segments[position - 1]
-        problems.extend(check_segment(seg, position))
-        related = dependencies.get(seg.tag)
-        if related:
-            problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
+        problems.extend(check_segment(segments[position - 1], position))
+    dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
+    if dependencies:  # most directories carry none for the segments read
+        for position in range(2, len(segments)):
+            seg = segments[position - 1]
+            related = dependencies.get(seg.tag)
+            if related:
+                problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
     return problems
 
 

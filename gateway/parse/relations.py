@@ -28,12 +28,14 @@ from gateway.problems import Level, Problem, ProblemCode
 
 __all__ = [
     "EDIFACT_NOTES",
+    "SATISFIED",
     "X12_NOTES",
     "Note",
     "check_dependencies",
     "check_syntax_notes",
     "dependency_notes",
     "notes",
+    "satisfied",
     "syntax_notes",
 ]
 
@@ -133,6 +135,14 @@ def dependency_notes(release: str) -> Mapping[str, tuple[Note, ...]]:
 # --- X12 --------------------------------------------------------------------------------
 _Faults = tuple[tuple[ProblemCode, int, str], ...]
 _X12_CACHE: dict[tuple[int, tuple[bool, ...]], tuple[tuple[Note, ...], _Faults]] = {}
+# (notes identity, presence pattern) -> the notes, for patterns that meet them all: the
+# common case costs one dict lookup (`satisfied`); identity is checked, ids are reused
+SATISFIED: dict[tuple[int, tuple[bool, ...]], tuple[Note, ...]] = {}
+
+
+def satisfied(seg: Sequence[str], found: tuple[Note, ...]) -> bool:
+    """True when `seg` is known to meet `found` (a cache hit); False means: check it."""
+    return SATISFIED.get((id(found), tuple(map(bool, seg)))) is found
 
 
 def _x12_faults(
@@ -183,6 +193,9 @@ def check_syntax_notes(seg: Sequence[str], position: int, found: tuple[Note, ...
             _X12_CACHE.clear()
         entry = _X12_CACHE[key] = (found, _x12_faults(found, present))
     faults = entry[1]
+    if not faults:
+        SATISFIED[key] = found
+        return []
     tag = seg[0]
     return [
         Problem(

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
-from gateway.parse.relations import Note, check_syntax_notes, syntax_notes
+from gateway.parse.relations import SATISFIED, Note, check_syntax_notes, syntax_notes
 from gateway.parse.x12_structure import (
     CONTROL_CHARACTERS,
     El,
@@ -124,7 +124,10 @@ def validate_set(
         seg = segments[position - 1]
         tag = seg[0]
         related = relations.get(tag)
-        if related is not None:
+        if (
+            related is not None
+            and SATISFIED.get((id(related), tuple(map(bool, seg)))) is not related
+        ):
             faults = check_syntax_notes(seg, position, related)
             if faults:
                 spec = elements.get(tag, ())
