@@ -138,6 +138,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{emu_port}"
         settings = Path(tmp) / "settings.yaml"
         settings.write_text(
+            f"partners_dir: {ROOT / 'mappings' / 'demo' / 'partners'}\n"
             f"poll_interval: 0.5\nworker_interval: 0.05\nsellers:\n  demo:\n"
             f"    client_id: edigw-demo-client\n    client_secret: edigw-demo-secret\n"
             f"    refresh_token: edigw-demo-refresh\n    endpoint: {base}\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,29 @@ from gateway.profile import PartnerProfile, load_profile
 __all__ = ["app", "main"]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"edigw {version('edigw')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("edigw (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """EDI-to-API translation gateway."""
 
 
 def _profile(
@@ -211,35 +235,99 @@ def submit(
 
 
 @app.command("hash-secret")
-def hash_secret_command() -> None:
-    """Print the argon2id hash of a password or API key (read hidden from the terminal, or
-    from standard input) for the `operators:` setting; the secret itself is never printed."""
-    from gateway.auth.operators import hash_secret
+def hash_secret_command(
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--for",
+            help="operator: argon2id for `operators:` "
+            "(password_hash / api_key_hash); sftp: scrypt for a partner profile's "
+            "transports.sftp.password_hash; api-key: SHA-256 hex for a partner "
+            "profile's transports.http.api_key_sha256",
+        ),
+    ] = "operator",
+) -> None:
+    """Print the hash of a password or API key (read hidden from the terminal, or from
+    standard input) for the settings or a partner profile; never the secret itself."""
+    import hashlib
 
+    from gateway.auth.operators import hash_secret
+    from gateway.inbound.credentials import hash_password
+
+    def sha256(key: str) -> str:
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+    hashers: dict[str, Callable[[str], str]] = {"operator": hash_secret, "sftp": hash_password,
+                                                "api-key": sha256}  # fmt: skip
+    if kind not in hashers:
+        raise typer.BadParameter(f"one of {', '.join(hashers)}", param_hint="--for")
     if sys.stdin.isatty():
         secret = typer.prompt("secret", hide_input=True, confirmation_prompt=True)
     else:
         secret = sys.stdin.readline().rstrip("\n")
     if not secret:
         raise typer.BadParameter("an empty secret cannot be hashed")
-    typer.echo(hash_secret(secret))
+    typer.echo(hashers[kind](secret))
 
 
 @app.command()
 def serve(
     demo: Annotated[
-        bool, typer.Option("--demo", help="demo partner + in-process emulator")
+        bool,
+        typer.Option(
+            "--demo",
+            help="add the demo partner `demo` (SFTP "
+            "demo/demo, API key demo-key), the demo operator `ops` (password ops, API "
+            "key ops-key) and the SP-API emulator in this process; never in "
+            "production",
+        ),
     ] = False,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-    http_port: Annotated[int | None, typer.Option("--http-port")] = None,
-    sftp_port: Annotated[int | None, typer.Option("--sftp-port")] = None,
-    emulator_port: Annotated[int | None, typer.Option("--emulator-port")] = None,
-    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
-    settings_file: Annotated[Path | None, typer.Option("--settings")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="ledger, received files, "
+            "SFTP homes, archive, host key [default: data; EDIGW_DATA_DIR]",
+        ),
+    ] = None,
+    http_port: Annotated[
+        int | None,
+        typer.Option("--http-port", help="HTTP API port [default: 8080; EDIGW_HTTP_PORT]"),
+    ] = None,
+    sftp_port: Annotated[
+        int | None,
+        typer.Option("--sftp-port", help="hosted SFTP port [default: 2222; EDIGW_SFTP_PORT]"),
+    ] = None,
+    emulator_port: Annotated[
+        int | None,
+        typer.Option(
+            "--emulator-port",
+            help="run the SP-API emulator on 127.0.0.1 at this port [--demo: 8700]",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL of "
+            "the ledger, e.g. postgresql+psycopg://... [default: SQLite in "
+            "the data folder; EDIGW_DATABASE_URL]",
+        ),
+    ] = None,
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="YAML settings file (EDIGW_* variables and these options take precedence)",
+        ),
+    ] = None,
 ) -> None:
-    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs."""
+    """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs.
+
+    Exit status 2 when the settings are invalid or a port is taken (nothing is written)."""
     from gateway.service.config import ServiceSettings
     from gateway.service.serve import run_service
+    from gateway.service.startup import PortBusy
 
     try:
         settings = ServiceSettings.load(
@@ -248,4 +336,8 @@ def serve(
         )  # fmt: skip
     except (OSError, ValidationError) as exc:
         raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
-    run_service(settings, demo)
+    try:
+        run_service(settings, demo)
+    except PortBusy as exc:
+        typer.echo(f"edigw: {exc}", err=True)
+        raise typer.Exit(2) from None

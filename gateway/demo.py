@@ -22,12 +22,13 @@ def summarize(result: dict[str, Any]) -> str:
         body = request["body"]
         items = body.get("shipmentStatusUpdates") or body.get("shipmentConfirmations") or []
         lines.append(f"   -> {request['operation']}: {len(items)} item(s)")
-        if items:
-            lines.append("      " + json.dumps(items[0], sort_keys=True)[:300])
+        lines.extend("      " + json.dumps(item, sort_keys=True) for item in items)
     for ack in result["acknowledgements"]:
         lines.append(f"   <- {ack['type']}: {ack['content'][:120]!r}")
     for error in result["errors"][:5]:
-        where = f" at {error['segment']} #{error['position']}" if error.get("segment") else ""
+        where = f" at {error['segment']}" if error.get("segment") else ""
+        if where and error.get("position") is not None:
+            where += f" #{error['position']}"
         lines.append(f"   !! {error['code']}{where}: {error['message']}")
     if len(result["errors"]) > 5:
         lines.append(f"   !! ... and {len(result['errors']) - 5} more")

@@ -2,11 +2,15 @@
 
 Profiles are data (`mappings/partners/<id>.yaml`), loaded and validated at start-up. The
 built-in `default` profile is what `edigw translate` uses when no --partner is given.
+The demo and example partners (`mappings/demo/partners/`) are served only by
+`edigw serve --demo`; `edigw translate --partner demo` may still use their mapping rules.
 """
 
 from __future__ import annotations
 
 import os
+import site
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +28,7 @@ __all__ = [
     "SftpCredentials",
     "StatusOverride",
     "Transports",
+    "demo_partners_dir",
     "load_partners",
     "load_profile",
     "mappings_dir",
@@ -118,22 +123,49 @@ class PartnerProfile(_Data):
         return not ids or sender.strip() in ids
 
 
-def load_partners(directory: Path | None = None) -> dict[str, PartnerProfile]:
-    """Every profile of `mappings/partners/`, validated (a bad one stops start-up)."""
-    base = (directory or mappings_dir()) / "partners"
-    return {path.stem: load_profile(path.stem, directory) for path in sorted(base.glob("*.yaml"))}
+def load_partners(
+    directory: Path | None = None, *, partners_dir: Path | None = None, demo: bool = False
+) -> dict[str, PartnerProfile]:
+    """Every profile of `partners_dir` (default: `partners/` of the mappings `directory`),
+    validated (a bad one stops start-up); with `demo`, the demo partners too."""
+    folders = [partners_dir or (directory or mappings_dir()) / "partners"]
+    if demo:
+        folders.append(demo_partners_dir(directory))
+    partners: dict[str, PartnerProfile] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            partners.setdefault(path.stem, _read_profile(path))
+    return partners
+
+
+def demo_partners_dir(directory: Path | None = None) -> Path:
+    """The demo and example partner profiles (`mappings/demo/partners/`)."""
+    return (directory or mappings_dir()) / "demo" / "partners"
 
 
 def mappings_dir() -> Path:
-    """`mappings/` of the checkout, or $EDIGW_MAPPINGS."""
+    """The code tables and profiles: $EDIGW_MAPPINGS, else `mappings/` of the checkout, else
+    the copy installed with the package (`<prefix>/share/edigw/mappings`, pyproject's
+    data-files; `pip install --user`: under the user base)."""
     env = os.environ.get("EDIGW_MAPPINGS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "mappings"
+    checkout = Path(__file__).resolve().parent.parent / "mappings"
+    if checkout.is_dir():
+        return checkout
+    installed = [Path(base) / "share" / "edigw" / "mappings"
+                 for base in (sys.prefix, site.getuserbase())]  # fmt: skip
+    return next((path for path in installed if path.is_dir()), installed[0])
+
+
+def _read_profile(path: Path) -> PartnerProfile:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return PartnerProfile.model_validate({"id": path.stem, **data})
 
 
 def load_profile(partner_id: str | None, directory: Path | None = None) -> PartnerProfile:
-    """The partner's profile from `mappings/partners/<id>.yaml` (built-in default for None).
+    """The partner's profile from `mappings/partners/<id>.yaml`, else from the demo profiles
+    (built-in default for None).
 
     Raises FileNotFoundError for an unknown partner and pydantic.ValidationError for a
     profile that does not validate: both are configuration faults, reported at start-up.
@@ -141,8 +173,8 @@ def load_profile(partner_id: str | None, directory: Path | None = None) -> Partn
     if partner_id is None:
         return PartnerProfile()
     base = (directory or mappings_dir()) / "partners"
-    path = base / f"{partner_id}.yaml"
-    if not path.is_file():
-        raise FileNotFoundError(f"no partner profile {partner_id!r} in {base}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return PartnerProfile.model_validate({"id": partner_id, **data})
+    for folder in (base, demo_partners_dir(directory)):
+        path = folder / f"{partner_id}.yaml"
+        if path.is_file():
+            return _read_profile(path)
+    raise FileNotFoundError(f"no partner profile {partner_id!r} in {base}")

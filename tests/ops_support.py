@@ -52,7 +52,7 @@ def build_app(tmp_path: Path) -> tuple[FastAPI, Gateway]:
         settings=ServiceSettings(data_dir=tmp_path),
         ledger=ledger,
         store=FileStore(tmp_path),
-        partners=load_partners(),
+        partners=load_partners(demo=True),
         tables=load_code_tables(),
         metrics=Metrics(),
         default_seller="demo",

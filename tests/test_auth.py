@@ -3,7 +3,8 @@ throttle (growing delay, lockout, forgetting)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import pytest
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from gateway.auth.operators import (
@@ -14,6 +15,7 @@ from gateway.auth.operators import (
     ViewerKey,
     demo_operators,
     hash_secret,
+    password_login,
     verify_secret,
 )
 from gateway.auth.throttle import LoginLimits, LoginThrottle
@@ -71,6 +73,11 @@ def _client(throttle: LoginThrottle | None = None) -> TestClient:
     @app.post("/act")
     async def act(operator: OperatorKey) -> dict[str, str]:
         return {"name": operator.name}
+
+    @app.post("/login")
+    async def login(request: Request, name: str, password: str) -> dict[str, str]:
+        operator = await password_login(request, name, password)
+        return {"name": operator.name, "role": operator.role}
 
     return TestClient(app)
 
@@ -139,3 +146,21 @@ def test_throttle_success_forgets_the_account_and_window_forgets_old_failures() 
     assert throttle.failed("peer:p") == 2.0  # the address does not
     clock.now += 61
     assert throttle.failed("peer:p") == 0.0
+
+
+def test_password_login_throttled_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    limits = LoginLimits(free_failures=1, delay_base=0.01, delay_max=0.02, lockout_after=3)
+    client = _client(LoginThrottle(limits))
+
+    def login(name: str, password: str) -> int:
+        return client.post("/login", params={"name": name, "password": password}).status_code
+
+    assert client.post("/login", params={"name": "ann", "password": "ann-pw"}).json() == {
+        "name": "ann", "role": "operator"}  # fmt: skip
+    assert [login("ann", "nope-1"), login("nobody", "nope-2")] == [401, 401]
+    assert login("ann", "nope-3") == 401  # the third failure from this address locks it
+    assert login("ann", "ann-pw") == 429
+    failed = [r for r in caplog.records if r.getMessage() == "failed login"]
+    assert [r.account for r in failed][:3] == ["ann", "nobody", "ann"]  # type: ignore[attr-defined]
+    assert all(r.levelname == "WARNING" and r.peer for r in failed)  # type: ignore[attr-defined]
+    assert not any("nope" in str(vars(r)) for r in caplog.records)

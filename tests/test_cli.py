@@ -115,3 +115,44 @@ def test_lineage_option_adds_where_each_value_came_from() -> None:
     name = by_path["/shipmentStatusUpdates/0/statusUpdateDetails/statusLocationAddress/name"]
     assert name["kind"] == "default"
     assert all(entry["path"].startswith("/shipmentStatusUpdates/") for entry in lineage)
+
+
+def test_demo_prints_whole_items_and_no_missing_positions() -> None:
+    """`edigw demo` (make demo): every item as complete JSON, no `#None` for an error
+    without a segment position (the IEA of a file cut off)."""
+    from gateway.demo import summarize
+
+    item = {"purchaseOrderNumber": "PO1", "details": "x" * 400}
+    result = {"file": "f.edi", "syntax": "x12", "accepted": False, "acknowledgements": [],
+              "requests": [{"operation": "submitShipmentStatusUpdates",
+                            "body": {"shipmentStatusUpdates": [item, {"n": 2}]}}],
+              "errors": [{"code": "interchange_trailer_missing", "message": "no IEA",
+                          "segment": "IEA", "position": None},
+                         {"code": "c", "message": "m", "segment": "AT7",
+                          "position": 4}]}  # fmt: skip
+    text = summarize(result)
+    printed = [json.loads(line) for line in text.splitlines() if line.strip().startswith("{")]
+    assert printed == [item, {"n": 2}]
+    assert "#None" not in text and "at IEA:" in text and "at AT7 #4:" in text
+
+
+@pytest.mark.parametrize("kind", ["operator", "sftp", "api-key"])
+def test_hash_secret_prints_a_hash_that_verifies(kind: str) -> None:
+    import hashlib
+    import subprocess
+    import sys
+
+    from gateway.auth.operators import verify_secret
+    from gateway.inbound.credentials import verify_password
+
+    done = subprocess.run([sys.executable, "-m", "gateway", "hash-secret", "--for", kind],
+                          input="s3cret-phrase\n", capture_output=True, text=True, check=False,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    encoded = done.stdout.strip()
+    assert "s3cret-phrase" not in done.stdout + done.stderr
+    sha256 = hashlib.sha256(b"s3cret-phrase").hexdigest()
+    checks = {"operator": lambda: verify_secret(encoded, "s3cret-phrase"),
+              "sftp": lambda: verify_password(encoded, "s3cret-phrase"),
+              "api-key": lambda: encoded == sha256}  # fmt: skip
+    assert checks[kind]()

@@ -30,7 +30,7 @@ def runtime(tmp_path: Path) -> Runtime:
     ledger.migrate()
     settings = ServiceSettings(data_dir=tmp_path, files_waiting_alert=60)
     return Runtime(settings=settings, ledger=ledger, store=FileStore(tmp_path),
-                   partners=load_partners(), tables=load_code_tables(), metrics=Metrics(),
+                   partners=load_partners(demo=True), tables=load_code_tables(), metrics=Metrics(),
                    default_seller="demo")  # fmt: skip
 
 

@@ -85,7 +85,7 @@ def aperak_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
     )
     segments = [unb]
     for s in sets:
-        segments.extend(_message(s, str(ctx.take_control()), now.strftime("%Y%m%d%H%M")))
+        segments.extend(_message(s, str(ctx.take_reference()), now.strftime("%Y%m%d%H%M")))
     segments.append(edifact_seg("UNZ", len(sets), control))
     return "".join(writer.render(s) for s in segments)
 

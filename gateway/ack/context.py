@@ -1,7 +1,12 @@
 """What every ack builder needs from outside the file: the clock and control numbers.
 
-Acks carry their own control numbers. The CLI numbers them from 1 per run (or from
---ack-control); the service will allocate them from the ledger. Tests fix `now`.
+Acks carry their own control numbers. The interchange control numbers (ISA13 / UNB 0020) come
+from `take_control`: the CLI numbers them from 1 per run (or from --ack-control), the service
+from the partner's counter in the ledger, one per ack interchange and without gaps
+(gateway.ledger.controls). Group control numbers (GS06) and message references (UNH 0062) come
+from `take_reference`: with `references_per_interchange` (the service) 1, 2, ... within each
+interchange, so the interchange numbers stay consecutive; otherwise (the CLI, the golden
+samples) from the same counter as the interchange numbers. Tests fix `now`.
 """
 
 from __future__ import annotations
@@ -16,12 +21,25 @@ __all__ = ["AckContext"]
 class AckContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     next_control: int = 1
+    references_per_interchange: bool = False
+    _reference: int = 0
 
     def take_control(self) -> int:
-        """The next control number (interchange, group or message reference)."""
+        """The next interchange control number (ISA13 / UNB 0020); references start again."""
         value = self.next_control
         self.next_control += 1
+        self._reference = 0
         return value
+
+    def take_reference(self) -> int:
+        """The next group control number (GS06) or message reference (UNH 0062): 1, 2, ...
+        inside the current interchange, or the next of the shared counter (see above)."""
+        if not self.references_per_interchange:
+            value = self.next_control
+            self.next_control += 1
+            return value
+        self._reference += 1
+        return self._reference
 
     def utc(self) -> datetime:
         """`now` in UTC (a naive `now` is taken as UTC already)."""

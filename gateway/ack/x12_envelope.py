@@ -116,7 +116,7 @@ def group_segments(
 ) -> list[Segment]:
     """GS*FA (GS02/GS03 swapped from the inbound group) .. GE around the given ST..SE;
     `functional_id` is GS01 for other answers (AG: the 824 application advice)."""
-    control = ctx.take_control()
+    control = ctx.take_reference()
     now = ctx.utc()
     header = seg(
         "GS",

@@ -18,6 +18,9 @@ Interface (the ops console builds its login on it):
   They read `request.app.state.operators` (an `Operators`), optionally
   `request.app.state.partner_key` (a `key -> bool` telling partner keys) and
   `request.app.state.throttle` (a `gateway.auth.throttle.LoginThrottle`).
+- `await password_login(request, name, password) -> Operator` for a login form: the same
+  state, throttled per account and per client address, failures logged; HTTPException 401
+  (wrong name or password, one message for both) or 429 (locked out, Retry-After).
 - Under `edigw serve --demo` only: operator `ops`, password `ops`, API key `ops-key`
   (`demo_operators()`).
 """
@@ -46,8 +49,10 @@ __all__ = [
     "Operators",
     "Role",
     "ViewerKey",
+    "authenticated",
     "demo_operators",
     "hash_secret",
+    "password_login",
     "verify_secret",
 ]
 
@@ -155,8 +160,9 @@ def _peer(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _authenticated(request: Request, key: str | None) -> Operator:
-    """The operator of `key` or HTTPException 401/403/429 (see the module docstring)."""
+async def authenticated(request: Request, key: str | None) -> Operator:
+    """The operator (any role) of `key`, or HTTPException 401 / 403 / 429 as the module
+    docstring says (for routes with their own rules, e.g. /metrics)."""
     state = request.app.state
     operators: Operators = state.operators
     throttle: LoginThrottle | None = getattr(state, "throttle", None)
@@ -177,14 +183,38 @@ async def _authenticated(request: Request, key: str | None) -> Operator:
     raise HTTPException(401, "wrong or missing X-API-Key")
 
 
+async def password_login(request: Request, name: str, password: str) -> Operator:
+    """An operator's login by name and password (the ops console); see the module docstring."""
+    state = request.app.state
+    operators: Operators = state.operators
+    throttle: LoginThrottle | None = getattr(state, "throttle", None)
+    peer = _peer(request)
+    keys = (f"account:operator:{name}", f"peer:{peer}")
+    if throttle is not None and (wait := throttle.locked(*keys)):
+        log.warning("failed login", extra={"account": name, "peer": peer, "transport": "http",
+                                           "method": "password", "locked_out": True})  # fmt: skip
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
+    operator = await asyncio.to_thread(operators.authenticate_password, name, password)
+    if operator is not None:
+        if throttle is not None:
+            throttle.succeeded(keys[0])
+        return operator
+    log.warning("failed login", extra={"account": name, "peer": peer, "transport": "http",
+                                       "method": "password", "locked_out": False})  # fmt: skip
+    if throttle is not None:
+        await asyncio.sleep(throttle.failed(*keys))
+    raise HTTPException(401, "wrong name or password")
+
+
 async def _viewer(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Operator:
-    return await _authenticated(request, x_api_key)
+    return await authenticated(request, x_api_key)
 
 
 async def _operator(
     request: Request, x_api_key: Annotated[str | None, Header()] = None
 ) -> Operator:
-    operator = await _authenticated(request, x_api_key)
+    operator = await authenticated(request, x_api_key)
     if not operator.may_operate:
         raise HTTPException(403, f"operator {operator.name!r} may view but not act")
     return operator

@@ -6,12 +6,19 @@ a `ChrootedSftpServer` rooted at <root>/<partner_id> (see sftp_fs for the file r
 upload hand-over). Shell, exec, scp, other subsystems, port/agent/X11 forwarding and ptys are
 all refused. Unknown users and wrong credentials fail the same way (a dummy hash is checked for
 unknown users so timing does not tell them apart).
+
+Brute force: at most `max_auth_tries` failed attempts (passwords and refused keys) per
+connection, then the server hangs up; `login_grace_time` seconds to authenticate at all; with a
+`LoginThrottle`, failed passwords are counted per account and per peer address (growing delay,
+then a temporary lockout that refuses even the right password). Every failed login is logged at
+warning level with the account and the peer, never the password.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,10 +26,13 @@ from pathlib import Path
 
 import asyncssh
 
+from gateway.auth.throttle import LoginThrottle
 from gateway.inbound.credentials import hash_password, verify_password
 from gateway.inbound.sftp_fs import ChrootedSftpServer, UploadRegistry, UploadSink
 
 __all__ = ["SftpAccount", "UploadSink", "ensure_host_key", "start_sftp_server"]
+
+log = logging.getLogger("edigw.auth")
 
 
 @functools.cache
@@ -49,10 +59,24 @@ class _AccountServer(asyncssh.SSHServer):
     """
 
     def __init__(
-        self, accounts: Mapping[str, SftpAccount], keys: Mapping[str, frozenset[bytes]]
+        self,
+        accounts: Mapping[str, SftpAccount],
+        keys: Mapping[str, frozenset[bytes]],
+        throttle: LoginThrottle | None = None,
+        max_auth_tries: int = 6,
     ) -> None:
         self._accounts = accounts
         self._keys = keys
+        self._throttle = throttle
+        self._max_tries = max_auth_tries
+        self._failures = 0
+        self._conn: asyncssh.SSHServerConnection | None = None
+        self._peer = "unknown"
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        peer = conn.get_extra_info("peername")
+        self._peer = str(peer[0]) if peer else "unknown"
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -61,17 +85,42 @@ class _AccountServer(asyncssh.SSHServer):
         return True
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        return bytes(key.public_data) in self._keys.get(username, frozenset())
+        if bytes(key.public_data) in self._keys.get(username, frozenset()):
+            return True
+        self._failed(username, "publickey")
+        return False
 
     def password_auth_supported(self) -> bool:
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
+        keys = (f"account:sftp:{username}", f"peer:{self._peer}")
+        if self._throttle is not None and self._throttle.locked(*keys):
+            self._failed(username, "password", locked=True)
+            return False
         account = self._accounts.get(username)
         encoded = account.password_hash if account is not None else None
         loop = asyncio.get_running_loop()
         ok = await loop.run_in_executor(None, verify_password, encoded or _dummy_hash(), password)
-        return ok and encoded is not None
+        if ok and encoded is not None:
+            if self._throttle is not None:
+                self._throttle.succeeded(keys[0])
+            return True
+        self._failed(username, "password")
+        if self._throttle is not None:
+            await asyncio.sleep(self._throttle.failed(*keys))
+        return False
+
+    def _failed(self, username: str, method: str, locked: bool = False) -> None:
+        """Log a failed attempt; hang up once the connection used up its attempts."""
+        self._failures += 1
+        log.warning("failed login", extra={"account": username, "peer": self._peer,
+                                           "transport": "sftp", "method": method,
+                                           "locked_out": locked})  # fmt: skip
+        if self._failures >= self._max_tries and self._conn is not None:
+            conn, self._conn = self._conn, None  # no further prompt: hang up at once
+            conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                            "too many authentication failures")  # fmt: skip
 
 
 def ensure_host_key(path: Path) -> None:
@@ -114,8 +163,13 @@ async def start_sftp_server(
     accounts: Sequence[SftpAccount],
     sink: UploadSink,
     host_key_path: Path,
+    *,
+    throttle: LoginThrottle | None = None,
+    max_auth_tries: int = 6,
+    login_grace_time: float = 60.0,
 ) -> asyncssh.SSHAcceptor:
     """Listen on host:port; creates <root>/<partner>/{inbox,outbox} and the host key if missing.
+    `throttle`, `max_auth_tries`, `login_grace_time`: see the module docstring.
 
     Close it with `acceptor.close(); await acceptor.wait_closed()`.
     """
@@ -135,7 +189,8 @@ async def start_sftp_server(
     acceptor: asyncssh.SSHAcceptor = await asyncssh.listen(
         host,
         port,
-        server_factory=lambda: _AccountServer(by_user, keys),
+        server_factory=lambda: _AccountServer(by_user, keys, throttle, max_auth_tries),
+        login_timeout=login_grace_time,
         server_host_keys=[str(host_key_path)],
         sftp_factory=sftp_factory,
         sftp_version=3,

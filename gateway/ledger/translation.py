@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.ledger.controls import take_controls
 from gateway.ledger.records import NewEvent
 from gateway.ledger.replays import already_sent, resends_only_unsent
 from gateway.ledger.states import AckState, EventState, FileState, check_file_move
@@ -68,13 +69,17 @@ def record_translation(
     interchanges: Sequence[NewInterchange],
     acks: Sequence[NewAck],
     reason: str | None = None,
+    controls: tuple[int, int] = (1, 0),
 ) -> Recorded:
-    """Record the whole translation of a `received` file and move it to `state`."""
+    """Record the whole translation of a `received` file and move it to `state`.
+    `controls`: (first, count) of the partner's ack control numbers the acks carry
+    (gateway.ledger.controls; ControlConflict if they were taken meanwhile)."""
     recorded = Recorded()
     now = utc_now()
     with ledger._tx() as session:  # one transaction on purpose: see the module docstring
         file = ledger._row(session, ReceivedFile, file_id)
         check_file_move(FileState(file.state), state)
+        take_controls(session, file.partner_id, *controls)
         replay = file.replay_of is not None
         skip_sent = replay and resends_only_unsent(session, file_id)
         pending: list[Event] = []
@@ -120,11 +125,15 @@ def record_translation(
     return recorded
 
 
-def add_acks(ledger: Ledger, file_id: str, acks: Sequence[NewAck]) -> list[int]:
-    """Several acks / advices of one file in one transaction (all or none)."""
+def add_acks(
+    ledger: Ledger, file_id: str, acks: Sequence[NewAck], controls: tuple[int, int] = (1, 0)
+) -> list[int]:
+    """Several acks / advices of one file in one transaction (all or none); `controls` as for
+    record_translation."""
     now = utc_now()
     with ledger._tx() as session:
-        ledger._row(session, ReceivedFile, file_id)
+        file = ledger._row(session, ReceivedFile, file_id)
+        take_controls(session, file.partner_id, *controls)
         rows = [Ack(file_id=file_id, type=a.type, content=a.content,
                     acknowledges=a.acknowledges, created_at=now,
                     state=AckState.CREATED.value) for a in acks]  # fmt: skip

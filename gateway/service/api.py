@@ -6,13 +6,16 @@ Wrong keys are counted per partner and per client address (gateway.auth.throttle
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import os
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
 from gateway.auth.operators import OperatorKey
+from gateway.auth.operators import authenticated as _authenticated
 from gateway.console import install_console
 from gateway.ledger.records import FileRecord
 from gateway.ledger.replays import replay_record
@@ -120,6 +123,24 @@ async def _caller(request: Request, x_api_key: Annotated[str | None, Header()] =
             return partner_id
     await _refuse(request, "partner-api-key")
     raise AssertionError("unreachable")
+
+
+async def _metrics_allowed(
+    request: Request, authorization: str | None, x_api_key: str | None
+) -> None:
+    """The `metrics_token` as a bearer token, or an operator's / viewer's key; 401 otherwise."""
+    rt = _gateway(request).rt
+    token = rt.settings.metrics_token
+    if token is not None and authorization is not None:
+        scheme, _, given = authorization.partition(" ")
+        expected = token.get_secret_value().encode()
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected):
+            return
+    elif x_api_key is not None:
+        await _authenticated(request, x_api_key)  # 401 / 403 / 429 unless a viewer or operator
+        return
+    await _refuse_if_locked(request, f"peer:{_peer(request)}")
+    await _refuse(request, "metrics")
 
 
 Partner = Annotated[str, Depends(_partner_key)]
@@ -242,15 +263,21 @@ def create_api(gateway: Gateway) -> FastAPI:
     async def readyz(response: Response) -> dict[str, str]:
         try:
             await asyncio.to_thread(rt.ledger.counts)
-            probe = rt.settings.data_dir / ".ready"
-            await asyncio.to_thread(probe.write_text, "ok")
+            if not os.access(rt.settings.data_dir, os.W_OK | os.X_OK):
+                raise PermissionError(f"data folder not writable: {rt.settings.data_dir}")
         except Exception as exc:
             response.status_code = 503
             return {"status": "not ready", "reason": type(exc).__name__}
         return {"status": "ready"}
 
-    @app.get("/metrics", summary="Prometheus metrics")
-    async def metrics() -> Response:
+    @app.get("/metrics", summary="Prometheus metrics (Authorization: Bearer <metrics_token>, "
+             "or an operator's or viewer's X-API-Key)")  # fmt: skip
+    async def metrics(
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        await _metrics_allowed(request, authorization, x_api_key)
         rt.metrics.set_queue(await asyncio.to_thread(rt.ledger.counts))
         return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4")
 

@@ -1,12 +1,21 @@
-"""`edigw serve` configuration: pydantic-settings (EDIGW_* environment, optional YAML file),
-built once at start-up and passed down."""
+"""`edigw serve` configuration: pydantic-settings, built once at start-up and passed down.
+
+Precedence (pydantic-settings' usual order): command-line options, then EDIGW_* environment
+variables (nested with `__`, e.g. EDIGW_SUBMIT__RATE), then the YAML settings file, then the
+defaults below. Every setting is listed in the README."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
 
 from gateway.auth.operators import OperatorAccount
 from gateway.auth.throttle import LoginLimits
@@ -33,7 +42,9 @@ class ServiceSettings(BaseSettings):
     files_waiting_alert: float = 600.0  # a file received but untranslated this long: alert
     confirmation_deadline_hours: float = 4.0  # Amazon: confirm within 4 h of the ship date
     retention_days: int = 30  # archive/ clean-up
-    mappings_dir: Path | None = None
+    mappings_dir: Path | None = None  # code tables; default: the installed / checkout copy
+    partners_dir: Path | None = None  # partner profiles; default: <mappings>/partners
+    metrics_token: SecretStr | None = None  # /metrics needs `Authorization: Bearer <token>`
     operators: dict[str, OperatorAccount] = Field(default_factory=dict)  # people, by name
     login: LoginLimits = Field(default_factory=LoginLimits)  # failed-login delays, lockout
 
@@ -42,10 +53,28 @@ class ServiceSettings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'ledger.sqlite'}"
 
     @classmethod
-    def load(cls, path: Path | None, **overrides: object) -> ServiceSettings:
-        """A YAML settings file (if given), then EDIGW_* environment, then `overrides`."""
-        import yaml
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
 
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path else {}
-        merged = {**(data or {}), **{k: v for k, v in overrides.items() if v is not None}}
-        return cls(**merged)
+    @classmethod
+    def load(cls, path: Path | None, **overrides: object) -> ServiceSettings:
+        """`overrides` (command-line options; None: not given), then EDIGW_* environment, then
+        the YAML file `path` (FileNotFoundError if it is missing), then the defaults."""
+        given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
+        if path is None:
+            return cls(**given)
+        if not path.is_file():
+            raise FileNotFoundError(f"no settings file {path}")
+
+        class FromFile(cls):  # type: ignore[valid-type,misc]
+            model_config = SettingsConfigDict(yaml_file=path, yaml_file_encoding="utf-8")
+
+        settings: ServiceSettings = FromFile(**given)
+        return settings

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
+from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.ledger.translation import NewAck, add_acks
@@ -23,6 +24,7 @@ from gateway.submit.model import ApiError
 __all__ = ["archive_file", "finish_file"]
 
 log = logging.getLogger("edigw.service")
+_CONTROL_RETRIES = 5
 _FINAL = {EventState.SUCCESS, EventState.FAILURE, EventState.REJECTED, EventState.UNKNOWN}
 
 
@@ -74,10 +76,17 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
                if a.type in ("824", "APERAK")}  # fmt: skip
     calls = {call.id: call for call in rt.ledger.calls_for_file(file.id)}
     items = [i for i in _advice_items(events, calls) if i.origin.interchange_control not in advised]
-    first = rt.ledger.reserve_controls(file.partner_id, 16)
-    context = AckContext(next_control=first)
-    advices = application_advices(items, profile.ack.positive_advice, context)
-    add_acks(rt.ledger, file.id, [NewAck(a.type, a.content, a.acknowledges) for a in advices])
+    for attempt in range(_CONTROL_RETRIES):  # numbered again if another ack took the numbers
+        first = next_control(rt.ledger, file.partner_id)
+        context = AckContext(next_control=first, references_per_interchange=True)
+        advices = application_advices(items, profile.ack.positive_advice, context)
+        new = [NewAck(a.type, a.content, a.acknowledges) for a in advices]
+        try:
+            add_acks(rt.ledger, file.id, new, controls=(first, context.next_control - first))
+            break
+        except ControlConflict:
+            if attempt == _CONTROL_RETRIES - 1:
+                raise
     crash_point("done:advised")
     deliver_acks(rt, file)
     unknown = sum(1 for e in events if e.state is EventState.UNKNOWN)

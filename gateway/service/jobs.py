@@ -56,12 +56,24 @@ def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]
     return alerts
 
 
-async def check_alerts(rt: Runtime) -> None:
+async def check_alerts(rt: Runtime, seen: dict[str, frozenset[str]] | None = None) -> None:
+    """Set the alert gauges; log an alert when it opens or what it covers changes, and once
+    when it closes, not at every run. `seen`: what was logged last time, per kind (the
+    scheduler passes one dict for the life of the process)."""
     alerts = await asyncio.to_thread(find_alerts, rt)
+    seen = {} if seen is None else seen
     for kind, lines in alerts.items():
         rt.metrics.alerts.labels(kind).set(len(lines))
-        for line in lines[:20]:
-            log.warning("alert", extra={"alert": kind, "detail": line})
+        now, before = frozenset(lines), seen.get(kind, frozenset())
+        if now == before:
+            continue
+        seen[kind] = now
+        if not now:
+            log.info("alert closed", extra={"alert": kind})
+            continue
+        state = "opened" if not before else "changed"
+        log.warning("alert", extra={"alert": kind, "state": state, "count": len(lines),
+                                    "detail": sorted(now - before)[:20]})  # fmt: skip
 
 
 async def retry_failed(gateway: Gateway) -> None:

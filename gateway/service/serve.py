@@ -29,6 +29,7 @@ from gateway.service.jobs import check_alerts, purge_archive, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
+from gateway.service.startup import Listener, check_ports, make_private
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
@@ -101,9 +102,8 @@ def _accounts(partners: dict[str, PartnerProfile]) -> list[SftpAccount]:
     return accounts
 
 
-async def _serve(settings: ServiceSettings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    partners = load_partners(settings.mappings_dir)
+async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile]) -> None:
+    make_private(settings.data_dir)
     ledger = Ledger(settings.url)
     ledger.migrate()
     client = SpApiClient(settings.submit, settings.sellers) if settings.sellers else None
@@ -117,13 +117,16 @@ async def _serve(settings: ServiceSettings) -> None:
     gateway = Gateway(rt)
     gateway.recover()
     await gateway.sweep_inboxes()
+    limits = settings.login
     acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
                                        _accounts(partners), SftpIntake(gateway),
-                                       settings.data_dir / "ssh_host_key")  # fmt: skip
+                                       settings.data_dir / "ssh_host_key", throttle=rt.throttle,
+                                       max_auth_tries=limits.ssh_max_auth_tries,
+                                       login_grace_time=limits.ssh_login_grace_time)  # fmt: skip
     scheduler = AsyncIOScheduler()
     scheduler.add_job(gateway.poll, "interval", seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="poll-transactions")  # fmt: skip
-    scheduler.add_job(check_alerts, "interval", args=[rt], seconds=settings.alert_interval,
+    scheduler.add_job(check_alerts, "interval", args=[rt, {}], seconds=settings.alert_interval,
                       max_instances=1, coalesce=True, id="alerts")  # fmt: skip
     scheduler.add_job(retry_failed, "interval", args=[gateway], seconds=300, max_instances=1,
                       coalesce=True, id="retry-failed")  # fmt: skip
@@ -135,13 +138,21 @@ async def _serve(settings: ServiceSettings) -> None:
                                         lifespan="off", access_log=False))  # fmt: skip
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
-    log.info("edigw serving", extra={"http": f"{settings.http_host}:{settings.http_port}",
-                                     "sftp": f"{settings.sftp_host}:{settings.sftp_port}",
-                                     "data_dir": str(settings.data_dir),
+    ports = {what.lower(): f"{host}:{port}" for what, host, port in _listeners(settings)}
+    log.info("edigw serving", extra={**ports, "data_dir": str(settings.data_dir),
                                      "partners": sorted(partners)})  # fmt: skip
+    if not partners:
+        log.warning("no partner configured: nobody can send files. Add a profile to "
+                    f"{settings.partners_dir or 'mappings/partners/'} (see its README.md) "
+                    "and restart, or try `edigw serve --demo`")  # fmt: skip
     loop = asyncio.get_running_loop()
+
+    def shutdown(sig: signal.Signals) -> None:
+        log.info("edigw shutting down", extra={"signal": sig.name})
+        api.handle_exit(sig, None)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, api.handle_exit, sig, None)
+        loop.add_signal_handler(sig, shutdown, sig)
     try:
         await api.serve()  # until SIGTERM / SIGINT, then a clean shutdown of everything
     finally:
@@ -153,15 +164,28 @@ async def _serve(settings: ServiceSettings) -> None:
         if client is not None:
             await client.aclose()
         ledger.close()
+        log.info("edigw stopped")
+
+
+def _listeners(settings: ServiceSettings) -> list[Listener]:
+    listeners = [("HTTP", settings.http_host, settings.http_port),
+                 ("SFTP", settings.sftp_host, settings.sftp_port)]  # fmt: skip
+    if settings.emulator_port is not None:
+        listeners.append(("emulator", "127.0.0.1", settings.emulator_port))
+    return listeners
 
 
 def run_service(settings: ServiceSettings, demo: bool) -> None:
-    """Run until SIGTERM / SIGINT."""
+    """Run until SIGTERM / SIGINT. PortBusy (before anything is written) when a port is taken;
+    the partner profiles are checked first too (a bad one raises, nothing written)."""
     setup_logging()
     if demo:
         settings = demo_settings(settings, settings.emulator_port or 8700)
+    partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
+                             demo=demo)  # fmt: skip
+    check_ports(_listeners(settings))
     if settings.emulator_port is not None:
         with _emulator_thread(settings.emulator_port):
-            asyncio.run(_serve(settings))
+            asyncio.run(_serve(settings, partners))
     else:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, partners))

@@ -160,7 +160,8 @@ async def poll_transactions(rt: Runtime) -> set[str]:
         if status in (TransactionStatus.SUCCESS, TransactionStatus.FAILURE):
             events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
             settled.update(e.file_id for e in events)
-            rt.metrics.events.labels(call.operation, status.value).inc(len(events))
+            # the event states' spelling (`success`), as in edigw_queue_depth
+            rt.metrics.events.labels(call.operation, status.value.lower()).inc(len(events))
 
     calls = await asyncio.to_thread(rt.ledger.unresolved_calls)
     await asyncio.gather(*(poll(c) for c in calls if c.transaction_id is not None))

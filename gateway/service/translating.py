@@ -8,6 +8,7 @@ lineage, so it can be submitted, advised and replayed on its own.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 from collections import defaultdict
@@ -18,6 +19,7 @@ from gateway.ack.context import AckContext
 from gateway.envelope.outcome import InterchangeOutcome
 from gateway.envelope.unb import UnbHeader
 from gateway.envelope.x12_header import IsaHeader
+from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.records import FileRecord, NewEvent
 from gateway.ledger.states import FileState
 from gateway.ledger.translation import (
@@ -40,7 +42,7 @@ from gateway.submit.batching import ITEM_KEYS, item_keys
 __all__ = ["translate_received"]
 
 log = logging.getLogger("edigw.service")
-_ACK_CONTROLS = 64  # control numbers reserved per file for its acks
+_CONTROL_RETRIES = 5  # numbering the acks again when another ack took the numbers first
 
 
 def _parties(header: IsaHeader | UnbHeader) -> tuple[Syntax, str, str]:
@@ -137,11 +139,19 @@ def _interchanges(
 
 
 def translate_received(rt: Runtime, record: FileRecord) -> tuple[TranslationOutcome, Recorded]:
-    """Translate a `received` file and record the result (runs in a worker thread)."""
+    """Translate a `received` file and record the result (runs in a worker thread); again
+    when another ack of the partner took the control numbers first (ControlConflict)."""
+    for _ in range(_CONTROL_RETRIES):
+        with contextlib.suppress(ControlConflict):
+            return _translate_once(rt, record)
+    return _translate_once(rt, record)
+
+
+def _translate_once(rt: Runtime, record: FileRecord) -> tuple[TranslationOutcome, Recorded]:
     profile = rt.partner(record.partner_id)
     data = rt.store.read(record.id)
-    first = rt.ledger.reserve_controls(record.partner_id, _ACK_CONTROLS)
-    context = AckContext(next_control=first)
+    first = next_control(rt.ledger, record.partner_id)
+    context = AckContext(next_control=first, references_per_interchange=True)
     requests: list[TranslatedRequest] = []
     duplicates: dict[tuple[str, str], int] = {}
     outcome = translate_stream(io.BytesIO(data), profile, rt.tables, context, requests.append,
@@ -158,7 +168,7 @@ def translate_received(rt: Runtime, record: FileRecord) -> tuple[TranslationOutc
     recorded = record_translation(
         rt.ledger, record.id, state=state, syntax=outcome.syntax, accepted=outcome.accepted,
         errors=[p.to_report() for p in outcome.problems], interchanges=interchanges,
-        acks=acks, reason=reason,
+        acks=acks, reason=reason, controls=(first, context.next_control - first),
     )  # fmt: skip
     crash_point("translated:recorded")
     rt.metrics.outcomes.labels(record.partner_id, state.value).inc()

@@ -24,7 +24,7 @@ from gateway.ledger.records import FileRecord
 from gateway.ledger.states import FileState
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import load_partners
+from gateway.profile import demo_partners_dir, load_partners
 from gateway.service.config import ServiceSettings
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
@@ -117,7 +117,8 @@ class GatewayProcess:
         self.settings = self.root / "settings.yaml"
         base = self.emulator.base
         self.settings.write_text(
-            f"data_dir: {self.data}\npoll_interval: 0.2\nworker_interval: 0.05\n"
+            f"data_dir: {self.data}\npartners_dir: {demo_partners_dir()}\n"
+            "poll_interval: 0.2\nworker_interval: 0.05\n"
             "sellers:\n  demo:\n    client_id: edigw-demo-client\n"
             "    client_secret: edigw-demo-secret\n    refresh_token: edigw-demo-refresh\n"
             f"    endpoint: {base}\n    sandbox_endpoint: {base}/sandbox\n"
@@ -208,7 +209,7 @@ class GatewayProcess:
 def in_process_runtime(data_dir: Path, ledger: Ledger) -> Runtime:
     """The gateway's step context without the process, for crashes no crash point names."""
     return Runtime(settings=ServiceSettings(data_dir=data_dir), ledger=ledger,
-                   store=FileStore(data_dir), partners=load_partners(),
+                   store=FileStore(data_dir), partners=load_partners(demo=True),
                    tables=load_code_tables(), metrics=Metrics(), default_seller="demo")  # fmt: skip
 
 

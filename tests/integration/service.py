@@ -2,8 +2,8 @@
 `python -m gateway emulator` as subprocesses on free loopback ports, a settings file pointing
 the gateway at the emulator, the real OpenSSH `sftp` client with a password, and waits.
 
-A started gateway counts as ready only when /readyz answers 200 *and* wrote its probe into
-this gateway's data folder (so another process on a recycled port is never mistaken for it);
+A started gateway counts as ready only when /readyz answers 200 *and* its own log says it
+serves on that port (so another process on a recycled port is never mistaken for it);
 a start that lost a port race is retried on fresh ports.
 """
 
@@ -33,6 +33,8 @@ from tests.integration.sftp_client import SftpResult, sftp_with_password
 
 __all__ = [
     "API_KEY",
+    "DEMO_PARTNERS",
+    "METRICS_TOKEN",
     "OPERATOR_KEY",
     "PARTNER",
     "PASSWORD",
@@ -51,10 +53,15 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_PARTNERS = REPO / "mappings" / "demo" / "partners"  # served only when a test says so
 SFTP = shutil.which("sftp")
 API_KEY = "demo-key"
 OPERATOR_KEY = "test-operator-key"  # operator `alice` of write_settings
 VIEWER_KEY = "test-viewer-key"  # viewer `victor`
+METRICS_TOKEN = "test-metrics-token"
+# the shared gateways see every test's deliberate failed logins from 127.0.0.1: no delay and no
+# lockout there; the throttle is tested on gateways of its own (test_safety.py)
+TOLERANT_LOGIN = {"free_failures": 10_000, "lockout_after": 10_000}
 PARTNER = "demo"
 PASSWORD = "demo"
 FINAL = (FileState.DONE, FileState.QUARANTINED, FileState.DUPLICATE)
@@ -201,8 +208,8 @@ def emulator_process(
 
 def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
     """The service settings of notes/service.md: seller `demo` at the emulator, fast loops,
-    operator `alice` (OPERATOR_KEY, password `alice-password`) and viewer `victor` (VIEWER_KEY,
-    password `victor-password`)."""
+    operator `alice` (OPERATOR_KEY, password `alice-password`), viewer `victor` (VIEWER_KEY,
+    password `victor-password`), the METRICS_TOKEN and no login throttle (TOLERANT_LOGIN)."""
     base = f"http://127.0.0.1:{emulator_port}"
     operators = {
         "alice": {"role": "operator", "api_key_hash": hash_secret(OPERATOR_KEY),
@@ -211,13 +218,16 @@ def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
                    "password_hash": hash_secret("victor-password")},
     }  # fmt: skip
     path.write_text(
-        f"data_dir: {data_dir}\npoll_interval: 0.2\nworker_interval: 0.1\n"
+        f"data_dir: {data_dir}\npartners_dir: {DEMO_PARTNERS}\n"
+        "poll_interval: 0.2\nworker_interval: 0.1\n"
         "sellers:\n  demo:\n    client_id: edigw-demo-client\n"
         "    client_secret: edigw-demo-secret\n    refresh_token: edigw-demo-refresh\n"
         f"    endpoint: {base}\n    sandbox_endpoint: {base}/sandbox\n"
         f"    token_url: {base}/auth/o2/token\n"
         "submit: {backoff_base: 0.05, poll_interval: 0.2}\n"
-        + yaml.safe_dump({"operators": operators}),
+        + yaml.safe_dump(
+            {"operators": operators, "metrics_token": METRICS_TOKEN, "login": TOLERANT_LOGIN}
+        ),
         encoding="utf-8",
     )
     return path
@@ -257,8 +267,8 @@ class Service:
             self._ledger = Ledger(self.database_url)
         return self._ledger
 
-    def logs(self) -> str:
-        return _tail(self.log)
+    def logs(self, chars: int = 3000) -> str:
+        return _tail(self.log, chars)
 
     def sftp(self, *commands: str, password: str = PASSWORD, user: str = "demo") -> SftpResult:
         """Run `commands` with OpenSSH sftp -b, logging in with a password via SSH_ASKPASS."""
@@ -337,13 +347,13 @@ class Service:
 
 
 def _started(service: Service) -> bool:
-    """Ready (its own /readyz probe file appeared), or it exited."""
+    """Ready (/readyz answers and its own log says it serves on that port), or it exited."""
     if service.proc.poll() is not None:
         return True
-    probe = service.data_dir / ".ready"
     with suppress(httpx.HTTPError):
         answer = httpx.get(service.base + "/readyz", timeout=2)
-        return answer.status_code == 200 and probe.exists()
+        serving = f'"http": "127.0.0.1:{service.http_port}"' in service.logs(100_000)
+        return answer.status_code == 200 and serving
     return False
 
 
@@ -356,7 +366,6 @@ def _launch(folder: Path, settings: Path, data_dir: Path, database_url: str | No
     args = [sys.executable, *command.split()]
     if database_url is not None:
         args += ["--database-url", database_url]
-    (data_dir / ".ready").unlink(missing_ok=True)
     environment = {**os.environ, **(env or {})}
     with log.open("wb") as out:
         proc = subprocess.Popen(args, cwd=REPO, stdin=subprocess.DEVNULL, stdout=out,

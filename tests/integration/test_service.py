@@ -23,6 +23,7 @@ from tests.integration.conftest import edifact_status, x12_asn, x12_status
 from tests.integration.pg import Cluster, cluster
 from tests.integration.service import (
     API_KEY,
+    METRICS_TOKEN,
     OPERATOR_KEY,
     REPO,
     SFTP,
@@ -34,6 +35,7 @@ from tests.integration.service import (
     today,
     wait_until,
 )
+from tests.integration.test_durability import ack_control
 
 __all__ = ["cluster"]  # the PostgreSQL fixture, from tests/integration/pg.py
 
@@ -159,11 +161,17 @@ def test_health_metrics_openapi(service: Service) -> None:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
         assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
-        metrics = http.get("/metrics")
+        assert http.get("/metrics").status_code == 401
+        bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        assert http.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+        assert http.get("/metrics", headers={"X-API-Key": API_KEY}).status_code == 403
+        assert http.get("/metrics", headers={"X-API-Key": VIEWER_KEY}).status_code == 200
+        metrics = http.get("/metrics", headers=bearer)
         openapi = http.get("/openapi.json").json()
     assert metrics.status_code == 200
     assert "edigw_files_received_total" in metrics.text
     assert "edigw_queue_depth" in metrics.text
+    assert 'state="success"' in metrics.text and 'state="Success"' not in metrics.text
     post = openapi["paths"]["/v1/partners/{partner_id}/interchanges"]["post"]
     content = post["requestBody"]["content"]
     assert {"application/edi-x12", "application/edifact", "multipart/form-data"} <= set(content)
@@ -494,3 +502,21 @@ def test_sigterm_exit_code_zero(tmp_path: Path, emulator: EmulatorProcess) -> No
     with running_service(tmp_path, emulator.port) as fresh:
         code = fresh.stop(signal.SIGTERM, timeout=10)
         assert code == 0, fresh.logs()
+
+
+def test_ack_control_numbers_have_no_gaps(service: Service, emulator: EmulatorProcess) -> None:
+    """Every ack and advice sent to the partner so far (997, 999, TA1, CONTRL, 824, APERAK,
+    from this module's tests and a few more files) carries the next interchange control
+    number: 1, 2, 3, ... without a gap or a repeat."""
+    for _ in range(3):
+        number = control()
+        upload(service, x12_asn({f"PO{number}": [f"1ZCN{number}"]}, control=number).encode())
+        upload(
+            service,
+            edifact_status({f"PO{number}": [f"1ZCN{number}"]}, reference=f"CN{number}").encode(),
+        )
+    settle(service)
+    ledger = service.ledger()
+    files = ledger.files_in_state(*FileState, partner_id="demo")
+    numbers = sorted(ack_control(a.content) for f in files for a in ledger.acks_for_file(f.id))
+    assert len(numbers) >= 6 and numbers == list(range(1, len(numbers) + 1)), numbers

@@ -1,0 +1,53 @@
+"""Checks and set-up `edigw serve` does before it writes anything: every port free, the data
+folder private (0700, files 0600), and the partners to serve.
+
+`check_ports` raises `PortBusy` (one clear line, the CLI exits with status 2) when a port
+cannot be bound; it runs before the data folder or the ledger is created. `make_private`
+sets the process umask to 077 (so every file the gateway creates: ledger, stored files,
+acks, archive, is 0600 and every folder 0700) and tightens a data folder made earlier.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["Listener", "PortBusy", "check_ports", "make_private"]
+
+Listener = tuple[str, str, int]  # (what, host, port)
+
+
+class PortBusy(Exception):
+    """A port the gateway must listen on is taken (or not allowed)."""
+
+
+def check_ports(listeners: Iterable[Listener]) -> None:
+    """Bind and release every (what, host, port); PortBusy naming the first that fails."""
+    for what, host, port in listeners:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        except socket.gaierror as exc:
+            raise PortBusy(f"cannot listen on {host}:{port} ({what}): {exc.strerror}") from exc
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                reason = "address already in use" if exc.errno == errno.EADDRINUSE else (
+                    exc.strerror or str(exc))  # fmt: skip
+                raise PortBusy(f"cannot listen on {host}:{port} ({what}): {reason}") from exc
+
+
+def make_private(data_dir: Path) -> None:
+    """umask 077 for this process; the data folder 0700 and the files already in it 0600
+    (a folder made by an older version or by hand)."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
+    for path in data_dir.iterdir():
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
