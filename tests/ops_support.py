@@ -21,7 +21,7 @@ from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway
 
-__all__ = ["OPERATOR", "PARTNER_KEY", "VIEWER", "build_app", "login", "scan_214", "upload"]
+__all__ = ["OPERATOR", "PARTNER_KEY", "REPO", "VIEWER", "build_app", "login", "scan_214", "upload"]
 
 REPO = Path(__file__).resolve().parents[1]
 OPERATOR = {"X-API-Key": "ops-key"}

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.ledger import EventState
 from gateway.service.worker import Gateway
-from tests.ops_support import OPERATOR, PARTNER_KEY, VIEWER, build_app, scan_214, upload
+from tests.ops_support import OPERATOR, PARTNER_KEY, REPO, VIEWER, build_app, scan_214, upload
 
 
 @pytest.fixture
@@ -302,3 +302,15 @@ def test_refused_events_are_listed_and_found_by_amazon_code(
     (shown,) = client.get(f"/v1/ops/files/{file_id}", headers=VIEWER).json()["events"]
     assert shown["call"]["request_ids"] == ["r-1"] and shown["call"]["status_code"] == 400
     assert shown["call"]["errors"][0]["code"] == "InvalidInput"
+
+
+def test_edifact_found_by_unb_reference(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    sample = REPO / "samples" / "10-edifact-iftsta-d01b" / "input.edi"
+    text = sample.read_text(encoding="utf-8").replace("IC1001", "ICOPS42")
+    file_id = upload(client, text.encode("utf-8"), "iftsta.edi")
+    assert files(client, control="ICOPS42") == [file_id]
+    detail = client.get(f"/v1/ops/files/{file_id}", headers=VIEWER).json()
+    tags = [s["tag"] for s in detail["segments"]]
+    assert tags[:3] == ["UNB", "UNH", "BGM"] and tags[-1] == "UNZ"
+    assert detail["interchanges"][0]["control"] == "ICOPS42"
