@@ -301,3 +301,40 @@ def test_wrong_api_keys_lock_the_address_out(tmp_path: Path, emulator: EmulatorP
     assert len(failed) == 5 and {e["account"] for e in failed} == {"demo"}
     assert all(e["peer"] == "127.0.0.1" and e["transport"] == "http" for e in failed)
     assert "guess" not in logs.replace('"message": "failed login"', "")
+
+
+# --- the demo emulator remembers -------------------------------------------------------------
+
+
+def _done(running: Gateway, file_id: str) -> dict[str, object]:
+    def state() -> dict[str, object] | None:
+        with running.http(API_KEY) as http:
+            body: dict[str, object] = http.get(f"/v1/files/{file_id}").json()
+        return body if body["state"] == "done" else None
+
+    return wait_until(state, 30, f"file {file_id} done")
+
+
+def test_demo_emulator_keeps_its_state_across_restarts(tmp_path: Path) -> None:
+    """Confirmed under the first run, the ship notice's packages take status updates after a
+    restart (Amazon's rule: statuses only for confirmed packages), and the request record
+    still holds the first run's calls."""
+    folder = tmp_path / "demo"
+    asn = SAMPLE_856
+    status = (REPO / "samples" / "18-x12-214-after-asn" / "input.edi").read_bytes()
+    first_port, second_port = free_port(), free_port()
+    with gateway(folder, "--demo", "--emulator-port", str(first_port)) as demo:
+        with demo.http(API_KEY) as http:
+            confirmed = http.post(UPLOAD, content=asn).json()
+        _done(demo, str(confirmed["file_id"]))
+        before = httpx.get(f"http://127.0.0.1:{first_port}/_emulator/requests").json()
+    assert any(r["path"].endswith("/shipmentConfirmations") for r in before)
+    assert stat.S_IMODE((folder / "data" / "emulator-state.json").stat().st_mode) == 0o600
+
+    with gateway(folder, "--demo", "--emulator-port", str(second_port)) as demo:
+        with demo.http(API_KEY) as http:
+            updated = http.post(UPLOAD, content=status).json()
+        events = _done(demo, str(updated["file_id"]))["events"]
+        assert isinstance(events, dict) and set(events) == {"success"}, events  # none failed
+        after = httpx.get(f"http://127.0.0.1:{second_port}/_emulator/requests").json()
+    assert after[: len(before)] == before and len(after) > len(before)
