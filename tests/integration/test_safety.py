@@ -153,6 +153,9 @@ def test_data_folder_private_and_readyz_writes_nothing(tmp_path: Path) -> None:
     data.chmod(0o755)  # made by hand before the first start
     (data / "notes.txt").write_text("left here by an admin")
     (data / "notes.txt").chmod(0o644)
+    (data / "files").mkdir(mode=0o755)
+    (data / "files" / "old-file").write_bytes(b"stored by an older version")
+    (data / "files" / "old-file").chmod(0o644)
     with gateway(tmp_path / "modes", "--demo", "--emulator-port", str(free_port())) as demo:
         with demo.http(API_KEY) as http:
             answer = http.post(UPLOAD, content=SAMPLE_856, headers={"X-File-Name": "m.edi"})
@@ -166,7 +169,7 @@ def test_data_folder_private_and_readyz_writes_nothing(tmp_path: Path) -> None:
         tree = _tree(data)
     assert tree[data] == 0o700
     assert tree[data / "ledger.sqlite"] == 0o600 and tree[data / "files" / file_id] == 0o600
-    assert tree[data / "notes.txt"] == 0o600
+    assert tree[data / "notes.txt"] == 0o600 and tree[data / "files" / "old-file"] == 0o600
     assert list((data / "sftp" / "demo" / "outbox").glob("*.997.edi")) == []  # went by HTTP
     assert list((data / "files").iterdir()) and (data / "ssh_host_key") in tree
     opened = {str(p): oct(m) for p, m in tree.items() if m & 0o077}
