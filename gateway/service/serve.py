@@ -26,14 +26,14 @@ from gateway.emulator.state import EmulatorState
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import PartnerProfile, load_partners
+from gateway.profile import PartnerProfile, ProfileError, load_partners
 from gateway.service.api import create_api
 from gateway.service.config import ServiceSettings
 from gateway.service.jobs import check_alerts, purge_archive, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
-from gateway.service.startup import Listener, check_ports, make_private
+from gateway.service.startup import Listener, StartupError, check_ports, make_private
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
@@ -187,13 +187,16 @@ def _listeners(settings: ServiceSettings) -> list[Listener]:
 
 
 def run_service(settings: ServiceSettings, demo: bool) -> None:
-    """Run until SIGTERM / SIGINT. PortBusy (before anything is written) when a port is taken;
-    the partner profiles are checked first too (a bad one raises, nothing written)."""
+    """Run until SIGTERM / SIGINT. StartupError before anything is written when a partner
+    profile is invalid or a port is taken (PortBusy)."""
     setup_logging()
     if demo:
         settings = demo_settings(settings, settings.emulator_port or 8700)
-    partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
-                             demo=demo)  # fmt: skip
+    try:
+        partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
+                                 demo=demo)  # fmt: skip
+    except (OSError, ProfileError) as exc:
+        raise StartupError(f"cannot load the partner profiles: {exc}") from exc
     check_ports(_listeners(settings))
     if settings.emulator_port is not None:
         state_file = settings.data_dir / "emulator-state.json" if demo else None

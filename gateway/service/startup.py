@@ -17,12 +17,16 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["Listener", "PortBusy", "check_ports", "make_private"]
+__all__ = ["Listener", "PortBusy", "StartupError", "check_ports", "make_private"]
 
 Listener = tuple[str, str, int]  # (what, host, port)
 
 
-class PortBusy(Exception):
+class StartupError(Exception):
+    """`edigw serve` cannot start (a port, a partner profile): one line for the operator."""
+
+
+class PortBusy(StartupError):
     """A port the gateway must listen on is taken (or not allowed)."""
 
 

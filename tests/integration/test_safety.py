@@ -205,6 +205,30 @@ def test_busy_port_is_one_line_and_exit_2_before_anything_is_written(
     assert not data.exists()
 
 
+@pytest.mark.parametrize("fault", ["profile", "settings"])
+def test_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, fault: str) -> None:
+    """An invalid partner profile or settings file: one line naming it, exit status 2,
+    no traceback, nothing written."""
+    partners = tmp_path / "partners"
+    partners.mkdir()
+    (partners / "acme.yaml").write_text("name: ACME\nack: {x12: '998'}\n")
+    settings = tmp_path / "settings.yaml"
+    if fault == "profile":
+        settings.write_text(f"partners_dir: {partners}\n")
+    else:
+        settings.write_text("http_prot: 8080\n")  # a typo: unknown settings are refused
+    data = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--settings", str(settings), "--data-dir",
+         str(data), "--http-port", str(free_port()), "--sftp-port", str(free_port())],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert ("acme" if fault == "profile" else "http_prot") in done.stderr
+    assert not data.exists()
+
+
 def test_environment_beats_the_settings_file(tmp_path: Path) -> None:
     """The settings file names a busy HTTP port and a throttle; EDIGW_HTTP_PORT and
     EDIGW_LOGIN__LOCKOUT_AFTER win (a YAML port would have failed the start)."""
