@@ -4,12 +4,14 @@ scheduler jobs (and, with --demo, the SP-API emulator as the target)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,19 +19,21 @@ from pydantic import SecretStr
 
 from gateway.auth.operators import Operators, demo_operators
 from gateway.auth.throttle import LoginThrottle
+from gateway.durable import write_durably
 from gateway.emulator.app import create_app as create_emulator
 from gateway.emulator.config import EmulatorConfig
+from gateway.emulator.state import EmulatorState
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import PartnerProfile, load_partners
+from gateway.profile import PartnerProfile, ProfileError, load_partners
 from gateway.service.api import create_api
 from gateway.service.config import ServiceSettings
 from gateway.service.jobs import check_alerts, purge_archive, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
-from gateway.service.startup import Listener, check_ports, make_private
+from gateway.service.startup import Listener, StartupError, check_ports, make_private
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
@@ -65,11 +69,16 @@ def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSetti
 
 
 @contextmanager
-def _emulator_thread(port: int) -> Iterator[None]:
-    """The SP-API emulator on 127.0.0.1:port in a thread of this process."""
-    server = uvicorn.Server(uvicorn.Config(create_emulator(EmulatorConfig()), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="off",
-                                           access_log=False))  # fmt: skip
+def _emulator_thread(port: int, state_file: Path | None = None) -> Iterator[None]:
+    """The SP-API emulator on 127.0.0.1:port in a thread of this process; with `state_file`
+    its confirmations, transactions and request record are read from it at start and written
+    back at the end (the demo keeps them in the data folder across restarts)."""
+    app = create_emulator(EmulatorConfig())
+    state: EmulatorState = app.state.emulator
+    if state_file is not None and state_file.is_file():
+        state.restore(json.loads(state_file.read_text(encoding="utf-8")))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", access_log=False))  # fmt: skip
     thread = threading.Thread(target=server.run, name="edigw-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -80,6 +89,8 @@ def _emulator_thread(port: int) -> Iterator[None]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+        if state_file is not None:
+            write_durably(state_file, json.dumps(state.snapshot()).encode("utf-8"))
 
 
 class _Server(uvicorn.Server):
@@ -176,16 +187,20 @@ def _listeners(settings: ServiceSettings) -> list[Listener]:
 
 
 def run_service(settings: ServiceSettings, demo: bool) -> None:
-    """Run until SIGTERM / SIGINT. PortBusy (before anything is written) when a port is taken;
-    the partner profiles are checked first too (a bad one raises, nothing written)."""
+    """Run until SIGTERM / SIGINT. StartupError before anything is written when a partner
+    profile is invalid or a port is taken (PortBusy)."""
     setup_logging()
     if demo:
         settings = demo_settings(settings, settings.emulator_port or 8700)
-    partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
-                             demo=demo)  # fmt: skip
+    try:
+        partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
+                                 demo=demo)  # fmt: skip
+    except (OSError, ProfileError) as exc:
+        raise StartupError(f"cannot load the partner profiles: {exc}") from exc
     check_ports(_listeners(settings))
     if settings.emulator_port is not None:
-        with _emulator_thread(settings.emulator_port):
+        state_file = settings.data_dir / "emulator-state.json" if demo else None
+        with _emulator_thread(settings.emulator_port, state_file):
             asyncio.run(_serve(settings, partners))
     else:
         asyncio.run(_serve(settings, partners))
