@@ -366,8 +366,8 @@ def serve(
 
     Exit status 2 when the settings are invalid or a port is taken (nothing is written)."""
     from gateway.service.config import ServiceSettings
-    from gateway.service.serve import StartupError, run_service
-    from gateway.service.startup import PortBusy
+    from gateway.service.serve import run_service
+    from gateway.service.startup import StartupError
 
     try:
         settings = ServiceSettings.load(
@@ -375,10 +375,11 @@ def serve(
             emulator_port=emulator_port, database_url=database_url,
         )  # fmt: skip
     except (OSError, ValidationError) as exc:
-        raise typer.BadParameter(f"cannot load settings: {exc}", param_hint="--settings") from exc
+        typer.echo(f"edigw: cannot load settings: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(2) from None
     try:
         run_service(settings, demo, settings_file, _settle(emulator_settle))
-    except (StartupError, PortBusy) as exc:
+    except StartupError as exc:
         typer.echo(f"edigw serve: {exc}", err=True)
         raise typer.Exit(2) from None
 

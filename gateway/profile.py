@@ -25,6 +25,7 @@ __all__ = [
     "FieldSources",
     "HttpCredentials",
     "PartnerProfile",
+    "ProfileError",
     "SftpCredentials",
     "StatusOverride",
     "Transports",
@@ -140,15 +141,23 @@ def load_partners(
     directory: Path | None = None, *, partners_dir: Path | None = None, demo: bool = False
 ) -> dict[str, PartnerProfile]:
     """Every profile of `partners_dir` (default: `partners/` of the mappings `directory`),
-    validated (a bad one stops start-up); with `demo`, the demo partners too."""
+    validated; with `demo`, the demo partners too. ProfileError (a ValueError naming the
+    file) for a profile that is not YAML or does not validate: it stops start-up."""
     folders = [partners_dir or (directory or mappings_dir()) / "partners"]
     if demo:
         folders.append(demo_partners_dir(directory))
     partners: dict[str, PartnerProfile] = {}
     for folder in folders:
         for path in sorted(folder.glob("*.yaml")):
-            partners.setdefault(path.stem, _read_profile(path))
+            try:
+                partners.setdefault(path.stem, _read_profile(path))
+            except (ValueError, yaml.YAMLError) as exc:  # ValidationError is a ValueError
+                raise ProfileError(f"{path}: {' '.join(str(exc).split())}") from exc
     return partners
+
+
+class ProfileError(ValueError):
+    """A partner profile that is not YAML or does not validate (the message names the file)."""
 
 
 def demo_partners_dir(directory: Path | None = None) -> Path:

@@ -21,7 +21,7 @@ from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway
 
-__all__ = ["OPERATOR", "PARTNER_KEY", "VIEWER", "build_app", "login", "scan_214", "upload"]
+__all__ = ["OPERATOR", "PARTNER_KEY", "REPO", "VIEWER", "build_app", "login", "scan_214", "upload"]
 
 REPO = Path(__file__).resolve().parents[1]
 OPERATOR = {"X-API-Key": "ops-key"}
@@ -52,7 +52,7 @@ def build_app(tmp_path: Path) -> tuple[FastAPI, Gateway]:
         settings=ServiceSettings(data_dir=tmp_path),
         ledger=ledger,
         store=FileStore(tmp_path),
-        partners=load_partners(),
+        partners=load_partners(demo=True),
         tables=load_code_tables(),
         metrics=Metrics(),
         default_seller="demo",

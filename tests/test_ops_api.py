@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.ledger import EventState
 from gateway.service.worker import Gateway
-from tests.ops_support import OPERATOR, PARTNER_KEY, VIEWER, build_app, scan_214, upload
+from tests.ops_support import OPERATOR, PARTNER_KEY, REPO, VIEWER, build_app, scan_214, upload
 
 
 @pytest.fixture
@@ -275,3 +275,42 @@ def test_docs_work_offline(app: tuple[TestClient, Gateway]) -> None:
         "/v1/ops/dashboard",
     } <= set(paths)
     assert not any(p.startswith("/console") for p in paths)
+
+
+def test_refused_events_are_listed_and_found_by_amazon_code(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    from gateway.submit.model import ApiError, CallResult
+
+    client, gateway = app
+    ledger = gateway.rt.ledger
+    file_id = upload(client, scan_214(11, "1Z11", "PO11"))
+    (event,) = ledger.events_for_file(file_id)
+    call = ledger.mark_sending([event.id])
+    refusal = ApiError("InvalidInput", "trackingNumber is not a confirmed package")
+    ledger.record_call(
+        call,
+        CallResult("submitShipmentStatusUpdates", "http://x", 400, 1, ("r-1",), None, (refusal,)),
+    )
+    lists = client.get("/v1/ops/worklists", headers=VIEWER).json()
+    (item,) = lists["refused_events"]
+    assert (item["file_id"], item["event_id"], item["state"]) == (file_id, event.id, "rejected")
+    assert item["codes"] == ["InvalidInput"] and item["tracking_number"] == "1Z11"
+    assert item["summary"].startswith("refused by Amazon (HTTP 400) — InvalidInput")
+    assert files(client, error="InvalidInput") == [file_id]
+    assert files(client, event_state="rejected") == [file_id]
+    (shown,) = client.get(f"/v1/ops/files/{file_id}", headers=VIEWER).json()["events"]
+    assert shown["call"]["request_ids"] == ["r-1"] and shown["call"]["status_code"] == 400
+    assert shown["call"]["errors"][0]["code"] == "InvalidInput"
+
+
+def test_edifact_found_by_unb_reference(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    sample = REPO / "samples" / "10-edifact-iftsta-d01b" / "input.edi"
+    text = sample.read_text(encoding="utf-8").replace("IC1001", "ICOPS42")
+    file_id = upload(client, text.encode("utf-8"), "iftsta.edi")
+    assert files(client, control="ICOPS42") == [file_id]
+    detail = client.get(f"/v1/ops/files/{file_id}", headers=VIEWER).json()
+    tags = [s["tag"] for s in detail["segments"]]
+    assert tags[:3] == ["UNB", "UNH", "BGM"] and tags[-1] == "UNZ"
+    assert detail["interchanges"][0]["control"] == "ICOPS42"

@@ -15,7 +15,8 @@ from gateway.ledger.states import StateError
 from gateway.service.delivering import arrival_transport, deliver_acks
 from gateway.service.finishing import finish_file_sync
 from gateway.service.jobs import find_alerts
-from gateway.service.serve import StartupError, check_partners, startup_summary
+from gateway.service.serve import check_partners, startup_summary
+from gateway.service.startup import StartupError
 from gateway.service.translating import translate_received
 from gateway.settings import SellerAccount
 from gateway.submit.model import ApiError, CallResult, TransactionStatus

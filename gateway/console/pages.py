@@ -3,13 +3,13 @@ dashboard, overrides, actions."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from gateway.auth.operators import password_login
 from gateway.console import charts
 from gateway.console.sessions import COOKIE
 from gateway.console.web import Session, ops, render, sessions
@@ -41,33 +41,26 @@ async def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Check the operator's password; a session cookie and 303 into the console, or the
-    form again (401; 429 while the account or address is locked out)."""
-    state = request.app.state
-    peer = request.client.host if request.client else "unknown"
-    keys = (f"account:operator:{username}", f"peer:{peer}")
-    throttle = state.throttle
-    if wait := throttle.locked(*keys):
+    """Check the operator's password (gateway.auth.operators.password_login: throttled per
+    account and address, failures logged); a session cookie and 303 into the console, or
+    the form again (401; 429 while the account or address is locked out)."""
+    try:
+        operator = await password_login(request, username, password)
+    except HTTPException as exc:
+        message = (
+            "Too many failed logins: try again later."
+            if exc.status_code == 429
+            else "Wrong name or password."
+        )
         return render(
             request,
             "login.html",
             None,
-            status=429,
+            status=exc.status_code,
             next=_next(next),
-            message=f"Too many failed logins: try again in {int(wait) + 1} s.",
+            message=message,
+            headers=exc.headers,
         )
-    operator = await asyncio.to_thread(state.operators.authenticate_password, username, password)
-    if operator is None:
-        await asyncio.sleep(throttle.failed(*keys))
-        return render(
-            request,
-            "login.html",
-            None,
-            status=401,
-            next=_next(next),
-            message="Wrong name or password.",
-        )
-    throttle.succeeded(keys[0])
     response = RedirectResponse(_next(next), status_code=303)
     response.set_cookie(
         COOKIE,

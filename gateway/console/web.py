@@ -4,6 +4,7 @@ redirect to the login page for requests without a session."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -97,7 +98,12 @@ async def require_operator(request: Request, session: Session) -> ConsoleSession
 
 
 def render(
-    request: Request, name: str, session: ConsoleSession | None, status: int = 200, **context: Any
+    request: Request,
+    name: str,
+    session: ConsoleSession | None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     """A page of the console with the operator, their role and the CSRF token."""
     context.update(
@@ -105,4 +111,4 @@ def render(
         csrf=session.csrf if session else "",
         csrf_field=CSRF_FIELD,
     )
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)

@@ -180,6 +180,34 @@ class EmulatorState:
             self._requests.clear()
             self.faults = FaultInjector(self.config.seed)
 
+    # --- persistence (the demo emulator keeps its state across restarts) --------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Confirmed shipments, transactions and the request log as JSON-ready data (access
+        tokens and rate buckets are not kept: clients fetch a new token)."""
+        with self.lock:
+            now = self.clock()
+            return {
+                "confirmed": [[sandbox, po, sorted(tracking)]
+                              for (sandbox, po), tracking in self._confirmed.items()],
+                "transactions": [{"transaction_id": t.transaction_id, "operation": t.operation,
+                                  "age": now - t.submitted, "sandbox": t.sandbox,
+                                  "errors": t.errors} for t in self._transactions.values()],
+                "requests": list(self._requests),
+            }  # fmt: skip
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back a `snapshot` (transactions keep the age they had)."""
+        with self.lock:
+            now = self.clock()
+            for sandbox, po, tracking in data.get("confirmed", []):
+                self._confirmed.setdefault((bool(sandbox), str(po)), set()).update(tracking)
+            for t in data.get("transactions", []):
+                self._transactions[t["transaction_id"]] = Transaction(
+                    t["transaction_id"], t["operation"], now - float(t["age"]),
+                    bool(t["sandbox"]), list(t["errors"]))  # fmt: skip
+            self._requests.extend(data.get("requests", []))
+
 
 def _error(code: str, message: str) -> ApiErrorJson:
     """Amazon's Error model as transactions carry it; `details` is often "" in production."""

@@ -27,10 +27,12 @@ from gateway.ledger.tables import (
     Transaction,
 )
 from gateway.ops.models import FileRow, SearchPage, SearchQuery
+from gateway.submit.model import TransactionStatus
 
 __all__ = ["RESOLVE", "OpsQueries", "control_variants", "error_codes"]
 
 RESOLVE = "resolve"
+_REFUSED = (TransactionStatus.NOT_SUBMITTED.value, TransactionStatus.FAILURE.value)
 _MAX_CONTROL_DIGITS = 14  # ISA13 9, GS06/ST02 up to 9, UNB 0020 up to 14
 
 
@@ -52,6 +54,15 @@ def error_codes(errors: Sequence[dict[str, Any]]) -> list[str]:
 def _code_like(column: Any, code: str) -> ColumnElement[bool]:
     # JSON lists of {"code": ...} dicts, stored as text by json.dumps on both backends
     return cast(column, String).like(f'%"code": "{code}"%')
+
+
+def _refused_calls() -> ColumnElement[bool]:
+    """Calls that can carry Amazon's errors: refused (NotSubmitted), failed, or never
+    answered (no status: the gateway stopped); the indexed status keeps this narrow."""
+    return or_(
+        ApiCall.transaction_status.in_(_REFUSED),
+        ApiCall.transaction_status.is_(None),
+    )
 
 
 def _criteria(q: SearchQuery) -> list[ColumnElement[bool]]:
@@ -95,7 +106,7 @@ def _criteria(q: SearchQuery) -> list[ColumnElement[bool]]:
         in_calls = (
             select(Event.file_id)
             .join(ApiCall, Event.batch_id == ApiCall.id)
-            .where(_code_like(ApiCall.errors, q.error))
+            .where(_refused_calls(), _code_like(ApiCall.errors, q.error))
         )
         where.append(
             or_(

@@ -7,7 +7,6 @@ events' last moves, operators' actions, replays)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -32,9 +31,9 @@ from gateway.ops.models import (
     FileDetail,
     LineageRow,
     SegmentOut,
-    TimelineEntry,
 )
 from gateway.ops.raw import RawSegment, locate_errors, split_segments
+from gateway.ops.timeline import file_timeline
 from gateway.problems import Problem
 
 __all__ = ["file_detail", "pointer"]
@@ -187,59 +186,6 @@ def _component_separator(data: bytes) -> str:
     return ":"
 
 
-def _timeline(
-    file: ReceivedFile,
-    events: list[Event],
-    calls: dict[int, ApiCall],
-    acks: list[Ack],
-    actions: list[OpsAction],
-    replays: list[ReceivedFile],
-) -> list[TimelineEntry]:
-    out: list[tuple[datetime, str]] = [
-        (file.received_at, f"received over {file.transport} as {file.name}")
-    ]
-    out.append(
-        (
-            file.updated_at,
-            f"file {file.state}" + (f": {file.state_reason}" if file.state_reason else ""),
-        )
-    )
-    for call in calls.values():
-        out.append((call.started_at, f"call {call.id} {call.operation} sent"))
-        if call.finished_at:
-            out.append(
-                (
-                    call.finished_at,
-                    f"call {call.id} answered HTTP {call.status_code}"
-                    + (f", transaction {call.transaction_id}" if call.transaction_id else ""),
-                )
-            )
-        if call.polled_at:
-            out.append(
-                (call.polled_at, f"transaction {call.transaction_id} is {call.transaction_status}")
-            )
-    for event in events:
-        key = event.tracking_number or event.purchase_order
-        out.append((event.updated_at, f"event {event.id} ({key}) {event.state}"))
-    for ack in acks:
-        out.append((ack.created_at, f"{ack.type} created"))
-        if ack.delivered_at:
-            out.append((ack.delivered_at, f"{ack.type} delivered to {ack.delivered_to}"))
-    for action in actions:
-        out.append(
-            (
-                action.at,
-                f"{action.operator}: {action.action}"
-                + (f" — {action.note}" if action.note else ""),
-            )
-        )
-    for replay in replays:
-        out.append((replay.received_at, f"replayed as file {replay.id}"))
-    if file.archived_at:
-        out.append((file.archived_at, "inbox file archived"))
-    return [TimelineEntry(at=at, what=what) for at, what in sorted(out, key=lambda x: x[0])]
-
-
 def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDetail | None:
     """The file page of `file_id` (None: no such file); `data` is its stored bytes (None
     when the store no longer has them: no raw segments then)."""
@@ -357,5 +303,5 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
             for a in actions
         ],
         replays=[r.id for r in replays],
-        timeline=_timeline(file, events, calls, acks, actions, replays),
+        timeline=file_timeline(file, events, calls, acks, actions, replays),
     )

@@ -2,7 +2,8 @@
 
 - rejected: files of the last days translated with errors (sets or interchanges refused);
 - quarantined: files that are not EDI at all;
-- refused events: refused by Amazon when sent (`rejected`) or later (`failure`);
+- refused events: refused when sent (`rejected`: by Amazon's answer, or by the gateway / the
+  network when there was none) or later (`failure`: Amazon's transaction failed);
 - stuck events: `unknown` (the gateway stopped mid-call), `blocked`, scans not sent within
   the files-waiting limit, confirmations not accepted 4 h after the ship date (Amazon's DF
   rule: a confirmation is due within 4 hours of shipment);
@@ -72,6 +73,14 @@ def _event_item(
     )
 
 
+def _who_refused(event: Event, call: ApiCall | None) -> str:
+    if event.state == "failure":
+        return "failed at Amazon (transaction Failure)"
+    if call is None or call.status_code is None:
+        return "refused by the gateway or not delivered (no answer from Amazon)"
+    return f"refused by Amazon (HTTP {call.status_code})"
+
+
 def _shipped(payload: dict[str, Any]) -> datetime | None:
     details = payload.get("shipmentDetails")
     text = details.get("shippedDate") if isinstance(details, dict) else None
@@ -99,7 +108,7 @@ def build_work_lists(
                 event,
                 file,
                 call,
-                f"{event.state} by Amazon" + (f" — {message}" if message else ""),
+                _who_refused(event, call) + (f" — {message}" if message else ""),
             )
         )
     stuck = [

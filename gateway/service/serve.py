@@ -4,6 +4,7 @@ scheduler jobs (and, with --demo, the SP-API emulator as the target)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 import threading
@@ -18,13 +19,15 @@ from pydantic import SecretStr
 
 from gateway.auth.operators import Operators, demo_operators
 from gateway.auth.throttle import LoginThrottle
+from gateway.durable import write_durably
 from gateway.emulator.app import create_app as create_emulator
 from gateway.emulator.config import EmulatorConfig, Settle
+from gateway.emulator.state import EmulatorState
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import PartnerProfile, load_partners
+from gateway.profile import PartnerProfile, ProfileError, load_partners
 from gateway.service.api import create_api
 from gateway.service.config import ServiceSettings
 from gateway.service.jobs import check_alerts, purge_archive, retry_failed
@@ -32,7 +35,7 @@ from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
 from gateway.service.sellers import resume_sellers
-from gateway.service.startup import Listener, check_ports, make_private
+from gateway.service.startup import Listener, StartupError, check_ports, make_private
 from gateway.service.storage import FileStore
 from gateway.service.webhooks import push_webhooks
 from gateway.service.worker import Gateway, SftpIntake
@@ -51,10 +54,6 @@ __all__ = [
 
 log = logging.getLogger("edigw.service")
 DEMO_SELLER = "demo"
-
-
-class StartupError(Exception):
-    """The configuration cannot work: said clearly at start-up, nothing is started."""
 
 
 def check_partners(partners: dict[str, PartnerProfile], settings: ServiceSettings) -> None:
@@ -114,16 +113,22 @@ def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSetti
 
 
 @contextmanager
-def _emulator_thread(port: int, settle: Settle = "never") -> Iterator[None]:
-    """The SP-API emulator on 127.0.0.1:port in a thread of this process."""
+def _emulator_thread(port: int, settle: Settle = "never",
+                     state_file: Path | None = None) -> Iterator[None]:  # fmt: skip
+    """The SP-API emulator on 127.0.0.1:port in a thread of this process; with `state_file`
+    its confirmations, transactions and request record are read from it at start and written
+    back at the end (the demo keeps them in the data folder across restarts)."""
     config = EmulatorConfig(settle=settle)
     if settle != "never":
         log.warning("the in-process SP-API emulator settles transactions as %r after %g s "
                     "(a snappy demo; Amazon's production leaves V1 transactions Processing)",
                     settle, config.settle_after)  # fmt: skip
-    server = uvicorn.Server(uvicorn.Config(create_emulator(config), host="127.0.0.1",
-                                           port=port, log_level="warning", lifespan="off",
-                                           access_log=False))  # fmt: skip
+    app = create_emulator(config)
+    state: EmulatorState = app.state.emulator
+    if state_file is not None and state_file.is_file():
+        state.restore(json.loads(state_file.read_text(encoding="utf-8")))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", access_log=False))  # fmt: skip
     thread = threading.Thread(target=server.run, name="edigw-emulator", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -134,6 +139,8 @@ def _emulator_thread(port: int, settle: Settle = "never") -> Iterator[None]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+        if state_file is not None:
+            write_durably(state_file, json.dumps(state.snapshot()).encode("utf-8"))
 
 
 class _Server(uvicorn.Server):
@@ -247,18 +254,22 @@ async def _resume(gateway: Gateway) -> None:
 
 def run_service(settings: ServiceSettings, demo: bool, settings_file: Path | None = None,
                 emulator_settle: Settle = "never") -> None:  # fmt: skip
-    """Run until SIGTERM / SIGINT (SIGHUP: reload the sellers' credentials). Before anything
-    is written: StartupError when a partner's seller is not configured, PortBusy when a port
-    is taken (the partner profiles are checked first too; a bad one raises)."""
+    """Run until SIGTERM / SIGINT (SIGHUP: reload the sellers' credentials). StartupError
+    before anything is written when a partner profile is invalid, a partner's seller is not
+    configured or a port is taken (PortBusy)."""
     setup_logging()
     if demo:
         settings = demo_settings(settings, settings.emulator_port or 8700)
-    partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
-                             demo=demo)  # fmt: skip
+    try:
+        partners = load_partners(settings.mappings_dir, partners_dir=settings.partners_dir,
+                                 demo=demo)  # fmt: skip
+    except (OSError, ProfileError) as exc:
+        raise StartupError(f"cannot load the partner profiles: {exc}") from exc
     check_partners(partners, settings)
     check_ports(_listeners(settings))
     if settings.emulator_port is not None:
-        with _emulator_thread(settings.emulator_port, emulator_settle):
+        state_file = settings.data_dir / "emulator-state.json" if demo else None
+        with _emulator_thread(settings.emulator_port, emulator_settle, state_file):
             asyncio.run(_serve(settings, partners, settings_file))
     else:
         asyncio.run(_serve(settings, partners, settings_file))

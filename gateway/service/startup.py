@@ -4,7 +4,8 @@ folder private (0700, files 0600), and the partners to serve.
 `check_ports` raises `PortBusy` (one clear line, the CLI exits with status 2) when a port
 cannot be bound; it runs before the data folder or the ledger is created. `make_private`
 sets the process umask to 077 (so every file the gateway creates: ledger, stored files,
-acks, archive, is 0600 and every folder 0700) and tightens a data folder made earlier.
+acks, archive, is 0600 and every folder 0700) and tightens a data folder made earlier,
+everything in it included.
 """
 
 from __future__ import annotations
@@ -12,15 +13,20 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["Listener", "PortBusy", "check_ports", "make_private"]
+__all__ = ["Listener", "PortBusy", "StartupError", "check_ports", "make_private"]
 
 Listener = tuple[str, str, int]  # (what, host, port)
 
 
-class PortBusy(Exception):
+class StartupError(Exception):
+    """`edigw serve` cannot start (a port, a partner profile): one line for the operator."""
+
+
+class PortBusy(StartupError):
     """A port the gateway must listen on is taken (or not allowed)."""
 
 
@@ -43,11 +49,17 @@ def check_ports(listeners: Iterable[Listener]) -> None:
 
 
 def make_private(data_dir: Path) -> None:
-    """umask 077 for this process; the data folder 0700 and the files already in it 0600
-    (a folder made by an older version or by hand)."""
+    """umask 077 for this process; the data folder 0700. A folder that was not 0700 yet (made
+    by hand or by an older version) has everything in it tightened: folders 0700, files 0600."""
     os.umask(0o077)
     data_dir.mkdir(parents=True, exist_ok=True)
+    if stat.S_IMODE(data_dir.stat().st_mode) == 0o700:
+        return
+    for folder, subfolders, files in os.walk(data_dir):
+        for name in subfolders:
+            os.chmod(os.path.join(folder, name), 0o700, follow_symlinks=False)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o600)
     data_dir.chmod(0o700)
-    for path in data_dir.iterdir():
-        if path.is_file() and not path.is_symlink():
-            path.chmod(0o600)

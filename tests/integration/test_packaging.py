@@ -40,6 +40,9 @@ def test_installed_package_finds_its_code_tables(tmp_path: Path) -> None:
                            capture_output=True, text=True, env=env, check=True).stdout  # fmt: skip
     assert where.startswith(str(venv)), where  # the installed copy, not the checkout
     assert (Path(where).parent / "data" / "NOTICE.md").is_file()
+    console = Path(where).parent / "console"  # the ops console's pages and assets
+    assert (console / "templates" / "file.html").is_file()
+    assert (console / "static" / "console.css").is_file()
 
     edigw = venv / "bin" / "edigw"
     version = subprocess.run([edigw, "--version"], capture_output=True, text=True, env=env,

@@ -153,6 +153,9 @@ def test_data_folder_private_and_readyz_writes_nothing(tmp_path: Path) -> None:
     data.chmod(0o755)  # made by hand before the first start
     (data / "notes.txt").write_text("left here by an admin")
     (data / "notes.txt").chmod(0o644)
+    (data / "files").mkdir(mode=0o755)
+    (data / "files" / "old-file").write_bytes(b"stored by an older version")
+    (data / "files" / "old-file").chmod(0o644)
     with gateway(tmp_path / "modes", "--demo", "--emulator-port", str(free_port())) as demo:
         with demo.http(API_KEY) as http:
             answer = http.post(UPLOAD, content=SAMPLE_856, headers={"X-File-Name": "m.edi"})
@@ -166,7 +169,7 @@ def test_data_folder_private_and_readyz_writes_nothing(tmp_path: Path) -> None:
         tree = _tree(data)
     assert tree[data] == 0o700
     assert tree[data / "ledger.sqlite"] == 0o600 and tree[data / "files" / file_id] == 0o600
-    assert tree[data / "notes.txt"] == 0o600
+    assert tree[data / "notes.txt"] == 0o600 and tree[data / "files" / "old-file"] == 0o600
     assert list((data / "sftp" / "demo" / "outbox").glob("*.997.edi")) == []  # went by HTTP
     assert list((data / "files").iterdir()) and (data / "ssh_host_key") in tree
     opened = {str(p): oct(m) for p, m in tree.items() if m & 0o077}
@@ -199,6 +202,30 @@ def test_busy_port_is_one_line_and_exit_2_before_anything_is_written(
     assert done.returncode == 2, done
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert f"127.0.0.1:{port}" in done.stderr and "address already in use" in done.stderr
+    assert not data.exists()
+
+
+@pytest.mark.parametrize("fault", ["profile", "settings"])
+def test_bad_configuration_is_one_line_and_exit_2(tmp_path: Path, fault: str) -> None:
+    """An invalid partner profile or settings file: one line naming it, exit status 2,
+    no traceback, nothing written."""
+    partners = tmp_path / "partners"
+    partners.mkdir()
+    (partners / "acme.yaml").write_text("name: ACME\nack: {x12: '998'}\n")
+    settings = tmp_path / "settings.yaml"
+    if fault == "profile":
+        settings.write_text(f"partners_dir: {partners}\n")
+    else:
+        settings.write_text("http_prot: 8080\n")  # a typo: unknown settings are refused
+    data = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "serve", "--settings", str(settings), "--data-dir",
+         str(data), "--http-port", str(free_port()), "--sftp-port", str(free_port())],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert ("acme" if fault == "profile" else "http_prot") in done.stderr
     assert not data.exists()
 
 
@@ -301,3 +328,40 @@ def test_wrong_api_keys_lock_the_address_out(tmp_path: Path, emulator: EmulatorP
     assert len(failed) == 5 and {e["account"] for e in failed} == {"demo"}
     assert all(e["peer"] == "127.0.0.1" and e["transport"] == "http" for e in failed)
     assert "guess" not in logs.replace('"message": "failed login"', "")
+
+
+# --- the demo emulator remembers -------------------------------------------------------------
+
+
+def _done(running: Gateway, file_id: str) -> dict[str, object]:
+    def state() -> dict[str, object] | None:
+        with running.http(API_KEY) as http:
+            body: dict[str, object] = http.get(f"/v1/files/{file_id}").json()
+        return body if body["state"] == "done" else None
+
+    return wait_until(state, 30, f"file {file_id} done")
+
+
+def test_demo_emulator_keeps_its_state_across_restarts(tmp_path: Path) -> None:
+    """Confirmed under the first run, the ship notice's packages take status updates after a
+    restart (Amazon's rule: statuses only for confirmed packages), and the request record
+    still holds the first run's calls."""
+    folder = tmp_path / "demo"
+    asn = SAMPLE_856
+    status = (REPO / "samples" / "18-x12-214-after-asn" / "input.edi").read_bytes()
+    first_port, second_port = free_port(), free_port()
+    with gateway(folder, "--demo", "--emulator-port", str(first_port)) as demo:
+        with demo.http(API_KEY) as http:
+            confirmed = http.post(UPLOAD, content=asn).json()
+        _done(demo, str(confirmed["file_id"]))
+        before = httpx.get(f"http://127.0.0.1:{first_port}/_emulator/requests").json()
+    assert any(r["path"].endswith("/shipmentConfirmations") for r in before)
+    assert stat.S_IMODE((folder / "data" / "emulator-state.json").stat().st_mode) == 0o600
+
+    with gateway(folder, "--demo", "--emulator-port", str(second_port)) as demo:
+        with demo.http(API_KEY) as http:
+            updated = http.post(UPLOAD, content=status).json()
+        events = _done(demo, str(updated["file_id"]))["events"]
+        assert isinstance(events, dict) and set(events) == {"success"}, events  # none failed
+        after = httpx.get(f"http://127.0.0.1:{second_port}/_emulator/requests").json()
+    assert after[: len(before)] == before and len(after) > len(before)
