@@ -188,8 +188,8 @@ class EmulatorState:
         with self.lock:
             now = self.clock()
             return {
-                "confirmed": [[sandbox, po, sorted(tracking)]
-                              for (sandbox, po), tracking in self._confirmed.items()],
+                "confirmed": [[po, sorted(tracking)]
+                              for po, tracking in self._confirmed.items()],
                 "transactions": [{"transaction_id": t.transaction_id, "operation": t.operation,
                                   "age": now - t.submitted, "sandbox": t.sandbox,
                                   "errors": t.errors} for t in self._transactions.values()],
@@ -200,8 +200,8 @@ class EmulatorState:
         """Take back a `snapshot` (transactions keep the age they had)."""
         with self.lock:
             now = self.clock()
-            for sandbox, po, tracking in data.get("confirmed", []):
-                self._confirmed.setdefault((bool(sandbox), str(po)), set()).update(tracking)
+            for po, tracking in data.get("confirmed", []):
+                self._confirmed.setdefault(str(po), set()).update(tracking)
             for t in data.get("transactions", []):
                 self._transactions[t["transaction_id"]] = Transaction(
                     t["transaction_id"], t["operation"], now - float(t["age"]),
