@@ -49,7 +49,7 @@ def test_search_and_show(app: tuple[TestClient, Gateway]) -> None:
     assert code == 0
     assert "line 10 SE el 1: set_count_mismatch [4]" in out
     assert ">>   10  SE*6*0001" in out and "      9  L11*1ZCLI*2I" in out
-    assert "997 delivered -> http" in out
+    assert "997 delivered -> mailbox" in out
     code, out = ops(client, VIEWER, "show", "no-such-file")
     assert code == 1 and "404" in out
 
