@@ -94,13 +94,13 @@ def _accepted(transaction_id: str | None, status: int = 202) -> CallResult:
 
 def check_migrated_schema(ledger: Ledger) -> None:
     """Migrating from empty reaches head and yields exactly the tables' metadata."""
-    assert current_revision(ledger.engine) == head_revision() == "0001"
+    assert current_revision(ledger.engine) == head_revision() is not None
     assert set(inspect(ledger.engine).get_table_names()) >= TABLES
     with ledger.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
     ledger.migrate()  # idempotent
-    assert current_revision(ledger.engine) == "0001"
+    assert current_revision(ledger.engine) == head_revision()
 
 
 def check_file_lifecycle(ledger: Ledger) -> None:
@@ -503,7 +503,7 @@ def check_downgrade_upgrade(ledger: Ledger) -> None:
     assert current_revision(ledger.engine) is None
     assert not TABLES & set(inspect(ledger.engine).get_table_names())
     ledger.migrate()
-    assert current_revision(ledger.engine) == "0001"
+    assert current_revision(ledger.engine) == head_revision()
     assert ledger.files_in_state(*FileState) == []
     assert ledger.get_file(_file(ledger)) is not None
 

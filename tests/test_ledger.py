@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 
 from gateway.ledger import FileState, Ledger
-from gateway.ledger.migrate import alembic_config, current_revision
+from gateway.ledger.migrate import alembic_config, current_revision, head_revision
 from tests.ledger_checks import CHECKS, Check
 
 
@@ -91,7 +91,7 @@ def test_alembic_command_line_config(tmp_path: Path) -> None:
     config.attributes["configure_logger"] = False  # keep pytest's logging as it is
     command.upgrade(config, "head")
     ledger = Ledger(url)
-    assert current_revision(ledger.engine) == "0001"
+    assert current_revision(ledger.engine) == head_revision()
     command.downgrade(config, "base")
     assert current_revision(ledger.engine) is None
     ledger.close()

@@ -59,6 +59,13 @@ class Runtime:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return hmac.compare_digest(digest, http.api_key_sha256)
 
+    def max_file_bytes(self, partner_id: str) -> int:
+        """The biggest upload `partner_id` may send (bytes): its profile's max_file_mb, else
+        the service's."""
+        profile = self.partners.get(partner_id)
+        mb = profile.max_file_mb if profile and profile.max_file_mb else None
+        return int((mb or self.settings.max_file_mb) * 1_000_000)
+
     def inbox_file(self, partner_id: str, name: str) -> Path:
         return self.sftp_root / partner_id / "inbox" / name
 

@@ -26,8 +26,10 @@ from gateway.service.config import ServiceSettings
 from gateway.service.jobs import check_alerts, purge_archive, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
+from gateway.service.pool import TranslationPool
 from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore
+from gateway.service.uploads import TimedH11Protocol
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
 from gateway.submit.client import SpApiClient
@@ -104,7 +106,8 @@ async def _serve(settings: ServiceSettings) -> None:
                  metrics=Metrics(),
                  submitter=Submitter(client, settings.submit) if client else None,
                  default_seller=default_seller)  # fmt: skip
-    gateway = Gateway(rt)
+    pool = TranslationPool(settings, partners, rt.tables, settings.translation_workers)
+    gateway = Gateway(rt, pool)
     gateway.recover()
     await gateway.sweep_inboxes()
     acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
@@ -122,7 +125,11 @@ async def _serve(settings: ServiceSettings) -> None:
     scheduler.start()
     api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
                                         port=settings.http_port, log_level="warning",
-                                        lifespan="off", access_log=False))  # fmt: skip
+                                        lifespan="off", access_log=False,
+                                        http=TimedH11Protocol.with_header_timeout(
+                                            settings.http_timeout),
+                                        limit_concurrency=settings.http_max_connections,
+                                        timeout_keep_alive=5))  # fmt: skip
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
     log.info("edigw serving", extra={"http": f"{settings.http_host}:{settings.http_port}",
@@ -137,6 +144,7 @@ async def _serve(settings: ServiceSettings) -> None:
     finally:
         stop.set()
         await worker
+        pool.close()
         scheduler.shutdown(wait=False)
         acceptor.close()
         await acceptor.wait_closed()

@@ -1,0 +1,120 @@
+"""Translation in worker processes, fairly shared between partners.
+
+Translating is CPU-bound: run on the event loop's side (a thread) it holds the GIL and every
+other partner's upload, the SFTP server and the HTTP API wait. `TranslationPool` runs each
+translation in a process of a `pebble.ProcessPool` (sized from the CPU count, at least two),
+which also gives each translation a time limit (the worker is killed and replaced) and
+reports a worker that died (out of memory, a crash) as `ProcessExpired`. Each worker has an
+address-space limit (RLIMIT_AS), so a file that would need more raises MemoryError there
+instead of taking the host down.
+
+Fairness: a partner may use at most `size - 1` workers at once (its own queue: an
+`asyncio.Semaphore` per partner), so one partner's backlog of big files always leaves a
+worker for the others; all partners then wait for a worker in arrival order.
+
+Workers are started with `spawn` (a fresh interpreter, not a fork of the serving process with
+its threads, sockets and memory) and build their own ledger connection from the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+from collections import defaultdict
+
+from pebble import ProcessExpired, ProcessPool
+
+from gateway.ledger.store import Ledger
+from gateway.mapping.codes import CodeTables
+from gateway.profile import PartnerProfile
+from gateway.service.config import ServiceSettings
+from gateway.service.metrics import Metrics
+from gateway.service.runtime import Runtime
+from gateway.service.storage import FileStore
+from gateway.service.translating import TranslationSummary, translate_received
+
+__all__ = ["ProcessExpired", "TranslationPool", "default_workers"]
+
+log = logging.getLogger("edigw.service")
+_MB = 1 << 20
+_worker_rt: Runtime | None = None  # set in each worker process by _start_worker
+
+
+def default_workers() -> int:
+    """Translation workers when the settings do not say: the CPU count, at least two (one
+    partner's big file must never occupy the only worker)."""
+    return max(2, os.cpu_count() or 1)
+
+
+def _start_worker(
+    settings: ServiceSettings,
+    partners: dict[str, PartnerProfile],
+    tables: CodeTables,
+    memory_mb: int,
+) -> None:
+    """Worker process set-up: memory limit, logging, its own ledger connection."""
+    global _worker_rt
+    from gateway.service.logs import setup_logging
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the service shuts the pool down
+    if memory_mb > 0:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = memory_mb * _MB if hard == resource.RLIM_INFINITY else min(hard, memory_mb * _MB)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    setup_logging()
+    _worker_rt = Runtime(settings=settings, ledger=Ledger(settings.url),
+                         store=FileStore(settings.data_dir), partners=partners, tables=tables,
+                         metrics=Metrics(),
+                         default_seller=next(iter(settings.sellers), None))  # fmt: skip
+
+
+def _translate_in_worker(file_id: str) -> TranslationSummary:
+    rt = _worker_rt
+    assert rt is not None, "worker not initialised"
+    record = rt.ledger.get_file(file_id)
+    if record is None:
+        raise LookupError(f"no file {file_id} in the ledger")
+    return translate_received(rt, record)
+
+
+class TranslationPool:
+    """Worker processes for `translate_received`; `await pool.translate(partner, file_id)`."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        partners: dict[str, PartnerProfile],
+        tables: CodeTables,
+        workers: int | None = None,
+    ) -> None:
+        self.size = workers or default_workers()
+        self.timeout = settings.translation_timeout
+        self._pool = ProcessPool(
+            max_workers=self.size,
+            initializer=_start_worker,
+            initargs=(settings, partners, tables, settings.translation_memory_mb),
+            context=multiprocessing.get_context("spawn"),
+        )
+        self._free = asyncio.Semaphore(self.size)
+        per_partner = max(1, self.size - 1)
+        self._partner: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(per_partner)
+        )
+
+    async def translate(self, partner_id: str, file_id: str) -> TranslationSummary:
+        """Translate and record one file in a worker. Raises what the translation raised,
+        TimeoutError past the time limit (the worker was killed), ProcessExpired if the
+        worker died; cancelling stops the worker."""
+        async with self._partner[partner_id], self._free:
+            future = self._pool.schedule(_translate_in_worker, args=(file_id,),
+                                         timeout=self.timeout)  # fmt: skip
+            return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        """Stop the workers now (a translation in flight is redone at the next start)."""
+        self._pool.stop()  # type: ignore[no-untyped-call]
+        self._pool.join(timeout=5)
