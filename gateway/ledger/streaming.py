@@ -97,13 +97,18 @@ class TranslationWriter:
                               duplicate_of=new.duplicate_of, replay=bool(self._replay))  # fmt: skip
             session.add(row)
             session.flush()
-            for st in new.transactions:
-                transaction = Transaction(interchange_id=row.id, group_control=st.group_control,
-                                          control=st.control, type_code=st.type_code,
-                                          accepted=st.accepted, errors=list(st.errors))  # fmt: skip
-                session.add(transaction)
-                session.flush()
-                ids[st.group_control, st.control] = transaction.id
+            rows = [{"interchange_id": row.id, "group_control": st.group_control,
+                     "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
+                     "errors": list(st.errors)} for st in new.transactions]  # fmt: skip
+            for start in range(0, len(rows), self.batch):
+                inserted = session.scalars(
+                    insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True),
+                    rows[start : start + self.batch],
+                )
+                for st, transaction_id in zip(
+                    new.transactions[start : start + self.batch], inserted, strict=True
+                ):
+                    ids[st.group_control, st.control] = transaction_id
         return ids
 
     def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
