@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gateway.ledger.store import Ledger
@@ -14,6 +14,7 @@ from gateway.mapping.codes import CodeTables
 from gateway.profile import PartnerProfile
 from gateway.service.config import ServiceSettings
 from gateway.service.metrics import Metrics
+from gateway.service.shutdown import CallGate
 from gateway.service.storage import FileStore
 from gateway.submit.submitter import Submitter
 
@@ -36,6 +37,7 @@ class Runtime:
     metrics: Metrics
     submitter: Submitter | None = None  # None: nothing is submitted (translation only)
     default_seller: str | None = None
+    calls: CallGate = field(default_factory=CallGate)  # SP-API calls in flight (shutdown)
 
     @property
     def sftp_root(self) -> Path:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,10 +21,10 @@ from gateway.emulator.config import EmulatorConfig
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import PartnerProfile, load_partners
+from gateway.profile import load_partners
 from gateway.service.api import create_api
 from gateway.service.config import ServiceSettings
-from gateway.service.jobs import check_alerts, purge_archive, retry_failed
+from gateway.service.jobs import check_alerts, purge_archive, purge_parts, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.pool import TranslationPool
@@ -83,14 +84,15 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _accounts(partners: dict[str, PartnerProfile]) -> list[SftpAccount]:
-    accounts = []
+def _accounts(rt: Runtime) -> list[SftpAccount]:
+    partners, accounts = rt.partners, []
     for partner_id, profile in partners.items():
         sftp = profile.transports.sftp
         if sftp is not None:
             accounts.append(SftpAccount(partner_id=partner_id, username=sftp.username,
                                         password_hash=sftp.password_hash,
-                                        public_keys=sftp.public_keys))  # fmt: skip
+                                        public_keys=sftp.public_keys,
+                                        max_file_bytes=rt.max_file_bytes(partner_id)))  # fmt: skip
     return accounts
 
 
@@ -111,7 +113,7 @@ async def _serve(settings: ServiceSettings) -> None:
     gateway.recover()
     await gateway.sweep_inboxes()
     acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
-                                       _accounts(partners), SftpIntake(gateway),
+                                       _accounts(rt), SftpIntake(gateway),
                                        settings.data_dir / "ssh_host_key")  # fmt: skip
     scheduler = AsyncIOScheduler()
     scheduler.add_job(gateway.poll, "interval", seconds=settings.poll_interval,
@@ -122,6 +124,8 @@ async def _serve(settings: ServiceSettings) -> None:
                       coalesce=True, id="retry-failed")  # fmt: skip
     scheduler.add_job(purge_archive, "interval", args=[rt], hours=24, max_instances=1,
                       id="archive-retention")  # fmt: skip
+    scheduler.add_job(purge_parts, "interval", args=[rt], hours=1, max_instances=1,
+                      next_run_time=datetime.now(UTC), id="part-retention")  # fmt: skip
     scheduler.start()
     api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
                                         port=settings.http_port, log_level="warning",
@@ -129,7 +133,8 @@ async def _serve(settings: ServiceSettings) -> None:
                                         http=TimedH11Protocol.with_header_timeout(
                                             settings.http_timeout),
                                         limit_concurrency=settings.http_max_connections,
-                                        timeout_keep_alive=5))  # fmt: skip
+                                        timeout_keep_alive=5,
+                                        timeout_graceful_shutdown=3))  # fmt: skip
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
     log.info("edigw serving", extra={"http": f"{settings.http_host}:{settings.http_port}",
@@ -137,8 +142,14 @@ async def _serve(settings: ServiceSettings) -> None:
                                      "data_dir": str(settings.data_dir),
                                      "partners": sorted(partners)})  # fmt: skip
     loop = asyncio.get_running_loop()
+
+    def shut_down(sig: int) -> None:  # the API and the work loop stop side by side
+        log.info("edigw shutting down", extra={"signal": signal.Signals(sig).name})
+        stop.set()
+        api.handle_exit(sig, None)
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, api.handle_exit, sig, None)
+        loop.add_signal_handler(sig, shut_down, sig)
     try:
         await api.serve()  # until SIGTERM / SIGINT, then a clean shutdown of everything
     finally:

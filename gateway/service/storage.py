@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +124,19 @@ class FileStore:
 
     def read(self, file_id: str) -> bytes:
         return (self.files / file_id).read_bytes()
+
+    def purge_files(self, older_than_days: int, is_final: Callable[[str], bool]) -> int:
+        """Delete stored copies (`files/<id>`) older than the retention whose file is final
+        (`is_final(file_id)`: done, quarantined, duplicate); the count removed."""
+        cutoff = time.time() - older_than_days * 86_400
+        removed = 0
+        for path in self.files.iterdir():
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if path.stat().st_mtime < cutoff and is_final(path.name):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def remove_incomplete(self) -> int:
         """Delete partial `.incoming-*` files (start-up: nobody is writing them); the count."""

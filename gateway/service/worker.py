@@ -283,14 +283,21 @@ class Gateway:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self.rt.settings.worker_interval)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, drain: float = 6.0) -> None:
         """Work until `stop` is set: intake (translation) and submission run side by side,
-        each after a wake-up or every worker_interval."""
-        await asyncio.gather(
-            self._loop(stop, self.wake, self.intake_round),
-            self._loop(stop, self.wake_submit, self.submit_round),
-            self._stop_translations(stop),
-        )
+        each after a wake-up or every worker_interval. On stop, SP-API calls in flight get
+        up to `drain` seconds to finish and be recorded; the round's other calls are left
+        for the next start, translations in flight are stopped (redone at the next start)."""
+        intake = asyncio.create_task(self._loop(stop, self.wake, self.intake_round))
+        submit = asyncio.create_task(self._loop(stop, self.wake_submit, self.submit_round))
+        translations = asyncio.create_task(self._stop_translations(stop))
+        await stop.wait()
+        if not await self.rt.calls.drain(drain):
+            log.warning(
+                "calls still in flight at shutdown", extra={"calls": self.rt.calls.in_flight}
+            )
+        submit.cancel()
+        await asyncio.gather(intake, submit, translations, return_exceptions=True)
 
     async def _stop_translations(self, stop: asyncio.Event) -> None:
         """On stop: translations in flight are cancelled (their workers stopped); the files
