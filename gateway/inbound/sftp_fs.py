@@ -191,8 +191,11 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
             raise _denied("File not open for writing")
         limit = self._max_file_bytes
         if handle.refused or (limit is not None and offset + len(data) > limit):
-            handle.refused = (f"File too large: the limit for this account is {limit:,} bytes "
-                              f"({(limit or 0) / 1_000_000:g} MB); upload discarded")  # fmt: skip
+            if handle.refused is None:
+                mb = (limit or 0) / 1_000_000
+                handle.refused = (f"File too large: the limit for this account is {limit:,} "
+                                  f"bytes ({mb:g} MB); upload discarded")  # fmt: skip
+                log.warning("sftp upload refused: %s: %s", self._shown(handle), handle.refused)
             raise asyncssh.SFTPFailure(handle.refused)
         view = memoryview(data)
         while view:

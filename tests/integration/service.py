@@ -193,8 +193,9 @@ def emulator_process(
 # --- the gateway -------------------------------------------------------------------------------
 
 
-def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
-    """The service settings of notes/service.md: seller `demo` at the emulator, fast loops."""
+def write_settings(path: Path, data_dir: Path, emulator_port: int, extra: str = "") -> Path:
+    """The service settings of notes/service.md: seller `demo` at the emulator, fast loops
+    (`extra`: more YAML lines; `submit:` there replaces the default one)."""
     base = f"http://127.0.0.1:{emulator_port}"
     path.write_text(
         f"data_dir: {data_dir}\npoll_interval: 0.2\nworker_interval: 0.1\n"
@@ -202,7 +203,8 @@ def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
         "    client_secret: edigw-demo-secret\n    refresh_token: edigw-demo-refresh\n"
         f"    endpoint: {base}\n    sandbox_endpoint: {base}/sandbox\n"
         f"    token_url: {base}/auth/o2/token\n"
-        "submit: {backoff_base: 0.05, poll_interval: 0.2}\n",
+        + ("" if "submit:" in extra else "submit: {backoff_base: 0.05, poll_interval: 0.2}\n")
+        + extra,
         encoding="utf-8",
     )
     return path
@@ -357,12 +359,13 @@ def running_service(
     *,
     database_url: str | None = None,
     env: dict[str, str] | None = None,
+    extra_settings: str = "",
 ) -> Iterator[Service]:
     """A gateway with its data in folder/data, targeting the emulator; SIGTERM at the end
     (SIGKILL if it does not stop). Restarting in the same folder keeps the data."""
     folder.mkdir(parents=True, exist_ok=True)
     data_dir = folder / "data"
-    settings = write_settings(folder / "settings.yaml", data_dir, emulator_port)
+    settings = write_settings(folder / "settings.yaml", data_dir, emulator_port, extra_settings)
     for attempt in range(3):
         service = _launch(folder, settings, data_dir, database_url, env, attempt)
         try:
