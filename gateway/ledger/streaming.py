@@ -61,8 +61,8 @@ def event_counts(ledger: Ledger, file_id: str) -> dict[str, int]:
 class TranslationWriter:
     """The rows of one `received` file's translation, written as they come (module doc)."""
 
-    def __init__(self, ledger: Ledger, file_id: str, batch: int = BATCH) -> None:
-        self.ledger, self.file_id, self.batch = ledger, file_id, batch
+    def __init__(self, ledger: Ledger, file_id: str, batch: int | None = None) -> None:
+        self.ledger, self.file_id, self.batch = ledger, file_id, batch or BATCH
         self.events = 0  # recorded so far
         self._pending: list[dict[str, Any]] = []
         self._replay: bool | None = None

@@ -12,6 +12,7 @@ from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
 from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
+from gateway.ledger.streaming import event_counts
 from gateway.ledger.translation import NewAck, add_acks
 from gateway.parse.records import Origin
 from gateway.service.crash import crash_point
@@ -64,6 +65,9 @@ def archive_file(rt: Runtime, file: FileRecord) -> None:
 
 def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     """Advise, mark done and archive a submitted file whose events are all final."""
+    counts = event_counts(rt.ledger, file.id)  # counted first: no rows loaded while waiting
+    if any(EventState(state) not in _FINAL for state in counts):
+        return False
     events = rt.ledger.events_for_file(file.id)
     if any(e.state not in _FINAL for e in events):
         return False
