@@ -15,18 +15,19 @@ everything again exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
-from gateway.ledger.records import NewEvent
+from gateway.ledger.records import EventRecord, NewEvent
 from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
 from gateway.ledger.store import Ledger
+from gateway.ledger.submissions import _event
 from gateway.ledger.tables import Ack, Event, Interchange, ReceivedFile, Transaction, utc_now
 from gateway.ledger.translation import NewAck, NewInterchange
 
-__all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt"]
+__all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
 
 BATCH = 500  # events per insert transaction
 
@@ -46,6 +47,39 @@ def give_back_attempt(ledger: Ledger, file_id: str) -> None:
     with ledger._tx() as session:
         row = ledger._row(session, ReceivedFile, file_id)
         row.attempts = max(0, (row.attempts or 0) - 1)
+
+
+def iter_events(ledger: Ledger, *states: EventState, page: int = 1000) -> Iterator[EventRecord]:
+    """Events in `states` by id, read a page at a time (memory does not grow with their
+    number; each page is its own read transaction)."""
+    after = 0
+    wanted = [EventState(s).value for s in states]
+    while True:
+        with ledger._read() as session:
+            rows = [_event(row) for row in session.scalars(
+                select(Event).where(Event.state.in_(wanted), Event.id > after)
+                .order_by(Event.id).limit(page))]  # fmt: skip
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].id
+
+
+def event_outlines(ledger: Ledger, file_id: str) -> list[EventRecord]:
+    """A file's events without their bodies: `payload` empty and `lineage` only its
+    `origin` (what advices need), a fraction of the memory of the full rows."""
+    origin = Event.lineage["origin"]
+    columns = (Event.id, Event.file_id, Event.transaction_id, Event.operation, Event.seller,
+               Event.purchase_order, Event.tracking_number, origin, Event.state,
+               Event.batch_id, Event.amazon_transaction_id, Event.updated_at)  # fmt: skip
+    with ledger._read() as session:
+        rows = session.execute(select(*columns).where(Event.file_id == file_id)
+                               .order_by(Event.id)).all()  # fmt: skip
+    return [EventRecord(id=r[0], file_id=r[1], transaction_id=r[2], operation=r[3],
+                        seller=r[4], purchase_order=r[5], tracking_number=r[6], payload={},
+                        lineage={"origin": r[7]} if r[7] else None, state=EventState(r[8]),
+                        batch_id=r[9], amazon_transaction_id=r[10], updated_at=r[11])
+            for r in rows]  # fmt: skip
 
 
 def event_counts(ledger: Ledger, file_id: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ from gateway.ack.advice import AdviceItem, application_advices
 from gateway.ack.context import AckContext
 from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
-from gateway.ledger.streaming import event_counts
+from gateway.ledger.streaming import event_counts, event_outlines
 from gateway.ledger.translation import NewAck, add_acks
 from gateway.parse.records import Origin
 from gateway.service.crash import crash_point
@@ -68,7 +68,7 @@ def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     counts = event_counts(rt.ledger, file.id)  # counted first: no rows loaded while waiting
     if any(EventState(state) not in _FINAL for state in counts):
         return False
-    events = rt.ledger.events_for_file(file.id)
+    events = event_outlines(rt.ledger, file.id)  # without bodies: a file may have 100,000s
     if any(e.state not in _FINAL for e in events):
         return False
     profile = rt.partner(file.partner_id)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gateway.ledger.states import EventState, FileState
+from gateway.ledger.streaming import iter_events
 from gateway.service.runtime import Runtime
 from gateway.service.worker import Gateway
 from gateway.submit.model import TransactionStatus
@@ -45,7 +46,7 @@ def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]
                                     "files_waiting": [], "events_unknown": []}  # fmt: skip
     deadline = timedelta(hours=settings.confirmation_deadline_hours)
     not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN)
-    for event in ledger.events_in_state(*not_sent):
+    for event in iter_events(ledger, *not_sent):  # page by page: a big file has 100,000s
         if event.operation == "submitShipmentConfirmations":
             shipped = _shipped(event.payload)
             if shipped is not None and now - shipped > deadline:
