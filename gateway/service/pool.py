@@ -19,17 +19,22 @@ its threads, sockets and memory) and build their own ledger connection from the 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import multiprocessing
 import os
 import resource
 import signal
+import time
 from collections import defaultdict
 
 from pebble import ProcessExpired, ProcessPool
 
+from gateway.ack.context import AckContext
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import CodeTables
+from gateway.mapping.result import TranslatedRequest
+from gateway.pipeline import translate_stream
 from gateway.profile import PartnerProfile
 from gateway.service.config import ServiceSettings
 from gateway.service.metrics import Metrics
@@ -70,6 +75,29 @@ def _start_worker(
                          store=FileStore(settings.data_dir), partners=partners, tables=tables,
                          metrics=Metrics(),
                          default_seller=next(iter(settings.sellers), None))  # fmt: skip
+    _warm_up(tables)
+
+
+_WARM_UP = (  # a one-event 214: translated once at worker start, so the first partner file
+    # does not pay for what the first translation of a process sets up (validators, caches)
+    "ISA*00*          *00*          *ZZ*WARMUP         *ZZ*AMAZONDF       *261125*1200*U*"
+    "00401*000000001*0*P*>~GS*QM*WARMUP*AMAZONDF*20261125*1200*1*X*004010~ST*214*0001~"
+    "B10*1Z1*PO1*SCAC~L11*PO1*PO~LX*1~AT7*D1*NS***20261124*1700*ET~MS1*SEATTLE*WA*US~"
+    "L11*1ZWARMUP*2I~SE*8*0001~GE*1*1~IEA*1*000000001~"
+)
+
+
+def _discard(request: TranslatedRequest) -> None:
+    request.body_json()
+
+
+def _warm_up(tables: CodeTables) -> None:
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD", ship_method="UPS_GR_RES")
+    try:
+        translate_stream(io.BytesIO(_WARM_UP.encode("ascii")), profile, tables, AckContext(),
+                         _discard)  # fmt: skip
+    except Exception:  # only a warm-up: the real files report their own problems
+        log.warning("translation warm-up failed", exc_info=True)
 
 
 def _translate_in_worker(file_id: str) -> TranslationSummary:
@@ -79,6 +107,11 @@ def _translate_in_worker(file_id: str) -> TranslationSummary:
     if record is None:
         raise LookupError(f"no file {file_id} in the ledger")
     return translate_received(rt, record)
+
+
+def _ready(hold: float) -> bool:
+    time.sleep(hold)
+    return _worker_rt is not None
 
 
 class TranslationPool:
@@ -104,6 +137,13 @@ class TranslationPool:
         self._partner: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(per_partner)
         )
+
+    async def warm_up(self) -> None:
+        """Start the workers and wait until they are ready (a spawned worker takes seconds
+        to import the gateway), so the first files do not wait for them. Each probe holds
+        its worker a moment, so the probes reach different workers when they are ready."""
+        probes = [self._pool.schedule(_ready, args=(1.0,)) for _ in range(self.size)]
+        await asyncio.gather(*(asyncio.wrap_future(p) for p in probes))
 
     async def translate(self, partner_id: str, file_id: str) -> TranslationSummary:
         """Translate and record one file in a worker. Raises what the translation raised,

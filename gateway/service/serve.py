@@ -109,6 +109,7 @@ async def _serve(settings: ServiceSettings) -> None:
                  submitter=Submitter(client, settings.submit) if client else None,
                  default_seller=default_seller)  # fmt: skip
     pool = TranslationPool(settings, partners, rt.tables, settings.translation_workers)
+    await pool.warm_up()
     gateway = Gateway(rt, pool)
     gateway.recover()
     await gateway.sweep_inboxes()

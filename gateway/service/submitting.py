@@ -31,7 +31,7 @@ from gateway.submit.model import CallResult, TransactionStatus
 __all__ = ["event_origin", "poll_transactions", "submit_file", "submit_files"]
 
 log = logging.getLogger("edigw.service")
-_EVENTS_PER_ROUND = 2000  # pending events loaded per submission round
+_EVENTS_PER_ROUND = 500  # pending events loaded per submission round
 
 
 def event_origin(event: EventRecord) -> Origin:
