@@ -3,7 +3,10 @@
 
 Prints files/s (first upload to the last file final), p50/p95 time from upload complete to the
 SP-API call (from the ledger: file received_at -> first call started_at), and the gateway
-process's peak RSS (VmHWM). The emulator runs as its own process; its rate is set high by
+process's peak RSS (VmHWM). Then (`benchmarks/service_load.py`, skip with --no-big) peak RSS
+of every gateway process and of all together while one big X12 214 (2, 20, 100 MB) goes in
+over HTTP and over SFTP, and the p95 of another partner's small uploads (answer with its 997)
+while a 20 MB file translates. The emulator runs as its own process; its rate is set high by
 default (`--rate`) so the figure measures the gateway, not Amazon's usage plan (at 10 calls/s
 1,000 files need several minutes by the plan alone).
 
@@ -129,7 +132,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0, help="emulator calls/s")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--no-big", action="store_true", help="skip the big-file figures")
+    parser.add_argument("--big-mb", type=float, nargs="*", default=[2, 20, 100])
+    parser.add_argument("--no-burst", action="store_true", help="skip the 1,000-file burst")
     args = parser.parse_args()
+    if not args.no_big:
+        from service_load import big_file_figures
+
+        big_file_figures(args.big_mb, args.rate)
+    if args.no_burst:
+        return
     kinds = list(SAMPLES)
     files = [(f"bench-{n:05d}.{kinds[n % 4].lower()}.edi", make_file(kinds[n % 4], n + 1))
              for n in range(args.files)]  # fmt: skip

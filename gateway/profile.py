@@ -130,6 +130,7 @@ class PartnerProfile(_Data):
     field_sources: FieldSources = Field(default_factory=FieldSources)
     ack: AckPreferences = Field(default_factory=AckPreferences)
     transports: Transports = Field(default_factory=Transports)
+    max_file_mb: float | None = None  # biggest upload accepted; None: the service's setting
 
     def owns_sender(self, syntax: Syntax, sender: str) -> bool:
         """Whether an interchange sender ID belongs to this partner (no IDs listed: any)."""

@@ -95,7 +95,7 @@ def _accepted(transaction_id: str | None, status: int = 202) -> CallResult:
 
 def check_migrated_schema(ledger: Ledger) -> None:
     """Migrating from empty reaches head and yields exactly the tables' metadata."""
-    assert current_revision(ledger.engine) == head_revision()
+    assert current_revision(ledger.engine) == head_revision() is not None
     assert set(inspect(ledger.engine).get_table_names()) >= TABLES
     with ledger.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -115,8 +115,10 @@ def test_gateway_refusal_is_advised_in_an_824_and_the_file_is_done(tmp_path: Pat
                           file_id=file_id)  # fmt: skip
     record = rt.ledger.get_file(file_id)
     assert record is not None
-    outcome, _ = translate_received(rt, record)
-    assert [p.code.value for p in outcome.problems] == ["unmapped_status"]
+    translate_received(rt, record)
+    translated = rt.ledger.get_file(file_id)
+    assert translated is not None
+    assert [e["code"] for e in translated.errors] == ["unmapped_status"]
     rt.ledger.advance(file_id, FileState.SUBMITTED)
     record = rt.ledger.get_file(file_id)
     assert record is not None and finish_file_sync(rt, record)

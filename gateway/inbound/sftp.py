@@ -49,6 +49,7 @@ class SftpAccount:
     username: str
     password_hash: str | None = None
     public_keys: tuple[str, ...] = ()  # OpenSSH "ssh-ed25519 AAAA..." lines
+    max_file_bytes: int | None = None  # biggest upload accepted (a write past it fails)
 
 
 class _AccountServer(asyncssh.SSHServer):
@@ -184,7 +185,9 @@ async def start_sftp_server(
     def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> ChrootedSftpServer:
         account = by_user[chan.get_extra_info("username")]
         home = root / account.partner_id
-        return ChrootedSftpServer(chan, home, account.partner_id, sink, registry)
+        return ChrootedSftpServer(
+            chan, home, account.partner_id, sink, registry, max_file_bytes=account.max_file_bytes
+        )
 
     acceptor: asyncssh.SSHAcceptor = await asyncssh.listen(
         host,

@@ -8,7 +8,9 @@ symlinks are hidden from listings, and files are opened with O_NOFOLLOW.
 
 Permissions: reading and listing anywhere inside the home; creating and writing files only
 directly in /inbox; renaming only `X.part` -> `Y` inside /inbox (target must not exist);
-deleting only files directly in /outbox. No mkdir, rmdir, setstat, symlink, hard link or
+deleting only files directly in /outbox and the account's own `*.part` files in /inbox (not
+while being written). A write past the account's size limit fails with a message saying so,
+and the upload is discarded on close. No mkdir, rmdir, setstat, symlink, hard link or
 readlink. An existing /inbox file other than `*.part` cannot be overwritten or appended to.
 
 Uploads: see `sftp_upload` (completion, hand-over, interrupted uploads).
@@ -46,6 +48,7 @@ INBOX = b"inbox"
 OUTBOX = b"outbox"
 PART_SUFFIX = b".part"
 _FILE_MODE = 0o640
+_NAME_MAX = 255  # bytes in a file name (Linux NAME_MAX)
 
 
 def _denied(reason: str = "Permission denied") -> asyncssh.SFTPError:
@@ -62,8 +65,10 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
         partner_id: str,
         sink: UploadSink,
         registry: UploadRegistry,
+        max_file_bytes: int | None = None,
     ) -> None:
         super().__init__(chan)
+        self._max_file_bytes = max_file_bytes
         self._home = os.fsencode(os.path.realpath(home))
         self._partner_id = partner_id
         self._sink = sink
@@ -141,6 +146,8 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
         local, name = self._inbox_file(path)
         if name.startswith(UPLOAD_TEMP_PREFIX):
             raise _denied("Reserved file name")
+        if len(name) > _NAME_MAX:
+            raise asyncssh.SFTPFailure(f"File name longer than {_NAME_MAX} bytes")
         if local in self._registry.writing:
             raise asyncssh.SFTPFailure("File is being uploaded in another session")
         flags = os.O_NOFOLLOW | os.O_CLOEXEC
@@ -182,6 +189,14 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
         handle = self._handle(file_obj)
         if not handle.writable:
             raise _denied("File not open for writing")
+        limit = self._max_file_bytes
+        if handle.refused or (limit is not None and offset + len(data) > limit):
+            if handle.refused is None:
+                mb = (limit or 0) / 1_000_000
+                handle.refused = (f"File too large: the limit for this account is {limit:,} "
+                                  f"bytes ({mb:g} MB); upload discarded")  # fmt: skip
+                log.warning("sftp upload refused: %s: %s", self._shown(handle), handle.refused)
+            raise asyncssh.SFTPFailure(handle.refused)
         view = memoryview(data)
         while view:
             written = os.pwrite(handle.fd, view, offset)
@@ -264,9 +279,12 @@ class ChrootedSftpServer(asyncssh.SFTPServer):
 
     def remove(self, path: bytes) -> None:
         parts = self._parts(path)
-        if len(parts) != 2 or parts[0] != OUTBOX:
-            raise _denied("Only files in /outbox can be removed")
+        part_file = len(parts) == 2 and parts[0] == INBOX and parts[1].endswith(PART_SUFFIX)
+        if len(parts) != 2 or not (parts[0] == OUTBOX or part_file):
+            raise _denied("Only files in /outbox and *.part files in /inbox can be removed")
         local = self.map_path(path)
+        if local in self._registry.writing:
+            raise asyncssh.SFTPFailure("File is being uploaded")
         if not stat.S_ISREG(os.lstat(local).st_mode):
             raise _denied("Not a regular file")
         os.unlink(local)

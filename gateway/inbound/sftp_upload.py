@@ -72,6 +72,7 @@ class UploadHandle:
     upload: bool = False
     temp: bytes | None = None  # hidden name an upload is written under until complete
     closed: bool = False
+    refused: str | None = None  # why a write was refused (too large): the upload is discarded
 
 
 def temp_name() -> bytes:
@@ -103,6 +104,9 @@ async def complete_upload(
     finally:
         os.close(handle.fd)
         registry.writing.discard(handle.local)
+    if handle.refused is not None:  # nothing of it is kept, *.part included
+        unlink_quietly(handle.temp or handle.local)
+        raise asyncssh.SFTPFailure(handle.refused)
     if handle.temp is None:  # a *.part file: never handed over on close
         if not live:
             log.warning("sftp upload interrupted, kept for resume: %s", shown)
@@ -118,7 +122,11 @@ async def complete_upload(
     if os.path.lexists(handle.local):
         unlink_quietly(handle.temp)
         raise asyncssh.SFTPFileAlreadyExists("File already received")
-    os.rename(handle.temp, handle.local)  # no await between the check and the rename
+    try:
+        os.rename(handle.temp, handle.local)  # no await between the check and the rename
+    except OSError as exc:  # e.g. a name the file system refuses: no temp file left behind
+        unlink_quietly(handle.temp)
+        raise asyncssh.SFTPFailure(f"Upload could not be stored: {exc.strerror}") from None
     await hand_over(handle.local, lambda: unlink_quietly(handle.local))
 
 

@@ -74,14 +74,16 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
             return [_event(row) for row in session.scalars(query.order_by(Event.id))]
 
     def events_for_files(self, file_ids: Sequence[str],
-                         states: Iterable[EventState] | None = None,
+                         states: Iterable[EventState] | None = None, limit: int | None = None,
                          ) -> list[EventRecord]:  # fmt: skip
-        """events_for_file of several files in one query, file by file in the given order."""
+        """events_for_file of several files in one query, file by file in the given order
+        (`limit`: only the first events by id)."""
         query = select(Event).where(Event.file_id.in_(file_ids))
         if states is not None:
             query = query.where(Event.state.in_([EventState(s).value for s in states]))
         with self._read() as session:
-            rows = [_event(row) for row in session.scalars(query.order_by(Event.id))]
+            query = query.order_by(Event.id).limit(limit)
+            rows = [_event(row) for row in session.scalars(query)]
         rank = {file_id: index for index, file_id in enumerate(file_ids)}
         return sorted(rows, key=lambda event: rank[event.file_id])
 

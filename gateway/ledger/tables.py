@@ -90,6 +90,8 @@ class ReceivedFile(Base):
     replay_of: Mapped[str | None] = mapped_column(ForeignKey("received_files.id"))
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]
+    # translation attempts started (a worker crash or time-out counts): see service/pool.py
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Interchange(Base):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ _ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "UNA", "UNB", "UNZ"
                        "UNH", "UNT", "DTM", "G62"})  # fmt: skip
 _TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$")
 _MAX_TERMS = 500  # per file
+_INDEX_BYTES = 16 << 20  # of a refused file read for its sets' search terms
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -71,8 +73,11 @@ def _index_rejected_sets(ledger: Ledger, file_id: str, data: bytes) -> int:
 
 
 def after_translation(log: logging.Logger, ledger: Ledger, file_id: str, partner_id: str,
-                      data: bytes, outcome: TranslationOutcome) -> None:  # fmt: skip
-    """Called once a translation is recorded (a worker thread)."""
+                      stored: Path, outcome: TranslationOutcome) -> None:  # fmt: skip
+    """Called once a translation is recorded (a translation worker). The search terms of
+    refused sets are read from the first `_INDEX_BYTES` of the stored file (memory stays
+    bounded; sets beyond that are found by their control numbers, not their values)."""
     log_rejections(log, file_id, partner_id, outcome.accepted, outcome.problems)
     if not outcome.accepted:
-        _index_rejected_sets(ledger, file_id, data)
+        with stored.open("rb") as stream:
+            _index_rejected_sets(ledger, file_id, stream.read(_INDEX_BYTES))

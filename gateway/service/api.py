@@ -19,7 +19,9 @@ from gateway.auth.operators import authenticated as _authenticated
 from gateway.console import install_console
 from gateway.ledger.records import FileRecord
 from gateway.ledger.replays import replay_record
+from gateway.ledger.streaming import event_counts
 from gateway.service.messages_api import router as messages_router
+from gateway.service.uploads import stream_upload
 from gateway.service.worker import Gateway
 
 __all__ = ["create_api"]
@@ -62,9 +64,7 @@ class ReplayOut(FileOut):
 
 def _file_out(gateway: Gateway, record: FileRecord) -> dict[str, Any]:
     ledger = gateway.rt.ledger
-    events: dict[str, int] = {}
-    for event in ledger.events_for_file(record.id):
-        events[event.state.value] = events.get(event.state.value, 0) + 1
+    events = event_counts(ledger, record.id)
     return {
         "file_id": record.id, "partner_id": record.partner_id, "transport": record.transport,
         "name": record.name, "state": record.state.value, "state_reason": record.state_reason,
@@ -193,17 +193,13 @@ def create_api(gateway: Gateway) -> FastAPI:
         openapi_extra=upload_body,
     )
     async def upload(partner_id: Partner, request: Request) -> dict[str, Any]:
-        content_type = request.headers.get("content-type", "")
         name = request.headers.get("x-file-name", "upload.edi")
-        if content_type.startswith("multipart/form-data"):
-            form = await request.form()
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise HTTPException(422, "multipart upload needs a 'file' part")
-            data, name = await upload.read(), upload.filename or name
-        else:
-            data = await request.body()
-        record = await gateway.receive(partner_id, "http", name, data, claim=True)
+        limit = rt.max_file_bytes(partner_id)
+        with rt.store.incoming(limit) as incoming:  # streamed to disk; 413 / 408 / 422
+            stored, part_name = await stream_upload(request, incoming, limit,
+                                                    rt.settings.http_timeout)  # fmt: skip
+        record = await gateway.receive_stored(partner_id, "http", part_name or name, stored,
+                                              claim=True)  # fmt: skip
         try:
             outcome = await gateway.translate(record.id)
         finally:

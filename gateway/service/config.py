@@ -42,7 +42,16 @@ class ServiceSettings(BaseSettings):
     webhook_interval: float = 5.0  # partner webhook deliveries job
     files_waiting_alert: float = 600.0  # a file received but untranslated this long: alert
     confirmation_deadline_hours: float = 4.0  # Amazon: confirm within 4 h of the ship date
-    retention_days: int = 30  # archive/ clean-up
+    retention_days: int = 30  # archive/ and stored files/ clean-up
+    # load limits (issue 9): translation workers, poison files, upload sizes, slow clients
+    translation_workers: int | None = None  # processes; None: the CPU count, at least 2
+    translation_timeout: float = 900.0  # seconds one file may take in a worker
+    translation_memory_mb: int = 2048  # address-space limit of each worker (0: none)
+    translation_attempts: int = 3  # tries per file (a crash, MemoryError or time-out each)
+    max_file_mb: float = 100.0  # per upload, HTTP and SFTP (a partner profile may differ)
+    http_timeout: float = 30.0  # seconds without a byte of headers or body: connection closed
+    http_max_connections: int = 200  # concurrent HTTP connections (beyond them: 503)
+    part_retention_hours: float = 72.0  # unrenamed *.part uploads in /inbox are removed after
     mappings_dir: Path | None = None  # code tables; default: the installed / checkout copy
     partners_dir: Path | None = None  # partner profiles; default: <mappings>/partners
     metrics_token: SecretStr | None = None  # /metrics needs `Authorization: Bearer <token>`

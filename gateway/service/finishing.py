@@ -20,6 +20,7 @@ from gateway.ack.context import AckContext
 from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.records import CallRecord, EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
+from gateway.ledger.streaming import event_counts, event_outlines
 from gateway.ledger.translation import NewAck, add_acks
 from gateway.parse.records import Origin, Syntax
 from gateway.problems import Level, Problem, Severity
@@ -102,7 +103,10 @@ def archive_file(rt: Runtime, file: FileRecord) -> None:
 
 def finish_file_sync(rt: Runtime, file: FileRecord) -> bool:
     """Advise, mark done and archive a submitted file whose events are all final."""
-    events = rt.ledger.events_for_file(file.id)
+    counts = event_counts(rt.ledger, file.id)  # counted first: no rows loaded while waiting
+    if any(EventState(state) not in _FINAL for state in counts):
+        return False
+    events = event_outlines(rt.ledger, file.id)  # without bodies: a file may have 100,000s
     if any(e.state not in _FINAL for e in events):
         return False
     profile = rt.partner(file.partner_id)

@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.states import EventState, FileState
+from gateway.ledger.streaming import iter_events
 from gateway.service.runtime import Runtime
 from gateway.service.worker import Gateway
 
-__all__ = ["check_alerts", "find_alerts", "purge_archive", "retry_failed"]
+__all__ = [
+    "check_alerts",
+    "find_alerts",
+    "purge_archive",
+    "purge_parts",
+    "remove_stale_parts",
+    "retry_failed",
+]
 
 log = logging.getLogger("edigw.alerts")
 
@@ -37,7 +47,7 @@ def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]
                                     "files_waiting": [], "events_unknown": []}  # fmt: skip
     deadline = timedelta(hours=settings.confirmation_deadline_hours)
     not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN, EventState.BLOCKED)
-    for event in ledger.events_in_state(*not_sent):
+    for event in iter_events(ledger, *not_sent):  # page by page: a big file has 100,000s
         if event.operation == "submitShipmentConfirmations":
             shipped = _shipped(event.payload)
             if shipped is not None and now - shipped > deadline:
@@ -108,7 +118,40 @@ async def retry_failed(gateway: Gateway) -> None:
         gateway.notify()
 
 
+def _is_final(rt: Runtime, file_id: str) -> bool:
+    record = rt.ledger.get_file(file_id)
+    final = (FileState.DONE, FileState.QUARANTINED, FileState.DUPLICATE)
+    return record is not None and record.state in final
+
+
 async def purge_archive(rt: Runtime) -> None:
-    removed = await asyncio.to_thread(rt.store.purge_archive, rt.settings.retention_days)
-    if removed:
-        log.info("archive retention", extra={"removed": removed})
+    """Archive retention: archive day folders, and the stored copies of final files (done,
+    quarantined junk, duplicates) older than `retention_days`."""
+    days = rt.settings.retention_days
+    removed = await asyncio.to_thread(rt.store.purge_archive, days)
+    stored = await asyncio.to_thread(rt.store.purge_files, days, lambda i: _is_final(rt, i))
+    if removed or stored:
+        log.info("archive retention", extra={"removed": removed, "stored_removed": stored})
+
+
+def remove_stale_parts(rt: Runtime) -> list[Path]:
+    """`*.part` uploads in the SFTP inboxes not written to for `part_retention_hours`
+    (an upload that was never resumed); the paths removed."""
+    cutoff = time.time() - rt.settings.part_retention_hours * 3600
+    removed = []
+    for partner_id in rt.partners:
+        inbox = rt.sftp_root / partner_id / "inbox"
+        for path in inbox.glob("*.part") if inbox.is_dir() else ():
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue
+    return removed
+
+
+async def purge_parts(rt: Runtime) -> None:
+    for path in await asyncio.to_thread(remove_stale_parts, rt):
+        partner = path.parent.parent.name
+        log.info("stale partial upload removed", extra={"file_name": path.name, "partner": partner})

@@ -16,6 +16,7 @@ from gateway.mapping.codes import CodeTables
 from gateway.profile import PartnerProfile
 from gateway.service.config import ServiceSettings
 from gateway.service.metrics import Metrics
+from gateway.service.shutdown import CallGate
 from gateway.service.storage import FileStore
 from gateway.submit.submitter import Submitter
 
@@ -41,6 +42,7 @@ class Runtime:
     settings_file: Path | None = None  # reloaded for changed seller credentials
     operators: Operators = field(default_factory=lambda: Operators({}))
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    calls: CallGate = field(default_factory=CallGate)  # SP-API calls in flight (shutdown)
 
     @property
     def sftp_root(self) -> Path:
@@ -63,6 +65,13 @@ class Runtime:
             return False
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return hmac.compare_digest(digest, http.api_key_sha256)
+
+    def max_file_bytes(self, partner_id: str) -> int:
+        """The biggest upload `partner_id` may send (bytes): its profile's max_file_mb, else
+        the service's."""
+        profile = self.partners.get(partner_id)
+        mb = profile.max_file_mb if profile and profile.max_file_mb else None
+        return int((mb or self.settings.max_file_mb) * 1_000_000)
 
     def inbox_file(self, partner_id: str, name: str) -> Path:
         return self.sftp_root / partner_id / "inbox" / name

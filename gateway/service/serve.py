@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import uvicorn
@@ -30,13 +31,15 @@ from gateway.mapping.codes import load_code_tables
 from gateway.profile import PartnerProfile, ProfileError, load_partners
 from gateway.service.api import create_api
 from gateway.service.config import ServiceSettings
-from gateway.service.jobs import check_alerts, purge_archive, retry_failed
+from gateway.service.jobs import check_alerts, purge_archive, purge_parts, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
+from gateway.service.pool import TranslationPool
 from gateway.service.runtime import Runtime
 from gateway.service.sellers import resume_sellers
 from gateway.service.startup import Listener, StartupError, check_ports, make_private
 from gateway.service.storage import FileStore
+from gateway.service.uploads import TimedH11Protocol
 from gateway.service.webhooks import push_webhooks
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
@@ -152,14 +155,15 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _accounts(partners: dict[str, PartnerProfile]) -> list[SftpAccount]:
-    accounts = []
+def _accounts(rt: Runtime) -> list[SftpAccount]:
+    partners, accounts = rt.partners, []
     for partner_id, profile in partners.items():
         sftp = profile.transports.sftp
         if sftp is not None:
             accounts.append(SftpAccount(partner_id=partner_id, username=sftp.username,
                                         password_hash=sftp.password_hash,
-                                        public_keys=sftp.public_keys))  # fmt: skip
+                                        public_keys=sftp.public_keys,
+                                        max_file_bytes=rt.max_file_bytes(partner_id)))  # fmt: skip
     return accounts
 
 
@@ -180,12 +184,14 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                  default_seller=default_seller, settings_file=settings_file,
                  operators=Operators(settings.operators),
                  throttle=LoginThrottle(settings.login))  # fmt: skip
-    gateway = Gateway(rt)
+    pool = TranslationPool(settings, partners, rt.tables, settings.translation_workers)
+    await pool.warm_up()
+    gateway = Gateway(rt, pool)
     gateway.recover()
     await gateway.sweep_inboxes()
     limits = settings.login
     acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
-                                       _accounts(partners), SftpIntake(gateway),
+                                       _accounts(rt), SftpIntake(gateway),
                                        settings.data_dir / "ssh_host_key", throttle=rt.throttle,
                                        max_auth_tries=limits.ssh_max_auth_tries,
                                        login_grace_time=limits.ssh_login_grace_time)  # fmt: skip
@@ -202,10 +208,17 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                       max_instances=1, coalesce=True, id="webhooks")  # fmt: skip
     scheduler.add_job(_resume, "interval", args=[gateway], seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="resume-sellers")  # fmt: skip
+    scheduler.add_job(purge_parts, "interval", args=[rt], hours=1, max_instances=1,
+                      next_run_time=datetime.now(UTC), id="part-retention")  # fmt: skip
     scheduler.start()
     api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
                                         port=settings.http_port, log_level="warning",
-                                        lifespan="off", access_log=False))  # fmt: skip
+                                        lifespan="off", access_log=False,
+                                        http=TimedH11Protocol.with_header_timeout(
+                                            settings.http_timeout),
+                                        limit_concurrency=settings.http_max_connections,
+                                        timeout_keep_alive=5,
+                                        timeout_graceful_shutdown=3))  # fmt: skip
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
     ports = {what.lower(): f"{host}:{port}" for what, host, port in _listeners(settings)}
@@ -218,17 +231,19 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_resume(gateway)))
 
-    def shutdown(sig: signal.Signals) -> None:
-        log.info("edigw shutting down", extra={"signal": sig.name})
+    def shut_down(sig: int) -> None:  # the API and the work loop stop side by side
+        log.info("edigw shutting down", extra={"signal": signal.Signals(sig).name})
+        stop.set()
         api.handle_exit(sig, None)
 
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, shutdown, sig)
+        loop.add_signal_handler(sig, shut_down, sig)
     try:
         await api.serve()  # until SIGTERM / SIGINT, then a clean shutdown of everything
     finally:
         stop.set()
         await worker
+        pool.close()
         scheduler.shutdown(wait=False)
         acceptor.close()
         await acceptor.wait_closed()

@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway.ledger.records import EventRecord, FileRecord
 from gateway.ledger.states import EventState, FileState
+from gateway.ledger.streaming import event_counts
 from gateway.mapping.payloads import (
     SubmitShipmentConfirmationsRequest,
     SubmitShipmentStatusUpdatesRequest,
@@ -34,6 +35,7 @@ __all__ = ["event_origin", "poll_transactions", "submit_file", "submit_files"]
 
 log = logging.getLogger("edigw.service")
 alerts = logging.getLogger("edigw.alerts")
+_EVENTS_PER_ROUND = 500  # pending events loaded per submission round
 
 
 def event_origin(event: EventRecord) -> Origin:
@@ -68,6 +70,7 @@ class _LedgerHooks:
         self.rt, self.files, self.events = rt, files, events
 
     async def before(self, batch: Batch) -> object:
+        await self.rt.calls.enter()  # held back (stays pending) once the service stops
         members = [self.events[i] for i in batch.requests]
         call_id = await asyncio.to_thread(
             self.rt.ledger.mark_sending, [e.id for e in members], sandbox=batch.sandbox
@@ -83,7 +86,10 @@ class _LedgerHooks:
         assert isinstance(token, tuple)
         call_id, started = token
         crash_point("call:sent")
-        await asyncio.to_thread(self.rt.ledger.record_call, call_id, call)
+        try:
+            await asyncio.to_thread(self.rt.ledger.record_call, call_id, call)
+        finally:
+            self.rt.calls.leave()
         m = self.rt.metrics
         m.calls.labels(batch.operation, str(call.status_code)).inc()
         m.latency.labels(batch.operation).observe(time.monotonic() - started)
@@ -109,8 +115,10 @@ async def submit_files(rt: Runtime, files: list[FileRecord]) -> None:
     if not files:
         return
     pending = await asyncio.to_thread(
-        rt.ledger.events_for_files, [file.id for file in files], [EventState.PENDING]
-    )
+        rt.ledger.events_for_files, [file.id for file in files], [EventState.PENDING],
+        _EVENTS_PER_ROUND,
+    )  # fmt: skip
+    more = len(pending) >= _EVENTS_PER_ROUND  # the rest next round (memory stays bounded)
     if pending and rt.submitter is None:
         return  # no SP-API configured: stay translated until one is
     by_seller: dict[str, list[EventRecord]] = defaultdict(list)
@@ -129,6 +137,10 @@ async def submit_files(rt: Runtime, files: list[FileRecord]) -> None:
     with_events = {event.file_id for event in pending}
     for file in files:
         if file.state is not FileState.SUBMITTED or file.id in with_events:
+            if more and (await asyncio.to_thread(event_counts, rt.ledger, file.id)).get(
+                EventState.PENDING.value
+            ):
+                continue  # still translated: its other events go in the next round
             await asyncio.to_thread(rt.ledger.advance, file.id, FileState.SUBMITTED)
 
 

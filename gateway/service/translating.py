@@ -1,4 +1,6 @@
-"""Step 1 of a received file: translate it and record everything in one ledger transaction.
+"""Step 1 of a received file: translate it from its stored copy and record everything,
+interchange by interchange and events in batches (see ledger.streaming for why that is
+still all-or-nothing for the file).
 
 Interchanges whose sender ID is not the delivering partner's, or whose sender + control
 number was processed before (not a replay), are rejected whole with the TA1 / CONTRL code
@@ -8,38 +10,31 @@ lineage, so it can be submitted, advised and replayed on its own.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from gateway.ack.context import AckContext
-from gateway.envelope.outcome import InterchangeOutcome
+from gateway.ack.renumber import shift_interchange_control
+from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.unb import UnbHeader
 from gateway.envelope.x12_header import IsaHeader
 from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.records import FileRecord, NewEvent
 from gateway.ledger.states import FileState
-from gateway.ledger.translation import (
-    NewAck,
-    NewInterchange,
-    NewTransaction,
-    Recorded,
-    record_translation,
-)
+from gateway.ledger.streaming import TranslationWriter
+from gateway.ledger.translation import NewAck, NewInterchange, NewTransaction
 from gateway.mapping.result import TranslatedRequest
 from gateway.ops.hooks import after_translation
 from gateway.parse.records import Syntax
-from gateway.pipeline import InterchangeCheck, TranslationOutcome, translate_stream
+from gateway.pipeline import InterchangeCheck, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
-from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.submit.batching import ITEM_KEYS, item_keys
 
-__all__ = ["translate_received"]
+__all__ = ["TranslationSummary", "translate_received"]
 
 log = logging.getLogger("edigw.service")
 _CONTROL_RETRIES = 5  # numbering the acks again when another ack took the numbers first
@@ -109,72 +104,113 @@ def _events(
     return out
 
 
-def _interchanges(
-    outcome: TranslationOutcome,
-    events: dict[tuple[str | None, str | None, str], list[NewEvent]],
-    duplicates: dict[tuple[str, str], int],
-) -> list[NewInterchange]:
-    out: list[NewInterchange] = []
-    for ic in outcome.interchanges:
-        if ic.header is None:
-            continue
-        syntax, sender, receiver = _parties(ic.header)
-        control = (ic.control or "").strip()
-        duplicate_of = None
-        if any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in ic.problems):
-            duplicate_of = duplicates.get((sender, control))
-        transactions = tuple(
-            NewTransaction(control=st.control, type_code=st.type_code,
-                           accepted=st.accepted and ic.accepted, group_control=group.control,
-                           errors=tuple(p.to_report() for p in st.problems + st.mapping_problems),
-                           events=tuple(events.get((ic.control, group.control, st.control), ())))
-            for group in ic.groups for st in group.sets
-        )  # fmt: skip
-        out.append(NewInterchange(
-            syntax=syntax, sender=sender, receiver=receiver, control=control,
-            test=ic.header.test, accepted=ic.accepted, transactions=transactions,
-            duplicate_of=duplicate_of,
-        ))  # fmt: skip
-    return out
+def _interchange(
+    ic: InterchangeOutcome[Any], problems: list[Problem], duplicates: dict[tuple[str, str], int]
+) -> NewInterchange | None:
+    """An interchange as recorded (its events follow separately); `problems`: what the
+    envelope check adds to it."""
+    if ic.header is None:
+        return None
+    syntax, sender, receiver = _parties(ic.header)
+    control = (ic.control or "").strip()
+    duplicate_of = None
+    if any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in [*ic.problems, *problems]):
+        duplicate_of = duplicates.get((sender, control))
+    accepted = ic.accepted and not has_error(problems)
+    transactions = tuple(
+        NewTransaction(control=st.control, type_code=st.type_code,
+                       accepted=st.accepted and accepted, group_control=group.control,
+                       errors=tuple(p.to_report() for p in st.problems + st.mapping_problems))
+        for group in ic.groups for st in group.sets
+    )  # fmt: skip
+    return NewInterchange(syntax=syntax, sender=sender, receiver=receiver, control=control,
+                          test=ic.header.test, accepted=accepted, transactions=transactions,
+                          duplicate_of=duplicate_of)  # fmt: skip
 
 
-def translate_received(rt: Runtime, record: FileRecord) -> tuple[TranslationOutcome, Recorded]:
-    """Translate a `received` file and record the result (runs in a worker thread); again
-    when another ack of the partner took the control numbers first (ControlConflict)."""
-    for _ in range(_CONTROL_RETRIES):
-        with contextlib.suppress(ControlConflict):
-            return _translate_once(rt, record)
-    return _translate_once(rt, record)
+@dataclass(frozen=True)
+class TranslationSummary:
+    """What a translation recorded (small: it crosses from a worker process)."""
+
+    state: FileState
+    requests: int
+    events: int
 
 
-def _translate_once(rt: Runtime, record: FileRecord) -> tuple[TranslationOutcome, Recorded]:
+class _Recorder:
+    """The pipeline's check and emit, writing to the ledger as the file is read: each
+    interchange when its trailer was checked, its events in batches right after."""
+
+    def __init__(self, rt: Runtime, record: FileRecord, profile: PartnerProfile) -> None:
+        self.writer = TranslationWriter(rt.ledger, record.id)
+        self.writer.clear()
+        self.duplicates: dict[tuple[str, str], int] = {}
+        self._check = _check(rt, record, profile, self.duplicates)
+        self.seller = rt.seller_of(profile) or "none"
+        self.recorded: set[int] = set()  # id() of the interchange outcomes recorded
+        self._sets: dict[tuple[str | None, str | None, str], int] = {}  # of the current one
+
+    def check(self, outcome: InterchangeOutcome[Any]) -> list[Problem]:
+        problems = self._check(outcome)
+        self.record(outcome, problems)
+        return problems
+
+    def record(self, outcome: InterchangeOutcome[Any], problems: list[Problem]) -> None:
+        new = _interchange(outcome, problems, self.duplicates)
+        self.recorded.add(id(outcome))
+        if new is None:
+            return
+        ids = self.writer.interchange(new)
+        self._sets = {(outcome.control, group, st): n for (group, st), n in ids.items()}
+
+    def emit(self, request: TranslatedRequest) -> None:
+        for key, events in _events([request], self.seller).items():
+            self.writer.add_events(self._sets.get(key), events)
+
+
+def translate_received(rt: Runtime, record: FileRecord) -> TranslationSummary:
+    """Translate a `received` (or `failed`) file from its stored copy and record the result
+    (blocking: runs in a translation worker process, or a thread). Memory stays flat: the
+    file is read as a stream and its events are recorded in batches (ledger.streaming)."""
     profile = rt.partner(record.partner_id)
-    data = rt.store.read(record.id)
+    recorder = _Recorder(rt, record, profile)
     first = next_control(rt.ledger, record.partner_id)
     context = AckContext(next_control=first, references_per_interchange=True)
-    requests: list[TranslatedRequest] = []
-    duplicates: dict[tuple[str, str], int] = {}
-    outcome = translate_stream(io.BytesIO(data), profile, rt.tables, context, requests.append,
-                               _check(rt, record, profile, duplicates))  # fmt: skip
-    seller = rt.seller_of(profile) or "none"
-    interchanges = _interchanges(outcome, _events(requests, seller), duplicates)
+    with rt.store.path(record.id).open("rb") as stream:
+        outcome = translate_stream(stream, profile, rt.tables, context, recorder.emit,
+                                   recorder.check)  # fmt: skip
+    for ic in outcome.interchanges:  # one the reader ended without calling the check
+        if id(ic) not in recorder.recorded:
+            recorder.record(ic, [])
     if outcome.syntax is None or not outcome.interchanges:
         state, reason = FileState.QUARANTINED, "; ".join(p.message for p in outcome.problems[:3])
-    elif interchanges and all(i.duplicate_of is not None for i in interchanges):
+    elif recorder.duplicates and all(
+        any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in ic.problems)
+        for ic in outcome.interchanges if ic.header is not None
+    ):  # fmt: skip
         state, reason = FileState.DUPLICATE, "every interchange was processed before"
     else:
         state, reason = FileState.TRANSLATED, None
     acks = [NewAck(a.type, a.content, a.acknowledges) for a in outcome.acknowledgements]
-    recorded = record_translation(
-        rt.ledger, record.id, state=state, syntax=outcome.syntax, accepted=outcome.accepted,
-        errors=[p.to_report() for p in outcome.problems], interchanges=interchanges,
-        acks=acks, reason=reason, controls=(first, context.next_control - first),
-    )  # fmt: skip
-    crash_point("translated:recorded")
-    rt.metrics.outcomes.labels(record.partner_id, state.value).inc()
+    used = context.next_control - first
+    for attempt in range(_CONTROL_RETRIES):
+        try:
+            recorder.writer.finish(state=state, syntax=outcome.syntax, accepted=outcome.accepted,
+                                   errors=[p.to_report() for p in outcome.problems], acks=acks,
+                                   reason=reason, controls=(first, used))  # fmt: skip
+            break
+        except ControlConflict:  # another ack of the partner took the numbers: number again
+            if attempt == _CONTROL_RETRIES - 1:
+                raise
+            now = next_control(rt.ledger, record.partner_id)
+            acks = [NewAck(a.type, shift_interchange_control(a.content, now - first),
+                           a.acknowledges) for a in acks]  # fmt: skip
+            first = now
     log.info("file translated", extra={"file_id": record.id, "state": state.value,
                                        "accepted": outcome.accepted,
-                                       "interchanges": [i.control for i in interchanges],
-                                       "events": len(recorded.events)})  # fmt: skip
-    after_translation(log, rt.ledger, record.id, record.partner_id, data, outcome)  # ops
-    return outcome, recorded
+                                       "interchanges": len(outcome.interchanges),
+                                       "events": recorder.writer.events})  # fmt: skip
+    after_translation(
+        log, rt.ledger, record.id, record.partner_id, rt.store.path(record.id), outcome
+    )  # ops: warnings, search terms
+    return TranslationSummary(state, outcome.requests, recorder.writer.events)

@@ -14,13 +14,15 @@ from pathlib import Path
 from gateway.ledger.records import FileRecord
 from gateway.ledger.replays import Resend, record_replay_file
 from gateway.ledger.states import FileState, Transport
-from gateway.pipeline import TranslationOutcome
+from gateway.ledger.streaming import TranslationWriter, begin_attempt, give_back_attempt
 from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.finishing import archive_file, finish_file
+from gateway.service.pool import ProcessExpired, TranslationPool
 from gateway.service.runtime import Runtime
+from gateway.service.storage import StoredFile
 from gateway.service.submitting import poll_transactions, submit_files
-from gateway.service.translating import translate_received
+from gateway.service.translating import TranslationSummary, translate_received
 
 __all__ = ["Gateway", "SftpIntake"]
 
@@ -30,15 +32,31 @@ _FINISH_EVERY = 5.0  # seconds between finish passes when nothing settled
 _SUBMIT_AT_ONCE = 200  # translated files whose events go out together (batched across files)
 
 
+def _failure(exc: BaseException, timeout: float | None) -> str:
+    """Why a translation attempt failed, for the ledger and the log (no traceback)."""
+    if isinstance(exc, ProcessExpired):
+        return f"the translation worker died (exit code {exc.exitcode}): out of memory or a crash"
+    if isinstance(exc, TimeoutError):
+        return f"the translation took longer than the limit of {timeout:g} s"
+    if isinstance(exc, MemoryError):
+        return "the translation needed more memory than a worker may use"
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
 class Gateway:
-    def __init__(self, rt: Runtime) -> None:
+    """The work loop. With a `pool`, translations run in its worker processes (the service);
+    without one, in a thread of this process (tests and tools)."""
+
+    def __init__(self, rt: Runtime, pool: TranslationPool | None = None) -> None:
         self.rt = rt
+        self.pool = pool
+        self._translating: dict[str, asyncio.Task[TranslationSummary | None]] = {}
+        self._stopping = False
         self.wake = asyncio.Event()  # intake: something was received
         self.wake_submit = asyncio.Event()  # submission: something was translated or settled
         self._settled: set[str] = set()  # files whose transactions settled since last look
         self._finished_at = 0.0
         self._claimed: set[str] = set()  # received files a caller translates itself
-        self._translate_lock = asyncio.Lock()
         self._submit_lock = asyncio.Lock()
 
     def release(self, file_id: str) -> None:
@@ -47,6 +65,7 @@ class Gateway:
 
     def recover(self) -> int:
         """At start-up: events left `sending` by a crash become `unknown` (never resent)."""
+        self.rt.store.remove_incomplete()
         unknown = self.rt.ledger.mark_unknown_after_crash()
         if unknown:
             log.warning("events in unknown state after a crash", extra={"events": unknown})
@@ -66,31 +85,50 @@ class Gateway:
                 if path.name.startswith(".upload-"):
                     path.unlink(missing_ok=True)
                 elif path.is_file() and not path.name.endswith(".part") and path.name not in known:
-                    await self.receive(partner_id, "sftp", path.name, path.read_bytes())
+                    await self.receive_path(partner_id, "sftp", path.name, path)
                     swept += 1
         return swept
 
     async def receive(
         self, partner_id: str, transport: Transport, name: str, data: bytes, claim: bool = False
     ) -> FileRecord:
-        """Store durably, record, and only then return (the sender may now be told).
-        `claim`: the caller translates it itself (the HTTP answer); release with `release`."""
+        """`receive_stored` for bytes in memory (small files, tests)."""
         self.rt.partner(partner_id)
         file_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
+        stored = StoredFile(file_id, path, sha256, len(data))
+        return await self.receive_stored(partner_id, transport, name, stored, claim)
+
+    async def receive_path(
+        self, partner_id: str, transport: Transport, name: str, path: Path
+    ) -> FileRecord:
+        """`receive_stored` for a file on disk (an SFTP upload): copied in chunk by chunk."""
+        self.rt.partner(partner_id)
+        limit = self.rt.max_file_bytes(partner_id)
+        stored = await asyncio.to_thread(self.rt.store.store_path, path, limit)
+        return await self.receive_stored(partner_id, transport, name, stored)
+
+    async def receive_stored(
+        self, partner_id: str, transport: Transport, name: str, stored: StoredFile,
+        claim: bool = False,
+    ) -> FileRecord:  # fmt: skip
+        """Record a durably stored file, and only then return (the sender may now be told).
+        `claim`: the caller translates it itself (the HTTP answer); release with `release`."""
+        self.rt.partner(partner_id)
         crash_point("received:stored")
         if claim:  # before the record exists: the work loop must never see it unclaimed
-            self._claimed.add(file_id)
+            self._claimed.add(stored.file_id)
         await asyncio.to_thread(
             self.rt.ledger.record_file, partner_id=partner_id, transport=transport, name=name,
-            sha256=sha256, size=len(data), stored_path=str(path), file_id=file_id,
+            sha256=stored.sha256, size=stored.size, stored_path=str(stored.path),
+            file_id=stored.file_id,
         )  # fmt: skip
         crash_point("received:recorded")
         self.rt.metrics.files.labels(partner_id, transport).inc()
-        log.info("file received", extra={"file_id": file_id, "partner": partner_id,
+        log.info("file received", extra={"file_id": stored.file_id, "partner": partner_id,
                                          "transport": transport, "file_name": name,
-                                         "size": len(data)})  # fmt: skip
+                                         "size": stored.size})  # fmt: skip
         self.wake.set()
-        record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
+        record = await asyncio.to_thread(self.rt.ledger.get_file, stored.file_id)
         assert record is not None
         return record
 
@@ -103,44 +141,96 @@ class Gateway:
         original = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
         if original is None:
             return None
-        data = await asyncio.to_thread(self.rt.store.read, original.id)
-        new_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
+        copy = await asyncio.to_thread(self.rt.store.store_path, self.rt.store.path(original.id))
+        new_id = copy.file_id
         await asyncio.to_thread(
             record_replay_file, self.rt.ledger, original_id=original.id,
-            requested_by=requested_by, resend=resend, sha256=sha256, size=len(data),
-            stored_path=str(path), file_id=new_id,
+            requested_by=requested_by, resend=resend, sha256=copy.sha256, size=copy.size,
+            stored_path=str(copy.path), file_id=new_id,
         )  # fmt: skip
         asked = {"requested_by": requested_by, "resend": resend}
         log.info("file replayed", extra={"file_id": new_id, "replay_of": original.id, **asked})
         self.wake.set()
         return await asyncio.to_thread(self.rt.ledger.get_file, new_id)
 
-    async def translate(self, file_id: str) -> TranslationOutcome | None:
-        """Translate a received file now (HTTP answers with the result); None if another
-        worker already did."""
-        async with self._translate_lock:
-            record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
-            if record is None or record.state not in (FileState.RECEIVED, FileState.FAILED):
+    async def translate(self, file_id: str) -> TranslationSummary | None:
+        """Translate a received file now (HTTP answers with the result); None if it is not
+        (or no longer) to translate, or the attempt failed. Each attempt is counted in the
+        ledger before it starts; a file whose attempts all failed (a worker crash, out of
+        memory, past the time limit, an internal error), across restarts too, is quarantined
+        with the reason instead of being tried forever."""
+        running = self._translating.get(file_id)
+        if running is not None and running is not asyncio.current_task():
+            return await asyncio.shield(running)
+        ledger = self.rt.ledger
+        record = await asyncio.to_thread(ledger.get_file, file_id)
+        if record is None or record.state not in (FileState.RECEIVED, FileState.FAILED):
+            return None
+        allowed = self.rt.settings.translation_attempts
+        attempt = await asyncio.to_thread(begin_attempt, ledger, file_id)
+        if attempt > allowed:  # the earlier attempts ended with the whole service
+            await self._quarantine(record, record.state_reason or "the service stopped during "
+                                   f"each of {allowed} translation attempts")  # fmt: skip
+            return None
+        try:
+            if self.pool is not None:
+                profile = self.rt.partner(record.partner_id)  # with operators' overrides
+                summary = await self.pool.translate(record.partner_id, file_id, profile)
+            else:
+                summary = await asyncio.to_thread(translate_received, self.rt, record)
+        except asyncio.CancelledError:  # shutdown: this attempt does not count
+            await asyncio.to_thread(give_back_attempt, ledger, file_id)
+            raise
+        except Exception as exc:  # the file's fault or the worker's: counted, then quarantined
+            if self._stopping:
+                await asyncio.to_thread(give_back_attempt, ledger, file_id)
                 return None
-            try:
-                outcome, _ = await asyncio.to_thread(translate_received, self.rt, record)
-            except Exception as exc:  # a bug or the disk: kept as failed, retried by a job
-                log.exception("translation failed", extra={"file_id": file_id})
-                await asyncio.to_thread(self.rt.ledger.advance, file_id, FileState.FAILED,
-                                        f"internal error: {type(exc).__name__}: {exc}")  # fmt: skip
-                return None
-            record = await asyncio.to_thread(self.rt.ledger.get_file, file_id)
-            assert record is not None
-            await asyncio.to_thread(deliver_acks, self.rt, record)
+            reason = _failure(exc, self.pool.timeout if self.pool else None)
+            log.error("translation failed", extra={"file_id": file_id, "attempt": attempt,
+                                                   "of": allowed, "reason": reason})  # fmt: skip
+            if attempt >= allowed:
+                await self._quarantine(record, f"{reason} ({attempt} attempts)")
+            else:
+                note = f"attempt {attempt} of {allowed} failed: {reason}"
+                await asyncio.to_thread(ledger.advance, file_id, record.state, note)
+                self.wake.set()  # tried again in the next round
+            return None
+        crash_point("translated:recorded")
+        self.rt.metrics.outcomes.labels(record.partner_id, summary.state.value).inc()
+        record = await asyncio.to_thread(ledger.get_file, file_id)
+        assert record is not None
+        await asyncio.to_thread(deliver_acks, self.rt, record)
         self.wake_submit.set()
-        return outcome
+        return summary
+
+    async def _quarantine(self, record: FileRecord, reason: str) -> None:
+        """A file that cannot be translated: partial rows removed, kept with the reason."""
+        writer = TranslationWriter(self.rt.ledger, record.id)
+        await asyncio.to_thread(writer.clear)
+        await asyncio.to_thread(self.rt.ledger.advance, record.id, FileState.QUARANTINED, reason)
+        self.rt.metrics.outcomes.labels(record.partner_id, FileState.QUARANTINED.value).inc()
+        log.error("file quarantined", extra={"file_id": record.id, "reason": reason})
+        self.wake.set()
+
+    def _start_translation(self, file_id: str) -> None:
+        task = asyncio.create_task(self.translate(file_id), name=f"translate-{file_id}")
+        self._translating[file_id] = task
+
+        def done(_: asyncio.Task[TranslationSummary | None]) -> None:
+            self._translating.pop(file_id, None)
+            self.wake.set()
+
+        task.add_done_callback(done)
 
     async def intake_round(self) -> None:
-        """Translate what was received; deliver and archive what is final."""
+        """Start translating what was received (side by side, through the pool's per-partner
+        queues); deliver and archive what is final."""
         ledger = self.rt.ledger
         for record in await asyncio.to_thread(ledger.files_in_state, FileState.RECEIVED):
-            if record.id not in self._claimed:
-                await self.translate(record.id)
+            if record.id not in self._claimed and record.id not in self._translating:
+                self._start_translation(record.id)
+        if self.pool is None:  # in-process: finish them within the round (tests, tools)
+            await asyncio.gather(*self._translating.values(), return_exceptions=True)
         finals = (FileState.QUARANTINED, FileState.DUPLICATE, FileState.DONE)
         for record in await asyncio.to_thread(ledger.files_in_state, *finals):
             if record.archived_at is None:  # acks first (a crash may have left some behind)
@@ -199,13 +289,31 @@ class Gateway:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self.rt.settings.worker_interval)
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, drain: float = 6.0) -> None:
         """Work until `stop` is set: intake (translation) and submission run side by side,
-        each after a wake-up or every worker_interval."""
-        await asyncio.gather(
-            self._loop(stop, self.wake, self.intake_round),
-            self._loop(stop, self.wake_submit, self.submit_round),
-        )
+        each after a wake-up or every worker_interval. On stop, SP-API calls in flight get
+        up to `drain` seconds to finish and be recorded; the round's other calls are left
+        for the next start, translations in flight are stopped (redone at the next start)."""
+        intake = asyncio.create_task(self._loop(stop, self.wake, self.intake_round))
+        submit = asyncio.create_task(self._loop(stop, self.wake_submit, self.submit_round))
+        translations = asyncio.create_task(self._stop_translations(stop))
+        await stop.wait()
+        if not await self.rt.calls.drain(drain):
+            log.warning(
+                "calls still in flight at shutdown", extra={"calls": self.rt.calls.in_flight}
+            )
+        submit.cancel()
+        await asyncio.gather(intake, submit, translations, return_exceptions=True)
+
+    async def _stop_translations(self, stop: asyncio.Event) -> None:
+        """On stop: translations in flight are cancelled (their workers stopped); the files
+        stay `received` and are translated at the next start."""
+        await stop.wait()
+        self._stopping = True
+        tasks = list(self._translating.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class SftpIntake:
@@ -216,5 +324,4 @@ class SftpIntake:
         self.gateway = gateway
 
     async def uploaded(self, partner_id: str, path: Path) -> None:
-        data = await asyncio.to_thread(path.read_bytes)
-        await self.gateway.receive(partner_id, "sftp", path.name, data)
+        await self.gateway.receive_path(partner_id, "sftp", path.name, path)

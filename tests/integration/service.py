@@ -210,10 +210,11 @@ def emulator_process(
 # --- the gateway -------------------------------------------------------------------------------
 
 
-def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
+def write_settings(path: Path, data_dir: Path, emulator_port: int, extra: str = "") -> Path:
     """The service settings of notes/service.md: seller `demo` at the emulator, fast loops,
     operator `alice` (OPERATOR_KEY, password `alice-password`), viewer `victor` (VIEWER_KEY,
-    password `victor-password`), the METRICS_TOKEN and no login throttle (TOLERANT_LOGIN)."""
+    password `victor-password`), the METRICS_TOKEN and no login throttle (TOLERANT_LOGIN)
+    (`extra`: more YAML lines; `submit:` there replaces the default one)."""
     base = f"http://127.0.0.1:{emulator_port}"
     operators = {
         "alice": {"role": "operator", "api_key_hash": hash_secret(OPERATOR_KEY),
@@ -228,10 +229,11 @@ def write_settings(path: Path, data_dir: Path, emulator_port: int) -> Path:
         "    client_secret: edigw-demo-secret\n    refresh_token: edigw-demo-refresh\n"
         f"    endpoint: {base}\n    sandbox_endpoint: {base}/sandbox\n"
         f"    token_url: {base}/auth/o2/token\n"
-        "submit: {backoff_base: 0.05, poll_interval: 0.2}\n"
+        + ("" if "submit:" in extra else "submit: {backoff_base: 0.05, poll_interval: 0.2}\n")
         + yaml.safe_dump(
             {"operators": operators, "metrics_token": METRICS_TOKEN, "login": TOLERANT_LOGIN}
-        ),
+        )
+        + extra,
         encoding="utf-8",
     )
     return path
@@ -385,12 +387,13 @@ def running_service(
     *,
     database_url: str | None = None,
     env: dict[str, str] | None = None,
+    extra_settings: str = "",
 ) -> Iterator[Service]:
     """A gateway with its data in folder/data, targeting the emulator; SIGTERM at the end
     (SIGKILL if it does not stop). Restarting in the same folder keeps the data."""
     folder.mkdir(parents=True, exist_ok=True)
     data_dir = folder / "data"
-    settings = write_settings(folder / "settings.yaml", data_dir, emulator_port)
+    settings = write_settings(folder / "settings.yaml", data_dir, emulator_port, extra_settings)
     for attempt in range(3):
         service = _launch(folder, settings, data_dir, database_url, env, attempt)
         try:

@@ -1,0 +1,191 @@
+"""Recording a big translation in bounded batches, and counting translation attempts.
+
+`record_translation` holds a whole file's rows in one transaction; for a file of hundreds of
+thousands of events that is memory growing with the file and a write lock held for minutes
+(every other partner's file would wait on it). `TranslationWriter` instead records each
+interchange with its transaction sets when its trailer was checked, then its events in
+batches of a few hundred, each batch its own short transaction, and last the acks and the
+file's new state in one transaction.
+
+The file stays `received` until that last commit, and nothing reads the events of a
+`received` file (submission takes `translated` files), so the rows of an interrupted attempt
+are never acted upon: `clear` removes them before the next attempt, which records
+everything again exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+
+from gateway.ledger.controls import take_controls
+from gateway.ledger.records import EventRecord, NewEvent
+from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
+from gateway.ledger.store import Ledger
+from gateway.ledger.submissions import _event
+from gateway.ledger.tables import Ack, Event, Interchange, ReceivedFile, Transaction, utc_now
+from gateway.ledger.translation import NewAck, NewInterchange
+
+__all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
+
+BATCH = 500  # events per insert transaction
+
+
+def begin_attempt(ledger: Ledger, file_id: str) -> int:
+    """Count one more translation attempt of a file (committed before it starts, so a crash
+    of the whole service during the attempt still counts); the attempts so far, this one
+    included."""
+    with ledger._tx() as session:
+        row = ledger._row(session, ReceivedFile, file_id)
+        row.attempts = (row.attempts or 0) + 1
+        return row.attempts
+
+
+def give_back_attempt(ledger: Ledger, file_id: str) -> None:
+    """An attempt the service itself interrupted (shutdown) does not count."""
+    with ledger._tx() as session:
+        row = ledger._row(session, ReceivedFile, file_id)
+        row.attempts = max(0, (row.attempts or 0) - 1)
+
+
+def iter_events(ledger: Ledger, *states: EventState, page: int = 1000) -> Iterator[EventRecord]:
+    """Events in `states` by id, read a page at a time (memory does not grow with their
+    number; each page is its own read transaction)."""
+    after = 0
+    wanted = [EventState(s).value for s in states]
+    while True:
+        with ledger._read() as session:
+            rows = [_event(row) for row in session.scalars(
+                select(Event).where(Event.state.in_(wanted), Event.id > after)
+                .order_by(Event.id).limit(page))]  # fmt: skip
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].id
+
+
+def event_outlines(ledger: Ledger, file_id: str) -> list[EventRecord]:
+    """A file's events without their bodies: `payload` empty and `lineage` only its
+    `origin` (what advices need), a fraction of the memory of the full rows."""
+    origin = Event.lineage["origin"]
+    columns = (Event.id, Event.file_id, Event.transaction_id, Event.operation, Event.seller,
+               Event.purchase_order, Event.tracking_number, origin, Event.state,
+               Event.batch_id, Event.amazon_transaction_id, Event.updated_at)  # fmt: skip
+    with ledger._read() as session:
+        rows = session.execute(select(*columns).where(Event.file_id == file_id)
+                               .order_by(Event.id)).all()  # fmt: skip
+    return [EventRecord(id=r[0], file_id=r[1], transaction_id=r[2], operation=r[3],
+                        seller=r[4], purchase_order=r[5], tracking_number=r[6], payload={},
+                        lineage={"origin": r[7]} if r[7] else None, state=EventState(r[8]),
+                        batch_id=r[9], amazon_transaction_id=r[10], updated_at=r[11])
+            for r in rows]  # fmt: skip
+
+
+def event_counts(ledger: Ledger, file_id: str) -> dict[str, int]:
+    """{event state: count} of a file, counted by the database (no rows loaded)."""
+    with ledger._read() as session:
+        rows = session.execute(
+            select(Event.state, func.count()).where(Event.file_id == file_id)
+            .group_by(Event.state)
+        ).all()  # fmt: skip
+        return {str(state): int(count) for state, count in rows}
+
+
+class TranslationWriter:
+    """The rows of one `received` file's translation, written as they come (module doc)."""
+
+    def __init__(self, ledger: Ledger, file_id: str, batch: int | None = None) -> None:
+        self.ledger, self.file_id, self.batch = ledger, file_id, batch or BATCH
+        self.events = 0  # recorded so far
+        self._pending: list[dict[str, Any]] = []
+        self._replay: bool | None = None
+        self._partner_id = ""
+
+    def clear(self) -> None:
+        """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
+        `failed`)."""
+        with self.ledger._tx() as session:
+            file = self.ledger._row(session, ReceivedFile, self.file_id)
+            if FileState(file.state) not in (FileState.RECEIVED, FileState.FAILED):
+                raise StateError(f"file {self.file_id} is {file.state}: already translated")
+            self._replay, self._partner_id = file.replay_of is not None, file.partner_id
+            mine = select(Interchange.id).where(Interchange.file_id == self.file_id)
+            session.execute(delete(Event).where(Event.file_id == self.file_id))
+            session.execute(delete(Ack).where(Ack.file_id == self.file_id))
+            session.execute(delete(Transaction).where(Transaction.interchange_id.in_(mine)))
+            session.execute(update(Interchange).where(Interchange.duplicate_of.in_(mine))
+                            .values(duplicate_of=None))  # fmt: skip
+            session.execute(delete(Interchange).where(Interchange.file_id == self.file_id))
+
+    def interchange(self, new: NewInterchange) -> dict[tuple[str | None, str], int]:
+        """Record an interchange and its transaction sets (their `events` are ignored: see
+        `add_events`); {(group control, set control): transactions.id}."""
+        if self._replay is None:
+            self.clear()
+        ids: dict[tuple[str | None, str], int] = {}
+        with self.ledger._tx() as session:
+            row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
+                              syntax=new.syntax, sender=new.sender, receiver=new.receiver,
+                              control=new.control, test=new.test, accepted=new.accepted,
+                              duplicate_of=new.duplicate_of, replay=bool(self._replay))  # fmt: skip
+            session.add(row)
+            session.flush()
+            rows = [{"interchange_id": row.id, "group_control": st.group_control,
+                     "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
+                     "errors": list(st.errors)} for st in new.transactions]  # fmt: skip
+            for start in range(0, len(rows), self.batch):
+                inserted = session.scalars(
+                    insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True),
+                    rows[start : start + self.batch],
+                )
+                for st, transaction_id in zip(
+                    new.transactions[start : start + self.batch], inserted, strict=True
+                ):
+                    ids[st.group_control, st.control] = transaction_id
+        return ids
+
+    def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
+        """Queue events of a recorded transaction set; written every `batch` events."""
+        now = utc_now()
+        for event in events:
+            self._pending.append({
+                "file_id": self.file_id, "transaction_id": transaction_id,
+                "operation": event.operation, "seller": event.seller,
+                "purchase_order": event.purchase_order,
+                "tracking_number": event.tracking_number, "payload": event.payload,
+                "lineage": event.lineage, "state": EventState.PENDING.value, "updated_at": now,
+            })  # fmt: skip
+        if len(self._pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        with self.ledger._tx() as session:
+            session.execute(insert(Event), self._pending)
+        self.events += len(self._pending)
+        self._pending = []
+
+    def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
+               errors: Sequence[dict[str, Any]], acks: Sequence[NewAck],
+               reason: str | None = None, controls: tuple[int, int] | None = None,
+               ) -> None:  # fmt: skip
+        """The last events, the acks and the file's new state, the latter two in one
+        transaction: the file is `state` only once everything is recorded. `controls`
+        (first, used): the acks' interchange control numbers, taken from the partner's
+        counter in the same transaction (gateway.ledger.controls); ControlConflict, and
+        nothing of this call recorded, when another ack took them meanwhile."""
+        self.flush()
+        now = utc_now()
+        with self.ledger._tx() as session:
+            file = self.ledger._row(session, ReceivedFile, self.file_id)
+            check_file_move(FileState(file.state), state)
+            if controls is not None:
+                take_controls(session, file.partner_id, *controls)
+            session.add_all([Ack(file_id=self.file_id, type=a.type, content=a.content,
+                                 acknowledges=a.acknowledges, created_at=now,
+                                 state=AckState.CREATED.value) for a in acks])  # fmt: skip
+            file.state, file.state_reason, file.syntax = state.value, reason, syntax
+            file.accepted, file.errors, file.updated_at = accepted, list(errors), now

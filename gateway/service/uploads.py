@@ -1,0 +1,125 @@
+"""HTTP uploads streamed to disk, with the limits a public endpoint needs.
+
+The request body (raw, or the `file` part of a multipart form) is written to the store chunk
+by chunk as it arrives (`FileStore.incoming`), never held whole in memory. It is refused
+with 413 past the partner's size limit (Content-Length is checked before anything is read),
+and with 408 when the client sends nothing for `http_timeout` seconds or trickles it slower
+than `_MIN_RATE` bytes/s over such a period (a slow-upload attack holds a connection for as
+long as it likes otherwise).
+
+`TimedH11Protocol` is uvicorn's h11 protocol with a deadline for the request headers: a
+connection that has not sent a complete request head within `http_timeout` seconds of
+opening is closed (uvicorn itself only times out idle keep-alive connections).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import HTTPException, Request
+from starlette.types import Message
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from gateway.service.storage import FileTooLarge, Incoming, StoredFile
+
+__all__ = ["TimedH11Protocol", "stream_upload"]
+
+_MIN_RATE = 1024  # bytes/s an upload must average over each `http_timeout` window
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def _limited(
+    receive: Callable[[], Awaitable[Message]], limit: int, timeout: float
+) -> Callable[[], Awaitable[Message]]:
+    """`receive` that refuses a body past `limit` bytes or arriving too slowly."""
+    state = {"size": 0, "window_start": time.monotonic(), "window_bytes": 0}
+
+    async def receive_limited() -> Message:
+        try:
+            message = await asyncio.wait_for(receive(), timeout)
+        except TimeoutError:
+            raise _Refused(408, f"no data for {timeout:g} s: upload closed") from None
+        if message["type"] == "http.request":
+            size = len(message.get("body", b""))
+            state["size"] += size
+            state["window_bytes"] += size
+            if state["size"] > limit:
+                raise _Refused(413, f"the file is larger than the limit of {limit:,} bytes "
+                                    f"({limit / 1_000_000:g} MB) for this partner")  # fmt: skip
+            now = time.monotonic()
+            if now - state["window_start"] >= timeout:
+                if state["window_bytes"] < _MIN_RATE * (now - state["window_start"]):
+                    raise _Refused(408, f"upload slower than {_MIN_RATE} bytes/s: closed")
+                state["window_start"], state["window_bytes"] = now, 0
+        return message
+
+    return receive_limited
+
+
+async def _write(incoming: Incoming, chunk: bytes) -> None:
+    try:
+        incoming.write(chunk)
+    except FileTooLarge as exc:
+        raise _Refused(413, str(exc)) from None
+
+
+async def stream_upload(
+    request: Request, incoming: Incoming, limit: int, timeout: float
+) -> tuple[StoredFile, str | None]:
+    """Write the upload's bytes into `incoming` and commit it: (the stored file, the file
+    name a multipart part carried). HTTPException 413 / 408 / 422 when refused (the partial
+    file is discarded by the caller's `with incoming`)."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit + 64 * 1024:
+        raise HTTPException(413, f"the file is larger than the limit of {limit:,} bytes "
+                                 f"({limit / 1_000_000:g} MB) for this partner")  # fmt: skip
+    limited = Request(request.scope, _limited(request.receive, limit + 64 * 1024, timeout))
+    name: str | None = None
+    try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await limited.form(max_files=1, max_fields=10)
+            upload: Any = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise HTTPException(422, "multipart upload needs a 'file' part")
+            name = upload.filename
+            while chunk := await upload.read(1 << 20):
+                await _write(incoming, chunk)
+            await form.close()
+        else:
+            async for chunk in limited.stream():
+                await _write(incoming, chunk)
+    except _Refused as refused:
+        raise HTTPException(refused.status, refused.detail,
+                            headers={"Connection": "close"}) from None  # fmt: skip
+    return await asyncio.to_thread(incoming.commit), name
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol; closes a connection whose first request head is not complete
+    within `header_timeout` seconds (set on the class by `with_header_timeout`)."""
+
+    header_timeout = 30.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._header_deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
+
+    def _head_too_slow(self) -> None:
+        if self.cycle is None and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._header_deadline.cancel()
+        super().connection_lost(exc)
+
+    @classmethod
+    def with_header_timeout(cls, seconds: float) -> type[TimedH11Protocol]:
+        return type("TimedH11Protocol", (cls,), {"header_timeout": seconds})
