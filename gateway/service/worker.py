@@ -78,12 +78,12 @@ class Gateway:
         self.rt.partner(partner_id)
         file_id, path, sha256 = await asyncio.to_thread(self.rt.store.store, data)
         crash_point("received:stored")
+        if claim:  # before the record exists: the work loop must never see it unclaimed
+            self._claimed.add(file_id)
         await asyncio.to_thread(
             self.rt.ledger.record_file, partner_id=partner_id, transport=transport, name=name,
             sha256=sha256, size=len(data), stored_path=str(path), file_id=file_id,
         )  # fmt: skip
-        if claim:
-            self._claimed.add(file_id)
         crash_point("received:recorded")
         self.rt.metrics.files.labels(partner_id, transport).inc()
         log.info("file received", extra={"file_id": file_id, "partner": partner_id,
