@@ -314,3 +314,35 @@ def test_edifact_found_by_unb_reference(app: tuple[TestClient, Gateway]) -> None
     tags = [s["tag"] for s in detail["segments"]]
     assert tags[:3] == ["UNB", "UNH", "BGM"] and tags[-1] == "UNZ"
     assert detail["interchanges"][0]["control"] == "ICOPS42"
+
+
+def test_stuck_and_late_events_in_the_work_lists(app: tuple[TestClient, Gateway]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from gateway.ledger import NewEvent
+    from gateway.ledger.ops_queries import OpsQueries
+    from gateway.ops.worklists import build_work_lists
+
+    client, gateway = app
+    rt = gateway.rt
+    waiting = upload(client, scan_214(12, "1Z12", "PO12"))
+    crashed = upload(client, scan_214(13, "1Z13", "PO13"))
+    (event,) = rt.ledger.events_for_file(crashed)
+    rt.ledger.mark_sending([event.id])
+    assert rt.ledger.mark_unknown_after_crash() == 1
+    shipped = datetime.now(UTC) - timedelta(hours=3, minutes=55)  # due within 4 h
+    confirmation = {
+        "purchaseOrderNumber": "PO14",
+        "shipmentDetails": {"shippedDate": shipped.isoformat()},
+    }
+    rt.ledger.add_events(
+        waiting, [NewEvent("submitShipmentConfirmations", "demo", confirmation, "PO14")]
+    )
+    queries = OpsQueries.of(rt.ledger)
+    soon = build_work_lists(rt, queries, 7, datetime.now(UTC) + timedelta(seconds=5))
+    assert [(i.kind, i.tracking_number) for i in soon.stuck_events] == [("stuck", "1Z13")]
+    later = datetime.now(UTC) + timedelta(seconds=rt.settings.files_waiting_alert + 60)
+    lists = build_work_lists(rt, queries, 7, later)
+    kinds = sorted((i.kind, i.purchase_order) for i in lists.stuck_events)
+    assert kinds == [("late", "PO14"), ("stuck", "PO13"), ("waiting", "PO12")]
+    assert "events_unknown" in lists.alerts

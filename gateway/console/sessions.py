@@ -34,7 +34,10 @@ class SessionStore:
     def open(self, operator: Operator) -> str:
         """A new session for `operator`; its token (the cookie's value)."""
         token = secrets.token_urlsafe(32)
-        with self._lock:
+        now = time.monotonic()
+        with self._lock:  # forget the expired ones while here
+            for stale in [t for t, s in self._sessions.items() if now - s.seen > self.ttl]:
+                del self._sessions[stale]
             self._sessions[token] = ConsoleSession(operator)
         return token
 

@@ -96,6 +96,7 @@ def test_console_in_a_browser(tmp_path: Path, browser: object) -> None:
         page.fill("header input[name=tracking]", TRACKING)
         page.click("header .quick button")
         page.wait_for_url(f"**/console/files?tracking={TRACKING}")
+        page.screenshot(path=str(OUT / "search.png"), full_page=True)
         links = page.locator("table.results tbody tr td:nth-child(3) a")
         hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
         # newest first; the ASN names the package too
