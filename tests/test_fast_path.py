@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.parse.relations import SATISFIED, _x12_faults, check_syntax_notes, syntax_notes
 from gateway.parse.x12_common import _fast_checks
 from gateway.parse.x12_structure import check_elements
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
@@ -51,3 +52,20 @@ def test_the_fast_path_accepts_plain_valid_segments() -> None:
     accept = _fast_checks(ELEMENTS, MAX_ELEMENTS)
     assert accept["AT7"]("AT7\x00D1\x00NS\x00\x00\x0020261124\x001015\x00UT")
     assert not accept["AT7"]("AT7\x00D1\x00NS\x00\x00\x0020261324\x001015\x00UT")  # month 13
+
+
+NOTE_TAGS = sorted(syntax_notes("004010"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(NOTE_TAGS), st.lists(st.sampled_from(["", "X", "12"]), max_size=16))
+def test_syntax_note_shortcut_agrees_with_the_full_check(tag: str, values: list[str]) -> None:
+    """The memo of satisfied presence patterns (one lookup per segment on the hot path) may
+    only skip segments the full evaluation of the notes finds no fault in."""
+    found = syntax_notes("004010")[tag]
+    segment = [tag, *values]
+    full = _x12_faults(found, tuple(map(bool, segment)))
+    first = check_syntax_notes(segment, 2, found)
+    assert [(p.code, p.element) for p in first] == [(code, n) for code, n, _ in full]
+    shortcut = SATISFIED.get((id(found), tuple(map(bool, segment)))) is found
+    assert shortcut == (not full)
