@@ -31,7 +31,7 @@ from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
 from gateway.service.sellers import resume_sellers
 from gateway.service.storage import FileStore
-from gateway.service.webhooks import push_webhooks
+from gateway.service.webhooks import WebhookPusher
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
 from gateway.submit.client import SpApiClient
@@ -177,7 +177,8 @@ async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -
                       coalesce=True, id="retry-failed")  # fmt: skip
     scheduler.add_job(purge_archive, "interval", args=[rt], hours=24, max_instances=1,
                       id="archive-retention")  # fmt: skip
-    scheduler.add_job(push_webhooks, "interval", args=[rt], seconds=settings.webhook_interval,
+    webhooks = WebhookPusher(rt, interval=settings.webhook_interval)
+    scheduler.add_job(webhooks.tick, "interval", seconds=settings.webhook_interval,
                       max_instances=1, coalesce=True, id="webhooks")  # fmt: skip
     scheduler.add_job(_resume, "interval", args=[gateway], seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="resume-sellers")  # fmt: skip
@@ -199,6 +200,7 @@ async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -
         stop.set()
         await worker
         scheduler.shutdown(wait=False)
+        await webhooks.aclose()
         acceptor.close()
         await acceptor.wait_closed()
         if client is not None:
