@@ -48,6 +48,9 @@ __all__ = [
 
 log = logging.getLogger("edigw.service")
 DEMO_SELLER = "demo"
+# the demo seller's fields that point it at the in-process emulator (replaced by --demo)
+EMULATOR_FIELDS = frozenset({"client_id", "client_secret", "refresh_token", "endpoint",
+                             "sandbox_endpoint", "token_url"})  # fmt: skip
 
 
 class StartupError(Exception):
@@ -89,14 +92,21 @@ def startup_summary(partners: dict[str, PartnerProfile], settings: ServiceSettin
 
 
 def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSettings:
-    """The demo seller, pointed at the in-process emulator with its default credentials."""
+    """The demo seller, pointed at the in-process emulator with its default credentials.
+
+    Only what concerns the emulator is replaced (`EMULATOR_FIELDS`: its endpoints and
+    credentials); anything else the settings give for seller `demo` (the settling deadline
+    and policy, the region) is kept."""
     base = f"http://127.0.0.1:{emulator_port}"
     config = EmulatorConfig()
-    seller = SellerAccount(client_id=config.client_id,
-                           client_secret=SecretStr(config.client_secret),
-                           refresh_token=SecretStr(config.refresh_token),
-                           endpoint=base, sandbox_endpoint=f"{base}/sandbox",
-                           token_url=f"{base}/auth/o2/token")  # fmt: skip
+    emulator = {"client_id": config.client_id, "client_secret": SecretStr(config.client_secret),
+                "refresh_token": SecretStr(config.refresh_token), "endpoint": base,
+                "sandbox_endpoint": f"{base}/sandbox",
+                "token_url": f"{base}/auth/o2/token"}  # fmt: skip
+    assert set(emulator) == EMULATOR_FIELDS
+    configured = settings.sellers.get(DEMO_SELLER)
+    seller = (configured.model_copy(update=emulator) if configured is not None
+              else SellerAccount.model_validate(emulator))  # fmt: skip
     submit = settings.submit.model_copy(update={"poll_interval": 0.5})
     sellers = {**settings.sellers, DEMO_SELLER: seller}
     update = {"sellers": sellers, "emulator_port": emulator_port, "submit": submit}
