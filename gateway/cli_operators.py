@@ -16,7 +16,10 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-__all__ = ["sellers_app", "transactions_app"]
+__all__ = ["MAX_ID", "sellers_app", "transactions_app"]
+
+# = gateway.ledger.tables.MAX_ID (the largest row id), not imported: the CLI starts light
+MAX_ID = 2**31 - 1
 
 sellers_app = typer.Typer(help="Sellers' SP-API credentials (operators).")
 transactions_app = typer.Typer(help="Transactions waiting for an operator's decision.")
@@ -82,7 +85,10 @@ def transactions_unconfirmed(
 
 @transactions_app.command("decide")
 def transactions_decide(
-    call: Annotated[int, typer.Argument(help="the call id from `edigw transactions unconfirmed`")],
+    call: Annotated[
+        int,
+        typer.Argument(min=1, max=MAX_ID, help="the call id from `edigw transactions unconfirmed`"),
+    ],
     by: Annotated[str, typer.Option("--by", help="who checked Vendor Central")],
     succeeded: Annotated[bool, typer.Option("--succeeded/--failed")],
     settings_file: SettingsOption = None,

@@ -28,6 +28,11 @@ REGION_HOSTS: dict[str, tuple[str, str]] = {
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 
 
+# the longest `assume_success_after` (30 days): Amazon's texts speak of minutes, vendors of
+# days; anything longer (or infinite) is a typo that would keep a transaction polled forever
+MAX_DEADLINE = 30 * 86400.0
+
+
 class SellerAccount(BaseModel):
     """One selling partner account the gateway submits for."""
 
@@ -44,7 +49,7 @@ class SellerAccount(BaseModel):
     # `processing_policy`: Amazon's V1 guide note reads that a transaction not updated to
     # Failure after 30 minutes was processed successfully (an older DF FAQ says 5 minutes
     # means not completed, the DF shipping guide says check Vendor Central after 10).
-    assume_success_after: float = Field(default=1800.0, gt=0)  # seconds
+    assume_success_after: float = Field(default=1800.0, gt=0, le=MAX_DEADLINE)  # seconds
     # assume_success: AssumedSuccess (positive advice where asked); confirm: Unconfirmed, on
     # the operators' work list until a person who checked Vendor Central decides
     processing_policy: Literal["assume_success", "confirm"] = "assume_success"

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "MAX_ID",
     "Ack",
     "ApiCall",
     "Base",
@@ -37,6 +38,11 @@ __all__ = [
     "UtcDateTime",
     "utc_now",
 ]
+
+
+# the largest row id an Integer primary key holds (PostgreSQL integer, 32 bits): ids given
+# from outside (API paths and queries, CLI arguments) are bounded by it
+MAX_ID = 2**31 - 1
 
 
 def utc_now() -> datetime:
