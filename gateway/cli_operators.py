@@ -45,8 +45,12 @@ def sellers_check(
     data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Ask LWA for a token with the seller's current credentials; when they work, its blocked
-    events resume (nothing already sent is sent again). JSON line; exit 0 when they work."""
+    """Ask LWA for a token with the seller's credentials in these settings; when they work,
+    its blocked events resume (nothing already sent is sent again). When LWA refuses them,
+    the refusal is reported (exit 1), but the seller is marked `reauthorization needed` only
+    if they are the credentials the running service uses (those of the service's --settings
+    file and environment); checking other ones never blocks a working service. JSON line;
+    exit 0 when they work."""
     from gateway.service.sellers import check_seller
 
     settings = _service_settings(settings_file, data_dir, database_url)

@@ -6,6 +6,7 @@ they never print in logs, reprs or JSON output.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +54,13 @@ class SellerAccount(BaseModel):
     # assume_success: AssumedSuccess (positive advice where asked); confirm: Unconfirmed, on
     # the operators' work list until a person who checked Vendor Central decides
     processing_policy: Literal["assume_success", "confirm"] = "assume_success"
+
+    def credentials_sha256(self) -> str:
+        """SHA-256 (hex) of what LWA is asked with (client id and secret, refresh token, token
+        URL): tells whether two accounts use the same credentials without keeping them."""
+        parts = (self.client_id, self.client_secret.get_secret_value(),
+                 self.refresh_token.get_secret_value(), self.token_url)  # fmt: skip
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
     def base_url(self, sandbox: bool) -> str:
         production, test = REGION_HOSTS[self.region]

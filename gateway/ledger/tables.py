@@ -34,6 +34,7 @@ __all__ = [
     "Interchange",
     "ReceivedFile",
     "SellerState",
+    "ServiceCredentials",
     "Transaction",
     "UtcDateTime",
     "utc_now",
@@ -210,6 +211,18 @@ class SellerState(Base):
     state: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ServiceCredentials(Base):
+    """Which credentials the running service uses for a seller: the SHA-256 of them (never
+    the secrets), recorded at start-up and when it reloads them (0002_issue7). `edigw sellers
+    check` marks a seller only when LWA refused these very credentials."""
+
+    __tablename__ = "service_credentials"
+
+    seller: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
 
 
 class ControlCounter(Base):

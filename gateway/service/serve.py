@@ -29,7 +29,7 @@ from gateway.service.jobs import check_alerts, purge_archive, retry_failed
 from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
-from gateway.service.sellers import resume_sellers
+from gateway.service.sellers import record_in_use, resume_sellers
 from gateway.service.storage import FileStore
 from gateway.service.webhooks import WebhookPusher
 from gateway.service.worker import Gateway, SftpIntake
@@ -165,6 +165,7 @@ async def _serve(settings: ServiceSettings, settings_file: Path | None = None) -
     for seller, (state, _) in ledger.seller_states().items():  # tried again once per start
         if state == REAUTHORIZATION_NEEDED and seller in settings.sellers:
             ledger.resume_seller(seller)
+    record_in_use(ledger, dict(settings.sellers))  # what `edigw sellers check` compares with
     client = SpApiClient(settings.submit, settings.sellers) if settings.sellers else None
     default_seller = next(iter(settings.sellers), None)
     rt = Runtime(settings=settings, ledger=ledger, store=FileStore(settings.data_dir),
