@@ -199,7 +199,8 @@ def emulator(
         ),
     ] = "never",
     settle_after: Annotated[
-        float, typer.Option("--settle-after", min=0, help="seconds before success/failure")
+        float,
+        typer.Option("--settle-after", min=0, max=86400.0, help="seconds before success/failure"),
     ] = 2.0,
 ) -> None:
     """Run the local SP-API emulator (LWA token endpoint + DF Shipping/Transactions V1)."""
@@ -239,6 +240,7 @@ def submit(
         typer.Option(
             "--assume-success-after",
             min=0.001,
+            max=30 * 86400.0,  # gateway.settings.MAX_DEADLINE
             help="seconds a transaction may stay Processing before the "
             "seller's policy settles it (default 1800)",
         ),

@@ -16,7 +16,10 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-__all__ = ["sellers_app", "transactions_app"]
+__all__ = ["MAX_ID", "sellers_app", "transactions_app"]
+
+# = gateway.ledger.tables.MAX_ID (the largest row id), not imported: the CLI starts light
+MAX_ID = 2**31 - 1
 
 sellers_app = typer.Typer(help="Sellers' SP-API credentials (operators).")
 transactions_app = typer.Typer(help="Transactions waiting for an operator's decision.")
@@ -42,8 +45,12 @@ def sellers_check(
     data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Ask LWA for a token with the seller's current credentials; when they work, its blocked
-    events resume (nothing already sent is sent again). JSON line; exit 0 when they work."""
+    """Ask LWA for a token with the seller's credentials in these settings; when they work,
+    its blocked events resume (nothing already sent is sent again). When LWA refuses them,
+    the refusal is reported (exit 1), but the seller is marked `reauthorization needed` only
+    if they are the credentials the running service uses (those of the service's --settings
+    file and environment); checking other ones never blocks a working service. JSON line;
+    exit 0 when they work."""
     from gateway.service.sellers import check_seller
 
     settings = _service_settings(settings_file, data_dir, database_url)
@@ -82,7 +89,10 @@ def transactions_unconfirmed(
 
 @transactions_app.command("decide")
 def transactions_decide(
-    call: Annotated[int, typer.Argument(help="the call id from `edigw transactions unconfirmed`")],
+    call: Annotated[
+        int,
+        typer.Argument(min=1, max=MAX_ID, help="the call id from `edigw transactions unconfirmed`"),
+    ],
     by: Annotated[str, typer.Option("--by", help="who checked Vendor Central")],
     succeeded: Annotated[bool, typer.Option("--succeeded/--failed")],
     settings_file: SettingsOption = None,

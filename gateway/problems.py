@@ -8,11 +8,12 @@ or EDIFACT (CONTRL) error code the partner will read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Level", "Problem", "ProblemCode", "Severity", "problem"]
+__all__ = ["Level", "Problem", "ProblemCode", "Severity", "problem", "with_segment_tag"]
 
 
 class Severity(StrEnum):
@@ -116,6 +117,12 @@ class Problem(BaseModel):
     repetition: int | None = None
     element_ref: str | None = None  # data element reference number (e.g. "1650")
     value: str | None = None  # the offending value, when there is one
+    # the event a mapping problem is about (an advice names it): its purchase order, tracking
+    # number, status/reason pair as in the file, and item (sequence number or product id)
+    purchase_order: str | None = None
+    tracking_number: str | None = None
+    status: str | None = None
+    item: str | None = None
 
     def to_report(self) -> dict[str, object]:
         """The CLI/JSON shape: code, severity (always), message, segment, position, then the
@@ -139,3 +146,11 @@ class Problem(BaseModel):
 def problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:
     """A Problem with its place given as keywords (interchange=, segment=, element=, ...)."""
     return Problem.model_validate({"code": code, "message": message, "level": level, **where})
+
+
+def with_segment_tag(p: Problem, tags: Sequence[str]) -> Problem:
+    """`p` with its segment tag filled in from its position in the set / message (`tags[0]`
+    is the ST / UNH at position 1) when it has a position but no tag."""
+    if p.segment is None and p.position is not None and 1 <= p.position <= len(tags):
+        return p.model_copy(update={"segment": tags[p.position - 1]})
+    return p

@@ -6,6 +6,7 @@ they never print in logs, reprs or JSON output.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +29,11 @@ REGION_HOSTS: dict[str, tuple[str, str]] = {
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 
 
+# the longest `assume_success_after` (30 days): Amazon's texts speak of minutes, vendors of
+# days; anything longer (or infinite) is a typo that would keep a transaction polled forever
+MAX_DEADLINE = 30 * 86400.0
+
+
 class SellerAccount(BaseModel):
     """One selling partner account the gateway submits for."""
 
@@ -44,10 +50,17 @@ class SellerAccount(BaseModel):
     # `processing_policy`: Amazon's V1 guide note reads that a transaction not updated to
     # Failure after 30 minutes was processed successfully (an older DF FAQ says 5 minutes
     # means not completed, the DF shipping guide says check Vendor Central after 10).
-    assume_success_after: float = Field(default=1800.0, gt=0)  # seconds
+    assume_success_after: float = Field(default=1800.0, gt=0, le=MAX_DEADLINE)  # seconds
     # assume_success: AssumedSuccess (positive advice where asked); confirm: Unconfirmed, on
     # the operators' work list until a person who checked Vendor Central decides
     processing_policy: Literal["assume_success", "confirm"] = "assume_success"
+
+    def credentials_sha256(self) -> str:
+        """SHA-256 (hex) of what LWA is asked with (client id and secret, refresh token, token
+        URL): tells whether two accounts use the same credentials without keeping them."""
+        parts = (self.client_id, self.client_secret.get_secret_value(),
+                 self.refresh_token.get_secret_value(), self.token_url)  # fmt: skip
+        return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
     def base_url(self, sandbox: bool) -> str:
         production, test = REGION_HOSTS[self.region]

@@ -163,3 +163,32 @@ def status_of_sandbox(c: TestClient, transaction_id: str) -> dict[str, Any]:
     assert response.status_code == 200
     status: dict[str, Any] = response.json()["payload"]["transactionStatus"]
     return status
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "where"),
+    [
+        (CONFIRM_PATH, {"foo": 1}, "'foo' was unexpected"),
+        (CONFIRM_PATH, {}, "'shipmentConfirmations' is a required property"),
+        (CONFIRM_PATH, {"shipmentConfirmations": []}, "/shipmentConfirmations: [] should be non"),
+        (STATUS_PATH, {"shipmentStatusUpdates": []}, "/shipmentStatusUpdates: [] should be non"),
+        (STATUS_PATH, {"shipmentConfirmations": [{}]}, "'shipmentStatusUpdates' is a required"),
+        (STATUS_PATH, [], "[] is not of type 'object'"),
+        (CONFIRM_PATH, {"shipmentConfirmations": [{"purchaseOrderNumber": "DummyPO"}]},
+         "/shipmentConfirmations/0: 'shipmentDetails' is a required property"),
+    ],
+)  # fmt: skip
+def test_requests_that_break_the_model_get_400_invalid_input(
+    path: str, body: Any, where: str
+) -> None:
+    c = client()
+    response = c.post(path, json=body)
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert error["code"] == "InvalidInput" and set(error) == {"code", "message", "details"}
+    assert where in error["details"], error["details"]
+    assert response.headers["x-amzn-RateLimit-Limit"]  # the model declares it on 400
+    assert validate_definition(SHIPPING_V1, "SubmitShipmentConfirmationsResponse",
+                               response.json()) == []  # fmt: skip
+    whole = confirmation_body() if path == CONFIRM_PATH else status_body()
+    assert c.post(path, json=whole).status_code == 202  # a whole, valid request still goes

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from gateway.emulator.config import EmulatorConfig
 from gateway.ledger import EventState, FileState, NewEvent
 from gateway.ledger.states import StateError
+from gateway.service.config import ServiceSettings
 from gateway.service.delivering import arrival_transport, deliver_acks
 from gateway.service.finishing import finish_file_sync
 from gateway.service.jobs import find_alerts
-from gateway.service.serve import check_partners, startup_summary
+from gateway.service.serve import check_partners, demo_settings, startup_summary
 from gateway.service.startup import StartupError
 from gateway.service.translating import translate_received
 from gateway.settings import SellerAccount
@@ -191,3 +193,33 @@ def test_operator_commands_list_and_decide_unconfirmed(tmp_path: Path) -> None:
     again = runner.invoke(app, ["transactions", "decide", str(call_id), "--succeeded", "--by",
                                 "dave", "--data-dir", str(tmp_path)])  # fmt: skip
     assert again.exit_code == 2 and "carol" in again.output
+
+
+def test_demo_keeps_the_settings_files_demo_seller_except_the_emulators_fields(
+    tmp_path: Path,
+) -> None:
+    settings_file = tmp_path / "settings.yaml"
+    settings_file.write_text(
+        "sellers:\n"
+        "  demo:\n    region: EU\n    client_id: mine\n    client_secret: not-the-emulators\n"
+        "    refresh_token: Atzr|mine\n    endpoint: https://example.invalid\n"
+        "    assume_success_after: 5\n    processing_policy: confirm\n"
+        f"  other:\n    client_id: o\n    client_secret: {SECRET}\n    refresh_token: r\n"
+        "    assume_success_after: 7\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    loaded = ServiceSettings.load(settings_file, data_dir=tmp_path)
+    demo = demo_settings(loaded, 8765)
+    seller = demo.sellers["demo"]
+    assert (seller.assume_success_after, seller.processing_policy, seller.region) == (
+        5.0, "confirm", "EU")  # fmt: skip
+    emulator = EmulatorConfig()
+    assert seller.endpoint == "http://127.0.0.1:8765"
+    assert seller.base_url(sandbox=True) == "http://127.0.0.1:8765/sandbox"
+    assert seller.token_url == "http://127.0.0.1:8765/auth/o2/token"
+    assert (seller.client_id, seller.client_secret.get_secret_value(),
+            seller.refresh_token.get_secret_value()) == (
+        emulator.client_id, emulator.client_secret, emulator.refresh_token)  # fmt: skip
+    assert demo.sellers["other"] == loaded.sellers["other"]
+    unnamed = demo_settings(ServiceSettings(data_dir=tmp_path), 8765).sellers["demo"]
+    assert (unnamed.assume_success_after, unnamed.processing_policy) == (1800.0, "assume_success")

@@ -127,16 +127,24 @@ def _error(e: ApiError, item: AdviceItem) -> AdviceError:
     )
 
 
-def _refusal(p: Problem) -> AdviceError:
-    """A gateway refusal: named by its segment, position and the refused value."""
-    where = " ".join(x for x in (p.segment or "", f"#{p.position}" if p.position else "",
-                                 f"value {p.value}" if p.value else "") if x)  # fmt: skip
-    text = f"{where}: {p.code.value}: {_text(p.message)}" if where else \
-        f"{p.code.value}: {_text(p.message)}"  # fmt: skip
-    return AdviceError(condition=error_condition(p.code.value), text=text, purchase_order=None,
-                       tracking_number=None, segment=p.segment, position=p.position,
-                       element=p.element, element_ref=p.element_ref,
-                       value=p.value)  # fmt: skip
+def _refusal(p: Problem, item: AdviceItem) -> AdviceError:
+    """A gateway refusal: named by its event (purchase order / tracking number, status/reason
+    pair, item), its segment, position and the refused value."""
+    what = " ".join(x for x in (f"status {p.status}" if p.status else "",
+                                f"item {p.item}" if p.item else "",
+                                p.segment or "", f"#{p.position}" if p.position else "",
+                                f"value {p.value}" if p.value else "") if x)  # fmt: skip
+    text = f"{p.code.value}: {_text(p.message)}"
+    return AdviceError(condition=error_condition(p.code.value),
+                       text=f"{what}: {text}" if what else text,
+                       purchase_order=p.purchase_order or _only(item.purchase_orders),
+                       tracking_number=p.tracking_number or _only(item.tracking_numbers),
+                       segment=p.segment, position=p.position, element=p.element,
+                       element_ref=p.element_ref, value=p.value)  # fmt: skip
+
+
+def _only(values: Sequence[str]) -> str | None:
+    return values[0] if len(values) == 1 else None
 
 
 def _named(values: Sequence[str], text: str) -> str | None:
@@ -178,7 +186,7 @@ def advice_sets(items: Sequence[AdviceItem], positive: bool) -> list[AdviceSet]:
             _error(e, i)
             for i in reported
             for e in (i.errors or (() if i.accepted or i.problems else (NO_DETAILS,)))
-        ] + [_refusal(p) for i in reported for p in i.problems]
+        ] + [_refusal(p, i) for i in reported for p in i.problems]
         sets.append(
             AdviceSet(
                 origin=members[0].origin,

@@ -8,6 +8,7 @@ way Amazon's refusals are, one `AdviceItem` per original set with its problems.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from gateway.ack.advice import AdviceItem
@@ -34,6 +35,10 @@ def _origin(ic: InterchangeOutcome[Any], group_control: str | None, group_versio
                   test=bool(header.test))  # fmt: skip
 
 
+def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v for v in values if v))
+
+
 def refusal_items(translation: TranslationOutcome) -> list[AdviceItem]:
     """One rejected AdviceItem per accepted set / message that had mapping errors."""
     items: list[AdviceItem] = []
@@ -48,7 +53,8 @@ def refusal_items(translation: TranslationOutcome) -> list[AdviceItem]:
                 origin = _origin(ic, group.control, group.version, s.control, s.type_code,
                                  s.version, translation.syntax or "x12")  # fmt: skip
                 if origin is not None:
-                    items.append(AdviceItem(origin=origin, purchase_orders=(),
-                                            tracking_numbers=(), accepted=False,
-                                            problems=errors))  # fmt: skip
+                    items.append(AdviceItem(  # the events refused, named as Amazon's are
+                        origin=origin, purchase_orders=_unique(p.purchase_order for p in errors),
+                        tracking_numbers=_unique(p.tracking_number for p in errors),
+                        accepted=False, problems=errors))  # fmt: skip
     return items

@@ -24,12 +24,12 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway.contract import validate_body
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.faults import Faults
 from gateway.emulator.middleware import SANDBOX_PREFIX, EmulatorMiddleware, amazon_errors
 from gateway.emulator.sandbox import static_answer
 from gateway.emulator.state import EmulatorState
+from gateway.emulator.validation import request_problems
 
 __all__ = ["AmazonError", "create_app"]
 
@@ -117,7 +117,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
             body = json.loads(await request.body())
         except ValueError:
             raise AmazonError(400, "InvalidInput", "The request body is not JSON.") from None
-        problems = validate_body(operation, body)
+        problems = request_problems(operation, body)  # the model's 400 (emulator.validation)
         if problems:
             raise AmazonError(
                 400, "InvalidInput", f"Invalid request body: {problems[0]}", "; ".join(problems)

@@ -36,6 +36,6 @@ class EmulatorConfig(BaseModel):
     rate: float = Field(default=10.0, gt=0)
     burst: int = Field(default=10, ge=1)
     settle: Settle = "never"
-    settle_after: float = Field(default=2.0, ge=0)
+    settle_after: float = Field(default=2.0, ge=0, le=86400.0)
     token_lifetime: float = Field(default=3600.0, gt=0)
     seed: int | None = None

@@ -47,7 +47,7 @@ from gateway.envelope.outcome import (
 from gateway.envelope.unb import DEFAULT_DELIMITERS, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
-from gateway.problems import Level, Problem, ProblemCode, problem
+from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
 
 __all__ = ["EdifactResult", "read_edifact"]
@@ -339,7 +339,8 @@ class _Reader:
                 assert self.ic.header is not None
                 origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])
                 mapped = self.sink.document(origin, document)
-                outcome.mapping_problems.extend(mapped)
+                tags = [segment.tag for segment in segments]
+                outcome.mapping_problems.extend(with_segment_tag(p, tags) for p in mapped)
         self.group.sets.append(outcome)
 
     def finish(self, complete: bool) -> None:

@@ -20,7 +20,7 @@ from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_syntax import Token, X12Tokenizer
 from gateway.parse.records import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
-from gateway.problems import Level, Problem, ProblemCode, problem
+from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
 
 __all__ = ["X12Result", "read_x12"]
@@ -172,7 +172,9 @@ class _Reader:
                 test=ic.header.test,
             )
             mapped = self.sink.document(origin, document)
-            outcome.mapping_problems.extend(p.model_copy(update=where) for p in mapped)
+            tags = [segment[0] for segment in segments]
+            outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
+                                            for p in mapped)  # fmt: skip
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:

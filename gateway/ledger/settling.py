@@ -18,7 +18,7 @@ from sqlalchemy import or_, select
 from gateway.ledger.engine import SessionScope
 from gateway.ledger.records import CallRecord
 from gateway.ledger.states import EventState, StateError, check_event_move
-from gateway.ledger.tables import ApiCall, Event, SellerState, utc_now
+from gateway.ledger.tables import ApiCall, Event, SellerState, ServiceCredentials, utc_now
 from gateway.submit.model import TransactionStatus
 
 __all__ = ["REAUTHORIZATION_NEEDED", "SELLER_OK", "SettlingLedger"]
@@ -124,6 +124,22 @@ class SettlingLedger(SessionScope):
                                         updated_at=utc_now()))  # fmt: skip
             else:
                 row.state, row.reason, row.updated_at = state, reason, utc_now()
+
+    def record_service_credentials(self, seller: str, sha256: str) -> None:
+        """The running service uses the credentials with this SHA-256 for `seller`."""
+        with self._tx() as session:
+            row = session.get(ServiceCredentials, seller)
+            if row is None:
+                session.add(ServiceCredentials(seller=seller, sha256=sha256,
+                                               recorded_at=utc_now()))  # fmt: skip
+            else:
+                row.sha256, row.recorded_at = sha256, utc_now()
+
+    def service_credentials(self, seller: str) -> str | None:
+        """The SHA-256 of the credentials the service last used for `seller`, if known."""
+        with self._read() as session:
+            row = session.get(ServiceCredentials, seller)
+            return row.sha256 if row is not None else None
 
     def seller_states(self) -> dict[str, tuple[str, str | None]]:
         """seller -> (state, reason) for every seller that ever had a recorded state."""

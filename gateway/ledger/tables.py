@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "MAX_ID",
     "Ack",
     "ApiCall",
     "Base",
@@ -37,10 +38,16 @@ __all__ = [
     "ReceivedFile",
     "Replay",
     "SellerState",
+    "ServiceCredentials",
     "Transaction",
     "UtcDateTime",
     "utc_now",
 ]
+
+
+# the largest row id an Integer primary key holds (PostgreSQL integer, 32 bits): ids given
+# from outside (API paths and queries, CLI arguments) are bounded by it
+MAX_ID = 2**31 - 1
 
 
 def utc_now() -> datetime:
@@ -210,6 +217,18 @@ class SellerState(Base):
     state: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ServiceCredentials(Base):
+    """Which credentials the running service uses for a seller: the SHA-256 of them (never
+    the secrets), recorded at start-up and when it reloads them (0002_issue7). `edigw sellers
+    check` marks a seller only when LWA refused these very credentials."""
+
+    __tablename__ = "service_credentials"
+
+    seller: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
 
 
 class ControlCounter(Base):

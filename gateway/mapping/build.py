@@ -9,6 +9,7 @@ that need more than a copy: times, parties, units, weights.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
@@ -65,6 +66,22 @@ class Builder:
     profile: PartnerProfile
     tables: CodeTables
     problems: list[Problem] = field(default_factory=list)
+    # the event being mapped (purchase_order / tracking_number / status / item) and the
+    # segment position that starts it: every problem found meanwhile names them
+    about: dict[str, str] = field(default_factory=dict)
+    at: int | None = None
+
+    @contextmanager
+    def event(self, at: int | None = None, **names: str | None) -> Iterator[None]:
+        """While mapping one event (or a part of it, e.g. a pack or an item): its names, and
+        the position of its first segment (the place of a problem that has no better one)."""
+        saved = self.about, self.at
+        self.about = {**self.about, **{k: v for k, v in names.items() if v}}
+        self.at = at if at is not None else self.at
+        try:
+            yield
+        finally:
+            self.about, self.at = saved
 
     def fault(
         self,
@@ -85,10 +102,14 @@ class Builder:
                 group=self.origin.group_control,
                 transaction=self.origin.transaction_control,
                 segment=src.segment if src else None,
-                position=src.position if src else position,
+                position=src.position if src else position if position is not None else self.at,
                 element=src.element if src else None,
                 component=src.component if src else None,
                 value=value,
+                purchase_order=self.about.get("purchase_order"),
+                tracking_number=self.about.get("tracking_number"),
+                status=self.about.get("status"),
+                item=self.about.get("item"),
             )
         )
 

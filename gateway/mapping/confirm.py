@@ -41,6 +41,14 @@ __all__ = ["map_ship_notices"]
 def _container(
     b: Builder, notice: ShipNotice, pack: Pack, places: dict[int, int], method: str, trace: Trace
 ) -> Container | None:
+    tracking = pack.tracking_number.value if pack.tracking_number else None
+    with b.event(at=pack.position, tracking_number=tracking):
+        return _pack(b, notice, pack, places, method, trace)
+
+
+def _pack(
+    b: Builder, notice: ShipNotice, pack: Pack, places: dict[int, int], method: str, trace: Trace
+) -> Container | None:
     ident = pack.container_id or pack.tracking_number
     if ident is None:
         b.fault(
@@ -120,6 +128,12 @@ def _containers(
 
 
 def _confirmation(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace] | None:
+    po = notice.purchase_order.value if notice.purchase_order else None
+    with b.event(at=notice.position, purchase_order=po):
+        return _notice(b, notice)
+
+
+def _notice(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace] | None:
     trace = Trace()
     position = notice.position
     ok = check_purchase_order(b, notice.purchase_order, position)

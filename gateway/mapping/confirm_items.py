@@ -36,6 +36,15 @@ class Line:
 
 
 def _line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> Line | None:
+    names = (item.sequence, item.buyer_product_id, item.vendor_product_id)
+    name = next((v.value for v in names if v is not None), None)
+    if name is None and place is not None:
+        name = f"#{place}"
+    with b.event(at=item.position, item=name):
+        return _item_line(b, item, place, qty)
+
+
+def _item_line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> Line | None:
     trace = Trace()
     ok = check_product_ids(b, item)
     sequence: int | None = None
@@ -93,12 +102,13 @@ def _merge(b: Builder, lines: list[tuple[ShippedItem, Line]], qty: str) -> list[
             merged[line.sequence], sources[line.sequence] = line, [item]
             continue
         if (first.buyer, first.vendor, first.unit) != (line.buyer, line.vendor, line.unit):
-            b.fault(
-                ProblemCode.BUSINESS_RULE,
-                f"item sequence {line.sequence} is reported with different products or units",
-                src=item.sequence.src if item.sequence else None,
-                position=item.position,
-            )
+            with b.event(item=str(line.sequence)):
+                b.fault(
+                    ProblemCode.BUSINESS_RULE,
+                    f"item sequence {line.sequence} is reported with different products or units",
+                    src=item.sequence.src if item.sequence else None,
+                    position=item.position,
+                )
             continue
         first.amount += line.amount
         sources[line.sequence].append(item)

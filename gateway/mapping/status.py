@@ -100,6 +100,17 @@ def _update(
     b: Builder, event: StatusEvent, selling: str, ship_from: str, prefix: str
 ) -> tuple[ShipmentStatusUpdate, Trace] | None:
     """The update of one event, its lineage already under `prefix` (its place in the body)."""
+    code, reason = event.status_code, event.reason_code
+    pair = "/".join(v.value for v in (code, reason) if v is not None) or None
+    po, tracking = event.purchase_order, event.tracking_number
+    with b.event(at=event.position, status=pair, purchase_order=po.value if po else None,
+                 tracking_number=tracking.value if tracking else None):  # fmt: skip
+        return _event_update(b, event, selling, ship_from, prefix)
+
+
+def _event_update(
+    b: Builder, event: StatusEvent, selling: str, ship_from: str, prefix: str
+) -> tuple[ShipmentStatusUpdate, Trace] | None:
     trace = Trace(prefix=prefix)
     ok = check_purchase_order(b, event.purchase_order, event.position)
     ok &= check_tracking_number(b, event.tracking_number, event.position)

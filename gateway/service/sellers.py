@@ -3,8 +3,11 @@ they work again, never retried in a loop and never logged.
 
 - `check_seller` (`edigw sellers check NAME`): asks LWA for a token with the credentials in
   the settings; when LWA answers, the seller is `ok` in the ledger and its blocked events go
-  back to `pending` (they were never sent, so nothing is sent twice); when LWA refuses, the
-  seller stays `reauthorization_needed`.
+  back to `pending` (they were never sent, so nothing is sent twice). When LWA refuses them
+  for good, the refusal is reported, and the seller is marked `reauthorization_needed` only
+  when they are the credentials the running service uses (the ledger keeps the SHA-256 of
+  those, `record_in_use`): a check with another settings file (or environment) leaves a
+  service whose own calls succeed alone.
 - `resume_sellers` (a scheduler job, and SIGHUP / start-up): sellers the ledger says are ok
   again, or whose credentials in the settings file changed, are unblocked in the running
   client with the credentials reloaded from the settings.
@@ -26,7 +29,7 @@ from gateway.service.runtime import Runtime
 from gateway.settings import SellerAccount
 from gateway.submit.lwa import LwaError, LwaTokens
 
-__all__ = ["check_seller", "reload_accounts", "resume_sellers"]
+__all__ = ["check_seller", "record_in_use", "reload_accounts", "resume_sellers"]
 
 log = logging.getLogger("edigw.service")
 
@@ -55,10 +58,22 @@ def check_seller(settings: ServiceSettings, name: str) -> tuple[int, dict[str, A
         report = {"seller": name, "error": {"code": code, "message": error.message}}
         if error.transient:  # LWA could not be asked: nothing is known, nothing changes
             return 1, {**report, "state": "unchanged"}
+        in_use = ledger.service_credentials(name)
+        if in_use != account.credentials_sha256():  # someone else's: the service's may work
+            why = "not the credentials the service uses (see its --settings file)"
+            if in_use is None:
+                why = "no service has used credentials for this seller yet"
+            return 1, {**report, "state": "unchanged", "note": why}
         ledger.set_seller_state(name, REAUTHORIZATION_NEEDED, code)
         return 1, {**report, "state": REAUTHORIZATION_NEEDED}
     finally:
         ledger.close()
+
+
+def record_in_use(ledger: Ledger, accounts: dict[str, SellerAccount]) -> None:
+    """The service now uses these sellers' credentials (start-up, reload): their SHA-256."""
+    for seller, account in accounts.items():
+        ledger.record_service_credentials(seller, account.credentials_sha256())
 
 
 def reload_accounts(rt: Runtime) -> dict[str, SellerAccount]:
@@ -95,6 +110,8 @@ async def resume_sellers(rt: Runtime) -> list[str]:
             client.unblock(seller, account)  # restarted since: the new credentials go in
         else:
             continue
+        if account is not None:
+            await asyncio.to_thread(record_in_use, rt.ledger, {seller: account})
         moved = await asyncio.to_thread(rt.ledger.resume_seller, seller)
         log.warning("seller resumed", extra={"seller": seller, "events": moved})
         resumed.append(seller)

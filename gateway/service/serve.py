@@ -36,11 +36,11 @@ from gateway.service.logs import setup_logging
 from gateway.service.metrics import Metrics
 from gateway.service.pool import TranslationPool
 from gateway.service.runtime import Runtime
-from gateway.service.sellers import resume_sellers
+from gateway.service.sellers import record_in_use, resume_sellers
 from gateway.service.startup import Listener, StartupError, check_ports, make_private
 from gateway.service.storage import FileStore
 from gateway.service.uploads import TimedH11Protocol
-from gateway.service.webhooks import push_webhooks
+from gateway.service.webhooks import WebhookPusher
 from gateway.service.worker import Gateway, SftpIntake
 from gateway.settings import SellerAccount
 from gateway.submit.client import SpApiClient
@@ -57,6 +57,9 @@ __all__ = [
 
 log = logging.getLogger("edigw.service")
 DEMO_SELLER = "demo"
+# the demo seller's fields that point it at the in-process emulator (replaced by --demo)
+EMULATOR_FIELDS = frozenset({"client_id", "client_secret", "refresh_token", "endpoint",
+                             "sandbox_endpoint", "token_url"})  # fmt: skip
 
 
 def check_partners(partners: dict[str, PartnerProfile], settings: ServiceSettings) -> None:
@@ -95,14 +98,21 @@ def startup_summary(partners: dict[str, PartnerProfile], settings: ServiceSettin
 
 def demo_settings(settings: ServiceSettings, emulator_port: int) -> ServiceSettings:
     """The demo seller, pointed at the in-process emulator with its default credentials, and
-    the demo operator `ops` (password `ops`, API key `ops-key`)."""
+    the demo operator `ops` (password `ops`, API key `ops-key`).
+
+    Only what concerns the emulator is replaced (`EMULATOR_FIELDS`: its endpoints and
+    credentials); anything else the settings give for seller `demo` (the settling deadline
+    and policy, the region) is kept."""
     base = f"http://127.0.0.1:{emulator_port}"
     config = EmulatorConfig()
-    seller = SellerAccount(client_id=config.client_id,
-                           client_secret=SecretStr(config.client_secret),
-                           refresh_token=SecretStr(config.refresh_token),
-                           endpoint=base, sandbox_endpoint=f"{base}/sandbox",
-                           token_url=f"{base}/auth/o2/token")  # fmt: skip
+    emulator = {"client_id": config.client_id, "client_secret": SecretStr(config.client_secret),
+                "refresh_token": SecretStr(config.refresh_token), "endpoint": base,
+                "sandbox_endpoint": f"{base}/sandbox",
+                "token_url": f"{base}/auth/o2/token"}  # fmt: skip
+    assert set(emulator) == EMULATOR_FIELDS
+    configured = settings.sellers.get(DEMO_SELLER)
+    seller = (configured.model_copy(update=emulator) if configured is not None
+              else SellerAccount.model_validate(emulator))  # fmt: skip
     submit = settings.submit.model_copy(update={"poll_interval": 0.5})
     sellers = {**settings.sellers, DEMO_SELLER: seller}
     operators = {**demo_operators(), **settings.operators}
@@ -175,6 +185,7 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     for seller, (state, _) in ledger.seller_states().items():  # tried again once per start
         if state == REAUTHORIZATION_NEEDED and seller in settings.sellers:
             ledger.resume_seller(seller)
+    record_in_use(ledger, dict(settings.sellers))  # what `edigw sellers check` compares with
     client = SpApiClient(settings.submit, settings.sellers) if settings.sellers else None
     default_seller = next(iter(settings.sellers), None)
     rt = Runtime(settings=settings, ledger=ledger, store=FileStore(settings.data_dir),
@@ -204,7 +215,8 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                       coalesce=True, id="retry-failed")  # fmt: skip
     scheduler.add_job(purge_archive, "interval", args=[rt], hours=24, max_instances=1,
                       id="archive-retention")  # fmt: skip
-    scheduler.add_job(push_webhooks, "interval", args=[rt], seconds=settings.webhook_interval,
+    webhooks = WebhookPusher(rt, interval=settings.webhook_interval)
+    scheduler.add_job(webhooks.tick, "interval", seconds=settings.webhook_interval,
                       max_instances=1, coalesce=True, id="webhooks")  # fmt: skip
     scheduler.add_job(_resume, "interval", args=[gateway], seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="resume-sellers")  # fmt: skip
@@ -245,6 +257,7 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
         await worker
         pool.close()
         scheduler.shutdown(wait=False)
+        await webhooks.aclose()
         acceptor.close()
         await acceptor.wait_closed()
         if client is not None:

@@ -2,10 +2,12 @@
 every ack and advice of its mailbox POSTed there as JSON (the same shape as
 `GET /v1/partners/{id}/messages`), oldest first.
 
-Each round (a scheduler job) tries the pending ones with tenacity: up to `ATTEMPTS` tries
-with jittered exponential backoff on transport errors, 429 and 5xx; any 2xx is delivered.
-Every round's outcome is recorded on the ack (attempts, last status, when); a message that
-still fails is tried again next round, up to `MAX_ATTEMPTS` in all. The mailbox keeps it
+Each partner is delivered to on its own (`WebhookPusher`): a slow receiver delays only its
+own partner. A partner's round tries its pending ones in order with tenacity: up to
+`ATTEMPTS` tries with jittered exponential backoff on transport errors, 429 and 5xx; any 2xx
+is delivered. Every round's outcome is recorded on the ack (attempts, last status, when); a
+message that still fails is tried again in the partner's next round, which waits longer
+after each failed round, up to `MAX_ATTEMPTS` tries in all. The mailbox keeps it
 until the partner collects it, delivered or not.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import Any
 
 import httpx
@@ -27,7 +30,7 @@ from tenacity import (
 from gateway.ledger.records import AckRecord
 from gateway.service.runtime import Runtime
 
-__all__ = ["ATTEMPTS", "MAX_ATTEMPTS", "message_json", "push_webhooks"]
+__all__ = ["ATTEMPTS", "MAX_ATTEMPTS", "WebhookPusher", "message_json", "push_webhooks"]
 
 log = logging.getLogger("edigw.service")
 ATTEMPTS = 3  # per round
@@ -73,28 +76,98 @@ async def _post(http: httpx.AsyncClient, url: str, body: dict[str, Any],
     return attempts, DELIVERED
 
 
+class WebhookPusher:
+    """Webhook deliveries, each partner on its own: a slow or failing receiver holds up only
+    its own partner.
+
+    `tick()` (the scheduler job, every `webhook_interval` seconds) starts a delivery task for
+    every partner with a webhook that is due and has none in flight, and returns at once; at
+    most `max_in_flight` partners are delivered to at the same time. A partner's round that
+    ends with a message undelivered makes it wait `interval * 2**failures` seconds (capped at
+    `max_wait`) before its next round; a round that delivers everything resets the wait.
+    """
+
+    def __init__(self, rt: Runtime, *, interval: float, http: httpx.AsyncClient | None = None,
+                 max_in_flight: int = 8, backoff: float = 0.5,
+                 max_wait: float = 900.0) -> None:  # fmt: skip
+        self.rt, self.interval, self.backoff, self.max_wait = rt, interval, backoff, max_wait
+        self._own = http is None
+        self._http = http or httpx.AsyncClient(timeout=10.0)
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._tasks: dict[str, asyncio.Task[int]] = {}
+        self._failures: dict[str, int] = {}
+        self._due: dict[str, float] = {}  # loop time before which the partner waits
+        self.delivered = 0
+
+    def wait_of(self, partner_id: str) -> float:
+        """Seconds the partner waits after its last round (0 when it went through)."""
+        failures = self._failures.get(partner_id, 0)
+        return 0.0 if failures == 0 else min(self.interval * 2**failures, self.max_wait)
+
+    async def tick(self) -> list[asyncio.Task[int]]:
+        """Start the due partners' rounds (no waiting for them); the tasks started. A
+        coroutine so that the scheduler runs it on the event loop."""
+        now = asyncio.get_running_loop().time()
+        started = []
+        for partner_id, profile in self.rt.partners.items():
+            url = profile.transports.http.webhook_url if profile.transports.http else None
+            if not url or partner_id in self._tasks or self._due.get(partner_id, 0.0) > now:
+                continue
+            task = asyncio.create_task(self._round(partner_id, url))
+            self._tasks[partner_id] = task
+            task.add_done_callback(partial(self._finished, partner_id))
+            started.append(task)
+        return started
+
+    def _finished(self, partner_id: str, _task: asyncio.Task[int]) -> None:
+        self._tasks.pop(partner_id, None)
+
+    async def run_once(self) -> int:
+        """Start the due partners' rounds and wait for them; how many messages delivered."""
+        return sum(await asyncio.gather(*await self.tick()))
+
+    async def aclose(self) -> None:
+        """Cancel the rounds in flight (their messages stay pending) and close the client."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._own:
+            await self._http.aclose()
+
+    async def _round(self, partner_id: str, url: str) -> int:
+        delivered, ok = 0, True
+        try:
+            async with self._slots:
+                pending = await asyncio.to_thread(self.rt.ledger.webhook_pending, partner_id,
+                                                  MAX_ATTEMPTS)  # fmt: skip
+                for ack in pending:
+                    attempts, status = await _post(self._http, url, message_json(ack),
+                                                   self.backoff)  # fmt: skip
+                    await asyncio.to_thread(self.rt.ledger.record_webhook, ack.id, attempts,
+                                            status)  # fmt: skip
+                    log.info("webhook", extra={"partner": partner_id, "message_id": ack.id,
+                                               "attempts": attempts, "status": status})  # fmt: skip
+                    if status != DELIVERED:
+                        ok = False
+                        break  # keep the partner's order: the rest waits for the next round
+                    delivered += 1
+        except Exception:  # a ledger fault: this partner waits, the others go on
+            log.exception("webhook round failed", extra={"partner": partner_id})
+            ok = False
+        self._failures[partner_id] = 0 if ok else self._failures.get(partner_id, 0) + 1
+        self._due[partner_id] = asyncio.get_running_loop().time() + self.wait_of(partner_id)
+        self.delivered += delivered
+        return delivered
+
+
 async def push_webhooks(rt: Runtime, http: httpx.AsyncClient | None = None,
                         backoff: float = 0.5) -> int:  # fmt: skip
-    """One round of webhook deliveries for every partner with a webhook; how many delivered."""
-    delivered = 0
-    own = http is None
-    client = http or httpx.AsyncClient(timeout=10.0)
+    """One round of webhook deliveries for every partner with a webhook, the partners
+    concurrently; how many delivered."""
+    pusher = WebhookPusher(rt, interval=rt.settings.webhook_interval, http=http,
+                           backoff=backoff)  # fmt: skip
     try:
-        for partner_id, profile in rt.partners.items():
-            url = profile.transports.http.webhook_url if profile.transports.http else None
-            if not url:
-                continue
-            pending = await asyncio.to_thread(rt.ledger.webhook_pending, partner_id,
-                                              MAX_ATTEMPTS)  # fmt: skip
-            for ack in pending:
-                attempts, status = await _post(client, url, message_json(ack), backoff)
-                await asyncio.to_thread(rt.ledger.record_webhook, ack.id, attempts, status)
-                log.info("webhook", extra={"partner": partner_id, "message_id": ack.id,
-                                           "attempts": attempts, "status": status})  # fmt: skip
-                if status != DELIVERED:
-                    break  # keep the partner's order: the rest waits for the next round
-                delivered += 1
+        return await pusher.run_once()
     finally:
-        if own:
-            await client.aclose()
-    return delivered
+        await pusher.aclose()

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from gateway.ledger import EventState, FileState
+from gateway.service.config import ServiceSettings
 from tests.integration.conftest import orders, x12_asn, x12_status
 from tests.integration.service import (
     REPO,
@@ -125,6 +126,9 @@ def test_refused_credentials_block_then_resume_sending_each_event_once(
             wait_until(blocked, 20, "events blocked")
             states = service.ledger().seller_states()
             assert states["demo"] == ("reauthorization_needed", code)
+            in_use = service.ledger().service_credentials("demo")  # recorded at start-up
+            refused = settings_text(tmp_path / "refused.yaml", data_dir, emulator, seller=wrong)
+            assert in_use == ServiceSettings.load(refused).sellers["demo"].credentials_sha256()
             tokens = [r for r in emulator.records() if r["path"] == "/auth/o2/token"]
             assert len(tokens) == 1  # asked once, never again with the dead credential
             assert not [r for r in emulator.records() if r["path"].startswith("/vendor/")]

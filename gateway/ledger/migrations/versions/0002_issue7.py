@@ -1,6 +1,6 @@
 """Settling V1 transactions, blocked sellers and the partner mailbox: poll bookkeeping and
 an operator's decision on api_calls, resubmissions on events, mailbox collection and webhook
-delivery on acks, and the state of each seller's credentials.
+delivery on acks, the state of each seller's credentials and which ones the service uses.
 
 Revision ID: 0002_issue7
 Revises: 0001
@@ -46,9 +46,17 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("seller"),
     )
+    op.create_table(
+        "service_credentials",
+        sa.Column("seller", sa.String(64), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("seller"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("service_credentials")
     op.drop_table("seller_states")
     with op.batch_alter_table("acks") as table:
         for column in ("webhook_at", "webhook_status", "webhook_attempts", "collected_at"):
