@@ -6,7 +6,13 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.parse.relations import SATISFIED, _x12_faults, check_syntax_notes, syntax_notes
+from gateway.parse.relations import (
+    SATISFIED,
+    _x12_faults,
+    check_syntax_notes,
+    presence_key,
+    syntax_notes,
+)
 from gateway.parse.x12_common import _fast_checks
 from gateway.parse.x12_structure import check_elements
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
@@ -67,5 +73,5 @@ def test_syntax_note_shortcut_agrees_with_the_full_check(tag: str, values: list[
     full = _x12_faults(found, tuple(map(bool, segment)))
     first = check_syntax_notes(segment, 2, found)
     assert [(p.code, p.element) for p in first] == [(code, n) for code, n, _ in full]
-    shortcut = SATISFIED.get((id(found), tuple(map(bool, segment)))) is found
+    shortcut = SATISFIED.get(presence_key(segment, found)) is found
     assert shortcut == (not full)

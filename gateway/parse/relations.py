@@ -35,6 +35,7 @@ __all__ = [
     "check_syntax_notes",
     "dependency_notes",
     "notes",
+    "presence_key",
     "satisfied",
     "syntax_notes",
 ]
@@ -134,15 +135,21 @@ def dependency_notes(release: str) -> Mapping[str, tuple[Note, ...]]:
 
 # --- X12 --------------------------------------------------------------------------------
 _Faults = tuple[tuple[ProblemCode, int, str], ...]
-_X12_CACHE: dict[tuple[int, tuple[bool, ...]], tuple[tuple[Note, ...], _Faults]] = {}
+_X12_CACHE: dict[tuple[int, tuple[bool, ...] | int], tuple[tuple[Note, ...], _Faults]] = {}
 # (notes identity, presence pattern) -> the notes, for patterns that meet them all: the
 # common case costs one dict lookup (`satisfied`); identity is checked, ids are reused
-SATISFIED: dict[tuple[int, tuple[bool, ...]], tuple[Note, ...]] = {}
+SATISFIED: dict[tuple[int, tuple[bool, ...] | int], tuple[Note, ...]] = {}
+
+
+def presence_key(seg: Sequence[str], found: tuple[Note, ...]) -> tuple[int, tuple[bool, ...] | int]:
+    """The key of `seg`'s presence pattern in SATISFIED: its length when no element is empty
+    (the common case, one C-level scan), else which elements are present."""
+    return (id(found), tuple(map(bool, seg)) if "" in seg else len(seg))
 
 
 def satisfied(seg: Sequence[str], found: tuple[Note, ...]) -> bool:
     """True when `seg` is known to meet `found` (a cache hit); False means: check it."""
-    return SATISFIED.get((id(found), tuple(map(bool, seg)))) is found
+    return SATISFIED.get(presence_key(seg, found)) is found
 
 
 def _x12_faults(
@@ -186,7 +193,7 @@ _WHY = {
 def check_syntax_notes(seg: Sequence[str], position: int, found: tuple[Note, ...]) -> list[Problem]:
     """Problems of one X12 segment against its syntax notes (`found`); AK4 code 2 / 10."""
     present = tuple(map(bool, seg))
-    key = (id(found), present)
+    key: tuple[int, tuple[bool, ...] | int] = (id(found), present)
     entry = _X12_CACHE.get(key)
     if entry is None or entry[0] is not found:  # identity checked: ids are reused
         if len(_X12_CACHE) > 4096:
@@ -194,7 +201,7 @@ def check_syntax_notes(seg: Sequence[str], position: int, found: tuple[Note, ...
         entry = _X12_CACHE[key] = (found, _x12_faults(found, present))
     faults = entry[1]
     if not faults:
-        SATISFIED[key] = found
+        SATISFIED[presence_key(seg, found)] = found
         return []
     tag = seg[0]
     return [

@@ -7,7 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
-from gateway.parse.relations import SATISFIED, Note, check_syntax_notes, syntax_notes
+from gateway.parse.relations import (
+    SATISFIED,
+    Note,
+    check_syntax_notes,
+    syntax_notes,
+)
 from gateway.parse.x12_structure import (
     CONTROL_CHARACTERS,
     El,
@@ -124,9 +129,11 @@ def validate_set(
         seg = segments[position - 1]
         tag = seg[0]
         related = relations.get(tag)
+        # relations.presence_key inlined: one lookup per segment on the hot path
         if (
             related is not None
-            and SATISFIED.get((id(related), tuple(map(bool, seg)))) is not related
+            and SATISFIED.get((id(related), tuple(map(bool, seg)) if "" in seg else len(seg)))
+            is not related
         ):
             faults = check_syntax_notes(seg, position, related)
             if faults:
