@@ -86,5 +86,7 @@ class ServiceSettings(BaseSettings):
         class FromFile(cls):  # type: ignore[valid-type,misc]
             model_config = SettingsConfigDict(yaml_file=path, yaml_file_encoding="utf-8")
 
-        settings: ServiceSettings = FromFile(**given)
-        return settings
+        loaded = FromFile(**given)
+        # a plain ServiceSettings (the local class cannot be pickled for translation workers)
+        values = {name: getattr(loaded, name) for name in cls.model_fields}
+        return cls.model_construct(_fields_set=loaded.model_fields_set, **values)
