@@ -139,11 +139,12 @@ class TranslationPool:
         )
 
     async def warm_up(self) -> None:
-        """Start the workers and wait until they are ready (a spawned worker takes seconds
-        to import the gateway), so the first files do not wait for them. Each probe holds
-        its worker a moment, so the probes reach different workers when they are ready."""
-        probes = [self._pool.schedule(_ready, args=(1.0,)) for _ in range(self.size)]
+        """Start the workers (a spawned worker takes seconds to import the gateway) and log
+        "translation workers ready" once they answer, so the first files do not wait for
+        them. Each probe holds its worker a moment, so the probes reach different workers."""
+        probes = [self._pool.schedule(_ready, args=(0.5,)) for _ in range(self.size)]
         await asyncio.gather(*(asyncio.wrap_future(p) for p in probes))
+        log.info("translation workers ready", extra={"workers": self.size})
 
     async def translate(self, partner_id: str, file_id: str) -> TranslationSummary:
         """Translate and record one file in a worker. Raises what the translation raised,

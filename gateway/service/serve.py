@@ -109,7 +109,7 @@ async def _serve(settings: ServiceSettings) -> None:
                  submitter=Submitter(client, settings.submit) if client else None,
                  default_seller=default_seller)  # fmt: skip
     pool = TranslationPool(settings, partners, rt.tables, settings.translation_workers)
-    await pool.warm_up()
+    warming = asyncio.create_task(pool.warm_up())  # in the background: start-up not delayed
     gateway = Gateway(rt, pool)
     gateway.recover()
     await gateway.sweep_inboxes()
@@ -156,6 +156,7 @@ async def _serve(settings: ServiceSettings) -> None:
     finally:
         stop.set()
         await worker
+        warming.cancel()
         pool.close()
         scheduler.shutdown(wait=False)
         acceptor.close()
