@@ -19,6 +19,8 @@ its threads, sockets and memory) and build their own ledger connection from the 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import io
 import logging
 import multiprocessing
@@ -46,6 +48,7 @@ __all__ = ["ProcessExpired", "TranslationPool", "default_workers"]
 
 log = logging.getLogger("edigw.service")
 _MB = 1 << 20
+_PR_SET_PDEATHSIG = 1
 _worker_rt: Runtime | None = None  # set in each worker process by _start_worker
 
 
@@ -55,16 +58,32 @@ def default_workers() -> int:
     return max(2, os.cpu_count() or 1)
 
 
+def _die_with(parent: int) -> None:
+    """A worker must not outlive the service (a SIGKILL of the service included): an orphan
+    would go on writing the translation of a file the restarted service translates again.
+    Linux prctl(PR_SET_PDEATHSIG, SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent check below still holds
+        log.warning("translation worker cannot follow its parent's death")
+    if os.getppid() != parent:  # the service died before the line above
+        os._exit(1)
+
+
 def _start_worker(
     settings: ServiceSettings,
     partners: dict[str, PartnerProfile],
     tables: CodeTables,
     memory_mb: int,
+    parent: int,
 ) -> None:
-    """Worker process set-up: memory limit, logging, its own ledger connection."""
+    """Worker process set-up: dies with the service, memory limit, logging, its own ledger
+    connection."""
     global _worker_rt
     from gateway.service.logs import setup_logging
 
+    _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the service shuts the pool down
     if memory_mb > 0:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -131,7 +150,7 @@ class TranslationPool:
         self._pool = ProcessPool(
             max_workers=self.size,
             initializer=_start_worker,
-            initargs=(settings, partners, tables, settings.translation_memory_mb),
+            initargs=(settings, partners, tables, settings.translation_memory_mb, os.getpid()),
             context=multiprocessing.get_context("spawn"),
         )
         self._free = asyncio.Semaphore(self.size)
@@ -141,11 +160,12 @@ class TranslationPool:
         )
 
     async def warm_up(self) -> None:
-        """Start the workers and wait until they are ready (a spawned worker takes seconds
-        to import the gateway), so the first files do not wait for them. Each probe holds
-        its worker a moment, so the probes reach different workers when they are ready."""
-        probes = [self._pool.schedule(_ready, args=(1.0,)) for _ in range(self.size)]
+        """Start the workers (a spawned worker takes seconds to import the gateway) and log
+        "translation workers ready" once they answer, so the first files do not wait for
+        them. Each probe holds its worker a moment, so the probes reach different workers."""
+        probes = [self._pool.schedule(_ready, args=(0.5,)) for _ in range(self.size)]
         await asyncio.gather(*(asyncio.wrap_future(p) for p in probes))
+        log.info("translation workers ready", extra={"workers": self.size})
 
     async def translate(self, partner_id: str, file_id: str,
                         profile: PartnerProfile | None = None) -> TranslationSummary:  # fmt: skip

@@ -196,7 +196,7 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                  operators=Operators(settings.operators),
                  throttle=LoginThrottle(settings.login))  # fmt: skip
     pool = TranslationPool(settings, partners, rt.tables, settings.translation_workers)
-    await pool.warm_up()
+    warming = asyncio.create_task(pool.warm_up())  # in the background: start-up not delayed
     gateway = Gateway(rt, pool)
     gateway.recover()
     await gateway.sweep_inboxes()
@@ -255,6 +255,7 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     finally:
         stop.set()
         await worker
+        warming.cancel()
         pool.close()
         scheduler.shutdown(wait=False)
         await webhooks.aclose()

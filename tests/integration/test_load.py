@@ -162,6 +162,7 @@ def test_big_files_flat_memory_and_other_partner_answered(
     write_214(big_sftp, "BULKCAR", 901, 4)
     events = write_214(big_http, "BULKCAR", 902, 4)
     with running_service(tmp_path / "gw", emulator.port, extra_settings=extra) as service:
+        wait_until(lambda: "translation workers ready" in service.logs(), 60, "the workers")
         with RssSampler(service.proc.pid) as rss:
             shutil.copy(big_sftp, service.client_dir / big_sftp.name)
             result = service.sftp(f"put {big_sftp.name} /inbox/{big_sftp.name}", user="bulk")
