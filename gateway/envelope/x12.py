@@ -17,7 +17,7 @@ from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
 from gateway.envelope.x12_groups import check_ge, check_gs, check_iea, check_se
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
-from gateway.envelope.x12_syntax import Token, X12Tokenizer
+from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.parse.records import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
 from gateway.problems import Level, Problem, ProblemCode, problem
@@ -39,6 +39,11 @@ _CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being 
 class _Set:
     outcome: SetOutcome
     segments: list[list[str]]
+
+
+def _delimiter_chars(d: Delimiters, repetition: str | None) -> str:
+    """The characters of an X12 interchange that no data value may hold."""
+    return d.element + d.component + d.segment + (repetition or "")
 
 
 class _Reader:
@@ -170,6 +175,7 @@ class _Reader:
                 transaction_type=outcome.type_code,
                 version=(group.version if group and group.version else ic.header.version),
                 test=ic.header.test,
+                delimiters=_delimiter_chars(ic.header.delimiters, self.repetition),
             )
             mapped = self.sink.document(origin, document)
             outcome.mapping_problems.extend(p.model_copy(update=where) for p in mapped)
