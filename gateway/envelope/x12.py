@@ -57,6 +57,12 @@ class _Reader:
         self.component = ">"
         self.repetition: str | None = None
 
+    def delimiters(self) -> str:
+        """The current interchange's delimiters (none outside an interchange)."""
+        if self.ic is None or self.ic.header is None:
+            return ""
+        return _delimiter_chars(self.ic.header.delimiters, self.repetition)
+
     # -- interchange ---------------------------------------------------------------------
     def start_interchange(self, token: Token) -> None:
         assert token.isa is not None
@@ -87,7 +93,7 @@ class _Reader:
                 )
             )
         elif iea is not None:
-            ic.problems.extend(check_iea(iea, ic))
+            ic.problems.extend(check_iea(iea, ic, self.delimiters()))
         self.result.interchanges.append(ic)
         self.ic = None
         self.sink.end_interchange(ic)
@@ -104,7 +110,7 @@ class _Reader:
             sender=_get(gs, 2),
             receiver=_get(gs, 3),
         )
-        group.problems.extend(check_gs(gs, self.ic.control))
+        group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
         if group.functional_id == "FA":
             self.ic.is_acknowledgment = True
         self.group = group
@@ -114,7 +120,7 @@ class _Reader:
         if self.set is not None:
             self.close_set(None)
         group = self.group
-        group.problems.extend(check_ge(ge, group, self.ic.control))
+        group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         self.ic.groups.append(group)
         self.group = None
 
@@ -138,7 +144,7 @@ class _Reader:
         ic_control = ic.control if ic else None
         group_control = group.control if group else None
         where = {"interchange": ic_control, "group": group_control, "transaction": outcome.control}
-        envelope = check_se(segments, se)
+        envelope = check_se(segments, se, self.delimiters())
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True
         document, problems = parse_set(
