@@ -79,13 +79,19 @@ def test_x12_white_space_between_segments_is_not_copied(suffix: str) -> None:
 
 @pytest.mark.parametrize(
     ("st02", "ak2"),
-    [("00\x0201", "0000"), ("1234567890", "0000"), ("12", "0000"), ("0001", "0001")],
+    [("00\x0201", None), ("1234567890", None), ("12", None), ("00>1", None), ("0001", "0001")],
 )
-def test_997_copies_only_set_controls_that_fit(st02: str, ak2: str) -> None:
+def test_997_copies_only_set_controls_that_fit(st02: str, ak2: str | None) -> None:
+    """AK202 is mandatory and has no placeholder: a set whose ST02 cannot be copied as sent
+    gets no AK2 loop (the loop is optional) and AK9 counts it received, not accepted."""
     text = x12_214(*STATUS_214).replace("*0001~", f"*{st02}~")
     result = translate(text)
     segments = check_x12_ack(result.ack("997"))
-    assert next(s for s in segments if s[0] == "AK2")[2] == ak2
+    assert [s[2] for s in segments if s[0] == "AK2"] == ([ak2] if ak2 else [])
+    ak9 = next(s for s in segments if s[0] == "AK9")
+    assert ak9[1:5] == (["A", "1", "1", "1"] if ak2 else ["R", "1", "1", "0"])
+    if ak2 is None:
+        assert result.bodies == [] and "set_header_invalid" in result.error_codes
 
 
 def test_997_names_a_garbled_segment_tag_with_a_placeholder() -> None:

@@ -8,6 +8,7 @@ rejected set or message is sent."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,13 @@ from tests.malformed import (
     x12_214,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 KEEP_BREAKS = PROFILE.model_copy(update={"drop_line_breaks": False})
+
+
+def has_delimiter(strings: list[str], delimiters: str) -> bool:
+    return any(c in delimiters for s in strings for c in s)
 
 
 def _replace(body: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
@@ -172,10 +178,56 @@ def test_edifact_component_separator_in_a_simple_element(
     assert f"UCD+16+{where}'" in result.ack("CONTRL")
 
 
-def test_edifact_released_component_separator_is_data() -> None:
-    damaged = tuple(s.replace("CNI+1+1Z4711A", "CNI+1+1Z47?:11A") for s in STATUS_IFTSTA)
+@pytest.mark.parametrize(
+    ("old", "new", "held"),
+    [
+        ("CNI+1+1Z4711A", "CNI+1+1Z47?'11B", "'"),  # released terminator, tracking number
+        ("CNI+1+1Z4711A", "CNI+1+1Z47?:11B", ":"),  # released component separator
+        ("CNI+1+1Z4711A", "CNI+1+1Z47??11B", "?"),  # released release character
+        ("RFF+ON:PO4711", "RFF+ON:PO47?+11", "+"),  # released element separator, PO
+        ("LOC+175+USCHI::6:Chicago", "LOC+175+USCHI::6:Chi?'cago", "'"),  # city
+    ],
+)
+def test_edifact_released_delimiter_is_syntax_but_never_sent(old: str, new: str, held: str) -> None:
+    damaged = tuple(s.replace(old, new) for s in STATUS_IFTSTA)
     result = translate(edifact_iftsta(*damaged))
-    assert result.error_codes == [] and "1Z47:11A" in result.strings()
+    assert "UCI+IC1001" in result.ack("CONTRL") and "UCD" not in result.ack("CONTRL")
+    assert result.bodies == []
+    problems = [p for p in result.outcome.problems if p.code.value == "invalid_field"]
+    named = [p for p in problems if repr(held) in p.message and "delimiter" in p.message]
+    assert named and held in (named[0].value or "") and named[0].segment == new[:3]
+
+
+def test_edifact_released_delimiter_stops_only_its_own_event() -> None:
+    second = ("CNI+2+1Z47?:22C", *STATUS_IFTSTA[1:])
+    result = translate(edifact_iftsta(*STATUS_IFTSTA, *second))
+    assert [s for s in result.strings() if s.startswith("1Z47")] == ["1Z4711A"]
+    assert "invalid_field" in result.error_codes
+
+
+def test_edifact_other_delimiters_in_a_una_are_checked_too() -> None:
+    plain = edifact_iftsta(*STATUS_IFTSTA, head="").translate(str.maketrans("'+:", "~*|"))
+    assert translate("UNA|*.! ~\n" + plain).bodies
+    damaged = plain.replace("CNI*1*1Z4711A", "CNI*1*1Z47!~11A")
+    result = translate("UNA|*.! ~\n" + damaged)
+    assert result.bodies == [] and "invalid_field" in result.error_codes
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"GIN+BN+1Z999AA10123456784'", b"GIN+BN+1Z999AA1?+0123456784'"),
+        (b"FEDEX_GROUND+", b"FEDEX?:GROUND+"),
+        (b"BJ+00012345600000000017'", b"BJ+0001234560000000?'0017'"),
+    ],
+)
+def test_desadv_released_delimiter_is_never_sent(old: bytes, new: bytes) -> None:
+    desadv = (ROOT / "samples" / "13-edifact-desadv-d96a-latin1" / "input.edi").read_bytes()
+    desadv = desadv.replace(b"TDT+20++30+31+UPSN:172'", b"TDT+20++30+31:::FEDEX_GROUND+UPSN:172'")
+    assert translate(desadv).bodies and old in desadv
+    result = translate(desadv.replace(old, new, 1))
+    assert result.bodies == [] and "invalid_field" in result.error_codes
+    assert not has_delimiter(result.strings(), ":+?'")
 
 
 def test_profile_setting_defaults_to_dropping_line_breaks() -> None:

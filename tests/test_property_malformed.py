@@ -5,7 +5,9 @@ delimiters as a valid ack (`tests.ack_checks`), and no API body string holds a c
 character or a delimiter of its input interchange.
 
 Gateway-made values (ISO 8601 timestamps) are not input data and are left out of the
-delimiter check; the release character is not inserted (a released delimiter is data)."""
+delimiter check. EDIFACT corruption also inserts RELEASED delimiters (release character +
+component/element/terminator/release): legal syntax, yet no body value may hold the
+delimiter it yields, so the release character is one of the checked delimiters."""
 
 from __future__ import annotations
 
@@ -112,8 +114,9 @@ def x12_files(draw: st.DrawFn) -> tuple[str, set[str]]:
 
 @st.composite
 def edifact_files(draw: st.DrawFn) -> tuple[str, set[str]]:
-    text, used, _ = _edifact(draw)
-    return _corrupt(draw, text, sorted(used)), used
+    text, used, release = _edifact(draw)
+    released = [release + d for d in sorted(used | {release})]
+    return _corrupt(draw, text, sorted(used) + released), used | {release}
 
 
 @SETTINGS

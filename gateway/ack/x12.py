@@ -53,10 +53,19 @@ def x12_acks(
     for outcome, header in answerable(interchanges):
         rejected = not outcome.accepted
         control = header.control.strip()
-        if prefs.ta1 == "always" or (
-            prefs.ta1 == "on_request" and (header.ack_requested or rejected)
+        d = ack_delimiters(header)
+        # a group no AK1 can name (GS01 / GS06 unusable) is answered by a TA1 with note 024
+        # (invalid interchange content, e.g. an invalid GS segment): never silence
+        unnamed = not rejected and any(not _addressable(g, d) for g in outcome.groups)
+        if (
+            unnamed
+            or prefs.ta1 == "always"
+            or (prefs.ta1 == "on_request" and (header.ack_requested or rejected))
         ):
             status, note = _ta1_status(outcome.problems)
+            if unnamed and status != "R":
+                named = any(_addressable(g, d) for g in outcome.groups)
+                status, note = "E" if named else "R", "024"
             text = ta1_interchange(header, status, note, ctx)
             acks.append(Acknowledgement("TA1", text, acknowledges=control))
         if rejected:
@@ -170,10 +179,16 @@ def _set_response(
 ) -> tuple[list[Segment], str]:
     """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501."""
     k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
-    # AK201 ID 3/3, AK202 AN 4/9, AK203 AN 1/35: copied when they fit, else placeholders
-    type_code = fit(s.type_code, d, 3, 3) or "000"
+    # AK201 ID 3/3, AK202 AN 4/9 (mandatory), AK203 AN 1/35 (left out when it does not fit).
+    # A set whose ST01 / ST02 cannot be copied as sent gets no AK2 loop (the loop is
+    # optional): the ack never names a number the partner did not send; AK9 still counts it.
+    type_code = fit(s.type_code, d, 3, 3)
+    ak202 = fit(s.control, d, 4, 9)
     version = fit(s.version, d, 1, 35) if five else None
-    segments = [seg("AK2", type_code, fit(s.control, d, 4, 9) or "0000", version)]
+    status, codes = _set_status(s, kind)
+    if type_code is None or ak202 is None:
+        return [], status
+    segments = [seg("AK2", type_code, ak202, version)]
     for entry in _segment_errors(s.problems, kind):
         tag = fit(entry.tag, d, 2, 3)  # AK301 ID 2/3: a tag that is not one becomes "ZZZ"
         tag = tag if tag and tag.isalnum() and tag.isascii() else "ZZZ"
@@ -183,7 +198,6 @@ def _set_response(
             code = x12_code(p, kind)
             ref = fit(p.element_ref, d, 1, 4, numeric=True)  # AK402 N0 1/4
             segments.append(seg(k4, _element_position(p, five), ref, code, value))
-    status, codes = _set_status(s, kind)
     segments.append(seg(k5, status, *codes))
     return segments, status
 

@@ -115,7 +115,7 @@ def ack_delimiters(inbound: IsaHeader) -> Delimiters:
 def fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool = False) -> str | None:
     """A value copied from the input into an ack element of `low`..`high` characters (N0
     when `numeric`); None when it does not fit or holds a delimiter or control character."""
-    text = (value or "").strip()
+    text = (value or "").strip(" ")  # blank padding only: a TAB is a control character
     if clean(text, d) != text or (numeric and not is_digits(text)):
         return None
     return text if low <= len(text) <= high else None

@@ -21,6 +21,7 @@ from gateway.profile import PartnerProfile
 __all__ = [
     "ACK_MESSAGES",
     "TRANSLATED_MESSAGES",
+    "delimiter_chars",
     "message_origin",
     "message_version",
     "parse_message",
@@ -64,4 +65,14 @@ def message_origin(
         transaction_type=outcome.type_code,
         version=message_version(unh),
         test=header.test,
+        delimiters=delimiter_chars(header),
     )
+
+
+def delimiter_chars(header: UnbHeader) -> str:
+    """The characters of an EDIFACT interchange that no data value may hold, even released:
+    component, element, release, terminator, and the repetition separator in syntax 4 (in
+    syntax 3, UNA4 is reserved). The decimal mark is data."""
+    d = header.delimiters
+    repetition = d.repetition if header.syntax_version >= "4" and d.repetition != " " else ""
+    return d.component + d.element + (d.release or "") + d.segment + repetition

@@ -17,7 +17,7 @@ from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
 from gateway.envelope.x12_groups import check_ge, check_gs, check_iea, check_se
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
-from gateway.envelope.x12_syntax import Token, X12Tokenizer
+from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.parse.records import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
@@ -41,6 +41,11 @@ class _Set:
     segments: list[list[str]]
 
 
+def _delimiter_chars(d: Delimiters, repetition: str | None) -> str:
+    """The characters of an X12 interchange that no data value may hold."""
+    return d.element + d.component + d.segment + (repetition or "")
+
+
 class _Reader:
     def __init__(self, sink: DocumentSink, profile: PartnerProfile) -> None:
         self.sink = sink
@@ -51,6 +56,12 @@ class _Reader:
         self.set: _Set | None = None
         self.component = ">"
         self.repetition: str | None = None
+
+    def delimiters(self) -> str:
+        """The current interchange's delimiters (none outside an interchange)."""
+        if self.ic is None or self.ic.header is None:
+            return ""
+        return _delimiter_chars(self.ic.header.delimiters, self.repetition)
 
     # -- interchange ---------------------------------------------------------------------
     def start_interchange(self, token: Token) -> None:
@@ -82,7 +93,7 @@ class _Reader:
                 )
             )
         elif iea is not None:
-            ic.problems.extend(check_iea(iea, ic))
+            ic.problems.extend(check_iea(iea, ic, self.delimiters()))
         self.result.interchanges.append(ic)
         self.ic = None
         self.sink.end_interchange(ic)
@@ -99,7 +110,7 @@ class _Reader:
             sender=_get(gs, 2),
             receiver=_get(gs, 3),
         )
-        group.problems.extend(check_gs(gs, self.ic.control))
+        group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
         if group.functional_id == "FA":
             self.ic.is_acknowledgment = True
         self.group = group
@@ -109,7 +120,7 @@ class _Reader:
         if self.set is not None:
             self.close_set(None)
         group = self.group
-        group.problems.extend(check_ge(ge, group, self.ic.control))
+        group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         self.ic.groups.append(group)
         self.group = None
 
@@ -133,7 +144,7 @@ class _Reader:
         ic_control = ic.control if ic else None
         group_control = group.control if group else None
         where = {"interchange": ic_control, "group": group_control, "transaction": outcome.control}
-        envelope = check_se(segments, se)
+        envelope = check_se(segments, se, self.delimiters())
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True
         document, problems = parse_set(
@@ -170,6 +181,7 @@ class _Reader:
                 transaction_type=outcome.type_code,
                 version=(group.version if group and group.version else ic.header.version),
                 test=ic.header.test,
+                delimiters=_delimiter_chars(ic.header.delimiters, self.repetition),
             )
             mapped = self.sink.document(origin, document)
             tags = [segment[0] for segment in segments]

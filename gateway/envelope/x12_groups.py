@@ -7,13 +7,37 @@ from typing import Any
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
 from gateway.problems import Level, Problem, ProblemCode
-from gateway.text import is_digits
+from gateway.text import is_digits, value_fault
 
 __all__ = ["check_ge", "check_gs", "check_iea", "check_se"]
 
 
 def _get(seg: Sequence[str], n: int) -> str:
     return seg[n].strip() if n < len(seg) else ""
+
+
+# Envelope element formats from the X12 dictionary (004010/005010): element -> (min, max,
+# numeric N0 else AN/ID). Dates and times are checked on their own.
+GS_FORMATS = {1: (2, 2, False), 2: (2, 15, False), 3: (2, 15, False), 7: (1, 2, False),
+              8: (1, 12, False)}  # fmt: skip
+ST_FORMATS = {1: (3, 3, False), 2: (4, 9, False), 3: (1, 35, False)}
+SE_FORMATS = {1: (1, 10, True), 2: (4, 9, False)}
+GE_FORMATS = {1: (1, 6, True)}
+IEA_FORMATS = {1: (1, 5, True)}
+
+
+def format_faults(
+    seg: Sequence[str], formats: dict[int, tuple[int, int, bool]], delimiters: str
+) -> list[tuple[int, str, str]]:
+    """(element, value, why) for each present element of `seg` that breaks its format or
+    holds a delimiter or control character (blanks around a value are padding, a TAB not)."""
+    faults = []
+    for n, (low, high, numeric) in formats.items():
+        value = seg[n].strip(" ") if n < len(seg) else ""
+        why = value_fault(value, low, high, numeric, delimiters) if value else None
+        if why is not None:
+            faults.append((n, value, why))
+    return faults
 
 
 def _same_number(a: str, b: str) -> bool:
@@ -37,8 +61,10 @@ def _valid_time(value: str) -> bool:
     return int(value[:2]) < 24 and int(value[2:4]) < 60 and seconds < 60
 
 
-def check_gs(gs: Sequence[str], interchange: str | None) -> list[Problem]:
-    """GS header faults: mandatory elements, date, time, control number, agency."""
+def check_gs(gs: Sequence[str], interchange: str | None, delimiters: str = "") -> list[Problem]:
+    """GS header faults: mandatory elements, date, time, control number, agency; every
+    element's type and length, no delimiter or control character (`delimiters`: the
+    interchange's)."""
     problems: list[Problem] = []
 
     def bad(n: int, message: str) -> None:
@@ -69,13 +95,18 @@ def check_gs(gs: Sequence[str], interchange: str | None) -> list[Problem]:
         bad(6, f"GS06 {control!r} is not a control number of up to 9 digits")
     if _get(gs, 7) and _get(gs, 7) not in ("X", "T"):
         bad(7, f"GS07 {_get(gs, 7)!r} is not a responsible agency code (X or T)")
+    for n, value, why in format_faults(gs, GS_FORMATS, delimiters):
+        bad(n, f"GS{n:02d} {value!r} {why}")
+    control_ok = control and is_digits(control) and len(control) <= 9
+    if control and control_ok and value_fault(gs[6].strip(" "), 1, 9, True, delimiters):
+        bad(6, f"GS06 {gs[6]!r} is not a control number of up to 9 digits")
     if len(gs) > 9:
         bad(9, f"GS has {len(gs) - 1} elements, at most 8 allowed")
     return problems
 
 
 def check_ge(
-    ge: Sequence[str] | None, group: GroupOutcome, interchange: str | None
+    ge: Sequence[str] | None, group: GroupOutcome, interchange: str | None, delimiters: str = ""
 ) -> list[Problem]:
     """GE trailer: present, GE01 = number of sets, GE02 = GS06."""
     where: dict[str, Any] = {"level": Level.GROUP, "interchange": interchange,
@@ -90,6 +121,8 @@ def check_ge(
         ]
     problems: list[Problem] = []
     count, control = _get(ge, 1), _get(ge, 2)
+    if format_faults(ge, {**GE_FORMATS, 2: (1, 9, True)}, delimiters):
+        count, control = ge[1] if len(ge) > 1 else "", ge[2] if len(ge) > 2 else ""
     if count != str(len(group.sets)):
         problems.append(
             Problem(
@@ -114,11 +147,27 @@ def check_ge(
     return problems
 
 
-def check_se(segments: Sequence[Sequence[str]], se: Sequence[str] | None) -> list[Problem]:
-    """SE trailer: present, SE01 = segments ST..SE, SE02 = ST02; ST01/ST02 present."""
+def check_se(
+    segments: Sequence[Sequence[str]], se: Sequence[str] | None, delimiters: str = ""
+) -> list[Problem]:
+    """SE trailer: present, SE01 = segments ST..SE, SE02 = ST02; ST01/ST02 present; ST and
+    SE elements of their type and length, without delimiter or control character (AK502
+    6 / 7 for ST01 / ST02)."""
     st = segments[0]
     problems: list[Problem] = []
     where: dict[str, Any] = {"level": Level.TRANSACTION}
+    for n, value, why in format_faults(st, ST_FORMATS, delimiters):
+        problems.append(
+            Problem(
+                code=ProblemCode.SET_HEADER_INVALID,
+                message=f"ST{n:02d} {value!r} {why}",
+                segment="ST",
+                position=1,
+                element=n,
+                value=value,
+                **where,
+            )
+        )
     if not _get(st, 1) or not _get(st, 2):
         n = 1 if not _get(st, 1) else 2
         problems.append(
@@ -144,6 +193,8 @@ def check_se(segments: Sequence[Sequence[str]], se: Sequence[str] | None) -> lis
         return problems
     where.update(segment="SE", position=len(segments))  # SE01/SE02 faults sit on the SE
     count, control = _get(se, 1), _get(se, 2)
+    if format_faults(se, SE_FORMATS, delimiters):
+        count, control = se[1] if len(se) > 1 else "", se[2] if len(se) > 2 else ""
     if count != str(len(segments)):
         problems.append(
             Problem(
@@ -169,12 +220,16 @@ def check_se(segments: Sequence[Sequence[str]], se: Sequence[str] | None) -> lis
     return problems
 
 
-def check_iea(iea: Sequence[str], ic: InterchangeOutcome[Any]) -> list[Problem]:
+def check_iea(
+    iea: Sequence[str], ic: InterchangeOutcome[Any], delimiters: str = ""
+) -> list[Problem]:
     """IEA trailer: IEA01 = number of groups, IEA02 = ISA13."""
     problems: list[Problem] = []
     where: dict[str, Any] = {"level": Level.INTERCHANGE, "interchange": ic.control,
                              "segment": "IEA"}  # fmt: skip
     count, control = _get(iea, 1), _get(iea, 2)
+    if format_faults(iea, {**IEA_FORMATS, 2: (9, 9, True)}, delimiters):
+        count, control = iea[1] if len(iea) > 1 else "", iea[2] if len(iea) > 2 else ""
     groups = sum(1 for g in ic.groups if g.control is not None)
     if count != str(groups):
         problems.append(

@@ -146,4 +146,18 @@ def check_isa(isa: IsaText) -> list[Problem]:
         value = elements[n] if n < len(elements) else ""
         if n not in isa.width_faults and not ok(value):
             problems.append(_bad(n, f"ISA{n:02d} {value!r} is not a valid {name}", value))
+    # (a delimiter that is itself unusable, e.g. a blank terminator, is reported above)
+    others = "".join(
+        c for c, ok in ((d.component, usable_delimiter(d.component)),
+                        (d.segment, usable_delimiter(d.segment, terminator=True)),
+                        (d.repetition or "", usable_delimiter(d.repetition or "*"))) if ok
+    )  # fmt: skip
+    for n in range(1, min(len(elements), 16)):
+        value = elements[n]
+        if n in isa.width_faults or (n == 11 and value == d.repetition):
+            continue
+        held = [c for c in value if c in others]
+        if held or not value.isprintable():
+            why = f"the delimiter {held[0]!r}" if held else "a control character"
+            problems.append(_bad(n, f"ISA{n:02d} ({_NAMES[n - 1]}) holds {why}", value))
     return [p.model_copy(update={"interchange": control}) for p in problems]

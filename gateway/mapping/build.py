@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
@@ -117,6 +117,28 @@ class Builder:
         """An INVALID_FIELD problem located at `value` and carrying it."""
         self.fault(ProblemCode.INVALID_FIELD, message, src=value.src, value=value.value)
 
+    def free_of_delimiters(self, record: object) -> bool:
+        """Whether no value of `record` (walked through nested records and tuples) holds a
+        delimiter of its input interchange. Released delimiters are legal EDIFACT syntax,
+        yet no API body string may hold one: each such value is a mapping problem (named by
+        segment, element and value, so it is advised to the partner) and the caller sends
+        nothing for that event."""
+        chars = self.origin.delimiters
+        if not chars:
+            return True
+        ok = True
+        for value in _values(record):
+            held = [c for c in dict.fromkeys(value.value) if c in chars]
+            if held:
+                ok = False
+                shown = " ".join(repr(c) for c in held)
+                self.invalid(
+                    value,
+                    f"{value.src.describe()} {value.value!r} holds the interchange's delimiter "
+                    f"{shown}: not sent",
+                )
+        return ok
+
     def time(
         self, when: EventTime | None, path: str, trace: Trace, what: str, position: int
     ) -> str | None:
@@ -195,6 +217,18 @@ class Builder:
             f"{what} is neither in the file nor in partner profile {self.profile.id!r}",
         )
         return None
+
+
+def _values(record: object) -> Iterator[Val]:
+    """Every Val of a parsed record, depth first (EventTime zones, items, packs included)."""
+    if isinstance(record, Val):
+        yield record
+    elif isinstance(record, tuple):
+        for item in record:
+            yield from _values(item)
+    elif is_dataclass(record) and not isinstance(record, type):
+        for f in fields(record):
+            yield from _values(getattr(record, f.name))
 
 
 def chunks(items: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]]:

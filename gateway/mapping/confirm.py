@@ -138,6 +138,7 @@ def _notice(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace
     position = notice.position
     ok = check_purchase_order(b, notice.purchase_order, position)
     ok &= check_items_present(b, len(notice.items), position)
+    ok &= b.free_of_delimiters(notice)
     shipped = b.time(notice.shipped, "/shipmentDetails/shippedDate", trace, "shippedDate", position)
     estimated = None
     if notice.estimated_delivery is not None:

@@ -114,6 +114,7 @@ def _event_update(
     trace = Trace(prefix=prefix)
     ok = check_purchase_order(b, event.purchase_order, event.position)
     ok &= check_tracking_number(b, event.tracking_number, event.position)
+    ok &= b.free_of_delimiters(event)
     pair = _status(b, event, trace)
     when = b.time(event.time, f"{_DETAILS}/statusDateTime", trace, "statusDateTime", event.position)
     address = _address(b, event, trace)

@@ -79,6 +79,10 @@ class Origin:
     transaction_type: str  # "214", "856", "IFTSTA", "DESADV"
     version: str  # GS08 / UNH S009 version+release, e.g. "004010", "D:96A"
     test: bool
+    # The interchange's delimiters (X12 element/component/repetition/terminator; EDIFACT
+    # component/element/release/repetition in syntax 4/terminator): no body value may hold
+    # one, even released. Not part of the record's identity.
+    delimiters: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

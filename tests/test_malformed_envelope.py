@@ -1,0 +1,68 @@
+"""Issue 8 review: every envelope element is checked for its type, length, the interchange's
+delimiters and control characters; the set / group / interchange is rejected with the
+standard's code, and an ack never names a value that was not sent."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ack_checks import check_x12_ack
+from tests.malformed import STATUS_214, X12_ISA, translate, x12_214
+
+X12 = x12_214(*STATUS_214)
+
+
+@pytest.mark.parametrize("bad", ["00>1", "0\x1b01", "00\t1", "00^1"])
+def test_x12_st02_with_a_delimiter_or_control_character_rejects_the_set(bad: str) -> None:
+    isa = X12_ISA.replace("*U*00401*", "*^*00501*")
+    text = x12_214(*STATUS_214, isa=isa).replace("*004010", "*005010")
+    text = text.replace("ST*214*0001", f"ST*214*{bad}").replace("*0001~\nGE", f"*{bad}~\nGE")
+    result = translate(text)
+    assert "set_header_invalid" in result.error_codes and result.bodies == []
+    segments = check_x12_ack(result.ack("997"))
+    assert not [s for s in segments if s[0] == "AK2"]  # no invented AK202
+    assert next(s for s in segments if s[0] == "AK9")[1:5] == ["R", "1", "1", "0"]
+
+
+def test_x12_st01_that_is_no_identifier_rejects_the_set() -> None:
+    result = translate(X12.replace("ST*214*", "ST*21>4*"))
+    assert "set_header_invalid" in result.error_codes and result.bodies == []
+    assert "AK2" not in result.ack("997")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("GS*QM*DEMOCARRIER", "GS*QM*DEMO>CARRIER"), ("*AMAZONDF*2026", "*AMAZON\x07DF*2026"),
+     ("*X*004010", "*X*0040>10"), ("GS*QM*DEMOCARRIER", "GS*QM*" + "D" * 16)],
+)  # fmt: skip
+def test_x12_gs_element_breaking_its_format_rejects_the_group(old: str, new: str) -> None:
+    result = translate(X12.replace(old, new, 1))
+    assert "group_header_invalid" in result.error_codes and result.bodies == []
+    assert "AK9*R" in result.ack("997")
+
+
+@pytest.mark.parametrize("gs06", ["1\x1b", "{1", "1>"])
+def test_x12_group_no_997_can_name_is_answered_by_a_ta1(gs06: str) -> None:
+    text = X12.replace("*1830*1*X", f"*1830*{gs06}*X").replace("GE*1*1", f"GE*1*{gs06}")
+    result = translate(text)
+    assert result.bodies == []
+    ta1 = result.ack("TA1")
+    check_x12_ack(ta1)
+    assert "TA1*000000101*261124*1830*R*024~" in ta1
+
+
+def test_x12_isa_padding_with_a_tab_rejects_the_interchange() -> None:
+    isa = X12_ISA.replace("DEMOCARRIER    ", "DEMOCARRIER\t   ")
+    result = translate(x12_214(*STATUS_214, isa=isa))
+    assert "interchange_field_invalid" in result.error_codes and result.bodies == []
+    ta1 = result.ack("TA1")
+    check_x12_ack(ta1)
+    assert "*R*006~" in ta1 and "\t" not in ta1
+
+
+@pytest.mark.parametrize(("old", "new"), [("GE*1*1", "GE*1\t*1"), ("IEA*1*", "IEA*1>*")])
+def test_x12_trailer_count_with_a_control_character_or_delimiter_is_a_mismatch(
+    old: str, new: str
+) -> None:
+    result = translate(X12.replace(old, new))
+    assert result.error_codes and result.bodies == []
