@@ -67,3 +67,34 @@ def test_out_of_range_call_ids_and_durations_are_refused_clearly(tmp_path: Path)
                       assume_success_after=float("inf"))  # fmt: skip
     with pytest.raises(ValidationError):
         EmulatorConfig(settle_after=1e30)
+
+
+def test_wrong_keys_on_the_mailbox_are_logged_and_throttled_like_uploads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The mailbox takes the same partner key check as the upload route: a wrong key is a
+    failed login (warning with account and peer, never the key) and counts towards the
+    lockout, after which the mailbox answers 429 too."""
+    from gateway.auth.throttle import LoginLimits, LoginThrottle
+
+    rt = runtime(tmp_path)
+    rt.throttle = LoginThrottle(LoginLimits(free_failures=10, lockout_after=3))  # no delays
+    http = TestClient(create_api(Gateway(rt)), raise_server_exceptions=False)
+    messages = "/v1/partners/demo/messages"
+    with caplog.at_level("WARNING", logger="edigw"):
+        answers = [http.get(messages, headers={"X-API-Key": f"wrong-{n}"}).status_code
+                   for n in range(rt.throttle.limits.lockout_after + 1)]  # fmt: skip
+    assert set(answers[:-1]) <= {401, 429} and answers[-1] == 429, answers
+    failed = [r for r in caplog.records if r.getMessage() == "failed login"]
+    assert failed and all(getattr(r, "account", "") for r in failed)
+    assert not any("wrong-" in r.getMessage() + str(r.__dict__) for r in caplog.records)
+    assert http.get(messages, headers=KEY).status_code in (200, 429)
+
+
+def test_the_emulator_keeps_only_its_latest_requests() -> None:
+    from gateway.emulator.state import EmulatorState
+
+    state = EmulatorState(EmulatorConfig(request_log=3))
+    for n in range(5):
+        state.record({"n": n})
+    assert [r["n"] for r in state.requests()] == [2, 3, 4]

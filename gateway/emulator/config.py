@@ -26,6 +26,8 @@ class EmulatorConfig(BaseModel):
       mode.
     token_lifetime: seconds an access token lives (expires_in); tests make it tiny.
     seed: seeds the fault-injection RNG (None: unseeded).
+    request_log: how many of the latest requests `GET /_emulator/requests` keeps (older ones
+      are forgotten, so a long-running demo's memory stays bounded).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -39,3 +41,4 @@ class EmulatorConfig(BaseModel):
     settle_after: float = Field(default=2.0, ge=0, le=86400.0)
     token_lifetime: float = Field(default=3600.0, gt=0)
     seed: int | None = None
+    request_log: int = Field(default=20_000, ge=1)

@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,7 +67,7 @@ class EmulatorState:
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._confirmed: dict[str, set[str]] = {}  # PO -> tracking numbers
         self._transactions: dict[str, Transaction] = {}
-        self._requests: list[dict[str, Any]] = []
+        self._requests: deque[dict[str, Any]] = deque(maxlen=config.request_log)
 
     # --- LWA ---------------------------------------------------------------------------------
 

@@ -26,7 +26,8 @@ from gateway.ledger.tables import Event, ReceivedFile, Replay, utc_now
 __all__ = ["ReplayRecord", "Resend", "already_sent", "record_replay_file", "replay_record"]
 
 Resend = Literal["unsent", "all"]
-_NOT_AGAIN = (EventState.SUCCESS, EventState.ACCEPTED, EventState.SENDING, EventState.PENDING)
+_NOT_AGAIN = (EventState.SUCCESS, EventState.ACCEPTED, EventState.SENDING, EventState.PENDING,
+              EventState.ASSUMED_SUCCESS, EventState.UNCONFIRMED, EventState.BLOCKED)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

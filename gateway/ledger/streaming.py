@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from gateway.ledger.controls import take_controls
 from gateway.ledger.records import EventRecord, NewEvent
+from gateway.ledger.replays import already_sent, resends_only_unsent
 from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
 from gateway.ledger.store import Ledger
 from gateway.ledger.submissions import _event
@@ -102,6 +103,8 @@ class TranslationWriter:
         self._pending: list[dict[str, Any]] = []
         self._replay: bool | None = None
         self._partner_id = ""
+        self._skip_sent = False  # an operator's replay that resends only what did not succeed
+        self.skipped = 0  # events left out because they already succeeded (replays)
 
     def clear(self) -> None:
         """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
@@ -111,6 +114,7 @@ class TranslationWriter:
             if FileState(file.state) not in (FileState.RECEIVED, FileState.FAILED):
                 raise StateError(f"file {self.file_id} is {file.state}: already translated")
             self._replay, self._partner_id = file.replay_of is not None, file.partner_id
+            self._skip_sent = resends_only_unsent(session, self.file_id)
             mine = select(Interchange.id).where(Interchange.file_id == self.file_id)
             session.execute(delete(Event).where(Event.file_id == self.file_id))
             session.execute(delete(Ack).where(Ack.file_id == self.file_id))
@@ -147,8 +151,17 @@ class TranslationWriter:
         return ids
 
     def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
-        """Queue events of a recorded transaction set; written every `batch` events."""
+        """Queue events of a recorded transaction set; written every `batch` events. In a
+        replay that resends only what did not succeed, an event that the partner's other
+        files hold as succeeded or on its way (same operation, PO, tracking number and
+        payload) is left out (gateway.ledger.replays.already_sent)."""
         now = utc_now()
+        if self._skip_sent and events:
+            with self.ledger._read() as session:
+                partner, mine = self._partner_id, self.file_id
+                kept = [e for e in events if not already_sent(session, partner, mine, e)]
+            self.skipped += len(events) - len(kept)
+            events = kept
         for event in events:
             self._pending.append({
                 "file_id": self.file_id, "transaction_id": transaction_id,

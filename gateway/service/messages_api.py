@@ -24,11 +24,13 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-def _partner(partner_id: str, request: Request,
-             x_api_key: Annotated[str | None, Header()] = None) -> Gateway:  # fmt: skip
+async def _partner(partner_id: str, request: Request,
+                   x_api_key: Annotated[str | None, Header()] = None) -> Gateway:  # fmt: skip
+    """The partner's key, checked like every partner route: throttled, failures logged."""
+    from gateway.service.api import _partner_key  # api.py includes this router
+
+    await _partner_key(partner_id, request, x_api_key)
     gateway: Gateway = request.app.state.gateway
-    if partner_id not in gateway.rt.partners or not gateway.rt.api_key_ok(partner_id, x_api_key):
-        raise HTTPException(401, "unknown partner or wrong X-API-Key")
     return gateway
 
 

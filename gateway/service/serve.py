@@ -131,7 +131,7 @@ def _emulator_thread(port: int, settle: Settle = "never",
     """The SP-API emulator on 127.0.0.1:port in a thread of this process; with `state_file`
     its confirmations, transactions and request record are read from it at start and written
     back at the end (the demo keeps them in the data folder across restarts)."""
-    config = EmulatorConfig(settle=settle)
+    config = EmulatorConfig(settle=settle, request_log=2_000)  # the demo's memory stays flat
     if settle != "never":
         log.warning("the in-process SP-API emulator settles transactions as %r after %g s "
                     "(a snappy demo; Amazon's production leaves V1 transactions Processing)",
