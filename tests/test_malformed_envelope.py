@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ack_checks import check_x12_ack
-from tests.malformed import STATUS_214, X12_ISA, translate, x12_214
+from tests.ack_checks import check_contrl, check_x12_ack
+from tests.malformed import STATUS_214, STATUS_IFTSTA, X12_ISA, edifact_iftsta, translate, x12_214
 
 X12 = x12_214(*STATUS_214)
 
@@ -65,4 +65,52 @@ def test_x12_trailer_count_with_a_control_character_or_delimiter_is_a_mismatch(
     old: str, new: str
 ) -> None:
     result = translate(X12.replace(old, new))
+    assert result.error_codes and result.bodies == []
+
+
+EDI = edifact_iftsta(*STATUS_IFTSTA)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "reference"),
+    [
+        ("+IC1001'", "+IC:1001'", "16", "IC?:1001"),  # 0020 with components: sent released
+        ("+IC1001'", "+IC\x071001'", "21", "0"),  # control character: placeholder
+        ("+IC1001'", "+IC100123456789012'", "39", "0"),  # an..14
+        ("DEMOCARRIER:ZZ+AMAZONDF", "DEMO\x1bCARRIER:ZZ+AMAZONDF", "21", "IC1001"),
+    ],
+)
+def test_edifact_unb_element_breaking_its_format_rejects_the_interchange(
+    old: str, new: str, code: str, reference: str
+) -> None:
+    text = EDI.replace(old, new, 1)
+    if old == "+IC1001'":
+        text = text.replace("UNZ+1+IC1001", "UNZ+1+" + new[1:-1])
+    result = translate(text)
+    assert result.bodies == []
+    contrl = result.ack("CONTRL")
+    check_contrl(contrl)
+    assert f"UCI+{reference}+" in contrl and f"+4+{code}+UNB+" in contrl
+
+
+@pytest.mark.parametrize(
+    ("control", "expected"),
+    [
+        ("123456789012345678", "UCM+0+IFTSTA:D:01B:UN+4+39'"),  # an..14: placeholder
+        ("1:2", "UCM+1?:2+IFTSTA:D:01B:UN+4+16'"),  # components: the value as sent, released
+        ("1\x0b2", "+4+21+UNH+1:1'"),  # control character: invalid character, rejected
+    ],
+)
+def test_edifact_unh_0062_breaking_its_format_is_rejected(control: str, expected: str) -> None:
+    text = EDI.replace("UNH+1+", f"UNH+{control}+").replace("UNT+8+1'", f"UNT+8+{control}'")
+    result = translate(text)
+    assert result.bodies == []
+    contrl = result.ack("CONTRL")
+    check_contrl(contrl)
+    assert expected in contrl and "\x0b" not in contrl
+
+
+@pytest.mark.parametrize(("old", "new"), [("UNT+8+1'", "UNT+8:1+1'"), ("UNZ+1+", "UNZ+1:1+")])
+def test_edifact_trailer_count_with_components_is_a_mismatch(old: str, new: str) -> None:
+    result = translate(EDI.replace(old, new))
     assert result.error_codes and result.bodies == []

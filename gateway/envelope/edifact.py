@@ -285,7 +285,7 @@ class _Reader:
         if self.messages and not self.groups:
             why = "UNG after messages outside any group"
             self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, why, seg)
-        self.group, problems = read_ung(seg, self.ic.control)
+        self.group, problems = read_ung(seg, self.ic.control, self.delimiters.component)
         self.group.problems.extend(problems)
         self.explicit, self.stray = True, False
         self.groups += 1
@@ -311,7 +311,7 @@ class _Reader:
             self.close_message(None)
         if self.group is None:
             self.group, self.explicit = GroupOutcome(functional_id=None, control=None), False
-        outcome, problems = read_unh(seg)
+        outcome, problems = read_unh(seg, self.delimiters.component)
         self.msg = _Message(outcome, [seg])
         outcome.problems.extend(p.model_copy(update=self.where()) for p in problems)
         self.messages += 1
