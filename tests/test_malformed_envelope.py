@@ -114,3 +114,29 @@ def test_edifact_unh_0062_breaking_its_format_is_rejected(control: str, expected
 def test_edifact_trailer_count_with_components_is_a_mismatch(old: str, new: str) -> None:
     result = translate(EDI.replace(old, new))
     assert result.error_codes and result.bodies == []
+
+
+@pytest.mark.parametrize("where", ["ST*214*0001", "1Z4711A", "CHICAGO"])
+def test_x12_nul_inside_an_interchange_is_answered_not_called_binary(where: str) -> None:
+    result = translate(X12.replace(where, where[:3] + "\x00" + where[3:], 1))
+    assert "not_edi" not in result.error_codes and result.bodies == []
+    assert result.outcome.acknowledgements and "\x00" not in result.ack("997")
+
+
+def test_edifact_nul_inside_an_interchange_is_answered_not_called_binary() -> None:
+    result = translate(EDI.replace("Chicago", "Chi\x00cago"))
+    assert "not_edi" not in result.error_codes and result.bodies == []
+    assert "UCD+21+" in result.ack("CONTRL")
+
+
+@pytest.mark.parametrize("padding", ["\x1a", "\x00\x00\x00", "\n\x1a", "\x1a\x00"])
+@pytest.mark.parametrize("syntax", ["x12", "edifact"])
+def test_trailing_sub_and_nul_padding_is_ignored_by_both_syntaxes(
+    padding: str, syntax: str
+) -> None:
+    result = translate((X12 if syntax == "x12" else EDI) + padding)
+    assert result.error_codes == [] and result.outcome.accepted and len(result.bodies) == 1
+
+
+def test_binary_file_with_nul_is_still_not_edi() -> None:
+    assert translate(b"\x89PNG\r\n\x1a\n\x00\x00").error_codes == ["not_edi"]

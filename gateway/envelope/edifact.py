@@ -90,6 +90,9 @@ class _Message:
     segments: list[EdiSegment]
 
 
+_PADDING = b" \t\r\n\f\v\x1a\x00"
+
+
 class _Reader:
     def __init__(self, sink: DocumentSink, profile: PartnerProfile) -> None:
         self.sink, self.profile = sink, profile
@@ -128,6 +131,9 @@ class _Reader:
 
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
+        if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
+            return  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
+            # after interchanges: ignored, as by the X12 reader
         self.content_seen = True
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
             header = self.ic.header

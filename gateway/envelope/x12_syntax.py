@@ -33,6 +33,10 @@ __all__ = [
 ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements with their separators + terminator
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
+# Between and after interchanges, SUB (0x1A, the DOS end-of-file mark) and NUL padding are
+# ignored like white space, the same rule as the EDIFACT reader's; inside an interchange a
+# NUL is an invalid character.
+_PADDING = _SPACE + "\x00"
 
 
 _BLANK = " \t\r\n\v\f\x85\xa0"
@@ -167,7 +171,7 @@ class X12Tokenizer:
         while True:
             # skip white space between interchanges
             while True:
-                stripped = len(self._buf) - len(self._buf[self._pos :].lstrip(_SPACE))
+                stripped = len(self._buf) - len(self._buf[self._pos :].lstrip(_PADDING))
                 self._pos = stripped if stripped > self._pos else self._pos
                 if self._pos < len(self._buf) or not self._more():
                     break
