@@ -110,19 +110,37 @@ def _parse_isa(
         if not final:
             return None, -1
         return None, start
-    component = buf[pos + 1]
-    terminator = buf[pos + 2]
-    end = pos + 3
+    # With `drop_breaks`, a hard-wrapped file may put CR/LF before ISA16 or after it: ISA16
+    # is the first character after the separator that is no CR/LF, and the terminator the
+    # next one that is no CR/LF - unless a segment tag (a letter) follows the CR/LF
+    # directly: then that CR/LF (or CR LF) is the file's terminator, as before.
+    at, wrapped = pos + 1, 0
+    while drop_breaks and at < len(buf) and buf[at] in "\r\n":
+        at, wrapped = at + 1, wrapped + 1
+    after = at + 1
+    while drop_breaks and after < len(buf) and buf[after] in "\r\n":
+        after += 1
+    if after >= len(buf) and not final:
+        return None, -1
+    if after < len(buf) and after > at + 1 and not buf[after].isalpha():
+        wrapped += after - at - 1  # the breaks after ISA16 were wrapping, not terminating
+    else:
+        after = at + 1
+    if after >= len(buf):
+        return None, start
+    component = buf[at]
+    terminator = buf[after]
+    end = after + 1
     suffix_end = end
     while suffix_end < len(buf) and buf[suffix_end] in "\r\n" and buf[suffix_end] != terminator:
         suffix_end += 1
     if suffix_end == len(buf) and not final:
         return None, -1
     body = buf[start + 4 : pos]
-    removed = 0
+    removed = wrapped
     if drop_breaks and ("\n" in body or "\r" in body):
         cleaned = body.translate(line_break_table(sep))
-        removed, body = len(body) - len(cleaned), cleaned
+        removed, body = removed + len(body) - len(cleaned), cleaned
     elements = ["ISA", *body.split(sep), component]
     repetition = elements[11] if len(elements[11]) == 1 and not elements[11].isalnum() else None
     faults = tuple(
