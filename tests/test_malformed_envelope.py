@@ -140,3 +140,18 @@ def test_trailing_sub_and_nul_padding_is_ignored_by_both_syntaxes(
 
 def test_binary_file_with_nul_is_still_not_edi() -> None:
     assert translate(b"\x89PNG\r\n\x1a\n\x00\x00").error_codes == ["not_edi"]
+
+
+@pytest.mark.parametrize("tag", ["UNH", "UNG"])
+def test_edifact_one_line_unb_without_terminator_keeps_its_reference(tag: str) -> None:
+    one_line = edifact_iftsta(*STATUS_IFTSTA, suffix="")
+    if tag == "UNG":
+        one_line = one_line.replace(
+            "'UNH+", "'UNG+IFTSTA+DEMOCARRIER+AMAZONDF+261124:1830+G1+UN+D:01B'UNH+"
+        )
+        one_line = one_line.replace("'UNZ+", "'UNE+1+G1'UNZ+")
+    result = translate(one_line.replace("+IC1001'" + tag, "+IC1001" + tag))
+    contrl = result.ack("CONTRL")
+    check_contrl(contrl)
+    assert "UCI+IC1001+" in contrl and "segment_terminator_missing" in result.error_codes
+    assert result.bodies == []

@@ -44,7 +44,7 @@ from gateway.envelope.outcome import (
     SetOutcome,
     has_error,
 )
-from gateway.envelope.unb import DEFAULT_DELIMITERS, UnbHeader
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem
@@ -57,6 +57,20 @@ _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 # a line break, then a service segment tag and an element separator: the segment before it
 # lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
 _RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
+
+
+def _unb_run_on(data: bytes, d: EdifactDelimiters) -> int | None:
+    """Where a UNG / UNH tag starts inside a UNB that lost its terminator (a one-line file):
+    after the UNB's fifth element separator (0020 onward), a 'UNG' or 'UNH' followed by the
+    element separator; None when there is none."""
+    sep = d.element.encode("latin-1", "replace")
+    start = 0
+    for _ in range(5):
+        start = data.find(sep, start + 1)
+        if start < 0:
+            return None
+    found = re.search(rb"UN[GH]" + re.escape(sep), data[start + 1 :])
+    return None if found is None else start + 1 + found.start()
 
 
 def line_break(lead: bytes) -> str:
@@ -150,6 +164,9 @@ class _Reader:
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
         data = raw.data
+        if is_unb and (cut := _unb_run_on(data, self.delimiters)) is not None:
+            self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
+            return
         if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
             run_on = _RUN_ON.search(data)
             if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
