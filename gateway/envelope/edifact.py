@@ -164,7 +164,8 @@ class _Reader:
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
         data = raw.data
-        if is_unb and (cut := _unb_run_on(data, self.delimiters)) is not None:
+        one_line = b"\n" not in data and b"\r" not in data
+        if is_unb and one_line and (cut := _unb_run_on(data, self.delimiters)) is not None:
             self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
             return
         if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
