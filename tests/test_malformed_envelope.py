@@ -155,3 +155,14 @@ def test_edifact_one_line_unb_without_terminator_keeps_its_reference(tag: str) -
     check_contrl(contrl)
     assert "UCI+IC1001+" in contrl and "segment_terminator_missing" in result.error_codes
     assert result.bodies == []
+
+
+@pytest.mark.parametrize("term", ["~", "!"])
+def test_x12_isa_without_isa16_gets_ta1_027_with_conventional_delimiters(term: str) -> None:
+    isa = X12_ISA[:-2] + term  # ...*P*~ then a line break: ISA16 left out
+    text = x12_214(*STATUS_214, isa=isa, term=term)
+    result = translate(text)
+    assert result.bodies == []
+    ta1 = result.ack("TA1")
+    check_x12_ack(ta1)
+    assert ta1.split("\n")[0].endswith("*P*>~") and "TA1*000000101*261124*1830*R*027~" in ta1

@@ -131,6 +131,14 @@ def _parse_isa(
     component = buf[at]
     terminator = buf[after]
     end = after + 1
+    if terminator in "\r\n" and not component.isalnum():
+        # ISA16 missing: the character read as ISA16 is the terminator the next segment
+        # ends with too (`*P*~` LF `GS*...~` LF): taken as the terminator, ISA16 as the same
+        # character, which check_isa reports (TA1 027) and acks answer with `* > ~`.
+        nl = buf.find(terminator, end, end + 4096)
+        line = buf[end:nl].rstrip("\r\n") if nl > 0 else ""
+        if line[:2].isalpha() and line.endswith(component):
+            terminator, end = component, at + 1
     suffix_end = end
     while suffix_end < len(buf) and buf[suffix_end] in "\r\n" and buf[suffix_end] != terminator:
         suffix_end += 1
