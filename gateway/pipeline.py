@@ -80,7 +80,8 @@ def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:
         return None, Problem(
             code=ProblemCode.EMPTY_FILE, message="the file is empty", level=Level.FILE
         )
-    if b"\x00" in head:
+    starts = text.startswith(b"ISA") or text[:3] in (b"UNA", b"UNB", b"UNH")
+    if b"\x00" in head and not starts:  # in an EDI file a NUL is an invalid character
         return None, Problem(
             code=ProblemCode.NOT_EDI,
             message="the file is binary (NUL bytes), not X12 or EDIFACT",

@@ -233,3 +233,24 @@ def test_desadv_released_delimiter_is_never_sent(old: bytes, new: bytes) -> None
 def test_profile_setting_defaults_to_dropping_line_breaks() -> None:
     assert PartnerProfile().drop_line_breaks is True
     assert PartnerProfile.model_validate({"drop_line_breaks": False}).drop_line_breaks is False
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r\n"])
+@pytest.mark.parametrize("width", range(4, 121))
+def test_x12_hard_wrapped_at_any_width_reads_isa16_and_the_terminator(width: int, brk: str) -> None:
+    """Rule (x12_syntax._parse_isa): with drop_line_breaks, CR/LF before ISA16 or between
+    ISA16 and the terminator is wrapping; a CR/LF right after ISA16 is the terminator only
+    when a segment tag follows it directly. Widths 1-3 split the ISA tag itself (left out:
+    not recognised as X12)."""
+    one_line = x12_214(*STATUS_214, suffix="")
+    wrapped = brk.join(one_line[i : i + width] for i in range(0, len(one_line), width))
+    result = translate(wrapped)
+    assert result.error_codes == [] and len(result.bodies) == 1
+    ack = result.ack("997")  # a line break after each segment may be copied: nothing else
+    assert "AK5*A" in ack and not CONTROL.search(ack.replace("\r", "").replace("\n", ""))
+
+
+@pytest.mark.parametrize("term", ["\n", "\r\n"])
+def test_x12_line_break_terminator_after_isa16_is_still_the_terminator(term: str) -> None:
+    result = translate(x12_214(*STATUS_214, isa=X12_ISA[:-1] + term, term=term, suffix=""))
+    assert result.error_codes == [] and len(result.bodies) == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gateway.problems import Severity
 from gateway.profile import PartnerProfile
-from tests.malformed import PROFILE, STATUS_IFTSTA, edifact_iftsta, translate
+from tests.malformed import PROFILE, STATUS_IFTSTA, edifact_iftsta, translate, x12_214
 
 TOLERANT = PROFILE.model_copy(update={"structure": "tolerant"})
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +63,16 @@ def test_x12_tolerant_reads_a_segment_earlier_in_its_loop() -> None:
     tolerant = translate(swapped, TOLERANT)
     assert tolerant.error_codes == [] and tolerant.bodies
     assert "AK5*E" in tolerant.ack("997")
+
+
+def test_x12_tolerant_rejects_an_ms1_before_its_at7_as_ambiguous() -> None:
+    """An MS1 before the AT7 it should locate: read where it is, the location would be
+    dropped (which status does it belong to?), so a tolerant partner still gets an error."""
+    body = ("B10*1Z4711*PO4711*DEMO", "L11*PO4711*PO", "LX*1", "MS1*CHICAGO*IL*US",
+            "AT7*D1*NS***20261124*1642*CT", "L11*1Z4711A*2I")  # fmt: skip
+    for profile in (PROFILE, TOLERANT):
+        result = translate(x12_214(*body), profile)
+        assert "segment_out_of_order" in result.error_codes or (
+            "unexpected_segment" in result.error_codes
+        )
+        assert result.bodies == [] and "AK5*R" in result.ack("997")

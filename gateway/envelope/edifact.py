@@ -44,7 +44,7 @@ from gateway.envelope.outcome import (
     SetOutcome,
     has_error,
 )
-from gateway.envelope.unb import DEFAULT_DELIMITERS, UnbHeader
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
@@ -57,6 +57,20 @@ _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 # a line break, then a service segment tag and an element separator: the segment before it
 # lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
 _RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
+
+
+def _unb_run_on(data: bytes, d: EdifactDelimiters) -> int | None:
+    """Where a UNG / UNH tag starts inside a UNB that lost its terminator (a one-line file):
+    after the UNB's fifth element separator (0020 onward), a 'UNG' or 'UNH' followed by the
+    element separator; None when there is none."""
+    sep = d.element.encode("latin-1", "replace")
+    start = 0
+    for _ in range(5):
+        start = data.find(sep, start + 1)
+        if start < 0:
+            return None
+    found = re.search(rb"UN[GH]" + re.escape(sep), data[start + 1 :])
+    return None if found is None else start + 1 + found.start()
 
 
 def line_break(lead: bytes) -> str:
@@ -88,6 +102,9 @@ class EdifactResult:
 class _Message:
     outcome: SetOutcome
     segments: list[EdiSegment]
+
+
+_PADDING = b" \t\r\n\f\v\x1a\x00"
 
 
 class _Reader:
@@ -128,6 +145,9 @@ class _Reader:
 
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
+        if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
+            return  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
+            # after interchanges: ignored, as by the X12 reader
         self.content_seen = True
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
             header = self.ic.header
@@ -144,6 +164,10 @@ class _Reader:
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
         data = raw.data
+        one_line = b"\n" not in data and b"\r" not in data
+        if is_unb and one_line and (cut := _unb_run_on(data, self.delimiters)) is not None:
+            self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
+            return
         if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
             run_on = _RUN_ON.search(data)
             if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
@@ -285,7 +309,7 @@ class _Reader:
         if self.messages and not self.groups:
             why = "UNG after messages outside any group"
             self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, why, seg)
-        self.group, problems = read_ung(seg, self.ic.control)
+        self.group, problems = read_ung(seg, self.ic.control, self.delimiters.component)
         self.group.problems.extend(problems)
         self.explicit, self.stray = True, False
         self.groups += 1
@@ -311,7 +335,7 @@ class _Reader:
             self.close_message(None)
         if self.group is None:
             self.group, self.explicit = GroupOutcome(functional_id=None, control=None), False
-        outcome, problems = read_unh(seg)
+        outcome, problems = read_unh(seg, self.delimiters.component)
         self.msg = _Message(outcome, [seg])
         outcome.problems.extend(p.model_copy(update=self.where()) for p in problems)
         self.messages += 1

@@ -46,6 +46,59 @@ def _known(name: str) -> bool:
 CHARSETS: dict[str, str] = {k: v for k, v in _CODECS.items() if _known(v)}
 
 
+# Service data elements checked for type and length (ISO 9735 syntax 3/4, the larger where
+# they differ): (element, component or None for a simple element, ref, max length, numeric).
+Spec = tuple[int, int | None, str, int, bool]
+UNB_SPECS: tuple[Spec, ...] = (
+    (2, 1, "0004", 35, False), (2, 2, "0007", 4, False), (3, 1, "0010", 35, False),
+    (3, 2, "0007", 4, False), (4, 1, "0017", 8, True), (4, 2, "0019", 4, True),
+    (5, None, "0020", 14, False), (7, None, "0026", 14, False), (9, None, "0031", 1, True),
+    (11, None, "0035", 1, True),
+)  # fmt: skip
+UNG_SPECS: tuple[Spec, ...] = (
+    (1, None, "0038", 6, False), (2, 1, "0040", 35, False), (3, 1, "0044", 35, False),
+    (5, None, "0048", 14, False),
+)  # fmt: skip
+UNH_SPECS: tuple[Spec, ...] = (
+    (1, None, "0062", 14, False), (2, 1, "0065", 6, False), (2, 2, "0052", 3, False),
+    (2, 3, "0054", 3, False), (2, 4, "0051", 3, False), (2, 5, "0057", 6, False),
+)  # fmt: skip
+
+
+def whole(seg: EdiSegment, element: int, component: str = ":") -> str:
+    """A data element as sent: its components joined by the component separator (a trailer
+    count or reference with components then never equals the header's plain value)."""
+    if 0 < element <= len(seg.elements):
+        return component.join(seg.elements[element - 1]).strip()
+    return ""
+
+
+def service_faults(
+    seg: EdiSegment, specs: tuple[Spec, ...], component: str = ":"
+) -> list[tuple[ProblemCode, str, int, int | None, str, str]]:
+    """(code, why, element, component, ref, value) for each service data element breaking
+    ISO 9735: a simple element with components (0085 code 16), a control character (21),
+    letters in a numeric element (37 reported as 21), longer than its maximum (39)."""
+    found: list[tuple[ProblemCode, str, int, int | None, str, str]] = []
+    for element, comp, ref, most, numeric in specs:
+        if comp is None and len(seg.elements) >= element and len(seg.elements[element - 1]) > 1:
+            value = whole(seg, element, component)
+            why = f"{seg.tag} {ref} {value!r} holds the component separator {component!r}"
+            found.append((ProblemCode.TOO_MANY_COMPONENTS, why, element, None, ref, value))
+            continue
+        value = seg.get(element, comp or 1)
+        if not value:
+            continue
+        if not value.isprintable() or (numeric and not is_digits(value)):
+            what = "a control character" if not value.isprintable() else "a non-digit"
+            why = f"{seg.tag} {ref} {value!r} holds {what}"
+            found.append((ProblemCode.INVALID_CHARACTER, why, element, comp, ref, value))
+        elif len(value) > most:
+            why = f"{seg.tag} {ref} {value!r} is longer than {most} characters"
+            found.append((ProblemCode.ELEMENT_TOO_LONG, why, element, comp, ref, value))
+    return found
+
+
 def _valid_stamp(date: str, time: str) -> bool:
     formats = {6: "%y%m%d", 8: "%Y%m%d"}
     if len(date) not in formats or not is_digits(date) or len(time) != 4 or not is_digits(time):
@@ -61,7 +114,7 @@ def read_unb(
     seg: EdiSegment, delimiters: EdifactDelimiters, una: bool
 ) -> tuple[UnbHeader, list[Problem]]:
     """The UNB header and its faults (Level.INTERCHANGE)."""
-    syntax_id, control = seg.get(1, 1), seg.get(5)
+    syntax_id, control = seg.get(1, 1), whole(seg, 5, delimiters.component)
     header = UnbHeader(
         syntax_id=syntax_id,
         syntax_version=seg.get(1, 2),
@@ -126,8 +179,10 @@ def read_unb(
     if header.date and header.time and not _valid_stamp(header.date, header.time):
         why = f"UNB date/time {header.date}:{header.time} is not a valid date and time"
         fault(invalid, why, 4, 1, "0017")
-    if len(control) > 14:
-        fault(invalid, f"UNB control reference {control!r} is longer than 14", 5, None, "0020")
+    for code, why, at, comp, ref, value in service_faults(seg, UNB_SPECS, delimiters.component):
+        if ref not in ("0017", "0019"):  # the date and time are checked above
+            fault(code, why, at, comp, ref)
+            problems[-1] = problems[-1].model_copy(update={"value": value})
     return header, problems
 
 
@@ -168,19 +223,21 @@ def check_unz(
         return [Problem(code=ProblemCode.INTERCHANGE_TRAILER_MISSING, message=why, level=lvl,
                         interchange=ic.control, segment="UNZ")]  # fmt: skip
     return [
-        *_count(seg.get(1), count, ProblemCode.INTERCHANGE_COUNT_MISMATCH,
+        *_count(whole(seg, 1), count, ProblemCode.INTERCHANGE_COUNT_MISMATCH,
                 "UNZ count (0036) is", lvl, element=1, element_ref="0036", **where),
-        *_reference(seg.get(2), control, ProblemCode.INTERCHANGE_CONTROL_MISMATCH,
+        *_reference(whole(seg, 2), control, ProblemCode.INTERCHANGE_CONTROL_MISMATCH,
                     "UNZ reference (0020)", lvl, element=2, element_ref="0020", **where),
     ]  # fmt: skip
 
 
-def read_ung(seg: EdiSegment, interchange: str | None) -> tuple[GroupOutcome, list[Problem]]:
+def read_ung(
+    seg: EdiSegment, interchange: str | None, component: str = ":"
+) -> tuple[GroupOutcome, list[Problem]]:
     """A functional group from UNG, and its header faults (Level.GROUP)."""
     version = ":".join(v for v in (seg.get(7, 1), seg.get(7, 2)) if v)
     group = GroupOutcome(
         functional_id=seg.get(1) or None,
-        control=seg.get(5),
+        control=whole(seg, 5, component),
         version=version or None,
         sender=seg.get(2, 1) or None,
         receiver=seg.get(3, 1) or None,
@@ -200,6 +257,12 @@ def read_ung(seg: EdiSegment, interchange: str | None) -> tuple[GroupOutcome, li
                                    (5, "0048", "group reference number"))
         if not seg.get(element)
     ]  # fmt: skip
+    for code, why, element, comp, ref, value in service_faults(seg, UNG_SPECS, component):
+        problems.append(
+            Problem(code=code, message=why, level=Level.GROUP, interchange=interchange,
+                    group=None, segment="UNG", element=element, component=comp,
+                    element_ref=ref, value=value)
+        )  # fmt: skip
     return group, problems
 
 
@@ -214,23 +277,30 @@ def check_une(
         return [Problem(code=ProblemCode.GROUP_TRAILER_MISSING, message=why, level=lvl,
                         interchange=interchange, group=group.control, segment="UNE")]  # fmt: skip
     return [
-        *_count(seg.get(1), len(group.sets), ProblemCode.GROUP_COUNT_MISMATCH,
+        *_count(whole(seg, 1), len(group.sets), ProblemCode.GROUP_COUNT_MISMATCH,
                 "UNE count (0060) is", lvl, element=1, element_ref="0060", **where),
-        *_reference(seg.get(2), group.control or "", ProblemCode.GROUP_CONTROL_MISMATCH,
+        *_reference(whole(seg, 2), group.control or "", ProblemCode.GROUP_CONTROL_MISMATCH,
                     "UNE reference (0048)", lvl, element=2, element_ref="0048", **where),
     ]  # fmt: skip
 
 
-def read_unh(seg: EdiSegment) -> tuple[SetOutcome, list[Problem]]:
+def read_unh(seg: EdiSegment, component: str = ":") -> tuple[SetOutcome, list[Problem]]:
     """A message outcome from UNH (0062, S009) and its header faults (Level.TRANSACTION)."""
     parts = [seg.get(2, n) for n in range(1, 6)]
     outcome = SetOutcome(
-        control=seg.get(1), type_code=parts[0], version=":".join(p for p in parts[1:] if p)
+        control=whole(seg, 1, component),
+        type_code=parts[0],
+        version=":".join(p for p in parts[1:] if p),
     )
-    problems: list[Problem] = []
-    for element, component, ref in ((1, None, "0062"), (2, 1, "0065"), (2, 2, "0052"),
+    problems: list[Problem] = [
+        Problem(code=code, message=why, level=Level.TRANSACTION, transaction=None,
+                segment="UNH", position=1, element=element, component=comp, element_ref=ref,
+                value=value)
+        for code, why, element, comp, ref, value in service_faults(seg, UNH_SPECS, component)
+    ]  # fmt: skip
+    for element, part, ref in ((1, None, "0062"), (2, 1, "0065"), (2, 2, "0052"),
                                     (2, 3, "0054"), (2, 4, "0051")):  # fmt: skip
-        if not seg.get(element, component or 1):
+        if not seg.get(element, part or 1):
             problems.append(
                 Problem(
                     code=ProblemCode.SET_HEADER_INVALID,
@@ -240,7 +310,7 @@ def read_unh(seg: EdiSegment) -> tuple[SetOutcome, list[Problem]]:
                     segment="UNH",
                     position=1,
                     element=element,
-                    component=component,
+                    component=part,
                     element_ref=ref,
                 )
             )
@@ -272,9 +342,9 @@ def check_unt(seg: EdiSegment | None, count: int, control: str) -> list[Problem]
     where = {"transaction": control or None, "segment": "UNT", "position": count}
     lvl = Level.TRANSACTION
     return [
-        *_count(seg.get(1), count, ProblemCode.SET_COUNT_MISMATCH,
+        *_count(whole(seg, 1), count, ProblemCode.SET_COUNT_MISMATCH,
                 "UNT segment count (0074) is", lvl, element=1, element_ref="0074", **where),
-        *_reference(seg.get(2), control, ProblemCode.SET_CONTROL_MISMATCH,
+        *_reference(whole(seg, 2), control, ProblemCode.SET_CONTROL_MISMATCH,
                     "UNT reference (0062)", lvl, element=2, element_ref="0062", **where),
     ]  # fmt: skip
 

@@ -109,6 +109,10 @@ def check_isa(isa: IsaText) -> list[Problem]:
     elements = isa.elements
     control = elements[13] if len(elements) > 13 else None
     problems: list[Problem] = _delimiter_problems(isa.delimiters)
+    d = isa.delimiters
+    used = [d.element, d.component, d.segment] + ([d.repetition] if d.repetition else [])
+    if len(set(used)) != len(used):  # first: a missing ISA16 reads as ISA16 = terminator
+        problems.append(_bad(16, "ISA delimiters are not distinct characters"))
     if isa.length != ISA_LENGTH:
         where = "".join(f"; ISA{n:02d} is {len(elements[n])} characters" for n in isa.width_faults)
         breaks = [n for n in range(1, len(elements)) if "\n" in elements[n] or "\r" in elements[n]]
@@ -129,10 +133,6 @@ def check_isa(isa: IsaText) -> list[Problem]:
         problems.append(
             _bad(n, f"ISA{n:02d} ({_NAMES[n - 1]}) has the wrong fixed width", elements[n])
         )
-    d = isa.delimiters
-    used = [d.element, d.component, d.segment] + ([d.repetition] if d.repetition else [])
-    if len(set(used)) != len(used):
-        problems.append(_bad(16, "ISA delimiters are not distinct characters"))
     checks: tuple[tuple[int, Callable[[str], bool], str], ...] = (
         (9, lambda v: is_digits(v) and len(v) == 6 and 1 <= int(v[2:4]) <= 12, "date"),
         (10, lambda v: is_digits(v) and len(v) == 4 and int(v[:2]) < 24 and int(v[2:]) < 60,

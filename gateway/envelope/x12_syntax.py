@@ -33,6 +33,10 @@ __all__ = [
 ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements with their separators + terminator
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 _SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
+# Between and after interchanges, SUB (0x1A, the DOS end-of-file mark) and NUL padding are
+# ignored like white space, the same rule as the EDIFACT reader's; inside an interchange a
+# NUL is an invalid character.
+_PADDING = _SPACE + "\x00"
 
 
 _BLANK = " \t\r\n\v\f\x85\xa0"
@@ -106,19 +110,45 @@ def _parse_isa(
         if not final:
             return None, -1
         return None, start
-    component = buf[pos + 1]
-    terminator = buf[pos + 2]
-    end = pos + 3
+    # With `drop_breaks`, a hard-wrapped file may put CR/LF before ISA16 or after it: ISA16
+    # is the first character after the separator that is no CR/LF, and the terminator the
+    # next one that is no CR/LF - unless a segment tag (a letter) follows the CR/LF
+    # directly: then that CR/LF (or CR LF) is the file's terminator, as before.
+    at, wrapped = pos + 1, 0
+    while drop_breaks and at < len(buf) and buf[at] in "\r\n":
+        at, wrapped = at + 1, wrapped + 1
+    after = at + 1
+    while drop_breaks and after < len(buf) and buf[after] in "\r\n":
+        after += 1
+    if after >= len(buf) and not final:
+        return None, -1
+    if after < len(buf) and after > at + 1 and not buf[after].isalpha():
+        wrapped += after - at - 1  # the breaks after ISA16 were wrapping, not terminating
+    else:
+        after = at + 1
+    if after >= len(buf):
+        return None, start
+    component = buf[at]
+    terminator = buf[after]
+    end = after + 1
+    if terminator in "\r\n" and not component.isalnum():
+        # ISA16 missing: the character read as ISA16 is the terminator the next segment
+        # ends with too (`*P*~` LF `GS*...~` LF): taken as the terminator, ISA16 as the same
+        # character, which check_isa reports (TA1 027) and acks answer with `* > ~`.
+        nl = buf.find(terminator, end, end + 4096)
+        line = buf[end:nl].rstrip("\r\n") if nl > 0 else ""
+        if line[:2].isalpha() and line.endswith(component):
+            terminator, end = component, at + 1
     suffix_end = end
     while suffix_end < len(buf) and buf[suffix_end] in "\r\n" and buf[suffix_end] != terminator:
         suffix_end += 1
     if suffix_end == len(buf) and not final:
         return None, -1
     body = buf[start + 4 : pos]
-    removed = 0
+    removed = wrapped
     if drop_breaks and ("\n" in body or "\r" in body):
         cleaned = body.translate(line_break_table(sep))
-        removed, body = len(body) - len(cleaned), cleaned
+        removed, body = removed + len(body) - len(cleaned), cleaned
     elements = ["ISA", *body.split(sep), component]
     repetition = elements[11] if len(elements[11]) == 1 and not elements[11].isalnum() else None
     faults = tuple(
@@ -167,7 +197,7 @@ class X12Tokenizer:
         while True:
             # skip white space between interchanges
             while True:
-                stripped = len(self._buf) - len(self._buf[self._pos :].lstrip(_SPACE))
+                stripped = len(self._buf) - len(self._buf[self._pos :].lstrip(_PADDING))
                 self._pos = stripped if stripped > self._pos else self._pos
                 if self._pos < len(self._buf) or not self._more():
                     break

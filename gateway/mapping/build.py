@@ -220,13 +220,15 @@ class Builder:
 
 
 def _values(record: object) -> Iterator[Val]:
-    """Every Val of a parsed record, depth first (EventTime zones, items, packs included)."""
+    """Every Val of a parsed record, depth first (items and packs included). An EventTime is
+    left out: it is converted, never copied (a zone '+01' released in a file where '+' is
+    the element separator is right)."""
     if isinstance(record, Val):
         yield record
     elif isinstance(record, tuple):
         for item in record:
             yield from _values(item)
-    elif is_dataclass(record) and not isinstance(record, type):
+    elif is_dataclass(record) and not isinstance(record, (type, EventTime)):
         for f in fields(record):
             yield from _values(getattr(record, f.name))
 

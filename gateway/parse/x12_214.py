@@ -16,7 +16,7 @@ from gateway.parse.records import StatusDocument, StatusEvent, Val
 from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import event_time, val, validate_set
 from gateway.parse.x12_tables import SET_214
-from gateway.problems import Problem
+from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import FieldSources
 
 __all__ = ["parse_214"]
@@ -83,6 +83,19 @@ def parse_214(
         elif tag == "MS1" and lx is not None and lx.at7s:
             at7_pos, at7, _, _ = lx.at7s[-1]
             lx.at7s[-1] = (at7_pos, at7, position, seg)
+        elif tag == "MS1" and lx is not None:
+            # a tolerant partner's MS1 before any AT7 of its LX loop: which status it
+            # locates is ambiguous (the next AT7? every one?), so it stays an error
+            problems.append(
+                Problem(
+                    code=ProblemCode.SEGMENT_OUT_OF_ORDER,
+                    message=f"MS1 at segment {position} comes before any AT7 of its LX loop: "
+                    "the status it locates is ambiguous",
+                    level=Level.SEGMENT,
+                    segment="MS1",
+                    position=position,
+                )
+            )
         elif tag == "L11":
             qualifier = seg[2] if len(seg) > 2 else ""
             if lx is not None:
