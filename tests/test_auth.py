@@ -3,6 +3,8 @@ throttle (growing delay, lockout, forgetting)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
@@ -19,6 +21,8 @@ from gateway.auth.operators import (
     verify_secret,
 )
 from gateway.auth.throttle import LoginLimits, LoginThrottle
+from gateway.inbound.credentials import hash_password
+from gateway.inbound.sftp import SftpAccount, _AccountServer
 
 
 def test_hash_is_argon2id_salted_and_verifies() -> None:
@@ -206,3 +210,32 @@ def test_password_login_throttled_and_logged(caplog: pytest.LogCaptureFixture) -
     assert [r.locked_out for r in failed] == [False] * 5 + [True, False]  # type: ignore[attr-defined]
     assert all(r.levelname == "WARNING" and r.peer for r in failed)  # type: ignore[attr-defined]
     assert not any("nope" in str(vars(r)) or "-pw" in str(vars(r)) for r in caplog.records)
+
+
+class _Conn:
+    """The part of an asyncssh server connection `_AccountServer` uses."""
+
+    def get_extra_info(self, name: str) -> tuple[str, int]:
+        return ("10.9.8.7", 40000)
+
+    def disconnect(self, code: int, reason: str) -> None:
+        pass
+
+
+def test_sftp_password_lockout_is_per_account_not_per_address() -> None:
+    """Behind one NAT: guesses at `acme` lock `acme` only; `beta` still logs in."""
+    limits = LoginLimits(free_failures=1, delay_base=0.01, delay_max=0.02, lockout_after=3)
+    throttle = LoginThrottle(limits)
+    accounts = {name: SftpAccount(name, name, password_hash=hash_password(f"{name}-pw"))
+                for name in ("acme", "beta")}  # fmt: skip
+
+    async def attempts(tries: list[tuple[str, str]]) -> list[bool]:
+        server = _AccountServer(accounts, {}, throttle, max_auth_tries=100)
+        server.connection_made(_Conn())  # type: ignore[arg-type]
+        return [await server.validate_password(name, password) for name, password in tries]
+
+    tries = [("acme", f"guess-{n}") for n in range(3)] + [("ghost", "guess-3")]
+    tries += [("acme", "acme-pw"), ("beta", "beta-pw"), ("beta", "guess-4"), ("beta", "beta-pw")]
+    assert asyncio.run(attempts(tries)) == [False] * 5 + [True, False, True]
+    assert throttle.locked("account:sftp:acme") > 0
+    assert throttle.locked("account:sftp:beta") == 0.0
