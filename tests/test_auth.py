@@ -3,6 +3,8 @@ throttle (growing delay, lockout, forgetting)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
@@ -19,6 +21,8 @@ from gateway.auth.operators import (
     verify_secret,
 )
 from gateway.auth.throttle import LoginLimits, LoginThrottle
+from gateway.inbound.credentials import hash_password
+from gateway.inbound.sftp import SftpAccount, _AccountServer
 
 
 def test_hash_is_argon2id_salted_and_verifies() -> None:
@@ -34,7 +38,8 @@ def _operators() -> Operators:
     return Operators({
         "ann": OperatorAccount(role="operator", password_hash=hash_secret("ann-pw"),
                                api_key_hash=hash_secret("ann-key")),
-        "vic": OperatorAccount(role="viewer", api_key_hash=hash_secret("vic-key")),
+        "vic": OperatorAccount(role="viewer", password_hash=hash_secret("vic-pw"),
+                               api_key_hash=hash_secret("vic-key")),
     })  # fmt: skip
 
 
@@ -42,7 +47,7 @@ def test_authenticate_by_password_and_by_key() -> None:
     operators = _operators()
     assert operators.authenticate_password("ann", "ann-pw") == Operator("ann", "operator")
     assert operators.authenticate_password("ann", "ann-key") is None
-    assert operators.authenticate_password("vic", "") is None  # no password set
+    assert operators.authenticate_password("vic", "") is None
     assert operators.authenticate_password("nobody", "ann-pw") is None
     assert operators.authenticate_api_key("ann-key") == Operator("ann", "operator")
     assert operators.authenticate_api_key("vic-key") == Operator("vic", "viewer")
@@ -100,14 +105,39 @@ def test_dependencies_answer_401_403_by_role() -> None:
     assert call("POST", "/act", None)[0] == 401
 
 
-def test_wrong_operator_keys_lock_the_address_out() -> None:
+def test_wrong_operator_keys_lock_the_address_but_valid_keys_are_served(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     limits = LoginLimits(free_failures=1, delay_base=0.01, delay_max=0.02, lockout_after=3)
-    client = _client(LoginThrottle(limits))
+    throttle = LoginThrottle(limits)
+    client = _client(throttle)
     codes = [client.post("/act", headers={"X-API-Key": f"guess-{n}"}).status_code
-             for n in range(3)]  # fmt: skip
-    assert codes == [401, 401, 401]
-    locked = client.post("/act", headers={"X-API-Key": "ann-key"})  # even the right key
-    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+             for n in range(4)]  # fmt: skip
+    assert codes == [401, 401, 401, 429]  # the third locks the address for wrong keys
+    assert throttle.locked("peer:testclient") > 0
+    # keys cannot be guessed: a valid key is served from the locked address, every role
+    assert client.post("/act", headers={"X-API-Key": "ann-key"}).status_code == 200
+    assert client.get("/look", headers={"X-API-Key": "vic-key"}).json() == {"name": "vic"}
+    assert client.post("/act", headers={"X-API-Key": "partner-key"}).status_code == 403
+    wrong = client.get("/look", headers={"X-API-Key": "guess-9"})  # a wrong one still is not
+    assert wrong.status_code == 429 and int(wrong.headers["Retry-After"]) > 0
+    failed = [r for r in caplog.records if r.getMessage() == "failed login"]
+    assert [r.locked_out for r in failed] == [False] * 3 + [True] * 2  # type: ignore[attr-defined]
+    assert all(r.levelname == "WARNING" and r.peer == "testclient" for r in failed)  # type: ignore[attr-defined]
+    assert not any("guess" in str(vars(r)) for r in caplog.records)
+
+
+def test_no_key_is_not_a_failed_login(caplog: pytest.LogCaptureFixture) -> None:
+    limits = LoginLimits(free_failures=0, delay_base=5.0, lockout_after=2)
+    throttle = LoginThrottle(limits)
+    client = _client(throttle)
+    assert [client.post("/act").status_code for _ in range(5)] == [401] * 5  # no delay either
+    assert client.get("/look", headers={"X-API-Key": ""}).status_code == 401
+    assert throttle.locked("peer:testclient") == 0.0
+    assert not [r for r in caplog.records if r.getMessage() == "failed login"]
+    throttle.failed("peer:testclient")
+    throttle.failed("peer:testclient")  # locked by real failures (e.g. passwords) ...
+    assert client.post("/act").status_code == 401  # ... a missing key is still just 401
 
 
 class _Clock:
@@ -149,8 +179,10 @@ def test_throttle_success_forgets_the_account_and_window_forgets_old_failures() 
 
 
 def test_password_login_throttled_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Passwords: delay per account and per address, lockout per account only."""
     limits = LoginLimits(free_failures=1, delay_base=0.01, delay_max=0.02, lockout_after=3)
-    client = _client(LoginThrottle(limits))
+    throttle = LoginThrottle(limits)
+    client = _client(throttle)
 
     def login(name: str, password: str) -> int:
         return client.post("/login", params={"name": name, "password": password}).status_code
@@ -158,9 +190,52 @@ def test_password_login_throttled_and_logged(caplog: pytest.LogCaptureFixture) -
     assert client.post("/login", params={"name": "ann", "password": "ann-pw"}).json() == {
         "name": "ann", "role": "operator"}  # fmt: skip
     assert [login("ann", "nope-1"), login("nobody", "nope-2")] == [401, 401]
-    assert login("ann", "nope-3") == 401  # the third failure from this address locks it
+    assert login("ann", "nope-3") == 401
+    assert login("nobody", "nope-4") == 401  # the address is past lockout_after, not locked
+    assert login("ann", "nope-5") == 401  # ann's third failure locks ann
     assert login("ann", "ann-pw") == 429
+    assert login("vic", "vic-pw") == 200  # another account's right password, same address
+    assert login("vic", "nope-6") == 401  # its wrong ones get the address's delay, not 429
+    assert throttle.failed("peer:testclient") == limits.delay_max  # the address's delay grew
     failed = [r for r in caplog.records if r.getMessage() == "failed login"]
-    assert [r.account for r in failed][:3] == ["ann", "nobody", "ann"]  # type: ignore[attr-defined]
+    assert [r.account for r in failed] == [  # type: ignore[attr-defined]
+        "ann",
+        "nobody",
+        "ann",
+        "nobody",
+        "ann",
+        "ann",
+        "vic",
+    ]
+    assert [r.locked_out for r in failed] == [False] * 5 + [True, False]  # type: ignore[attr-defined]
     assert all(r.levelname == "WARNING" and r.peer for r in failed)  # type: ignore[attr-defined]
-    assert not any("nope" in str(vars(r)) for r in caplog.records)
+    assert not any("nope" in str(vars(r)) or "-pw" in str(vars(r)) for r in caplog.records)
+
+
+class _Conn:
+    """The part of an asyncssh server connection `_AccountServer` uses."""
+
+    def get_extra_info(self, name: str) -> tuple[str, int]:
+        return ("10.9.8.7", 40000)
+
+    def disconnect(self, code: int, reason: str) -> None:
+        pass
+
+
+def test_sftp_password_lockout_is_per_account_not_per_address() -> None:
+    """Behind one NAT: guesses at `acme` lock `acme` only; `beta` still logs in."""
+    limits = LoginLimits(free_failures=1, delay_base=0.01, delay_max=0.02, lockout_after=3)
+    throttle = LoginThrottle(limits)
+    accounts = {name: SftpAccount(name, name, password_hash=hash_password(f"{name}-pw"))
+                for name in ("acme", "beta")}  # fmt: skip
+
+    async def attempts(tries: list[tuple[str, str]]) -> list[bool]:
+        server = _AccountServer(accounts, {}, throttle, max_auth_tries=100)
+        server.connection_made(_Conn())  # type: ignore[arg-type]
+        return [await server.validate_password(name, password) for name, password in tries]
+
+    tries = [("acme", f"guess-{n}") for n in range(3)] + [("ghost", "guess-3")]
+    tries += [("acme", "acme-pw"), ("beta", "beta-pw"), ("beta", "guess-4"), ("beta", "beta-pw")]
+    assert asyncio.run(attempts(tries)) == [False] * 5 + [True, False, True]
+    assert throttle.locked("account:sftp:acme") > 0
+    assert throttle.locked("account:sftp:beta") == 0.0

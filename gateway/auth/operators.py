@@ -14,13 +14,15 @@ Interface (the ops console builds its login on it):
 - FastAPI dependencies on the `X-API-Key` header, as `Annotated` aliases:
   `ViewerKey` (a viewer or operator key) and `OperatorKey` (an operator key). No key or an
   unknown key: 401; a known key without the role (a viewer key, or a partner's key when the app
-  says so): 403; too many failed keys from the client's address: 429 with Retry-After.
+  says so): 403; a wrong key while the client's address is locked out: 429 with Retry-After (a
+  valid key is served from any address; no key is not counted: gateway.auth.throttle).
   They read `request.app.state.operators` (an `Operators`), optionally
   `request.app.state.partner_key` (a `key -> bool` telling partner keys) and
   `request.app.state.throttle` (a `gateway.auth.throttle.LoginThrottle`).
 - `await password_login(request, name, password) -> Operator` for a login form: the same
-  state, throttled per account and per client address, failures logged; HTTPException 401
-  (wrong name or password, one message for both) or 429 (locked out, Retry-After).
+  state, throttled per account and per client address (delay), failures logged; HTTPException
+  401 (wrong name or password, one message for both) or 429 (account locked out, Retry-After).
+- `await refuse_key(request, throttle, account, *keys)`: the refusal of a wrong API key.
 - Under `edigw serve --demo` only: operator `ops`, password `ops`, API key `ops-key`
   (`demo_operators()`).
 """
@@ -53,6 +55,7 @@ __all__ = [
     "demo_operators",
     "hash_secret",
     "password_login",
+    "refuse_key",
     "verify_secret",
 ]
 
@@ -162,35 +165,52 @@ def _peer(request: Request) -> str:
 
 async def authenticated(request: Request, key: str | None) -> Operator:
     """The operator (any role) of `key`, or HTTPException 401 / 403 / 429 as the module
-    docstring says (for routes with their own rules, e.g. /metrics)."""
+    docstring says (for routes with their own rules, e.g. /metrics). A valid key is served even
+    from a throttled address; no key is a plain 401, not a failed login (gateway.auth.throttle).
+    """
     state = request.app.state
     operators: Operators = state.operators
     throttle: LoginThrottle | None = getattr(state, "throttle", None)
     partner_key: Callable[[str], bool] | None = getattr(state, "partner_key", None)
-    peer = _peer(request)
-    if throttle is not None and (wait := throttle.locked(f"peer:{peer}")):
-        raise HTTPException(429, "too many failed logins; try again later",
-                            headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
-    operator = await asyncio.to_thread(operators.authenticate_api_key, key) if key else None
+    if not key:
+        raise HTTPException(401, "missing X-API-Key")
+    operator = await asyncio.to_thread(operators.authenticate_api_key, key)
     if operator is not None:
         return operator
-    if key and partner_key is not None and partner_key(key):
+    if partner_key is not None and partner_key(key):
         raise HTTPException(403, "this action needs an operator's X-API-Key, not a partner's")
-    log.warning("failed login", extra={"account": "operator-api-key", "peer": peer,
-                                       "transport": "http"})  # fmt: skip
+    await refuse_key(request, throttle, "operator-api-key")
+    raise AssertionError("unreachable")
+
+
+async def refuse_key(
+    request: Request, throttle: LoginThrottle | None, account: str, *keys: str
+) -> None:
+    """Refuse a wrong API key or token (never a missing one) as gateway.auth.throttle says:
+    logged at warning with `account` and the peer; counted for `keys` and the peer; 429 with
+    Retry-After while one of them is locked, else 401 after the delay. Always raises."""
+    peer = _peer(request)
+    counted = (*keys, f"peer:{peer}")
+    wait = throttle.locked(*counted) if throttle is not None else 0.0
+    log.warning("failed login", extra={"account": account, "peer": peer, "transport": "http",
+                                       "locked_out": bool(wait)})  # fmt: skip
+    if wait:
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
     if throttle is not None:
-        await asyncio.sleep(throttle.failed(f"peer:{peer}"))
-    raise HTTPException(401, "wrong or missing X-API-Key")
+        await asyncio.sleep(throttle.failed(*counted))
+    raise HTTPException(401, "wrong X-API-Key")
 
 
 async def password_login(request: Request, name: str, password: str) -> Operator:
-    """An operator's login by name and password (the ops console); see the module docstring."""
+    """An operator's login by name and password (the ops console); see the module docstring.
+    Counted per account and per address (growing delay); only the account is locked out."""
     state = request.app.state
     operators: Operators = state.operators
     throttle: LoginThrottle | None = getattr(state, "throttle", None)
     peer = _peer(request)
     keys = (f"account:operator:{name}", f"peer:{peer}")
-    if throttle is not None and (wait := throttle.locked(*keys)):
+    if throttle is not None and (wait := throttle.locked(keys[0])):
         log.warning("failed login", extra={"account": name, "peer": peer, "transport": "http",
                                            "method": "password", "locked_out": True})  # fmt: skip
         raise HTTPException(429, "too many failed logins; try again later",

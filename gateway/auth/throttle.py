@@ -1,12 +1,26 @@
 """Failed-login throttling: per account and per peer address, a growing delay and then a
-temporary lockout (SSH passwords, partner and operator API keys).
+temporary lockout (SSH passwords, the console's passwords, partner and operator API keys).
 
-`LoginThrottle(limits)` counts failures per key (`"account:demo"`, `"peer:10.0.0.7"`, ...)
-within `limits.window_seconds`. After `free_failures` failures every further failure costs
-`delay_base * 2**k` seconds (capped at `delay_max`) before the refusal is answered; at
-`lockout_after` failures the key is locked for `lockout_seconds`, during which even the right
-secret is refused. A success forgets the account's failures (a peer's count stays).
-Keys are opaque strings; the throttle never sees a secret.
+`LoginThrottle(limits)` counts failures per key (`"account:sftp:demo"`, `"peer:10.0.0.7"`, ...)
+within `limits.window_seconds`. After `free_failures` failures of a key every further failure
+costs `delay_base * 2**k` seconds (capped at `delay_max`) before the refusal is answered; at
+`lockout_after` failures the key is locked for `lockout_seconds` (`locked(key)` tells how long).
+A success forgets the account's failures (a peer's count stays). Keys are opaque strings; the
+throttle never sees a secret.
+
+The rule the callers follow (a shared address, e.g. a NAT, must not lock anyone else out):
+
+- No credential at all (no `X-API-Key`, no token) is not a failed login: 401, not counted, not
+  logged as a failure.
+- Passwords (SFTP, console): counted per account and per address. Both give the growing delay;
+  only the account's lockout refuses the right password (`locked(account)`), the address is
+  never locked for passwords, so another account's right password from a busy address works.
+- API keys (partner and operator keys, the metrics token): long random secrets that cannot be
+  guessed, so a valid key is always served, whatever the address's or account's count. A wrong
+  key is counted per address (and per partner on partner routes), answered after the delay,
+  and with 429 and Retry-After while `locked(...)` of that address or partner is running.
+- Every refused secret is logged at warning with account and peer (`locked_out` when a lock
+  answered it), never the secret.
 """
 
 from __future__ import annotations

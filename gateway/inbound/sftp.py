@@ -9,9 +9,10 @@ unknown users so timing does not tell them apart).
 
 Brute force: at most `max_auth_tries` failed attempts (passwords and refused keys) per
 connection, then the server hangs up; `login_grace_time` seconds to authenticate at all; with a
-`LoginThrottle`, failed passwords are counted per account and per peer address (growing delay,
-then a temporary lockout that refuses even the right password). Every failed login is logged at
-warning level with the account and the peer, never the password.
+`LoginThrottle`, failed passwords are counted per account and per peer address (growing delay
+for both, then a temporary lockout of the account that refuses even its right password; the
+address is never locked, so other accounts behind the same NAT still log in). Every failed
+login is logged at warning level with the account and the peer, never the password.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ class _AccountServer(asyncssh.SSHServer):
 
     async def validate_password(self, username: str, password: str) -> bool:
         keys = (f"account:sftp:{username}", f"peer:{self._peer}")
-        if self._throttle is not None and self._throttle.locked(*keys):
+        if self._throttle is not None and self._throttle.locked(keys[0]):  # the account only
             self._failed(username, "password", locked=True)
             return False
         account = self._accounts.get(username)

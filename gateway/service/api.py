@@ -1,7 +1,8 @@
 """HTTP API (thin): upload an interchange, read a file's state and acks, search, health,
 metrics. Partners authenticate with their API key in `X-API-Key`; operators (people, see
 gateway.auth.operators) with theirs. Replay is an operator's action: partner keys get 403.
-Wrong keys are counted per partner and per client address (gateway.auth.throttle)."""
+Wrong keys are counted per partner and per client address; a valid key is served from any
+address and a missing key is not counted (gateway.auth.throttle has the rule)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
-from gateway.auth.operators import OperatorKey
+from gateway.auth.operators import OperatorKey, refuse_key
 from gateway.auth.operators import authenticated as _authenticated
 from gateway.console import install_console
 from gateway.ledger.records import FileRecord
@@ -85,21 +86,6 @@ def _gateway(request: Request) -> Gateway:
     return gateway
 
 
-async def _refuse_if_locked(request: Request, *keys: str) -> None:
-    wait = _gateway(request).rt.throttle.locked(*keys)
-    if wait:
-        raise HTTPException(429, "too many failed logins; try again later",
-                            headers={"Retry-After": str(int(wait) + 1)})  # fmt: skip
-
-
-async def _refuse(request: Request, account: str, *keys: str) -> None:
-    """A failed login: logged (never the key), counted, answered 401 after the delay."""
-    peer = _peer(request)
-    log.warning("failed login", extra={"account": account, "peer": peer, "transport": "http"})
-    await asyncio.sleep(_gateway(request).rt.throttle.failed(*keys, f"peer:{peer}"))
-    raise HTTPException(401, "unknown partner or wrong X-API-Key")
-
-
 def _peer(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -108,28 +94,32 @@ async def _partner_key(
     partner_id: str, request: Request, x_api_key: Annotated[str | None, Header()] = None
 ) -> str:
     rt = _gateway(request).rt
+    if not x_api_key:
+        raise HTTPException(401, "missing X-API-Key")
     account = f"account:partner:{partner_id}"
-    await _refuse_if_locked(request, account, f"peer:{_peer(request)}")
-    if partner_id not in rt.partners or not rt.api_key_ok(partner_id, x_api_key):
-        await _refuse(request, partner_id, account)
-    rt.throttle.succeeded(account)
-    return partner_id
+    if partner_id in rt.partners and rt.api_key_ok(partner_id, x_api_key):
+        rt.throttle.succeeded(account)
+        return partner_id  # a valid key is served whatever the address's count
+    await refuse_key(request, rt.throttle, partner_id, account)
+    raise AssertionError("unreachable")
 
 
 async def _caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
     rt = _gateway(request).rt
-    await _refuse_if_locked(request, f"peer:{_peer(request)}")
+    if not x_api_key:
+        raise HTTPException(401, "missing X-API-Key")
     for partner_id in rt.partners:
         if rt.api_key_ok(partner_id, x_api_key):
             return partner_id
-    await _refuse(request, "partner-api-key")
+    await refuse_key(request, rt.throttle, "partner-api-key")
     raise AssertionError("unreachable")
 
 
 async def _metrics_allowed(
     request: Request, authorization: str | None, x_api_key: str | None
 ) -> None:
-    """The `metrics_token` as a bearer token, or an operator's / viewer's key; 401 otherwise."""
+    """The `metrics_token` as a bearer token, or an operator's / viewer's key; 401 otherwise
+    (a wrong one counted as a failed login, none at all not)."""
     rt = _gateway(request).rt
     token = rt.settings.metrics_token
     if token is not None and authorization is not None:
@@ -140,8 +130,9 @@ async def _metrics_allowed(
     elif x_api_key is not None:
         await _authenticated(request, x_api_key)  # 401 / 403 / 429 unless a viewer or operator
         return
-    await _refuse_if_locked(request, f"peer:{_peer(request)}")
-    await _refuse(request, "metrics")
+    if authorization is None:
+        raise HTTPException(401, "missing X-API-Key or metrics token")
+    await refuse_key(request, rt.throttle, "metrics")
 
 
 Partner = Annotated[str, Depends(_partner_key)]

@@ -301,9 +301,11 @@ def test_wrong_passwords_lock_the_account_then_it_opens_again(
         guesses = [_sftp_ok(service, f"guess-{n}") for n in range(5)]
         assert guesses == [False] * 5
         assert not _sftp_ok(service, PASSWORD)  # locked: even the right password fails
-        with service.http() as http:  # and the address is locked for the API too
-            locked = http.get("/v1/search", params={"po": "x"})
-        assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+        with service.http() as http:  # the address is not locked: a valid key is served
+            assert http.get("/v1/search", params={"po": "x"}).status_code == 200
+            assert http.post(UPLOAD, content=b"x").status_code == 201
+        with service.http(key=None) as http:  # and no key is a plain 401, not a failure
+            assert http.post("/v1/files/x/replay").status_code == 401
         time.sleep(4.5)
         assert _sftp_ok(service, PASSWORD)
         logs = service.logs(200_000)
@@ -318,14 +320,21 @@ def test_wrong_api_keys_lock_the_address_out(tmp_path: Path, emulator: EmulatorP
             codes = [http.post(UPLOAD, content=b"x").status_code for _ in range(5)]
             codes += [http.post("/v1/files/x/replay").status_code for _ in range(2)]
         assert codes == [401] * 5 + [429] * 2
-        with service.http() as http:  # the right key, from the locked address
-            assert http.get("/v1/search", params={"po": "x"}).status_code == 429
-        time.sleep(4.5)
-        with service.http() as http:
+        with service.http() as http:  # the right key, from the locked address: served
             assert http.get("/v1/search", params={"po": "x"}).status_code == 200
+            assert http.post(UPLOAD, content=b"x").status_code == 201
+        with service.http(key=None) as http:  # no key: 401, neither 429 nor counted
+            assert [http.get("/v1/search").status_code for _ in range(3)] == [401] * 3
+        with service.http(key="guess") as http:  # wrong keys are still refused with 429
+            assert http.get("/v1/search").status_code == 429
+        time.sleep(4.5)
+        with service.http(key="guess") as http:  # the lock ended; no-key calls did not renew it
+            assert http.get("/v1/search").status_code == 401
         logs = service.logs(200_000)
     failed = log_entries(logs, "failed login")
-    assert len(failed) == 5 and {e["account"] for e in failed} == {"demo"}
+    assert [e["account"] for e in failed] == ["demo"] * 5 + ["operator-api-key"] * 2 + [
+        "partner-api-key"] * 2  # fmt: skip
+    assert [e["locked_out"] for e in failed] == [False] * 5 + [True] * 3 + [False]
     assert all(e["peer"] == "127.0.0.1" and e["transport"] == "http" for e in failed)
     assert "guess" not in logs.replace('"message": "failed login"', "")
 
