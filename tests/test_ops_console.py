@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.ledger import FileState
 from gateway.service.worker import Gateway
-from tests.ops_support import build_app, login, scan_214, upload
+from tests.ops_support import VIEWER, build_app, login, scan_214, upload
 
 
 @pytest.fixture
@@ -161,3 +161,33 @@ def test_operator_actions_need_the_csrf_token(app: tuple[TestClient, Gateway]) -
     assert new is not None and new.replay_of == odd
     audit = client.get("/console/actions").text
     assert "now mapped" in audit and "override" in audit
+
+
+def test_each_event_shows_only_the_amazon_errors_naming_it(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    from gateway.submit.model import ApiError, CallResult
+
+    client, gateway = app
+    ledger = gateway.rt.ledger
+    first = upload(client, scan_214(55, "1Z55A", "PO5555"))
+    other = upload(client, scan_214(66, "1Z66B", "PO6666"))
+    events = [*ledger.events_for_file(first), *ledger.events_for_file(other)]
+    call = ledger.mark_sending([e.id for e in events])
+    errors = (
+        ApiError("InvalidInput", "trackingNumber 1Z55A is not a confirmed package"),
+        ApiError("InvalidInput", "purchaseOrderNumber PO6666 is unknown"),
+        ApiError("QuotaExceeded", "You exceeded your quota"),
+    )
+    ledger.record_call(
+        call, CallResult("submitShipmentStatusUpdates", "http://x", 400, 1, ("r-9",), None, errors)
+    )
+    (mine,) = client.get(f"/v1/ops/files/{first}", headers=VIEWER).json()["events"]
+    assert [e["message"] for e in mine["errors"]] == [errors[0].message]
+    assert [e["code"] for e in mine["call"]["unattributed"]] == ["QuotaExceeded"]
+    (theirs,) = client.get(f"/v1/ops/files/{other}", headers=VIEWER).json()["events"]
+    assert [e["message"] for e in theirs["errors"]] == [errors[1].message]
+    login(client, "eve", "eve-pass")
+    page = client.get(f"/console/files/{first}").text
+    assert "1Z55A is not a confirmed package" in page and "PO6666" not in page
+    assert page.count("You exceeded your quota") == 1

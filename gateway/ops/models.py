@@ -158,7 +158,8 @@ class CallOut(_Out):
     request_ids: list[str]
     transaction_id: str | None
     transaction_status: str | None
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]]  # every error of the call, as Amazon answered
+    unattributed: list[dict[str, Any]] = []  # errors naming none of the call's items
     started_at: datetime
     finished_at: datetime | None
 
@@ -188,6 +189,7 @@ class EventOut(_Out):
     updated_at: datetime
     amazon_transaction_id: str | None
     call: CallOut | None
+    errors: list[dict[str, Any]] = []  # the call's errors naming this event's package or PO
     payload: dict[str, Any]
     lineage: list[LineageRow]
 
