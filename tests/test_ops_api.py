@@ -405,3 +405,18 @@ def test_diff_pairs_reordered_added_removed_and_remapped_events() -> None:
     assert diffs == {("added", None), ("same", 3), ("changed", 1), ("removed", 2)}
     assert would_resend(diff_items(old, new)) == 2  # the added and the remapped item
     assert would_resend(diff_items(old, list(reversed(new[1:2])))) == 0
+
+
+def test_search_ignores_case_and_shows_what_matched(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    good = upload(client, scan_214(8101, "1ZCase9", "PoMixed9"))
+    bad = upload(client, scan_214(8102, "1ZREJ7", "POREJ7", se_count=3))
+    assert files(client, tracking="1zcase9") == [good]
+    assert files(client, po="pomixed9") == [good]
+    assert files(client, tracking="1zrej7") == [bad]  # a rejected set's number, any case
+    rows = client.get("/v1/ops/files", params={"tracking": "1ZREJ7"}, headers=VIEWER).json()
+    assert rows["items"][0]["matched"] == ["1ZREJ7"]
+    row = client.get("/v1/ops/files", params={"po": "POMIXED9"}, headers=VIEWER).json()
+    assert row["items"][0]["matched"] == ["PoMixed9"]
+    row = client.get("/v1/ops/files", params={"control": "8101"}, headers=VIEWER).json()
+    assert row["items"][0]["matched"] == ["ISA13/UNB 000008101"]

@@ -191,3 +191,11 @@ def test_each_event_shows_only_the_amazon_errors_naming_it(
     page = client.get(f"/console/files/{first}").text
     assert "1Z55A is not a confirmed package" in page and "PO6666" not in page
     assert page.count("You exceeded your quota") == 1
+
+
+def test_search_rows_show_the_matched_value(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    upload(client, scan_214(8201, "1ZSHOWN1", "POSHOWN1", se_count=3))
+    login(client, "eve", "eve-pass")
+    page = client.get("/console/files", params={"tracking": "1zshown1"}).text
+    assert "<mark>1ZSHOWN1</mark>" in page

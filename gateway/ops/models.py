@@ -93,6 +93,7 @@ class FileRow(_Out):
     tracking_numbers: list[str]
     purchase_orders: list[str]
     controls: list[str]
+    matched: list[str] = []  # what matched the search's tracking/PO/control, as in the file
 
 
 class SearchPage(_Out):
