@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.ledger import FileState
 from gateway.service.worker import Gateway
-from tests.ops_support import VIEWER, build_app, login, scan_214, upload
+from tests.ops_support import VIEWER, build_app, login, login_token, scan_214, upload
 
 
 @pytest.fixture
@@ -50,25 +50,61 @@ def test_without_a_session_every_page_goes_to_login(app: tuple[TestClient, Gatew
 def test_login_sets_a_safe_session_cookie(app: tuple[TestClient, Gateway]) -> None:
     client, _ = app
     wrong = client.post(
-        "/console/login", data={"username": "ops", "password": "nope"}, follow_redirects=False
-    )
-    assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
-    answer = client.post(
         "/console/login",
-        data={"username": "ops", "password": "ops-pass", "next": "/console/dashboard"},
+        data={"username": "ops", "password": "nope", "csrf": login_token(client)},
         follow_redirects=False,
     )
+    assert wrong.status_code == 401 and "edigw_session" not in wrong.headers["set-cookie"]
+    answer = client.post(
+        "/console/login",
+        data={"username": "ops", "password": "ops-pass", "next": "/console/dashboard",
+              "csrf": login_token(client)},
+        follow_redirects=False,
+    )  # fmt: skip
     assert answer.status_code == 303 and answer.headers["location"] == "/console/dashboard"
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     elsewhere = client.post(
         "/console/login",
-        data={"username": "ops", "password": "ops-pass", "next": "https://evil.example/"},
+        data={"username": "ops", "password": "ops-pass", "next": "https://evil.example/",
+              "csrf": login_token(client)},
         follow_redirects=False,
-    )
+    )  # fmt: skip
     assert elsewhere.headers["location"] == "/console"
-    assert "ops · operator" in client.get("/console").text
-    client.post("/console/logout", follow_redirects=False)
+    page = client.get("/console").text
+    assert "ops · operator" in page
+    client.post("/console/logout", data={"csrf": csrf(page)}, follow_redirects=False)
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_login_needs_its_csrf_token_and_rotates_the_session(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    client, _ = app
+    forged = {"username": "ops", "password": "ops-pass"}
+    assert client.post("/console/login", data=forged, follow_redirects=False).status_code == 403
+    login_token(client)
+    other = login_token(TestClient(client.app))  # a token of another browser (cookie differs)
+    refused = client.post("/console/login", data={**forged, "csrf": other}, follow_redirects=False)
+    assert refused.status_code == 403 and "edigw_session" not in client.cookies
+    client.cookies.set("edigw_login_csrf", "made.up", path="/console/login")
+    made_up = {**forged, "csrf": "made.up"}
+    assert client.post("/console/login", data=made_up, follow_redirects=False).status_code == 403
+    client.cookies.clear()
+    login(client, "ops", "ops-pass")
+    old = client.cookies["edigw_session"]
+    login(client, "eve", "eve-pass")
+    new = client.cookies["edigw_session"]
+    assert new != old
+    stale = TestClient(client.app, cookies={"edigw_session": old})
+    assert stale.get("/console", follow_redirects=False).status_code == 303  # old one ended
+    page = client.get("/console").text
+    assert "eve · viewer" in page
+    wrong = client.post("/console/logout", data={"csrf": "wrong"}, follow_redirects=False)
+    assert wrong.status_code == 403
+    assert client.post("/console/logout", follow_redirects=False).status_code == 403
+    assert client.get("/console", follow_redirects=False).status_code == 200  # still in
+    client.post("/console/logout", data={"csrf": csrf(page)}, follow_redirects=False)
     assert client.get("/console", follow_redirects=False).status_code == 303
 
 
