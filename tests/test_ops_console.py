@@ -235,3 +235,25 @@ def test_search_rows_show_the_matched_value(app: tuple[TestClient, Gateway]) -> 
     login(client, "eve", "eve-pass")
     page = client.get("/console/files", params={"tracking": "1zshown1"}).text
     assert "<mark>1ZSHOWN1</mark>" in page
+
+
+def test_small_things_pending_replay_ack_counts_and_api_key_scheme(
+    app: tuple[TestClient, Gateway], tmp_path: Path
+) -> None:
+    from gateway.ledger.replays import record_replay_file
+
+    client, gateway = app
+    first = upload(client, scan_214(8301, "1ZSMALL", "POSMALL"))
+    waiting = record_replay_file(
+        gateway.rt.ledger, original_id=first, requested_by="ops", resend="all",
+        sha256="0" * 64, size=1, stored_path=str(tmp_path / "gone.edi"),
+    )  # fmt: skip
+    login(client, "eve", "eve-pass")
+    page = client.get(f"/console/files/{waiting}").text
+    assert "pending" in page and "not EDI" not in page
+    board = client.get("/console/dashboard").text
+    assert re.search(r"997:&nbsp;\d+", board), "ack counts without separators"
+    schema = client.get("/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["APIKeyHeader"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-API-Key")
+    assert schema["paths"]["/v1/ops/files"]["get"]["security"] == [{"APIKeyHeader": []}]

@@ -11,10 +11,10 @@ import logging
 import os
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, Security
 from pydantic import BaseModel
 
-from gateway.auth.operators import OperatorKey
+from gateway.auth.operators import API_KEY, OperatorKey
 from gateway.auth.operators import authenticated as _authenticated
 from gateway.console import install_console
 from gateway.ledger.records import FileRecord
@@ -104,7 +104,7 @@ def _peer(request: Request) -> str:
 
 
 async def _partner_key(
-    partner_id: str, request: Request, x_api_key: Annotated[str | None, Header()] = None
+    partner_id: str, request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
 ) -> str:
     rt = _gateway(request).rt
     account = f"account:partner:{partner_id}"
@@ -115,7 +115,9 @@ async def _partner_key(
     return partner_id
 
 
-async def _caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
+async def _caller(
+    request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
+) -> str:
     rt = _gateway(request).rt
     await _refuse_if_locked(request, f"peer:{_peer(request)}")
     for partner_id in rt.partners:
