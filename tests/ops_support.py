@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -72,10 +73,17 @@ def upload(client: TestClient, data: bytes, name: str = "upload.edi") -> str:
     return file_id
 
 
+def login_token(client: TestClient) -> str:
+    """The login form's CSRF token (its cookie is now in `client`)."""
+    form = client.get("/console/login").text
+    found = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert found, "no CSRF field on the login form"
+    return found.group(1)
+
+
 def login(client: TestClient, username: str, password: str) -> None:
-    answer = client.post(
-        "/console/login", data={"username": username, "password": password}, follow_redirects=False
-    )
+    data = {"username": username, "password": password, "csrf": login_token(client)}
+    answer = client.post("/console/login", data=data, follow_redirects=False)
     assert answer.status_code == 303, answer.text
 
 

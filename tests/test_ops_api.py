@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.ledger import EventState
+from gateway.ledger.records import EventRecord
+from gateway.ops.replay import diff_items, would_resend
 from gateway.service.worker import Gateway
 from tests.ops_support import OPERATOR, PARTNER_KEY, REPO, VIEWER, build_app, scan_214, upload
 
@@ -346,3 +350,73 @@ def test_stuck_and_late_events_in_the_work_lists(app: tuple[TestClient, Gateway]
     kinds = sorted((i.kind, i.purchase_order) for i in lists.stuck_events)
     assert kinds == [("late", "PO14"), ("stuck", "PO13"), ("waiting", "PO12")]
     assert "events_unknown" in lists.alerts
+
+
+def _sample_01(control: int, first_status: str) -> bytes:
+    """Sample 01 (OD then D1 for PO4711 / 1Z4711A) with its ISA13 and first AT7 changed."""
+    text = (REPO / "samples/01-x12-214-delivered/input.edi").read_text()
+    text = text.replace("000000101", f"{control:09d}").replace("AT7*OD*NS", first_status)
+    return text.encode()
+
+
+def test_replay_diff_pairs_items_by_what_they_are_not_by_position(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    client, _ = app
+    odd = upload(client, _sample_01(7301, "AT7*YY*NS"))
+    first = client.get(f"/v1/ops/files/{odd}", headers=VIEWER)
+    override = {"syntax": "x12", "status": "YY", "reason": "NS", "event": "IN_TRANSIT", "note": "n"}
+    made = client.post("/v1/ops/partners/demo/overrides", json=override, headers=OPERATOR)
+    assert made.status_code == 201, made.text
+    preview = client.get(f"/v1/ops/files/{odd}/replay-preview", headers=VIEWER).json()
+    changes = {e["change"]: {f["path"]: f["after"] for f in e["fields"]} for e in preview["events"]}
+    assert sorted(e["change"] for e in preview["events"]) == ["added", "same"], first.text
+    assert changes["added"]["/statusUpdateDetails/statusCode"] == "O1"
+    (same,) = [e for e in preview["events"] if e["change"] == "same"]
+    assert same["original_event"] is not None and "D1" in same["key"]
+    assert preview["would_resend"] == 1  # the YY scan only: D1 is on its way already
+
+
+def _event(id_: int, status: str, when: str, tracking: str = "1ZT") -> EventRecord:
+    payload = {
+        "purchaseOrderNumber": "PO1",
+        "statusUpdateDetails": {
+            "trackingNumber": tracking,
+            "statusCode": status,
+            "reasonCode": "NS",
+            "statusDateTime": when,
+        },
+    }
+    return EventRecord(
+        id=id_, file_id="f", transaction_id=None, operation="submitShipmentStatusUpdates",
+        seller="s", purchase_order="PO1", tracking_number=tracking, payload=payload,
+        lineage=None, state=EventState.SUCCESS, batch_id=None, amazon_transaction_id=None,
+        updated_at=datetime.now(UTC),
+    )  # fmt: skip
+
+
+def test_diff_pairs_reordered_added_removed_and_remapped_events() -> None:
+    old = [_event(1, "X1", "T1"), _event(2, "X2", "T2"), _event(3, "X3", "T3")]
+    new: list[tuple[str, dict[str, Any]]] = [
+        ("submitShipmentStatusUpdates", e.payload)
+        for e in (_event(0, "X0", "T0"), _event(0, "X3", "T3"), _event(0, "Z1", "T1"))
+    ]  # reordered (X3 first), added (X0), removed (X2), remapped (X1 -> Z1 at the same time)
+    diffs = {(d.change, d.original_event) for d in diff_items(old, new)}
+    assert diffs == {("added", None), ("same", 3), ("changed", 1), ("removed", 2)}
+    assert would_resend(diff_items(old, new)) == 2  # the added and the remapped item
+    assert would_resend(diff_items(old, list(reversed(new[1:2])))) == 0
+
+
+def test_search_ignores_case_and_shows_what_matched(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    good = upload(client, scan_214(8101, "1ZCase9", "PoMixed9"))
+    bad = upload(client, scan_214(8102, "1ZREJ7", "POREJ7", se_count=3))
+    assert files(client, tracking="1zcase9") == [good]
+    assert files(client, po="pomixed9") == [good]
+    assert files(client, tracking="1zrej7") == [bad]  # a rejected set's number, any case
+    rows = client.get("/v1/ops/files", params={"tracking": "1ZREJ7"}, headers=VIEWER).json()
+    assert rows["items"][0]["matched"] == ["1ZREJ7"]
+    row = client.get("/v1/ops/files", params={"po": "POMIXED9"}, headers=VIEWER).json()
+    assert row["items"][0]["matched"] == ["PoMixed9"]
+    row = client.get("/v1/ops/files", params={"control": "8101"}, headers=VIEWER).json()
+    assert row["items"][0]["matched"] == ["ISA13/UNB 000008101"]

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.ledger import FileState
 from gateway.service.worker import Gateway
-from tests.ops_support import build_app, login, scan_214, upload
+from tests.ops_support import VIEWER, build_app, login, login_token, scan_214, upload
 
 
 @pytest.fixture
@@ -50,25 +50,61 @@ def test_without_a_session_every_page_goes_to_login(app: tuple[TestClient, Gatew
 def test_login_sets_a_safe_session_cookie(app: tuple[TestClient, Gateway]) -> None:
     client, _ = app
     wrong = client.post(
-        "/console/login", data={"username": "ops", "password": "nope"}, follow_redirects=False
-    )
-    assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
-    answer = client.post(
         "/console/login",
-        data={"username": "ops", "password": "ops-pass", "next": "/console/dashboard"},
+        data={"username": "ops", "password": "nope", "csrf": login_token(client)},
         follow_redirects=False,
     )
+    assert wrong.status_code == 401 and "edigw_session" not in wrong.headers["set-cookie"]
+    answer = client.post(
+        "/console/login",
+        data={"username": "ops", "password": "ops-pass", "next": "/console/dashboard",
+              "csrf": login_token(client)},
+        follow_redirects=False,
+    )  # fmt: skip
     assert answer.status_code == 303 and answer.headers["location"] == "/console/dashboard"
     cookie = answer.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     elsewhere = client.post(
         "/console/login",
-        data={"username": "ops", "password": "ops-pass", "next": "https://evil.example/"},
+        data={"username": "ops", "password": "ops-pass", "next": "https://evil.example/",
+              "csrf": login_token(client)},
         follow_redirects=False,
-    )
+    )  # fmt: skip
     assert elsewhere.headers["location"] == "/console"
-    assert "ops · operator" in client.get("/console").text
-    client.post("/console/logout", follow_redirects=False)
+    page = client.get("/console").text
+    assert "ops · operator" in page
+    client.post("/console/logout", data={"csrf": csrf(page)}, follow_redirects=False)
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_login_needs_its_csrf_token_and_rotates_the_session(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    client, _ = app
+    forged = {"username": "ops", "password": "ops-pass"}
+    assert client.post("/console/login", data=forged, follow_redirects=False).status_code == 403
+    login_token(client)
+    other = login_token(TestClient(client.app))  # a token of another browser (cookie differs)
+    refused = client.post("/console/login", data={**forged, "csrf": other}, follow_redirects=False)
+    assert refused.status_code == 403 and "edigw_session" not in client.cookies
+    client.cookies.set("edigw_login_csrf", "made.up", path="/console/login")
+    made_up = {**forged, "csrf": "made.up"}
+    assert client.post("/console/login", data=made_up, follow_redirects=False).status_code == 403
+    client.cookies.clear()
+    login(client, "ops", "ops-pass")
+    old = client.cookies["edigw_session"]
+    login(client, "eve", "eve-pass")
+    new = client.cookies["edigw_session"]
+    assert new != old
+    stale = TestClient(client.app, cookies={"edigw_session": old})
+    assert stale.get("/console", follow_redirects=False).status_code == 303  # old one ended
+    page = client.get("/console").text
+    assert "eve · viewer" in page
+    wrong = client.post("/console/logout", data={"csrf": "wrong"}, follow_redirects=False)
+    assert wrong.status_code == 403
+    assert client.post("/console/logout", follow_redirects=False).status_code == 403
+    assert client.get("/console", follow_redirects=False).status_code == 200  # still in
+    client.post("/console/logout", data={"csrf": csrf(page)}, follow_redirects=False)
     assert client.get("/console", follow_redirects=False).status_code == 303
 
 
@@ -161,3 +197,63 @@ def test_operator_actions_need_the_csrf_token(app: tuple[TestClient, Gateway]) -
     assert new is not None and new.replay_of == odd
     audit = client.get("/console/actions").text
     assert "now mapped" in audit and "override" in audit
+
+
+def test_each_event_shows_only_the_amazon_errors_naming_it(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    from gateway.submit.model import ApiError, CallResult
+
+    client, gateway = app
+    ledger = gateway.rt.ledger
+    first = upload(client, scan_214(55, "1Z55A", "PO5555"))
+    other = upload(client, scan_214(66, "1Z66B", "PO6666"))
+    events = [*ledger.events_for_file(first), *ledger.events_for_file(other)]
+    call = ledger.mark_sending([e.id for e in events])
+    errors = (
+        ApiError("InvalidInput", "trackingNumber 1Z55A is not a confirmed package"),
+        ApiError("InvalidInput", "purchaseOrderNumber PO6666 is unknown"),
+        ApiError("QuotaExceeded", "You exceeded your quota"),
+    )
+    ledger.record_call(
+        call, CallResult("submitShipmentStatusUpdates", "http://x", 400, 1, ("r-9",), None, errors)
+    )
+    (mine,) = client.get(f"/v1/ops/files/{first}", headers=VIEWER).json()["events"]
+    assert [e["message"] for e in mine["errors"]] == [errors[0].message]
+    assert [e["code"] for e in mine["call"]["unattributed"]] == ["QuotaExceeded"]
+    (theirs,) = client.get(f"/v1/ops/files/{other}", headers=VIEWER).json()["events"]
+    assert [e["message"] for e in theirs["errors"]] == [errors[1].message]
+    login(client, "eve", "eve-pass")
+    page = client.get(f"/console/files/{first}").text
+    assert "1Z55A is not a confirmed package" in page and "PO6666" not in page
+    assert page.count("You exceeded your quota") == 1
+
+
+def test_search_rows_show_the_matched_value(app: tuple[TestClient, Gateway]) -> None:
+    client, _ = app
+    upload(client, scan_214(8201, "1ZSHOWN1", "POSHOWN1", se_count=3))
+    login(client, "eve", "eve-pass")
+    page = client.get("/console/files", params={"tracking": "1zshown1"}).text
+    assert "<mark>1ZSHOWN1</mark>" in page
+
+
+def test_small_things_pending_replay_ack_counts_and_api_key_scheme(
+    app: tuple[TestClient, Gateway], tmp_path: Path
+) -> None:
+    from gateway.ledger.replays import record_replay_file
+
+    client, gateway = app
+    first = upload(client, scan_214(8301, "1ZSMALL", "POSMALL"))
+    waiting = record_replay_file(
+        gateway.rt.ledger, original_id=first, requested_by="ops", resend="all",
+        sha256="0" * 64, size=1, stored_path=str(tmp_path / "gone.edi"),
+    )  # fmt: skip
+    login(client, "eve", "eve-pass")
+    page = client.get(f"/console/files/{waiting}").text
+    assert "pending" in page and "not EDI" not in page
+    board = client.get("/console/dashboard").text
+    assert re.search(r"997:&nbsp;\d+", board), "ack counts without separators"
+    schema = client.get("/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"]["APIKeyHeader"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-API-Key")
+    assert schema["paths"]["/v1/ops/files"]["get"]["security"] == [{"APIKeyHeader": []}]

@@ -38,12 +38,23 @@ from typing import Annotated, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict
 
 from gateway.auth.throttle import LoginThrottle
 
+# The `X-API-Key` header as an OpenAPI security scheme (an Authorize button in /docs); the
+# key is checked by the dependencies below, so no automatic 401 here.
+API_KEY = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="APIKeyHeader",
+    description="A partner's, operator's or viewer's API key",
+    auto_error=False,
+)
+
 __all__ = [
+    "API_KEY",
     "DEMO_OPERATOR",
     "Operator",
     "OperatorAccount",
@@ -227,12 +238,14 @@ async def password_login(request: Request, name: str, password: str) -> Operator
     raise HTTPException(401, "wrong name or password")
 
 
-async def _viewer(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> Operator:
+async def _viewer(
+    request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
+) -> Operator:
     return await authenticated(request, x_api_key)
 
 
 async def _operator(
-    request: Request, x_api_key: Annotated[str | None, Header()] = None
+    request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
 ) -> Operator:
     operator = await authenticated(request, x_api_key)
     if not operator.may_operate:

@@ -3,14 +3,15 @@ unknown events, resolve with a note, add a partner code-table override, log out.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from gateway.console.sessions import COOKIE, ConsoleSession
-from gateway.console.web import ops, render, require_operator, sessions
+from gateway.console.web import CSRF_FIELD, ops, render, require_operator, sessions
 from gateway.ops.models import OverrideIn
 from gateway.ops.service import OpsError, OpsService
 
@@ -99,7 +100,16 @@ async def add_override(
 
 @actions.post("/logout")
 async def logout(request: Request) -> Response:
-    sessions(request).close(request.cookies.get(COOKIE))
+    """End the session: the form must carry its CSRF token (403 otherwise), so a foreign
+    page cannot log an operator out."""
+    store = sessions(request)
+    token = request.cookies.get(COOKIE)
+    session = store.get(token)
+    if session is not None:
+        sent = (await request.form()).get(CSRF_FIELD)
+        if not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page and try again")
+    store.close(token)
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

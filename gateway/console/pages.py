@@ -3,6 +3,7 @@ dashboard, overrides, actions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -11,7 +12,7 @@ from pydantic import ValidationError
 
 from gateway.auth.operators import password_login
 from gateway.console import charts
-from gateway.console.sessions import COOKIE
+from gateway.console.sessions import COOKIE, LOGIN_COOKIE
 from gateway.console.web import Session, ops, render, sessions
 from gateway.ops.models import SearchQuery
 from gateway.ops.service import OpsError, OpsService
@@ -29,9 +30,25 @@ def _next(target: str | None) -> str:
     return "/console"
 
 
+def _login_page(
+    request: Request,
+    next: str | None,
+    message: str | None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The login form with a fresh login CSRF token in a hidden field and in its cookie."""
+    token = sessions(request).login_token()
+    response = render(request, "login.html", None, status=status, next=_next(next),
+                      message=message, login_csrf=token, headers=headers)  # fmt: skip
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/console/login")  # fmt: skip
+    return response
+
+
 @pages.get("/login", response_class=HTMLResponse)
 async def login_form(request: Request, next: str | None = None) -> Response:
-    return render(request, "login.html", None, next=_next(next), message=None)
+    return _login_page(request, next, None)
 
 
 @pages.post("/login")
@@ -40,10 +57,14 @@ async def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str | None, Form()] = None,
+    csrf: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
     """Check the operator's password (gateway.auth.operators.password_login: throttled per
     account and address, failures logged); a session cookie and 303 into the console, or
     the form again (401; 429 while the account or address is locked out)."""
+    store = sessions(request)
+    if not store.check_login_token(request.cookies.get(LOGIN_COOKIE), csrf):
+        return _login_page(request, next, "The form expired: log in again.", status=403)
     try:
         operator = await password_login(request, username, password)
     except HTTPException as exc:
@@ -52,19 +73,13 @@ async def login(
             if exc.status_code == 429
             else "Wrong name or password."
         )
-        return render(
-            request,
-            "login.html",
-            None,
-            status=exc.status_code,
-            next=_next(next),
-            message=message,
-            headers=exc.headers,
-        )
+        return _login_page(request, next, message, exc.status_code, exc.headers)
+    store.close(request.cookies.get(COOKIE))  # a login ends the browser's old session
     response = RedirectResponse(_next(next), status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path="/console/login")
     response.set_cookie(
         COOKIE,
-        sessions(request).open(operator),
+        store.open(operator),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

@@ -4,6 +4,8 @@ process and end after `ttl` seconds of inactivity, at logout or at a restart."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -11,9 +13,10 @@ from dataclasses import dataclass, field
 
 from gateway.auth.operators import Operator
 
-__all__ = ["COOKIE", "ConsoleSession", "SessionStore"]
+__all__ = ["COOKIE", "LOGIN_COOKIE", "ConsoleSession", "SessionStore"]
 
 COOKIE = "edigw_session"
+LOGIN_COOKIE = "edigw_login_csrf"  # the login form's CSRF token (signed double submit)
 
 
 @dataclass
@@ -28,6 +31,7 @@ class SessionStore:
 
     def __init__(self, ttl: float = 8 * 3600) -> None:
         self.ttl = ttl
+        self._key = secrets.token_bytes(32)  # signs login CSRF tokens; a restart voids them
         self._sessions: dict[str, ConsoleSession] = {}
         self._lock = threading.Lock()
 
@@ -56,6 +60,24 @@ class SessionStore:
             session.seen = now
             return session
 
+    def login_token(self) -> str:
+        """A fresh login CSRF token, `nonce.signature` (HMAC-SHA256 with this process's key):
+        sent both as the LOGIN_COOKIE cookie and in the login form (signed double submit,
+        OWASP CSRF Prevention Cheat Sheet), so a foreign site cannot log a browser in."""
+        nonce = secrets.token_urlsafe(24)
+        return f"{nonce}.{self._sign(nonce)}"
+
+    def check_login_token(self, cookie: str | None, form: str | None) -> bool:
+        """Whether the login form's token equals the cookie's and carries our signature."""
+        if not cookie or not form or not hmac.compare_digest(cookie, form):
+            return False
+        nonce, _, signature = cookie.partition(".")
+        return hmac.compare_digest(signature, self._sign(nonce))
+
+    def _sign(self, nonce: str) -> str:
+        return hmac.new(self._key, nonce.encode(), hashlib.sha256).hexdigest()
+
     def close(self, token: str | None) -> None:
+        """End the session of `token` (nothing when there is none)."""
         with self._lock:
             self._sessions.pop(token or "", None)

@@ -65,16 +65,63 @@ def _refused_calls() -> ColumnElement[bool]:
     )
 
 
+def _same(column: Any, value: str) -> ColumnElement[bool]:
+    """`column` equals `value` ignoring case (upper() on both; expression indexes
+    ix_*_upper of migration 0002_issue10 keep it indexed)."""
+    return func.upper(column) == value.upper()
+
+
+def _matched(session: Any, q: SearchQuery, ids: Sequence[str]) -> dict[str, list[str]]:
+    """file id -> the tracking numbers / POs / control numbers, as they stand in the file,
+    that matched `q`."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for value, column in ((q.tracking, Event.tracking_number), (q.po, Event.purchase_order)):
+        if not value or not ids:
+            continue
+        for query in (
+            select(Event.file_id, column).where(Event.file_id.in_(ids), _same(column, value)),
+            select(OpsSearchTerm.file_id, OpsSearchTerm.value).where(
+                OpsSearchTerm.file_id.in_(ids), _same(OpsSearchTerm.value, value)
+            ),
+        ):
+            for file_id, text in session.execute(query.distinct()):
+                if text not in found[file_id]:
+                    found[file_id].append(text)
+    if q.control and ids:
+        variants = control_variants(q.control)
+        for file_id, control in session.execute(
+            select(Interchange.file_id, Interchange.control).where(
+                Interchange.file_id.in_(ids), Interchange.control.in_(variants)
+            )
+        ):
+            found[file_id].append(f"ISA13/UNB {control}")
+        for file_id, group, control in session.execute(
+            select(Interchange.file_id, Transaction.group_control, Transaction.control)
+            .join(Transaction)
+            .where(
+                Interchange.file_id.in_(ids),
+                or_(Transaction.control.in_(variants), Transaction.group_control.in_(variants)),
+            )
+        ):
+            label = f"set {control}" if control in variants else f"group {group}"
+            if label not in found[file_id]:
+                found[file_id].append(label)
+    return found
+
+
 def _criteria(q: SearchQuery) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     file_id = ReceivedFile.id
     if q.partner:
         where.append(ReceivedFile.partner_id == q.partner)
     for value, column in ((q.po, Event.purchase_order), (q.tracking, Event.tracking_number)):
-        if value:  # in an event, or in a rejected set (which made no event)
-            terms = select(OpsSearchTerm.file_id).where(OpsSearchTerm.value == value)
+        if value:  # in an event, or in a rejected set (which made no event); any case
+            terms = select(OpsSearchTerm.file_id).where(_same(OpsSearchTerm.value, value))
             where.append(
-                or_(file_id.in_(select(Event.file_id).where(column == value)), file_id.in_(terms))
+                or_(
+                    file_id.in_(select(Event.file_id).where(_same(column, value))),
+                    file_id.in_(terms),
+                )
             )
     if q.control:
         values = control_variants(q.control)
@@ -147,6 +194,10 @@ class OpsQueries(SessionScope):
             rows = list(session.scalars(query))
             more = len(rows) > q.page_size
             items = self._rows(session, rows[: q.page_size])
+            matched = _matched(session, q, [item.file_id for item in items])
+        items = [
+            item.model_copy(update={"matched": matched.get(item.file_id, [])}) for item in items
+        ]
         return SearchPage(items=items, page=q.page, page_size=q.page_size, has_more=more)
 
     def file_rows(self, file_ids: Sequence[str]) -> list[FileRow]:

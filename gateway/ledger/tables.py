@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -306,3 +307,6 @@ Index("ix_transactions_group_control", Transaction.group_control)
 Index("ix_received_files_received_at", ReceivedFile.received_at)
 Index("ix_received_files_partner_received_at", ReceivedFile.partner_id, ReceivedFile.received_at)
 Index("ix_events_amazon_transaction_id", Event.amazon_transaction_id)
+Index("ix_events_tracking_number_upper", func.upper(Event.tracking_number))
+Index("ix_events_purchase_order_upper", func.upper(Event.purchase_order))
+Index("ix_ops_search_terms_value_upper", func.upper(OpsSearchTerm.value))

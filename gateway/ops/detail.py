@@ -7,6 +7,8 @@ events' last moves, operators' actions, replays)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -136,7 +138,42 @@ def _lineage(event: Event, segments: list[RawSegment], separator: str) -> list[L
     return rows
 
 
-def _call(row: ApiCall | None) -> CallOut | None:
+def _names(error: dict[str, Any], value: str | None) -> bool:
+    """Whether Amazon's error names `value` (a tracking number or PO) in its message or
+    details as a whole word (PO11 is not named by PO111)."""
+    if not value:
+        return False
+    text = " ".join(str(error.get(k, "")) for k in ("message", "details"))
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
+
+
+def attribute_errors(
+    errors: Sequence[dict[str, Any]], event: Event, members: Sequence[Event]
+) -> list[dict[str, Any]]:
+    """The errors of a call that concern `event`, one of the call's events `members`: those
+    naming its tracking number, else (an error naming no member's package) its PO. Amazon
+    names the item an error is about in the message or details (SP-API Error model)."""
+    mine: list[dict[str, Any]] = []
+    for error in errors:
+        if any(_names(error, m.tracking_number) for m in members):
+            if _names(error, event.tracking_number):
+                mine.append(error)
+        elif _names(error, event.purchase_order):
+            mine.append(error)
+    return mine
+
+
+def _unattributed(
+    errors: Sequence[dict[str, Any]], members: Sequence[Event]
+) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in errors
+        if not any(_names(e, m.tracking_number) or _names(e, m.purchase_order) for m in members)
+    ]
+
+
+def _call(row: ApiCall | None, members: Sequence[Event] = ()) -> CallOut | None:
     if row is None:
         return None
     return CallOut(
@@ -150,13 +187,18 @@ def _call(row: ApiCall | None) -> CallOut | None:
         transaction_id=row.transaction_id,
         transaction_status=row.transaction_status,
         errors=list(row.errors),
+        unattributed=_unattributed(row.errors, members),
         started_at=row.started_at,
         finished_at=row.finished_at,
     )
 
 
 def _event(
-    row: Event, call: ApiCall | None, segments: list[RawSegment], separator: str
+    row: Event,
+    call: ApiCall | None,
+    segments: list[RawSegment],
+    separator: str,
+    members: Sequence[Event] = (),
 ) -> EventOut:
     details = row.payload.get("statusUpdateDetails") or {}
     shipment = row.payload.get("shipmentDetails") or {}
@@ -171,7 +213,8 @@ def _event(
         event_time=details.get("statusDateTime") or shipment.get("shippedDate"),
         updated_at=row.updated_at,
         amazon_transaction_id=row.amazon_transaction_id,
-        call=_call(call),
+        call=_call(call, members),
+        errors=attribute_errors(call.errors, row, members) if call is not None else [],
         payload=row.payload,
         lineage=_lineage(row, segments, separator),
     )
@@ -215,6 +258,10 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
             if batch_ids
             else {}
         )
+        members: dict[int, list[Event]] = {}
+        if batch_ids:  # every event of those calls, also other files': errors name them
+            for member in session.scalars(select(Event).where(Event.batch_id.in_(batch_ids))):
+                members.setdefault(member.batch_id or 0, []).append(member)
         acks = list(session.scalars(select(Ack).where(Ack.file_id == file_id).order_by(Ack.id)))
         actions = list(
             session.scalars(
@@ -274,7 +321,13 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
             for t in transactions
         ],
         events=[
-            _event(e, calls.get(e.batch_id) if e.batch_id else None, segments, separator)
+            _event(
+                e,
+                calls.get(e.batch_id) if e.batch_id else None,
+                segments,
+                separator,
+                members.get(e.batch_id or 0, []),
+            )
             for e in events
         ],
         acks=[

@@ -93,6 +93,7 @@ class FileRow(_Out):
     tracking_numbers: list[str]
     purchase_orders: list[str]
     controls: list[str]
+    matched: list[str] = []  # what matched the search's tracking/PO/control, as in the file
 
 
 class SearchPage(_Out):
@@ -158,7 +159,8 @@ class CallOut(_Out):
     request_ids: list[str]
     transaction_id: str | None
     transaction_status: str | None
-    errors: list[dict[str, Any]]
+    errors: list[dict[str, Any]]  # every error of the call, as Amazon answered
+    unattributed: list[dict[str, Any]] = []  # errors naming none of the call's items
     started_at: datetime
     finished_at: datetime | None
 
@@ -188,6 +190,7 @@ class EventOut(_Out):
     updated_at: datetime
     amazon_transaction_id: str | None
     call: CallOut | None
+    errors: list[dict[str, Any]] = []  # the call's errors naming this event's package or PO
     payload: dict[str, Any]
     lineage: list[LineageRow]
 

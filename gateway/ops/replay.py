@@ -2,13 +2,13 @@
 with its code-table overrides, code tables) without recording or sending anything, and diff
 each new item field by field against the first run's events.
 
-Items are paired by (operation, purchase order, tracking number, n-th occurrence), so a
-status that now maps differently shows as a changed field of the same item."""
+Items are paired with the first run's events by what they say, never by position: the same
+body, else the same operation, PO, tracking number and event time (so a status that now maps
+differently shows as a changed field of the same item), else the same status."""
 
 from __future__ import annotations
 
 import io
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,7 +24,7 @@ from gateway.submit.batching import ITEM_KEYS, item_keys
 __all__ = ["NewItem", "diff_items", "failed", "flatten", "translate_preview", "would_resend"]
 
 NewItem = tuple[str, dict[str, Any]]  # (operation, item body)
-_GOOD = frozenset({"success", "accepted", "sending"})
+_GOOD = frozenset({"success", "accepted", "sending", "pending"})  # as ledger.replays
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -65,32 +65,79 @@ def _key(operation: str, item: dict[str, Any]) -> tuple[str, str | None, str | N
     return operation, po, tracking[0] if tracking else None
 
 
-def _label(key: tuple[str, str | None, str | None], n: int) -> str:
+def _when(item: dict[str, Any]) -> Any:
+    """The item's event time: a status update's statusDateTime, a confirmation's shippedDate."""
+    details = item.get("statusUpdateDetails")
+    if isinstance(details, dict):
+        return details.get("statusDateTime")
+    return item.get("shippedDate")
+
+
+def _what(item: dict[str, Any]) -> Any:
+    """The item's status code and reason (None for a confirmation)."""
+    details = item.get("statusUpdateDetails")
+    if isinstance(details, dict):
+        return details.get("statusCode"), details.get("reasonCode")
+    return None
+
+
+def _label(key: tuple[str, str | None, str | None], item: dict[str, Any]) -> str:
     operation, po, tracking = key
     kind = "status" if operation == "submitShipmentStatusUpdates" else "confirmation"
-    return f"{kind} PO {po or '-'} / {tracking or '-'}" + (f" #{n + 1}" if n else "")
+    what = _what(item)
+    code = f" {what[0] or '-'}" if what else ""
+    when = _when(item)
+    return f"{kind} PO {po or '-'} / {tracking or '-'}{code}" + (f" at {when}" if when else "")
+
+
+def _fields(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    a, b = flatten(before), flatten(after)
+    return [
+        FieldChange(path=p, before=a.get(p), after=b.get(p))
+        for p in sorted(set(a) | set(b))
+        if a.get(p) != b.get(p)
+    ]
+
+
+def _pair(original: Sequence[EventRecord], new: Sequence[NewItem]) -> dict[int, EventRecord]:
+    """new item index -> the first run's event it is, by what the item says, never by its
+    position: first the same body, then the same operation, PO, tracking number and event
+    time (a status that now maps differently), then the same operation, PO, tracking number
+    and status (a time that now converts differently). An item matching none is new."""
+    left = list(original)
+    paired: dict[int, EventRecord] = {}
+    passes = (
+        lambda op, item: (op, repr(sorted(flatten(item).items()))),
+        lambda op, item: (_key(op, item), _when(item)),
+        lambda op, item: (_key(op, item), _what(item)),
+    )
+    for identity in passes:
+        for index, (operation, item) in enumerate(new):
+            if index in paired:
+                continue
+            want = identity(operation, item)
+            for event in left:
+                if identity(event.operation, event.payload) == want:
+                    paired[index] = event
+                    left.remove(event)
+                    break
+    return paired
 
 
 def diff_items(original: Sequence[EventRecord], new: Sequence[NewItem]) -> list[EventDiff]:
-    """Field-by-field differences of the new items against the first run's events."""
-    seen: Counter[tuple[str, str | None, str | None]] = Counter()
-    before: dict[tuple[tuple[str, str | None, str | None], int], EventRecord] = {}
-    for event in original:
-        key = _key(event.operation, event.payload)
-        before[key, seen[key]] = event
-        seen[key] += 1
-    seen.clear()
+    """Field-by-field differences of the new items against the first run's events, each new
+    item paired with the event it is (see `_pair`): `same`, `changed`, `added` (no event in
+    the first run) or `removed` (an event the file no longer makes)."""
+    paired = _pair(original, new)
     out: list[EventDiff] = []
-    for operation, item in new:
+    for index, (operation, item) in enumerate(new):
+        old = paired.get(index)
         key = _key(operation, item)
-        n = seen[key]
-        seen[key] += 1
-        old = before.pop((key, n), None)
         if old is None:
             changes = [FieldChange(path=p, before=None, after=v) for p, v in flatten(item).items()]
             out.append(
                 EventDiff(
-                    key=_label(key, n),
+                    key=_label(key, item),
                     original_event=None,
                     original_state=None,
                     change="added",
@@ -98,25 +145,23 @@ def diff_items(original: Sequence[EventRecord], new: Sequence[NewItem]) -> list[
                 )
             )
             continue
-        a, b = flatten(old.payload), flatten(item)
-        changes = [
-            FieldChange(path=p, before=a.get(p), after=b.get(p))
-            for p in sorted(set(a) | set(b))
-            if a.get(p) != b.get(p)
-        ]
+        changes = _fields(old.payload, item)
         out.append(
             EventDiff(
-                key=_label(key, n),
+                key=_label(key, item),
                 original_event=old.id,
                 original_state=old.state.value,
                 change="changed" if changes else "same",
                 fields=changes,
             )
         )
-    for (key, n), old in before.items():
+    used = {event.id for event in paired.values()}
+    for old in original:
+        if old.id in used:
+            continue
         out.append(
             EventDiff(
-                key=_label(key, n),
+                key=_label(_key(old.operation, old.payload), old.payload),
                 original_event=old.id,
                 original_state=old.state.value,
                 change="removed",

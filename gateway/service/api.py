@@ -12,10 +12,10 @@ import logging
 import os
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, Security
 from pydantic import BaseModel
 
-from gateway.auth.operators import OperatorKey, refuse_key
+from gateway.auth.operators import API_KEY, OperatorKey, refuse_key
 from gateway.auth.operators import authenticated as _authenticated
 from gateway.console import install_console
 from gateway.ledger.records import FileRecord
@@ -91,7 +91,7 @@ def _peer(request: Request) -> str:
 
 
 async def _partner_key(
-    partner_id: str, request: Request, x_api_key: Annotated[str | None, Header()] = None
+    partner_id: str, request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
 ) -> str:
     rt = _gateway(request).rt
     if not x_api_key:
@@ -104,7 +104,9 @@ async def _partner_key(
     raise AssertionError("unreachable")
 
 
-async def _caller(request: Request, x_api_key: Annotated[str | None, Header()] = None) -> str:
+async def _caller(
+    request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
+) -> str:
     rt = _gateway(request).rt
     if not x_api_key:
         raise HTTPException(401, "missing X-API-Key")

@@ -26,6 +26,10 @@ _INDEXES = (
     ("ix_received_files_received_at", "received_files", ["received_at"]),
     ("ix_received_files_partner_received_at", "received_files", ["partner_id", "received_at"]),
     ("ix_events_amazon_transaction_id", "events", ["amazon_transaction_id"]),
+    # case-insensitive tracking / PO search: upper(column) = upper(value)
+    ("ix_events_tracking_number_upper", "events", [sa.text("upper(tracking_number)")]),
+    ("ix_events_purchase_order_upper", "events", [sa.text("upper(purchase_order)")]),
+    ("ix_ops_search_terms_value_upper", "ops_search_terms", [sa.text("upper(value)")]),
 )
 
 
