@@ -135,7 +135,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProce
 
 
 def _settings(folder: Path, extra: str = "", bulk_extra: str = "") -> str:
-    return f"mappings_dir: {mappings(folder, bulk_extra)}\n{extra}"
+    tables = mappings(folder, bulk_extra)  # its partners replace the demo ones
+    return f"mappings_dir: {tables}\npartners_dir: {tables / 'partners'}\n{extra}"
 
 
 def _post(service: Service, partner: str, key: str, data: bytes | Iterator[bytes],
