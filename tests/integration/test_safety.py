@@ -123,7 +123,7 @@ def test_demo_partner_and_operator_only_under_demo(tmp_path: Path) -> None:
             assert http.get("/metrics").status_code == 401
         assert "no partner configured" in plain.logs()
         [serving] = log_entries(plain.logs(), "edigw serving")
-        assert serving["partners"] == []
+        assert serving["partners"] == {}  # partner id -> seller and transports
 
     with gateway(tmp_path / "demo", "--demo", "--emulator-port", str(free_port())) as demo:
         assert demo.sftp("demo", PASSWORD, "ls /outbox") == 0
@@ -351,6 +351,9 @@ def _done(running: Gateway, file_id: str) -> dict[str, object]:
     return wait_until(state, 30, f"file {file_id} done")
 
 
+SNAPPY = ("--emulator-settle", "success")  # like `make run`: transactions settle in 2 s
+
+
 def test_demo_emulator_keeps_its_state_across_restarts(tmp_path: Path) -> None:
     """Confirmed under the first run, the ship notice's packages take status updates after a
     restart (Amazon's rule: statuses only for confirmed packages), and the request record
@@ -359,7 +362,7 @@ def test_demo_emulator_keeps_its_state_across_restarts(tmp_path: Path) -> None:
     asn = SAMPLE_856
     status = (REPO / "samples" / "18-x12-214-after-asn" / "input.edi").read_bytes()
     first_port, second_port = free_port(), free_port()
-    with gateway(folder, "--demo", "--emulator-port", str(first_port)) as demo:
+    with gateway(folder, "--demo", "--emulator-port", str(first_port), *SNAPPY) as demo:
         with demo.http(API_KEY) as http:
             confirmed = http.post(UPLOAD, content=asn).json()
         _done(demo, str(confirmed["file_id"]))
@@ -367,7 +370,7 @@ def test_demo_emulator_keeps_its_state_across_restarts(tmp_path: Path) -> None:
     assert any(r["path"].endswith("/shipmentConfirmations") for r in before)
     assert stat.S_IMODE((folder / "data" / "emulator-state.json").stat().st_mode) == 0o600
 
-    with gateway(folder, "--demo", "--emulator-port", str(second_port)) as demo:
+    with gateway(folder, "--demo", "--emulator-port", str(second_port), *SNAPPY) as demo:
         with demo.http(API_KEY) as http:
             updated = http.post(UPLOAD, content=status).json()
         events = _done(demo, str(updated["file_id"]))["events"]
