@@ -42,17 +42,18 @@ def _x12(content: str, by: int) -> str:
     return terminator.join(segments)
 
 
-def _split(segment: str, element: str, release: str) -> list[str]:
-    """A segment's elements, split on unescaped separators (escapes kept as they are)."""
+def _split(text: str, separator: str, release: str) -> list[str]:
+    """`text` split on its unescaped `separator`s (escapes kept as they are; the UNA's
+    release character, unless it is a space: none)."""
     parts: list[str] = []
     current: list[str] = []
     escaped = False
-    for char in segment:
+    for char in text:
         if escaped:
             escaped = False
         elif char == release and release != " ":
             escaped = True
-        elif char == element:
+        elif char == separator:
             parts.append("".join(current))
             current = []
             continue
@@ -64,19 +65,8 @@ def _split(segment: str, element: str, release: str) -> list[str]:
 def _edifact(content: str, by: int) -> str:
     chars = content[3:9] if content.startswith("UNA") else _EDIFACT_DEFAULT
     element, release, terminator = chars[1], chars[3], chars[5]
-    out: list[str] = []
-    segment: list[str] = []
-    escaped = False
-    for char in content:  # split on unescaped terminators, keeping them
-        segment.append(char)
-        if escaped:
-            escaped = False
-        elif char == release and release != " ":
-            escaped = True
-        elif char == terminator:
-            out.append("".join(segment))
-            segment = []
-    out.append("".join(segment))
+    out = [piece + terminator for piece in _split(content, terminator, release)]
+    out[-1] = out[-1][:-1]  # no terminator after the last piece
     for index, text in enumerate(out):
         body = text.lstrip("\r\n")
         lead = text[: len(text) - len(body)]
