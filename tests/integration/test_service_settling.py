@@ -195,14 +195,14 @@ def test_mailbox_and_webhook_deliver_acks_to_http_partners(tmp_path: Path) -> No
     shutil.copytree(REPO / "mappings", mappings)
     with webhook_receiver() as (url, received), \
             emulator_process(tmp_path / "emu", rate=1000, burst=1000) as emulator:  # fmt: skip
-        demo = mappings / "partners" / "demo.yaml"
+        demo = mappings / "demo" / "partners" / "demo.yaml"  # demo partners: their own folder
         demo.write_text(demo.read_text().replace(
             "    api_key_sha256:", f"    webhook_url: {url}\n    api_key_sha256:"))  # fmt: skip
         settings = settings_text(
             tmp_path / "settings.yaml",
             tmp_path / "gw" / "data",
             emulator,
-            extra=f"mappings_dir: {mappings}\nwebhook_interval: 0.3\n",
+            extra=f"mappings_dir: {mappings}\npartners_dir: {demo.parent}\nwebhook_interval: 0.3\n",
         )
         with service_with(tmp_path / "gw", settings) as service:
             shipments = orders("MB", 1)
