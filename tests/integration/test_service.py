@@ -157,6 +157,12 @@ def test_http_multipart_upload(service: Service) -> None:
 
 
 def test_health_metrics_openapi(service: Service) -> None:
+    number = control()  # a settled file of its own, so the state labels do not hang on order
+    data = x12_asn({f"PO{number}": [f"1ZMT{number}A"]}, control=number).encode()
+    with service.http() as http:
+        uploaded = http.post(UPLOAD, content=data, headers={"Content-Type": "application/edi-x12"})
+    assert uploaded.status_code == 201, uploaded.text
+    assert service.wait_file(uploaded.json()["file_id"]).state is FileState.DONE
     with service.http(key=None) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         ready = http.get("/readyz")
