@@ -75,10 +75,21 @@ def _d(kind: str, *positions: tuple[int, int]) -> Note:
     return Note(kind, positions)
 
 
-# X12 syntax notes of the segments of the 214 and 856 tables and the acks (997 / 999 segments
-# AK1..AK9, IK3, IK4, IK5 carry none), per version. Source: the X12 segment directory.
+# X12 syntax notes of the segments of the 214 and 856 tables and the acks, per version, from
+# the X12 segment directory. Where each was checked (public copies of the directory):
+#   [S]  stupidedi's 004010 / 005010 segment definitions (github.com/kputnam/stupidedi,
+#        lib/stupidedi/versions/00x010/segment_defs/<TAG>.rb, SyntaxNotes::P/R/E/C/L)
+#   [W]  Stedi's X12 reference (stedi.com/edi/x12-00xxxx/segment/<TAG>)
+#   [F]  FAIMA's 004010 segment directory (faima.com/edi_4010/sg<TAG>.htm)
+#   [T]  a published 004010 856 guide quoting the standard's notes (teamadr.com 856-0006)
+#   [G]  a published 004040 guide (ws2.segment.co.il x12-4040), same elements as 004010
+# Segments with no syntax note in either version (checked in [S], or the directory page):
+# ST SE LX N2 N3 K1 HL PRF and the ack segments AK1 AK2 AK3 AK4 AK5 AK9 IK3 IK4 IK5 CTX ([S]
+# 005010 CTX), so they have no entry. Not yet encoded (notes not verified from a public
+# copy, see the closing report): AT5 PO4 PAL SLN CD3 PWK PKG CLD TSD SAC CUR SDQ ETD GF
+# YNQ LM LQ V1 R4 H1 H2 LH1..LHE SPO.
 _X12_004010: dict[str, tuple[Note, ...]] = {
-    "B10": notes("P0506"),
+    "B10": notes("R0106 E0105 P0506"),  # [S] 004010 B10; [W] x12-007060 B10 the same
     "L11": notes("P0102"),
     "N1": notes("R0203 P0304"),
     "N4": notes("C0605"),
@@ -95,10 +106,22 @@ _X12_004010: dict[str, tuple[Note, ...]] = {
     "SN1": notes("P0506"),
     "LIN": notes(" ".join(f"P{n:02d}{n + 1:02d}" for n in range(4, 31, 2))),
     "CTT": notes("P0304 P0506"),
+    "AT8": notes("P010203 P0607"),  # [S] 004010 AT8; [W] x12-004030 AT8
+    "G62": notes("R0103 P0102 P0304"),  # [S] 005010 G62; [W] x12-008050 G62
+    "G61": notes("P0304"),  # [S] 004010 G61
+    "MS3": notes("C0503"),  # [S] 004010 MS3
+    "NM1": notes("P0809 C1110"),  # [S] 004010 NM1
+    "PID": notes("C0403 R0405 C0703 C0804 C0905"),  # [F] 004010 PID; [S] 004010 PID
+    "MEA": notes("R03050608 E0412 L050412 L060412 L07030506 E0803 P1112"),  # [S] both
+    "TD3": notes("C0203 C0405 P0506"),  # [W] x12-003050 TD3; [G] TD3 (TD310 is 00402+)
+    "TD4": notes("R010204 C0203"),  # [T] 004010 856 TD4; [W] x12-003060 TD4
+    "FOB": notes("C0302 C0405 C0706 C0809"),  # [G] FOB; [W] x12-003030 FOB requirements
+    "Q7": notes("C0203"),  # [W] x12 Q7 (current); X12 003010 Q7: "if Q702 then Q703"
 }
 _X12_005010: dict[str, tuple[Note, ...]] = {
     **_X12_004010,
     "N4": notes("E0207 C0605 C0704"),
+    "TD3": notes("E0110 C0203 C0405 P0506"),  # [W] x12-005010 TD3: TD310 equipment type
 }
 X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
     "004010": _X12_004010,
