@@ -150,6 +150,14 @@ ITEM_856 = [
                           (_seg("MEA", {1: "PD", 2: "WT", 3: "7.5", 4: "LB", 8: "Y"}), 3, "10"),
                           (_seg("MEA", {1: "PD", 2: "WT", 3: "7.5", 4: "LB", 11: "1"}), 12, "2")]),
 ]  # fmt: skip
+ITEM_856_LOOPS = [
+    (("CUR*SE*USD",), ("CUR*SE*USD******20261124", "CUR", 7, "2")),
+    (("LM*AG", "LQ*0*ABC"), ("LQ*0", "LQ", 2, "2")),
+    (("LH1*EA*2",), ("LH1*EA*2****EA", "LH1", 7, "2")),
+    (("LH1*EA*2", "LH2*3"), ("LH2*3*****FA", "LH2", 7, "2")),
+    (("LH1*EA*2", "LH3*GASOLINE*D"), ("LH3*GASOLINE", "LH3", 2, "2")),
+    (("LH1*EA*2", "LFH*X*Y"), ("LFH*X*Y***EA", "LFH", 6, "2")),
+]
 TD5 = "TD5**2*UPSN*M*UPS Ground"
 SN1 = "SN1**2*EA"
 
@@ -175,3 +183,12 @@ def test_005010_td3_equipment_type_excludes_the_equipment_code() -> None:
     _rejected(translate(_asn(TD5, bad, sample=sample)), "TD3", 10, "10")
     # 004010's TD3 has no TD310 and so no E0110
     assert [n.text for n in syntax_notes("004010")["TD3"]] == ["C0203", "C0405", "P0506"]
+
+
+@pytest.mark.parametrize(("good", "bad"), ITEM_856_LOOPS)
+def test_856_item_level_hazard_currency_and_industry_code_segments(
+    good: tuple[str, ...], bad: tuple[str, str, int, str]
+) -> None:
+    _passed(translate(_asn(SN1, *good)))
+    broken, tag, element, code = bad
+    _rejected(translate(_asn(SN1, *good[:-1], broken)), tag, element, code)

@@ -83,11 +83,12 @@ def _d(kind: str, *positions: tuple[int, int]) -> Note:
 #   [F]  FAIMA's 004010 segment directory (faima.com/edi_4010/sg<TAG>.htm)
 #   [T]  a published 004010 856 guide quoting the standard's notes (teamadr.com 856-0006)
 #   [G]  a published 004040 guide (ws2.segment.co.il x12-4040), same elements as 004010
+#   [M]  a published 004010 855 guide quoting the standard's notes (miscouncil.org 4010_855)
 # Segments with no syntax note in either version (checked in [S], or the directory page):
 # ST SE LX N2 N3 K1 HL PRF and the ack segments AK1 AK2 AK3 AK4 AK5 AK9 IK3 IK4 IK5 CTX ([S]
 # 005010 CTX), so they have no entry. Not yet encoded (notes not verified from a public
-# copy, see the closing report): AT5 PO4 PAL SLN CD3 PWK PKG CLD TSD SAC CUR SDQ ETD GF
-# YNQ LM LQ V1 R4 H1 H2 LH1..LHE SPO.
+# copy): AT5 PO4 PAL SLN CD3 PWK PKG CLD TSD SAC SDQ ETD GF YNQ LM V1 R4 H1 H2 LEP LH4 LHT
+# LHR LHE SPO.
 _X12_004010: dict[str, tuple[Note, ...]] = {
     "B10": notes("R0106 E0105 P0506"),  # [S] 004010 B10; [W] x12-007060 B10 the same
     "L11": notes("P0102"),
@@ -117,6 +118,15 @@ _X12_004010: dict[str, tuple[Note, ...]] = {
     "TD4": notes("R010204 C0203"),  # [T] 004010 856 TD4; [W] x12-003060 TD4
     "FOB": notes("C0302 C0405 C0706 C0809"),  # [G] FOB; [W] x12-003030 FOB requirements
     "Q7": notes("C0203"),  # [W] x12 Q7 (current); X12 003010 Q7: "if Q702 then Q703"
+    "CUR": notes(  # [S] 004010 CUR; [M] CUR08/09 -> CUR07, CUR10 -> CUR11 or CUR12
+        "C0807 C0907 L101112 C1110 C1210 L131415 C1413 C1513 "
+        "L161718 C1716 C1816 L192021 C2019 C2119"
+    ),
+    "LQ": notes("C0102"),  # [S] 004010 LQ
+    "LH1": notes("P0607"),  # [S] 004010 LH1
+    "LH2": notes("P0607 P0809 P1011 P1213"),  # [S] 004010 LH2
+    "LH3": notes("P0102"),  # [S] 004010 LH3
+    "LFH": notes("P0506"),  # [S] 004010 LFH
 }
 _X12_005010: dict[str, tuple[Note, ...]] = {
     **_X12_004010,
