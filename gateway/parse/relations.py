@@ -139,9 +139,15 @@ X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
 }
 
 # EDIFACT dependency notes of the segments the parsers read (DTM, STS, NAD, LOC, RFF, QTY,
-# GIN, PAC, TDT), by the first directory that carries them. D.96A..D.01B carry none for
-# these segments; from D.10A TDT has D5(040,030): a transport means (C001) needs its mode
-# of transport (C220).
+# GIN, PAC, TDT, CNI, BGM, CPS, LIN, PIA, MEA), by the first directory that carries them.
+# The directories partners send (D.96A, D.01B and the EANCOM subsets of them) carry no
+# dependency note for these segments: their segment directory text (UNTDID EDSD, e.g. the
+# D96A and D01B segments/tdt.txt copies in github.com/fretlink/edi-parser
+# specification/references, service.unece.org/trade/untdid/d01c/trsd) lists elements
+# only; EANCOM's "Dependency Notes" there are guide text, not D1..D7 rules. From D.10A
+# TDT has D5(040,030): a transport means (C001) needs its mode of transport (C220) (the
+# D.13A segment directory, service.unece.org/trade/untdid/d13a/trsd/trsdtdt.htm, carries
+# the "Dependency note:" section; its wording was not re-read for this table).
 EDIFACT_NOTES: tuple[tuple[str, str, tuple[Note, ...]], ...] = (
     ("TDT", "10A", (_d("D5", (4, 0), (3, 0)),)),
 )
