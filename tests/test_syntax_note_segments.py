@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.parse.relations import syntax_notes
+from gateway.parse.relations import check_syntax_notes, syntax_notes
 from tests.malformed import STATUS_214, Translated, translate, x12_214
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -151,6 +151,8 @@ ITEM_856 = [
                           (_seg("MEA", {1: "PD", 2: "WT", 3: "7.5", 4: "LB", 11: "1"}), 12, "2")]),
 ]  # fmt: skip
 ITEM_856_LOOPS = [
+    (("PAL*4*5*10*50*40*LB",), ("PAL*4*5*10*50*40", "PAL", 6, "2")),
+    (("PAL*4*5*10*50*40*LB*48*40**IN",), ("PAL*4******48", "PAL", 10, "2")),
     (("CUR*SE*USD",), ("CUR*SE*USD******20261124", "CUR", 7, "2")),
     (("LM*AG", "LQ*0*ABC"), ("LQ*0", "LQ", 2, "2")),
     (("LH1*EA*2",), ("LH1*EA*2****EA", "LH1", 7, "2")),
@@ -192,3 +194,15 @@ def test_856_item_level_hazard_currency_and_industry_code_segments(
     _passed(translate(_asn(SN1, *good)))
     broken, tag, element, code = bad
     _rejected(translate(_asn(SN1, *good[:-1], broken)), tag, element, code)
+
+
+def test_214_handling_requirements_by_version() -> None:
+    # AT5 (0200 loop): E0103 in 004010; the temperature notes only from 004020 (005010 here)
+    _passed(translate(_status(detail=("AT5*HM",))))
+    _rejected(translate(_status(detail=("AT5*HM**FRAGILE",))), "AT5", 3, "10")
+    assert [n.text for n in syntax_notes("004010")["AT5"]] == ["E0103", "E0203"]
+    found = check_syntax_notes(["AT5", "", "", "", "FA"], 4, syntax_notes("005010")["AT5"])
+    assert [(p.code.value, p.element) for p in found] == [("conditional_element_missing", 5)]
+    assert (
+        check_syntax_notes(["AT5", "", "", "", "FA", "35"], 4, syntax_notes("005010")["AT5"]) == []
+    )

@@ -87,7 +87,7 @@ def _d(kind: str, *positions: tuple[int, int]) -> Note:
 # Segments with no syntax note in either version (checked in [S], or the directory page):
 # ST SE LX N2 N3 K1 HL PRF and the ack segments AK1 AK2 AK3 AK4 AK5 AK9 IK3 IK4 IK5 CTX ([S]
 # 005010 CTX), so they have no entry. Not yet encoded (notes not verified from a public
-# copy): AT5 PO4 PAL SLN CD3 PWK PKG CLD TSD SAC SDQ ETD GF YNQ LM V1 R4 H1 H2 LEP LH4 LHT
+# copy): PO4 SLN CD3 PWK PKG CLD TSD SAC SDQ ETD GF YNQ LM V1 R4 H1 H2 LEP LH4 LHT
 # LHR LHE SPO.
 _X12_004010: dict[str, tuple[Note, ...]] = {
     "B10": notes("R0106 E0105 P0506"),  # [S] 004010 B10; [W] x12-007060 B10 the same
@@ -127,11 +127,15 @@ _X12_004010: dict[str, tuple[Note, ...]] = {
     "LH2": notes("P0607 P0809 P1011 P1213"),  # [S] 004010 LH2
     "LH3": notes("P0102"),  # [S] 004010 LH3
     "LFH": notes("P0506"),  # [S] 004010 LFH
+    "AT5": notes("E0103 E0203"),  # [W] x12-003070 AT5; 004010 AT5 has AT501..AT503 only
+    "PAL": notes("P0506 C0710 C0810 C0910 P1112 P1314"),  # [W] x12-003020, x12-003040 PAL
 }
 _X12_005010: dict[str, tuple[Note, ...]] = {
     **_X12_004010,
     "N4": notes("E0207 C0605 C0704"),
     "TD3": notes("E0110 C0203 C0405 P0506"),  # [W] x12-005010 TD3: TD310 equipment type
+    # AT504..AT506 (temperature) from 004020: [W] x12-004020, x12-004030, x12-005020 AT5
+    "AT5": notes("E0103 E0203 L040506 C0504 C0604"),
 }
 X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
     "004010": _X12_004010,
