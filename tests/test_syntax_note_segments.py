@@ -151,6 +151,9 @@ ITEM_856 = [
                           (_seg("MEA", {1: "PD", 2: "WT", 3: "7.5", 4: "LB", 11: "1"}), 12, "2")]),
 ]  # fmt: skip
 ITEM_856_LOOPS = [
+    (("PKG*F****FRAGILE",), ("PKG*F*68", "PKG", 4, "2")),
+    (("PKG*S**UN*CODE1",), ("PKG*S***CODE1", "PKG", 3, "2")),
+    (("PKG*X**UN*CODE1*FRAGILE",), ("PKG*****FRAGILE", "PKG", 1, "2")),
     (("PAL*4*5*10*50*40*LB",), ("PAL*4*5*10*50*40", "PAL", 6, "2")),
     (("PAL*4*5*10*50*40*LB*48*40**IN",), ("PAL*4******48", "PAL", 10, "2")),
     (("CUR*SE*USD",), ("CUR*SE*USD******20261124", "CUR", 7, "2")),
