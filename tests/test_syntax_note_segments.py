@@ -151,6 +151,15 @@ ITEM_856 = [
                           (_seg("MEA", {1: "PD", 2: "WT", 3: "7.5", 4: "LB", 11: "1"}), 12, "2")]),
 ]  # fmt: skip
 ITEM_856_LOOPS = [
+    (("PO4*24*12*OZ",), ("PO4*24*12", "PO4", 3, "2")),
+    (("PO4*24*12*OZ**G*7.5*LB",), ("PO4*24*12*OZ**G", "PO4", 6, "2")),
+    (("PO4*24*12*OZ***7.5*LB",), ("PO4*24*12*OZ***7.5", "PO4", 7, "2")),
+    (("SDQ*EA*92*STORE1*5*STORE2*3",), ("SDQ*EA*92*STORE1*5*STORE2", "SDQ", 6, "2")),
+    (("YNQ*01*Y",), ("YNQ*01*Y*D8", "YNQ", 4, "2")),
+    (
+        (_seg("YNQ", {2: "Y", 8: "X1", 9: "CODE"}),),
+        (_seg("YNQ", {1: "01", 2: "Y", 8: "X1", 9: "CODE"}), "YNQ", 9, "10"),
+    ),
     (("PKG*F****FRAGILE",), ("PKG*F*68", "PKG", 4, "2")),
     (("PKG*S**UN*CODE1",), ("PKG*S***CODE1", "PKG", 3, "2")),
     (("PKG*X**UN*CODE1*FRAGILE",), ("PKG*****FRAGILE", "PKG", 1, "2")),

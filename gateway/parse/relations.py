@@ -87,7 +87,7 @@ def _d(kind: str, *positions: tuple[int, int]) -> Note:
 # Segments with no syntax note in either version (checked in [S], or the directory page):
 # ST SE LX N2 N3 K1 HL PRF and the ack segments AK1 AK2 AK3 AK4 AK5 AK9 IK3 IK4 IK5 CTX ([S]
 # 005010 CTX), so they have no entry. Not yet encoded (notes not verified from a public
-# copy): PO4 SLN CD3 PWK CLD TSD SAC SDQ ETD GF YNQ LM V1 R4 H1 H2 LEP LH4 LHT
+# copy): SLN CD3 PWK CLD TSD SAC ETD GF LM V1 R4 H1 H2 LEP LH4 LHT
 # LHR LHE SPO.
 _X12_004010: dict[str, tuple[Note, ...]] = {
     "B10": notes("R0106 E0105 P0506"),  # [S] 004010 B10; [W] x12-007060 B10 the same
@@ -130,6 +130,11 @@ _X12_004010: dict[str, tuple[Note, ...]] = {
     "AT5": notes("E0103 E0203"),  # [W] x12-003070 AT5; 004010 AT5 has AT501..AT503 only
     "PAL": notes("P0506 C0710 C0810 C0910 P1112 P1314"),  # [W] x12-003020, x12-003040 PAL
     "PKG": notes("R040506 C0403 C0501"),  # [W] x12-003070 and x12-004060 PKG, the same
+    # PO4: the notes of PO401..PO409 that x12-003070 and x12-004020 (either side of
+    # 004010) and x12-006010 / x12-008040 agree on; PO410..PO418's not encoded
+    "PO4": notes("P0203 C0506 P0607 P0809"),  # [W]
+    "SDQ": notes(" ".join(f"P{n:02d}{n + 1:02d}" for n in range(5, 22, 2))),  # [W] 003070/004020
+    "YNQ": notes("E010910 P0304 C0908"),  # [W] x12-004010 YNQ (the same in 004030..008050)
 }
 _X12_005010: dict[str, tuple[Note, ...]] = {
     **_X12_004010,
