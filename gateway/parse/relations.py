@@ -86,9 +86,9 @@ def _d(kind: str, *positions: tuple[int, int]) -> Note:
 #   [M]  a published 004010 855 guide quoting the standard's notes (miscouncil.org 4010_855)
 # Segments with no syntax note in either version (checked in [S], or the directory page):
 # ST SE LX N2 N3 K1 HL PRF and the ack segments AK1 AK2 AK3 AK4 AK5 AK9 IK3 IK4 IK5 CTX ([S]
-# 005010 CTX), so they have no entry. Not yet encoded (notes not verified from a public
-# copy): SLN CD3 PWK CLD TSD SAC ETD GF LM V1 R4 H1 H2 LEP LH4 LHT
-# LHR LHE SPO.
+# 004010 AK1..AK9 and 005010 IK3..IK5, CTX define elements only), so they have no entry.
+# Not yet encoded (notes not verified from a public copy): SLN CD3 PWK CLD TSD SAC ETD GF
+# LM V1 R4 H1 H2 LEP LH4 LHT LHR LHE SPO, and PO410..PO418.
 _X12_004010: dict[str, tuple[Note, ...]] = {
     "B10": notes("R0106 E0105 P0506"),  # [S] 004010 B10; [W] x12-007060 B10 the same
     "L11": notes("P0102"),
