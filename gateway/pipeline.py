@@ -76,6 +76,8 @@ def unreadable(exc: OSError) -> TranslationOutcome:
 def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:
     """The syntax a file's first bytes announce, or the problem that it is no EDI at all."""
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n\x00")
+    if b"\r" in text[:12] or b"\n" in text[:12]:  # hard-wrapped at a width under 4: "I" CR LF
+        text = text.replace(b"\r", b"").replace(b"\n", b"")  # "S" CR LF "A"...: CR/LF no data
     if not text:
         return None, Problem(
             code=ProblemCode.EMPTY_FILE, message="the file is empty", level=Level.FILE

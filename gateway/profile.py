@@ -55,6 +55,11 @@ class AckPreferences(_Data):
     ta1: Literal["on_request", "always", "never"] = "on_request"
     contrl: bool = True
     positive_advice: bool = False
+    # Our own interchange id (and its qualifier) as the sender of acks when the inbound
+    # interchange's recipient (ISA08 / UNB S003) cannot be read, e.g. behind a UNA whose
+    # segment terminator is unusable; empty: the standard's placeholder "0"
+    own_id: str = Field("", max_length=35, pattern=r"^[A-Za-z0-9 ._/-]*$")
+    own_qualifier: str = Field("ZZ", max_length=4, pattern=r"^[A-Za-z0-9]*$")
 
 
 class AddressDefaults(_Data):

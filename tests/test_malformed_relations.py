@@ -115,7 +115,23 @@ def test_the_note_tables_name_only_elements_the_segments_have() -> None:
                     note.text,
                 )
     for tag, _, found in EDIFACT_NOTES:
-        assert tag in ("DTM", "STS", "NAD", "LOC", "RFF", "QTY", "GIN", "PAC", "TDT")
+        assert tag in (
+            "DTM",
+            "STS",
+            "NAD",
+            "LOC",
+            "RFF",
+            "QTY",
+            "GIN",
+            "PAC",
+            "TDT",
+            "CNI",
+            "BGM",
+            "CPS",
+            "LIN",
+            "PIA",
+            "MEA",
+        )
         assert all(note.kind in {f"D{n}" for n in range(1, 8)} for note in found)
 
 
@@ -179,3 +195,10 @@ def test_x12_ack_sets_have_note_tables_too() -> None:
     assert isa  # the 997 / 999 segments (AK1..AK9, IK3..IK5) carry no syntax notes
     for tag in ("AK1", "AK2", "AK3", "AK4", "AK5", "AK9", "IK3", "IK4", "IK5"):
         assert tag not in syntax_notes("004010") and tag not in syntax_notes("005010")
+
+
+def test_the_directories_partners_send_carry_no_dependency_note_for_the_segments_read() -> None:
+    read = ("DTM", "STS", "NAD", "LOC", "RFF", "QTY", "GIN", "PAC", "TDT", "CNI", "BGM",
+            "CPS", "LIN", "PIA", "MEA")  # fmt: skip
+    for release in ("96A", "01B", "01C", "02A"):
+        assert not any(tag in dependency_notes(release) for tag in read), release

@@ -182,7 +182,8 @@ def body_214(s: Set214, clean: Callable[[str], str]) -> tuple[list[list[str]], l
     def ref(value: str | None, tag: str, position: int, n: int) -> Val | None:
         return Val(value, Src(tag, position, n)) if value is not None else None
 
-    b10 = add(["B10", s.b10_tracking or "", s.b10_po or "", s.scac])
+    b10_refs = [] if s.b10_tracking else ["", "BM", "BOL1"]  # syntax note R0106: B1001 or 06
+    b10 = add(["B10", s.b10_tracking or "", s.b10_po or "", s.scac, *b10_refs])
     b10_tracking, b10_po = ref(s.b10_tracking, "B10", b10, 1), ref(s.b10_po, "B10", b10, 2)
     header_po = None
     if s.header_po is not None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from gateway.ack.codes import edifact_code
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement, answerable, errors_first
+from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
@@ -140,9 +141,10 @@ def contrl_acks(
 ) -> list[Acknowledgement]:
     """CONTRL interchanges answering each inbound EDIFACT interchange, in order."""
     acks: list[Acknowledgement] = []
-    for outcome, header in answerable(interchanges):
-        if not (prefs.contrl or header.ack_requested):
+    for outcome, inbound in answerable(interchanges):
+        if not (prefs.contrl or inbound.ack_requested):
             continue
+        header = edifact_own_id(inbound, prefs)  # our UNB S002: S003, else the own id
         list_all = header.ack_requested or prefs.positive_advice
         text = contrl_interchange(outcome, header, list_all, ctx)
         acks.append(Acknowledgement("CONTRL", text, acknowledges=header.control))

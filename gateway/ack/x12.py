@@ -16,6 +16,7 @@ from typing import Literal
 from gateway.ack.codes import is_implementation_code, ta1_note, x12_code
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement, answerable, errors_first
+from gateway.ack.own_ids import x12_own_id
 from gateway.ack.x12_envelope import (
     Element,
     Segment,
@@ -50,7 +51,8 @@ def x12_acks(
 ) -> list[Acknowledgement]:
     """TA1 and 997 / 999 interchanges answering each inbound interchange, in order."""
     acks: list[Acknowledgement] = []
-    for outcome, header in answerable(interchanges):
+    for outcome, inbound in answerable(interchanges):
+        header = x12_own_id(inbound, prefs)  # our ISA06: ISA08, else the profile's own id
         rejected = not outcome.accepted
         control = header.control.strip()
         d = ack_delimiters(header)

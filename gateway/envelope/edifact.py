@@ -44,6 +44,7 @@ from gateway.envelope.outcome import (
     SetOutcome,
     has_error,
 )
+from gateway.envelope.trailing import trailing_text
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
@@ -247,7 +248,7 @@ class _Reader:
         elif tag == "UNB":
             self.start_interchange(seg, raw)
         elif self.ic is None:
-            self.outside_interchange(seg)
+            self.outside_interchange(seg, raw)
         elif tag == "UNZ":
             self.close_interchange(seg)
         elif tag == "UNG":
@@ -263,7 +264,14 @@ class _Reader:
             what = "UNT without a UNH" if tag == "UNT" else "outside any message"
             self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, f"segment {tag[:3]!r} {what}", seg)
 
-    def outside_interchange(self, seg: EdiSegment) -> None:
+    def outside_interchange(self, seg: EdiSegment, raw: RawSegment) -> None:
+        done = self.result.interchanges
+        if done and seg.tag != "UNH" and self.outside is None:  # after a whole interchange
+            self.outside = "junk"
+            d, text = self.delimiters, raw.data.decode("latin-1")
+            found = trailing_text(text, (d.element,), "EDIFACT", terminated=raw.complete)
+            self.result.problems.append(found)
+            return
         if seg.tag == "UNH" and self.outside != "orphan":
             self.outside, self.envelope_seen = "orphan", True
             why = f"message {seg.get(1)!r} ({seg.get(2)}) has no UNB interchange header"
@@ -375,7 +383,7 @@ class _Reader:
             self.fault(ProblemCode.EMPTY_FILE, "the file holds no EDIFACT data")
         elif not self.envelope_seen:
             self.result.problems = [not_edifact()]
-        elif open_interchange or not complete:
+        elif open_interchange or (not complete and self.outside != "junk"):
             self.result.problems.append(truncated(open_interchange))
 
 
@@ -385,6 +393,6 @@ def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) 
     complete = True
     for raw in split_segments(stream):
         reader.feed(raw)
-        complete = raw.complete
+        complete = raw.complete or not raw.data.strip(_PADDING)  # SUB / NUL padding at the end
     reader.finish(complete)
     return reader.result

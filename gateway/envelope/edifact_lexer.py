@@ -106,11 +106,18 @@ def split_segments(
         while len(buf) - start < 9 and more():
             pass
         head = bytes(buf[start : start + 3])
-        if head == b"UNA" and len(buf) - start >= 9:
-            six = bytes(buf[start + 3 : start + 9])
-            yield RawSegment(bytes(buf[start : start + 9]), base + start, lead, una_delimiters(six))
+        wrapped = None  # a UNA wrapped inside its nine characters (widths under 9)
+        if head == b"UNA" or (head[:1] == b"U" and (b"\r" in head or b"\n" in head)):
+            wrapped = _wrapped_una(buf, start, eof)
+        while wrapped == -1 and more():
+            wrapped = _wrapped_una(buf, start, eof)
+        if (head == b"UNA" and len(buf) - start >= 9) or isinstance(wrapped, tuple):
+            plain = (bytes(buf[start + 3 : start + 9]), 9)
+            six, end = wrapped if isinstance(wrapped, tuple) else plain
+            end = start + end
+            yield RawSegment(bytes(buf[start:end]), base + start, lead, una_delimiters(six))
             term, release = six[5:6], b"" if six[3:4] == b" " else six[3:4]
-            after_una, start = True, start + 9
+            after_una, start = True, end
             continue
         if head == b"UNB" and not after_una:
             term, release = b"'", b"?"
@@ -148,6 +155,45 @@ def split_segments(
         if start > chunk_size:
             del buf[:start]
             base, start = base + start, 0
+
+
+_BREAKS = b"\r\n"
+_UNA_SPAN = 400  # a UNA hard-wrapped at width 1 with CR LF after every character: 27 bytes
+
+
+def _wrapped_una(buf: bytearray, start: int, eof: bool) -> tuple[bytes, int] | int | None:
+    """A UNA hard-wrapped by CR/LF inside its first nine characters (a file wrapped at a
+    width under 9): (its six service characters, its length in bytes), -1 if more bytes
+    are needed, None if this is no UNA. UNA1..UNA5 are the first five characters after
+    "UNA" that are no CR/LF; UNA6 (the segment terminator) is the next one, unless a letter
+    (the next segment's tag) follows the CR/LF run directly: then that CR/LF is the
+    terminator, as in a newline-terminated file (ISO 9735-1 section 7.2)."""
+    chars: list[int] = []
+    at, limit = start, min(len(buf), start + _UNA_SPAN)
+    seen_break = False
+    while at < limit and len(chars) < 8:
+        c = buf[at]
+        if c in _BREAKS:
+            seen_break = True
+        else:
+            chars.append(c)
+        at += 1
+    if len(chars) < 3:
+        return -1 if not eof and len(buf) < start + _UNA_SPAN else None
+    if bytes(chars[:3]) != b"UNA":
+        return None
+    if len(chars) < 8:
+        return -1 if not eof and len(buf) < start + _UNA_SPAN else None
+    run = at
+    while run < limit and buf[run] in _BREAKS:
+        run += 1
+    if run >= limit:
+        return -1 if not eof and len(buf) < start + _UNA_SPAN else None
+    if run > at and chr(buf[run]).isalpha():  # a CR/LF segment terminator
+        return (bytes(chars[3:]) + bytes(buf[at : at + 1]), at + 1 - start) if seen_break else None
+    if not seen_break and run == at:
+        return None  # not wrapped: the plain nine characters
+    return bytes(chars[3:]) + bytes(buf[run : run + 1]), run + 1 - start
 
 
 def decode_segment(data: bytes, charset: str) -> tuple[str, int | None]:

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.trailing import trailing_text
 from gateway.envelope.x12_groups import check_ge, check_gs, check_iea, check_se
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
@@ -269,7 +270,12 @@ def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X
             reader.start_interchange(token)
         elif token.kind == "junk":
             text = token.text.strip()
-            if text:
+            done = reader.result.interchanges
+            if text and done and reader.ic is None:  # after a whole interchange: see trailing
+                d = done[-1].header.delimiters if done[-1].header is not None else None
+                seps = (d.element, d.segment) if d is not None else ()
+                reader.result.problems.append(trailing_text(text, seps, "X12"))
+            elif text:
                 reader.result.problems.append(
                     problem(
                         ProblemCode.NOT_EDI

@@ -203,6 +203,9 @@ class X12Tokenizer:
                     break
             if self._pos >= len(self._buf):
                 return None
+            wrapped = self._drop and self._buf[self._pos] == "I" and self._unwrap_tag() < 0
+            if wrapped and self._more():
+                continue
             if not self._buf.startswith("ISA", self._pos) and (
                 len(self._buf) - self._pos >= 3 or self._eof
             ):
@@ -218,6 +221,23 @@ class X12Tokenizer:
             self._pos = end
             self.delimiters = isa.delimiters
             return Token("isa", isa=isa)
+
+    def _unwrap_tag(self) -> int:
+        """A file hard-wrapped at a width under 4 splits "ISA" and its element separator
+        with CR/LF: those breaks are no data and are dropped here, so the ISA is read as
+        usual. 1 when the buffer now starts with "ISA" and a separator (or never will),
+        -1 when more text is needed to tell."""
+        buf, at = self._buf, self._pos
+        kept: list[str] = []
+        while at < len(buf) and len(kept) < 4 and at - self._pos < 16:
+            if buf[at] not in "\r\n":
+                kept.append(buf[at])
+            at += 1
+        if len(kept) < 4:
+            return -1 if not self._eof and at - self._pos < 16 else 1
+        if "".join(kept[:3]) == "ISA" and at - self._pos > 4:
+            self._buf = buf[: self._pos] + "".join(kept) + buf[at:]
+        return 1
 
     def _junk(self) -> Token:
         """Text up to the next 'ISA' (or the end), which is not part of any interchange."""

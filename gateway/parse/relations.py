@@ -75,10 +75,22 @@ def _d(kind: str, *positions: tuple[int, int]) -> Note:
     return Note(kind, positions)
 
 
-# X12 syntax notes of the segments of the 214 and 856 tables and the acks (997 / 999 segments
-# AK1..AK9, IK3, IK4, IK5 carry none), per version. Source: the X12 segment directory.
+# X12 syntax notes of the segments of the 214 and 856 tables and the acks, per version, from
+# the X12 segment directory. Where each was checked (public copies of the directory):
+#   [S]  stupidedi's 004010 / 005010 segment definitions (github.com/kputnam/stupidedi,
+#        lib/stupidedi/versions/00x010/segment_defs/<TAG>.rb, SyntaxNotes::P/R/E/C/L)
+#   [W]  Stedi's X12 reference (stedi.com/edi/x12-00xxxx/segment/<TAG>)
+#   [F]  FAIMA's 004010 segment directory (faima.com/edi_4010/sg<TAG>.htm)
+#   [T]  a published 004010 856 guide quoting the standard's notes (teamadr.com 856-0006)
+#   [G]  a published 004040 guide (ws2.segment.co.il x12-4040), same elements as 004010
+#   [M]  a published 004010 855 guide quoting the standard's notes (miscouncil.org 4010_855)
+# Segments with no syntax note in either version (checked in [S], or the directory page):
+# ST SE LX N2 N3 K1 HL PRF and the ack segments AK1 AK2 AK3 AK4 AK5 AK9 IK3 IK4 IK5 CTX ([S]
+# 004010 AK1..AK9 and 005010 IK3..IK5, CTX define elements only), so they have no entry.
+# Not yet encoded (notes not verified from a public copy): SLN CD3 PWK CLD TSD SAC ETD GF
+# LM V1 R4 H1 H2 LEP LH4 LHT LHR LHE SPO, and PO410..PO418.
 _X12_004010: dict[str, tuple[Note, ...]] = {
-    "B10": notes("P0506"),
+    "B10": notes("R0106 E0105 P0506"),  # [S] 004010 B10; [W] x12-007060 B10 the same
     "L11": notes("P0102"),
     "N1": notes("R0203 P0304"),
     "N4": notes("C0605"),
@@ -95,10 +107,41 @@ _X12_004010: dict[str, tuple[Note, ...]] = {
     "SN1": notes("P0506"),
     "LIN": notes(" ".join(f"P{n:02d}{n + 1:02d}" for n in range(4, 31, 2))),
     "CTT": notes("P0304 P0506"),
+    "AT8": notes("P010203 P0607"),  # [S] 004010 AT8; [W] x12-004030 AT8
+    "G62": notes("R0103 P0102 P0304"),  # [S] 005010 G62; [W] x12-008050 G62
+    "G61": notes("P0304"),  # [S] 004010 G61
+    "MS3": notes("C0503"),  # [S] 004010 MS3
+    "NM1": notes("P0809 C1110"),  # [S] 004010 NM1
+    "PID": notes("C0403 R0405 C0703 C0804 C0905"),  # [F] 004010 PID; [S] 004010 PID
+    "MEA": notes("R03050608 E0412 L050412 L060412 L07030506 E0803 P1112"),  # [S] both
+    "TD3": notes("C0203 C0405 P0506"),  # [W] x12-003050 TD3; [G] TD3 (TD310 is 00402+)
+    "TD4": notes("R010204 C0203"),  # [T] 004010 856 TD4; [W] x12-003060 TD4
+    "FOB": notes("C0302 C0405 C0706 C0809"),  # [G] FOB; [W] x12-003030 FOB requirements
+    "Q7": notes("C0203"),  # [W] x12 Q7 (current); X12 003010 Q7: "if Q702 then Q703"
+    "CUR": notes(  # [S] 004010 CUR; [M] CUR08/09 -> CUR07, CUR10 -> CUR11 or CUR12
+        "C0807 C0907 L101112 C1110 C1210 L131415 C1413 C1513 "
+        "L161718 C1716 C1816 L192021 C2019 C2119"
+    ),
+    "LQ": notes("C0102"),  # [S] 004010 LQ
+    "LH1": notes("P0607"),  # [S] 004010 LH1
+    "LH2": notes("P0607 P0809 P1011 P1213"),  # [S] 004010 LH2
+    "LH3": notes("P0102"),  # [S] 004010 LH3
+    "LFH": notes("P0506"),  # [S] 004010 LFH
+    "AT5": notes("E0103 E0203"),  # [W] x12-003070 AT5; 004010 AT5 has AT501..AT503 only
+    "PAL": notes("P0506 C0710 C0810 C0910 P1112 P1314"),  # [W] x12-003020, x12-003040 PAL
+    "PKG": notes("R040506 C0403 C0501"),  # [W] x12-003070 and x12-004060 PKG, the same
+    # PO4: the notes of PO401..PO409 that x12-003070 and x12-004020 (either side of
+    # 004010) and x12-006010 / x12-008040 agree on; PO410..PO418's not encoded
+    "PO4": notes("P0203 C0506 P0607 P0809"),  # [W]
+    "SDQ": notes(" ".join(f"P{n:02d}{n + 1:02d}" for n in range(5, 22, 2))),  # [W] 003070/004020
+    "YNQ": notes("E010910 P0304 C0908"),  # [W] x12-004010 YNQ (the same in 004030..008050)
 }
 _X12_005010: dict[str, tuple[Note, ...]] = {
     **_X12_004010,
     "N4": notes("E0207 C0605 C0704"),
+    "TD3": notes("E0110 C0203 C0405 P0506"),  # [W] x12-005010 TD3: TD310 equipment type
+    # AT504..AT506 (temperature) from 004020: [W] x12-004020, x12-004030, x12-005020 AT5
+    "AT5": notes("E0103 E0203 L040506 C0504 C0604"),
 }
 X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
     "004010": _X12_004010,
@@ -106,9 +149,15 @@ X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
 }
 
 # EDIFACT dependency notes of the segments the parsers read (DTM, STS, NAD, LOC, RFF, QTY,
-# GIN, PAC, TDT), by the first directory that carries them. D.96A..D.01B carry none for
-# these segments; from D.10A TDT has D5(040,030): a transport means (C001) needs its mode
-# of transport (C220).
+# GIN, PAC, TDT, CNI, BGM, CPS, LIN, PIA, MEA), by the first directory that carries them.
+# The directories partners send (D.96A, D.01B and the EANCOM subsets of them) carry no
+# dependency note for these segments: their segment directory text (UNTDID EDSD, e.g. the
+# D96A and D01B segments/tdt.txt copies in github.com/fretlink/edi-parser
+# specification/references, service.unece.org/trade/untdid/d01c/trsd) lists elements
+# only; EANCOM's "Dependency Notes" there are guide text, not D1..D7 rules. From D.10A
+# TDT has D5(040,030): a transport means (C001) needs its mode of transport (C220) (the
+# D.13A segment directory, service.unece.org/trade/untdid/d13a/trsd/trsdtdt.htm, carries
+# the "Dependency note:" section; its wording was not re-read for this table).
 EDIFACT_NOTES: tuple[tuple[str, str, tuple[Note, ...]], ...] = (
     ("TDT", "10A", (_d("D5", (4, 0), (3, 0)),)),
 )

@@ -160,7 +160,7 @@ ELEMENTS: dict[str, tuple[El, ...]] = {
 MAX_ELEMENTS: dict[str, int] = {
     "ST": 3, "SE": 2, "B10": 7, "L11": 5, "N1": 6, "N2": 2, "N3": 2, "N4": 7, "LX": 1,
     "AT7": 7, "MS1": 7, "MS2": 4, "AT8": 7, "MAN": 6, "BSN": 7, "HL": 4, "PRF": 7, "DTM": 6,
-    "TD5": 15, "TD1": 10, "TD3": 9, "SN1": 8, "LIN": 31, "PO4": 18, "PID": 9, "REF": 4,
+    "TD5": 15, "TD1": 10, "TD3": 10, "SN1": 8, "LIN": 31, "PO4": 18, "PID": 9, "REF": 4,
     "CTT": 7, "G62": 5, "K1": 2, "Q7": 5, "FOB": 9,
 }  # fmt: skip
 
