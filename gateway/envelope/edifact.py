@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import partial
+from itertools import repeat
 from typing import BinaryIO
 
 from gateway.envelope.edifact_header import (
@@ -25,10 +27,11 @@ from gateway.envelope.edifact_header import (
     truncated,
 )
 from gateway.envelope.edifact_lexer import (
+    Batch,
     RawSegment,
+    cut_segments,
     decode_segment,
     replaced_at,
-    split_segments,
     tokenize,
 )
 from gateway.envelope.edifact_messages import (
@@ -105,6 +108,8 @@ class _Message:
 
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
+_WHITESPACE = b" \t\r\n"  # what the lexer strips before a segment
+_segment = partial(tuple.__new__, EdiSegment)  # EdiSegment((tag, elements)), no checks
 
 
 class _Reader:
@@ -145,6 +150,46 @@ class _Reader:
 
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
+        msg = self.msg
+        if msg is not None and raw.una is None and raw.complete and not raw.overlong:
+            self.feed_batch(Batch([raw.lead + raw.data], raw.offset - len(raw.lead)))
+        else:
+            self.feed_any(raw)
+
+    def feed_batch(self, batch: Batch) -> None:
+        """Complete segments cut at once (no UNA or UNB among them, so the delimiters and
+        charset hold for all). The common case is cut short here: a segment inside a
+        message, on one line, that decodes, holds no release character and is not a
+        service segment; any other goes the long way (`feed_any`), which gives the same
+        segment plus what it reports."""
+        offset = batch.offset
+        d = None
+        for piece in batch.pieces:
+            if d is not self.delimiters:  # at first, and after a run-on UNB (feed_any)
+                d = self.delimiters
+                element, component, release = d.element, d.component, d.release or "\n"
+                plain = len({d.component, d.element, d.segment}) == 3
+            charset, msg = self.charset, self.msg
+            data = piece.lstrip(_WHITESPACE)
+            if msg is not None and plain and b"\n" not in data and b"\r" not in data:
+                try:
+                    text = data.decode(charset)
+                except (UnicodeDecodeError, LookupError):
+                    text = "\n"
+                if release not in text and text.isprintable():
+                    rest = text.split(element)
+                    tag = rest[0]
+                    if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
+                        del rest[0]
+                        elements = tuple(map(tuple, map(str.split, rest, repeat(component))))
+                        msg.segments.append(_segment((tag, elements)))
+                        offset += len(piece) + 1
+                        continue
+            lead = len(piece) - len(data)
+            self.feed_any(RawSegment(data, offset + lead, piece[:lead]))
+            offset += len(piece) + 1
+
+    def feed_any(self, raw: RawSegment) -> None:
         if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
             return  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
             # after interchanges: ignored, as by the X12 reader
@@ -200,7 +245,7 @@ class _Reader:
         """A segment that ran on into the next one (its terminator is missing): both are
         read, and the first is reported (segment_terminator_missing)."""
         first = RawSegment(raw.data[:cut], raw.offset, raw.lead)
-        self.feed(first)
+        self.feed_any(first)
         tag = first.data[:3].decode("latin-1")
         why = f"{tag} has no segment terminator before the line break at byte {raw.offset + cut}"
         self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, EdiSegment(tag, ()))
@@ -383,8 +428,12 @@ def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) 
     """Read every interchange of an EDIFACT file, handing error-free messages to `sink`."""
     reader = _Reader(sink, profile)
     complete = True
-    for raw in split_segments(stream):
-        reader.feed(raw)
-        complete = raw.complete
+    for item in cut_segments(stream):
+        if isinstance(item, Batch):
+            reader.feed_batch(item)
+            complete = True
+        else:
+            reader.feed(item)
+            complete = item.complete
     reader.finish(complete)
     return reader.result

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
@@ -32,19 +34,20 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class EdiSegment:
-    """One segment: its tag and data elements, each a tuple of components (releases undone)."""
+class EdiSegment(NamedTuple):
+    """One segment: its tag and data elements, each a tuple of components (releases undone).
+    A named tuple: cheap to build, hashable (repeated segments are checked once)."""
 
     tag: str
     elements: tuple[tuple[str, ...], ...]
 
     def get(self, element: int, component: int = 1) -> str:
         """Component `component` of data element `element` (1-based), '' when absent."""
-        if 0 < element <= len(self.elements):
-            parts = self.elements[element - 1]
-            if 0 < component <= len(parts):
-                return parts[component - 1].strip()
+        if element > 0 and component > 0:
+            try:
+                return self[1][element - 1][component - 1].strip()
+            except IndexError:
+                pass
         return ""
 
 
@@ -231,8 +234,25 @@ _RULES: dict[str, tuple[tuple[Chk, ...], int, tuple[int, ...]]] = {
 }
 
 
+# segments (tag and elements) found free of element problems: carrier files repeat most of
+# theirs (status, location, reference, date), so each distinct one is checked once
+_CLEAN: dict[EdiSegment, None] = {}
+_CLEAN_MAX = 1 << 14
+
+
 def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     """Element problems of one segment the parsers read (none for other segments)."""
+    if seg in _CLEAN:
+        return []
+    problems = _segment_problems(seg, position)
+    if not problems:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[seg] = None
+    return problems
+
+
+def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
     rules = _RULES.get(seg.tag)
     if rules is None:
         return []
@@ -262,8 +282,11 @@ def validate_message(
     the dependency notes of its segments for the directory release in UNH S009 0054;
     `tolerant` reads a segment misplaced within its group with a warning."""
     problems = check_structure(table, [(s.tag,) for s in segments], tolerant)
+    clean = _CLEAN
     for position in range(2, len(segments)):
-        problems.extend(check_segment(segments[position - 1], position))
+        seg = segments[position - 1]
+        if seg not in clean:
+            problems.extend(check_segment(seg, position))
     dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
@@ -278,6 +301,25 @@ def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
     """DTM C507 as an EventTime (formats 101/102/201/203/204/303; 303's suffix is the zone).
     Without 2379 the format follows from the length (8: 102, 12: 203, 14: 204)."""
     text, fmt = seg.get(1, 2), seg.get(1, 3)
+    key = (text, fmt)
+    if key in _DTM_READ:
+        read = _DTM_READ[key]
+    else:
+        if len(_DTM_READ) >= _CLEAN_MAX:
+            _DTM_READ.clear()
+        read = _DTM_READ[key] = _read_dtm(text, fmt)
+    if read is None:
+        return None
+    local, zone = read
+    src = Src(seg.tag, position, 1, 2)
+    return EventTime(local, Val(zone, src) if zone else None, (src,))
+
+
+_DTM_READ: dict[tuple[str, str], tuple[datetime, str] | None] = {}  # (2380, 2379) -> read
+
+
+def _read_dtm(text: str, fmt: str) -> tuple[datetime, str] | None:
+    """(local date/time, zone suffix or '') of DTM 2380 in format 2379; None: unreadable."""
     if not fmt:
         fmt = {8: "102", 12: "203", 14: "204"}.get(len(text), "")
     layout = _DATE_FORMATS.get(fmt)
@@ -288,7 +330,5 @@ def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
     local = parse_local(digits[:date_len], digits[date_len:] or None)
     if local is None or not is_digits(digits):
         return None
-    src = Src(seg.tag, position, 1, 2)
     suffix = text[date_len + time_len :].strip()
-    zone = Val(suffix, src) if zoned and suffix else None
-    return EventTime(local, zone, (src,))
+    return local, suffix if zoned else ""
