@@ -49,8 +49,10 @@ def files(draw: st.DrawFn) -> tuple[bytes, list[list[Any]]]:
         else:
             d = EdifactDelimiters()
         brk = draw(_BREAKS)
-        segments: list[list[Any]] = [["UNB", ["UNOW", "3"], ["S", "ZZ"], ["R", "ZZ"], ["261125", "1200"], ["1"]],
-                    ["UNH", ["1"], ["IFTSTA", "D", "01B", "UN"]]]  # fmt: skip
+        segments: list[list[Any]] = [
+            ["UNB", ["UNOW", "3"], ["S", "ZZ"], ["R", "ZZ"], ["261125", "1200"], ["1"]],
+            ["UNH", ["1"], ["IFTSTA", "D", "01B", "UN"]],
+        ]
         for n in range(draw(st.integers(0, 30))):
             values = draw(st.lists(st.lists(_VALUES, min_size=1, max_size=2), max_size=3))
             segments.append(["CNI", [str(n)], *values])
