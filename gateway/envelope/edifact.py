@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from functools import partial
-from itertools import repeat
 from typing import BinaryIO
 
 from gateway.envelope.edifact_header import (
@@ -109,7 +107,6 @@ class _Message:
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
 _WHITESPACE = b" \t\r\n"  # what the lexer strips before a segment
-_segment = partial(tuple.__new__, EdiSegment)  # EdiSegment((tag, elements)), no checks
 
 
 class _Reader:
@@ -163,6 +160,7 @@ class _Reader:
         service segment; any other goes the long way (`feed_any`), which gives the same
         segment plus what it reports."""
         offset = batch.offset
+        new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
         d = None
         for piece in batch.pieces:
             if d is not self.delimiters:  # at first, and after a run-on UNB (feed_any)
@@ -181,8 +179,8 @@ class _Reader:
                     tag = rest[0]
                     if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
                         del rest[0]
-                        elements = tuple(map(tuple, map(str.split, rest, repeat(component))))
-                        msg.segments.append(_segment((tag, elements)))
+                        elements = tuple([tuple(e.split(component)) for e in rest])
+                        msg.segments.append(new(EdiSegment, (tag, elements)))
                         offset += len(piece) + 1
                         continue
             lead = len(piece) - len(data)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
@@ -53,8 +53,15 @@ class EdiSegment(NamedTuple):
 
 def val(seg: EdiSegment, position: int, element: int, component: int | None = None) -> Val | None:
     """A sourced value; `component` None reads a simple data element (first component)."""
-    value = seg.get(element, component or 1)
-    return Val(value, Src(seg.tag, position, element, component)) if value else None
+    index = (component or 1) - 1
+    if element > 0 and index >= 0:
+        try:
+            value = seg[1][element - 1][index].strip()
+        except IndexError:
+            return None
+        if value:
+            return Val(value, Src(seg[0], position, element, component))
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +288,8 @@ def validate_message(
     """Structure and element problems of one message, `segments` UNH..UNT inclusive, and
     the dependency notes of its segments for the directory release in UNH S009 0054;
     `tolerant` reads a segment misplaced within its group with a warning."""
-    problems = check_structure(table, [(s.tag,) for s in segments], tolerant)
+    # the walker reads each segment's [0]: an EdiSegment's tag
+    problems = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
     clean = _CLEAN
     for position in range(2, len(segments)):
         seg = segments[position - 1]

@@ -141,7 +141,7 @@ def parse_iftsta(
     status: _Status | None = None
     for position in range(2, len(segments)):
         seg = segments[position - 1]
-        tag = seg.tag
+        tag = seg[0]
         if tag == "CNI":
             current = _Consignment(position, val(seg, position, 2, 1))
             consignments.append(current)
