@@ -107,6 +107,7 @@ class _Message:
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
 _WHITESPACE = b" \t\r\n"  # what the lexer strips before a segment
+_KNOWN_MAX = 4096
 
 
 class _Reader:
@@ -124,6 +125,9 @@ class _Reader:
         self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
+        # message segments seen under these delimiters and charset: bytes -> segment
+        self.known: dict[bytes, EdiSegment] = {}
+        self.known_for: tuple[EdifactDelimiters | None, str] = (None, "")
 
     # -- placement -----------------------------------------------------------------------
     def where(self) -> dict[str, object]:
@@ -154,38 +158,49 @@ class _Reader:
             self.feed_any(raw)
 
     def feed_batch(self, batch: Batch) -> None:
-        """Complete segments cut at once (no UNA or UNB among them, so the delimiters and
-        charset hold for all). The common case is cut short here: a segment inside a
-        message, on one line, that decodes, holds no release character and is not a
-        service segment; any other goes the long way (`feed_any`), which gives the same
-        segment plus what it reports."""
-        offset = batch.offset
+        """Complete segments cut at once (no UNA or UNB among them). The common case is cut
+        short here: a segment inside a message, on one line, that decodes, holds no release
+        character and is not a service segment; any other goes the long way (`feed_any`),
+        which gives the same segment plus what it reports. Carrier files repeat most of
+        their segments: each distinct one is split once per interchange and shared."""
+        offset, segments, d, charset = batch.offset, self.known, self.delimiters, self.charset
+        if d is not self.known_for[0] or charset != self.known_for[1]:
+            segments.clear()
+            self.known_for = (d, charset)
+        element, component, release = d.element, d.component, d.release or "\n"
+        plain = len({d.component, d.element, d.segment}) == 3
         new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
-        d = None
-        for piece in batch.pieces:
-            if d is not self.delimiters:  # at first, and after a run-on UNB (feed_any)
-                d = self.delimiters
-                element, component, release = d.element, d.component, d.release or "\n"
-                plain = len({d.component, d.element, d.segment}) == 3
-            charset, msg = self.charset, self.msg
+        msg = self.msg
+        for n, piece in enumerate(batch.pieces):
             data = piece.lstrip(_WHITESPACE)
-            if msg is not None and plain and b"\n" not in data and b"\r" not in data:
-                try:
-                    text = data.decode(charset)
-                except (UnicodeDecodeError, LookupError):
-                    text = "\n"
-                if release not in text and text.isprintable():
-                    rest = text.split(element)
-                    tag = rest[0]
-                    if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
-                        del rest[0]
-                        elements = tuple([tuple(e.split(component)) for e in rest])
-                        msg.segments.append(new(EdiSegment, (tag, elements)))
-                        offset += len(piece) + 1
-                        continue
+            if msg is not None:
+                seg = segments.get(data)
+                if seg is None and plain and b"\n" not in data and b"\r" not in data:
+                    try:
+                        text = data.decode(charset)
+                    except (UnicodeDecodeError, LookupError):
+                        text = "\n"
+                    if release not in text and text.isprintable():
+                        rest = text.split(element)
+                        tag = rest[0]
+                        if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
+                            del rest[0]
+                            elements = tuple([tuple(e.split(component)) for e in rest])
+                            seg = new(EdiSegment, (tag, elements))
+                            if len(segments) >= _KNOWN_MAX:
+                                segments.clear()
+                            segments[data] = seg
+                if seg is not None:
+                    msg.segments.append(seg)
+                    offset += len(piece) + 1
+                    continue
             lead = len(piece) - len(data)
             self.feed_any(RawSegment(data, offset + lead, piece[:lead]))
             offset += len(piece) + 1
+            msg = self.msg
+            if self.delimiters is not d or self.charset != charset:  # a run-on UNB
+                self.feed_batch(Batch(batch.pieces[n + 1 :], offset))
+                return
 
     def feed_any(self, raw: RawSegment) -> None:
         if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
