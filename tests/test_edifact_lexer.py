@@ -8,6 +8,7 @@ breaks, charsets and corruption.
 
 from __future__ import annotations
 
+import codecs
 import io
 import random
 from typing import Any
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.envelope.edifact import _Reader, read_edifact
+from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.edifact_lexer import Batch, cut_segments, split_segments, tokenize
 from gateway.envelope.unb import EdifactDelimiters
 from gateway.parse.edifact_common import EdiSegment, check_segment
@@ -170,3 +172,8 @@ def test_each_kind_of_fault_anywhere_reads_as_the_long_way() -> None:
             problems, long_sink = _long_way(data, profile)
             assert [p.model_dump() for p in all_problems(result)] == problems, (at, insert)
             assert sink.documents == long_sink.documents
+
+
+def test_every_syntax_identifier_names_a_codec_python_has() -> None:
+    for syntax_id, charset in CHARSETS.items():
+        assert codecs.lookup(charset).name, syntax_id

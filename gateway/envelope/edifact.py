@@ -421,8 +421,9 @@ class _Reader:
                 assert self.ic.header is not None
                 origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])
                 mapped = self.sink.document(origin, document)
-                tags = [segment.tag for segment in segments]
-                outcome.mapping_problems.extend(with_segment_tag(p, tags) for p in mapped)
+                if mapped:
+                    tags = [segment.tag for segment in segments]
+                    outcome.mapping_problems.extend(with_segment_tag(p, tags) for p in mapped)
         self.group.sets.append(outcome)
 
     def finish(self, complete: bool) -> None:

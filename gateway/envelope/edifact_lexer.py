@@ -17,15 +17,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import BinaryIO, NamedTuple
-
-from pydifact.control.characters import Characters
-from pydifact.exceptions import EDISyntaxError
-from pydifact.token import Token
-from pydifact.tokenizer import Tokenizer
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters
 from gateway.parse.edifact_common import EdiSegment
+
+if TYPE_CHECKING:  # pydifact is imported when a segment holds a release character
+    from pydifact.control.characters import Characters
 
 __all__ = [
     "CHUNK_SIZE",
@@ -235,6 +233,8 @@ def replaced_at(seg: EdiSegment) -> tuple[int | None, int | None]:
 
 
 def _characters(delimiters: EdifactDelimiters) -> Characters:
+    from pydifact.control.characters import Characters
+
     d = delimiters
     chars = Characters.from_str(":+.? '")  # then set one by one: from_str mistakes 'UNA...'
     chars.component_separator, chars.data_separator = d.component, d.element
@@ -252,6 +252,10 @@ def tokenize(text: str, delimiters: EdifactDelimiters = DEFAULT_DELIMITERS) -> E
         tag, *rest = text.split(d.element)
         parts = tuple(tuple(element.split(d.component)) for element in rest)
         return EdiSegment(tag.split(d.component, 1)[0].strip(), parts)
+    from pydifact.exceptions import EDISyntaxError
+    from pydifact.token import Token
+    from pydifact.tokenizer import Tokenizer
+
     elements: list[list[str]] = [[""]]
     try:
         for token in Tokenizer().get_tokens(text + delimiters.segment, _characters(delimiters)):
