@@ -78,7 +78,7 @@ IFTSTA = Loop(
 _Seg = tuple[int, EdiSegment]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Status:
     position: int
     sts: EdiSegment
@@ -88,7 +88,7 @@ class _Status:
     depth: int = 0  # 0: STS level, 1: inside a TDT/EQD/GID subgroup (not read)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Consignment:
     position: int
     tracking: Val | None
