@@ -242,20 +242,25 @@ _RULES: dict[str, tuple[tuple[Chk, ...], int, tuple[int, ...]]] = {
 
 
 # segments (tag and elements) found free of element problems: carrier files repeat most of
-# theirs (status, location, reference, date), so each distinct one is checked once
+# theirs (status, location, reference, date), so each distinct one is checked once. The
+# reader shares one object per distinct segment: that object is known by identity (its id
+# is held with it, so it cannot be another's), which spares hashing its elements again.
 _CLEAN: dict[EdiSegment, None] = {}
+_CLEAN_OBJECTS: dict[int, EdiSegment] = {}
 _CLEAN_MAX = 1 << 14
 
 
 def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     """Element problems of one segment the parsers read (none for other segments)."""
-    if seg in _CLEAN:
+    if _CLEAN_OBJECTS.get(id(seg)) is seg or seg in _CLEAN:
         return []
     problems = _segment_problems(seg, position)
     if not problems:
         if len(_CLEAN) >= _CLEAN_MAX:
             _CLEAN.clear()
+            _CLEAN_OBJECTS.clear()
         _CLEAN[seg] = None
+        _CLEAN_OBJECTS[id(seg)] = seg
     return problems
 
 
@@ -290,10 +295,10 @@ def validate_message(
     `tolerant` reads a segment misplaced within its group with a warning."""
     # the walker reads each segment's [0]: an EdiSegment's tag
     problems = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
-    clean = _CLEAN
+    clean, objects = _CLEAN, _CLEAN_OBJECTS
     for position in range(2, len(segments)):
         seg = segments[position - 1]
-        if seg not in clean:
+        if objects.get(id(seg)) is not seg and seg not in clean:
             problems.extend(check_segment(seg, position))
     dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
     if dependencies:  # most directories carry none for the segments read
