@@ -106,15 +106,13 @@ def _join_released(pieces: list[bytes], term: bytes, release: bytes) -> tuple[li
     run of release characters), and their length with terminators; a last piece whose own
     terminator is released is left out (the segment goes on past the cut)."""
     joined: list[bytes] = []
-    group = b""
+    group: list[bytes] = []
     for piece in pieces:
-        if group or _odd_release(piece, release):
-            group += piece
-            if _odd_release(group, release):
-                group += term
-                continue
-            piece, group = group, b""
-        joined.append(piece)
+        group.append(piece)
+        if _odd_release(piece, release):  # its terminator is data (a run ends in its piece)
+            continue
+        joined.append(group[0] if len(group) == 1 else term.join(group))
+        group = []
     return joined, sum(map(len, joined)) + len(joined)
 
 
@@ -169,9 +167,13 @@ def cut_segments(
         search = at
         while True:
             idx = buf.find(term, search)
-            if idx >= 0 and _odd_release(buf[at:idx], release):
-                search = idx + 1
-                continue
+            if idx > at and release and buf[idx - 1 : idx] == release:
+                j = idx - 1
+                while j > at and buf[j - 1] == buf[idx - 1]:
+                    j -= 1
+                if (idx - j) % 2:  # an odd run of release characters: the terminator is data
+                    search = idx + 1
+                    continue
             if idx >= 0:
                 yield RawSegment(buf[at:idx], base + at, lead)
                 pos = idx + 1
