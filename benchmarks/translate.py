@@ -161,18 +161,20 @@ def _measure(path: str, mode: str) -> None:
     print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak_kb / 1024}))
 
 
-def _run(path: Path, mode: str) -> dict[str, float] | None:
-    """One child's figures; None when the reader's package is not installed."""
+def _run(path: Path, mode: str) -> dict[str, float] | str:
+    """One child's figures, or why there are none (not installed, or its error)."""
     module = PEER_MODULES.get(mode)
     probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
     if module and subprocess.run([sys.executable, "-c", probe], check=False).returncode:
-        return None
+        return "not installed (pip install '.[bench]')"
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), mode],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        return f"failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}"
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -218,8 +220,8 @@ def main() -> None:
             base = 0.0
             for mode in ("edigw", "lineage", "naive", peer):
                 r = _run(path, mode)
-                if r is None:
-                    print(f"{name:15} {size:5.1f} {mode:9} not installed (pip install '.[bench]')")
+                if isinstance(r, str):
+                    print(f"{name:15} {size:5.1f} {mode:9} {r}")
                     continue
                 base = base or r["seconds"]
                 events = f"{expected / r['seconds']:9.0f}" if mode in ("edigw", "lineage") else ""
