@@ -6,6 +6,11 @@ control references and counts are checked at every trailer; each finished IFTSTA
 validated and parsed (`edifact_messages`) and, when free of syntax errors, handed to the
 sink. Every fault is a Problem on the outcome of the level it rejects; nothing here raises
 on bad data.
+
+The common segment (inside a message, one line, decodable, nothing released, not a service
+segment) takes a short path (`_Reader.feed_batch`): split with str.split, and shared with
+its repeats; every other segment takes the long path (`feed_any`), which reports faults.
+The two give the same segments (tests/test_edifact_lexer.py holds them to it).
 """
 
 from __future__ import annotations
