@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.envelope.edifact import _Reader, read_edifact
+from gateway.envelope.edifact import EdifactResult, _Reader, read_edifact
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.edifact_lexer import Batch, cut_segments, split_segments, tokenize
 from gateway.envelope.unb import EdifactDelimiters
@@ -177,3 +177,21 @@ def test_each_kind_of_fault_anywhere_reads_as_the_long_way() -> None:
 def test_every_syntax_identifier_names_a_codec_python_has() -> None:
     for syntax_id, charset in CHARSETS.items():
         assert codecs.lookup(charset).name, syntax_id
+
+
+def test_a_segment_seen_under_one_charset_is_read_again_under_the_next() -> None:
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+
+    def interchange(syntax: str, ref: str) -> bytes:
+        text = (f"UNB+{syntax}:3+S:ZZ+R:ZZ+261125:1200+{ref}'UNH+1+IFTSTA:D:01B:UN'"
+                f"BGM+23+B1+9'CNI+1+TR\xe9CK'STS+1+21'UNT+5+1'UNZ+1+{ref}'")  # fmt: skip
+        return text.encode("latin-1")
+
+    data = interchange("UNOC", "1") + interchange("UNOA", "2")
+    sink = RecordingSink()
+    result = read_edifact(io.BytesIO(data), sink, profile)
+    latin1, ascii_only = result.interchanges
+    assert not all_problems(EdifactResult(interchanges=[latin1]))
+    codes = {p.code for p in all_problems(EdifactResult(interchanges=[ascii_only]))}
+    assert ProblemCode.INVALID_CHARACTER in codes
+    assert [p.model_dump() for p in all_problems(result)] == _long_way(data, profile)[0]
