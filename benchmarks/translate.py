@@ -1,9 +1,13 @@
 """Benchmark: translate a ~20 MB X12 214 and a ~20 MB EDIFACT IFTSTA end to end.
 
-Prints, per file: size, seconds, MB/s, status events/s and peak RSS of a fresh process that
-only translated that file (requests serialised to JSON and discarded, as the CLI does), and
-beside it a naive baseline measured in the same run: read the whole file, split on the
-segment and element separators, nothing else.
+Each row is one fresh child process that read one generated file and printed its seconds
+(imports included), count and peak RSS: edigw (requests serialised to JSON and discarded,
+as `edigw translate` does), edigw with `--lineage` expanded, and in the same run on the same
+files the peers: a naive split on the segment and element separators, pyx12's segment
+reader on the 214 and pydifact's parser on the IFTSTA (benchmark-only: `pip install
+'.[bench]'`; a peer that is not installed is reported as such). `x edigw` is a row's speed
+over edigw's on the same file. Last, the wall time of `edigw translate` on a 1 KB file in a
+subprocess (the start-up a small file pays).
 
     make bench            # or: .venv/bin/python benchmarks/translate.py [--mb 20]
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -65,7 +70,7 @@ def write_214(path: Path, target_mb: float) -> int:
     return events
 
 
-def write_iftsta(path: Path, target_mb: float) -> int:
+def write_iftsta(path: Path, target_mb: float, consignments: int = 100) -> int:
     """An IFTSTA interchange of many messages (100 consignments each); events."""
     events = 0
     with path.open("w", encoding="ascii") as out:
@@ -74,7 +79,7 @@ def write_iftsta(path: Path, target_mb: float) -> int:
         while out.tell() < target_mb * 1_000_000:
             messages += 1
             lines = [f"UNH+{messages}+IFTSTA:D:01B:UN", f"BGM+23+ST{messages}+9"]
-            for n in range(1, 101):
+            for n in range(1, consignments + 1):
                 status = EDI_STATUS[n % len(EDI_STATUS)]
                 lines += [
                     f"CNI+{n}+TRK{messages:08d}{n:06d}",
@@ -90,47 +95,112 @@ def write_iftsta(path: Path, target_mb: float) -> int:
     return events
 
 
+def _edigw(path: str, lineage: bool) -> int:
+    """Translate like `edigw translate` (gateway.cli writes the same JSON per request);
+    the events released. Adapt `line` when TranslatedRequest gets a faster JSON accessor."""
+    from gateway.ack.context import AckContext
+    from gateway.mapping.codes import load_code_tables
+    from gateway.mapping.result import TranslatedRequest
+    from gateway.pipeline import translate_stream
+    from gateway.profile import PartnerProfile
+
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    sink = open(os.devnull, "w")  # noqa: SIM115
+
+    def emit(request: TranslatedRequest) -> None:
+        line: dict[str, object] = {"operation": request.operation, "body": request.body_json()}
+        if lineage:
+            line["lineage"] = [entry.to_report() for entry in request.lineage]
+        sink.write(json.dumps(line))
+
+    with open(path, "rb") as stream:
+        outcome = translate_stream(stream, profile, load_code_tables(), AckContext(), emit)
+    if not outcome.accepted:
+        print(f"warning: {path} not accepted: {outcome.problems[:3]}", file=sys.stderr)
+    return outcome.events
+
+
+def _naive(path: str) -> int:
+    """Read the whole file, split on the segment and element separators; the elements."""
+    text = Path(path).read_text(encoding="latin-1")
+    term, sep = ("~", "*") if text.startswith("ISA") else ("'", "+")
+    return sum(len(seg.split(sep)) for seg in text.split(term))
+
+
+def _pyx12(path: str) -> int:
+    """pyx12's X12Reader: every segment tokenised, nothing mapped; the segments."""
+    from pyx12.x12file import X12Reader
+
+    with open(path, encoding="ascii") as src:
+        return sum(1 for _ in X12Reader(src))
+
+
+def _pydifact(path: str) -> int:
+    """pydifact's Parser over the whole text: Segment objects, nothing mapped; the segments."""
+    from pydifact.parser import Parser
+
+    return sum(1 for _ in Parser().parse(Path(path).read_text(encoding="latin-1")))
+
+
+READERS = {
+    "edigw": lambda path: _edigw(path, False),
+    "lineage": lambda path: _edigw(path, True),
+    "naive": _naive,
+    "pyx12": _pyx12,
+    "pydifact": _pydifact,
+}
+PEER_MODULES = {"pyx12": "pyx12", "pydifact": "pydifact"}
+
+
 def _measure(path: str, mode: str) -> None:
-    """Child process: translate (or split) one file, print seconds, events and peak RSS."""
+    """Child process: read one file with one reader, print seconds, count and peak RSS."""
     start = time.perf_counter()
-    events = 0
-    if mode == "baseline":
-        text = Path(path).read_text(encoding="latin-1")
-        term = "~" if text.startswith("ISA") else "'"
-        sep = "*" if term == "~" else "+"
-        events = sum(len(seg.split(sep)) for seg in text.split(term))
-    else:
-        from gateway.ack.context import AckContext
-        from gateway.mapping.codes import load_code_tables
-        from gateway.mapping.result import TranslatedRequest
-        from gateway.pipeline import translate_stream
-        from gateway.profile import PartnerProfile
-
-        profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
-        sink = open("/dev/null", "w")  # noqa: SIM115
-
-        def emit(request: TranslatedRequest) -> None:
-            sink.write(json.dumps({"operation": request.operation, "body": request.body_json()}))
-
-        with open(path, "rb") as stream:
-            outcome = translate_stream(stream, profile, load_code_tables(), AckContext(), emit)
-        events = outcome.events
-        if not outcome.accepted:
-            print(f"warning: {path} not accepted: {outcome.problems[:3]}", file=sys.stderr)
+    count = READERS[mode](path)
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "events": events, "peak_mb": peak_kb / 1024}))
+    print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak_kb / 1024}))
 
 
-def _run(path: Path, mode: str) -> dict[str, float]:
+def _run(path: Path, mode: str) -> dict[str, float] | str:
+    """One child's figures, or why there are none (not installed, or its error)."""
+    module = PEER_MODULES.get(mode)
+    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    if module and subprocess.run([sys.executable, "-c", probe], check=False).returncode:
+        return "not installed (pip install '.[bench]')"
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(path), mode],
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        return f"failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}"
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def startup(tmp: Path, runs: int = 5) -> dict[str, float]:
+    """Median wall seconds of `edigw translate` on a ~1 KB 214 and IFTSTA (subprocess,
+    after one unmeasured run)."""
+    script = Path(sys.executable).with_name("edigw")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "gateway"]
+    # bytecode is cached as an installed package has it (a first, unmeasured run writes it)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    args = ["translate", "--selling-party", "999US", "--ship-from", "ABCD"]
+    figures = {}
+    for name, writer in (("214", write_214), ("IFTSTA", write_iftsta)):
+        path = tmp / f"small.{name}"
+        if writer is write_iftsta:
+            write_iftsta(path, 0.001, consignments=5)
+        else:
+            writer(path, 0.001)
+        walls = []
+        for _ in range(runs + 1):
+            start = time.perf_counter()
+            subprocess.run([*command, *args, str(path)], check=False, capture_output=True, env=env)
+            walls.append(time.perf_counter() - start)
+        figures[name] = sorted(walls[1:])[runs // 2]
+    return figures
 
 
 def main() -> None:
@@ -142,20 +212,33 @@ def main() -> None:
         _measure(*args.child)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        cases = [("X12 214", Path(tmp) / "bench.214", write_214),
-                 ("EDIFACT IFTSTA", Path(tmp) / "bench.iftsta", write_iftsta)]  # fmt: skip
-        print(f"{'file':16} {'MB':>6} {'mode':9} {'seconds':>8} {'MB/s':>7} "
-              f"{'events/s':>10} {'peak MB':>8}")  # fmt: skip
-        for name, path, writer in cases:
+        cases = [
+            ("X12 214", Path(tmp) / "bench.214", write_214, "pyx12"),
+            ("EDIFACT IFTSTA", Path(tmp) / "bench.iftsta", write_iftsta, "pydifact"),
+        ]
+        print(f"{'file':15} {'MB':>5} {'reader':9} {'seconds':>8} {'MB/s':>7} {'x edigw':>7} "
+              f"{'events/s':>9} {'peak MB':>8}")  # fmt: skip
+        for name, path, writer, peer in cases:
             expected = writer(path, args.mb)
             size = path.stat().st_size / 1_000_000
-            for mode in ("translate", "baseline"):
+            base = 0.0
+            for mode in ("edigw", "lineage", "naive", peer):
                 r = _run(path, mode)
-                rate = expected / r["seconds"] if mode == "translate" else float("nan")
-                print(f"{name:16} {size:6.1f} {mode:9} {r['seconds']:8.2f} "
-                      f"{size / r['seconds']:7.1f} {rate:10.0f} {r['peak_mb']:8.1f}")  # fmt: skip
-                if mode == "translate" and r["events"] != expected:
-                    print(f"  !! {name}: {r['events']:.0f} events released, {expected} expected")
+                if isinstance(r, str):
+                    print(f"{name:15} {size:5.1f} {mode:9} {r}")
+                    continue
+                base = base or r["seconds"]
+                events = f"{expected / r['seconds']:9.0f}" if mode in ("edigw", "lineage") else ""
+                print(f"{name:15} {size:5.1f} {mode:9} {r['seconds']:8.2f} "
+                      f"{size / r['seconds']:7.2f} {base / r['seconds']:7.2f} {events:>9} "
+                      f"{r['peak_mb']:8.1f}")  # fmt: skip
+                if mode in ("edigw", "lineage") and r["count"] != expected:
+                    print(f"  !! {name}: {r['count']:.0f} events released, {expected} expected")
+                if mode == "lineage":
+                    print(f"  --lineage costs {r['seconds'] / base:.2f}x a run without it")
+        figures = startup(Path(tmp))
+        walls = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures.items())
+        print(f"start-up, `edigw translate` of a 1 KB file (median wall): {walls}")
 
 
 if __name__ == "__main__":

@@ -14,21 +14,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from pydantic import ValidationError
 
-from gateway.ack.context import AckContext
-from gateway.mapping.codes import CodeTables, load_code_tables
-from gateway.mapping.result import TranslatedRequest
 from gateway.ops_cli import ops_app
-from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
-from gateway.problems import Level, Problem, ProblemCode
-from gateway.profile import PartnerProfile, load_profile
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the commands import what they use: `edigw --help` and a small file start fast
+    from gateway.ack.context import AckContext
     from gateway.emulator.config import Settle
+    from gateway.mapping.codes import CodeTables
+    from gateway.mapping.result import TranslatedRequest
+    from gateway.profile import PartnerProfile
 
 __all__ = ["app", "main"]
 
@@ -61,6 +57,12 @@ def _options(
 def _profile(
     partner: str | None, selling_party: str | None, ship_from: str | None, timezone: str | None
 ) -> PartnerProfile:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from pydantic import ValidationError
+
+    from gateway.profile import load_profile
+
     try:
         profile = load_profile(partner)
     except FileNotFoundError as exc:
@@ -99,6 +101,9 @@ def translate_file(
     lineage: bool = False,
 ) -> bool:
     """Translate one file, writing its JSON line to `out` as it goes; True when accepted."""
+    from gateway.pipeline import TranslationOutcome, detect_syntax, translate_stream, unreadable
+    from gateway.problems import Level, Problem, ProblemCode
+
     first = True
 
     def emit(request: TranslatedRequest) -> None:
@@ -149,6 +154,9 @@ def translate(
     ack_control: Annotated[int, typer.Option("--ack-control", min=1)] = 1,
 ) -> None:
     """Translate EDI files into SP-API requests and acknowledgements (JSON lines)."""
+    from gateway.ack.context import AckContext
+    from gateway.mapping.codes import load_code_tables
+
     profile = _profile(partner, selling_party, ship_from, timezone)
     tables = load_code_tables()
     context = AckContext(next_control=ack_control)
@@ -367,6 +375,8 @@ def serve(
     """Run the gateway: HTTP API, hosted SFTP, workers and scheduler jobs.
 
     Exit status 2 when the settings are invalid or a port is taken (nothing is written)."""
+    from pydantic import ValidationError
+
     from gateway.service.config import ServiceSettings
     from gateway.service.serve import run_service
     from gateway.service.startup import StartupError

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 __all__ = ["MAX_ID", "sellers_app", "transactions_app"]
 
@@ -30,6 +29,8 @@ DatabaseOption = Annotated[str | None, typer.Option("--database-url")]
 
 def _service_settings(settings_file: Path | None, data_dir: Path | None,
                       database_url: str | None) -> Any:  # fmt: skip
+    from pydantic import ValidationError
+
     from gateway.service.config import ServiceSettings
 
     try:

@@ -15,10 +15,12 @@ usage errors.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import httpx
 import typer
+
+if TYPE_CHECKING:  # httpx is imported by the commands that talk to a gateway: the CLI starts light
+    import httpx
 
 __all__ = ["ops_app"]
 
@@ -35,11 +37,15 @@ def connect(
 ) -> None:
     """Talk to a running gateway (a test passes its own client as ctx.obj)."""
     if ctx.obj is None:
+        import httpx
+
         headers = {"X-API-Key": key} if key else {}
         ctx.obj = httpx.Client(base_url=url, headers=headers, timeout=60.0)
 
 
 def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
+    import httpx
+
     client: httpx.Client = ctx.obj
     try:
         answer = client.request(method, path, **kwargs)

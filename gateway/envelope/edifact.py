@@ -6,6 +6,11 @@ control references and counts are checked at every trailer; each finished IFTSTA
 validated and parsed (`edifact_messages`) and, when free of syntax errors, handed to the
 sink. Every fault is a Problem on the outcome of the level it rejects; nothing here raises
 on bad data.
+
+The common segment (inside a message, one line, decodable, nothing released, not a service
+segment) takes a short path (`_Reader.feed_batch`): split with str.split, and shared with
+its repeats; every other segment takes the long path (`feed_any`), which reports faults.
+The two give the same segments (tests/test_edifact_lexer.py holds them to it).
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ from gateway.envelope.edifact_header import (
     truncated,
 )
 from gateway.envelope.edifact_lexer import (
+    Batch,
     RawSegment,
+    cut_segments,
     decode_segment,
     replaced_at,
-    split_segments,
     tokenize,
 )
 from gateway.envelope.edifact_messages import (
@@ -106,6 +112,8 @@ class _Message:
 
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
+_WHITESPACE = b" \t\r\n"  # what the lexer strips before a segment
+_KNOWN_MAX = 4096
 
 
 class _Reader:
@@ -123,6 +131,9 @@ class _Reader:
         self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
+        # message segments seen under these delimiters and charset: bytes -> segment
+        self.known: dict[bytes, EdiSegment] = {}
+        self.known_for: tuple[EdifactDelimiters | None, str] = (None, "")
 
     # -- placement -----------------------------------------------------------------------
     def where(self) -> dict[str, object]:
@@ -146,6 +157,58 @@ class _Reader:
 
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
+        msg = self.msg
+        if msg is not None and raw.una is None and raw.complete and not raw.overlong:
+            self.feed_batch(Batch([raw.lead + raw.data], raw.offset - len(raw.lead)))
+        else:
+            self.feed_any(raw)
+
+    def feed_batch(self, batch: Batch) -> None:
+        """Complete segments cut at once (no UNA or UNB among them). The common case is cut
+        short here: a segment inside a message, on one line, that decodes, holds no release
+        character and is not a service segment; any other goes the long way (`feed_any`),
+        which gives the same segment plus what it reports. Carrier files repeat most of
+        their segments: each distinct one is split once per interchange and shared."""
+        offset, segments, d, charset = batch.offset, self.known, self.delimiters, self.charset
+        if d is not self.known_for[0] or charset != self.known_for[1]:
+            segments.clear()
+            self.known_for = (d, charset)
+        element, component, release = d.element, d.component, d.release or "\n"
+        plain = len({d.component, d.element, d.segment}) == 3
+        new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
+        msg = self.msg
+        for n, piece in enumerate(batch.pieces):
+            data = piece.lstrip(_WHITESPACE)
+            if msg is not None:
+                seg = segments.get(data)
+                if seg is None and plain and b"\n" not in data and b"\r" not in data:
+                    try:
+                        text = data.decode(charset)
+                    except (UnicodeDecodeError, LookupError):
+                        text = "\n"
+                    if release not in text and text.isprintable():
+                        rest = text.split(element)
+                        tag = rest[0]
+                        if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
+                            del rest[0]
+                            elements = tuple([tuple(e.split(component)) for e in rest])
+                            seg = new(EdiSegment, (tag, elements))
+                            if len(segments) >= _KNOWN_MAX:
+                                segments.clear()
+                            segments[data] = seg
+                if seg is not None:
+                    msg.segments.append(seg)
+                    offset += len(piece) + 1
+                    continue
+            lead = len(piece) - len(data)
+            self.feed_any(RawSegment(data, offset + lead, piece[:lead]))
+            offset += len(piece) + 1
+            msg = self.msg
+            if self.delimiters is not d or self.charset != charset:  # a run-on UNB
+                self.feed_batch(Batch(batch.pieces[n + 1 :], offset))
+                return
+
+    def feed_any(self, raw: RawSegment) -> None:
         if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
             return  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
             # after interchanges: ignored, as by the X12 reader
@@ -201,7 +264,7 @@ class _Reader:
         """A segment that ran on into the next one (its terminator is missing): both are
         read, and the first is reported (segment_terminator_missing)."""
         first = RawSegment(raw.data[:cut], raw.offset, raw.lead)
-        self.feed(first)
+        self.feed_any(first)
         tag = first.data[:3].decode("latin-1")
         why = f"{tag} has no segment terminator before the line break at byte {raw.offset + cut}"
         self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, EdiSegment(tag, ()))
@@ -371,8 +434,9 @@ class _Reader:
                 assert self.ic.header is not None
                 origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])
                 mapped = self.sink.document(origin, document)
-                tags = [segment.tag for segment in segments]
-                outcome.mapping_problems.extend(with_segment_tag(p, tags) for p in mapped)
+                if mapped:
+                    tags = [segment.tag for segment in segments]
+                    outcome.mapping_problems.extend(with_segment_tag(p, tags) for p in mapped)
         self.group.sets.append(outcome)
 
     def finish(self, complete: bool) -> None:
@@ -391,8 +455,12 @@ def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) 
     """Read every interchange of an EDIFACT file, handing error-free messages to `sink`."""
     reader = _Reader(sink, profile)
     complete = True
-    for raw in split_segments(stream):
-        reader.feed(raw)
-        complete = raw.complete or not raw.data.strip(_PADDING)  # SUB / NUL padding at the end
+    for item in cut_segments(stream):
+        if isinstance(item, Batch):
+            reader.feed_batch(item)
+            complete = True
+        else:
+            reader.feed(item)
+            complete = item.complete or not item.data.strip(_PADDING)  # SUB / NUL padding
     reader.finish(complete)
     return reader.result

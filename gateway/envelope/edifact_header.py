@@ -8,7 +8,6 @@ UTF-8.
 
 from __future__ import annotations
 
-import codecs
 from datetime import datetime
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
@@ -27,23 +26,13 @@ __all__ = [
     "read_unh",
 ]
 
-_CODECS = {
+# syntax identifier -> Python codec (every one ships with Python: no lookup at import)
+CHARSETS: dict[str, str] = {
     "UNOA": "ascii", "UNOB": "ascii", "IATA": "ascii", "IATB": "ascii",
     "UNOC": "latin-1", "UNOD": "iso8859-2", "UNOE": "iso8859-5", "UNOF": "iso8859-7",
     "UNOG": "iso8859-3", "UNOH": "iso8859-4", "UNOI": "iso8859-6", "UNOJ": "iso8859-8",
     "UNOK": "iso8859-9", "UNOL": "iso8859-15", "UNOW": "utf-8", "UNOY": "utf-8",
 }  # fmt: skip
-
-
-def _known(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-    except LookupError:
-        return False
-    return True
-
-
-CHARSETS: dict[str, str] = {k: v for k, v in _CODECS.items() if _known(v)}
 
 
 # Service data elements checked for type and length (ISO 9735 syntax 3/4, the larger where

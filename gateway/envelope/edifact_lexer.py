@@ -5,7 +5,10 @@ that are not released (an odd run of release characters before a terminator make
 data). It works on bytes: every delimiter is a single ASCII byte and no multi-byte UTF-8
 sequence contains one, so cutting before decoding is safe for every EDIFACT charset. A UNA
 service string advice switches the delimiters; a UNB not preceded by a UNA goes back to
-the defaults `:+.? '`. Only the segment being cut is held in memory.
+the defaults `:+.? '`. Memory stays flat: one chunk (64 KiB) or one segment at a time.
+`cut_segments` is the same cut for the reader: the complete segments buffered after the
+one at the read position come as one `Batch` (one bytes.split, released terminators joined
+back), so the common segment costs no per-byte Python work.
 
 `decode_segment` decodes one segment with the interchange's charset (a fault becomes a
 position, not an exception) and `tokenize` splits the text into data elements and
@@ -15,22 +18,22 @@ tokenizer, which undoes the release characters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
-
-from pydifact.control.characters import Characters
-from pydifact.exceptions import EDISyntaxError
-from pydifact.token import Token
-from pydifact.tokenizer import Tokenizer
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters
 from gateway.parse.edifact_common import EdiSegment
 
+if TYPE_CHECKING:  # pydifact is imported when a segment holds a release character
+    from pydifact.control.characters import Characters
+
 __all__ = [
     "CHUNK_SIZE",
     "MAX_SEGMENT",
+    "Batch",
     "RawSegment",
+    "cut_segments",
     "decode_segment",
     "replaced_at",
     "split_segments",
@@ -42,10 +45,11 @@ CHUNK_SIZE = 1 << 16
 MAX_SEGMENT = 1 << 20
 _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
+_NON_WHITESPACE = re.compile(rb"[^ \t\r\n]")
+_SERVICE_HEADS = (b"UNA", b"UNB")
 
 
-@dataclass(frozen=True, slots=True)
-class RawSegment:
+class RawSegment(NamedTuple):
     """One segment's bytes (terminator and preceding line breaks removed)."""
 
     data: bytes
@@ -69,99 +73,164 @@ def una_delimiters(six: bytes) -> EdifactDelimiters:
     )
 
 
+def _odd_release(piece: bytes, release: bytes) -> bool:
+    """Whether `piece` ends in an odd run of release characters (its terminator is data)."""
+    if not release or not piece.endswith(release):
+        return False
+    return (len(piece) - len(piece.rstrip(release))) % 2 == 1
+
+
+class Batch(NamedTuple):
+    """Complete segments cut at once: each piece is one segment's bytes with the white
+    space before it (no terminator); `offset` is the file offset of the first piece."""
+
+    pieces: list[bytes]
+    offset: int
+
+
 def split_segments(
     stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_segment: int = MAX_SEGMENT
 ) -> Iterator[RawSegment]:
     """The segments of `stream` in file order; a UTF-8 BOM is skipped."""
-    buf = bytearray()
-    base = start = 0
+    for item in cut_segments(stream, chunk_size, max_segment):
+        if isinstance(item, Batch):
+            offset = item.offset
+            for piece in item.pieces:
+                data = piece.lstrip(_WHITESPACE)
+                lead = len(piece) - len(data)
+                yield RawSegment(data, offset + lead, piece[:lead])
+                offset += len(piece) + 1
+        else:
+            yield item
+
+
+def _join_released(pieces: list[bytes], term: bytes, release: bytes) -> tuple[list[bytes], int]:
+    """The pieces with each released terminator put back (the piece before it ends in an odd
+    run of release characters), and their length with terminators; a last piece whose own
+    terminator is released is left out (the segment goes on past the cut)."""
+    joined: list[bytes] = []
+    group: list[bytes] = []
+    for piece in pieces:
+        group.append(piece)
+        if _odd_release(piece, release):  # its terminator is data (a run ends in its piece)
+            continue
+        joined.append(group[0] if len(group) == 1 else term.join(group))
+        group = []
+    return joined, sum(map(len, joined)) + len(joined)
+
+
+def cut_segments(
+    stream: BinaryIO, chunk_size: int = CHUNK_SIZE, max_segment: int = MAX_SEGMENT
+) -> Iterator[RawSegment | Batch]:
+    """`split_segments`, with the common segments in batches.
+
+    The segment at the read position is cut on its own (UNA, a UNB going back to the
+    default delimiters, a segment longer than the buffer); the complete segments buffered
+    after it, up to the next UNA or UNB, are then cut with one bytes.split."""
+    buf = b""
+    base = pos = 0  # file offset of buf[0]; the next byte to read in buf
     eof = False
     term, release = b"'", b"?"
     after_una = False
 
     def more() -> bool:
-        nonlocal eof
+        """Read a chunk; buf then starts at the old pos (indices move by -pos)."""
+        nonlocal buf, base, pos, eof
         if eof:
             return False
         data = stream.read(chunk_size)
         if not data:
             eof = True
             return False
-        buf.extend(data)
+        buf, base, pos = buf[pos:] + data, base + pos, 0
         return True
 
     more()
     if buf.startswith(_BOM):
-        start = len(_BOM)
+        pos = len(_BOM)
     while True:
-        ws_from = start
-        while True:
-            while start < len(buf) and buf[start] in _WHITESPACE:
-                start += 1
-            if start < len(buf) or not more():
-                break
-        lead = bytes(buf[ws_from:start])
-        if start >= len(buf):
+        # -- the segment at pos: white space, UNA, delimiters, its end (releases honoured)
+        found = _NON_WHITESPACE.search(buf, pos)
+        while (found is None or len(buf) - found.start() < 9) and more():
+            found = _NON_WHITESPACE.search(buf, pos)
+        if found is None:
             return
-        while len(buf) - start < 9 and more():
-            pass
-        head = bytes(buf[start : start + 3])
+        at = found.start()
+        lead = buf[pos:at]
+        head = buf[at : at + 3]
         wrapped = None  # a UNA wrapped inside its nine characters (widths under 9)
         if head == b"UNA" or (head[:1] == b"U" and (b"\r" in head or b"\n" in head)):
-            wrapped = _wrapped_una(buf, start, eof)
-        while wrapped == -1 and more():
-            wrapped = _wrapped_una(buf, start, eof)
-        if (head == b"UNA" and len(buf) - start >= 9) or isinstance(wrapped, tuple):
-            plain = (bytes(buf[start + 3 : start + 9]), 9)
-            six, end = wrapped if isinstance(wrapped, tuple) else plain
-            end = start + end
-            yield RawSegment(bytes(buf[start:end]), base + start, lead, una_delimiters(six))
+            wrapped = _wrapped_una(buf, at, eof)
+            while wrapped == -1:
+                moved = pos  # indices move by -pos when more() reads
+                if not more():
+                    break
+                at -= moved
+                wrapped = _wrapped_una(buf, at, eof)
+        if (head == b"UNA" and len(buf) - at >= 9) or isinstance(wrapped, tuple):
+            six, end = wrapped if isinstance(wrapped, tuple) else (buf[at + 3 : at + 9], 9)
+            yield RawSegment(buf[at : at + end], base + at, lead, una_delimiters(six))
             term, release = six[5:6], b"" if six[3:4] == b" " else six[3:4]
-            after_una, start = True, end
+            after_una, pos = True, at + end
             continue
         if head == b"UNB" and not after_una:
             term, release = b"'", b"?"
         after_una = False
-        search, overlong = start, False
+        search = at
         while True:
             idx = buf.find(term, search)
-            if idx >= 0 and release:
-                run, j = 0, idx - 1
-                while j >= start and buf[j] == release[0]:
-                    run, j = run + 1, j - 1
-                if run % 2:
+            if idx > at and release and buf[idx - 1 : idx] == release:
+                j = idx - 1
+                while j > at and buf[j - 1] == buf[idx - 1]:
+                    j -= 1
+                if (idx - j) % 2:  # an odd run of release characters: the terminator is data
                     search = idx + 1
                     continue
             if idx >= 0:
+                yield RawSegment(buf[at:idx], base + at, lead)
+                pos = idx + 1
                 break
-            if len(buf) - start > max_segment:
-                yield RawSegment(bytes(buf[start : start + 80]), base + start, lead, overlong=True)
-                base, start = base + len(buf), 0
-                buf.clear()
-                while (idx := buf.find(term)) < 0:
-                    base += len(buf)
-                    buf.clear()
+            if len(buf) - at > max_segment:
+                yield RawSegment(buf[at : at + 80], base + at, lead, overlong=True)
+                pos = len(buf)
+                while (idx := buf.find(term, pos)) < 0:
+                    pos = len(buf)
                     if not more():
                         return
-                overlong = True
+                pos = idx + 1
                 break
-            search = len(buf)
+            moved = pos  # indices move by -pos when more() reads
+            search = len(buf) - moved
             if not more():
-                yield RawSegment(bytes(buf[start:]), base + start, lead, complete=False)
+                yield RawSegment(buf[at:], base + at, lead, complete=False)
                 return
-        if not overlong:
-            yield RawSegment(bytes(buf[start:idx]), base + start, lead)
-        start = idx + 1
-        if start > chunk_size:
-            del buf[:start]
-            base, start = base + start, 0
+            at -= moved
+        # -- the complete segments buffered after it, cut at once
+        last = buf.rfind(term, pos)
+        if last > pos:
+            block = buf[pos:last]
+            pieces = block.split(term)
+            size = len(block) + 1
+            if release and (release + term in block or block.endswith(release)):
+                pieces, size = _join_released(pieces, term, release)
+            if b"UNA" in block or b"UNB" in block:
+                for n, piece in enumerate(pieces):
+                    if piece.lstrip(_WHITESPACE)[:3] in _SERVICE_HEADS:
+                        size = sum(map(len, pieces[:n])) + n
+                        del pieces[n:]  # read from the UNA/UNB on: the delimiters may change
+                        break
+            if pieces:
+                yield Batch(pieces, base + pos)
+            pos += size
+        if pos > chunk_size:
+            buf, base, pos = buf[pos:], base + pos, 0
 
 
 _BREAKS = b"\r\n"
 _UNA_SPAN = 400  # a UNA hard-wrapped at width 1 with CR LF after every character: 27 bytes
 
 
-def _wrapped_una(buf: bytearray, start: int, eof: bool) -> tuple[bytes, int] | int | None:
+def _wrapped_una(buf: bytes, start: int, eof: bool) -> tuple[bytes, int] | int | None:
     """A UNA hard-wrapped by CR/LF inside its first nine characters (a file wrapped at a
     width under 9): (its six service characters, its length in bytes), -1 if more bytes
     are needed, None if this is no UNA. UNA1..UNA5 are the first five characters after
@@ -217,6 +286,8 @@ def replaced_at(seg: EdiSegment) -> tuple[int | None, int | None]:
 
 
 def _characters(delimiters: EdifactDelimiters) -> Characters:
+    from pydifact.control.characters import Characters
+
     d = delimiters
     chars = Characters.from_str(":+.? '")  # then set one by one: from_str mistakes 'UNA...'
     chars.component_separator, chars.data_separator = d.component, d.element
@@ -234,6 +305,10 @@ def tokenize(text: str, delimiters: EdifactDelimiters = DEFAULT_DELIMITERS) -> E
         tag, *rest = text.split(d.element)
         parts = tuple(tuple(element.split(d.component)) for element in rest)
         return EdiSegment(tag.split(d.component, 1)[0].strip(), parts)
+    from pydifact.exceptions import EDISyntaxError
+    from pydifact.token import Token
+    from pydifact.tokenizer import Tokenizer
+
     elements: list[list[str]] = [[""]]
     try:
         for token in Tokenizer().get_tokens(text + delimiters.segment, _characters(delimiters)):

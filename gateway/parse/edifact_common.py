@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple, cast
 
 from gateway.mapping.times import parse_local
 from gateway.parse.records import EventTime, Src, Val
@@ -32,26 +34,34 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class EdiSegment:
-    """One segment: its tag and data elements, each a tuple of components (releases undone)."""
+class EdiSegment(NamedTuple):
+    """One segment: its tag and data elements, each a tuple of components (releases undone).
+    A named tuple: cheap to build, hashable (repeated segments are checked once)."""
 
     tag: str
     elements: tuple[tuple[str, ...], ...]
 
     def get(self, element: int, component: int = 1) -> str:
         """Component `component` of data element `element` (1-based), '' when absent."""
-        if 0 < element <= len(self.elements):
-            parts = self.elements[element - 1]
-            if 0 < component <= len(parts):
-                return parts[component - 1].strip()
+        if element > 0 and component > 0:
+            try:
+                return self[1][element - 1][component - 1].strip()
+            except IndexError:
+                pass
         return ""
 
 
 def val(seg: EdiSegment, position: int, element: int, component: int | None = None) -> Val | None:
     """A sourced value; `component` None reads a simple data element (first component)."""
-    value = seg.get(element, component or 1)
-    return Val(value, Src(seg.tag, position, element, component)) if value else None
+    index = (component or 1) - 1
+    if element > 0 and index >= 0:
+        try:
+            value = seg[1][element - 1][index].strip()
+        except IndexError:
+            return None
+        if value:
+            return Val(value, Src(seg[0], position, element, component))
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +241,30 @@ _RULES: dict[str, tuple[tuple[Chk, ...], int, tuple[int, ...]]] = {
 }
 
 
+# segments (tag and elements) found free of element problems: carrier files repeat most of
+# theirs (status, location, reference, date), so each distinct one is checked once. The
+# reader shares one object per distinct segment: that object is known by identity (its id
+# is held with it, so it cannot be another's), which spares hashing its elements again.
+_CLEAN: dict[EdiSegment, None] = {}
+_CLEAN_OBJECTS: dict[int, EdiSegment] = {}
+_CLEAN_MAX = 1 << 14
+
+
 def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     """Element problems of one segment the parsers read (none for other segments)."""
+    if _CLEAN_OBJECTS.get(id(seg)) is seg or seg in _CLEAN:
+        return []
+    problems = _segment_problems(seg, position)
+    if not problems:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+            _CLEAN_OBJECTS.clear()
+        _CLEAN[seg] = None
+        _CLEAN_OBJECTS[id(seg)] = seg
+    return problems
+
+
+def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
     rules = _RULES.get(seg.tag)
     if rules is None:
         return []
@@ -261,9 +293,13 @@ def validate_message(
     """Structure and element problems of one message, `segments` UNH..UNT inclusive, and
     the dependency notes of its segments for the directory release in UNH S009 0054;
     `tolerant` reads a segment misplaced within its group with a warning."""
-    problems = check_structure(table, [(s.tag,) for s in segments], tolerant)
+    # the walker reads each segment's [0]: an EdiSegment's tag
+    problems = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
+    clean, objects = _CLEAN, _CLEAN_OBJECTS
     for position in range(2, len(segments)):
-        problems.extend(check_segment(segments[position - 1], position))
+        seg = segments[position - 1]
+        if objects.get(id(seg)) is not seg and seg not in clean:
+            problems.extend(check_segment(seg, position))
     dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
@@ -278,6 +314,25 @@ def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
     """DTM C507 as an EventTime (formats 101/102/201/203/204/303; 303's suffix is the zone).
     Without 2379 the format follows from the length (8: 102, 12: 203, 14: 204)."""
     text, fmt = seg.get(1, 2), seg.get(1, 3)
+    key = (text, fmt)
+    if key in _DTM_READ:
+        read = _DTM_READ[key]
+    else:
+        if len(_DTM_READ) >= _CLEAN_MAX:
+            _DTM_READ.clear()
+        read = _DTM_READ[key] = _read_dtm(text, fmt)
+    if read is None:
+        return None
+    local, zone = read
+    src = Src(seg.tag, position, 1, 2)
+    return EventTime(local, Val(zone, src) if zone else None, (src,))
+
+
+_DTM_READ: dict[tuple[str, str], tuple[datetime, str] | None] = {}  # (2380, 2379) -> read
+
+
+def _read_dtm(text: str, fmt: str) -> tuple[datetime, str] | None:
+    """(local date/time, zone suffix or '') of DTM 2380 in format 2379; None: unreadable."""
     if not fmt:
         fmt = {8: "102", 12: "203", 14: "204"}.get(len(text), "")
     layout = _DATE_FORMATS.get(fmt)
@@ -288,7 +343,5 @@ def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
     local = parse_local(digits[:date_len], digits[date_len:] or None)
     if local is None or not is_digits(digits):
         return None
-    src = Src(seg.tag, position, 1, 2)
     suffix = text[date_len + time_len :].strip()
-    zone = Val(suffix, src) if zoned and suffix else None
-    return EventTime(local, zone, (src,))
+    return local, suffix if zoned else ""

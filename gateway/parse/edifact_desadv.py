@@ -109,15 +109,19 @@ class _Line:
     quantity: Val | None = None
     unit: Val | None = None
 
+    shipped: ShippedItem | None = None  # item(), built once: a line is in a pack and the list
+
     def item(self) -> ShippedItem:
-        return ShippedItem(
-            position=self.position,
-            sequence=val(self.lin, self.position, 1),
-            buyer_product_id=self.buyer,
-            vendor_product_id=self.vendor,
-            quantity=self.quantity,
-            unit=self.unit,
-        )
+        if self.shipped is None:
+            self.shipped = ShippedItem(
+                position=self.position,
+                sequence=val(self.lin, self.position, 1),
+                buyer_product_id=self.buyer,
+                vendor_product_id=self.vendor,
+                quantity=self.quantity,
+                unit=self.unit,
+            )
+        return self.shipped
 
 
 @dataclass
@@ -167,9 +171,9 @@ class _Reader:
             if package is not None:
                 package.lines.append(self.line)
         elif line is not None:
-            self.line_segment(line, seg, position)
+            self.line_segment(line, seg, position, qualifier)
         elif package is not None:
-            self.package_segment(package, seg, position)
+            self.package_segment(package, seg, position, qualifier)
         elif tag == "DTM" and qualifier in ("11", "17", "137"):
             when = dtm_time(seg, position)
             if qualifier == "137":
@@ -193,8 +197,8 @@ class _Reader:
         if rank < line.vendor_rank and (found := val(seg, position, n, 1)) is not None:
             line.vendor, line.vendor_rank = found, rank
 
-    def line_segment(self, line: _Line, seg: EdiSegment, position: int) -> None:
-        tag, qualifier = seg.tag, seg.get(1)
+    def line_segment(self, line: _Line, seg: EdiSegment, position: int, qualifier: str) -> None:
+        tag = seg.tag
         if tag == "PIA":
             vendor_quals = (*self.sources.vendor_product_qualifiers, "SA")
             for n in range(2, len(seg.elements) + 1):
@@ -210,8 +214,10 @@ class _Reader:
         elif tag == "RFF" and qualifier in self.sources.edifact_po_qualifiers:
             self.header.line_po = self.header.line_po or val(seg, position, 1, 2)
 
-    def package_segment(self, package: _Package, seg: EdiSegment, position: int) -> None:
-        tag, qualifier = seg.tag, seg.get(1)
+    def package_segment(
+        self, package: _Package, seg: EdiSegment, position: int, qualifier: str
+    ) -> None:
+        tag = seg.tag
         if tag == "PAC":
             package.physical = True
         elif tag == "GIN":

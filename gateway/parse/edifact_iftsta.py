@@ -78,7 +78,7 @@ IFTSTA = Loop(
 _Seg = tuple[int, EdiSegment]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Status:
     position: int
     sts: EdiSegment
@@ -88,7 +88,7 @@ class _Status:
     depth: int = 0  # 0: STS level, 1: inside a TDT/EQD/GID subgroup (not read)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Consignment:
     position: int
     tracking: Val | None
@@ -141,7 +141,7 @@ def parse_iftsta(
     status: _Status | None = None
     for position in range(2, len(segments)):
         seg = segments[position - 1]
-        tag = seg.tag
+        tag = seg[0]
         if tag == "CNI":
             current = _Consignment(position, val(seg, position, 2, 1))
             consignments.append(current)
