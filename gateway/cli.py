@@ -86,7 +86,7 @@ def _profile(
 def _request_json(request: TranslatedRequest, lineage: bool) -> dict[str, Any]:
     item: dict[str, Any] = {"operation": request.operation, "body": request.body_json()}
     if lineage:
-        item["lineage"] = [entry.to_report() for entry in request.lineage]
+        item["lineage"] = request.lineage_report()
     return item
 
 

@@ -12,7 +12,6 @@ import pickle
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from itertools import starmap
 from operator import attrgetter
 from typing import IO, Any, BinaryIO
 
@@ -25,11 +24,6 @@ from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.x12 import read_x12
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
-from gateway.mapping.lineage import Lineage
-from gateway.mapping.payloads import (
-    SubmitShipmentConfirmationsRequest,
-    SubmitShipmentStatusUpdatesRequest,
-)
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
 from gateway.parse.records import Document, Origin, StatusDocument, Syntax
@@ -98,32 +92,20 @@ def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:
     )
 
 
-_LINEAGE_FIELDS = attrgetter(*(f.name for f in fields(Lineage)))
 _ORIGIN_FIELDS = attrgetter(*(f.name for f in fields(Origin)))
-_BODIES: dict[
-    str, type[SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest]
-] = {
-    "submitShipmentStatusUpdates": SubmitShipmentStatusUpdatesRequest,
-    "submitShipmentConfirmations": SubmitShipmentConfirmationsRequest,
-}
 
 
 def _to_record(group: str | None, request: TranslatedRequest) -> tuple[object, ...]:
-    """A request as plain values (body as JSON, lineage as tuples), cheap to pickle."""
-    return (group, request.operation, request.body.model_dump_json(exclude_none=True),
-            _ORIGIN_FIELDS(request.origin), request.purchase_orders, request.tracking_numbers,
-            list(map(_LINEAGE_FIELDS, request.lineage)))  # fmt: skip
+    """A request as plain values, cheap to pickle: the body as finished JSON text (orjson),
+    the lineage as its compact trails."""
+    return (group, request.operation, request.body_text(), _ORIGIN_FIELDS(request.origin),
+            request.purchase_orders, request.tracking_numbers, request.trails)  # fmt: skip
 
 
 def _from_record(record: tuple[Any, ...]) -> tuple[str | None, TranslatedRequest]:
-    group, operation, body, origin, purchase_orders, tracking_numbers, lineage = record
-    request = TranslatedRequest(
-        operation=operation,
-        body=_BODIES[operation].model_validate_json(body),
-        origin=Origin(*origin),
-        purchase_orders=purchase_orders,
-        tracking_numbers=tracking_numbers,
-        lineage=tuple(starmap(Lineage, lineage)),
+    group, operation, text, origin, purchase_orders, tracking_numbers, trails = record
+    request = TranslatedRequest.from_items(
+        operation, None, Origin(*origin), purchase_orders, tracking_numbers, trails, text=text
     )
     return group, request
 

@@ -5,19 +5,47 @@ Kinds: `segment` (read from the file), `code_table` (a row of mappings/*.yaml ap
 was used because the file carried nothing), `derived` (computed from other values, e.g. a
 time converted to UTC). Ops read these field by field; replays diff against them.
 
-A plain slotted dataclass: one is made for every value of every body, so it must be cheap.
+The mappers record lineage by reference: per body item a `Trail`, one flat tuple of
+plain values, `WIDTH` per entry: (path relative to the item, kind, segment, position,
+element, component, detail), the detail text or a `TimeDetail` worded only when read.
+Plain values keep a trail cheap to build and to pickle (the pipeline spools them);
+`expand` turns trails into `Lineage` entries and `item_reports` into their JSON objects,
+only when someone asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from gateway.parse.records import Src
 
-__all__ = ["Lineage", "LineageKind", "from_src"]
+__all__ = [
+    "NO_SRC",
+    "WIDTH",
+    "Entry",
+    "Lineage",
+    "LineageKind",
+    "TimeDetail",
+    "Trail",
+    "detail_text",
+    "entries",
+    "expand",
+    "from_src",
+    "item_reports",
+]
 
 LineageKind = Literal["segment", "code_table", "profile", "default", "derived"]
+# a converted time: (local time read, the elements read as plain Src tuples, how the zone
+# was chosen)
+TimeDetail = tuple[datetime, tuple[tuple[str, int, int, int | None], ...], str]
+Entry = tuple[str, LineageKind, str | None, int | None, int | None, int | None,
+              "str | TimeDetail | None"]  # fmt: skip
+Trail = tuple[Any, ...]  # entries, flat
+WIDTH = 7  # values per entry in a trail
+NO_SRC = (None, None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +70,47 @@ class Lineage:
 
 def from_src(path: str, src: Src, detail: str | None = None) -> Lineage:
     return Lineage(path, "segment", src.segment, src.position, src.element, src.component, detail)
+
+
+def detail_text(detail: str | TimeDetail | None) -> str | None:
+    """An entry's detail as text (a converted time's is worded here, when read)."""
+    if detail is None or isinstance(detail, str):
+        return detail
+    local, srcs, how = detail
+    read = ", ".join(Src._make(src).describe() for src in srcs)
+    return f"{local.isoformat()} from {read}; {how}"
+
+
+def entries(trail: Trail) -> Iterator[Entry]:
+    """The entries of a trail, one tuple each."""
+    it = iter(trail)
+    return zip(it, it, it, it, it, it, it, strict=True)
+
+
+def expand(key: str, trails: Iterable[Trail]) -> Iterator[Lineage]:
+    """The `Lineage` entries of a body whose item list is `key`, item by item."""
+    for index, trail in enumerate(trails):
+        prefix = f"/{key}/{index}"
+        for path, kind, segment, position, element, component, detail in entries(trail):
+            yield Lineage(prefix + path, kind, segment, position, element, component,
+                          detail_text(detail))  # fmt: skip
+
+
+def item_reports(trail: Trail, prefix: str) -> list[dict[str, object]]:
+    """The JSON objects of one item's entries (`Lineage.to_report` shape), `prefix` put
+    before each path."""
+    out: list[dict[str, object]] = []
+    for path, kind, segment, position, element, component, detail in entries(trail):
+        report: dict[str, object] = {"path": prefix + path, "kind": kind}
+        if segment is not None:
+            report["segment"] = segment
+        if position is not None:
+            report["position"] = position
+        if element is not None:
+            report["element"] = element
+        if component is not None:
+            report["component"] = component
+        if detail is not None:
+            report["detail"] = detail_text(detail)
+        out.append(report)
+    return out
