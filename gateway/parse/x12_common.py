@@ -26,7 +26,8 @@ from gateway.problems import Problem
 __all__ = ["event_time", "val", "validate_set"]
 
 _Match = Callable[[str], object]
-_FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
+_FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match], set[str]]] = {}
+_ACCEPTED_SIZE = 4096  # segment texts remembered as accepted, per tables and delimiters
 
 # per-tag fast acceptance: one regex over the segment's elements joined by NUL. It accepts
 # only values `check_elements` plainly accepts (ASCII digits, no control character, no
@@ -90,6 +91,17 @@ def _fast_checks(
 ) -> dict[str, _Match]:
     """Tag -> fast acceptance of a segment (NUL-joined), per pair of tables and delimiters
     (built once)."""
+    return _fast_entry(elements, limits, component, repetition)[0]
+
+
+def _fast_entry(
+    elements: Mapping[str, Sequence[El]],
+    limits: Mapping[str, int],
+    component: str = ">",
+    repetition: str | None = None,
+) -> tuple[dict[str, _Match], set[str]]:
+    """The fast checks and the segment texts (NUL-joined) they accepted already: a file
+    repeats many segments (party loops, locations), each is matched once."""
     key = (id(elements), id(limits), component, repetition or "")
     entry = _FAST.get(key)
     if entry is None or entry[0] is not elements or entry[1] is not limits:
@@ -99,8 +111,8 @@ def _fast_checks(
             table, most = elements.get(tag, ()), limits.get(tag, 99)
             if len(table) <= most:
                 checks[tag] = _segment_pattern(tag, table, most, any_char).fullmatch
-        entry = _FAST[key] = (elements, limits, checks)
-    return entry[2]
+        entry = _FAST[key] = (elements, limits, checks, set())
+    return entry[2], entry[3]
 
 
 _NONE: frozenset[int] = frozenset()
@@ -123,7 +135,7 @@ def validate_set(
     (`component`, ISA16) and repetition (`repetition`, ISA11) separators, which X12 data may
     not hold outside composites (`COMPOSITES`) and repeating elements (`REPEATS`)."""
     problems = check_structure(table, segments, tolerant)
-    fast = _fast_checks(elements, limits, component, repetition)
+    fast, accepted = _fast_entry(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
     for position in range(2, len(segments)):
         seg = segments[position - 1]
@@ -147,7 +159,12 @@ def validate_set(
         accept = fast.get(tag)
         if accept is not None:
             text = "\x00".join(seg)
+            if text in accepted:
+                continue
             if text.count("\x00") == len(seg) - 1 and accept(text):
+                if len(accepted) >= _ACCEPTED_SIZE:
+                    accepted.clear()
+                accepted.add(text)
                 continue
         spec = elements.get(tag, ())
         found = check_elements(
@@ -159,12 +176,15 @@ def validate_set(
     return problems
 
 
+_new = tuple.__new__  # Val / Src are named tuples: made without their Python __new__
+
+
 def val(seg: Sequence[str], position: int, n: int) -> Val | None:
     """Element n of a segment as a sourced value; None when absent or blank."""
     if n < len(seg):
         value = seg[n].strip()
         if value:
-            return Val(value, Src(seg[0], position, n))
+            return _new(Val, (value, _new(Src, (seg[0], position, n, None))))
     return None
 
 
