@@ -153,7 +153,8 @@ class _Reader:
         )  # fmt: skip
         if document is None and outcome.type_code not in ACK_SETS:
             outcome.supported = False
-        outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
+        if envelope or problems:
+            outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
         if group is None:
             outcome.problems.append(
                 problem(
@@ -184,9 +185,10 @@ class _Reader:
                 delimiters=_delimiter_chars(ic.header.delimiters, self.repetition),
             )
             mapped = self.sink.document(origin, document)
-            tags = [segment[0] for segment in segments]
-            outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
-                                            for p in mapped)  # fmt: skip
+            if mapped:
+                tags = [segment[0] for segment in segments]
+                outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
+                                                for p in mapped)  # fmt: skip
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:

@@ -270,11 +270,14 @@ class X12Tokenizer:
                     if not text:
                         continue
                 elements = text.split(sep)
-                yield Token("segment", None, elements)
+                yield _new(Token, ("segment", None, elements, ""))  # Token(), without __new__
                 if elements[0] == "IEA":
                     self.delimiters = None
                     self._pos = _after_terminators(buf, term, pos, count)
                     return
+
+
+_new = tuple.__new__
 
 
 def _without(text: str, chars: str) -> str:

@@ -142,13 +142,25 @@ def _address(b: Builder, event: StatusEvent, trace: Trace) -> dict[str, str]:
 def _update(
     b: Builder, event: StatusEvent, selling: str, ship_from: str
 ) -> tuple[dict[str, Any], list[Any]] | None:
-    """The update of one event (a ShipmentStatusUpdate as a dict) and its lineage."""
+    """The update of one event (a ShipmentStatusUpdate as a dict) and its lineage; every
+    problem found meanwhile names the event (`Builder.event`, inlined: one per event)."""
     code, reason = event.status_code, event.reason_code
-    pair = "/".join(v.value for v in (code, reason) if v is not None) or None
     po, tracking = event.purchase_order, event.tracking_number
-    with b.event(at=event.position, status=pair, purchase_order=po.value if po else None,
-                 tracking_number=tracking.value if tracking else None):  # fmt: skip
+    about: dict[str, str] = dict(b.about)
+    if code is not None:
+        about["status"] = code.value if reason is None else f"{code.value}/{reason.value}"
+    elif reason is not None:
+        about["status"] = reason.value
+    if po is not None:
+        about["purchase_order"] = po.value
+    if tracking is not None:
+        about["tracking_number"] = tracking.value
+    saved = b.about, b.at
+    b.about, b.at = about, event.position
+    try:
         return _event_update(b, event, selling, ship_from)
+    finally:
+        b.about, b.at = saved
 
 
 def _free_of_delimiters(b: Builder, event: StatusEvent) -> bool:
