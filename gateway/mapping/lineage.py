@@ -101,16 +101,19 @@ def item_reports(trail: Trail, prefix: str) -> list[dict[str, object]]:
     before each path."""
     out: list[dict[str, object]] = []
     for path, kind, segment, position, element, component, detail in entries(trail):
-        report: dict[str, object] = {"path": prefix + path, "kind": kind}
-        if segment is not None:
-            report["segment"] = segment
-        if position is not None:
-            report["position"] = position
-        if element is not None:
-            report["element"] = element
-        if component is not None:
-            report["component"] = component
+        report: dict[str, object]
+        if segment is None and position is None and element is None and component is None:
+            report = {"path": prefix + path, "kind": kind}
+        elif component is None and None not in (segment, position, element):
+            report = {"path": prefix + path, "kind": kind, "segment": segment,
+                      "position": position, "element": element}  # fmt: skip
+        else:
+            report = {"path": prefix + path, "kind": kind}
+            for name, value in (("segment", segment), ("position", position),
+                                ("element", element), ("component", component)):  # fmt: skip
+                if value is not None:
+                    report[name] = value
         if detail is not None:
-            report["detail"] = detail_text(detail)
+            report["detail"] = detail if type(detail) is str else detail_text(detail)
         out.append(report)
     return out

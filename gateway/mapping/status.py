@@ -206,16 +206,30 @@ def _event_update(
     return update, trace.entries
 
 
+def _parties(b: Builder) -> tuple[str | None, str | None, tuple[Any, ...]]:
+    """(sellingParty, shipFromParty, their lineage trail): the profile's, made once per
+    profile when both are set; else each missing one is a problem of the document."""
+    profile = b.profile
+    key = ("parties", id(profile))
+    hit = cast("tuple[object, tuple[str, str, tuple[Any, ...]]] | None", b.tables.cache.get(key))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    trace = Trace()
+    selling = b.party("/sellingParty/partyId", trace, None, profile.selling_party, "sellingParty")
+    ship_from = b.party("/shipFromParty/partyId", trace, None, profile.ship_from, "shipFromParty")
+    trail = tuple(trace.entries)
+    if selling is not None and ship_from is not None:
+        b.tables.cache[key] = (profile, (selling, ship_from, trail))
+    return selling, ship_from, trail
+
+
 def map_status(
     origin: Origin, document: StatusDocument, profile: PartnerProfile, tables: CodeTables
 ) -> tuple[list[TranslatedRequest], list[Problem]]:
     """The status-update requests of one document, and the events' mapping problems."""
     b = Builder(origin, profile, tables)
-    parties = Trace()
-    selling = b.party("/sellingParty/partyId", parties, None, profile.selling_party, "sellingParty")
-    ship_from = b.party("/shipFromParty/partyId", parties, None, profile.ship_from, "shipFromParty")
+    selling, ship_from, shared = _parties(b)
     mapped: list[tuple[dict[str, Any], list[Any]]] = []
-    shared = tuple(parties.entries)
     for event in document.events:
         update = _update(b, event, selling or "", ship_from or "")
         if update is not None:
