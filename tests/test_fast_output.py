@@ -21,7 +21,14 @@ from gateway.ack.context import AckContext
 from gateway.demo import sample_case
 from gateway.mapping.build import Trace
 from gateway.mapping.codes import load_code_tables
-from gateway.mapping.lineage import Lineage, detail_text, entries, expand, item_reports
+from gateway.mapping.lineage import (
+    Lineage,
+    detail_text,
+    entries,
+    expand,
+    item_reports,
+    item_reports_json,
+)
 from gateway.mapping.result import ITEM_KEY, TranslatedRequest
 from gateway.mapping.times import _parse_local, parse_local
 from gateway.parse.records import Src, Val
@@ -62,6 +69,7 @@ def test_every_reading_of_the_lineage_agrees(case: str, request_: TranslatedRequ
     lineage = request_.lineage
     assert lineage and all(isinstance(e, Lineage) for e in lineage)
     assert request_.lineage_report() == [e.to_report() for e in lineage]
+    assert request_.lineage_json() == [json.dumps(e.to_report()) for e in lineage]
     key = ITEM_KEY[request_.operation]
     for index in range(request_.event_count()):
         prefix = f"/{key}/{index}/"
@@ -106,6 +114,19 @@ def test_a_trail_is_flat_plain_values_and_expands_in_order() -> None:
     trace.without("/when")
     assert [e[0] for e in entries(tuple(trace.entries))] == ["/trackingNumber", "/name"]
     assert detail_text(None) is None and detail_text("text") == "text"
+
+
+def test_lineage_json_is_what_json_dumps_writes() -> None:
+    trace = Trace()
+    trace.segment("/a", Val("x", Src("GIN", 4, 2, 1)), 'Zoë\'s "pack"\t\u2026')
+    trace.note("/b", "profile", "partner ü: ship_method")
+    trace.note("/c", "derived", (datetime(2026, 1, 2, 3, 4), (("DTM", 5, 1, 2),), "UTC"),
+               Src("DTM", 5, 1, 2))  # fmt: skip
+    trace.segment("/d", Val("y", Src("L11", 9, 1)))
+    trail = tuple(trace.entries)
+    texts = item_reports_json(trail, "/shipmentConfirmations/3")
+    assert texts == [json.dumps(r) for r in item_reports(trail, "/shipmentConfirmations/3")]
+    assert json.loads(texts[0])["component"] == 1
 
 
 @settings(max_examples=300, deadline=None)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import orjson
 
-from gateway.mapping.lineage import Lineage, Trail, expand, item_reports
+from gateway.mapping.lineage import Lineage, Trail, expand, item_reports, item_reports_json
 from gateway.mapping.payloads import (
     SubmitShipmentConfirmationsRequest,
     SubmitShipmentStatusUpdatesRequest,
@@ -148,6 +148,14 @@ class TranslatedRequest:
         out: list[dict[str, object]] = []
         for index, trail in enumerate(self.trails):
             out += item_reports(trail, f"/{key}/{index}")
+        return out
+
+    def lineage_json(self) -> list[str]:
+        """`lineage_report` with each object as its `json.dumps` text."""
+        key = ITEM_KEY[self.operation]
+        out: list[str] = []
+        for index, trail in enumerate(self.trails):
+            out += item_reports_json(trail, f"/{key}/{index}")
         return out
 
     def item_lineage(self, index: int) -> list[dict[str, object]]:
