@@ -91,16 +91,23 @@ def _status(b: Builder, event: StatusEvent, trace: Trace) -> tuple[str, str] | N
     return found.status, found.reason
 
 
-def _default_notes(b: Builder) -> tuple[str, str, str]:
-    """The lineage details of the address defaults (name, line 1, country), made once per
-    profile."""
+def _default_notes(b: Builder) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The lineage entries of the address defaults: name and line 1 (every update has
+    them), and the country (when the file names none); made once per profile."""
     profile = b.profile
     key = ("address", id(profile))
-    hit = b.tables.cache.get(key)
-    if hit is not None and hit[0] is profile:  # type: ignore[index]
-        return hit[1]  # type: ignore[index,no-any-return]
+    hit = cast("tuple[object, tuple[tuple[Any, ...], tuple[Any, ...]]] | None",
+               b.tables.cache.get(key))  # fmt: skip
+    if hit is not None and hit[0] is profile:
+        return hit[1]
     why = f"partner {profile.id} address_defaults (not carried by carrier EDI)"
-    notes = (f"{why}: name", f"{why}: address_line1", f"{why}: country_code")
+    trace = Trace()
+    trace.note(_NAME, "default", f"{why}: name")
+    trace.note(_LINE1, "default", f"{why}: address_line1")
+    head = tuple(trace.entries)
+    trace = Trace()
+    trace.note(_COUNTRY, "default", f"{why}: country_code")
+    notes = (head, tuple(trace.entries))
     b.tables.cache[key] = (profile, notes)
     return notes
 
@@ -110,9 +117,8 @@ def _address(b: Builder, event: StatusEvent, trace: Trace) -> dict[str, str]:
     (an Address of the model: name, addressLine1, city?, stateOrRegion?, postalCode?,
     countryCode)."""
     defaults = b.profile.address_defaults
-    name, line1, country_default = _default_notes(b)
-    trace.note(_NAME, "default", name)
-    trace.note(_LINE1, "default", line1)
+    head, country_default = _default_notes(b)
+    trace.entries += head
     if event.country is not None and len(event.country.value) == 3:
         code = event.country.value.upper()
         country = b.tables.countries.get(code, "")
@@ -127,7 +133,7 @@ def _address(b: Builder, event: StatusEvent, trace: Trace) -> dict[str, str]:
         country = trace.segment(_COUNTRY, event.country)
     else:
         country = defaults.country_code
-        trace.note(_COUNTRY, "default", country_default)
+        trace.entries += country_default
     address = {"name": defaults.name, "addressLine1": defaults.address_line1}
     if event.city is not None:
         address["city"] = trace.segment(_CITY, event.city)
