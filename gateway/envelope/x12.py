@@ -9,6 +9,7 @@ on bad data.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -129,7 +130,7 @@ class _Reader:
         if self.set is not None:
             self.close_set(None)
         control = st[2] if len(st) > 2 else ""
-        type_code = st[1] if len(st) > 1 else ""
+        type_code = sys.intern(st[1]) if len(st) > 1 else ""  # one "214" for all sets
         outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
         self.set = _Set(outcome, [st])
 
