@@ -200,5 +200,7 @@ def event_time(
     if local is None:
         return None
     zone = val(seg, position, zone_n) if zone_n else None
-    srcs = tuple(v.src for v in (date, time, zone) if v is not None)
+    if time is not None and zone is not None:
+        return EventTime(local, zone, (date.src, time.src, zone.src))
+    srcs = tuple([v.src for v in (date, time, zone) if v is not None])
     return EventTime(local, zone, srcs)
