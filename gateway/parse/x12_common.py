@@ -26,8 +26,9 @@ from gateway.problems import Problem
 __all__ = ["event_time", "val", "validate_set"]
 
 _Match = Callable[[str], object]
-_FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match], set[str]]] = {}
-_ACCEPTED_SIZE = 4096  # segment texts remembered as accepted, per tables and delimiters
+_FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
+_CLEAN: dict[tuple[int, int, str, str, int], tuple[object, object, object, set[str]]] = {}
+_CLEAN_SIZE = 4096  # faultless segment texts remembered, per tables, delimiters and notes
 
 # per-tag fast acceptance: one regex over the segment's elements joined by NUL. It accepts
 # only values `check_elements` plainly accepts (ASCII digits, no control character, no
@@ -91,17 +92,6 @@ def _fast_checks(
 ) -> dict[str, _Match]:
     """Tag -> fast acceptance of a segment (NUL-joined), per pair of tables and delimiters
     (built once)."""
-    return _fast_entry(elements, limits, component, repetition)[0]
-
-
-def _fast_entry(
-    elements: Mapping[str, Sequence[El]],
-    limits: Mapping[str, int],
-    component: str = ">",
-    repetition: str | None = None,
-) -> tuple[dict[str, _Match], set[str]]:
-    """The fast checks and the segment texts (NUL-joined) they accepted already: a file
-    repeats many segments (party loops, locations), each is matched once."""
     key = (id(elements), id(limits), component, repetition or "")
     entry = _FAST.get(key)
     if entry is None or entry[0] is not elements or entry[1] is not limits:
@@ -111,8 +101,8 @@ def _fast_entry(
             table, most = elements.get(tag, ()), limits.get(tag, 99)
             if len(table) <= most:
                 checks[tag] = _segment_pattern(tag, table, most, any_char).fullmatch
-        entry = _FAST[key] = (elements, limits, checks, set())
-    return entry[2], entry[3]
+        entry = _FAST[key] = (elements, limits, checks)
+    return entry[2]
 
 
 _NONE: frozenset[int] = frozenset()
@@ -135,12 +125,18 @@ def validate_set(
     (`component`, ISA16) and repetition (`repetition`, ISA11) separators, which X12 data may
     not hold outside composites (`COMPOSITES`) and repeating elements (`REPEATS`)."""
     problems = check_structure(table, segments, tolerant)
-    fast, accepted = _fast_entry(elements, limits, component, repetition)
+    fast = _fast_checks(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
+    clean = _clean_texts(elements, limits, component, repetition, relations)
     for position in range(2, len(segments)):
         seg = segments[position - 1]
+        text = "\x00".join(seg)
+        joined = text.count("\x00") == len(seg) - 1  # no NUL inside an element
+        if joined and text in clean:  # the same segment was found faultless before
+            continue
         tag = seg[0]
         related = relations.get(tag)
+        ok = True
         # relations.presence_key inlined: one lookup per segment on the hot path
         if (
             related is not None
@@ -149,6 +145,7 @@ def validate_set(
         ):
             faults = check_syntax_notes(seg, position, related)
             if faults:
+                ok = False
                 spec = elements.get(tag, ())
                 problems.extend(
                     f.model_copy(update={"element_ref": spec[f.element - 1].ref})
@@ -157,23 +154,40 @@ def validate_set(
                     for f in faults
                 )
         accept = fast.get(tag)
-        if accept is not None:
-            text = "\x00".join(seg)
-            if text in accepted:
-                continue
-            if text.count("\x00") == len(seg) - 1 and accept(text):
-                if len(accepted) >= _ACCEPTED_SIZE:
-                    accepted.clear()
-                accepted.add(text)
-                continue
-        spec = elements.get(tag, ())
-        found = check_elements(
-            seg, position, spec, limits.get(tag, 99), component, repetition,
-            COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE),
-        )  # fmt: skip
+        if accept is not None and joined and accept(text) is not None:
+            found: list[Problem] = []
+        else:
+            spec = elements.get(tag, ())
+            found = check_elements(
+                seg, position, spec, limits.get(tag, 99), component, repetition,
+                COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE),
+            )  # fmt: skip
         if found:
             problems.extend(found)
+        elif ok and joined:
+            if len(clean) >= _CLEAN_SIZE:
+                clean.clear()
+            clean.add(text)
     return problems
+
+
+def _clean_texts(
+    elements: Mapping[str, Sequence[El]],
+    limits: Mapping[str, int],
+    component: str,
+    repetition: str | None,
+    relations: Mapping[str, tuple[Note, ...]],
+) -> set[str]:
+    """The segment texts (elements joined by NUL) that neither the element checks nor the
+    syntax notes found a fault in, per tables, delimiters and notes: a file repeats many
+    segments (party loops, locations), each is checked once. The checks depend on the
+    text alone (positions only name where a fault is)."""
+    key = (id(elements), id(limits), component, repetition or "", id(relations))
+    entry = _CLEAN.get(key)
+    if entry is None or entry[0] is not elements or entry[1] is not limits \
+            or entry[2] is not relations:  # fmt: skip
+        entry = _CLEAN[key] = (elements, limits, relations, set())
+    return entry[3]
 
 
 _new = tuple.__new__  # Val / Src are named tuples: made without their Python __new__
