@@ -122,13 +122,26 @@ def item_reports(trail: Trail, prefix: str) -> list[dict[str, object]]:
     return out
 
 
+_QUOTED: dict[str, str] = {}  # kinds and the details shared by many entries, as JSON text
+
+
+def _quoted(text: str) -> str:
+    """`text` as a JSON string, remembered (a code-table row's detail repeats per event)."""
+    found = _QUOTED.get(text)
+    if found is None:
+        if len(_QUOTED) >= 4096:
+            _QUOTED.clear()
+        found = _QUOTED[text] = _quote(text)
+    return found
+
+
 def item_reports_json(trail: Trail, prefix: str) -> list[str]:
     """`item_reports` as JSON texts, each exactly what `json.dumps` makes of the object
     (same separators, ASCII escapes), written directly: `--lineage` prints several times
     more text than the body, and this keeps it from costing several times the time."""
     out: list[str] = []
     for path, kind, segment, position, element, component, detail in entries(trail):
-        head = f'{{"path": {_quote(prefix + path)}, "kind": {_quote(kind)}'
+        head = f'{{"path": {_quote(prefix + path)}, "kind": {_quoted(kind)}'
         if segment is None and position is None and element is None and component is None:
             text = head
         elif (component is None and type(position) is int and type(element) is int
@@ -143,7 +156,9 @@ def item_reports_json(trail: Trail, prefix: str) -> list[str]:
                     report[name] = value
             text = json.dumps(report)[:-1]
         if detail is not None:
-            words = detail if type(detail) is str else detail_text(detail) or ""
-            text += f', "detail": {_quote(words)}'
+            if type(detail) is str:
+                text += f', "detail": {_quoted(detail)}'
+            else:
+                text += f', "detail": {_quote(detail_text(detail) or "")}'
         out.append(text + "}")
     return out
