@@ -85,11 +85,13 @@ def _profile(
     return profile.model_copy(update=update) if update else profile
 
 
-def _request_json(request: TranslatedRequest, lineage: bool) -> dict[str, Any]:
-    item: dict[str, Any] = {"operation": request.operation, "body": request.body_json()}
-    if lineage:
-        item["lineage"] = [entry.to_report() for entry in request.lineage]
-    return item
+def _request_json(request: TranslatedRequest, lineage: bool) -> str:
+    """The request's JSON text, exactly `json.dumps({"operation", "body"[, "lineage"]})`:
+    the lineage objects are written as text directly (`TranslatedRequest.lineage_json`)."""
+    text = json.dumps({"operation": request.operation, "body": request.body_json()})
+    if not lineage:
+        return text
+    return f'{text[:-1]}, "lineage": [{", ".join(request.lineage_json())}]}}'
 
 
 def translate_file(
@@ -108,7 +110,7 @@ def translate_file(
 
     def emit(request: TranslatedRequest) -> None:
         nonlocal first
-        out.write(("" if first else ",") + json.dumps(_request_json(request, lineage)))
+        out.write(("" if first else ",") + _request_json(request, lineage))
         first = False
 
     try:

@@ -18,9 +18,10 @@ def value_fault(value: str, low: int, high: int, numeric: bool, delimiters: str)
     """Why an envelope value breaks its element's type and length (N0 when `numeric`, else
     AN/ID: printable, none of the interchange's `delimiters`), or None when it fits.
     Lengths are the dictionary's min/max (X12 and ISO 9735 service segments)."""
-    held = [c for c in dict.fromkeys(value) if c in delimiters]
-    if held:
-        return "holds the interchange's delimiter " + " ".join(repr(c) for c in held)
+    for delimiter in delimiters:  # the usual case first: none held (one scan per delimiter)
+        if delimiter in value:
+            held = [c for c in dict.fromkeys(value) if c in delimiters]
+            return "holds the interchange's delimiter " + " ".join(repr(c) for c in held)
     if not value.isprintable():
         return "holds a control character"
     if numeric and not is_digits(value):

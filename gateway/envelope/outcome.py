@@ -38,9 +38,10 @@ def has_error(problems: list[Problem]) -> bool:
     return any(p.severity is Severity.ERROR for p in problems)
 
 
-@dataclass
+@dataclass(slots=True)
 class SetOutcome:
-    """One transaction set (ST..SE) or message (UNH..UNT)."""
+    """One transaction set (ST..SE) or message (UNH..UNT). Slotted: an interchange keeps
+    one per set until its trailer (tens of thousands in a big mailbag)."""
 
     control: str  # ST02 / UNH 0062
     type_code: str  # ST01 / UNH S009 0065

@@ -9,6 +9,7 @@ on bad data.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -130,7 +131,7 @@ class _Reader:
         if self.set is not None:
             self.close_set(None)
         control = st[2] if len(st) > 2 else ""
-        type_code = st[1] if len(st) > 1 else ""
+        type_code = sys.intern(st[1]) if len(st) > 1 else ""  # one "214" for all sets
         outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
         self.set = _Set(outcome, [st])
 
@@ -154,7 +155,8 @@ class _Reader:
         )  # fmt: skip
         if document is None and outcome.type_code not in ACK_SETS:
             outcome.supported = False
-        outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
+        if envelope or problems:
+            outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
         if group is None:
             outcome.problems.append(
                 problem(
@@ -185,9 +187,10 @@ class _Reader:
                 delimiters=_delimiter_chars(ic.header.delimiters, self.repetition),
             )
             mapped = self.sink.document(origin, document)
-            tags = [segment[0] for segment in segments]
-            outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
-                                            for p in mapped)  # fmt: skip
+            if mapped:
+                tags = [segment[0] for segment in segments]
+                outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
+                                                for p in mapped)  # fmt: skip
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:

@@ -290,11 +290,14 @@ class X12Tokenizer:
                     if not text:
                         continue
                 elements = text.split(sep)
-                yield Token("segment", None, elements)
+                yield _new(Token, ("segment", None, elements, ""))  # Token(), without __new__
                 if elements[0] == "IEA":
                     self.delimiters = None
                     self._pos = _after_terminators(buf, term, pos, count)
                     return
+
+
+_new = tuple.__new__
 
 
 def _without(text: str, chars: str) -> str:
@@ -307,6 +310,5 @@ def _without(text: str, chars: str) -> str:
 
 def _after_terminators(buf: str, term: str, pos: int, count: int) -> int:
     """The offset just after the `count`-th terminator at or after `pos`."""
-    for _ in range(count):
-        pos = buf.index(term, pos) + len(term)
-    return pos
+    head = buf[pos:].split(term, count)[:count]  # split once, at C speed
+    return pos + sum(map(len, head)) + count * len(term)

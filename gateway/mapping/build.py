@@ -12,11 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from gateway.mapping.codes import CodeTables
-from gateway.mapping.lineage import Lineage, LineageKind
-from gateway.mapping.payloads import Weight
+from gateway.mapping.lineage import NO_SRC, WIDTH, LineageKind, TimeDetail, entries
 from gateway.mapping.times import TimeError, to_iso
 from gateway.parse.records import EventTime, Origin, Src, Val
 from gateway.problems import Level, Problem, ProblemCode, Severity
@@ -25,37 +24,41 @@ from gateway.profile import PartnerProfile
 __all__ = ["CHUNK_SIZE", "Builder", "Trace", "chunks", "decimal_text", "unique", "whole_number"]
 
 CHUNK_SIZE = 500  # records per SP-API request body
+_CACHE_SIZE = 8192  # time conversions and status resolutions kept per code tables
 T = TypeVar("T")
 
 
-@dataclass
 class Trace:
-    """Lineage of one body part; paths are JSON pointers relative to the part, with `prefix`
-    (the part's place in the body, when already known) put before each."""
+    """Lineage of one body part as a flat list of entries (`gateway.mapping.lineage`),
+    paths relative to the part; `under` puts a prefix before them once the part's place
+    is known."""
 
-    entries: list[Lineage] = field(default_factory=list)
-    prefix: str = ""
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: list[Any] | None = None) -> None:
+        self.entries: list[Any] = [] if entries is None else entries
 
     def segment(self, path: str, value: Val, detail: str | None = None) -> str:
-        s = value.src
-        entry = Lineage(self.prefix + path, "segment", s.segment, s.position, s.element,
-                        s.component, detail)  # fmt: skip
-        self.entries.append(entry)
+        self.entries += (path, "segment", *value.src, detail)
         return value.value
 
     def note(
-        self, path: str, kind: LineageKind, detail: str | None = None, src: Src | None = None
+        self,
+        path: str,
+        kind: LineageKind,
+        detail: str | TimeDetail | None = None,
+        src: Src | None = None,
     ) -> None:
-        path = self.prefix + path
-        if src is None:
-            entry = Lineage(path, kind, None, None, None, None, detail)
-        else:
-            entry = Lineage(path, kind, src.segment, src.position, src.element, src.component,
-                            detail)  # fmt: skip
-        self.entries.append(entry)
+        self.entries += (path, kind, *(src or NO_SRC), detail)
 
-    def under(self, prefix: str) -> list[Lineage]:
-        return [e.rebased(prefix) for e in self.entries]
+    def without(self, path: str) -> None:
+        """Drop the entries of `path`."""
+        self.entries = [v for e in entries(tuple(self.entries)) if e[0] != path for v in e]
+
+    def under(self, prefix: str) -> list[Any]:
+        out = list(self.entries)
+        out[::WIDTH] = [prefix + path for path in out[::WIDTH]]
+        return out
 
 
 @dataclass
@@ -142,24 +145,35 @@ class Builder:
     def time(
         self, when: EventTime | None, path: str, trace: Trace, what: str, position: int
     ) -> str | None:
-        """ISO-8601 of a file time (lineage 'derived'); None and a problem when unusable."""
+        """ISO-8601 of a file time (lineage 'derived'); None and a problem when unusable.
+        Conversions are cached per (local time, zone, partner zone) on the code tables."""
         if when is None:
             self.fault(ProblemCode.MISSING_FIELD, f"{what} missing", position=position)
             return None
-        try:
-            iso, how = to_iso(when, self.tables, self.profile.timezone)
-        except TimeError as exc:
-            zone = when.zone
+        zone = when.zone
+        key = ("time", when.local, zone.value if zone else None, self.profile.timezone)
+        cache = self.tables.cache
+        found = cache.get(key)
+        if found is None:
+            try:
+                found = to_iso(when, self.tables, self.profile.timezone)
+            except TimeError as exc:
+                found = exc
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[key] = found
+        if isinstance(found, TimeError):
             self.fault(
                 ProblemCode.INVALID_FIELD,
-                f"{what}: {exc}",
+                f"{what}: {found}",
                 src=zone.src if zone else when.srcs[0] if when.srcs else None,
                 position=position,
                 value=zone.value if zone else None,
             )
             return None
-        read = ", ".join(src.describe() for src in when.srcs)
-        trace.note(path, "derived", f"{when.local.isoformat()} from {read}; {how}", when.srcs[0])
+        iso, how = cast("tuple[str, str]", found)
+        srcs = tuple(map(tuple, when.srcs))
+        trace.note(path, "derived", (when.local, srcs, how), when.srcs[0])  # type: ignore[arg-type]
         return iso
 
     def quantity_unit(self, unit: Val | None, path: str, trace: Trace) -> str:
@@ -173,12 +187,12 @@ class Builder:
         trace.note(path, "code_table", f"units.yaml quantity {unit.value} -> {mapped}", unit.src)
         return mapped
 
-    def weight(self, weight: Val | None, unit: Val | None, trace: Trace) -> Weight | None:
+    def weight(self, weight: Val | None, unit: Val | None, trace: Trace) -> dict[str, str] | None:
         """A pack's weight (unit via units.yaml); '0' LB marked 'default' when absent."""
         if weight is None:
             trace.note("/weight/value", "default", "no weight in the file: 0 sent")
             trace.note("/weight/unitOfMeasure", "default", "no weight in the file: LB sent")
-            return Weight(unitOfMeasure="LB", value="0")
+            return {"unitOfMeasure": "LB", "value": "0"}
         value = decimal_text(weight.value)
         if value is None:
             self.invalid(weight, f"pack weight {weight.value!r} is not a number")
@@ -192,7 +206,7 @@ class Builder:
                 src=weight.src,
                 severity=Severity.WARNING,
             )
-            return Weight(unitOfMeasure="LB", value=value)
+            return {"unitOfMeasure": "LB", "value": value}
         mapped = self.tables.units.weight.get(unit.value)
         if mapped not in ("KG", "LB"):
             self.invalid(
@@ -201,7 +215,7 @@ class Builder:
             return None
         how = f"units.yaml weight {unit.value} -> {mapped}"
         trace.note("/weight/unitOfMeasure", "code_table", how, unit.src)
-        return Weight(unitOfMeasure="KG" if mapped == "KG" else "LB", value=value)
+        return {"unitOfMeasure": "KG" if mapped == "KG" else "LB", "value": value}
 
     def party(
         self, path: str, trace: Trace, from_file: Val | None, from_profile: str | None, what: str

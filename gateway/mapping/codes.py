@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -66,6 +66,9 @@ class CodeTables:
     time_codes: dict[str, _TimeCode]
     units: _Units
     countries: dict[str, str]  # ISO 3166-1 alpha-3 -> alpha-2 (mappings/countries.yaml)
+    # the mappers' memo (time conversions, status resolutions): tables and profiles are
+    # read-only once loaded, so a result depends on its key only
+    cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def resolve_status(
         self, syntax: Syntax, status: str, reason: str, profile: PartnerProfile

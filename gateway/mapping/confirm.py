@@ -12,18 +12,11 @@ and left out; the others still go.
 
 from __future__ import annotations
 
+from typing import Any
+
 from gateway.mapping.build import Builder, Trace, chunks, unique
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm_items import item_lines, line_models
-from gateway.mapping.payloads import (
-    Container,
-    Item,
-    PackedItem,
-    PartyIdentification,
-    ShipmentConfirmation,
-    ShipmentDetails,
-    SubmitShipmentConfirmationsRequest,
-)
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.rules import (
     check_items_present,
@@ -40,7 +33,7 @@ __all__ = ["map_ship_notices"]
 
 def _container(
     b: Builder, notice: ShipNotice, pack: Pack, places: dict[int, int], method: str, trace: Trace
-) -> Container | None:
+) -> dict[str, Any] | None:
     tracking = pack.tracking_number.value if pack.tracking_number else None
     with b.event(at=pack.position, tracking_number=tracking):
         return _pack(b, notice, pack, places, method, trace)
@@ -48,7 +41,7 @@ def _container(
 
 def _pack(
     b: Builder, notice: ShipNotice, pack: Pack, places: dict[int, int], method: str, trace: Trace
-) -> Container | None:
+) -> dict[str, Any] | None:
     ident = pack.container_id or pack.tracking_number
     if ident is None:
         b.fault(
@@ -74,16 +67,16 @@ def _pack(
     lines = item_lines(b, pack.items, places, "packedQuantity")
     if ident is None or weight is None or lines is None:
         return None
-    packed = line_models(lines, trace, "/packedItems", PackedItem)
-    return Container(
-        containerType=container_type,
-        containerIdentifier=ident.value,
-        trackingNumber=pack.tracking_number.value if pack.tracking_number else None,
-        scacCode=notice.scac.value if notice.scac else None,
-        shipMethod=method,
-        weight=weight,
-        packedItems=packed,
-    )
+    container: dict[str, Any] = {"containerType": container_type,
+                                 "containerIdentifier": ident.value}  # fmt: skip
+    if pack.tracking_number is not None:
+        container["trackingNumber"] = pack.tracking_number.value
+    if notice.scac is not None:
+        container["scacCode"] = notice.scac.value
+    container["shipMethod"] = method
+    container["weight"] = weight
+    container["packedItems"] = line_models(lines, trace, "/packedItems", "packedQuantity")
+    return container
 
 
 def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
@@ -104,13 +97,13 @@ def _ship_method(b: Builder, notice: ShipNotice, trace: Trace) -> str | None:
 
 def _containers(
     b: Builder, notice: ShipNotice, places: dict[int, int], trace: Trace
-) -> list[Container] | None:
+) -> list[dict[str, Any]] | None:
     """The notice's packs as containers; None when any cannot be sent."""
     if not notice.packs:
         return []
     method_trace = Trace()
     method = _ship_method(b, notice, method_trace)
-    containers: list[Container | None] = []
+    containers: list[dict[str, Any] | None] = []
     for index, pack in enumerate(notice.packs):
         pack_trace = Trace(list(method_trace.entries))
         containers.append(_container(b, notice, pack, places, method or "", pack_trace))
@@ -127,13 +120,13 @@ def _containers(
     return good if method is not None and len(good) == len(containers) else None
 
 
-def _confirmation(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace] | None:
+def _confirmation(b: Builder, notice: ShipNotice) -> tuple[dict[str, Any], Trace] | None:
     po = notice.purchase_order.value if notice.purchase_order else None
     with b.event(at=notice.position, purchase_order=po):
         return _notice(b, notice)
 
 
-def _notice(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace] | None:
+def _notice(b: Builder, notice: ShipNotice) -> tuple[dict[str, Any], Trace] | None:
     trace = Trace()
     position = notice.position
     ok = check_purchase_order(b, notice.purchase_order, position)
@@ -160,15 +153,19 @@ def _notice(b: Builder, notice: ShipNotice) -> tuple[ShipmentConfirmation, Trace
     if not ok or None in (shipped, selling, ship_from, lines, containers):
         return None
     assert notice.purchase_order and shipped and selling and ship_from and lines is not None
-    items = line_models(lines, trace, "/items", Item)
-    confirmation = ShipmentConfirmation(
-        purchaseOrderNumber=trace.segment("/purchaseOrderNumber", notice.purchase_order),
-        shipmentDetails=ShipmentDetails(shippedDate=shipped, estimatedDeliveryDate=estimated),
-        sellingParty=PartyIdentification(partyId=selling),
-        shipFromParty=PartyIdentification(partyId=ship_from),
-        items=items,
-        containers=containers or None,
-    )
+    items = line_models(lines, trace, "/items", "shippedQuantity")
+    details = {"shippedDate": shipped, "shipmentStatus": "SHIPPED"}
+    if estimated is not None:
+        details["estimatedDeliveryDate"] = estimated
+    confirmation: dict[str, Any] = {
+        "purchaseOrderNumber": trace.segment("/purchaseOrderNumber", notice.purchase_order),
+        "shipmentDetails": details,
+        "sellingParty": {"partyId": selling},
+        "shipFromParty": {"partyId": ship_from},
+        "items": items,
+    }
+    if containers:
+        confirmation["containers"] = containers
     return confirmation, trace
 
 
@@ -181,20 +178,15 @@ def map_ship_notices(
     confirmations = [m for m in mapped if m is not None]
     requests = []
     for part in chunks(confirmations):
-        lineage = []
-        for index, (_, trace) in enumerate(part):
-            lineage += trace.under(f"/shipmentConfirmations/{index}")
-        tracking = (c.trackingNumber for conf, _ in part for c in conf.containers or ())
+        tracking = (c.get("trackingNumber") for conf, _ in part for c in conf.get("containers", ()))
         requests.append(
-            TranslatedRequest(
-                operation="submitShipmentConfirmations",
-                body=SubmitShipmentConfirmationsRequest(
-                    shipmentConfirmations=[conf for conf, _ in part]
-                ),
-                origin=origin,
-                purchase_orders=unique(conf.purchaseOrderNumber for conf, _ in part),
+            TranslatedRequest.from_items(
+                "submitShipmentConfirmations",
+                [conf for conf, _ in part],
+                origin,
+                purchase_orders=unique(conf["purchaseOrderNumber"] for conf, _ in part),
                 tracking_numbers=unique(tracking),
-                lineage=tuple(lineage),
+                trails=tuple(tuple(trace.entries) for _, trace in part),
             )
         )
     return requests, b.problems

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 from gateway.mapping.build import Builder, Trace, whole_number
-from gateway.mapping.payloads import Item, ItemQuantity, PackedItem
 from gateway.mapping.rules import check_product_ids
 from gateway.mapping.wording import source_name
 from gateway.parse.records import ShippedItem
 from gateway.problems import ProblemCode
 
 __all__ = ["Line", "item_lines", "line_models"]
-
-M = TypeVar("M", Item, PackedItem)
 
 
 @dataclass
@@ -116,7 +113,7 @@ def _merge(b: Builder, lines: list[tuple[ShippedItem, Line]], qty: str) -> list[
         if len(items) > 1:
             line = merged[sequence]
             path = f"/{qty}/amount"
-            line.trace.entries = [e for e in line.trace.entries if e.path != path]
+            line.trace.without(path)
             read = ", ".join(i.quantity.src.describe() for i in items if i.quantity)
             line.trace.note(path, "derived", f"sum of {read}")
     return list(merged.values())
@@ -135,15 +132,17 @@ def item_lines(
     return merged if len(b.problems) == before else None
 
 
-def line_models(lines: list[Line], trace: Trace, prefix: str, model: type[M]) -> list[M]:
-    """The Item / PackedItem of each line, its lineage rebased under `prefix`/index."""
-    qty = "shippedQuantity" if model is Item else "packedQuantity"
-    out: list[M] = []
+def line_models(lines: list[Line], trace: Trace, prefix: str, qty: str) -> list[dict[str, Any]]:
+    """The Item / PackedItem (`qty`: shippedQuantity / packedQuantity) of each line as a
+    dict in the model's field order, its lineage rebased under `prefix`/index."""
+    out: list[dict[str, Any]] = []
     for index, line in enumerate(lines):
         trace.entries += line.trace.under(f"{prefix}/{index}")
-        quantity = ItemQuantity(amount=line.amount, unitOfMeasure=line.unit)
-        out.append(model.model_validate({
-            "itemSequenceNumber": line.sequence, "buyerProductIdentifier": line.buyer,
-            "vendorProductIdentifier": line.vendor, qty: quantity,
-        }))  # fmt: skip
+        item: dict[str, Any] = {"itemSequenceNumber": line.sequence}
+        if line.buyer is not None:
+            item["buyerProductIdentifier"] = line.buyer
+        if line.vendor is not None:
+            item["vendorProductIdentifier"] = line.vendor
+        item[qty] = {"amount": line.amount, "unitOfMeasure": line.unit}
+        out.append(item)
     return out

@@ -5,19 +5,50 @@ Kinds: `segment` (read from the file), `code_table` (a row of mappings/*.yaml ap
 was used because the file carried nothing), `derived` (computed from other values, e.g. a
 time converted to UTC). Ops read these field by field; replays diff against them.
 
-A plain slotted dataclass: one is made for every value of every body, so it must be cheap.
+The mappers record lineage by reference: per body item a `Trail`, one flat tuple of
+plain values, `WIDTH` per entry: (path relative to the item, kind, segment, position,
+element, component, detail), the detail text or a `TimeDetail` worded only when read.
+Plain values keep a trail cheap to build and to pickle (the pipeline spools them);
+`expand` turns trails into `Lineage` entries and `item_reports` into their JSON objects,
+only when someone asks.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Literal
+from datetime import datetime
+from json.encoder import encode_basestring_ascii as _quote  # json.dumps' own, in C
+from typing import Any, Literal
 
 from gateway.parse.records import Src
 
-__all__ = ["Lineage", "LineageKind", "from_src"]
+__all__ = [
+    "NO_SRC",
+    "WIDTH",
+    "Entry",
+    "Lineage",
+    "LineageKind",
+    "TimeDetail",
+    "Trail",
+    "detail_text",
+    "entries",
+    "expand",
+    "from_src",
+    "item_reports",
+    "item_reports_json",
+]
 
 LineageKind = Literal["segment", "code_table", "profile", "default", "derived"]
+# a converted time: (local time read, the elements read as plain Src tuples, how the zone
+# was chosen)
+TimeDetail = tuple[datetime, tuple[tuple[str, int, int, int | None], ...], str]
+Entry = tuple[str, LineageKind, str | None, int | None, int | None, int | None,
+              "str | TimeDetail | None"]  # fmt: skip
+Trail = tuple[Any, ...]  # entries, flat
+WIDTH = 7  # values per entry in a trail
+NO_SRC = (None, None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,3 +73,92 @@ class Lineage:
 
 def from_src(path: str, src: Src, detail: str | None = None) -> Lineage:
     return Lineage(path, "segment", src.segment, src.position, src.element, src.component, detail)
+
+
+def detail_text(detail: str | TimeDetail | None) -> str | None:
+    """An entry's detail as text (a converted time's is worded here, when read)."""
+    if detail is None or isinstance(detail, str):
+        return detail
+    local, srcs, how = detail
+    read = ", ".join(Src._make(src).describe() for src in srcs)
+    return f"{local.isoformat()} from {read}; {how}"
+
+
+def entries(trail: Trail) -> Iterator[Entry]:
+    """The entries of a trail, one tuple each."""
+    it = iter(trail)
+    return zip(it, it, it, it, it, it, it, strict=True)
+
+
+def expand(key: str, trails: Iterable[Trail]) -> Iterator[Lineage]:
+    """The `Lineage` entries of a body whose item list is `key`, item by item."""
+    for index, trail in enumerate(trails):
+        prefix = f"/{key}/{index}"
+        for path, kind, segment, position, element, component, detail in entries(trail):
+            yield Lineage(prefix + path, kind, segment, position, element, component,
+                          detail_text(detail))  # fmt: skip
+
+
+def item_reports(trail: Trail, prefix: str) -> list[dict[str, object]]:
+    """The JSON objects of one item's entries (`Lineage.to_report` shape), `prefix` put
+    before each path."""
+    out: list[dict[str, object]] = []
+    for path, kind, segment, position, element, component, detail in entries(trail):
+        report: dict[str, object]
+        if segment is None and position is None and element is None and component is None:
+            report = {"path": prefix + path, "kind": kind}
+        elif component is None and None not in (segment, position, element):
+            report = {"path": prefix + path, "kind": kind, "segment": segment,
+                      "position": position, "element": element}  # fmt: skip
+        else:
+            report = {"path": prefix + path, "kind": kind}
+            for name, value in (("segment", segment), ("position", position),
+                                ("element", element), ("component", component)):  # fmt: skip
+                if value is not None:
+                    report[name] = value
+        if detail is not None:
+            report["detail"] = detail if type(detail) is str else detail_text(detail)
+        out.append(report)
+    return out
+
+
+_QUOTED: dict[str, str] = {}  # kinds and the details shared by many entries, as JSON text
+
+
+def _quoted(text: str) -> str:
+    """`text` as a JSON string, remembered (a code-table row's detail repeats per event)."""
+    found = _QUOTED.get(text)
+    if found is None:
+        if len(_QUOTED) >= 4096:
+            _QUOTED.clear()
+        found = _QUOTED[text] = _quote(text)
+    return found
+
+
+def item_reports_json(trail: Trail, prefix: str) -> list[str]:
+    """`item_reports` as JSON texts, each exactly what `json.dumps` makes of the object
+    (same separators, ASCII escapes), written directly: `--lineage` prints several times
+    more text than the body, and this keeps it from costing several times the time."""
+    out: list[str] = []
+    for path, kind, segment, position, element, component, detail in entries(trail):
+        head = f'{{"path": {_quote(prefix + path)}, "kind": {_quoted(kind)}'
+        if segment is None and position is None and element is None and component is None:
+            text = head
+        elif (component is None and type(position) is int and type(element) is int
+              and segment is not None):  # fmt: skip
+            text = f'{head}, "segment": {_quote(segment)}, "position": {position}, ' \
+                f'"element": {element}'  # fmt: skip
+        else:
+            report: dict[str, object] = {"path": prefix + path, "kind": kind}
+            for name, value in (("segment", segment), ("position", position),
+                                ("element", element), ("component", component)):  # fmt: skip
+                if value is not None:
+                    report[name] = value
+            text = json.dumps(report)[:-1]
+        if detail is not None:
+            if type(detail) is str:
+                text += f', "detail": {_quoted(detail)}'
+            else:
+                text += f', "detail": {_quote(detail_text(detail) or "")}'
+        out.append(text + "}")
+    return out

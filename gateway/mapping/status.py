@@ -4,22 +4,23 @@ One ShipmentStatusUpdate per StatusEvent; one request per document, split every 
 updates. An event that cannot be mapped (no PO or tracking number, unmapped status/reason
 pair, unusable time) is reported and left out; the rest of the document still goes.
 Without a selling or ship-from party the document sends nothing.
+
+The updates are built as plain dicts in the field order of Amazon's model
+(`gateway.mapping.payloads.ShipmentStatusUpdate`, which the tests hold them to), and their
+lineage as compact trails (`gateway.mapping.lineage`).
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any, cast
+
 from gateway.mapping.build import CHUNK_SIZE, Builder, Trace, chunks, unique
-from gateway.mapping.codes import CodeTables
-from gateway.mapping.payloads import (
-    Address,
-    PartyIdentification,
-    ShipmentStatusUpdate,
-    StatusUpdateDetails,
-    SubmitShipmentStatusUpdatesRequest,
-)
+from gateway.mapping.codes import CodeTables, StatusResolution
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.rules import check_purchase_order, check_tracking_number
-from gateway.parse.records import Origin, StatusDocument, StatusEvent, Val
+from gateway.parse.records import Origin, StatusDocument, StatusEvent, Syntax, Val
 from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
@@ -27,6 +28,39 @@ __all__ = ["map_status"]
 
 _DETAILS = "/statusUpdateDetails"
 _ADDRESS = f"{_DETAILS}/statusLocationAddress"
+# lineage paths, made once (a trail holds the same string objects: cheap to pickle)
+_STATUS_CODE, _REASON_CODE = f"{_DETAILS}/statusCode", f"{_DETAILS}/reasonCode"
+_DATE_TIME, _TRACKING = f"{_DETAILS}/statusDateTime", f"{_DETAILS}/trackingNumber"
+_NAME, _LINE1, _COUNTRY = f"{_ADDRESS}/name", f"{_ADDRESS}/addressLine1", f"{_ADDRESS}/countryCode"
+_CITY, _STATE, _POSTAL = f"{_ADDRESS}/city", f"{_ADDRESS}/stateOrRegion", f"{_ADDRESS}/postalCode"
+# the values of an event that are copied into its update (all but position and time)
+_EVENT_VALUES = attrgetter(
+    *(f.name for f in fields(StatusEvent) if f.name not in ("position", "time"))
+)
+
+
+def _resolve(
+    b: Builder, syntax: Syntax, code: str, reason: str
+) -> tuple[StatusResolution, str] | None:
+    """The resolution of a file's pair and its lineage wording, cached on the code tables
+    per (pair, profile)."""
+    profile = b.profile
+    key = ("status", syntax, code, reason, id(profile))
+    cache = b.tables.cache
+    hit = cast("tuple[object, tuple[StatusResolution, str] | None] | None", cache.get(key))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    found = b.tables.resolve_status(syntax, code, reason, profile)
+    result: tuple[StatusResolution, str] | None = None
+    if found is not None:
+        out = syntax if profile.codes_as == "input" else profile.codes_as
+        how = (
+            f"{found.row}: {syntax} {code}/{reason} -> {found.event}, "
+            f"sent as {out} {found.status}/{found.reason}"
+        )
+        result = found, how
+    cache[key] = (profile, result)
+    return result
 
 
 def _status(b: Builder, event: StatusEvent, trace: Trace) -> tuple[str, str] | None:
@@ -37,8 +71,8 @@ def _status(b: Builder, event: StatusEvent, trace: Trace) -> tuple[str, str] | N
         b.fault(ProblemCode.MISSING_FIELD, "status code missing", position=event.position)
         return None
     reason_text = reason.value if reason else b.tables.missing_reason.get(syntax, "")
-    found = b.tables.resolve_status(syntax, code.value, reason_text, b.profile)
-    if found is None:
+    resolved = _resolve(b, syntax, code.value, reason_text)
+    if resolved is None:
         b.fault(
             ProblemCode.UNMAPPED_STATUS,
             f"{syntax} status {code.value!r} with reason {reason_text!r} maps to no Amazon "
@@ -47,94 +81,152 @@ def _status(b: Builder, event: StatusEvent, trace: Trace) -> tuple[str, str] | N
             value=f"{code.value}/{reason_text}",
         )
         return None
-    out = syntax if b.profile.codes_as == "input" else b.profile.codes_as
-    how = (
-        f"{found.row}: {syntax} {code.value}/{reason_text} -> {found.event}, "
-        f"sent as {out} {found.status}/{found.reason}"
-    )
-    trace.note(f"{_DETAILS}/statusCode", "code_table", how, code.src)
+    found, how = resolved
+    trace.note(_STATUS_CODE, "code_table", how, code.src)
     if reason is None:
         why = f"no reason code: {syntax} default {reason_text!r} ({how})"
-        trace.note(f"{_DETAILS}/reasonCode", "default", why)
+        trace.note(_REASON_CODE, "default", why)
     else:
-        trace.note(f"{_DETAILS}/reasonCode", "code_table", how, reason.src)
+        trace.note(_REASON_CODE, "code_table", how, reason.src)
     return found.status, found.reason
 
 
-def _optional(trace: Trace, path: str, value: Val | None) -> str | None:
-    return trace.segment(path, value) if value is not None else None
+def _default_notes(b: Builder) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The lineage entries of the address defaults: name and line 1 (every update has
+    them), and the country (when the file names none); made once per profile."""
+    profile = b.profile
+    key = ("address", id(profile))
+    hit = cast("tuple[object, tuple[tuple[Any, ...], tuple[Any, ...]]] | None",
+               b.tables.cache.get(key))  # fmt: skip
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    why = f"partner {profile.id} address_defaults (not carried by carrier EDI)"
+    trace = Trace()
+    trace.note(_NAME, "default", f"{why}: name")
+    trace.note(_LINE1, "default", f"{why}: address_line1")
+    head = tuple(trace.entries)
+    trace = Trace()
+    trace.note(_COUNTRY, "default", f"{why}: country_code")
+    notes = (head, tuple(trace.entries))
+    b.tables.cache[key] = (profile, notes)
+    return notes
 
 
-def _address(b: Builder, event: StatusEvent, trace: Trace) -> Address:
-    """City/state/postal/country from the file; what carrier EDI lacks from the profile."""
+def _address(b: Builder, event: StatusEvent, trace: Trace) -> dict[str, str]:
+    """City/state/postal/country from the file; what carrier EDI lacks from the profile
+    (an Address of the model: name, addressLine1, city?, stateOrRegion?, postalCode?,
+    countryCode)."""
     defaults = b.profile.address_defaults
-    why = f"partner {b.profile.id} address_defaults (not carried by carrier EDI)"
-    trace.note(f"{_ADDRESS}/name", "default", f"{why}: name")
-    trace.note(f"{_ADDRESS}/addressLine1", "default", f"{why}: address_line1")
+    head, country_default = _default_notes(b)
+    trace.entries += head
     if event.country is not None and len(event.country.value) == 3:
         code = event.country.value.upper()
         country = b.tables.countries.get(code, "")
         if country:
-            trace.note(f"{_ADDRESS}/countryCode", "code_table",
+            trace.note(_COUNTRY, "code_table",
                        f"countries.yaml {code} -> {country}", event.country.src)  # fmt: skip
         else:
             b.fault(ProblemCode.INVALID_FIELD,
                     f"country code {code!r} is not ISO 3166 alpha-2 and not in countries.yaml",
                     src=event.country.src, value=code)  # fmt: skip
     elif event.country is not None:
-        country = trace.segment(f"{_ADDRESS}/countryCode", event.country)
+        country = trace.segment(_COUNTRY, event.country)
     else:
         country = defaults.country_code
-        trace.note(f"{_ADDRESS}/countryCode", "default", f"{why}: country_code")
-    return Address(
-        name=defaults.name,
-        addressLine1=defaults.address_line1,
-        city=_optional(trace, f"{_ADDRESS}/city", event.city),
-        stateOrRegion=_optional(trace, f"{_ADDRESS}/stateOrRegion", event.state),
-        postalCode=_optional(trace, f"{_ADDRESS}/postalCode", event.postal_code),
-        countryCode=country,
-    )
+        trace.entries += country_default
+    address = {"name": defaults.name, "addressLine1": defaults.address_line1}
+    if event.city is not None:
+        address["city"] = trace.segment(_CITY, event.city)
+    if event.state is not None:
+        address["stateOrRegion"] = trace.segment(_STATE, event.state)
+    if event.postal_code is not None:
+        address["postalCode"] = trace.segment(_POSTAL, event.postal_code)
+    address["countryCode"] = country
+    return address
 
 
 def _update(
-    b: Builder, event: StatusEvent, selling: str, ship_from: str, prefix: str
-) -> tuple[ShipmentStatusUpdate, Trace] | None:
-    """The update of one event, its lineage already under `prefix` (its place in the body)."""
+    b: Builder, event: StatusEvent, selling: str, ship_from: str
+) -> tuple[dict[str, Any], list[Any]] | None:
+    """The update of one event (a ShipmentStatusUpdate as a dict) and its lineage; every
+    problem found meanwhile names the event (`Builder.event`, inlined: one per event)."""
     code, reason = event.status_code, event.reason_code
-    pair = "/".join(v.value for v in (code, reason) if v is not None) or None
     po, tracking = event.purchase_order, event.tracking_number
-    with b.event(at=event.position, status=pair, purchase_order=po.value if po else None,
-                 tracking_number=tracking.value if tracking else None):  # fmt: skip
-        return _event_update(b, event, selling, ship_from, prefix)
+    about: dict[str, str] = dict(b.about)
+    if code is not None:
+        about["status"] = code.value if reason is None else f"{code.value}/{reason.value}"
+    elif reason is not None:
+        about["status"] = reason.value
+    if po is not None:
+        about["purchase_order"] = po.value
+    if tracking is not None:
+        about["tracking_number"] = tracking.value
+    saved = b.about, b.at
+    b.about, b.at = about, event.position
+    try:
+        return _event_update(b, event, selling, ship_from)
+    finally:
+        b.about, b.at = saved
+
+
+def _free_of_delimiters(b: Builder, event: StatusEvent) -> bool:
+    """`Builder.free_of_delimiters` of an event, with a shortcut when no value holds any
+    delimiter (the event's time is converted, never copied)."""
+    chars = b.origin.delimiters
+    if not chars:
+        return True
+    values: tuple[Val | None, ...] = _EVENT_VALUES(event)
+    text = "".join([v.value for v in values if v is not None])
+    for c in chars:
+        if c in text:
+            return b.free_of_delimiters(event)
+    return True
 
 
 def _event_update(
-    b: Builder, event: StatusEvent, selling: str, ship_from: str, prefix: str
-) -> tuple[ShipmentStatusUpdate, Trace] | None:
-    trace = Trace(prefix=prefix)
+    b: Builder, event: StatusEvent, selling: str, ship_from: str
+) -> tuple[dict[str, Any], list[Any]] | None:
+    trace = Trace()
     ok = check_purchase_order(b, event.purchase_order, event.position)
     ok &= check_tracking_number(b, event.tracking_number, event.position)
-    ok &= b.free_of_delimiters(event)
+    ok &= _free_of_delimiters(b, event)
     pair = _status(b, event, trace)
-    when = b.time(event.time, f"{_DETAILS}/statusDateTime", trace, "statusDateTime", event.position)
+    when = b.time(event.time, _DATE_TIME, trace, "statusDateTime", event.position)
     address = _address(b, event, trace)
-    if not ok or pair is None or when is None or not address.countryCode:
+    if not ok or pair is None or when is None or not address["countryCode"]:
         return None
     assert event.purchase_order is not None and event.tracking_number is not None
-    details = StatusUpdateDetails(
-        trackingNumber=trace.segment(f"{_DETAILS}/trackingNumber", event.tracking_number),
-        statusCode=pair[0],
-        reasonCode=pair[1],
-        statusDateTime=when,
-        statusLocationAddress=address,
-    )
-    update = ShipmentStatusUpdate(
-        purchaseOrderNumber=trace.segment("/purchaseOrderNumber", event.purchase_order),
-        sellingParty=PartyIdentification(partyId=selling),
-        shipFromParty=PartyIdentification(partyId=ship_from),
-        statusUpdateDetails=details,
-    )
-    return update, trace
+    details = {
+        "trackingNumber": trace.segment(_TRACKING, event.tracking_number),
+        "statusCode": pair[0],
+        "reasonCode": pair[1],
+        "statusDateTime": when,
+        "statusLocationAddress": address,
+    }
+    update = {
+        "purchaseOrderNumber": trace.segment("/purchaseOrderNumber", event.purchase_order),
+        "sellingParty": {"partyId": selling},
+        "shipFromParty": {"partyId": ship_from},
+        "statusUpdateDetails": details,
+    }
+    return update, trace.entries
+
+
+def _parties(b: Builder) -> tuple[str | None, str | None, tuple[Any, ...]]:
+    """(sellingParty, shipFromParty, their lineage trail): the profile's, made once per
+    profile when both are set; else each missing one is a problem of the document."""
+    profile = b.profile
+    key = ("parties", id(profile))
+    hit = cast("tuple[object, tuple[str, str, tuple[Any, ...]]] | None", b.tables.cache.get(key))
+    if hit is not None and hit[0] is profile:
+        return hit[1]
+    trace = Trace()
+    selling = b.party("/sellingParty/partyId", trace, None, profile.selling_party, "sellingParty")
+    ship_from = b.party("/shipFromParty/partyId", trace, None, profile.ship_from, "shipFromParty")
+    trail = tuple(trace.entries)
+    if selling is not None and ship_from is not None:
+        b.tables.cache[key] = (profile, (selling, ship_from, trail))
+    return selling, ship_from, trail
 
 
 def map_status(
@@ -142,33 +234,26 @@ def map_status(
 ) -> tuple[list[TranslatedRequest], list[Problem]]:
     """The status-update requests of one document, and the events' mapping problems."""
     b = Builder(origin, profile, tables)
-    parties = Trace()
-    selling = b.party("/sellingParty/partyId", parties, None, profile.selling_party, "sellingParty")
-    ship_from = b.party("/shipFromParty/partyId", parties, None, profile.ship_from, "shipFromParty")
-    mapped: list[tuple[ShipmentStatusUpdate, Trace]] = []
+    selling, ship_from, shared = _parties(b)
+    mapped: list[tuple[dict[str, Any], list[Any]]] = []
     for event in document.events:
-        prefix = f"/shipmentStatusUpdates/{len(mapped) % CHUNK_SIZE}"  # its index in its request
-        update = _update(b, event, selling or "", ship_from or "", prefix)
+        update = _update(b, event, selling or "", ship_from or "")
         if update is not None:
             mapped.append(update)
     if selling is None or ship_from is None:
         return [], b.problems
     requests = []
-    for part in chunks(mapped):
-        lineage = []
-        for index, (_, trace) in enumerate(part):
-            prefix = f"/shipmentStatusUpdates/{index}"
-            lineage += parties.under(prefix) + trace.entries
+    for part in chunks(mapped, CHUNK_SIZE):
         requests.append(
-            TranslatedRequest(
-                operation="submitShipmentStatusUpdates",
-                body=SubmitShipmentStatusUpdatesRequest(
-                    shipmentStatusUpdates=[update for update, _ in part]
+            TranslatedRequest.from_items(
+                "submitShipmentStatusUpdates",
+                [update for update, _ in part],
+                origin,
+                purchase_orders=unique(u["purchaseOrderNumber"] for u, _ in part),
+                tracking_numbers=unique(
+                    u["statusUpdateDetails"]["trackingNumber"] for u, _ in part
                 ),
-                origin=origin,
-                purchase_orders=unique(u.purchaseOrderNumber for u, _ in part),
-                tracking_numbers=unique(u.statusUpdateDetails.trackingNumber for u, _ in part),
-                lineage=tuple(lineage),
+                trails=tuple(shared + tuple(entries) for _, entries in part),
             )
         )
     return requests, b.problems

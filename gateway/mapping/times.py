@@ -63,8 +63,25 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
     return aware.isoformat(timespec="seconds"), how
 
 
+_LOCAL: dict[tuple[str, str | None], datetime | None] = {}  # parse_local's memo
+_LOCAL_SIZE = 8192
+
+
 def parse_local(date: str, time: str | None) -> datetime | None:
-    """CCYYMMDD (or YYMMDD) + HHMM[SS[dd]] -> naive datetime; None when not a valid date."""
+    """CCYYMMDD (or YYMMDD) + HHMM[SS[dd]] -> naive datetime; None when not a valid date.
+    Remembers the last few thousand (date, time) pairs: a file repeats its times."""
+    key = (date, time)
+    try:
+        return _LOCAL[key]
+    except KeyError:
+        pass
+    if len(_LOCAL) >= _LOCAL_SIZE:
+        _LOCAL.clear()
+    found = _LOCAL[key] = _parse_local(date, time)
+    return found
+
+
+def _parse_local(date: str, time: str | None) -> datetime | None:
     if not is_digits(date) or len(date) not in (6, 8):
         return None
     year = int(date[:4]) if len(date) == 8 else int(date[:2])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "Document",
@@ -29,9 +29,11 @@ __all__ = [
 Syntax = Literal["x12", "edifact"]
 
 
-@dataclass(frozen=True, slots=True)
-class Src:
-    """Where a value was read: segment tag, position in the set/message, element, component."""
+class Src(NamedTuple):
+    """Where a value was read: segment tag, position in the set/message, element, component.
+
+    A named tuple (made for every value read, kept in lineage and spooled: cheap to build
+    and to pickle); read it by attribute."""
 
     segment: str
     position: int
@@ -45,9 +47,9 @@ class Src:
         return f"{ref} (segment {self.position})"
 
 
-@dataclass(frozen=True, slots=True)
-class Val:
-    """A non-empty value read from the file, with where it came from."""
+class Val(NamedTuple):
+    """A non-empty value read from the file, with where it came from (a named tuple, like
+    `Src`)."""
 
     value: str
     src: Src

@@ -57,19 +57,19 @@ def parse_214(
         po = loop.purchase_order or header_po or (b10_po if sources.po_from_b10 else None)
         tracking = loop.tracking_number or (b10_tracking if sources.tracking_from_b10 else None)
         for at7_pos, at7, ms1_pos, ms1 in loop.at7s:
+            located = ms1 and ms1_pos
             events.append(
-                StatusEvent(
-                    position=at7_pos,
-                    purchase_order=po,
-                    tracking_number=tracking,
-                    status_code=val(at7, at7_pos, 1),
-                    reason_code=val(at7, at7_pos, 2),
-                    time=event_time(at7, at7_pos, 5, 6, 7),
-                    city=val(ms1, ms1_pos, 1) if ms1 and ms1_pos else None,
-                    state=val(ms1, ms1_pos, 2) if ms1 and ms1_pos else None,
-                    country=val(ms1, ms1_pos, 3) if ms1 and ms1_pos else None,
+                StatusEvent(  # by position (one per event): position, purchase_order,
+                    # tracking_number, status_code, reason_code, time, city, state,
+                    # postal_code, country
+                    at7_pos, po, tracking, val(at7, at7_pos, 1), val(at7, at7_pos, 2),
+                    event_time(at7, at7_pos, 5, 6, 7),
+                    val(ms1, ms1_pos, 1) if located else None,  # type: ignore[arg-type]
+                    val(ms1, ms1_pos, 2) if located else None,  # type: ignore[arg-type]
+                    None,
+                    val(ms1, ms1_pos, 3) if located else None,  # type: ignore[arg-type]
                 )
-            )
+            )  # fmt: skip
 
     for position in range(2, len(segments)):
         seg = segments[position - 1]

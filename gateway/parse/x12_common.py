@@ -27,6 +27,8 @@ __all__ = ["event_time", "val", "validate_set"]
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
+_CLEAN: dict[tuple[int, int, str, str, int], tuple[object, object, object, set[str]]] = {}
+_CLEAN_SIZE = 4096  # faultless segment texts remembered, per tables, delimiters and notes
 
 # per-tag fast acceptance: one regex over the segment's elements joined by NUL. It accepts
 # only values `check_elements` plainly accepts (ASCII digits, no control character, no
@@ -125,10 +127,16 @@ def validate_set(
     problems = check_structure(table, segments, tolerant)
     fast = _fast_checks(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
+    clean = _clean_texts(elements, limits, component, repetition, relations)
     for position in range(2, len(segments)):
         seg = segments[position - 1]
+        text = "\x00".join(seg)
+        joined = text.count("\x00") == len(seg) - 1  # no NUL inside an element
+        if joined and text in clean:  # the same segment was found faultless before
+            continue
         tag = seg[0]
         related = relations.get(tag)
+        ok = True
         # relations.presence_key inlined: one lookup per segment on the hot path
         if (
             related is not None
@@ -137,6 +145,7 @@ def validate_set(
         ):
             faults = check_syntax_notes(seg, position, related)
             if faults:
+                ok = False
                 spec = elements.get(tag, ())
                 problems.extend(
                     f.model_copy(update={"element_ref": spec[f.element - 1].ref})
@@ -145,18 +154,43 @@ def validate_set(
                     for f in faults
                 )
         accept = fast.get(tag)
-        if accept is not None:
-            text = "\x00".join(seg)
-            if text.count("\x00") == len(seg) - 1 and accept(text):
-                continue
-        spec = elements.get(tag, ())
-        found = check_elements(
-            seg, position, spec, limits.get(tag, 99), component, repetition,
-            COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE),
-        )  # fmt: skip
+        if accept is not None and joined and accept(text) is not None:
+            found: list[Problem] = []
+        else:
+            spec = elements.get(tag, ())
+            found = check_elements(
+                seg, position, spec, limits.get(tag, 99), component, repetition,
+                COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE),
+            )  # fmt: skip
         if found:
             problems.extend(found)
+        elif ok and joined:
+            if len(clean) >= _CLEAN_SIZE:
+                clean.clear()
+            clean.add(text)
     return problems
+
+
+def _clean_texts(
+    elements: Mapping[str, Sequence[El]],
+    limits: Mapping[str, int],
+    component: str,
+    repetition: str | None,
+    relations: Mapping[str, tuple[Note, ...]],
+) -> set[str]:
+    """The segment texts (elements joined by NUL) that neither the element checks nor the
+    syntax notes found a fault in, per tables, delimiters and notes: a file repeats many
+    segments (party loops, locations), each is checked once. The checks depend on the
+    text alone (positions only name where a fault is)."""
+    key = (id(elements), id(limits), component, repetition or "", id(relations))
+    entry = _CLEAN.get(key)
+    if entry is None or entry[0] is not elements or entry[1] is not limits \
+            or entry[2] is not relations:  # fmt: skip
+        entry = _CLEAN[key] = (elements, limits, relations, set())
+    return entry[3]
+
+
+_new = tuple.__new__  # Val / Src are named tuples: made without their Python __new__
 
 
 def val(seg: Sequence[str], position: int, n: int) -> Val | None:
@@ -164,7 +198,7 @@ def val(seg: Sequence[str], position: int, n: int) -> Val | None:
     if n < len(seg):
         value = seg[n].strip()
         if value:
-            return Val(value, Src(seg[0], position, n))
+            return _new(Val, (value, _new(Src, (seg[0], position, n, None))))
     return None
 
 
@@ -180,5 +214,7 @@ def event_time(
     if local is None:
         return None
     zone = val(seg, position, zone_n) if zone_n else None
-    srcs = tuple(v.src for v in (date, time, zone) if v is not None)
+    if time is not None and zone is not None:
+        return EventTime(local, zone, (date.src, time.src, zone.src))
+    srcs = tuple([v.src for v in (date, time, zone) if v is not None])
     return EventTime(local, zone, srcs)

@@ -32,7 +32,7 @@ from gateway.pipeline import InterchangeCheck, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
 from gateway.service.runtime import Runtime
-from gateway.submit.batching import ITEM_KEYS, item_keys
+from gateway.submit.batching import item_keys
 
 __all__ = ["TranslationSummary", "translate_received"]
 
@@ -83,23 +83,20 @@ def _check(
 def _events(
     requests: list[TranslatedRequest], seller: str
 ) -> dict[tuple[str | None, str | None, str], list[NewEvent]]:
-    """Events per (interchange control, group control, transaction control)."""
+    """Events per (interchange control, group control, transaction control); each item's
+    lineage comes from its own trail (paths relative to the item)."""
     out: dict[tuple[str | None, str | None, str], list[NewEvent]] = defaultdict(list)
     for request in requests:
         origin = request.origin
-        body = request.body_json()
-        items = body[ITEM_KEYS[request.operation]]
-        assert isinstance(items, list)
-        for index, item in enumerate(items):
+        key = (origin.interchange_control, origin.group_control, origin.transaction_control)
+        events = out[key]
+        where = asdict(origin)
+        for index, item in enumerate(request.items()):
             po, tracking, _ = item_keys(request.operation, item)
-            prefix = f"/{ITEM_KEYS[request.operation]}/{index}/"
-            lineage = [e.to_report() | {"path": "/" + e.path[len(prefix):]}
-                       for e in request.lineage if e.path.startswith(prefix)]  # fmt: skip
-            key = (origin.interchange_control, origin.group_control, origin.transaction_control)
-            out[key].append(NewEvent(
+            events.append(NewEvent(
                 operation=request.operation, seller=seller, payload=item,
                 purchase_order=po, tracking_number=tracking[0] if tracking else None,
-                lineage={"origin": asdict(origin), "values": lineage},
+                lineage={"origin": dict(where), "values": request.item_lineage(index)},
             ))  # fmt: skip
     return out
 

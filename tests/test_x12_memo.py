@@ -1,0 +1,54 @@
+"""The memo of faultless X12 segments (issue 11) only skips checks that would find nothing:
+a set validates to the same problems whether its segments were seen before or not."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gateway.parse.x12_common as x12_common
+from gateway.parse.relations import syntax_notes
+from gateway.parse.x12_common import validate_set
+from gateway.parse.x12_tables import SET_214
+from gateway.problems import Problem, ProblemCode
+
+TAGS = ["B10", "L11", "N1", "N3", "N4", "LX", "AT7", "MS1", "MS2", "K1", "AT8", "G62"]
+VALUE = st.one_of(
+    st.just(""),
+    st.sampled_from(["PO", "2I", "D1", "NS", "ET", "SH", "US", "20261124", "1015", "X1"]),
+    st.from_regex(r"[A-Z0-9]{1,12}", fullmatch=True),
+    st.from_regex(r"[A-Z0-9]{0,4}[\x00\r\n\x85>^][A-Z0-9]{0,4}", fullmatch=True),
+)
+SEGMENT = st.tuples(st.sampled_from(TAGS), st.lists(VALUE, max_size=8)).map(lambda t: [t[0], *t[1]])
+
+
+def _set(body: Sequence[list[str]]) -> list[list[str]]:
+    return [["ST", "214", "0001"], *body, ["SE", str(len(body) + 2), "0001"]]
+
+
+def _shown(problems: list[Problem]) -> list[dict[str, object]]:
+    return [p.to_report() for p in problems]
+
+
+def _validate(segments: list[list[str]]) -> list[Problem]:
+    return validate_set(SET_214, segments, component=">", repetition="^",
+                        notes=syntax_notes("004010"))  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SEGMENT, min_size=1, max_size=8), st.lists(SEGMENT, min_size=1, max_size=8))
+def test_a_warm_memo_changes_no_problem(seen: list[list[str]], body: list[list[str]]) -> None:
+    x12_common._CLEAN.clear()
+    cold = _shown(_validate(_set(body)))
+    _validate(_set(seen + body))  # the memo now holds whatever of these was faultless
+    assert _shown(_validate(_set(body))) == cold
+
+
+def test_a_nul_inside_an_element_is_not_taken_for_a_known_segment() -> None:
+    x12_common._CLEAN.clear()
+    plain = _validate(_set([["L11", "1Z4711", "2I"]]))
+    assert [p for p in plain if p.segment == "L11"] == []  # (a 214 needs more: not here)
+    hidden = _validate(_set([["L11", "1Z4711\x002I"]]))  # joins to the same text
+    assert ProblemCode.INVALID_CHARACTER in [p.code for p in hidden if p.element == 1]
