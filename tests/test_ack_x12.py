@@ -198,7 +198,8 @@ def test_unsupported_set_and_warning() -> None:
 def test_ge_count_mismatch_rejects_group() -> None:
     mismatch = _problem(ProblemCode.GROUP_COUNT_MISMATCH, Level.GROUP, segment="GE", value="2")
     acks = _acks(_interchange(SetOutcome("0001", "214"), group_problems=(mismatch,)))
-    assert acks[0].content == _fa_4010(1, "AK2*214*0001", "AK5*A", "AK9*R*2*1*1*5")
+    # the group is rejected (nothing of it is sent): no AK5 A, AK904 0, AK905 5
+    assert acks[0].content == _fa_4010(1, "AK9*R*2*1*0*5")
 
 
 def test_iea_control_mismatch_gives_ta1_r_001_and_no_997() -> None:

@@ -79,18 +79,22 @@ def test_x12_white_space_between_segments_is_not_copied(suffix: str) -> None:
 
 @pytest.mark.parametrize(
     ("st02", "ak2"),
-    [("00\x0201", None), ("1234567890", None), ("12", None), ("00>1", None), ("0001", "0001")],
-)
-def test_997_copies_only_set_controls_that_fit(st02: str, ak2: str | None) -> None:
-    """AK202 is mandatory and has no placeholder: a set whose ST02 cannot be copied as sent
-    gets no AK2 loop (the loop is optional) and AK9 counts it received, not accepted."""
+    [("00\x0201", "0000"), ("1234567890", "0000"), ("12", "0000"), ("00>1", "0000"),
+     ("0001", "0001")],
+)  # fmt: skip
+def test_997_copies_only_set_controls_that_fit(st02: str, ak2: str) -> None:
+    """AK202 (AN 4/9, mandatory) holds ST02 when it fits, else the placeholder 0000: the
+    set still gets its AK2 .. AK5 R loop with AK502 7 (invalid control number)."""
     text = x12_214(*STATUS_214).replace("*0001~", f"*{st02}~")
     result = translate(text)
     segments = check_x12_ack(result.ack("997"))
-    assert [s[2] for s in segments if s[0] == "AK2"] == ([ak2] if ak2 else [])
+    assert [s[1:3] for s in segments if s[0] == "AK2"] == [["214", ak2]]
+    ak5 = next(s for s in segments if s[0] == "AK5")
     ak9 = next(s for s in segments if s[0] == "AK9")
-    assert ak9[1:5] == (["A", "1", "1", "1"] if ak2 else ["R", "1", "1", "0"])
-    if ak2 is None:
+    if ak2 == st02:
+        assert ak5[1:] == ["A"] and ak9[1:5] == ["A", "1", "1", "1"]
+    else:
+        assert ak5[1:] == ["R", "7"] and ak9[1:5] == ["R", "1", "1", "0"]
         assert result.bodies == [] and "set_header_invalid" in result.error_codes
 
 

@@ -20,14 +20,19 @@ def test_x12_st02_with_a_delimiter_or_control_character_rejects_the_set(bad: str
     result = translate(text)
     assert "set_header_invalid" in result.error_codes and result.bodies == []
     segments = check_x12_ack(result.ack("997"))
-    assert not [s for s in segments if s[0] == "AK2"]  # no invented AK202
+    # AK202 is the placeholder 0000, never the invalid ST02; AK502 7: invalid control number
+    assert [s[1:3] for s in segments if s[0] == "AK2"] == [["214", "0000"]]
+    assert next(s for s in segments if s[0] == "AK5")[1:] == ["R", "7"]
     assert next(s for s in segments if s[0] == "AK9")[1:5] == ["R", "1", "1", "0"]
 
 
 def test_x12_st01_that_is_no_identifier_rejects_the_set() -> None:
     result = translate(X12.replace("ST*214*", "ST*21>4*"))
     assert "set_header_invalid" in result.error_codes and result.bodies == []
-    assert "AK2" not in result.ack("997")
+    # AK201 from GS01 QM (a QM group holds 214s), AK502 6: invalid set identifier
+    segments = check_x12_ack(result.ack("997"))
+    assert [s[1:3] for s in segments if s[0] == "AK2"] == [["214", "0001"]]
+    assert "6" in next(s for s in segments if s[0] == "AK5")[1:]
 
 
 @pytest.mark.parametrize(

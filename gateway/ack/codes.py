@@ -58,7 +58,9 @@ CODES: dict[str, AckCode] = {
     "group_trailer_missing": _row("3", "13"),
     "group_control_mismatch": _row("4", "28"),
     "group_count_mismatch": _row("5", "29"),
-    "group_header_invalid": _row(None, "12"),  # AK905 only for GS01 / GS06 / GS08 (below)
+    # AK905 2 / 6 for GS08 / GS06 (below); any other GS element that cannot be read: 1
+    # (functional group not supported): X12's code list 716 has no code of its own for it
+    "group_header_invalid": _row("1", "12"),
     "duplicate_group": _row("19", "26"),  # not (yet) a ProblemCode
     # transaction set / message -> AK502 / IK502
     "set_trailer_missing": _row("2", "13"),

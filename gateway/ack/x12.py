@@ -103,8 +103,21 @@ def functional_ack(
 
 
 def _addressable(group: GroupOutcome, d: Delimiters) -> bool:
-    """A group an AK1 can name: GS01 fits AK101 (ID 2/2) and GS06 fits AK102 (N0 1/9)."""
-    return bool(fit(group.functional_id, d, 2, 2) and fit(group.control, d, 1, 9, numeric=True))
+    """A group an AK1 can name: GS06 fits AK102 (N0 1/9) and AK101 (ID 2/2) is known, GS01
+    as sent or, when GS01 is unusable, the functional identifier of its sets' ST01. A
+    GS06 that AK102 cannot hold leaves the group unnamed: the TA1 (note 024, invalid GS
+    segment) is then the only answer X12 has for it."""
+    return bool(_ak101(group, d) and fit(group.control, d, 1, 9, numeric=True))
+
+
+def _ak101(group: GroupOutcome, d: Delimiters) -> str | None:
+    """AK101: GS01 when it fits ID 2/2 (letters and digits), else the functional identifier
+    that the group's transaction sets (ST01) all belong to, else None."""
+    found = fit(group.functional_id, d, 2, 2)
+    if found is not None and found.isalnum() and found.isascii():
+        return found
+    kinds = {_GROUP_BY_SET.get(s.type_code or "") for s in group.sets}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) -> list[Segment]:
@@ -129,10 +142,16 @@ def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) 
 def _body(group: GroupOutcome, kind: Kind, five: bool, d: Delimiters) -> list[Segment]:
     # AK1: functional identifier, group control, (5010+) the group's version (AN 1/12)
     version = fit(group.version, d, 1, 12) if five else None
-    body = [seg("AK1", fit(group.functional_id, d, 2, 2), fit(group.control, d, 1, 9), version)]
+    body = [seg("AK1", _ak101(group, d), fit(group.control, d, 1, 9), version)]
+    # a group with an error (GS / GE fault) is rejected whole: none of its sets is sent, so
+    # none gets AK5 A / E (a set with faults of its own keeps its AK2 .. AK5 R loop), AK904
+    # is 0 and AK905 names the group fault (X12.6: AK9 reports the group's envelope)
+    rejected = any(p.severity is Severity.ERROR for p in group.problems)
     statuses: list[str] = []
     for transaction_set in group.sets:
-        segments, status = _set_response(transaction_set, kind, five, d)
+        segments, status = _set_response(transaction_set, kind, five, d, group.functional_id)
+        if rejected and status != "R":
+            segments, status = [], "R"
         body.extend(segments)
         statuses.append(status)
     body.append(_ak9(group, statuses))
@@ -148,24 +167,29 @@ class _SegmentError:
 
 
 def _segment_errors(problems: list[Problem], kind: Kind) -> list[_SegmentError]:
-    """One AK3 / IK3 per segment-level problem, and one (code 8) per segment whose
-    elements are in error, in segment order."""
-    entries: list[_SegmentError] = []
-    for p in problems:
+    """One AK3 / IK3 per segment in error, in segment order, followed by all its AK4s: its
+    AK304 is the most significant code, a segment-level one (errors before warnings, then
+    first found) over code 8 (segment has data element errors)."""
+    by_segment: dict[tuple[int, str], _SegmentError] = {}
+    ranked: dict[tuple[int, str], tuple[int, int]] = {}
+    for order, p in enumerate(problems):
         if p.position is None or p.level not in (Level.SEGMENT, Level.ELEMENT):
             continue
-        tag = p.segment or ""
-        if p.level is Level.SEGMENT:
-            entries.append(_SegmentError(tag, p.position, x12_code(p, kind)))
-            continue
-        entry = next(
-            (e for e in entries if (e.tag, e.position, e.code) == (tag, p.position, "8")), None
-        )
+        key = (p.position, p.segment or "")
+        entry = by_segment.get(key)
         if entry is None:
-            entry = _SegmentError(tag, p.position, "8")
-            entries.append(entry)
-        entry.elements.append(p)
-    entries.sort(key=lambda e: e.position)
+            entry = by_segment[key] = _SegmentError(key[1], p.position, None)
+        if p.level is Level.ELEMENT:
+            entry.elements.append(p)
+            continue
+        code = x12_code(p, kind)
+        rank = (0 if p.severity is Severity.ERROR else 1, order)
+        if code is not None and (key not in ranked or rank < ranked[key]):
+            entry.code, ranked[key] = code, rank
+    entries = sorted(by_segment.values(), key=lambda e: e.position)
+    for entry in entries:
+        if entry.code is None and entry.elements:
+            entry.code = "8"
     return entries[:_MAX_AK3]
 
 
@@ -176,19 +200,31 @@ def _element_position(p: Problem, five: bool) -> Element:
     return (str(p.element), str(p.component)) if p.component else str(p.element)
 
 
+# GS01 -> the one ST01 its group may hold (X12 functional identifier code list 479), for the
+# sets the gateway reads and the acks
+_SET_BY_GROUP = {"QM": "214", "SH": "856", "AG": "824", "IN": "810"}
+_GROUP_BY_SET = {v: k for k, v in _SET_BY_GROUP.items()}
+_NO_CONTROL = "0000"  # AK202 placeholder: AN 4/9, for an ST02 that cannot be copied
+
+
 def _set_response(
-    s: SetOutcome, kind: Kind, five: bool, d: Delimiters
+    s: SetOutcome, kind: Kind, five: bool, d: Delimiters, functional_id: str | None = None
 ) -> tuple[list[Segment], str]:
     """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501."""
     k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
-    # AK201 ID 3/3, AK202 AN 4/9 (mandatory), AK203 AN 1/35 (left out when it does not fit).
-    # A set whose ST01 / ST02 cannot be copied as sent gets no AK2 loop (the loop is
-    # optional): the ack never names a number the partner did not send; AK9 still counts it.
+    # AK201 ID 3/3 (ST01, a code of list 143: digits), AK202 AN 4/9 (mandatory), AK203 AN
+    # 1/35 (left out when it does not fit). An ST01 that cannot be copied is named by its
+    # group's functional identifier (GS01 QM -> 214, ...) when that names one set type, an
+    # ST02 that cannot be copied by the placeholder "0000": the set still gets its AK2 /
+    # AK5 R with the code of the fault (AK502 6 / 7), never a number the partner did not
+    # send. With neither, the (optional) AK2 loop is left out; AK9 still counts the set.
     type_code = fit(s.type_code, d, 3, 3)
-    ak202 = fit(s.control, d, 4, 9)
+    if type_code is None or not is_digits(type_code):
+        type_code = _SET_BY_GROUP.get(functional_id or "")
+    ak202 = fit(s.control, d, 4, 9) or _NO_CONTROL
     version = fit(s.version, d, 1, 35) if five else None
     status, codes = _set_status(s, kind)
-    if type_code is None or ak202 is None:
+    if type_code is None:
         return [], status
     segments = [seg("AK2", type_code, ak202, version)]
     for entry in _segment_errors(s.problems, kind):

@@ -134,11 +134,20 @@ def check_ge(
                 **where,
             )
         )
-    if not is_digits(control) or len(control) > 9 or not _same_number(control, group.control or ""):
+    header = group.control or ""
+    ge_ok = is_digits(control) and len(control) <= 9
+    if not ge_ok and control == header:
+        pass  # the same invalid number in GS06 and GE02: the GS06 fault names it (AK905 6)
+    elif not ge_ok or not _same_number(control, header):
+        why = (
+            f"GE02 {control!r} is not a control number of up to 9 digits"
+            if control and not ge_ok
+            else f"GE02 {control!r} does not match GS06 {group.control!r}"
+        )
         problems.append(
             Problem(
                 code=ProblemCode.GROUP_CONTROL_MISMATCH,
-                message=f"GE02 {control!r} does not match GS06 {group.control!r}",
+                message=why,
                 element=2,
                 value=control or None,
                 **where,

@@ -29,11 +29,13 @@ from gateway.problems import Level, Problem, ProblemCode
 __all__ = [
     "EDIFACT_NOTES",
     "SATISFIED",
+    "X12_ELEMENT_REFS",
     "X12_NOTES",
     "Note",
     "check_dependencies",
     "check_syntax_notes",
     "dependency_notes",
+    "element_ref",
     "notes",
     "presence_key",
     "satisfied",
@@ -103,7 +105,10 @@ _X12_004010: dict[str, tuple[Note, ...]] = {
     "BSN": notes("C0706"),
     "DTM": notes("R020305 C0403 P0506"),
     "TD1": notes("C0102 C0304 C0607 P0708 P0910"),
-    "TD5": notes("R0204050612 C0203"),
+    # TD5: [S] 005010 TD5 (R0204050612 C0203 C0708 C1011 C1312 C1413 C1512); 004010 has the
+    # same fifteen elements ([G] x12-4040 TD5, [T] 004010 856 TD512/TD515) and [W]
+    # x12-003010 TD5 already carries C0708 and C1011
+    "TD5": notes("R0204050612 C0203 C0708 C1011 C1312 C1413 C1512"),
     "SN1": notes("P0506"),
     "LIN": notes(" ".join(f"P{n:02d}{n + 1:02d}" for n in range(4, 31, 2))),
     "CTT": notes("P0304 P0506"),
@@ -143,6 +148,40 @@ _X12_005010: dict[str, tuple[Note, ...]] = {
     # AT504..AT506 (temperature) from 004020: [W] x12-004020, x12-004030, x12-005020 AT5
     "AT5": notes("E0103 E0203 L040506 C0504 C0604"),
 }
+# Data element reference numbers (AK402 / IK402) of the elements the notes name, by position
+# (1-based), from the same directory pages; "" where not verified (AK402 then left out).
+# The segment tables of gateway.parse.x12_tables give the others (AT7, N1, MS1, ...).
+X12_ELEMENT_REFS: dict[str, tuple[str, ...]] = {
+    "REF": ("128", "127", "352", "C040"),
+    "PER": ("366", "93", "365", "364", "365", "364", "365", "364", "443"),
+    "TD5": ("133", "66", "67", "91", "387", "368", "309", "310", "731", "732", "733", "284",
+            "284", "284", "26"),
+    "AT8": ("187", "188", "81", "80", "80", "183", "184"),
+    "G62": ("432", "373", "176", "337", "623"),
+    "G61": ("366", "93", "365", "364", "443"),
+    "MS3": ("140", "133", "19", "91", "156"),
+    "NM1": ("98", "1065", "1035", "1036", "1037", "1038", "1039", "66", "67", "706", "98"),
+    "PID": ("349", "750", "559", "751", "352", "752", "822", "1073", "819"),
+    "MEA": ("737", "738", "739", "C001", "740", "741", "935", "936", "752", "1373", "1270",
+            "1271"),
+    "TD3": ("40", "206", "207", "187", "81", "355", "102", "407", "225", "24"),
+    "TD4": ("152", "208", "209", "352", "1073"),
+    "FOB": ("146", "309", "352", "334", "335", "309", "352", "54", "352"),
+    "CUR": ("98", "100", "280", "98", "100", "669") + ("374", "373", "337") * 5,
+    "LQ": ("1270", "1271"),
+    "PO4": ("356", "357", "355", "103", "187", "384", "355", "385", "355"),
+    "PKG": ("349", "753", "559", "754", "400", "352"),
+    "SDQ": ("355", "66") + ("67", "380") * 10 + ("310",),
+    "AT5": ("152", "560", "153"),
+}  # fmt: skip
+
+
+def element_ref(tag: str, n: int) -> str | None:
+    """The data element reference number of element `n` of segment `tag`, when known."""
+    refs = X12_ELEMENT_REFS.get(tag, ())
+    return refs[n - 1] or None if 0 < n <= len(refs) else None
+
+
 X12_NOTES: dict[str, dict[str, tuple[Note, ...]]] = {
     "004010": _X12_004010,
     "005010": _X12_005010,
@@ -261,6 +300,7 @@ def check_syntax_notes(seg: Sequence[str], position: int, found: tuple[Note, ...
             segment=tag,
             position=position,
             element=n,
+            element_ref=element_ref(tag, n),
             value=seg[n] if n < len(seg) and seg[n] else None,
         )
         for code, n, text in faults
