@@ -187,3 +187,51 @@ def test_a_too_long_gs06_is_named_as_such_not_as_a_mismatch() -> None:
                        .replace("GE*1*1~", "GE*1*1234567890~"))  # fmt: skip
     assert result.bodies == []
     assert not [p for p in result.outcome.problems if "does not match GS06" in p.message]
+
+
+# --- 10: an 856 item / pack / tare hanging from the shipment, not from an order ---------
+@pytest.mark.parametrize(
+    ("levels", "hl", "name"),
+    [(("HL*3*1*I", "LIN*1*BP*B00ITEM1", "SN1**2*EA"), "3", "item"),
+     (("HL*3*2*P", "MAN*GM*00012345600000000017", "HL*4*3*I", "LIN*1*BP*B00ITEM1",
+       "SN1**1*EA", "HL*5*1*P", "MAN*GM*00012345600000000024", "HL*6*5*I",
+       "LIN*2*BP*B00ITEM2", "SN1**1*EA"), "5", "pack"),
+     (("HL*3*2*I", "LIN*1*BP*B00ITEM1", "SN1**1*EA", "HL*4*1*T",
+       "MAN*GM*00012345600000000031", "HL*5*4*I", "LIN*2*BP*B00ITEM2", "SN1**1*EA"), "4",
+      "tare")],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", ["997", "999"])
+def test_an_856_level_outside_every_order_is_named_and_rejected(
+    levels: tuple[str, ...], hl: str, name: str, kind: str
+) -> None:
+    from tests.test_malformed_856 import asn
+
+    text, profile = asn(*levels), PROFILE.model_copy(update={"ship_method": "UPS_GR_RES"})
+    if kind == "999":
+        text = text.replace("*U*00401*", "*^*00501*")
+        text = text.replace("*X*004010", "*X*005010")
+        profile = profile.model_copy(update={"ack": AckPreferences(x12="999")})
+    result = translate(text, profile)
+    assert result.bodies == []
+    messages = [p.message for p in result.outcome.problems]
+    assert [m for m in messages if "is not under an order" in m] == [
+        f"HL {hl} ({name}) is not under an order: its parent HL 1 is the shipment"
+    ]
+    segments = check_x12_ack(result.ack(kind))
+    k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
+    at = next(i for i, s in enumerate(segments) if s[0] == k3 and s[1] == "HL")
+    assert segments[at][4] == "8" and segments[at + 1][:4] == [k4, "2", "734", "7"]
+    assert next(s for s in segments if s[0] == k5)[1] == "R"
+
+
+def test_an_856_without_order_levels_still_reads_the_shipment_as_the_notice() -> None:
+    from tests.test_malformed_856 import HEADER, ISA
+
+    body = [s for s in HEADER if not s.startswith(("HL*2", "PRF"))]
+    body = [body[0], body[1], "PRF*PO4711", *body[2:], "HL*2*1*I", "LIN*1*BP*B00ITEM1",
+            "SN1**2*EA"]  # fmt: skip
+    segments = ["ST*856*0001", *body, f"SE*{len(body) + 2}*0001"]
+    head = "GS*SH*DEMOVENDOR*AMAZONDF*20261124*1830*9*X*004010"
+    text = ISA + "\n" + "".join(s + "~\n" for s in [head, *segments, "GE*1*9", "IEA*1*000000808"])
+    result = translate(text, PROFILE.model_copy(update={"ship_method": "UPS_GR_RES"}))
+    assert not [p for p in result.outcome.problems if "is not under an order" in p.message]

@@ -18,7 +18,9 @@ Default field sources (the partner profile's FieldSources may change the qualifi
 Items may sit under packs or packs under items; a pack under an item packs that item
 (with the pack's own SN1 quantity when it has one). With no O level, each S is a notice.
 An item, pack or tare HL without a parent (HL02 empty, or naming no earlier HL01) is an error
-that names it (`HL 4 has no parent`): it would belong to no order.
+that names it (`HL 4 has no parent`): it would belong to no order. So is one whose parent is
+the shipment (or another level that is no order) in an 856 with order levels (`HL 3 (item)
+is not under an order`): the set is rejected rather than the item guessed into an order.
 """
 
 from __future__ import annotations
@@ -295,6 +297,38 @@ def _direct_items(node: _Node) -> Iterator[_Node]:
             yield from _direct_items(child)
 
 
+_LEVEL_NAMES = {"S": "shipment", "O": "order", "T": "tare", "P": "pack", "I": "item"}
+
+
+def _outside_orders(nodes: Sequence[_Node], segments: Sequence[Sequence[str]]) -> list[Problem]:
+    """An item, pack or tare HL that hangs from the shipment (or another level) with no
+    order (O) above it, in an 856 that has order levels: Amazon's shipment confirmation
+    is per purchase order, and the standard's pick/pack structures (S-O-T-P-I, S-O-P-I)
+    put every pack and item under an order, so its items would belong to no order. The
+    gateway rejects the set naming the HL (AK4 on HL02, code 7) rather than guess which
+    order it meant. Only the topmost such HL is named (its children hang from it)."""
+    under_order: dict[int, bool] = {}
+    problems: list[Problem] = []
+    for node in nodes:
+        parent = node.parent
+        above = parent is not None and under_order.get(id(parent), False)
+        under_order[id(node)] = node.level == "O" or above
+        if node.level not in _NEEDS_PARENT or above or parent is None:
+            continue
+        if parent.level in _NEEDS_PARENT:
+            continue  # its parent is named already
+        kind = _LEVEL_NAMES.get(parent.level, f"level {parent.level!r}")
+        why = (
+            f"HL {node.hl_id} ({_LEVEL_NAMES[node.level]}) is not under an order: its parent"
+            f" HL {parent.hl_id} is the {kind}" if parent.level == "S" else
+            f"HL {node.hl_id} ({_LEVEL_NAMES[node.level]}) is not under an order: its parent"
+            f" HL {parent.hl_id} is at {kind}"
+        )  # fmt: skip
+        seg = segments[node.position - 1]
+        problems.append(_hl_problem(seg, node.position, 2, "734", why))
+    return problems
+
+
 def parse_856(
     segments: Sequence[Sequence[str]],
     sources: FieldSources,
@@ -309,6 +343,8 @@ def parse_856(
                             notes=notes, tolerant=tolerant)  # fmt: skip
     header, nodes, hl_problems = _build_tree(segments)
     problems.extend(hl_problems)
+    if any(n.level == "O" for n in nodes):
+        problems.extend(_outside_orders(nodes, segments))
     reader = _Reader(header, sources, component)
     orders = [n for n in nodes if n.level == "O"] or [n for n in nodes if n.level == "S"]
     notices = tuple(reader.notice(order) for order in orders)
