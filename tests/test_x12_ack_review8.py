@@ -67,6 +67,7 @@ def test_td5_with_its_pairs_complete_is_accepted() -> None:
     ("seg", "element", "ref"),
     [
         (["AT8", "G", "L", ""], 3, "81"),  # P010203
+        (["AT8", "", "", "", "", "", "E"], 7, "183"),  # P0607: volume qualifier alone
         (["G62", "11", "", "", ""], 2, "373"),  # P0102
         (["TD3", "TL", "ABCD"], 3, "207"),  # C0203
         (["MEA", "PD", "WT", "", "", "", "", "", ""], 3, "739"),  # R03050608

@@ -149,14 +149,15 @@ _X12_005010: dict[str, tuple[Note, ...]] = {
     "AT5": notes("E0103 E0203 L040506 C0504 C0604"),
 }
 # Data element reference numbers (AK402 / IK402) of the elements the notes name, by position
-# (1-based), from the same directory pages; "" where not verified (AK402 then left out).
+# (1-based), from the same directory pages ([S] 004010 / 005010 REF AT8 G62 G61 PID MEA TD3
+# TD4 TD5 checked); a composite (C040, C001) has no AK402 (N0): it is left out.
 # The segment tables of gateway.parse.x12_tables give the others (AT7, N1, MS1, ...).
 X12_ELEMENT_REFS: dict[str, tuple[str, ...]] = {
     "REF": ("128", "127", "352", "C040"),
     "PER": ("366", "93", "365", "364", "365", "364", "365", "364", "443"),
     "TD5": ("133", "66", "67", "91", "387", "368", "309", "310", "731", "732", "733", "284",
             "284", "284", "26"),
-    "AT8": ("187", "188", "81", "80", "80", "183", "184"),
+    "AT8": ("187", "188", "81", "80", "80", "184", "183"),
     "G62": ("432", "373", "176", "337", "623"),
     "G61": ("366", "93", "365", "364", "443"),
     "MS3": ("140", "133", "19", "91", "156"),
