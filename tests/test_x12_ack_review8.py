@@ -236,3 +236,11 @@ def test_an_856_without_order_levels_still_reads_the_shipment_as_the_notice() ->
     text = ISA + "\n" + "".join(s + "~\n" for s in [head, *segments, "GE*1*9", "IEA*1*000000808"])
     result = translate(text, PROFILE.model_copy(update={"ship_method": "UPS_GR_RES"}))
     assert not [p for p in result.outcome.problems if "is not under an order" in p.message]
+
+
+def test_an_ack_finds_a_repetition_separator_whatever_the_main_delimiters_take() -> None:
+    text = x12_214(*STATUS_214).replace("*", "|").replace("~", "!")
+    text = text.replace("|P|>!", "|P|^!")  # ISA16 ^: | ^ ! leave none of "^!|"
+    result = translate(text)
+    assert result.error_codes == [] and result.bodies
+    assert result.ack("997").startswith("ISA|")

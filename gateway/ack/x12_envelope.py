@@ -107,7 +107,8 @@ def ack_delimiters(inbound: IsaHeader) -> Delimiters:
         d, main = CONVENTIONAL, ("*", ">", "~")
     repetition = d.repetition
     if not usable_delimiter(repetition) or repetition in main:
-        repetition = next(c for c in "^!|" if c not in main)
+        # three candidates can all be taken by the main three (`| ^ !`): four always leave one
+        repetition = next(c for c in "^!|`" if c not in main)
     suffix = "" if d.segment in "\r\n" else line_break(d.suffix)
     return Delimiters(d.element, d.component, repetition, d.segment, suffix)
 
