@@ -51,7 +51,7 @@ from gateway.envelope.outcome import (
     has_error,
 )
 from gateway.envelope.trailing import trailing_text
-from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
@@ -245,7 +245,13 @@ class _Reader:
                     if brk.decode() not in (d.segment, d.element, d.component, d.release):
                         data = data.replace(brk, b"")
         text, bad = decode_segment(data, "latin-1" if is_unb else self.charset)
-        seg = tokenize(text, self.delimiters)
+        d = self.delimiters
+        if is_unb and self.una and not usable(d):
+            # a UNA that no interchange can be read with (two equal service characters, a
+            # letter...): the UNB is read with the default delimiters, so that it is known as
+            # a UNB and answered (UCI code 20); the UNA's fault is reported by read_unb
+            d = replace(DEFAULT_DELIMITERS, segment=d.segment)
+        seg = tokenize(text, d)
         if isinstance(seg, str):
             why, seg = seg, EdiSegment(text[:3], ())
             self.dispatch(seg, raw)
