@@ -25,6 +25,7 @@ from gateway.text import is_digits
 
 __all__ = [
     "SEGMENT_CHECKS",
+    "SIMPLE_ELEMENTS",
     "Chk",
     "EdiSegment",
     "check_segment",
