@@ -8,6 +8,8 @@ from it is sent:
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.malformed import STATUS_IFTSTA, edifact_iftsta, translate
@@ -87,3 +89,92 @@ def test_before_syntax_4_the_una5_character_is_no_repetition_separator() -> None
     done = translate(_syntax_4(*_status("LOC+175+USCHI::6:Chi*cago"), version="3"))
     assert "too_many_repetitions" not in done.error_codes
     assert len(done.bodies) == 1
+
+
+@pytest.mark.parametrize(
+    ("segment", "position", "where"),
+    [
+        ("CNI+1+1Z4711A:::::::X", "3", "2:7"),  # C503 has 6 components
+        ("RFF+ON:PO4711:1:2:3:4", "5", "1:6"),  # C506 has 5
+        ("STS+1+302::6:X:Y+000", "4", "2:5"),  # C555 has 4
+        ("DTM+334:202611240715-06:303:X", "6", "1:4"),  # C507 has 3
+        ("LOC+175+USCHI::6:Chicago:IL", "7", "2:5"),  # C517 has 4
+        ("CNI+1:2+1Z4711A", "3", "1:2"),  # 1490 is a simple data element
+    ],
+)
+def test_too_many_components_in_a_composite_is_ucd_16(
+    segment: str, position: str, where: str
+) -> None:
+    done = translate(edifact_iftsta(*_status(segment)))
+    assert done.bodies == []
+    assert "too_many_components" in done.error_codes
+    contrl = done.ack("CONTRL")
+    assert _ucm_action(contrl) == "4"
+    assert ["UCS", position] in _segments(contrl)
+    assert ["UCD", "16", where] in _ucds(contrl)
+
+
+def test_empty_trailing_components_are_not_too_many() -> None:
+    done = translate(edifact_iftsta(*_status("CNI+1+1Z4711A::::::")))
+    assert "too_many_components" not in done.error_codes
+    assert len(done.bodies) == 1
+
+
+_LONG = "X" * 40
+
+
+@pytest.mark.parametrize(
+    ("segment", "release", "where"),
+    [
+        (f"CNI+1+1Z{_LONG}", "01B", "2:1"),  # 1004 an..35 up to D06A
+        (f"RFF+ON:PO{_LONG}", "96A", "1:2"),  # 1154 an..35 up to D00A
+        (f"STS+1+302::6+000:::{_LONG * 7}", "01B", None),  # 9012 is not read: no check
+        (f"LOC+175+USCHI::6:{_LONG * 7}", "01B", "2:4"),  # 3224 an..256
+        ("STS+1+3021::6+000", "01B", "2:1"),  # 4405 an..3
+    ],
+)
+def test_every_element_read_is_checked_for_its_length(
+    segment: str, release: str, where: str | None
+) -> None:
+    text = edifact_iftsta(*_status(segment)).replace("IFTSTA:D:01B", f"IFTSTA:D:{release}")
+    done = translate(text)
+    if where is None:
+        assert "element_too_long" not in done.error_codes
+        return
+    assert done.bodies == []
+    assert "element_too_long" in done.error_codes
+    assert ["UCD", "39", where] in _ucds(done.ack("CONTRL"))
+
+
+def test_a_length_that_grew_is_read_with_the_larger_length_in_later_releases() -> None:
+    for release, segment in (("10B", f"CNI+1+1Z{_LONG}"), ("01B", f"RFF+ON:PO{_LONG}")):
+        text = edifact_iftsta(*_status(segment)).replace("IFTSTA:D:01B", f"IFTSTA:D:{release}")
+        assert "element_too_long" not in translate(text).error_codes
+
+
+_DESADV = (
+    (Path(__file__).resolve().parents[1] / "samples" / "13-edifact-desadv-d96a-latin1")
+    / "input.edi"
+).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "where"),
+    [
+        (b"TDT+20++30+31+UPSN:172'", f"TDT+20++30+31:::{_LONG}+UPSN:172'", "39", "4:4"),  # 8178
+        (b"TDT+20++30+31+UPSN:172'", f"TDT+20++30+31+UPSN:172::{_LONG}'", "39", "5:4"),  # 3128
+        (b"TDT+20++30+31+UPSN:172'", b"TDT+20++30+31:::A:B+UPSN:172'", "16", "4:5"),  # C228
+        (b"MEA+PD+AAB+KGM:3.4'", b"MEA+PD+AAB+KGM:3.4:1:2:3:4'", "16", "3:6"),  # C174
+        (b"MEA+PD+AAB+KGM:3.4'", b"MEA+PD+AABX+KGM:3.4'", "39", "2:1"),  # 6313 an..3
+        (b"LIN+1++4006381333931:EN'", b"LIN+1++4006381333931:ENXX'", "39", "3:2"),  # 7143
+        (b"GIN+BJ+00012345600000000017'", b"GIN+BJ+1:2:3'", "16", "2:3"),  # C208
+    ],
+)
+def test_desadv_elements_read_are_checked(
+    old: bytes, new: str | bytes, code: str, where: str
+) -> None:
+    data = _DESADV.replace(old, new.encode() if isinstance(new, str) else new, 1)
+    assert data != _DESADV
+    done = translate(data)
+    assert done.bodies == []
+    assert ["UCD", code, where] in _ucds(done.ack("CONTRL"))
