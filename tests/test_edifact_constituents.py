@@ -178,3 +178,28 @@ def test_desadv_elements_read_are_checked(
     done = translate(data)
     assert done.bodies == []
     assert ["UCD", code, where] in _ucds(done.ack("CONTRL"))
+
+
+@pytest.mark.parametrize(
+    ("unh", "unt_ref", "ucm"),
+    [
+        # components in 0062 (an..14): not copied, the placeholder; 0013 / S011 say where
+        ("UNH+1:X+IFTSTA:D:01B:UN", "1:X", ["0", "IFTSTA:D:01B:UN", "4", "16", "UNH", "1"]),
+        # a released '+' is data: copied (released); the UNT count 9 is wrong
+        ("UNH+7?+X+IFTSTA:D:01B:UN", "7?+X", ["7?+X", "IFTSTA:D:01B:UN", "4", "29", "UNT", "1"]),
+        ("UNH+123456789012345+IFTSTA:D:01B:UN", "123456789012345",
+         ["0", "IFTSTA:D:01B:UN", "4", "39", "UNH", "1"]),
+        ("UNH+2+IFTSTA:D:01B", "2", ["2", "IFTSTA:D:01B:0", "4", "12", "UNH", "2:4"]),
+        ("UNH+3+IFTSTA:D:01B:UN", "4", ["3", "IFTSTA:D:01B:UN", "4", "28", "UNT", "2"]),
+    ],
+)  # fmt: skip
+def test_ucm_for_a_faulty_message_header_or_trailer_says_where(
+    unh: str, unt_ref: str, ucm: list[str]
+) -> None:
+    text = edifact_iftsta(*STATUS_IFTSTA).replace("UNH+1+IFTSTA:D:01B:UN", unh)
+    text = text.replace("UNT+8+1'", f"UNT+{'9' if '7' in unh else '8'}+{unt_ref}'")
+    contrl = translate(text).ack("CONTRL")
+    found = next(s.strip() for s in contrl.split("'") if s.strip().startswith("UCM+"))
+    # split on element separators no release character escapes
+    fields = [f.replace("\x00", "?+") for f in found.replace("?+", "\x00").split("+")[1:]]
+    assert fields == ucm
