@@ -80,7 +80,7 @@ def test_unt_count_rejects_the_message_with_29() -> None:
             UNB_3,
             "UNH+1+CONTRL:D:3:UN",
             "UCI+IC42+CARRIER:ZZ+5450534000000:14+7",
-            "UCM+M2+IFTSTA:D:01B:UN+4+29",
+            "UCM+M2+IFTSTA:D:01B:UN+4+29+UNT+1",  # 0013 and S011: where
             "UNT+4+1",
             "UNZ+1+7",
         )
@@ -177,7 +177,7 @@ def test_functional_group_is_ucf() -> None:
             "UCI+IC42+CARRIER:ZZ+5450534000000:14+7",
             "UCF+G1+CARRIER+AMAZON+4+29+UNE+1",
             "UCF+G2+CARRIER+AMAZON+7",
-            "UCM+M2+IFTSTA:D:01B:UN+4+13",
+            "UCM+M2+IFTSTA:D:01B:UN+4+13+UNT",  # 0013: the UNT is missing
             "UNT+6+1",
             "UNZ+1+7",
         )

@@ -174,6 +174,21 @@ def test_each_kind_of_fault_anywhere_reads_as_the_long_way() -> None:
             assert sink.documents == long_sink.documents
 
 
+def test_a_syntax_4_repetition_separator_anywhere_reads_as_the_long_way() -> None:
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    body = (b"UNA:+.?*'\nUNB+UNOC:4+S:ZZ+R:ZZ+20261125:1200+7'\nUNH+1+IFTSTA:D:01B:UN'\n"
+            b"BGM+23+B1+9'\nCNI+1+TRK1'\nSTS+1+21'\nDTM+334:202611241030UTC:303'\n"
+            b"LOC+175+USSEA::6:Seattle'\nUNT+7+1'\nUNZ+1+7'\n")  # fmt: skip
+    for at in range(0, len(body) + 1, 2):
+        for insert in (b"*", b"?*", b"**"):
+            data = body[:at] + insert + body[at:]
+            sink = RecordingSink()
+            result = read_edifact(io.BytesIO(data), sink, profile)
+            problems, long_sink = _long_way(data, profile)
+            assert [p.model_dump() for p in all_problems(result)] == problems, (at, insert)
+            assert sink.documents == long_sink.documents
+
+
 def test_every_syntax_identifier_names_a_codec_python_has() -> None:
     for syntax_id, charset in CHARSETS.items():
         assert codecs.lookup(charset).name, syntax_id

@@ -101,8 +101,8 @@ def test_edifact_unb_element_breaking_its_format_rejects_the_interchange(
 @pytest.mark.parametrize(
     ("control", "expected"),
     [
-        ("123456789012345678", "UCM+0+IFTSTA:D:01B:UN+4+39'"),  # an..14: placeholder
-        ("1:2", "UCM+1?:2+IFTSTA:D:01B:UN+4+16'"),  # components: the value as sent, released
+        ("123456789012345678", "UCM+0+IFTSTA:D:01B:UN+4+39+UNH+1'"),  # an..14: placeholder
+        ("1:2", "UCM+0+IFTSTA:D:01B:UN+4+16+UNH+1'"),  # components: placeholder, UNH 0062
         ("1\x0b2", "+4+21+UNH+1:1'"),  # control character: invalid character, rejected
     ],
 )

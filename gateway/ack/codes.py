@@ -89,7 +89,7 @@ CODES: dict[str, AckCode] = {
     "invalid_date": _row("8", "12"),
     "invalid_time": _row("9", "12"),
     "exclusion_violated": _row("10", "12"),
-    "too_many_repetitions": _row("12", "16"),
+    "too_many_repetitions": _row("12", "35"),  # 0085 35: too many repetitions
     "too_many_components": _row("13", "16"),
 }
 

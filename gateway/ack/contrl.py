@@ -241,15 +241,26 @@ def _group(group: GroupOutcome, list_all: bool) -> list[_Segment]:
     return [ucf] if rejected else [ucf, *messages]
 
 
+def _reference(message: SetOutcome, own: list[Problem]) -> str:
+    """UCM 0062 (an..14, mandatory): the UNH's message reference, checked; a reference with
+    a fault of its own (components, a control character, too long) is not copied but
+    replaced by the placeholder '0' (the UCM's 0013 / S011 then name UNH 0062)."""
+    if any(p.segment == "UNH" and p.element == 1 for p in own):
+        return "0"
+    return _an(message.control, 14) or "0"
+
+
 def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:
-    """UCM (+ UCS / UCD per segment in error) for a message that is listed."""
+    """UCM (+ UCS / UCD per segment in error) for a message that is listed: 0062, S009,
+    0083, then for a fault of the message itself 0085 with where it is (0013 service segment
+    tag, S011 data element position:component) when known."""
     if message.accepted and not list_all:
         return []
     errors = [p for p in message.problems if p.severity is Severity.ERROR]
     own = [p for p in errors if p.level is Level.TRANSACTION]
-    code: str | None = edifact_code(own[0]) if own else None
-    if code is None and not message.supported:
-        code = "14"  # value (the message type) not supported in this position
+    where: tuple[Element, ...] = _where(own[0]) if own else ()
+    if not where and not message.supported:
+        where = ("14",)  # value (the message type) not supported in this position
     # S009: 0065 an..6, 0052 an..3, 0054 an..3, 0051 an..3 (all mandatory), 0057 an..6
     parts = (message.version or "").split(":")
     identifier = (
@@ -258,7 +269,8 @@ def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:
         *([_an(parts[3], 6) or ""] if len(parts) > 3 else []),
     )
     action = _ACCEPTED if message.accepted else _REJECTED
-    segments = [_seg("UCM", _an(message.control, 14) or "0", identifier, action, code)]
+    control = _reference(message, own)
+    segments = [_seg("UCM", control, identifier, action, *where)]
     return segments + _segment_reports(errors)
 
 

@@ -36,6 +36,7 @@ from gateway.envelope.edifact_lexer import (
     decode_segment,
     replaced_at,
     tokenize,
+    unreleased_at,
 )
 from gateway.envelope.edifact_messages import (
     ACK_MESSAGES,
@@ -51,8 +52,8 @@ from gateway.envelope.outcome import (
     has_error,
 )
 from gateway.envelope.trailing import trailing_text
-from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
-from gateway.parse.edifact_common import EdiSegment
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
+from gateway.parse.edifact_common import SIMPLE_ELEMENTS, EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
@@ -123,6 +124,8 @@ class _Reader:
         self.delimiters, self.una = DEFAULT_DELIMITERS, False
         self.ic: InterchangeOutcome[UnbHeader] | None = None
         self.charset = "latin-1"
+        # the open interchange's repetition separator: syntax 4 only (UNA5; reserved before)
+        self.repetition = ""
         self.group: GroupOutcome | None = None
         self.explicit = False  # the open group began with UNG
         self.msg: _Message | None = None
@@ -174,6 +177,7 @@ class _Reader:
             segments.clear()
             self.known_for = (d, charset)
         element, component, release = d.element, d.component, d.release or "\n"
+        repetition = self.repetition or "\n"  # a segment holding it goes the long way
         plain = len({d.component, d.element, d.segment}) == 3
         new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
         msg = self.msg
@@ -186,7 +190,7 @@ class _Reader:
                         text = data.decode(charset)
                     except (UnicodeDecodeError, LookupError):
                         text = "\n"
-                    if release not in text and text.isprintable():
+                    if release not in text and repetition not in text and text.isprintable():
                         rest = text.split(element)
                         tag = rest[0]
                         if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
@@ -245,7 +249,13 @@ class _Reader:
                     if brk.decode() not in (d.segment, d.element, d.component, d.release):
                         data = data.replace(brk, b"")
         text, bad = decode_segment(data, "latin-1" if is_unb else self.charset)
-        seg = tokenize(text, self.delimiters)
+        d = self.delimiters
+        if is_unb and self.una and not usable(d):
+            # a UNA that no interchange can be read with (two equal service characters, a
+            # letter...): the UNB is read with the default delimiters, so that it is known as
+            # a UNB and answered (UCI code 20); the UNA's fault is reported by read_unb
+            d = replace(DEFAULT_DELIMITERS, segment=d.segment)
+        seg = tokenize(text, d)
         if isinstance(seg, str):
             why, seg = seg, EdiSegment(text[:3], ())
             self.dispatch(seg, raw)
@@ -254,6 +264,8 @@ class _Reader:
         self.dispatch(seg, raw)
         if not text.isprintable() and _CONTROL.search(text):  # rare; delimiters are no fault
             self.control_fault(seg)
+        if self.repetition and self.repetition in text and not is_unb:
+            self.repetition_fault(seg, text)
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
             self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
@@ -289,6 +301,25 @@ class _Reader:
             found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag[:3],
                             element=element, component=component)  # fmt: skip
             self.ic.problems.append(found)
+
+    def repetition_fault(self, seg: EdiSegment, text: str) -> None:
+        """A syntax-4 repetition separator that no release character escapes: none of the
+        data elements read repeats (the directories' segments have no repeating data
+        element), so it is a repetition too many (CONTRL UCD 35, ISO 9735 list 0085)."""
+        at = unreleased_at(text, self.repetition, self.delimiters)
+        if at is None or self.msg is None or seg.tag in _SERVICE:
+            return  # released (data), or a service segment (read by the envelope checks)
+        element, component = at
+        simple = element in SIMPLE_ELEMENTS.get(seg.tag, ())  # no component position then
+        why = (
+            f"{seg.tag[:3]} data element {element} does not repeat but holds the repetition "
+            f"separator {self.repetition!r}"
+        )
+        where = {**self.where(), "segment": seg.tag[:3], "position": len(self.msg.segments)}
+        self.msg.outcome.problems.append(
+            problem(ProblemCode.TOO_MANY_REPETITIONS, why, Level.ELEMENT, element=element,
+                    component=None if simple else component, **where)
+        )  # fmt: skip
 
     def charset_fault(self, raw: RawSegment, bad: int, charset: str, seg: EdiSegment) -> None:
         code = ProblemCode.INVALID_ENCODING if charset == "utf-8" else ProblemCode.INVALID_CHARACTER
@@ -352,6 +383,8 @@ class _Reader:
         self.ic = InterchangeOutcome(header=header, control=header.control or None)
         self.ic.problems.extend(problems)
         self.charset, self.una, self.envelope_seen = header.charset, False, True
+        repetition = header.delimiters.repetition
+        self.repetition = repetition if header.syntax_version == "4" and repetition != " " else ""
         self.messages = self.groups = 0
         self.stray, self.outside, self.suffix_pending = False, None, True
         _, bad = decode_segment(raw.data, header.charset)
@@ -367,7 +400,7 @@ class _Reader:
             self.close_group(None)
         ic.problems.extend(check_unz(unz, ic, self.groups or self.messages))
         self.result.interchanges.append(ic)
-        self.ic, self.charset = None, "latin-1"
+        self.ic, self.charset, self.repetition = None, "latin-1", ""
         self.sink.end_interchange(ic)
 
     # -- group ---------------------------------------------------------------------------
@@ -429,7 +462,16 @@ class _Reader:
             outcome.supported = False
         elif unt is not None:
             document, problems = parse_message(type_code, segments, self.profile)
-            outcome.problems.extend(p.model_copy(update=where) for p in problems)
+            repeated = {  # a value cut short by a repetition separator: one fault is enough
+                (p.position, p.element)
+                for p in outcome.problems
+                if p.code is ProblemCode.TOO_MANY_REPETITIONS
+            }
+            outcome.problems.extend(
+                p.model_copy(update=where)
+                for p in problems
+                if not repeated or (p.position, p.element) not in repeated
+            )
             if document is not None and not has_error(outcome.problems):
                 assert self.ic.header is not None
                 origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])

@@ -39,6 +39,7 @@ __all__ = [
     "split_segments",
     "tokenize",
     "una_delimiters",
+    "unreleased_at",
 ]
 
 CHUNK_SIZE = 1 << 16
@@ -283,6 +284,27 @@ def replaced_at(seg: EdiSegment) -> tuple[int | None, int | None]:
             if "\ufffd" in part:
                 return e, c
     return None, None
+
+
+def unreleased_at(text: str, char: str, d: EdifactDelimiters) -> tuple[int, int] | None:
+    """(data element, component), 1-based, of the first `char` in a segment's text that no
+    release character escapes; None when there is none. Used for a syntax-4 repetition
+    separator, which no data element of the segments read may hold (none repeats)."""
+    if char not in text:
+        return None
+    element, component, released = 0, 1, False
+    for c in text:
+        if released:
+            released = False
+        elif c == d.release:
+            released = True
+        elif c == d.element:
+            element, component = element + 1, 1
+        elif c == d.component:
+            component += 1
+        elif c == char:
+            return (element, component) if element else None
+    return None
 
 
 def _characters(delimiters: EdifactDelimiters) -> Characters:

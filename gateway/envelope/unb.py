@@ -29,15 +29,18 @@ DEFAULT_DELIMITERS = EdifactDelimiters()
 def usable(d: EdifactDelimiters) -> bool:
     """Whether an interchange can be read and answered with these delimiters: component,
     element, release and repetition no letter, digit or blank, the terminator also CR or LF,
-    all distinct; the decimal mark (UNA3) likewise no letter, digit or blank."""
-    main = [d.component, d.element, d.segment, *([d.release] if d.release else [])]
+    the decimal mark (UNA3) likewise no letter, digit or blank; the five delimiters distinct
+    (a blank release or repetition declares none). The decimal mark is data, not a
+    delimiter: it may equal one (a value holding it is then released)."""
+    chars = [d.component, d.element, d.segment]
+    chars += [c for c in (d.release, d.repetition) if c and c != " "]
     return (
         usable_delimiter(d.component)
         and usable_delimiter(d.element)
         and usable_delimiter(d.segment, terminator=True)
         and (d.release is None or usable_delimiter(d.release))
         and usable_delimiter(d.decimal)
-        and len(set(main)) == len(main)
+        and len(set(chars)) == len(chars)
         and (d.repetition == " " or usable_delimiter(d.repetition))
     )
 

@@ -24,7 +24,10 @@ from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
 __all__ = [
+    "COMPOSITES",
+    "RELEASE_LENGTHS",
     "SEGMENT_CHECKS",
+    "SIMPLE_ELEMENTS",
     "Chk",
     "EdiSegment",
     "check_segment",
@@ -80,10 +83,12 @@ class Chk:
 _c = Chk  # short name for the table below
 
 
-# Segments the IFTSTA/DESADV parsers read: (checks, max data elements). Lengths follow the
-# D96A..D10B directories (the larger where they differ).
+# Segments the IFTSTA/DESADV parsers read: (checks, max data elements). Every data element
+# and component the parsers (or a partner's field sources) read is checked for presence,
+# type and length. Lengths follow the D96A..D10B directories (the larger where they differ;
+# `RELEASE_LENGTHS` narrows the ones that grew for the releases before they grew).
 SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
-    "BGM": ((), 6),
+    "BGM": ((_c(1, 1, "1001", "C", "an", 3), _c(2, 1, "1004", "C", "an", 70)), 6),
     "DTM": ((_c(1, 1, "2005", "M", "an", 3), _c(1, 2, "2380", "C", "an", 35),
              _c(1, 3, "2379", "C", "an", 3)), 1),
     "RFF": ((_c(1, 1, "1153", "M", "an", 3), _c(1, 2, "1154", "C", "an", 70)), 1),
@@ -97,14 +102,29 @@ SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
              _c(3, 1, "9013", "m", "an", 3)), 7),
     "LIN": ((_c(1, None, "1082", "C", "an", 6), _c(3, 1, "7140", "m", "an", 35),
              _c(3, 2, "7143", "C", "an", 3)), 6),
-    "PIA": ((_c(1, None, "4347", "M", "an", 3), _c(2, 1, "7140", "M", "an", 35)), 6),
+    "PIA": ((_c(1, None, "4347", "M", "an", 3), _c(2, 1, "7140", "M", "an", 35),
+             _c(2, 2, "7143", "C", "an", 3),
+             *(_c(n, k, ref, "m" if k == 1 else "C", "an", size)
+               for n in range(3, 7) for k, ref, size in ((1, "7140", 35), (2, "7143", 3)))), 6),
     "QTY": ((_c(1, 1, "6063", "M", "an", 3), _c(1, 2, "6060", "M", "n", 15),
              _c(1, 3, "6411", "C", "an", 3)), 1),
     "CPS": ((_c(1, None, "7164", "M", "an", 35), _c(2, None, "7166", "C", "an", 35)), 3),
-    "GIN": ((_c(1, None, "7405", "M", "an", 3), _c(2, 1, "7402", "M", "an", 35)), 6),
-    "MEA": ((_c(1, None, "6311", "M", "an", 3), _c(3, 2, "6314", "C", "an", 18)), 4),
-    "TDT": ((_c(1, None, "8051", "M", "an", 3), _c(5, 1, "3127", "C", "an", 17)), 10),
+    "GIN": ((_c(1, None, "7405", "M", "an", 3), _c(2, 1, "7402", "M", "an", 35),
+             _c(2, 2, "7402", "C", "an", 35)), 6),
+    "MEA": ((_c(1, None, "6311", "M", "an", 3), _c(2, 1, "6313", "C", "an", 3),
+             _c(3, 1, "6411", "C", "an", 3), _c(3, 2, "6314", "C", "n", 18)), 4),
+    "TDT": ((_c(1, None, "8051", "M", "an", 3), _c(2, None, "8028", "C", "an", 17),
+             _c(3, 1, "8067", "C", "an", 3), _c(3, 2, "8066", "C", "an", 17),
+             _c(4, 1, "8179", "C", "an", 8),
+             _c(4, 4, "8178", "C", "an", 17), _c(5, 1, "3127", "C", "an", 17),
+             _c(5, 4, "3128", "C", "an", 35), _c(6, None, "8101", "C", "an", 3),
+             _c(8, 1, "8213", "C", "an", 35), _c(8, 4, "8212", "C", "an", 70)), 10),
 }  # fmt: skip
+
+# Lengths that grew in a later directory: data element -> (first release with the larger
+# length, the length before it). 1004 is an..35 up to D06A (read as an..70 from D06B on:
+# an..70 by D17A), 1154 an..35 up to D00A (an..70 from D00B).
+RELEASE_LENGTHS: dict[str, tuple[str, int]] = {"1004": ("06B", 35), "1154": ("00B", 35)}
 
 # Simple data elements (by position) of the segments the parsers read, D96A..D10B; every
 # other position is a composite or unknown. A simple element holding an unreleased component
@@ -122,6 +142,26 @@ SIMPLE_ELEMENTS: dict[str, frozenset[int]] = {
     "TDT": frozenset({1, 2, 6, 9}),  # 8051, 8028, 8101, 8281
     "PAC": frozenset({1}),  # 7224
     "CNT": frozenset(),
+}
+
+# Composite data elements (by position) of the segments the parsers read and the most
+# components each has in D96A..D10B: more is too many constituents (CONTRL UCD 16).
+COMPOSITES: dict[str, dict[int, int]] = {
+    "BGM": {1: 4, 2: 3},  # C002 1001:1131:3055:1000; C106 1004:1056:1060 (D01B on)
+    "DTM": {1: 3},  # C507 2005:2380:2379
+    "RFF": {1: 5},  # C506 1153:1154:1156:4000:1060
+    "NAD": {2: 3, 3: 5, 4: 6, 5: 4, 7: 4},  # C082, C058, C080, C059, C819 (3229 before)
+    "LOC": {2: 4, 3: 4, 4: 4},  # C517 3225:1131:3055:3224, C519, C553
+    "CNI": {2: 6},  # C503 1004:1373:1366:3453:1056:1060
+    "STS": {1: 3, 2: 4, **dict.fromkeys(range(3, 8), 4)},  # C601, C555, C556 (x5)
+    "LIN": {3: 4, 4: 2},  # C212 7140:7143:1131:3055, C829 5495:1082
+    "PIA": dict.fromkeys(range(2, 7), 4),  # C212 (x5)
+    "QTY": {1: 3},  # C186 6063:6060:6411
+    "GIN": dict.fromkeys(range(2, 7), 2),  # C208 7402:7402 (x5)
+    "MEA": {2: 4, 3: 5},  # C502 6313:6321:6155:6154, C174 6411:6314:6162:6152:6432
+    "TDT": {3: 2, 4: 4, 5: 4, 7: 3, 8: 5},  # C220, C228 8179:1131:3055:8178, C040, C401, C222
+    "PAC": {2: 3, 3: 4, 4: 5, 5: 2},  # C531, C202, C402, C532
+    "CNT": {1: 3},  # C270 6069:6066:6411
 }
 
 _NUMERIC = re.compile(r"^-?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
@@ -218,26 +258,42 @@ def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
     return None
 
 
-def _constituent_problems(seg: EdiSegment, position: int, simple: tuple[int, ...]) -> list[Problem]:
+def _constituent_problems(
+    seg: EdiSegment, position: int, simple: tuple[int, ...], composites: dict[int, int]
+) -> list[Problem]:
     """Simple data elements (`simple`) that hold more than one component (an unreleased
-    component separator in data): too many constituents."""
+    component separator in data), and composites with more components than their directory
+    definition (`composites`: position -> most components; empty trailing components are
+    not counted): too many constituents, reported at the first component too many."""
     problems: list[Problem] = []
     elements = seg.elements
-    for n in simple:
-        if n <= len(elements) and len(elements[n - 1]) > 1:
-            value = ":".join(seg.elements[n - 1])
+    for n, parts in enumerate(elements, start=1):
+        limit = 1 if n in simple else composites.get(n)
+        if limit is None or len(parts) <= limit:
+            continue
+        used = len(parts)
+        while used > limit > 1 and not parts[used - 1]:  # a simple element: any separator
+            used -= 1
+        if used <= limit:
+            continue
+        value = ":".join(parts)
+        if limit == 1:
             why = f"{seg.tag}{n:02d} is a simple data element but holds a component separator"
-            chk = Chk(n, 2, "", "C", "an", 0)
-            problems.append(
-                _problem(ProblemCode.TOO_MANY_COMPONENTS, why, seg, position, chk, value)
-            )
+        else:
+            why = f"{seg.tag}{n:02d} has {used} components, at most {limit} allowed"
+        chk = Chk(n, limit + 1, "", "C", "an", 0)
+        problems.append(_problem(ProblemCode.TOO_MANY_COMPONENTS, why, seg, position, chk, value))
     return problems
 
 
-# tag -> (checks, max data elements, simple element positions): one lookup per segment
-_RULES: dict[str, tuple[tuple[Chk, ...], int, tuple[int, ...]]] = {
-    tag: (*SEGMENT_CHECKS.get(tag, ((), 99)), tuple(sorted(SIMPLE_ELEMENTS.get(tag, ()))))
-    for tag in {*SEGMENT_CHECKS, *SIMPLE_ELEMENTS}
+# tag -> (checks, max data elements, simple element positions, composite sizes)
+_RULES: dict[str, tuple[tuple[Chk, ...], int, tuple[int, ...], dict[int, int]]] = {
+    tag: (
+        *SEGMENT_CHECKS.get(tag, ((), 99)),
+        tuple(sorted(SIMPLE_ELEMENTS.get(tag, ()))),
+        COMPOSITES.get(tag, {}),
+    )
+    for tag in {*SEGMENT_CHECKS, *SIMPLE_ELEMENTS, *COMPOSITES}
 }
 
 
@@ -268,8 +324,8 @@ def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
     rules = _RULES.get(seg.tag)
     if rules is None:
         return []
-    checks, max_elements, simple = rules
-    problems: list[Problem] = _constituent_problems(seg, position, simple) if simple else []
+    checks, max_elements, simple, composites = rules
+    problems = _constituent_problems(seg, position, simple, composites)
     if len(seg.elements) > max_elements:
         extra = Chk(max_elements + 1, None, "", "C", "an", 0)
         why = f"{seg.tag} has {len(seg.elements)} data elements, at most {max_elements} allowed"
@@ -300,7 +356,21 @@ def validate_message(
         seg = segments[position - 1]
         if objects.get(id(seg)) is not seg and seg not in clean:
             problems.extend(check_segment(seg, position))
-    dependencies = dependency_notes(segments[0].get(2, 3)) if segments else {}
+    release = segments[0].get(2, 3) if segments else ""
+    narrowed = _narrowed_checks(release)
+    if narrowed:  # lengths that grew after this release (1004, 1154): not cached per segment
+        for position in range(2, len(segments)):
+            seg = segments[position - 1]
+            for chk, size in narrowed.get(seg.tag, ()):
+                value = seg.get(chk.element, chk.component or 1)
+                if size < len(value) <= chk.max:
+                    why = (
+                        f"{seg.tag}{chk.element:02d}-{chk.component} {value!r} is longer than "
+                        f"{size} (data element {chk.ref} in release {release})"
+                    )
+                    code = ProblemCode.ELEMENT_TOO_LONG
+                    problems.append(_problem(code, why, seg, position, chk, value))
+    dependencies = dependency_notes(release) if segments else {}
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
             seg = segments[position - 1]
@@ -308,6 +378,38 @@ def validate_message(
             if related:
                 problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
     return problems
+
+
+def _release_key(release: str) -> tuple[int, str] | None:
+    """'01B' -> (2001, 'B'); None for a release that is no directory year and letter."""
+    if len(release) != 3 or not release[:2].isdigit():
+        return None
+    year = int(release[:2])
+    return (1900 + year if year >= 90 else 2000 + year), release[2:].upper()
+
+
+_NARROWED: dict[str, dict[str, tuple[tuple[Chk, int], ...]]] = {}
+
+
+def _narrowed_checks(release: str) -> dict[str, tuple[tuple[Chk, int], ...]]:
+    """tag -> (check, the release's smaller length) for the data elements whose length grew
+    after `release` (`RELEASE_LENGTHS`); empty for later or unknown releases."""
+    if release in _NARROWED:
+        return _NARROWED[release]
+    key = _release_key(release)
+    found: dict[str, tuple[tuple[Chk, int], ...]] = {}
+    if key is not None:
+        for tag, (checks, _) in SEGMENT_CHECKS.items():
+            narrow = []
+            for chk in checks:
+                grown = RELEASE_LENGTHS.get(chk.ref)
+                if grown is not None and key < (_release_key(grown[0]) or key):
+                    narrow.append((chk, grown[1]))
+            if narrow:
+                found[tag] = tuple(narrow)
+    if len(_NARROWED) < 256:
+        _NARROWED[release] = found
+    return found
 
 
 def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:

@@ -107,6 +107,15 @@ def _fast_checks(
 
 _NONE: frozenset[int] = frozenset()
 
+# The most components of each composite (`COMPOSITES`), 004010 / 005010 composite
+# directory: C001 composite unit of measure (355 + 7 x 1018/649) 15, C040 reference
+# identifier (128:127 x 3) 6, C030 position in segment (722:1528:1686) 3, C998 context
+# identification (9999:9998) 2. More is too many components (997 AK4 code 13).
+COMPONENT_COUNTS: dict[str, dict[int, int]] = {
+    "MEA": {4: 15}, "REF": {4: 6}, "SLN": {5: 15}, "AK4": {1: 3}, "IK4": {1: 3},
+    "CTX": {1: 2, 5: 3},
+}  # fmt: skip
+
 
 def validate_set(
     table: Loop,
@@ -160,7 +169,7 @@ def validate_set(
             spec = elements.get(tag, ())
             found = check_elements(
                 seg, position, spec, limits.get(tag, 99), component, repetition,
-                COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE),
+                COMPOSITES.get(tag, _NONE), REPEATS.get(tag, _NONE), COMPONENT_COUNTS.get(tag),
             )  # fmt: skip
         if found:
             problems.extend(found)

@@ -10,7 +10,7 @@ Both return Problems (positions: ST = 1); neither raises on any input.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.problems import Level, Problem, ProblemCode, Severity
@@ -289,6 +289,17 @@ def _character_fault(
     return None
 
 
+def _component_fault(value: str, component: str, most: int) -> tuple[ProblemCode, str] | None:
+    """A composite with more components than its definition (`most`; empty trailing
+    components are not counted): too many components (997 AK4 code 13)."""
+    parts = value.split(component)
+    while len(parts) > most and not parts[-1]:
+        parts.pop()
+    if len(parts) <= most:
+        return None
+    return ProblemCode.TOO_MANY_COMPONENTS, f"has {len(parts)} components, at most {most} allowed"
+
+
 def check_elements(
     seg: Sequence[str],
     position: int,
@@ -298,10 +309,12 @@ def check_elements(
     repetition: str | None = None,
     composites: frozenset[int] = frozenset(),
     repeats: frozenset[int] = frozenset(),
+    sizes: Mapping[int, int] | None = None,
 ) -> list[Problem]:
     """Element problems of one segment: characters (control characters, delimiters in data),
-    mandatory, length, type, code values. `composites` are the element positions that are
-    composites (they may hold the component separator), `repeats` those that may repeat."""
+    too many components, mandatory, length, type, code values. `composites` are the element
+    positions that are composites (they may hold the component separator), `sizes` the most
+    components each has (position -> count), `repeats` the positions that may repeat."""
     problems: list[Problem] = []
     tag = seg[0]
     faulty: set[int] = set()
@@ -309,6 +322,11 @@ def check_elements(
         value = seg[n]
         rep = None if n in repeats else repetition
         fault = _character_fault(value, n in composites, component, rep) if value else None
+        if fault is None and sizes and n in sizes and component in value:
+            # each repetition of a repeating composite (ISA11 between them) on its own
+            reps = value.split(repetition) if repetition and n in repeats else (value,)
+            for one in reps:
+                fault = fault or _component_fault(one, component, sizes[n])
         if fault is not None:
             faulty.add(n)
             el = table[n - 1] if n <= len(table) else El("", "O", "AN", 0, 0)
