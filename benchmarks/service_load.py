@@ -48,8 +48,9 @@ SMALL_214 = (
 
 
 def _profile(name: str, sender: str, key: str, sftp: bool) -> str:
-    text = (
+    text = (  # max_file_mb: the generated "100 MB" file is a few bytes over 100,000,000
         f"name: {name}\nx12_sender_ids: [{sender}]\nseller: demo\nselling_party: 999US\n"
+        f"max_file_mb: 110\n"
         f"ship_from: ABCD\ntimezone: America/Chicago\nship_method: UPS_GR_RES\n"
         f"transports:\n  http:\n    api_key_sha256: {hashlib.sha256(key.encode()).hexdigest()}\n"
     )
@@ -110,7 +111,8 @@ def running_gateway(tmp: Path, rate: float) -> Iterator[Gateway]:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     emulator = subprocess.Popen([sys.executable, "-m", "gateway", "emulator", "--port",
                                  str(emu_port), "--rate", str(rate), "--burst", str(int(rate)),
-                                 "--processing-seconds", "0.5"], **quiet)  # type: ignore[call-overload]  # fmt: skip
+                                 "--settle", "success", "--settle-after", "0.5"],
+                                **quiet)  # type: ignore[call-overload]  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--settings",
                              str(settings), "--data-dir", str(tmp / "data"), "--http-port",
                              str(http_port), "--sftp-port", str(sftp_port)],

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from gateway.ledger.controls import take_controls
 from gateway.ledger.records import EventRecord, NewEvent
-from gateway.ledger.replays import already_sent, resends_only_unsent
+from gateway.ledger.replays import resends_only_unsent, sent_among
 from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
 from gateway.ledger.store import Ledger
 from gateway.ledger.submissions import _event
@@ -154,14 +154,9 @@ class TranslationWriter:
         """Queue events of a recorded transaction set; written every `batch` events. In a
         replay that resends only what did not succeed, an event that the partner's other
         files hold as succeeded or on its way (same operation, PO, tracking number and
-        payload) is left out (gateway.ledger.replays.already_sent)."""
+        payload) is left out when its batch is written (gateway.ledger.replays.sent_among:
+        one query per batch)."""
         now = utc_now()
-        if self._skip_sent and events:
-            with self.ledger._read() as session:
-                partner, mine = self._partner_id, self.file_id
-                kept = [e for e in events if not already_sent(session, partner, mine, e)]
-            self.skipped += len(events) - len(kept)
-            events = kept
         for event in events:
             self._pending.append({
                 "file_id": self.file_id, "transaction_id": transaction_id,
@@ -173,13 +168,25 @@ class TranslationWriter:
         if len(self._pending) >= self.batch:
             self.flush()
 
+    def _unsent(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`rows` without the events already sent (an unsent-only replay), one query."""
+        if not self._skip_sent or not rows:
+            return rows
+        events = [NewEvent(r["operation"], r["seller"], r["payload"], r["purchase_order"],
+                           r["tracking_number"]) for r in rows]  # fmt: skip
+        with self.ledger._read() as session:
+            sent = sent_among(session, self._partner_id, self.file_id, events)
+        self.skipped += len(sent)
+        return [row for index, row in enumerate(rows) if index not in sent]
+
     def flush(self) -> None:
         if not self._pending:
             return
-        with self.ledger._tx() as session:
-            session.execute(insert(Event), self._pending)
-        self.events += len(self._pending)
-        self._pending = []
+        rows, self._pending = self._unsent(self._pending), []
+        if rows:
+            with self.ledger._tx() as session:
+                session.execute(insert(Event), rows)
+        self.events += len(rows)
 
     def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
                errors: Sequence[dict[str, Any]], acks: Sequence[NewAck],
