@@ -159,3 +159,21 @@ def test_a_replay_asks_about_sent_events_once_per_batch(
     assert [(e.purchase_order, e.tracking_number) for e in again] == [
         (e.purchase_order, e.tracking_number) for e in events[12:]]  # fmt: skip
     assert {e.state for e in again} == {EventState.PENDING}
+
+
+def test_a_files_sets_and_events_are_written_in_few_statements(tmp_path: Path) -> None:
+    """30 transaction sets and their 60 status events: one INSERT (executemany) for the sets
+    and one for the events, not one statement per row."""
+    rt = runtime(tmp_path)
+    file_id = _receive(rt, _214(41, 30).encode("ascii"))
+    with _statements(rt.ledger) as seen:
+        _translate(rt, file_id)
+    inserts = [s.split("(")[0].strip() for s, _ in seen if s.startswith("INSERT")]
+    assert inserts.count("INSERT INTO transactions") == 1, inserts
+    assert inserts.count("INSERT INTO events") == 1, inserts
+    assert len(rt.ledger.transactions_for_file(file_id)) == 30
+    events = rt.ledger.events_for_file(file_id)
+    assert len(events) == 60
+    sets = {t.id: t.control for t in rt.ledger.transactions_for_file(file_id)}
+    assert [sets[e.transaction_id] for e in events if e.transaction_id] == [
+        f"{n:04d}" for n in range(1, 31) for _ in range(2)]  # fmt: skip
