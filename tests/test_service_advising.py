@@ -1,5 +1,6 @@
-"""A big file's advices are built from the ledger a page at a time, and an operator's replay
-asks the ledger about events already sent once per batch, not once per event (issue 9).
+"""A big file's advices are built from the ledger a page at a time, an operator's replay
+asks the ledger about events already sent once per batch, not once per event, a file's sets
+and events are written in few statements, and settling reads no event bodies (issue 9).
 
 The SQL the ledger runs is watched: every read of a file's events while it is finished
 carries a LIMIT of the page size, so a return to loading every event at once fails here; the
@@ -7,10 +8,12 @@ advices read page by page are the same as read in one page."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 import pytest
@@ -20,6 +23,7 @@ from gateway.ledger import EventState, FileState, Ledger, advising, streaming
 from gateway.ledger.replays import record_replay_file
 from gateway.service.finishing import finish_file_sync
 from gateway.service.runtime import Runtime
+from gateway.service.settling import poll_transactions
 from gateway.service.translating import translate_received
 from gateway.submit.model import ApiError, CallResult, TransactionStatus
 from tests.test_service_jobs import runtime
@@ -177,3 +181,34 @@ def test_a_files_sets_and_events_are_written_in_few_statements(tmp_path: Path) -
     sets = {t.id: t.control for t in rt.ledger.transactions_for_file(file_id)}
     assert [sets[e.transaction_id] for e in events if e.transaction_id] == [
         f"{n:04d}" for n in range(1, 31) for _ in range(2)]  # fmt: skip
+
+
+class _Answers:
+    """An SP-API client whose every transaction settled Success."""
+
+    def __init__(self) -> None:
+        self.sellers: dict[str, object] = {}
+
+    async def transaction_status(self, seller: str, transaction_id: str, sandbox: bool) -> Any:
+        return SimpleNamespace(status=TransactionStatus.SUCCESS, errors=())
+
+
+def test_polling_reads_no_event_bodies(tmp_path: Path) -> None:
+    """Settling 3 calls of 4 events: the poll round moves them to success and names their
+    file, without reading any event's body or lineage (a round may settle thousands of calls
+    at once: holding their events' bodies was hundreds of MB)."""
+    rt = runtime(tmp_path)
+    file_id = _receive(rt, _214(51, 6).encode("ascii"))
+    _translate(rt, file_id)
+    ids = [e.id for e in rt.ledger.events_for_file(file_id)]
+    for n, start in enumerate(range(0, 12, 4)):
+        call_id = rt.ledger.mark_sending(ids[start : start + 4])
+        rt.ledger.record_call(call_id, CallResult(OPERATION, "http://x", 202, 1, (),
+                                                  f"tx-{n}", ()))  # fmt: skip
+    rt.submitter = SimpleNamespace(client=_Answers())  # type: ignore[assignment]
+    with _statements(rt.ledger) as seen:
+        moved = asyncio.run(poll_transactions(rt))
+    assert moved == {file_id}
+    assert {e.state for e in rt.ledger.events_for_file(file_id)} == {EventState.SUCCESS}
+    reads = [s for s, _ in seen if s.startswith("SELECT") and "FROM events" in s]
+    assert reads and not [s for s in reads if "payload" in s or "lineage" in s], reads
