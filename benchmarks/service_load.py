@@ -3,11 +3,13 @@
 For each size: one generated X12 214 (benchmarks/translate.py's carrier-shaped file) goes in
 over HTTP and then over SFTP to a fresh gateway; the peak RSS of every gateway process (the
 service and its translation workers) and of all of them together is sampled every 0.1 s
-until the file is translated. Then, while a 20 MB file translates, another partner uploads
+until the file is translated, and for files up to `--done-mb` on until it is done (submitted,
+settled, its advices built from the ledger page by page). Then, while a 20 MB file
+translates, another partner uploads
 small 214s one after the other over HTTP: the p50/p95 of the time until the answer, which
 carries its 997, came back.
 
-    .venv/bin/python benchmarks/service_load.py [--mb 2 20 100]
+    .venv/bin/python benchmarks/service_load.py [--mb 2 20 100] [--done-mb 20] [--no-small]
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ SMALL_214 = (
 
 
 def _profile(name: str, sender: str, key: str, sftp: bool) -> str:
-    text = (
+    text = (  # max_file_mb: the generated "100 MB" file is a few bytes over 100,000,000
         f"name: {name}\nx12_sender_ids: [{sender}]\nseller: demo\nselling_party: 999US\n"
+        f"max_file_mb: 110\n"
         f"ship_from: ABCD\ntimezone: America/Chicago\nship_method: UPS_GR_RES\n"
         f"transports:\n  http:\n    api_key_sha256: {hashlib.sha256(key.encode()).hexdigest()}\n"
     )
@@ -110,7 +113,8 @@ def running_gateway(tmp: Path, rate: float) -> Iterator[Gateway]:
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     emulator = subprocess.Popen([sys.executable, "-m", "gateway", "emulator", "--port",
                                  str(emu_port), "--rate", str(rate), "--burst", str(int(rate)),
-                                 "--processing-seconds", "0.5"], **quiet)  # type: ignore[call-overload]  # fmt: skip
+                                 "--settle", "success", "--settle-after", "0.5"],
+                                **quiet)  # type: ignore[call-overload]  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--settings",
                              str(settings), "--data-dir", str(tmp / "data"), "--http-port",
                              str(http_port), "--sftp-port", str(sftp_port)],
@@ -166,6 +170,28 @@ def _measure(gw: Gateway, send: threading.Thread, done: threading.Event,
     return time.monotonic() - start
 
 
+def _sample_until_done(gw: Gateway, data_dir: Path, transport: str, timeout: float) -> float:
+    """Go on sampling while the file is submitted, settled and advised: seconds until every
+    file of `transport` is final (done, quarantined, duplicate), NaN past `timeout`."""
+    from gateway.ledger import FileState, Ledger
+
+    final = (FileState.DONE, FileState.QUARANTINED, FileState.DUPLICATE)
+    ledger = Ledger(f"sqlite:///{data_dir / 'ledger.sqlite'}")
+    start = last = time.monotonic()
+    try:
+        while time.monotonic() - start < timeout:
+            gw.sample()
+            if time.monotonic() - last >= 1.0:
+                last = time.monotonic()
+                files = [f for f in ledger.files_in_state(*FileState) if f.transport == transport]
+                if files and all(f.state in final for f in files):
+                    return time.monotonic() - start
+            time.sleep(0.1)
+        return float("nan")
+    finally:
+        ledger.close()
+
+
 def _wait_translated(data_dir: Path, transport: str, timeout: float) -> bool:
     from gateway.ledger import FileState, Ledger
 
@@ -199,15 +225,18 @@ def _send(gw: Gateway, transport: str, big: Path, data_dir: Path, timeout: float
         done.set()
 
 
-def big_file_figures(sizes: list[float], rate: float = 500.0, timeout: float = 1800.0,
-                     small: bool = True) -> None:  # fmt: skip
-    """Print peak RSS per size and transport, then the small-upload p95 (see module doc)."""
+def big_file_figures(sizes: list[float], rate: float = 500.0, timeout: float = 7200.0,
+                     small: bool = True, done_mb: float = 20.0,
+                     transports: tuple[str, ...] = ("http", "sftp")) -> None:  # fmt: skip
+    """Print peak RSS per size and transport, then the small-upload p95 (see module doc).
+    Files up to `done_mb` are followed on until done (submitted, settled, advised): the
+    peaks of that phase are printed too."""
     for mb in sizes:
         with tempfile.TemporaryDirectory() as tmp_name:
             tmp = Path(tmp_name)
             big = tmp / f"big-{mb:g}mb.edi"
             events = write_214(big, mb)
-            for transport in ("http", "sftp"):
+            for transport in transports:
                 with running_gateway(tmp / transport, rate) as gw:
                     done = threading.Event()
                     status: list[str] = []
@@ -222,6 +251,13 @@ def big_file_figures(sizes: list[float], rate: float = 500.0, timeout: float = 1
                           f"(service {service:.0f} MB, {len(gw.peaks)} processes), "
                           f"all together {gw.peak_total:.0f} MB",
                           flush=True)  # fmt: skip
+                    if mb > done_mb or not status or status[0] not in ("201", "translated"):
+                        continue
+                    gw.reset()
+                    until = _sample_until_done(gw, tmp / transport / "data", transport, timeout)
+                    print(f"  ... then submitted, settled and advised (done) after {until:.1f} s; "
+                          f"peak RSS per process max {max(gw.peaks.values()):.0f} MB, all "
+                          f"together {gw.peak_total:.0f} MB", flush=True)  # fmt: skip
     if small:
         small_upload_p95(rate, timeout)
 
@@ -265,11 +301,20 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--small-only", action="store_true")
     parser.add_argument("--small-mb", type=float, default=20.0)
+    parser.add_argument(
+        "--done-mb",
+        type=float,
+        default=20.0,
+        help="follow files up to this size until done (submission, advices)",
+    )
+    parser.add_argument("--transports", nargs="*", default=["http", "sftp"])
+    parser.add_argument("--no-small", action="store_true", help="skip the small-upload p95")
     args = parser.parse_args()
     if args.small_only:
         small_upload_p95(args.rate, mb=args.small_mb)
     else:
-        big_file_figures(args.mb, args.rate)
+        big_file_figures(args.mb, args.rate, small=not args.no_small, done_mb=args.done_mb,
+                         transports=tuple(args.transports))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -160,3 +160,40 @@ def test_stale_part_files_and_old_stored_copies_removed(rt: Runtime) -> None:
     assert rt.store.purge_files(rt.settings.retention_days, final) == 1
     assert not rt.store.path(done_id).exists()
     assert rt.store.path(open_id).exists()  # not final yet: kept
+
+
+class _SlowPool:
+    """A translation pool whose every file runs past its time limit (no processes)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.sizes: list[int] = []
+
+    def timeout(self, size_bytes: int) -> float:
+        return self.settings.translation_limit(size_bytes)
+
+    async def translate(self, partner_id: str, file_id: str, profile: object = None,
+                        size_bytes: int = 0) -> object:  # fmt: skip
+        self.sizes.append(size_bytes)
+        raise TimeoutError
+
+
+def test_time_limit_grows_with_the_file(rt: Runtime) -> None:
+    """A file's time limit is the base plus an allowance per MB of it (a legitimate big file
+    on a slow machine is no poison file); the reason names the limit of that file."""
+    settings = ServiceSettings(data_dir=rt.settings.data_dir, translation_timeout=900,
+                               translation_seconds_per_mb=30)  # fmt: skip
+    assert settings.translation_limit(0) == 900
+    assert settings.translation_limit(100_000_000) == 900 + 3000
+    rt.settings = ServiceSettings(data_dir=rt.settings.data_dir, translation_timeout=10,
+                                  translation_seconds_per_mb=2000)  # fmt: skip
+    data = _214(5, 40)
+    file_id = _receive(rt, data)
+    pool = _SlowPool(rt.settings)
+    gateway = Gateway(rt, pool)  # type: ignore[arg-type]
+    assert asyncio.run(gateway.translate(file_id)) is None
+    assert pool.sizes == [len(data)]
+    record = rt.ledger.get_file(file_id)
+    assert record is not None and record.state_reason is not None
+    limit = 10 + 2000 * len(data) / 1e6
+    assert f"longer than the limit of {limit:g} s" in record.state_reason, record.state_reason

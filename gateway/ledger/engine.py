@@ -4,6 +4,7 @@ BEGIN IMMEDIATE so concurrent writers wait instead of failing) or PostgreSQL
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,18 +51,24 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def _json(value: Any) -> str:
+    """JSON columns as compact text (no blanks after separators, non-ASCII kept as is): a
+    status event's body and lineage are most of the ledger, a third smaller this way."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def create_ledger_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for `url`; a SQLite file's folder is created if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, echo=echo, pool_pre_ping=True)
+        return create_engine(parsed, echo=echo, pool_pre_ping=True, json_serializer=_json)
     database = parsed.database or ""
     if database in ("", ":memory:"):
-        engine = create_engine(parsed, echo=echo, poolclass=StaticPool,
+        engine = create_engine(parsed, echo=echo, poolclass=StaticPool, json_serializer=_json,
                                connect_args={"check_same_thread": False})  # fmt: skip
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, echo=echo, connect_args={
+        engine = create_engine(parsed, echo=echo, json_serializer=_json, connect_args={
             "timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False})  # fmt: skip
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)

@@ -10,7 +10,9 @@ wait `blocked` and go back to `pending` once they work again).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -18,10 +20,18 @@ from sqlalchemy import or_, select
 from gateway.ledger.engine import SessionScope
 from gateway.ledger.records import CallRecord
 from gateway.ledger.states import EventState, StateError, check_event_move
-from gateway.ledger.tables import ApiCall, Event, SellerState, ServiceCredentials, utc_now
+from gateway.ledger.tables import (
+    STATE_ONLY,
+    ApiCall,
+    Event,
+    SellerState,
+    ServiceCredentials,
+    call_event_rows,
+    utc_now,
+)
 from gateway.submit.model import TransactionStatus
 
-__all__ = ["REAUTHORIZATION_NEEDED", "SELLER_OK", "SettlingLedger"]
+__all__ = ["REAUTHORIZATION_NEEDED", "SELLER_OK", "CallEvents", "SettlingLedger"]
 
 REAUTHORIZATION_NEEDED = "reauthorization_needed"
 SELLER_OK = "ok"
@@ -36,8 +46,36 @@ def _move(row: Event, target: EventState) -> None:
     row.updated_at = utc_now()
 
 
+@dataclass(frozen=True, slots=True)
+class CallEvents:
+    """What settling needs of a call's events, without their bodies: the files they belong
+    to, how many are in each state, and the most resubmissions of any of them."""
+
+    file_ids: frozenset[str]
+    states: dict[str, int]
+    resubmits: int
+
+    @property
+    def count(self) -> int:
+        return sum(self.states.values())
+
+
 class SettlingLedger(SessionScope):
     """Mixed into the ledger: settling transactions and seller credential states."""
+
+    def call_events(self, call_id: int) -> CallEvents:
+        """The outline of a call's events (no payload or lineage is read)."""
+        query = select(Event.file_id, Event.state, Event.resubmits).where(
+            Event.batch_id == call_id)  # fmt: skip
+        files: set[str] = set()
+        states: Counter[str] = Counter()
+        most = 0
+        with self._read() as session:
+            for file_id, state, resubmits in session.execute(query):
+                files.add(file_id)
+                states[state] += 1
+                most = max(most, resubmits or 0)
+        return CallEvents(frozenset(files), dict(states), most)
 
     def due_calls(self, now: datetime) -> list[CallRecord]:
         """Accepted calls still Processing whose next poll is due at `now`."""
@@ -70,7 +108,7 @@ class SettlingLedger(SessionScope):
             if call.transaction_status != TransactionStatus.PROCESSING.value:
                 raise StateError(f"transaction of call {call_id} is {call.transaction_status}")
             call.transaction_status = status.value
-            for row in session.scalars(select(Event).where(Event.batch_id == call_id)):
+            for row in session.scalars(call_event_rows(call_id)):
                 _move(row, target)
 
     def unconfirmed_calls(self) -> list[CallRecord]:
@@ -94,7 +132,7 @@ class SettlingLedger(SessionScope):
             if call.resolved_by is not None:
                 raise StateError(f"call {call_id} was decided by {call.resolved_by}")
             call.resolved_by, call.resolved_at = who, utc_now()
-            rows = list(session.scalars(select(Event).where(Event.batch_id == call_id)))
+            rows = list(session.scalars(call_event_rows(call_id)))
             for row in rows:
                 _move(row, target)
             return len(rows)
@@ -107,7 +145,7 @@ class SettlingLedger(SessionScope):
             call.transaction_status = TransactionStatus.FAILURE.value
             call.errors = list(errors)
             call.polled_at = utc_now()
-            rows = list(session.scalars(select(Event).where(Event.batch_id == call_id)))
+            rows = list(session.scalars(call_event_rows(call_id)))
             for row in rows:
                 _move(row, EventState.PENDING)
                 row.batch_id, row.amazon_transaction_id = None, None
@@ -151,7 +189,7 @@ class SettlingLedger(SessionScope):
         `pending` (they were never sent); how many."""
         self.set_seller_state(seller, SELLER_OK)
         with self._tx() as session:
-            rows = list(session.scalars(select(Event).where(
+            rows = list(session.scalars(select(Event).options(*STATE_ONLY).where(
                 Event.seller == seller, Event.state == EventState.BLOCKED.value)))  # fmt: skip
             for row in rows:
                 _move(row, EventState.PENDING)

@@ -4,7 +4,7 @@
 thousands of events that is memory growing with the file and a write lock held for minutes
 (every other partner's file would wait on it). `TranslationWriter` instead records each
 interchange with its transaction sets when its trailer was checked, then its events in
-batches of a few hundred, each batch its own short transaction, and last the acks and the
+batches of up to a thousand, each batch its own short transaction, and last the acks and the
 file's new state in one transaction.
 
 The file stays `received` until that last commit, and nothing reads the events of a
@@ -22,16 +22,25 @@ from sqlalchemy import delete, func, insert, select, update
 
 from gateway.ledger.controls import take_controls
 from gateway.ledger.records import EventRecord, NewEvent
-from gateway.ledger.replays import already_sent, resends_only_unsent
+from gateway.ledger.replays import resends_only_unsent, sent_among
 from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
 from gateway.ledger.store import Ledger
 from gateway.ledger.submissions import _event
-from gateway.ledger.tables import Ack, Event, Interchange, ReceivedFile, Transaction, utc_now
+from gateway.ledger.tables import (
+    Ack,
+    Base,
+    Event,
+    Interchange,
+    ReceivedFile,
+    Transaction,
+    utc_now,
+)
 from gateway.ledger.translation import NewAck, NewInterchange
 
 __all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
 
-BATCH = 500  # events per insert transaction
+_EVENTS, _TRANSACTIONS = Base.metadata.tables["events"], Base.metadata.tables["transactions"]
+BATCH = 1000  # events per insert transaction (and transaction sets per executemany)
 
 
 def begin_attempt(ledger: Ledger, file_id: str) -> int:
@@ -139,29 +148,25 @@ class TranslationWriter:
             rows = [{"interchange_id": row.id, "group_control": st.group_control,
                      "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
                      "errors": list(st.errors)} for st in new.transactions]  # fmt: skip
-            for start in range(0, len(rows), self.batch):
-                inserted = session.scalars(
-                    insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True),
-                    rows[start : start + self.batch],
-                )
-                for st, transaction_id in zip(
-                    new.transactions[start : start + self.batch], inserted, strict=True
-                ):
-                    ids[st.group_control, st.control] = transaction_id
+            connection = session.connection()
+            for start in range(0, len(rows), self.batch):  # one executemany per batch
+                connection.execute(insert(_TRANSACTIONS), rows[start : start + self.batch])
+            # the ids by (group, set control) read back in one query (an INSERT .. RETURNING
+            # in parameter order is one statement per row on SQLite)
+            for transaction_id, group, control in session.execute(
+                select(Transaction.id, Transaction.group_control, Transaction.control)
+                .where(Transaction.interchange_id == row.id).order_by(Transaction.id)
+            ):  # fmt: skip
+                ids[group, control] = transaction_id
         return ids
 
     def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
         """Queue events of a recorded transaction set; written every `batch` events. In a
         replay that resends only what did not succeed, an event that the partner's other
         files hold as succeeded or on its way (same operation, PO, tracking number and
-        payload) is left out (gateway.ledger.replays.already_sent)."""
+        payload) is left out when its batch is written (gateway.ledger.replays.sent_among:
+        one query per batch)."""
         now = utc_now()
-        if self._skip_sent and events:
-            with self.ledger._read() as session:
-                partner, mine = self._partner_id, self.file_id
-                kept = [e for e in events if not already_sent(session, partner, mine, e)]
-            self.skipped += len(events) - len(kept)
-            events = kept
         for event in events:
             self._pending.append({
                 "file_id": self.file_id, "transaction_id": transaction_id,
@@ -173,13 +178,25 @@ class TranslationWriter:
         if len(self._pending) >= self.batch:
             self.flush()
 
+    def _unsent(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`rows` without the events already sent (an unsent-only replay), one query."""
+        if not self._skip_sent or not rows:
+            return rows
+        events = [NewEvent(r["operation"], r["seller"], r["payload"], r["purchase_order"],
+                           r["tracking_number"]) for r in rows]  # fmt: skip
+        with self.ledger._read() as session:
+            sent = sent_among(session, self._partner_id, self.file_id, events)
+        self.skipped += len(sent)
+        return [row for index, row in enumerate(rows) if index not in sent]
+
     def flush(self) -> None:
         if not self._pending:
             return
-        with self.ledger._tx() as session:
-            session.execute(insert(Event), self._pending)
-        self.events += len(self._pending)
-        self._pending = []
+        rows, self._pending = self._unsent(self._pending), []
+        if rows:  # Core executemany: no ORM bookkeeping per row
+            with self.ledger._tx() as session:
+                session.connection().execute(insert(_EVENTS), rows)
+        self.events += len(rows)
 
     def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
                errors: Sequence[dict[str, Any]], acks: Sequence[NewAck],

@@ -18,7 +18,14 @@ from gateway.ledger.mailbox import MailboxLedger
 from gateway.ledger.records import CallRecord, EventRecord, NewEvent
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED, SettlingLedger
 from gateway.ledger.states import EventState, LedgerError, StateError, check_event_move
-from gateway.ledger.tables import ApiCall, Event, ReceivedFile, utc_now
+from gateway.ledger.tables import (
+    STATE_ONLY,
+    ApiCall,
+    Event,
+    ReceivedFile,
+    call_event_rows,
+    utc_now,
+)
 from gateway.submit.model import FINAL_STATUSES, ApiError, CallResult, TransactionStatus
 
 __all__ = ["SubmissionLedger"]
@@ -98,7 +105,8 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
             return [_event(row) for row in session.scalars(query)]
 
     def _events(self, session: Session, event_ids: Sequence[int]) -> list[Event]:
-        query = select(Event).where(Event.id.in_(event_ids)).order_by(Event.id).with_for_update()
+        query = (select(Event).options(*STATE_ONLY).where(Event.id.in_(event_ids))
+                 .order_by(Event.id).with_for_update())  # fmt: skip
         rows = list(session.scalars(query))
         if len(rows) != len(set(event_ids)):
             raise StateError(f"unknown event ids among {sorted(event_ids)}")
@@ -155,7 +163,7 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
                 status, target = TransactionStatus.SANDBOX, EventState.SANDBOX
             call.transaction_status = status.value
             seller = call.seller
-            for row in session.scalars(select(Event).where(Event.batch_id == call_id)):
+            for row in session.scalars(call_event_rows(call_id)):
                 _move(row, target)
                 row.amazon_transaction_id = result.transaction_id
         if result.blocked:
@@ -179,7 +187,7 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
                 call.errors = _errors(errors)
             target = _TARGETS.get(status)
             if target is not None:
-                for row in session.scalars(select(Event).where(Event.batch_id == call_id)):
+                for row in session.scalars(call_event_rows(call_id)):
                     _move(row, target)
 
     def get_call(self, call_id: int) -> CallRecord | None:

@@ -18,15 +18,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     TypeDecorator,
     func,
+    select,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column
 
 __all__ = [
     "MAX_ID",
+    "STATE_ONLY",
     "Ack",
     "ApiCall",
     "Base",
@@ -42,6 +45,7 @@ __all__ = [
     "ServiceCredentials",
     "Transaction",
     "UtcDateTime",
+    "call_event_rows",
     "utc_now",
 ]
 
@@ -310,3 +314,13 @@ Index("ix_events_amazon_transaction_id", Event.amazon_transaction_id)
 Index("ix_events_tracking_number_upper", func.upper(Event.tracking_number))
 Index("ix_events_purchase_order_upper", func.upper(Event.purchase_order))
 Index("ix_ops_search_terms_value_upper", func.upper(OpsSearchTerm.value))
+
+
+# loader options for event rows changed by state only: their bodies and lineage (most of a
+# row) are neither read nor parsed from JSON
+STATE_ONLY = (defer(Event.payload), defer(Event.lineage))
+
+
+def call_event_rows(call_id: int) -> Select[Event]:
+    """The events of an SP-API call, to change their state (STATE_ONLY)."""
+    return select(Event).options(*STATE_ONLY).where(Event.batch_id == call_id)

@@ -13,7 +13,7 @@ from typing import Any
 
 from gateway.ledger.controls import take_controls
 from gateway.ledger.records import NewEvent
-from gateway.ledger.replays import already_sent, resends_only_unsent
+from gateway.ledger.replays import resends_only_unsent, sent_among
 from gateway.ledger.states import AckState, EventState, FileState, check_file_move
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Ack, Event, Interchange, ReceivedFile, Transaction, utc_now
@@ -98,9 +98,12 @@ def record_translation(
                                           errors=list(st.errors))  # fmt: skip
                 session.add(transaction)
                 session.flush()
-                for event in st.events:
-                    if skip_sent and already_sent(session, file.partner_id, file_id, event):
-                        continue  # an operator's replay resends only what did not succeed
+                # an operator's replay resends only what did not succeed
+                sent = sent_among(session, file.partner_id, file_id, st.events) if skip_sent \
+                    else set()  # fmt: skip
+                for index, event in enumerate(st.events):
+                    if index in sent:
+                        continue
                     row = Event(file_id=file_id, transaction_id=transaction.id,
                                 operation=event.operation, seller=event.seller,
                                 purchase_order=event.purchase_order,

@@ -45,7 +45,8 @@ class ServiceSettings(BaseSettings):
     retention_days: int = 30  # archive/ and stored files/ clean-up
     # load limits (issue 9): translation workers, poison files, upload sizes, slow clients
     translation_workers: int | None = None  # processes; None: the CPU count, at least 2
-    translation_timeout: float = 900.0  # seconds one file may take in a worker
+    translation_timeout: float = 900.0  # seconds one file may take in a worker, plus:
+    translation_seconds_per_mb: float = 30.0  # more time per MB of the file (big files)
     translation_memory_mb: int = 2048  # address-space limit of each worker (0: none)
     translation_attempts: int = 3  # tries per file (a crash, MemoryError or time-out each)
     max_file_mb: float = 100.0  # per upload, HTTP and SFTP (a partner profile may differ)
@@ -57,6 +58,12 @@ class ServiceSettings(BaseSettings):
     metrics_token: SecretStr | None = None  # /metrics needs `Authorization: Bearer <token>`
     operators: dict[str, OperatorAccount] = Field(default_factory=dict)  # people, by name
     login: LoginLimits = Field(default_factory=LoginLimits)  # failed-login delays, lockout
+
+    def translation_limit(self, size_bytes: int) -> float:
+        """Seconds a file of `size_bytes` may take to translate in a worker:
+        `translation_timeout` plus `translation_seconds_per_mb` per MB (10^6 bytes), so a
+        legitimate big file on a slow or busy machine is not taken for a poison file."""
+        return self.translation_timeout + self.translation_seconds_per_mb * size_bytes / 1e6
 
     @property
     def url(self) -> str:

@@ -146,7 +146,7 @@ class TranslationPool:
         workers: int | None = None,
     ) -> None:
         self.size = workers or default_workers()
-        self.timeout = settings.translation_timeout
+        self.settings = settings
         self._pool = ProcessPool(
             max_workers=self.size,
             initializer=_start_worker,
@@ -167,16 +167,21 @@ class TranslationPool:
         await asyncio.gather(*(asyncio.wrap_future(p) for p in probes))
         log.info("translation workers ready", extra={"workers": self.size})
 
+    def timeout(self, size_bytes: int) -> float:
+        """The time limit of a file of `size_bytes`, seconds (ServiceSettings.translation_limit)."""
+        return self.settings.translation_limit(size_bytes)
+
     async def translate(self, partner_id: str, file_id: str,
-                        profile: PartnerProfile | None = None) -> TranslationSummary:  # fmt: skip
-        """Translate and record one file in a worker, with `profile` as the partner's profile
-        when given (the workers start with the profiles loaded at start-up; operators'
-        code-table overrides come later). Raises what the translation raised, TimeoutError
-        past the time limit (the worker was killed), ProcessExpired if the worker died;
-        cancelling stops the worker."""
+                        profile: PartnerProfile | None = None,
+                        size_bytes: int = 0) -> TranslationSummary:  # fmt: skip
+        """Translate and record one file of `size_bytes` in a worker, with `profile` as the
+        partner's profile when given (the workers start with the profiles loaded at start-up;
+        operators' code-table overrides come later). Raises what the translation raised,
+        TimeoutError past the time limit (`timeout(size_bytes)`: the worker was killed),
+        ProcessExpired if the worker died; cancelling stops the worker."""
         async with self._partner[partner_id], self._free:
             future = self._pool.schedule(_translate_in_worker, args=(file_id, profile),
-                                         timeout=self.timeout)  # fmt: skip
+                                         timeout=self.timeout(size_bytes))  # fmt: skip
             return await asyncio.wrap_future(future)
 
     def close(self) -> None:

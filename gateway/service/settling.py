@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
@@ -42,19 +41,22 @@ async def poll_transactions(rt: Runtime) -> set[str]:
     gate = asyncio.Semaphore(_POLLS_IN_FLIGHT)
 
     async def files_of(call: CallRecord) -> None:
-        events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
-        moved.update(e.file_id for e in events)
+        events = await asyncio.to_thread(rt.ledger.call_events, call.id)
+        moved.update(events.file_ids)
 
     async def poll(call: CallRecord) -> None:
+        async with gate:  # the whole poll: its ledger work too (memory and threads bounded)
+            await _poll(call)
+
+    async def _poll(call: CallRecord) -> None:
         assert call.transaction_id is not None
         account = client.sellers.get(call.seller)
         accepted = call.finished_at or call.started_at
         deadline = accepted + timedelta(seconds=account.assume_success_after if account
                                         else 1800.0)  # fmt: skip
         try:
-            async with gate:
-                state = await client.transaction_status(call.seller, call.transaction_id,
-                                                        call.sandbox)  # fmt: skip
+            state = await client.transaction_status(call.seller, call.transaction_id,
+                                                    call.sandbox)  # fmt: skip
         except Exception as exc:
             now = datetime.now(UTC)
             if now >= deadline and call.polls == call.poll_errors:  # never answered at all
@@ -109,15 +111,15 @@ async def poll_transactions(rt: Runtime) -> set[str]:
         else:
             await asyncio.to_thread(rt.ledger.update_transaction_status, call.id, status,
                                     state.errors)  # fmt: skip
-        events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
-        for state_name, count in Counter(e.state.value for e in events).items():
+        events = await asyncio.to_thread(rt.ledger.call_events, call.id)
+        for state_name, count in events.states.items():
             # the event states' spelling (`success`), as in edigw_queue_depth
             rt.metrics.events.labels(call.operation, state_name).inc(count)
-        await files_of(call)
+        moved.update(events.file_ids)
 
     async def _may_resubmit(rt: Runtime, call: CallRecord) -> bool:
-        events = await asyncio.to_thread(rt.ledger.events_of_call, call.id)
-        return bool(events) and all(e.resubmits < settings.resubmit_max for e in events)
+        events = await asyncio.to_thread(rt.ledger.call_events, call.id)
+        return events.count > 0 and events.resubmits < settings.resubmit_max
 
     calls = await asyncio.to_thread(rt.ledger.due_calls, datetime.now(UTC))
     await asyncio.gather(*(poll(c) for c in calls if c.transaction_id is not None))

@@ -175,7 +175,8 @@ class Gateway:
         try:
             if self.pool is not None:
                 profile = self.rt.partner(record.partner_id)  # with operators' overrides
-                summary = await self.pool.translate(record.partner_id, file_id, profile)
+                summary = await self.pool.translate(record.partner_id, file_id, profile,
+                                                    record.size)  # fmt: skip
             else:
                 summary = await asyncio.to_thread(translate_received, self.rt, record)
         except asyncio.CancelledError:  # shutdown: this attempt does not count
@@ -185,7 +186,7 @@ class Gateway:
             if self._stopping:
                 await asyncio.to_thread(give_back_attempt, ledger, file_id)
                 return None
-            reason = _failure(exc, self.pool.timeout if self.pool else None)
+            reason = _failure(exc, self.pool.timeout(record.size) if self.pool else None)
             log.error("translation failed", extra={"file_id": file_id, "attempt": attempt,
                                                    "of": allowed, "reason": reason})  # fmt: skip
             if attempt >= allowed:

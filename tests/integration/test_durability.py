@@ -287,8 +287,9 @@ def _refused_file(tmp_path: Path) -> tuple[Ledger, str]:
 def test_crash_while_recording_advices_loses_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A file with two interchanges needs two 824s; they are recorded in one transaction, so
-    a crash while recording leaves none, and the restart records both, once each."""
+    """A file with two interchanges needs two 824s; each is recorded in its own transaction
+    with its control numbers, so a crash while recording the first leaves none, and the
+    restart records both, once each."""
     ledger, file_id = _refused_file(tmp_path)
     rt = in_process_runtime(tmp_path, ledger)
 

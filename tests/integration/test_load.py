@@ -207,7 +207,7 @@ def test_poison_file_quarantined_after_three_attempts(
     """A file whose translation exceeds the time limit is tried three times (the worker
     killed each time), then quarantined with the reason; the service stays up and other
     files are translated."""
-    extra = _settings(tmp_path, "translation_timeout: 1.5\n")
+    extra = _settings(tmp_path, "translation_timeout: 1.5\ntranslation_seconds_per_mb: 0\n")
     big = tmp_path / "slow.edi"
     write_214(big, "BULKCAR", 903, 3)
     with running_service(tmp_path / "gw", emulator.port, extra_settings=extra) as service:

@@ -1,0 +1,95 @@
+"""What a file's application advices (824 / APERAK) are built from, read a page at a time.
+
+A file may hold hundreds of thousands of events: its advices are built while its events are
+read in pages of `PAGE` rows (keyset on the event id, `LIMIT PAGE`, each page its own short
+read transaction), so memory follows the page and what the advices say, not the file.
+Only what an advice needs is read: no bodies, only the `origin` of each event's lineage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.ledger.records import CallRecord, TransactionRecord
+from gateway.ledger.states import EventState
+from gateway.ledger.store import Ledger
+from gateway.ledger.tables import Ack, ApiCall, Event, Transaction
+
+__all__ = ["PAGE", "AdviceRow", "advice_pages", "advised_interchanges", "calls_by_id",
+           "transactions_of"]  # fmt: skip
+
+PAGE = 1000  # rows per read
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceRow:
+    """One event as its advice needs it; `origin`: the lineage's origin (Origin fields)."""
+
+    id: int
+    purchase_order: str | None
+    tracking_number: str | None
+    state: EventState
+    batch_id: int | None
+    origin: dict[str, Any] | None
+
+
+def advice_pages(
+    ledger: Ledger, file_id: str, page: int | None = None
+) -> Iterator[list[AdviceRow]]:
+    """The file's events by id, a page of `page` (default PAGE) rows per read transaction."""
+    page = page or PAGE
+    origin = Event.lineage["origin"]
+    columns = (Event.id, Event.purchase_order, Event.tracking_number, Event.state,
+               Event.batch_id, origin)  # fmt: skip
+    after = 0
+    while True:
+        with ledger._read() as session:
+            rows = [AdviceRow(r[0], r[1], r[2], EventState(r[3]), r[4], r[5] or None)
+                    for r in session.execute(
+                        select(*columns).where(Event.file_id == file_id, Event.id > after)
+                        .order_by(Event.id).limit(page))]  # fmt: skip
+        if rows:
+            yield rows
+        if len(rows) < page:
+            return
+        after = rows[-1].id
+
+
+def calls_by_id(ledger: Ledger, ids: Iterable[int]) -> dict[int, CallRecord]:
+    """The SP-API calls `ids` (a page's worth: the caller bounds them)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    with ledger._read() as session:
+        rows = session.scalars(select(ApiCall).where(ApiCall.id.in_(wanted)))
+        return {row.id: CallRecord.of(row) for row in rows}
+
+
+def transactions_of(ledger: Ledger, interchange_id: int,
+                    page: int | None = None) -> Iterator[TransactionRecord]:  # fmt: skip
+    """The transaction sets of one interchange by id, `page` (default PAGE) rows per read
+    transaction."""
+    page = page or PAGE
+    after = 0
+    while True:
+        with ledger._read() as session:
+            rows = [TransactionRecord.of(row) for row in session.scalars(
+                select(Transaction).where(Transaction.interchange_id == interchange_id,
+                                          Transaction.id > after)
+                .order_by(Transaction.id).limit(page))]  # fmt: skip
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1].id
+
+
+def advised_interchanges(ledger: Ledger, file_id: str) -> set[str]:
+    """The interchange controls the file's recorded 824 / APERAK answer (contents not read)."""
+    with ledger._read() as session:
+        return {str(a) for a in session.scalars(
+            select(Ack.acknowledges).where(Ack.file_id == file_id,
+                                           Ack.type.in_(("824", "APERAK"))))}  # fmt: skip
