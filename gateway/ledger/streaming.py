@@ -40,7 +40,7 @@ from gateway.ledger.translation import NewAck, NewInterchange
 __all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
 
 _EVENTS, _TRANSACTIONS = Base.metadata.tables["events"], Base.metadata.tables["transactions"]
-BATCH = 1000  # events per insert transaction (and transaction sets per executemany)
+BATCH = 500  # events per insert transaction (and transaction sets per executemany)
 
 
 def begin_attempt(ledger: Ledger, file_id: str) -> int:
