@@ -210,3 +210,30 @@ def test_a_segment_seen_under_one_charset_is_read_again_under_the_next() -> None
     codes = {p.code for p in all_problems(EdifactResult(interchanges=[ascii_only]))}
     assert ProblemCode.INVALID_CHARACTER in codes
     assert [p.model_dump() for p in all_problems(result)] == _long_way(data, profile)[0]
+
+
+_TWO = (b"UNA:+.? 'UNB+UNOC:3+S:ZZ+R:ZZ+261124:1830+1'UNH+1+IFTSTA:D:01B:UN'UNT+2+1'UNZ+1+1'"
+        b"%bUNB+UNOC:3+S:ZZ+R:ZZ+261124:1830+2'UNH+1+IFTSTA:D:01B:UN'UNT+2+1'UNZ+1+2'")  # fmt: skip
+
+
+def test_a_una_wrapped_inside_its_tag_after_the_first_interchange_is_a_una() -> None:
+    """Found by differential review: the batch cutter must stop at a UNA whose tag a hard
+    wrap broke (U<LF>NA, UN<CR><LF>A), as it stops at a plain UNA."""
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    for una in (b"U\nNA:+.? '", b"UN\r\nA:+.? '", b"U\r\nN\r\nA\r\n:+.? '", b"UNA:+.? '"):
+        result = read_edifact(io.BytesIO(_TWO % una), RecordingSink(), profile)
+        codes = [p.code for p in all_problems(result)]
+        assert ProblemCode.INVALID_CONTROL_STRUCTURE not in codes, (una, codes)
+        assert [ic.control for ic in result.interchanges] == ["1", "2"], una
+
+
+def test_a_white_space_release_character_never_releases_across_leading_white_space() -> None:
+    """A UNA naming TAB as release character (itself an error): a piece that is only a TAB
+    is an empty segment, as segment by segment, not a released terminator."""
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    data = (b"UNA:+.\t 'UNB+UNOC:3+S:ZZ+R:ZZ+261124:1830+1'UNH+1+IFTSTA:D:01B:UN'\t'"
+            b"UNT+3+1'UNZ+1+1'")  # fmt: skip
+    result = read_edifact(io.BytesIO(data), RecordingSink(), profile)
+    codes = [p.code for p in all_problems(result)]
+    assert ProblemCode.UNRECOGNIZED_SEGMENT in codes
+    assert ProblemCode.SET_TRAILER_MISSING not in codes

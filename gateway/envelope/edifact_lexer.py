@@ -48,6 +48,8 @@ _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _NON_WHITESPACE = re.compile(rb"[^ \t\r\n]")
 _SERVICE_HEADS = (b"UNA", b"UNB")
+# a UNA / UNB tag hard-wrapped inside itself (U<CR/LF>NA, UN<CR/LF>B): read one at a time
+_BROKEN_TAG = re.compile(rb"U[\r\n]|UN[\r\n]")
 
 
 class RawSegment(NamedTuple):
@@ -208,15 +210,19 @@ def cut_segments(
             at -= moved
         # -- the complete segments buffered after it, cut at once
         last = buf.rfind(term, pos)
-        if last > pos:
+        if last > pos and not (release and release in _WHITESPACE):  # else one at a time:
+            # leading white space is skipped before a white-space release could count
             block = buf[pos:last]
             pieces = block.split(term)
             size = len(block) + 1
             if release and (release + term in block or block.endswith(release)):
                 pieces, size = _join_released(pieces, term, release)
-            if b"UNA" in block or b"UNB" in block:
+            if b"UNA" in block or b"UNB" in block or _BROKEN_TAG.search(block):
                 for n, piece in enumerate(pieces):
-                    if piece.lstrip(_WHITESPACE)[:3] in _SERVICE_HEADS:
+                    if (
+                        piece.lstrip(_WHITESPACE)[:12].translate(None, _BREAKS)[:3]
+                        in _SERVICE_HEADS
+                    ):
                         size = sum(map(len, pieces[:n])) + n
                         del pieces[n:]  # read from the UNA/UNB on: the delimiters may change
                         break
