@@ -56,6 +56,7 @@ from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
+from gateway.text import describe_invalid, invalid_character
 
 __all__ = ["EdifactResult", "read_edifact"]
 
@@ -90,13 +91,14 @@ def line_break(lead: bytes) -> str:
     return ""
 
 
-def _control_at(seg: EdiSegment) -> tuple[int | None, int | None]:
-    """(element, component) of the first control character in a segment's data."""
+def _control_at(seg: EdiSegment) -> tuple[int | None, int | None, str | None]:
+    """(element, component, character) of the first invalid character (gateway.text: not
+    printable data) in a segment's data."""
     for e, parts in enumerate(seg.elements, start=1):
         for c, part in enumerate(parts, start=1):
-            if _CONTROL.search(part):
-                return e, c
-    return None, None
+            if (char := invalid_character(part)) is not None:
+                return e, c, char
+    return None, None, None
 
 
 @dataclass
@@ -273,11 +275,13 @@ class _Reader:
 
     def control_fault(self, seg: EdiSegment) -> None:
         """A control character left in a segment's data: invalid character (UCD 21)."""
-        element, component = _control_at(seg)
-        if element is None and not _CONTROL.search(seg.tag):
+        element, component, char = _control_at(seg)
+        if char is None:
+            char = invalid_character(seg.tag)
+        if char is None:
             return  # the control characters were delimiters
         code = ProblemCode.INVALID_CHARACTER
-        why = f"{seg.tag[:3]} holds a control character"
+        why = f"{seg.tag[:3]} holds {describe_invalid(char)}"
         if element is not None:
             why += f" in data element {element}, component {component}"
         if self.msg is not None and seg.tag not in _SERVICE:

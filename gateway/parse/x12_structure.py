@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gateway.problems import Level, Problem, ProblemCode, Severity
-from gateway.text import is_digits
+from gateway.text import SUSPECT_CHARACTERS, describe_invalid, invalid_character, is_digits
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -26,9 +26,10 @@ __all__ = [
     "segment_tags",
 ]
 
-# C0 controls, DEL and C1 controls (Unicode category Cc): never data in X12 or EDIFACT
-CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f"
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# every character that may not be printable data (a regex class body; gateway.text): never
+# data in X12 or EDIFACT. A value without any is plainly clean; a hit is decided precisely
+# by `invalid_character` (characters beyond the BMP by their Unicode category).
+CONTROL_CHARACTERS = SUSPECT_CHARACTERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,8 +281,8 @@ def _character_fault(
     """`repetition` is None for an element that may repeat (or before 00402)."""
     """A control character, or a delimiter the element cannot hold (X12 has no release
     character: a component separator in a simple element, a repetition separator in any)."""
-    if _CONTROL.search(value):
-        return ProblemCode.INVALID_CHARACTER, "holds a control character"
+    if (char := invalid_character(value)) is not None:
+        return ProblemCode.INVALID_CHARACTER, "holds " + describe_invalid(char)
     if component in value and not composite:
         return ProblemCode.TOO_MANY_COMPONENTS, f"is a simple element but holds {component!r}"
     if repetition and repetition in value:
