@@ -451,8 +451,11 @@ class _Reader:
             self.fault(ProblemCode.EMPTY_FILE, "the file holds no EDIFACT data")
         elif not self.envelope_seen:
             self.result.problems = [not_edifact()]
-        elif open_interchange or (not complete and self.outside != "junk"):
-            self.result.problems.append(truncated(open_interchange))
+        elif open_interchange or (not complete and self.outside == "orphan"):
+            # a file cut off inside an interchange (or an orphan message) is truncated: an
+            # error; a whole UNZ that only lacks its terminator is read as is (as X12 reads an
+            # IEA without its terminator)
+            self.result.problems.append(truncated())
 
 
 def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> EdifactResult:
