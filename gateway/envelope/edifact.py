@@ -53,7 +53,6 @@ from gateway.envelope.outcome import (
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader
 from gateway.parse.edifact_common import EdiSegment
-from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
 from gateway.text import describe_invalid, invalid_character
@@ -61,7 +60,6 @@ from gateway.text import describe_invalid, invalid_character
 __all__ = ["EdifactResult", "read_edifact"]
 
 _SERVICE = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 # a line break, then a service segment tag and an element separator: the segment before it
 # lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
 _RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
@@ -254,7 +252,7 @@ class _Reader:
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
             return
         self.dispatch(seg, raw)
-        if not text.isprintable() and _CONTROL.search(text):  # rare; delimiters are no fault
+        if not text.isprintable() and invalid_character(text):  # rare; delimiters are no fault
             self.control_fault(seg)
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
