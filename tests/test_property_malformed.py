@@ -1,8 +1,8 @@
 """Property test (issue 8): interchanges with random legal delimiters and random corruption
-(control characters, the interchange's own delimiters and white space inserted at random
-places). Whatever comes in, every acknowledgement produced reads back with its own
-delimiters as a valid ack (`tests.ack_checks`), and no API body string holds a control
-character or a delimiter of its input interchange.
+(control and other non-printable characters, the interchange's own delimiters and white
+space inserted at random places). Whatever comes in, every acknowledgement produced reads
+back with its own delimiters as a valid ack (`tests.ack_checks`), and no API body string
+holds a non-printable character or a delimiter of its input interchange.
 
 Gateway-made values (ISO 8601 timestamps) are not input data and are left out of the
 delimiter check. EDIFACT corruption also inserts RELEASED delimiters (release character +
@@ -29,8 +29,27 @@ PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 POOL = PUNCTUATION + "\x1c\x1d\x1e\x1f\u2026\u00a7"
 BYTE_POOL = PUNCTUATION + "\x1c\x1d\x1e\x1f"  # EDIFACT service characters are one byte
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+# not printable data beyond Cc: line / paragraph separators (Zl, Zp), format characters (Cf:
+# zero width space, BOM, soft hyphen, a tag character beyond the BMP), private use (Co),
+# unassigned (Cn)
+UNPRINTABLE = ["\u2028", "\u2029", "\u200b", "\ufeff", "\u00ad", "\ue000", "\u0378", "\U000e0041"]
 NOISE = st.sampled_from(
-    ["\x00", "\x01", "\x07", "\t", "\x0b", "\x1b", "\x7f", "\x85", " ", "  ", "\r\n", "\n", "\r"]
+    [
+        "\x00",
+        "\x01",
+        "\x07",
+        "\t",
+        "\x0b",
+        "\x1b",
+        "\x7f",
+        "\x85",
+        " ",
+        "  ",
+        "\r\n",
+        "\n",
+        "\r",
+        *UNPRINTABLE,
+    ]
 )
 
 
@@ -74,7 +93,7 @@ def _edifact(draw: st.DrawFn) -> tuple[str, set[str], str]:
     chars = draw(st.lists(st.sampled_from(BYTE_POOL), min_size=5, max_size=5, unique=True))
     component, element, release, segment, decimal = chars
     una = f"UNA{component}{element}{decimal}{release} {segment}"
-    text = edifact_text(component, element, segment)
+    text = edifact_text(component, element, segment, draw(st.sampled_from(["UNOC", "UNOW"])))
     suffix = draw(st.sampled_from(["", "\n", "\r\n"]))
     return (
         una + suffix + text.replace("'\n", segment + suffix),
@@ -83,11 +102,11 @@ def _edifact(draw: st.DrawFn) -> tuple[str, set[str], str]:
     )
 
 
-def edifact_text(component: str, element: str, segment: str) -> str:
+def edifact_text(component: str, element: str, segment: str, charset: str = "UNOC") -> str:
     status = [s.replace("-06:303", ":203") for s in STATUS_IFTSTA]  # data: alphanumeric only
     segments = ["UNH+1+IFTSTA:D:01B:UN", "BGM+77+ST4711+9", *status]
     segments.append(f"UNT+{len(segments) + 1}+1")
-    unb = "UNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001+++++1"
+    unb = f"UNB+{charset}:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001+++++1"
     out = ""
     for s in [unb, *segments, "UNZ+1+IC1001"]:
         out += s.replace("+", "\x00").replace(":", component).replace("\x00", element) + "'\n"
@@ -102,6 +121,7 @@ def _check(result: Translated, delimiters: set[str]) -> None:
             check_x12_ack(ack.content)
     for value in result.strings():
         assert not CONTROL.search(value), repr(value)
+        assert value.isprintable(), repr(value)  # no Zl, Zp, Cf, Co, Cs, Cn either
         if not ISO_TIME.match(value):
             assert not (set(value) & delimiters), (value, delimiters)
 

@@ -54,14 +54,13 @@ from gateway.envelope.outcome import (
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
 from gateway.parse.edifact_common import SIMPLE_ELEMENTS, EdiSegment
-from gateway.parse.x12_structure import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
+from gateway.text import describe_invalid, invalid_character
 
 __all__ = ["EdifactResult", "read_edifact"]
 
 _SERVICE = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 # a line break, then a service segment tag and an element separator: the segment before it
 # lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
 _RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
@@ -91,13 +90,14 @@ def line_break(lead: bytes) -> str:
     return ""
 
 
-def _control_at(seg: EdiSegment) -> tuple[int | None, int | None]:
-    """(element, component) of the first control character in a segment's data."""
+def _control_at(seg: EdiSegment) -> tuple[int | None, int | None, str | None]:
+    """(element, component, character) of the first invalid character (gateway.text: not
+    printable data) in a segment's data."""
     for e, parts in enumerate(seg.elements, start=1):
         for c, part in enumerate(parts, start=1):
-            if _CONTROL.search(part):
-                return e, c
-    return None, None
+            if (char := invalid_character(part)) is not None:
+                return e, c, char
+    return None, None, None
 
 
 @dataclass
@@ -262,7 +262,7 @@ class _Reader:
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
             return
         self.dispatch(seg, raw)
-        if not text.isprintable() and _CONTROL.search(text):  # rare; delimiters are no fault
+        if not text.isprintable() and invalid_character(text):  # rare; delimiters are no fault
             self.control_fault(seg)
         if self.repetition and self.repetition in text and not is_unb:
             self.repetition_fault(seg, text)
@@ -285,11 +285,13 @@ class _Reader:
 
     def control_fault(self, seg: EdiSegment) -> None:
         """A control character left in a segment's data: invalid character (UCD 21)."""
-        element, component = _control_at(seg)
-        if element is None and not _CONTROL.search(seg.tag):
+        element, component, char = _control_at(seg)
+        if char is None:
+            char = invalid_character(seg.tag)
+        if char is None:
             return  # the control characters were delimiters
         code = ProblemCode.INVALID_CHARACTER
-        why = f"{seg.tag[:3]} holds a control character"
+        why = f"{seg.tag[:3]} holds {describe_invalid(char)}"
         if element is not None:
             why += f" in data element {element}, component {component}"
         if self.msg is not None and seg.tag not in _SERVICE:
@@ -489,8 +491,11 @@ class _Reader:
             self.fault(ProblemCode.EMPTY_FILE, "the file holds no EDIFACT data")
         elif not self.envelope_seen:
             self.result.problems = [not_edifact()]
-        elif open_interchange or (not complete and self.outside != "junk"):
-            self.result.problems.append(truncated(open_interchange))
+        elif open_interchange or (not complete and self.outside == "orphan"):
+            # a file cut off inside an interchange (or an orphan message) is truncated: an
+            # error; a whole UNZ that only lacks its terminator is read as is (as X12 reads an
+            # IEA without its terminator)
+            self.result.problems.append(truncated())
 
 
 def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> EdifactResult:

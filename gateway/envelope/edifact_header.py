@@ -343,8 +343,7 @@ def not_edifact() -> Problem:
                    level=Level.FILE)  # fmt: skip
 
 
-def truncated(inside_interchange: bool) -> Problem:
-    """The file ends inside an interchange (an error) or only lacks its last terminator."""
+def truncated() -> Problem:
+    """The file ends inside an interchange or message: always an error (as in X12)."""
     return Problem(code=ProblemCode.TRUNCATED, level=Level.FILE,
-                   message="the file ends inside a segment or interchange",
-                   severity=Severity.ERROR if inside_interchange else Severity.WARNING)  # fmt: skip
+                   message="the file ends inside a segment or interchange")  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any, TypeVar, cast
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.lineage import NO_SRC, WIDTH, LineageKind, TimeDetail, entries
 from gateway.mapping.times import TimeError, to_iso
+from gateway.mapping.wording import missing_source
 from gateway.parse.records import EventTime, Origin, Src, Val
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
@@ -120,6 +121,14 @@ class Builder:
         """An INVALID_FIELD problem located at `value` and carrying it."""
         self.fault(ProblemCode.INVALID_FIELD, message, src=value.src, value=value.value)
 
+    def missing(self, what: str, position: int | None = None, detail: str = "") -> None:
+        """A MISSING_FIELD problem for `what` ('purchaseOrderNumber', 'statusDateTime', ...)
+        that names where the value is read in the input's syntax (wording.missing_source):
+        `purchaseOrderNumber missing (RFF+ON C506 1154)`; `detail` follows it."""
+        where = missing_source(what, self.origin.transaction_type, self.profile.field_sources)
+        message = f"{what} missing" + (f" ({where})" if where else "") + detail
+        self.fault(ProblemCode.MISSING_FIELD, message, position=position)
+
     def free_of_delimiters(self, record: object) -> bool:
         """Whether no value of `record` (walked through nested records and tuples) holds a
         delimiter of its input interchange. Released delimiters are legal EDIFACT syntax,
@@ -148,7 +157,7 @@ class Builder:
         """ISO-8601 of a file time (lineage 'derived'); None and a problem when unusable.
         Conversions are cached per (local time, zone, partner zone) on the code tables."""
         if when is None:
-            self.fault(ProblemCode.MISSING_FIELD, f"{what} missing", position=position)
+            self.missing(what, position)
             return None
         zone = when.zone
         key = ("time", when.local, zone.value if zone else None, self.profile.timezone)
@@ -226,9 +235,12 @@ class Builder:
         if from_profile is not None:
             trace.note(path, "profile", f"partner {self.profile.id}: {what}")
             return from_profile
+        where = missing_source(what, self.origin.transaction_type, self.profile.field_sources)
         self.fault(
             ProblemCode.MISSING_FIELD,
-            f"{what} is neither in the file nor in partner profile {self.profile.id!r}",
+            f"{what} is neither in the file"
+            + (f" ({where})" if where else "")
+            + f" nor in partner profile {self.profile.id!r}",
         )
         return None
 

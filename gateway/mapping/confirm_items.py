@@ -60,7 +60,7 @@ def _item_line(b: Builder, item: ShippedItem, place: int | None, qty: str) -> Li
         )
         trace.note("/itemSequenceNumber", "derived", why)
     else:
-        b.fault(ProblemCode.MISSING_FIELD, "item sequence missing", position=item.position)
+        b.missing("item sequence", item.position)
     amount = whole_number(item.quantity.value) if item.quantity else None
     if item.quantity is None or amount is None:
         what = "missing" if item.quantity is None else f"{item.quantity.value!r} not whole"

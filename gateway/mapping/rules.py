@@ -31,7 +31,7 @@ _PO_PATTERN = re.compile(r"^[a-zA-Z0-9]+$")
 
 def check_purchase_order(b: Builder, po: Val | None, position: int) -> bool:
     if po is None:
-        b.fault(ProblemCode.MISSING_FIELD, "purchaseOrderNumber missing", position=position)
+        b.missing("purchaseOrderNumber", position)
         return False
     if not _PO_PATTERN.match(po.value):
         b.invalid(po, f"purchaseOrderNumber {po.value!r} is not alphanumeric as Amazon requires")
@@ -41,11 +41,7 @@ def check_purchase_order(b: Builder, po: Val | None, position: int) -> bool:
 
 def check_tracking_number(b: Builder, tracking: Val | None, position: int) -> bool:
     if tracking is None:
-        b.fault(
-            ProblemCode.MISSING_FIELD,
-            "trackingNumber missing: a status update must name its package",
-            position=position,
-        )
+        b.missing("trackingNumber", position, ": a status update must name its package")
         return False
     return True
 

@@ -68,7 +68,7 @@ def _status(b: Builder, event: StatusEvent, trace: Trace) -> tuple[str, str] | N
     code, reason = event.status_code, event.reason_code
     syntax = b.origin.syntax
     if code is None:
-        b.fault(ProblemCode.MISSING_FIELD, "status code missing", position=event.position)
+        b.missing("status code", event.position)
         return None
     reason_text = reason.value if reason else b.tables.missing_reason.get(syntax, "")
     resolved = _resolve(b, syntax, code.value, reason_text)

@@ -14,7 +14,6 @@ from gateway.parse.relations import (
     syntax_notes,
 )
 from gateway.parse.x12_structure import (
-    CONTROL_CHARACTERS,
     El,
     Loop,
     check_elements,
@@ -22,6 +21,7 @@ from gateway.parse.x12_structure import (
 )
 from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
+from gateway.text import plain_class
 
 __all__ = ["event_time", "val", "validate_set"]
 
@@ -64,9 +64,10 @@ def _type_pattern(el: El, any_char: str) -> str:
 
 
 def _any_char(component: str, repetition: str | None) -> str:
-    """A character class of what any simple element may hold: no control character, no
-    component or repetition separator."""
-    return "[^" + CONTROL_CHARACTERS + re.escape(component + (repetition or "")) + "]"
+    """A character class of what any simple element surely may hold (gateway.text's plain
+    printable characters; others take the full check): no component or repetition
+    separator."""
+    return plain_class(component + (repetition or ""))
 
 
 def _segment_pattern(

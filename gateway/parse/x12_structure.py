@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from gateway.problems import Level, Problem, ProblemCode, Severity
-from gateway.text import is_digits
+from gateway.text import SUSPECT_CHARACTERS, describe_invalid, invalid_character, is_digits
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -26,9 +27,10 @@ __all__ = [
     "segment_tags",
 ]
 
-# C0 controls, DEL and C1 controls (Unicode category Cc): never data in X12 or EDIFACT
-CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f"
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+# every character that may not be printable data (a regex class body; gateway.text): never
+# data in X12 or EDIFACT. A value without any is plainly clean; a hit is decided precisely
+# by `invalid_character` (characters beyond the BMP by their Unicode category).
+CONTROL_CHARACTERS = SUSPECT_CHARACTERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +142,11 @@ def check_structure(
     """Structure problems of the body of one set: `segments` are ST..SE inclusive.
 
     Strict (the default): a segment out of its place in the segment table is an error.
-    `tolerant` (a partner profile's `structure: tolerant`): a segment that the table places
-    elsewhere in the same group, at exactly one place (earlier in the group, or in one of
-    its sub-groups), is read where it is and reported as a warning; a segment that fits
-    nowhere or at several places is still an error."""
+    `tolerant` (a partner profile's `structure: tolerant`): every segment that the table
+    places elsewhere in the same group, at exactly one place (earlier in the group itself,
+    else in one of its sub-groups), is read where it is and reported as a warning, in any
+    order and however many; a segment that fits nowhere or at several places is still an
+    error."""
     tags = tuple(seg[0] for seg in segments[1:-1])
     key = (id(table), len(segments), tags, tolerant)
     entry = _WALKS.get(key)
@@ -172,9 +175,7 @@ def _walk(
                 break
             depth -= 1
         if index < 0:
-            if tolerant and _places_in_group(stack[-1], tag) == 1:
-                problems.append(_tolerated(tag, position, stack[-1].loop.name))
-            else:
+            if not (tolerant and _tolerate(stack, tag, position, problems)):
                 problems.append(_stray(tag, position, known))
             continue
         while len(stack) - 1 > depth:
@@ -199,17 +200,47 @@ def _walk(
     return problems
 
 
-def _places_in_group(frame: _Frame, tag: str) -> int:
-    """Where else the current group holds `tag`: its own segments before the current place,
-    and the non-trigger segments of its sub-groups from the current place on."""
+def _tolerate(stack: list[_Frame], tag: str, position: int, problems: list[Problem]) -> bool:
+    """Tolerant structure: read `tag` where it is when the innermost group that places it at
+    all places it exactly once (sub-groups of that group opened since are closed first, so
+    a TD5 after an 856 HL's N1 loop is the HL's). A warning is added; False (nothing added)
+    when no group places it or the first that does places it more than once."""
+    for depth in range(len(stack) - 1, -1, -1):
+        places, own = _places_in_group(stack[depth], tag)
+        if places == 0:
+            continue
+        if places > 1:
+            return False
+        while len(stack) - 1 > depth:
+            frame = stack.pop()
+            problems.extend(_missing(frame, len(frame.loop.children), position, tag))
+        if own is not None:
+            stack[-1].counts[own] += 1  # a second displaced one beyond max_use: an error
+        problems.append(_tolerated(tag, position, stack[-1].loop.name))
+        return True
+    return False
+
+
+def _places_in_group(frame: _Frame, tag: str) -> tuple[int, int | None]:
+    """Where else the group holds `tag`, and the index of its own place when that is the
+    one: its own segments before the current place with uses left (the group's own place
+    wins: a segment of a sub-group cannot be read without that sub-group's trigger); else
+    the non-trigger segments of its sub-groups from the current place on. 1 place is
+    unambiguous; 0 none; more is ambiguous."""
     children = frame.loop.children
-    places = sum(
-        1 for i, child in enumerate(children[: frame.index]) if i and _tag_of(child) == tag
-    )
+    own = [
+        i
+        for i, child in enumerate(children[: frame.index])
+        if i and isinstance(child, Seg) and child.tag == tag
+    ]
+    if own:
+        left = [i for i in own if frame.counts[i] < cast("Seg", children[i]).max_use]
+        return (len(left), left[0]) if len(left) == 1 else (max(len(left), 2), None)
+    places = 0
     for child in children[frame.index :]:
         if isinstance(child, Loop):
             places += sum(1 for c in child.children[1:] if isinstance(c, Seg) and c.tag == tag)
-    return places
+    return places, None
 
 
 def _tag_of(child: Seg | Loop) -> str | None:
@@ -280,8 +311,8 @@ def _character_fault(
     """`repetition` is None for an element that may repeat (or before 00402)."""
     """A control character, or a delimiter the element cannot hold (X12 has no release
     character: a component separator in a simple element, a repetition separator in any)."""
-    if _CONTROL.search(value):
-        return ProblemCode.INVALID_CHARACTER, "holds a control character"
+    if (char := invalid_character(value)) is not None:
+        return ProblemCode.INVALID_CHARACTER, "holds " + describe_invalid(char)
     if component in value and not composite:
         return ProblemCode.TOO_MANY_COMPONENTS, f"is a simple element but holds {component!r}"
     if repetition and repetition in value:
