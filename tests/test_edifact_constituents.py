@@ -128,7 +128,7 @@ _LONG = "X" * 40
     [
         (f"CNI+1+1Z{_LONG}", "01B", "2:1"),  # 1004 an..35 up to D06A
         (f"RFF+ON:PO{_LONG}", "96A", "1:2"),  # 1154 an..35 up to D00A
-        (f"STS+1+302::6+000:::{_LONG * 7}", "01B", None),  # 9012 is not read: no check
+        (f"STS+1+302::6+000:::{_LONG * 7}", "01B", "3:4"),  # 9012 an..256, though not read
         (f"LOC+175+USCHI::6:{_LONG * 7}", "01B", "2:4"),  # 3224 an..256
         ("STS+1+3021::6+000", "01B", "2:1"),  # 4405 an..3
     ],

@@ -50,7 +50,7 @@ EXPECTED: dict[str, tuple[int, set[ProblemCode]]] = {
     "plugins__desadv1.edi": (3, set()),
     "desadv5.edi": (1, set()),
     "dutchic_desadv1": (8, set()),
-    "D96ADESADV": (1, set()),
+    "D96ADESADV": (0, {ProblemCode.ELEMENT_TOO_LONG}),  # BGM03 1225 an..3
     "d00b_iftsta": (1, {ProblemCode.INTERCHANGE_CONTROL_MISMATCH}),
     "edifunct__IFTSTA_example": (0, {ProblemCode.SET_COUNT_MISMATCH, ProblemCode.INVALID_DATE}),
     "IFTSTAParser_sample": (0, {ProblemCode.INTERCHANGE_HEADER_MISSING}),

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import NamedTuple, cast
 
 from gateway.mapping.times import parse_local
+from gateway.parse.edifact_elements import DIRECTORY, Element
 from gateway.parse.records import EventTime, Src, Val
 from gateway.parse.relations import check_dependencies, dependency_notes
 from gateway.parse.x12_structure import Loop, check_structure
@@ -88,7 +89,7 @@ _c = Chk  # short name for the table below
 # type and length. Lengths follow the D96A..D10B directories (the larger where they differ;
 # `RELEASE_LENGTHS` narrows the ones that grew for the releases before they grew).
 SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
-    "BGM": ((_c(1, 1, "1001", "C", "an", 3), _c(2, 1, "1004", "C", "an", 70)), 6),
+    "BGM": ((_c(1, 1, "1001", "C", "an", 3), _c(2, 1, "1004", "C", "an", 70)), 4),
     "DTM": ((_c(1, 1, "2005", "M", "an", 3), _c(1, 2, "2380", "C", "an", 35),
              _c(1, 3, "2379", "C", "an", 3)), 1),
     "RFF": ((_c(1, 1, "1153", "M", "an", 3), _c(1, 2, "1154", "C", "an", 70)), 1),
@@ -119,7 +120,33 @@ SEGMENT_CHECKS: dict[str, tuple[tuple[Chk, ...], int]] = {
              _c(4, 4, "8178", "C", "an", 17), _c(5, 1, "3127", "C", "an", 17),
              _c(5, 4, "3128", "C", "an", 35), _c(6, None, "8101", "C", "an", 3),
              _c(8, 1, "8213", "C", "an", 35), _c(8, 4, "8212", "C", "an", 70)), 10),
+    "PAC": ((), 5),
+    "CNT": ((_c(1, 1, "6069", "M", "an", 3), _c(1, 2, "6066", "M", "n", 18)), 1),
 }  # fmt: skip
+
+
+def _directory_checks(checks: tuple[Chk, ...], elements: tuple[Element, ...]) -> tuple[Chk, ...]:
+    """`checks` and a conditional length/type check for every other data element and
+    component of the segment's directory definition (`edifact_elements.DIRECTORY`)."""
+    covered = {(chk.element, chk.component or 1) for chk in checks}
+    more: list[Chk] = []
+    for n, element in enumerate(elements, start=1):
+        if isinstance(element[0], str):  # a simple data element
+            ref, kind, size = element
+            if (n, 1) not in covered:
+                more.append(Chk(n, None, ref, "C", kind, size))
+            continue
+        for k, (ref, kind, size) in enumerate(element, 1):
+            if (n, k) not in covered:
+                more.append(Chk(n, k, ref, "C", kind, size))
+    return (*checks, *more)
+
+
+# every element and component of each segment read: the parsers' checks first (presence)
+SEGMENT_CHECKS = {
+    tag: (_directory_checks(checks, DIRECTORY.get(tag, ())), most)
+    for tag, (checks, most) in SEGMENT_CHECKS.items()
+}
 
 # Lengths that grew in a later directory: data element -> (first release with the larger
 # length, the length before it). 1004 is an..35 up to D06A (read as an..70 from D06B on:
