@@ -12,7 +12,7 @@ import pytest
 
 from gateway.parse.x12_structure import Loop, Seg, check_structure
 from gateway.problems import Severity
-from tests.malformed import PROFILE, edifact_iftsta, translate
+from tests.malformed import PROFILE, edifact_iftsta, translate, x12_214
 
 TOLERANT = PROFILE.model_copy(update={"structure": "tolerant"})
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,3 +96,84 @@ def test_ambiguous_places_stay_errors(tags: list[str], tolerated: bool) -> None:
     warnings = all(p.severity is Severity.WARNING for p in problems)
     assert warnings is tolerated, problems
     assert all(p.severity is Severity.ERROR for p in check_structure(TABLE, segments))
+
+
+# issue 8 kind 7, reviewed: a sub-group's trigger after the group's own segments (AT7 opening
+# its 0205 loop after the L11 of the same 214 LX loop) is read where it is
+B10 = ("B10*1Z4711*PO4711*DEMO", "L11*PO4711*PO")
+AT7_MS1 = ("AT7*OD*NS***20261124*0715*CT", "MS1*CHICAGO*IL*US")
+L11 = "L11*1Z4711A*2I"
+
+
+AT7_2 = ("AT7*D1*NS***20261124*1642*CT", "MS1*DALLAS*TX*US")
+
+
+@pytest.mark.parametrize(
+    ("moved_lx", "ordered_lx"),
+    [
+        ((L11, *AT7_MS1), (*AT7_MS1, L11)),
+        # the next LX loop in standard order, and displaced again
+        ((L11, *AT7_MS1, "LX*2", *AT7_2, L11), (*AT7_MS1, L11, "LX*2", *AT7_2, L11)),
+        ((L11, *AT7_MS1, "LX*2", L11, *AT7_2), (*AT7_MS1, L11, "LX*2", *AT7_2, L11)),
+        ((L11, *AT7_MS1, *AT7_2), (*AT7_MS1, *AT7_2, L11)),  # a second AT7 loop
+    ],
+)
+def test_214_an_at7_loop_after_the_l11_of_its_lx_loop(
+    moved_lx: tuple[str, ...], ordered_lx: tuple[str, ...]
+) -> None:
+    ordered = x12_214(*B10, "LX*1", *ordered_lx)
+    moved = x12_214(*B10, "LX*1", *moved_lx)
+    expected = translate(ordered, TOLERANT)
+    assert expected.error_codes == [] and expected.bodies, expected.outcome.problems
+    result = translate(moved, TOLERANT)
+    assert result.error_codes == [], result.outcome.problems
+    assert result.bodies == expected.bodies
+    assert _kinds(result) == {("segment_out_of_order", "warning")}
+    assert "1Z4711A" in result.strings()
+    ack = result.ack("997")
+    assert "AK3*AT7*" in ack and "AK5*E" in ack and "AK5*R" not in ack
+    strict = translate(moved, PROFILE)  # strict unchanged: AT7 / MS1 not at this place
+    assert "unexpected_segment" in strict.error_codes and strict.bodies == []
+    assert "AK3*AT7*6**2~" in strict.ack("997") and "AK5*R" in strict.ack("997")
+
+
+def test_214_a_sub_group_segment_without_its_trigger_stays_an_error() -> None:
+    """MS1 after the L11 with no AT7 to open its loop: nowhere to read it."""
+    moved = x12_214(*B10, "LX*1", "AT7*OD*NS***20261124*0715*CT", L11, "MS1*CHICAGO*IL*US")
+    result = translate(moved, TOLERANT)
+    assert "unexpected_segment" in result.error_codes and result.bodies == []
+
+
+# two earlier sub-groups opened by the same trigger: ambiguous
+TWO = Loop(
+    "T",
+    (Seg("ST", True), Loop("L1", (Seg("C", True), Seg("X"))),
+     Loop("L2", (Seg("C", True), Seg("Y"))), Seg("E"), Loop("L3", (Seg("D", True),))),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tags", "tolerated"),
+    [
+        (["E", "C"], False),  # C opens L1 and L2: ambiguous
+        (["L1", "E", "D"], None),  # in order: no problem at all
+    ],
+)
+def test_a_trigger_of_two_sub_groups_stays_an_error(
+    tags: list[str], tolerated: bool | None
+) -> None:
+    segments = [["ST"], *[[t] for t in tags if t != "L1"], ["SE"]]
+    problems = check_structure(TWO, segments, tolerant=True)
+    if tolerated is None:
+        assert problems == []
+    else:
+        assert problems and all(p.severity is Severity.ERROR for p in problems), problems
+
+
+def test_a_trigger_of_one_earlier_sub_group_opens_it() -> None:
+    table = Loop("T", (Seg("ST", True), Seg("A"), Loop("L1", (Seg("C", True), Seg("X"))),
+                       Seg("E")))  # fmt: skip
+    segments = [["ST"], ["E"], ["C"], ["X"], ["SE"]]
+    problems = check_structure(table, segments, tolerant=True)
+    assert [(p.segment, p.severity) for p in problems] == [("C", Severity.WARNING)]
+    assert all(p.severity is Severity.ERROR for p in check_structure(table, segments))

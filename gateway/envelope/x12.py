@@ -17,7 +17,14 @@ from typing import BinaryIO
 from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
 from gateway.envelope.trailing import trailing_text
-from gateway.envelope.x12_groups import check_ge, check_gs, check_iea, check_se
+from gateway.envelope.x12_groups import (
+    check_ge,
+    check_group_sets,
+    check_gs,
+    check_iea,
+    check_se,
+    check_set_group,
+)
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.parse.records import Origin
@@ -123,6 +130,7 @@ class _Reader:
             self.close_set(None)
         group = self.group
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
+        group.problems.extend(check_group_sets(group, self.ic.control))
         self.ic.groups.append(group)
         self.group = None
 
@@ -147,6 +155,9 @@ class _Reader:
         group_control = group.control if group else None
         where = {"interchange": ic_control, "group": group_control, "transaction": outcome.control}
         envelope = check_se(segments, se, self.delimiters())
+        misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
+        if misplaced is not None:
+            envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True
         document, problems = parse_set(

@@ -9,7 +9,15 @@ from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits, value_fault
 
-__all__ = ["check_ge", "check_gs", "check_iea", "check_se"]
+__all__ = [
+    "GROUP_BY_SET",
+    "check_ge",
+    "check_group_sets",
+    "check_gs",
+    "check_iea",
+    "check_se",
+    "check_set_group",
+]
 
 
 def _get(seg: Sequence[str], n: int) -> str:
@@ -264,3 +272,58 @@ def check_iea(
             )
         )
     return problems
+
+
+# ST01 -> the functional identifier (GS01) of the group it belongs to (X12 code list 479)
+GROUP_BY_SET = {
+    "204": "SM", "210": "IM", "214": "QM", "810": "IN", "820": "RA", "824": "AG",
+    "846": "IB", "850": "PO", "855": "PR", "856": "SH", "860": "PC", "864": "TX",
+    "990": "GF", "997": "FA", "999": "FA",
+}  # fmt: skip
+
+
+def _usable_gs01(functional_id: str | None) -> bool:
+    value = functional_id or ""
+    return len(value) == 2 and value.isascii() and value.isalnum()
+
+
+def check_set_group(type_code: str, functional_id: str | None) -> Problem | None:
+    """A set whose ST01 belongs to another functional group than GS01 names (a 214 in a
+    GS*SH group): the set is not supported in this group (AK502 / IK502 1)."""
+    expected = GROUP_BY_SET.get(type_code.strip())
+    if expected is None or not _usable_gs01(functional_id) or functional_id == expected:
+        return None
+    return Problem(
+        code=ProblemCode.SET_NOT_SUPPORTED,
+        message=f"transaction set {type_code.strip()} belongs to functional group "
+        f"{expected}, not to GS01 {functional_id!r}",
+        level=Level.TRANSACTION,
+        segment="ST",
+        position=1,
+        element=1,
+        value=type_code.strip() or None,
+    )
+
+
+def check_group_sets(group: GroupOutcome, interchange: str | None) -> list[Problem]:
+    """GS01 that names none of the group's sets (`GS*XX` around a 214, `GS*PO` around an
+    856): the functional group is not supported (AK905 1), nothing of it is sent."""
+    if not group.sets or not _usable_gs01(group.functional_id):
+        return []
+    kinds = {GROUP_BY_SET.get(s.type_code.strip()) for s in group.sets}
+    if None in kinds or group.functional_id in kinds:
+        return []  # a set of a type without a known group, or one set that belongs
+    names = ", ".join(sorted({s.type_code.strip() for s in group.sets}))
+    return [
+        Problem(
+            code=ProblemCode.GROUP_HEADER_INVALID,
+            message=f"GS01 {group.functional_id!r} is not the functional identifier of its "
+            f"transaction sets ({names})",
+            level=Level.GROUP,
+            interchange=interchange,
+            group=group.control,
+            segment="GS",
+            element=1,
+            value=group.functional_id,
+        )
+    ]

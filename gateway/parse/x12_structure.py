@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.text import SUSPECT_CHARACTERS, describe_invalid, invalid_character, is_digits
@@ -214,27 +213,32 @@ def _tolerate(stack: list[_Frame], tag: str, position: int, problems: list[Probl
         while len(stack) - 1 > depth:
             frame = stack.pop()
             problems.extend(_missing(frame, len(frame.loop.children), position, tag))
+        problems.append(_tolerated(tag, position, stack[-1].loop.name))
         if own is not None:
             stack[-1].counts[own] += 1  # a second displaced one beyond max_use: an error
-        problems.append(_tolerated(tag, position, stack[-1].loop.name))
+            child = stack[-1].loop.children[own]
+            if isinstance(child, Loop):  # a sub-group's trigger opens it where it is
+                stack.append(_Frame(child))
         return True
     return False
 
 
 def _places_in_group(frame: _Frame, tag: str) -> tuple[int, int | None]:
     """Where else the group holds `tag`, and the index of its own place when that is the
-    one: its own segments before the current place with uses left (the group's own place
-    wins: a segment of a sub-group cannot be read without that sub-group's trigger); else
+    one: its own segments, and the triggers of its sub-groups (an AT7 after the L11 of the
+    same 214 LX opens its 0205 loop there), before the current place with uses left (the
+    group's own place wins: a segment of a sub-group cannot be read without that
+    sub-group's trigger); else
     the non-trigger segments of its sub-groups from the current place on. 1 place is
     unambiguous; 0 none; more is ambiguous."""
     children = frame.loop.children
     own = [
         i
         for i, child in enumerate(children[: frame.index])
-        if i and isinstance(child, Seg) and child.tag == tag
+        if i and (child.tag if isinstance(child, Seg) else child.trigger) == tag
     ]
     if own:
-        left = [i for i in own if frame.counts[i] < cast("Seg", children[i]).max_use]
+        left = [i for i in own if frame.counts[i] < children[i].max_use]
         return (len(left), left[0]) if len(left) == 1 else (max(len(left), 2), None)
     places = 0
     for child in children[frame.index :]:
