@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from gateway.ledger.paging import in_pages
 from gateway.ledger.records import CallRecord, TransactionRecord
 from gateway.ledger.states import EventState
 from gateway.ledger.store import Ledger
@@ -73,18 +74,8 @@ def transactions_of(ledger: Ledger, interchange_id: int,
                     page: int | None = None) -> Iterator[TransactionRecord]:  # fmt: skip
     """The transaction sets of one interchange by id, `page` (default PAGE) rows per read
     transaction."""
-    page = page or PAGE
-    after = 0
-    while True:
-        with ledger._read() as session:
-            rows = [TransactionRecord.of(row) for row in session.scalars(
-                select(Transaction).where(Transaction.interchange_id == interchange_id,
-                                          Transaction.id > after)
-                .order_by(Transaction.id).limit(page))]  # fmt: skip
-        yield from rows
-        if len(rows) < page:
-            return
-        after = rows[-1].id
+    query = select(Transaction).where(Transaction.interchange_id == interchange_id)
+    return in_pages(ledger, query, Transaction.id, TransactionRecord.of, page or PAGE)
 
 
 def advised_interchanges(ledger: Ledger, file_id: str) -> set[str]:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 
 from gateway.ledger.controls import take_controls
+from gateway.ledger.paging import in_pages
 from gateway.ledger.records import EventRecord, NewEvent
 from gateway.ledger.replays import resends_only_unsent, sent_among
 from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
@@ -63,17 +64,8 @@ def give_back_attempt(ledger: Ledger, file_id: str) -> None:
 def iter_events(ledger: Ledger, *states: EventState, page: int = 1000) -> Iterator[EventRecord]:
     """Events in `states` by id, read a page at a time (memory does not grow with their
     number; each page is its own read transaction)."""
-    after = 0
-    wanted = [EventState(s).value for s in states]
-    while True:
-        with ledger._read() as session:
-            rows = [_event(row) for row in session.scalars(
-                select(Event).where(Event.state.in_(wanted), Event.id > after)
-                .order_by(Event.id).limit(page))]  # fmt: skip
-        yield from rows
-        if len(rows) < page:
-            return
-        after = rows[-1].id
+    query = select(Event).where(Event.state.in_([EventState(s).value for s in states]))
+    return in_pages(ledger, query, Event.id, _event, page)
 
 
 def event_outlines(ledger: Ledger, file_id: str) -> list[EventRecord]:
