@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.mapping.codes import CodeTables
+from gateway.parse.dates import _parse_local, parse_local
 from gateway.parse.records import EventTime
-from gateway.text import is_digits
 
-__all__ = ["TimeError", "to_iso"]
+__all__ = ["TimeError", "_parse_local", "parse_local", "to_iso"]
 
 _OFFSET = re.compile(r"^([+-])([0-9]{2}):?([0-9]{2})?$")
 
@@ -61,41 +61,3 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
     if offset == timedelta(0):
         return aware.strftime("%Y-%m-%dT%H:%M:%SZ"), how
     return aware.isoformat(timespec="seconds"), how
-
-
-_LOCAL: dict[tuple[str, str | None], datetime | None] = {}  # parse_local's memo
-_LOCAL_SIZE = 8192
-
-
-def parse_local(date: str, time: str | None) -> datetime | None:
-    """CCYYMMDD (or YYMMDD) + HHMM[SS[dd]] -> naive datetime; None when not a valid date.
-    Remembers the last few thousand (date, time) pairs: a file repeats its times."""
-    key = (date, time)
-    try:
-        return _LOCAL[key]
-    except KeyError:
-        pass
-    if len(_LOCAL) >= _LOCAL_SIZE:
-        _LOCAL.clear()
-    found = _LOCAL[key] = _parse_local(date, time)
-    return found
-
-
-def _parse_local(date: str, time: str | None) -> datetime | None:
-    if not is_digits(date) or len(date) not in (6, 8):
-        return None
-    year = int(date[:4]) if len(date) == 8 else int(date[:2])
-    if len(date) == 6:  # YYMMDD: 69-99 are 19xx, as strptime reads them
-        year += 1900 if year >= 69 else 2000
-    month, day = int(date[-4:-2]), int(date[-2:])
-    hour = minute = second = 0
-    if time:
-        digits = time[:6]
-        if not is_digits(digits) or len(digits) not in (4, 6):
-            return None
-        hour, minute = int(digits[:2]), int(digits[2:4])
-        second = int(digits[4:6]) if len(digits) == 6 else 0
-    try:
-        return datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from gateway.mapping.times import parse_local
+from gateway.parse.dates import parse_local
 from gateway.parse.edifact_elements import DIRECTORY, Element
 from gateway.parse.records import EventTime, Src, Val
 from gateway.parse.relations import check_dependencies, dependency_notes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from gateway.mapping.times import parse_local
+from gateway.parse.dates import parse_local
 from gateway.parse.records import EventTime, Src, Val
 from gateway.parse.relations import (
     SATISFIED,
