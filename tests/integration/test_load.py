@@ -154,14 +154,17 @@ def _chunks(path: Path) -> Iterator[bytes]:
 def test_big_files_flat_memory_and_other_partner_answered(
     tmp_path: Path, emulator: EmulatorProcess
 ) -> None:
-    """A 4 MB 214 (tens of thousands of events; the old service grew by ~200 MB per 2 MB)
-    over SFTP and then over HTTP: every gateway process stays under 250 MB RSS and all
+    """A 4 MB 214 over SFTP and an 8 MB one over HTTP (tens of thousands of events; the old
+    service grew by ~200 MB per 2 MB): every gateway process stays under 250 MB RSS and all
     together under 600 MB. Meanwhile another partner's small uploads get their answer with
-    the 997 within 2 s (p95): translation runs in worker processes, per-partner queues."""
+    the 997 within 2 s (p95): translation runs in worker processes, per-partner queues.
+    The small uploads go on for as long as the big upload is unanswered, so the overlap does
+    not depend on how fast the machine translates; only those answered while the big one was
+    still in flight count, and there must be at least five."""
     extra = _settings(tmp_path, "translation_workers: 2\n")
     big_sftp, big_http = tmp_path / "big-sftp.edi", tmp_path / "big-http.edi"
     write_214(big_sftp, "BULKCAR", 901, 4)
-    events = write_214(big_http, "BULKCAR", 902, 4)
+    events = write_214(big_http, "BULKCAR", 902, 8)
     with running_service(tmp_path / "gw", emulator.port, extra_settings=extra) as service:
         wait_until(lambda: "translation workers ready" in service.logs(), 60, "the workers")
         with RssSampler(service.proc.pid) as rss:
@@ -173,19 +176,22 @@ def test_big_files_flat_memory_and_other_partner_answered(
                 target=lambda: answer.append(_post(service, "bulk", BULK_KEY, _chunks(big_http)))
             )
             sender.start()
-            times: list[float] = []
-            for n in range(12):
-                time.sleep(0.5)
+            times: list[float] = []  # answered while the big upload was in flight
+            n = 0
+            while sender.is_alive() and n < 200:
+                time.sleep(0.2)
+                n += 1
                 start = time.monotonic()
                 small = _post(service, "other", OTHER_KEY, small_214("OTHERCAR", 100 + n))
-                times.append(time.monotonic() - start)
+                elapsed = time.monotonic() - start
                 assert small.status_code == 201, small.text
                 body = small.json()
                 assert body["state"] == "translated", body
                 assert [a["type"] for a in body["acknowledgements"]] == ["997"]
-            big_busy = sender.is_alive()
+                if sender.is_alive():
+                    times.append(elapsed)
             sender.join(600)
-        assert big_busy, "the big file was done before the small uploads: nothing was shown"
+        assert len(times) >= 5, f"only {len(times)} small uploads overlapped the big one"
         assert answer and answer[0].status_code == 201, answer
         assert answer[0].json()["events"] == {"pending": events}
         sftp_files = [f for f in service.ledger().files_in_state(*FileState, partner_id="bulk")
@@ -194,7 +200,10 @@ def test_big_files_flat_memory_and_other_partner_answered(
         service.wait_file(sftp_files[0].id, FileState.TRANSLATED, FileState.SUBMITTED,
                           FileState.DONE, timeout=600)  # fmt: skip
     p95 = statistics.quantiles(times, n=20)[18]
-    print(f"small p95 {p95:.2f} s; peak RSS MB {rss.peaks}, together {rss.total:.0f}")
+    print(
+        f"small p95 {p95:.2f} s over {len(times)}; peak RSS MB {rss.peaks}, "
+        f"together {rss.total:.0f}"
+    )
     assert p95 < 2.0, f"small uploads p95 {p95:.2f} s while a big file translated: {times}"
     assert len(rss.peaks) >= 3, rss.peaks  # the service and its translation workers
     assert max(rss.peaks.values()) < 250, rss.peaks
