@@ -120,3 +120,20 @@ def scan_214(
         f"IEA*1*{control:09d}",
     ]
     return (isa + "\n" + "~\n".join(segments) + "~\n").encode()
+
+
+def many_sets_214(sets: int, control: int = 5150, bad_every: int = 0) -> bytes:
+    """A 214 from the demo carrier with `sets` sets of one scan each; with `bad_every`, every
+    so many sets has a wrong SE01 (a rejected set: an error, no event)."""
+    out = [
+        f"ISA*00*          *00*          *ZZ*{'DEMOCARRIER':<15}*ZZ*{'AMAZONDF':<15}*261124"
+        f"*1830*U*00401*{control:09d}*0*P*>~GS*QM*DEMOCARRIER*AMAZONDF*20261124*1830*1*X*004010~"
+    ]
+    for n in range(1, sets + 1):
+        count = 9 if bad_every and n % bad_every == 0 else 8
+        out.append(
+            f"ST*214*{n:04d}~B10*1Z{n:08d}*PO{n:06d}*DEMO~L11*PO{n:06d}*PO~LX*1~"
+            f"AT7*D1*NS***20261124*0715*LT~MS1*DALLAS*TX*US~L11*1Z{n:08d}*2I~SE*{count}*{n:04d}~"
+        )
+    out.append(f"GE*{sets}*1~IEA*1*{control:09d}~")
+    return "\n".join(out).encode("ascii")

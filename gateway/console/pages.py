@@ -14,7 +14,7 @@ from gateway.auth.operators import password_login
 from gateway.console import charts
 from gateway.console.sessions import COOKIE, LOGIN_COOKIE
 from gateway.console.web import Session, ops, render, sessions
-from gateway.ops.models import SearchQuery
+from gateway.ops.models import DetailQuery, SearchQuery
 from gateway.ops.service import OpsError, OpsService
 from gateway.ops.worklists import where
 
@@ -120,7 +120,12 @@ async def search(request: Request, session: Session, service: Ops) -> Response:
 @pages.get("/files/{file_id}", response_class=HTMLResponse)
 async def file_page(request: Request, file_id: str, session: Session, service: Ops) -> Response:
     try:
-        detail = await service.detail(file_id)
+        query = DetailQuery.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return render(request, "error.html", session, status=422, message=problems)
+    try:
+        detail = await service.detail(file_id, query)
     except OpsError as exc:
         return render(request, "error.html", session, status=exc.status, message=str(exc))
     return render(request, "file.html", session, d=detail, where=where)

@@ -1,19 +1,22 @@
-"""The file page: everything the ledger knows of one file, next to its raw segments.
+"""The file page: what the ledger knows of one file, next to its raw segments, one page at a
+time.
 
 Errors point at their raw segment (by interchange, set and position in the set); each body
-field's lineage shows the raw element it was read from. The timeline is assembled from the
-ledger's recorded times (received, acks created / delivered, calls sent / answered / polled,
-events' last moves, operators' actions, replays)."""
+field's lineage shows the raw element it was read from. A file may hold hundreds of
+thousands of segments and events, so the page reads the stored file once as a stream
+(keeping only the page's segments and the few others its errors and lineage point at), reads
+one page of events by id, and lists at most `LISTED` errors, interchanges, sets and acks with
+their totals. Its memory and time grow with the page, and the time of the one pass over the
+file, not with what the page leaves out."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-from gateway.ack.codes import edifact_code, x12_code
 from gateway.ledger.ops_queries import OpsQueries
 from gateway.ledger.tables import (
     Ack,
@@ -24,204 +27,34 @@ from gateway.ledger.tables import (
     ReceivedFile,
     Transaction,
 )
+from gateway.ops.detail_rows import LineageKey, error_row, event_row, lineage_keys
 from gateway.ops.models import (
     AckOut,
     ActionOut,
-    CallOut,
-    ErrorOut,
-    EventOut,
+    DetailPaging,
+    DetailQuery,
     FileDetail,
-    LineageRow,
     SegmentOut,
 )
-from gateway.ops.raw import RawSegment, locate_errors, split_segments
+from gateway.ops.raw import ErrorLocator, RawSegment, iter_segments, mark
 from gateway.ops.timeline import file_timeline
-from gateway.problems import Problem
 
-__all__ = ["file_detail", "pointer"]
+__all__ = ["ACK_CHARACTERS", "LISTED", "file_detail"]
 
-
-def pointer(document: Any, path: str) -> Any:
-    """The value at JSON pointer `path` (RFC 6901) in `document`, None when absent."""
-    node = document
-    for part in path.strip("/").split("/") if path.strip("/") else []:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
+LISTED = 1000  # errors, interchanges, sets and acks listed on one page at the most
+ACK_CHARACTERS = 200_000  # of an ack's text on the page (a 997 for 200,000 sets is 4 MB)
+_CHUNK = 1 << 20
 
 
-def _standard_code(error: dict[str, Any], syntax: str | None) -> str | None:
-    try:
-        problem = Problem.model_validate(error)
-    except ValueError:
-        return None
-    try:
-        return edifact_code(problem) if syntax == "edifact" else x12_code(problem)
-    except (KeyError, ValueError):
-        return None
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            yield chunk
 
 
-def _error(error: dict[str, Any], syntax: str | None, line: int | None) -> ErrorOut:
-    keys = (
-        "interchange",
-        "group",
-        "transaction",
-        "segment",
-        "position",
-        "element",
-        "component",
-        "value",
-    )
-    return ErrorOut(
-        code=str(error.get("code")),
-        message=str(error.get("message", "")),
-        level=error.get("level"),
-        standard_code=_standard_code(error, syntax),
-        line=line,
-        **{k: error.get(k) for k in keys},
-    )
-
-
-def _raw_value(
-    segments: list[RawSegment],
-    origin: dict[str, Any],
-    entry: dict[str, Any],
-    component_separator: str,
-) -> tuple[str | None, int | None]:
-    position, element = entry.get("position"), entry.get("element")
-    if not entry.get("segment") or position is None:
-        return None, None
-    hit = next(
-        (
-            s
-            for s in segments
-            if s.position == position
-            and s.tag == entry.get("segment")
-            and s.transaction == origin.get("transaction_control")
-            and s.interchange == (origin.get("interchange_control") or s.interchange)
-        ),
-        None,
-    )
-    if hit is None:
-        return None, None
-    if not isinstance(element, int) or not 0 < element <= len(hit.elements):
-        return None, hit.number
-    value = hit.elements[element - 1]
-    component = entry.get("component")
-    if isinstance(component, int) and component_separator:
-        parts = value.split(component_separator)
-        value = parts[component - 1] if 0 < component <= len(parts) else ""
-    return value, hit.number
-
-
-def _lineage(event: Event, segments: list[RawSegment], separator: str) -> list[LineageRow]:
-    lineage = event.lineage if isinstance(event.lineage, dict) else {}
-    origin = lineage.get("origin") or {}
-    rows = []
-    for entry in lineage.get("values") or []:
-        raw, line = _raw_value(segments, origin, entry, separator)
-        keys = ("kind", "segment", "position", "element", "component", "detail")
-        rows.append(
-            LineageRow(
-                path=entry.get("path", ""),
-                value=pointer(event.payload, entry.get("path", "")),
-                raw=raw,
-                line=line,
-                **{k: entry.get(k) for k in keys if k in entry},
-            )
-        )
-    return rows
-
-
-def _names(error: dict[str, Any], value: str | None) -> bool:
-    """Whether Amazon's error names `value` (a tracking number or PO) in its message or
-    details as a whole word (PO11 is not named by PO111)."""
-    if not value:
-        return False
-    text = " ".join(str(error.get(k, "")) for k in ("message", "details"))
-    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
-
-
-def attribute_errors(
-    errors: Sequence[dict[str, Any]], event: Event, members: Sequence[Event]
-) -> list[dict[str, Any]]:
-    """The errors of a call that concern `event`, one of the call's events `members`: those
-    naming its tracking number, else (an error naming no member's package) its PO. Amazon
-    names the item an error is about in the message or details (SP-API Error model)."""
-    mine: list[dict[str, Any]] = []
-    for error in errors:
-        if any(_names(error, m.tracking_number) for m in members):
-            if _names(error, event.tracking_number):
-                mine.append(error)
-        elif _names(error, event.purchase_order):
-            mine.append(error)
-    return mine
-
-
-def _unattributed(
-    errors: Sequence[dict[str, Any]], members: Sequence[Event]
-) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in errors
-        if not any(_names(e, m.tracking_number) or _names(e, m.purchase_order) for m in members)
-    ]
-
-
-def _call(row: ApiCall | None, members: Sequence[Event] = ()) -> CallOut | None:
-    if row is None:
-        return None
-    return CallOut(
-        id=row.id,
-        operation=row.operation,
-        url=row.url,
-        sandbox=row.sandbox,
-        status_code=row.status_code,
-        attempts=row.attempts,
-        request_ids=list(row.request_ids),
-        transaction_id=row.transaction_id,
-        transaction_status=row.transaction_status,
-        errors=list(row.errors),
-        unattributed=_unattributed(row.errors, members),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-    )
-
-
-def _event(
-    row: Event,
-    call: ApiCall | None,
-    segments: list[RawSegment],
-    separator: str,
-    members: Sequence[Event] = (),
-) -> EventOut:
-    details = row.payload.get("statusUpdateDetails") or {}
-    shipment = row.payload.get("shipmentDetails") or {}
-    return EventOut(
-        id=row.id,
-        operation=row.operation,
-        state=row.state,
-        purchase_order=row.purchase_order,
-        tracking_number=row.tracking_number,
-        status=details.get("statusCode"),
-        reason=details.get("reasonCode"),
-        event_time=details.get("statusDateTime") or shipment.get("shippedDate"),
-        updated_at=row.updated_at,
-        amazon_transaction_id=row.amazon_transaction_id,
-        call=_call(call, members),
-        errors=attribute_errors(call.errors, row, members) if call is not None else [],
-        payload=row.payload,
-        lineage=_lineage(row, segments, separator),
-    )
-
-
-def _component_separator(data: bytes) -> str:
-    text = data[:200].decode("latin-1").lstrip("\ufeff\r\n\t ")
+def _component_separator(path: Path) -> str:
+    with path.open("rb") as stream:
+        text = stream.read(400).decode("latin-1").lstrip("\ufeff\r\n\t ")
     if text.startswith("ISA") and len(text) > 104:
         return text[104]
     if text.startswith("UNA") and len(text) > 3:
@@ -229,29 +62,94 @@ def _component_separator(data: bytes) -> str:
     return ":"
 
 
-def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDetail | None:
-    """The file page of `file_id` (None: no such file); `data` is its stored bytes (None
-    when the store no longer has them: no raw segments then)."""
+def _errors(session: Session, file: ReceivedFile) -> tuple[list[dict[str, object]], int]:
+    """The file's and its sets' errors, each once (a set's also stand among the file's), the
+    first `LISTED` of them and how many in all; the sets are read in pages."""
+    listed: list[dict[str, object]] = []
+    seen: set[int] = set()
+    query = (
+        select(Transaction.errors)
+        .join(Interchange)
+        .where(Interchange.file_id == file.id)
+        .order_by(Transaction.id)
+        .execution_options(yield_per=1000)
+    )
+    sets = (errors for (errors,) in session.execute(query))
+    for errors in (file.errors, *sets):
+        for error in errors or ():
+            key = hash(repr(sorted(error.items())))
+            if key not in seen:
+                seen.add(key)
+                if len(listed) < LISTED:
+                    listed.append(error)
+    return listed, len(seen)
+
+
+def _scan(
+    path: Path | None, query: DetailQuery, locator: ErrorLocator, wanted: set[LineageKey]
+) -> tuple[list[RawSegment], int, dict[LineageKey, RawSegment]]:
+    """One pass over the stored file: the page's segments, how many segments in all, and the
+    first segment of each lineage key; `locator` sees every segment."""
+    if path is None or not path.is_file():
+        return [], 0, {}
+    page: list[RawSegment] = []
+    found: dict[LineageKey, RawSegment] = {}
+    last = query.from_segment + query.segments
+    total = 0
+    for segment in iter_segments(_chunks(path)):
+        total = segment.number
+        locator.feed(segment)
+        if query.from_segment <= segment.number < last:
+            page.append(segment)
+        if wanted and segment.position is not None:
+            for interchange in (segment.interchange, None):
+                key = (interchange, segment.transaction, segment.position, segment.tag)
+                if key in wanted and key not in found:
+                    found[key] = segment
+    return page, total, found
+
+
+def _count(session: Session, query: Select[int]) -> int:
+    return int(session.scalar(query) or 0)
+
+
+def file_detail(
+    queries: OpsQueries, file_id: str, stored: Path | None, query: DetailQuery | None = None
+) -> FileDetail | None:
+    """The file page of `file_id` (None: no such file): the segments `query.from_segment`
+    on of the stored file at `stored` (None or gone: no raw segments), the events after
+    `query.after_event` by id, and the file's errors, interchanges, sets, acks, actions,
+    replays and timeline. Reads the stored file once, 1 MiB at a time."""
+    query = query or DetailQuery()
     with queries._read() as session:
         file = session.get(ReceivedFile, file_id)
         if file is None:
             return None
+        of_file = Interchange.file_id == file_id
         interchanges = list(
             session.scalars(
-                select(Interchange).where(Interchange.file_id == file_id).order_by(Interchange.id)
+                select(Interchange).where(of_file).order_by(Interchange.id).limit(LISTED)
             )
         )
         transactions = list(
             session.scalars(
                 select(Transaction)
                 .join(Interchange)
-                .where(Interchange.file_id == file_id)
+                .where(of_file)
                 .order_by(Transaction.id)
+                .limit(LISTED)
             )
         )
         events = list(
-            session.scalars(select(Event).where(Event.file_id == file_id).order_by(Event.id))
+            session.scalars(
+                select(Event)
+                .where(Event.file_id == file_id, Event.id > query.after_event)
+                .order_by(Event.id)
+                .limit(query.events + 1)
+            )
         )
+        more_events = len(events) > query.events
+        events = events[: query.events]
         batch_ids = {e.batch_id for e in events if e.batch_id is not None}
         calls = (
             {c.id: c for c in session.scalars(select(ApiCall).where(ApiCall.id.in_(batch_ids)))}
@@ -262,7 +160,11 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
         if batch_ids:  # every event of those calls, also other files': errors name them
             for member in session.scalars(select(Event).where(Event.batch_id.in_(batch_ids))):
                 members.setdefault(member.batch_id or 0, []).append(member)
-        acks = list(session.scalars(select(Ack).where(Ack.file_id == file_id).order_by(Ack.id)))
+        acks = list(
+            session.scalars(
+                select(Ack).where(Ack.file_id == file_id).order_by(Ack.id).limit(LISTED)
+            )
+        )
         actions = list(
             session.scalars(
                 select(OpsAction).where(OpsAction.file_id == file_id).order_by(OpsAction.id)
@@ -275,14 +177,48 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
                 .order_by(ReceivedFile.received_at)
             )
         )
+        errors, error_total = _errors(session, file)
+        counts = {
+            "interchange_total": _count(
+                session, select(func.count()).select_from(Interchange).where(of_file)
+            ),
+            "transaction_total": _count(
+                session,
+                select(func.count()).select_from(Transaction).join(Interchange).where(of_file),
+            ),
+            "ack_total": _count(
+                session, select(func.count()).select_from(Ack).where(Ack.file_id == file_id)
+            ),
+        }
+        event_total = _count(
+            session, select(func.count()).select_from(Event).where(Event.file_id == file_id)
+        )
+        timeline = file_timeline(session, file, acks, actions, replays)
     (row,) = queries.file_rows([file_id])
-    segments = split_segments(data) if data is not None else []
-    errors = [*file.errors, *(e for t in transactions for e in t.errors)]
-    errors = list({repr(sorted(e.items())): e for e in errors}.values())  # file + sets overlap
-    lines = locate_errors(segments, errors)
-    separator = _component_separator(data) if data else ":"
+    locator = ErrorLocator(errors)
+    segments, segment_total, found = _scan(stored, query, locator, lineage_keys(events))
+    lines = locator.lines()
+    mark(segments, errors, lines)
+    separator = _component_separator(stored) if stored is not None and segment_total else ":"
     return FileDetail(
         file=row,
+        paging=DetailPaging(
+            from_segment=query.from_segment,
+            segments=query.segments,
+            segment_total=segment_total,
+            next_from_segment=(
+                query.from_segment + query.segments
+                if query.from_segment + query.segments <= segment_total
+                else None
+            ),
+            after_event=query.after_event,
+            events=query.events,
+            event_total=event_total,
+            next_after_event=events[-1].id if more_events else None,
+            error_total=error_total,
+            listed_at_most=LISTED,
+            **counts,
+        ),
         segments=[
             SegmentOut(
                 number=s.number,
@@ -293,7 +229,7 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
             )
             for s in segments
         ],
-        errors=[_error(e, file.syntax, line) for e, line in zip(errors, lines, strict=True)],
+        errors=[error_row(e, file.syntax, line) for e, line in zip(errors, lines, strict=True)],
         interchanges=[
             {
                 "id": i.id,
@@ -321,10 +257,10 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
             for t in transactions
         ],
         events=[
-            _event(
+            event_row(
                 e,
                 calls.get(e.batch_id) if e.batch_id else None,
-                segments,
+                found,
                 separator,
                 members.get(e.batch_id or 0, []),
             )
@@ -339,7 +275,8 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
                 created_at=a.created_at,
                 delivered_to=a.delivered_to,
                 delivered_at=a.delivered_at,
-                content=a.content,
+                content=a.content[:ACK_CHARACTERS],
+                content_cut=len(a.content) > ACK_CHARACTERS,
             )
             for a in acks
         ],
@@ -356,5 +293,5 @@ def file_detail(queries: OpsQueries, file_id: str, data: bytes | None) -> FileDe
             for a in actions
         ],
         replays=[r.id for r in replays],
-        timeline=file_timeline(file, events, calls, acks, actions, replays),
+        timeline=timeline,
     )

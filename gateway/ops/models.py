@@ -14,6 +14,8 @@ __all__ = [
     "ActionOut",
     "CallOut",
     "Dashboard",
+    "DetailPaging",
+    "DetailQuery",
     "ErrorOut",
     "EventDiff",
     "EventOut",
@@ -204,6 +206,7 @@ class AckOut(_Out):
     delivered_to: str | None
     delivered_at: datetime | None
     content: str
+    content_cut: bool = False  # only the first characters of a very long ack are shown
 
 
 class ActionOut(_Out):
@@ -221,8 +224,41 @@ class TimelineEntry(_Out):
     what: str
 
 
+class DetailQuery(BaseModel):
+    """Which page of a file's raw segments and of its events the file view shows; a big
+    file (hundreds of thousands of segments) is read page by page, never whole."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    from_segment: int = Field(1, ge=1, le=1_000_000_000, description="first segment shown")
+    segments: int = Field(500, ge=1, le=5000, description="segments per page")
+    after_event: int = Field(0, ge=0, description="events with a greater id are shown")
+    events: int = Field(100, ge=1, le=1000, description="events per page")
+
+
+class DetailPaging(_Out):
+    """Where this page stands in the whole file; `next_*` is None on the last page. Lists
+    that are not paged (errors, interchanges, sets, acks) show their first `listed_at_most`
+    and count all."""
+
+    from_segment: int
+    segments: int  # per page
+    segment_total: int  # 0: the stored file is gone
+    next_from_segment: int | None
+    after_event: int
+    events: int  # per page
+    event_total: int
+    next_after_event: int | None
+    error_total: int
+    interchange_total: int
+    transaction_total: int
+    ack_total: int
+    listed_at_most: int
+
+
 class FileDetail(_Out):
     file: FileRow
+    paging: DetailPaging
     segments: list[SegmentOut]
     errors: list[ErrorOut]
     interchanges: list[dict[str, Any]]

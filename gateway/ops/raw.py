@@ -1,20 +1,32 @@
-"""A stored EDI file as numbered segments, and which segment each recorded problem points at.
+"""A stored EDI file as numbered segments, read as a stream, and which segment each recorded
+problem points at.
 
 X12: the element separator is ISA's 4th character, the component separator ISA16 and the
 segment terminator the character after ISA16 (X12.5 interchange control structure).
 EDIFACT: the UNA service string advice, or ISO 9735's defaults `:+.? '` without one; a
 release character (`?`) keeps the next character literal.
+
+The file page shows one page of a file that may be 100 MB: `iter_segments` reads the file in
+chunks and yields one segment at a time, so the memory a page needs does not grow with the
+file; `ErrorLocator` finds every error's segment in the same single pass.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-__all__ = ["RawSegment", "locate_errors", "split_segments"]
+__all__ = ["ErrorLocator", "RawSegment", "iter_segments", "locate_errors", "split_segments"]
 
 _SET_HEADERS = {"ST", "UNH"}
 _INTERCHANGE_HEADERS = {"ISA", "UNB"}
+_LEAD = "\ufeff\r\n\t "
+_TEXT_LINES = 5000  # a file that is not EDI: at most this many of its lines
 
 
 @dataclass
@@ -29,64 +41,103 @@ class RawSegment:
     bad_elements: list[int] = field(default_factory=list)
 
 
-def _x12(text: str) -> list[list[str]]:
-    element, terminator = text[3], text[105] if len(text) > 105 else "~"
-    out = []
-    for chunk in text.split(terminator):
-        chunk = chunk.strip("\r\n")
-        if chunk.strip():
-            out.append(chunk.split(element))
-    return out
+def _text(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The chunks decoded as UTF-8 (bad bytes replaced), leading BOM and blanks dropped."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    started = False
+    for chunk in chunks:
+        text = decoder.decode(chunk)
+        if not started:
+            text = text.lstrip(_LEAD)
+            started = bool(text)
+        if text:
+            yield text
+    if tail := decoder.decode(b"", final=True):
+        yield tail if started else tail.lstrip(_LEAD)
 
 
-def _edifact(text: str) -> list[list[str]]:
-    component, element, release, terminator = ":", "+", "?", "'"
-    if text.startswith("UNA") and len(text) >= 9:
-        component, element, release, terminator = text[3], text[4], text[6], text[8]
-        text = text[9:]
-    del component
-    out: list[list[str]] = []
+def _x12(head: str, rest: Iterator[str]) -> Iterator[list[str]]:
+    element, terminator = head[3], head[105] if len(head) > 105 else "~"
+    buffer = head
+    for text in (None, *rest):
+        if text is not None:
+            buffer += text
+        *pieces, buffer = buffer.split(terminator)
+        for piece in pieces:
+            piece = piece.strip("\r\n")
+            if piece.strip():
+                yield piece.split(element)
+    buffer = buffer.strip("\r\n")
+    if buffer.strip():
+        yield buffer.split(element)
+
+
+def _edifact(head: str, rest: Iterator[str]) -> Iterator[list[str]]:
+    element, release, terminator = "+", "?", "'"
+    if head.startswith("UNA") and len(head) >= 9:
+        element, release, terminator = head[4], head[6], head[8]
+        head = head[9:]
+    specials = re.compile("[" + re.escape(release + element + terminator) + "]")
     current: list[str] = []
     buffer: list[str] = []
     escaped = False
-    for char in text:
-        if escaped:
-            buffer.append(char)
-            escaped = False
-        elif char == release:
-            buffer.append(char)
-            escaped = True
-        elif char == element:
-            current.append("".join(buffer))
-            buffer = []
-        elif char == terminator:
-            current.append("".join(buffer))
-            if "".join(current).strip():
-                current[0] = current[0].strip("\r\n ")
-                out.append(current)
-            current, buffer = [], []
-        else:
-            buffer.append(char)
+    for text in (head, *rest):
+        at = 0
+        if escaped and text:
+            buffer.append(text[0])
+            escaped, at = False, 1
+        while (hit := specials.search(text, at)) is not None:
+            char, end = hit.group(), hit.end()
+            buffer.append(text[at : end - 1])
+            if char == release:  # checked first, as ISO 9735 reads it
+                buffer.append(char)
+                if end < len(text):
+                    buffer.append(text[end])
+                    end += 1
+                else:
+                    escaped = True
+            elif char == element:
+                current.append("".join(buffer))
+                buffer = []
+            else:
+                current.append("".join(buffer))
+                if "".join(current).strip():
+                    current[0] = current[0].strip("\r\n ")
+                    yield current
+                current, buffer = [], []
+            at = end
+        buffer.append(text[at:])
     if "".join(buffer).strip() or current:
         current.append("".join(buffer))
         current[0] = current[0].strip("\r\n ")
-        out.append(current)
-    return out
+        yield current
 
 
-def split_segments(data: bytes) -> list[RawSegment]:
-    """The file's segments, numbered, each knowing its interchange, set and position in the
-    set. Anything that is not X12 or EDIFACT comes back as one line per text line."""
-    text = data.decode("utf-8", errors="replace").lstrip("\ufeff\r\n\t ")
-    if text.startswith("ISA") and len(text) > 105:
-        parts = _x12(text)
+def iter_segments(chunks: Iterable[bytes]) -> Iterator[RawSegment]:
+    """The file's segments, numbered from 1, each knowing its interchange, set and position
+    in the set; `chunks` are the file's bytes in any split (a file read 1 MiB at a time).
+    Anything that is not X12 or EDIFACT comes back as one segment per text line, at most
+    5,000 lines."""
+    texts = _text(chunks)
+    head = ""
+    for text in texts:
+        head += text
+        if len(head) > 105:
+            break
+    if head.startswith("ISA") and len(head) > 105:
+        parts = _x12(head, texts)
         control_of = {"ISA": 13, "ST": 2}
-    elif text.startswith(("UNA", "UNB")):
-        parts = _edifact(text)
+    elif head.startswith(("UNA", "UNB")):
+        parts = _edifact(head, texts)
         control_of = {"UNB": 5, "UNH": 1}
     else:
-        return [RawSegment(n, "", [line]) for n, line in enumerate(text.splitlines()[:5000], 1)]
-    segments: list[RawSegment] = []
+        for text in texts:  # enough for the first lines, never the whole of a big file
+            if head.count("\n") > _TEXT_LINES or len(head) > _TEXT_LINES * 1000:
+                break
+            head += text
+        lines = head.splitlines()[:_TEXT_LINES]
+        yield from (RawSegment(n, "", [line]) for n, line in enumerate(lines, 1))
+        return
     interchange: str | None = None
     transaction: str | None = None
     position: int | None = None
@@ -102,52 +153,110 @@ def split_segments(data: bytes) -> list[RawSegment]:
             position = 0
         if position is not None:
             position += 1
-        segments.append(RawSegment(number, tag, elements, interchange, transaction, position))
+        yield RawSegment(number, tag, elements, interchange, transaction, position)
         if tag in ("SE", "UNT"):
             transaction, position = None, None
-    return segments
 
 
-def _same_control(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    a, b = a.strip(), b.strip()
-    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
+def split_segments(data: bytes) -> list[RawSegment]:
+    """All of `iter_segments` for bytes already in memory (an ack's text, a small file)."""
+    return list(iter_segments([data]))
 
 
-def _find(segments: list[RawSegment], error: dict[str, Any]) -> RawSegment | None:
-    interchange, transaction = error.get("interchange"), error.get("transaction")
-    tag, position = error.get("segment"), error.get("position")
-    scope = [
-        s for s in segments if interchange is None or _same_control(s.interchange, interchange)
-    ]
-    if transaction is not None:
-        in_set = [s for s in scope if _same_control(s.transaction, transaction)]
-        if position is not None:
-            hit = next((s for s in in_set if s.position == position), None)
-            if hit is not None:
-                return hit
-        if tag:
-            hit = next((s for s in in_set if s.tag == tag), None)
-            if hit is not None:
-                return hit
-        if in_set:
-            return in_set[0]
-    if tag:
-        return next((s for s in scope if s.tag == tag), None)
-    return scope[0] if scope and interchange is not None else None
+@lru_cache(maxsize=4096)  # a file's segments repeat their set's and interchange's numbers
+def _control(value: Any) -> str | None:
+    """A control number as compared: blanks stripped, leading zeros dropped from digits."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        return str(int(text)) if text.isdigit() else text
+    except ValueError:  # digits int() does not read (superscripts)
+        return text
+
+
+class ErrorLocator:
+    """Finds the segment each error (a Problem.to_report() dict) points at, fed the file's
+    segments one by one. In order of preference: the segment at the error's position in its
+    set, the first of the set with its tag, the set's first segment; else the first segment of
+    its interchange with its tag, else (an interchange named) that interchange's first segment.
+    Memory grows with the errors, not with the file."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        self._best: dict[int, tuple[int, int]] = {}  # error -> (preference, segment number)
+        self._in_set: dict[tuple[str | None, str], list[int]] = defaultdict(list)
+        self._by_tag: dict[str | None, dict[str, list[int]]] = defaultdict(dict)
+        self._first: dict[str | None, list[int]] = defaultdict(list)
+        for index, error in enumerate(errors):
+            interchange = _control(error.get("interchange"))
+            transaction, tag = _control(error.get("transaction")), error.get("segment")
+            if transaction is not None:
+                self._in_set[interchange, transaction].append(index)
+            if tag:
+                self._by_tag[interchange].setdefault(str(tag), []).append(index)
+            elif interchange is not None:
+                self._first[interchange].append(index)
+
+    def _offer(self, index: int, preference: int, number: int) -> None:
+        best = self._best.get(index)
+        if best is None or preference < best[0]:
+            self._best[index] = (preference, number)
+
+    def feed(self, segment: RawSegment) -> None:
+        """Consider one segment (in file order)."""
+        if not self.errors:
+            return
+        interchange = _control(segment.interchange)
+        if segment.transaction is not None:
+            transaction = _control(segment.transaction) or ""
+            for key in ((interchange, transaction), (None, transaction)):
+                for index in self._in_set.get(key, ()):
+                    error = self.errors[index]
+                    if segment.position == error.get("position"):
+                        self._offer(index, 0, segment.number)
+                    elif segment.tag == error.get("segment"):
+                        self._offer(index, 1, segment.number)
+                    else:
+                        self._offer(index, 2, segment.number)
+        for scope in (None, interchange) if interchange is not None else (None,):
+            tags = self._by_tag.get(scope)
+            if tags and (pending := tags.pop(segment.tag, None)):
+                for index in pending:
+                    self._offer(index, 3, segment.number)
+            if scope is not None and (first := self._first.pop(scope, None)):
+                for index in first:
+                    self._offer(index, 4, segment.number)
+
+    def lines(self) -> list[int | None]:
+        """Each error's segment number (None: the file as a whole), in the errors' order."""
+        return [
+            found[1] if (found := self._best.get(i)) is not None else None
+            for i in range(len(self.errors))
+        ]
+
+
+def mark(
+    segments: Iterable[RawSegment], errors: list[dict[str, Any]], lines: list[int | None]
+) -> None:
+    """Fill in `errors` (indexes) and `bad_elements` of those `segments` an error points at."""
+    by_number = {s.number: s for s in segments}
+    for index, (error, line) in enumerate(zip(errors, lines, strict=True)):
+        hit = by_number.get(line) if line is not None else None
+        if hit is None:
+            continue
+        hit.errors.append(index)
+        element = error.get("element")
+        if isinstance(element, int) and element not in hit.bad_elements:
+            hit.bad_elements.append(element)
 
 
 def locate_errors(segments: list[RawSegment], errors: list[dict[str, Any]]) -> list[int | None]:
     """For each error (a Problem.to_report() dict) the number of the segment it points at
     (None: the file as a whole); the segments' `errors` / `bad_elements` are filled in."""
-    out: list[int | None] = []
-    for index, error in enumerate(errors):
-        hit = _find(segments, error)
-        out.append(None if hit is None else hit.number)
-        if hit is not None:
-            hit.errors.append(index)
-            element = error.get("element")
-            if isinstance(element, int) and element not in hit.bad_elements:
-                hit.bad_elements.append(element)
-    return out
+    locator = ErrorLocator(errors)
+    for segment in segments:
+        locator.feed(segment)
+    lines = locator.lines()
+    mark(segments, errors, lines)
+    return lines

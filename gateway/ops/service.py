@@ -20,6 +20,7 @@ from gateway.ops.detail import file_detail
 from gateway.ops.models import (
     ActionOut,
     Dashboard,
+    DetailQuery,
     FileDetail,
     OverrideIn,
     OverrideOut,
@@ -71,18 +72,12 @@ class OpsService:
     async def dashboard(self, days: int = 14, now: datetime | None = None) -> Dashboard:
         return await asyncio.to_thread(build_dashboard, self.rt.ledger, days, now)
 
-    def _detail(self, file_id: str) -> FileDetail | None:
-        record = self.rt.ledger.get_file(file_id)
-        if record is None:
-            return None
-        try:
-            data: bytes | None = self.rt.store.read(file_id)
-        except OSError:
-            data = None
-        return file_detail(self.queries, file_id, data)
+    def _detail(self, file_id: str, query: DetailQuery) -> FileDetail | None:
+        return file_detail(self.queries, file_id, self.rt.store.path(file_id), query)
 
-    async def detail(self, file_id: str) -> FileDetail:
-        found = await asyncio.to_thread(self._detail, file_id)
+    async def detail(self, file_id: str, query: DetailQuery | None = None) -> FileDetail:
+        """One page of a file's view (`query`: which segments and events; the first page)."""
+        found = await asyncio.to_thread(self._detail, file_id, query or DetailQuery())
         if found is None:
             raise OpsError(404, f"no file {file_id}")
         return found

@@ -14,6 +14,7 @@ from gateway.auth.operators import OperatorKey, ViewerKey
 from gateway.ops.models import (
     ActionOut,
     Dashboard,
+    DetailQuery,
     FileDetail,
     OverrideIn,
     OverrideOut,
@@ -94,12 +95,14 @@ async def search_files(
 @ops_router.get(
     "/files/{file_id}",
     response_model=FileDetail,
-    summary="A file: raw segments, located errors, events with their API calls, lineage, "
-    "acks and advices, actions, timeline",
-    dependencies=[Depends(known_query())],
+    summary="A file, one page at a time: raw segments, located errors, events with their API "
+    "calls, lineage, acks and advices, actions, timeline; `paging` says where the next page "
+    "starts",
 )
-async def get_file(file_id: str, ops: Ops, viewer: ViewerKey) -> FileDetail:
-    return await _run(ops.detail(file_id))
+async def get_file(
+    file_id: str, ops: Ops, viewer: ViewerKey, page: Annotated[DetailQuery, Query()]
+) -> FileDetail:
+    return await _run(ops.detail(file_id, page))
 
 
 @ops_router.get(

@@ -26,7 +26,7 @@ from tests.integration.service import (
     running_service,
     wait_until,
 )
-from tests.ops_support import scan_214
+from tests.ops_support import many_sets_214, scan_214
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium")
@@ -156,6 +156,27 @@ def test_console_in_a_browser(tmp_path: Path, browser: object) -> None:
         page.goto(base + "/console/dashboard")
         assert page.locator("svg.chart").count() >= 4
         page.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
+
+        big = _drop(service, many_sets_214(60, control=7104, bad_every=7), "big.edi")
+        service.wait_file(big, FileState.TRANSLATED, FileState.SUBMITTED, FileState.DONE,
+                          timeout=60)  # fmt: skip
+        page.goto(f"{base}/console/files/{big}?segments=50&events=10")
+        raw = page.locator("#raw")
+        assert "Segments 1–50 of 484" in raw.inner_text()
+        assert page.locator("ol.raw li").count() == 50
+        assert "10 of 52 events" in page.locator("#events").inner_text()
+        page.screenshot(path=str(OUT / "file-paged.png"), full_page=True)
+        raw.locator("a", has_text="next 50").first.click()
+        page.wait_for_url("**from_segment=51**")
+        assert page.locator("ol.raw li").first.get_attribute("value") == "51"
+        last_error = page.locator("#errors tbody tr a").last
+        line = int((last_error.get_attribute("href") or "").rsplit("seg-", 1)[1])
+        last_error.click()
+        page.wait_for_url(f"**from_segment={line}**")
+        assert "faulty" in (page.locator(f"#seg-{line}").get_attribute("class") or "").split()
+        page.locator("#events a", has_text="next 10").first.click()
+        page.wait_for_url("**after_event=**")
+        assert page.locator("#events tbody tr[id^=event-]").count() == 10
         context.close()
 
         viewer = browser.new_context()  # type: ignore[attr-defined]

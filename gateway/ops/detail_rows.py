@@ -1,0 +1,214 @@
+"""Rows of the file page: errors with their standard codes, events with their API call and
+the errors Amazon's answer names them in, and each body field's lineage next to the raw
+element it was read from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.ack.codes import edifact_code, x12_code
+from gateway.ledger.tables import ApiCall, Event
+from gateway.ops.models import CallOut, ErrorOut, EventOut, LineageRow
+from gateway.ops.raw import RawSegment
+from gateway.problems import Problem
+
+__all__ = ["LineageKey", "attribute_errors", "error_row", "event_row", "lineage_keys", "pointer"]
+
+LineageKey = tuple[str | None, str | None, int, str]  # interchange, set, position, tag
+
+
+def pointer(document: Any, path: str) -> Any:
+    """The value at JSON pointer `path` (RFC 6901) in `document`, None when absent."""
+    node = document
+    for part in path.strip("/").split("/") if path.strip("/") else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
+
+
+def _standard_code(error: dict[str, Any], syntax: str | None) -> str | None:
+    try:
+        problem = Problem.model_validate(error)
+    except ValueError:
+        return None
+    try:
+        return edifact_code(problem) if syntax == "edifact" else x12_code(problem)
+    except (KeyError, ValueError):
+        return None
+
+
+def error_row(error: dict[str, Any], syntax: str | None, line: int | None) -> ErrorOut:
+    """One error of the file page with its 997/TA1 or CONTRL code and its segment line."""
+    keys = (
+        "interchange",
+        "group",
+        "transaction",
+        "segment",
+        "position",
+        "element",
+        "component",
+        "value",
+    )
+    return ErrorOut(
+        code=str(error.get("code")),
+        message=str(error.get("message", "")),
+        level=error.get("level"),
+        standard_code=_standard_code(error, syntax),
+        line=line,
+        **{k: error.get(k) for k in keys},
+    )
+
+
+def _key(origin: Mapping[str, Any], entry: Mapping[str, Any]) -> LineageKey | None:
+    position, tag = entry.get("position"), entry.get("segment")
+    if not tag or not isinstance(position, int):
+        return None
+    interchange = origin.get("interchange_control") or None
+    return interchange, origin.get("transaction_control"), position, str(tag)
+
+
+def lineage_keys(events: Sequence[Event]) -> set[LineageKey]:
+    """The raw segments the lineage of `events` was read from: (ISA13 / UNB 0020 or None for
+    any interchange, ST02 / UNH 0062, position in the set, tag)."""
+    keys: set[LineageKey] = set()
+    for event in events:
+        lineage = event.lineage if isinstance(event.lineage, dict) else {}
+        origin = lineage.get("origin") or {}
+        for entry in lineage.get("values") or []:
+            if (key := _key(origin, entry)) is not None:
+                keys.add(key)
+    return keys
+
+
+def _raw_value(
+    found: Mapping[LineageKey, RawSegment],
+    origin: Mapping[str, Any],
+    entry: Mapping[str, Any],
+    component_separator: str,
+) -> tuple[str | None, int | None]:
+    key = _key(origin, entry)
+    hit = found.get(key) if key is not None else None
+    if hit is None:
+        return None, None
+    element = entry.get("element")
+    if not isinstance(element, int) or not 0 < element <= len(hit.elements):
+        return None, hit.number
+    value = hit.elements[element - 1]
+    component = entry.get("component")
+    if isinstance(component, int) and component_separator:
+        parts = value.split(component_separator)
+        value = parts[component - 1] if 0 < component <= len(parts) else ""
+    return value, hit.number
+
+
+def _lineage(
+    event: Event, found: Mapping[LineageKey, RawSegment], separator: str
+) -> list[LineageRow]:
+    lineage = event.lineage if isinstance(event.lineage, dict) else {}
+    origin = lineage.get("origin") or {}
+    rows = []
+    for entry in lineage.get("values") or []:
+        raw, line = _raw_value(found, origin, entry, separator)
+        keys = ("kind", "segment", "position", "element", "component", "detail")
+        rows.append(
+            LineageRow(
+                path=entry.get("path", ""),
+                value=pointer(event.payload, entry.get("path", "")),
+                raw=raw,
+                line=line,
+                **{k: entry.get(k) for k in keys if k in entry},
+            )
+        )
+    return rows
+
+
+def _names(error: dict[str, Any], value: str | None) -> bool:
+    """Whether Amazon's error names `value` (a tracking number or PO) in its message or
+    details as a whole word (PO11 is not named by PO111)."""
+    if not value:
+        return False
+    text = " ".join(str(error.get(k, "")) for k in ("message", "details"))
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
+
+
+def attribute_errors(
+    errors: Sequence[dict[str, Any]], event: Event, members: Sequence[Event]
+) -> list[dict[str, Any]]:
+    """The errors of a call that concern `event`, one of the call's events `members`: those
+    naming its tracking number, else (an error naming no member's package) its PO. Amazon
+    names the item an error is about in the message or details (SP-API Error model)."""
+    mine: list[dict[str, Any]] = []
+    for error in errors:
+        if any(_names(error, m.tracking_number) for m in members):
+            if _names(error, event.tracking_number):
+                mine.append(error)
+        elif _names(error, event.purchase_order):
+            mine.append(error)
+    return mine
+
+
+def _unattributed(
+    errors: Sequence[dict[str, Any]], members: Sequence[Event]
+) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in errors
+        if not any(_names(e, m.tracking_number) or _names(e, m.purchase_order) for m in members)
+    ]
+
+
+def _call(row: ApiCall | None, members: Sequence[Event] = ()) -> CallOut | None:
+    if row is None:
+        return None
+    return CallOut(
+        id=row.id,
+        operation=row.operation,
+        url=row.url,
+        sandbox=row.sandbox,
+        status_code=row.status_code,
+        attempts=row.attempts,
+        request_ids=list(row.request_ids),
+        transaction_id=row.transaction_id,
+        transaction_status=row.transaction_status,
+        errors=list(row.errors),
+        unattributed=_unattributed(row.errors, members),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def event_row(
+    row: Event,
+    call: ApiCall | None,
+    found: Mapping[LineageKey, RawSegment],
+    separator: str,
+    members: Sequence[Event] = (),
+) -> EventOut:
+    """One event of the file page: its body's key values, its API call and the errors of
+    that call naming it (`members`: every event of the call), its lineage with raw values
+    (`found`: the segments of `lineage_keys`, `separator`: the component separator)."""
+    details = row.payload.get("statusUpdateDetails") or {}
+    shipment = row.payload.get("shipmentDetails") or {}
+    return EventOut(
+        id=row.id,
+        operation=row.operation,
+        state=row.state,
+        purchase_order=row.purchase_order,
+        tracking_number=row.tracking_number,
+        status=details.get("statusCode"),
+        reason=details.get("reasonCode"),
+        event_time=details.get("statusDateTime") or shipment.get("shippedDate"),
+        updated_at=row.updated_at,
+        amazon_transaction_id=row.amazon_transaction_id,
+        call=_call(call, members),
+        errors=attribute_errors(call.errors, row, members) if call is not None else [],
+        payload=row.payload,
+        lineage=_lineage(row, found, separator),
+    )
