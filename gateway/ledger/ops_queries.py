@@ -171,6 +171,21 @@ def _criteria(q: SearchQuery) -> list[ColumnElement[bool]]:
     return where
 
 
+_LISTED_VALUES = 20  # tracking numbers and POs of a file in a search result
+
+
+def _first_values(session: Any, file_id: str, column: Any) -> list[str]:
+    """The first distinct non-empty values of an event column of a file, in sort order."""
+    query = (
+        select(column)
+        .distinct()
+        .where(Event.file_id == file_id, column.is_not(None), column != "")
+        .order_by(column)
+        .limit(_LISTED_VALUES)
+    )
+    return list(session.scalars(query))
+
+
 class OpsQueries(SessionScope):
     """The ops console's read queries on a ledger's database (`OpsQueries(ledger.url)` or
     `OpsQueries.of(ledger)` to share its engine)."""
@@ -223,17 +238,11 @@ class OpsQueries(SessionScope):
             .group_by(Event.file_id, Event.state)
         ):
             counts[file_id][state] = n
-        tracking: dict[str, set[str]] = defaultdict(set)
-        orders: dict[str, set[str]] = defaultdict(set)
-        for file_id, number, po in session.execute(
-            select(Event.file_id, Event.tracking_number, Event.purchase_order)
-            .distinct()
-            .where(Event.file_id.in_(ids))
-        ):
-            if number:
-                tracking[file_id].add(number)
-            if po:
-                orders[file_id].add(po)
+        tracking: dict[str, list[str]] = {}
+        orders: dict[str, list[str]] = {}
+        for file_id in ids:  # the first few of each file: a big file has 100,000s
+            tracking[file_id] = _first_values(session, file_id, Event.tracking_number)
+            orders[file_id] = _first_values(session, file_id, Event.purchase_order)
         controls: dict[str, list[str]] = defaultdict(list)
         codes: dict[str, list[str]] = {row.id: error_codes(row.errors) for row in rows}
         for file_id, control in session.execute(
@@ -262,8 +271,8 @@ class OpsQueries(SessionScope):
                 replay_of=row.replay_of,
                 error_codes=codes[row.id],
                 events=counts.get(row.id, {}),
-                tracking_numbers=sorted(tracking[row.id])[:20],
-                purchase_orders=sorted(orders[row.id])[:20],
+                tracking_numbers=tracking[row.id],
+                purchase_orders=orders[row.id],
                 controls=controls[row.id],
             )
             for row in rows
