@@ -257,3 +257,26 @@ def test_small_things_pending_replay_ack_counts_and_api_key_scheme(
     scheme = schema["components"]["securitySchemes"]["APIKeyHeader"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-API-Key")
     assert schema["paths"]["/v1/ops/files"]["get"]["security"] == [{"APIKeyHeader": []}]
+
+
+def test_a_file_too_big_to_preview_can_still_be_replayed(
+    app: tuple[TestClient, Gateway], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above `replay_preview_mb` the replay page says why there is no diff and still offers
+    the replay; the replay it confirms is recorded as usual."""
+    client, gateway = app
+    odd = upload(client, scan_214(52, "1Z52", "PO52", status="ZZ", reason="QQ"))
+    monkeypatch.setattr(gateway.rt.settings, "replay_preview_mb", 0.0001)
+    login(client, "ops", "ops-pass")
+    page = client.get(f"/console/files/{odd}/replay")
+    assert page.status_code == 200
+    assert "no preview" in page.text and "replay_preview_mb" in page.text
+    assert "Confirm replay" in page.text and 'table class="diff"' not in page.text
+    replayed = client.post(
+        f"/console/files/{odd}/replay",
+        follow_redirects=False,
+        data={"csrf": csrf(page.text), "resend": "all", "note": "big file"},
+    )
+    assert replayed.status_code == 303
+    new = gateway.rt.ledger.get_file(replayed.headers["location"].rsplit("/", 1)[1])
+    assert new is not None and new.replay_of == odd

@@ -138,8 +138,12 @@ async def replay_preview(
     try:
         diff = await service.replay_preview(file_id)
     except OpsError as exc:
+        if exc.status == 413:  # too big to preview: it can still be replayed
+            return render(
+                request, "replay.html", session, diff=None, file_id=file_id, too_big=str(exc)
+            )
         return render(request, "error.html", session, status=exc.status, message=str(exc))
-    return render(request, "replay.html", session, diff=diff)
+    return render(request, "replay.html", session, diff=diff, file_id=file_id)
 
 
 @pages.get("/dashboard", response_class=HTMLResponse)

@@ -316,7 +316,9 @@ class ReplayDiff(_Out):
     new_overrides: list[OverrideOut]  # added since the file was received
     accepted: bool
     errors: list[str]
-    events: list[EventDiff]
+    events: list[EventDiff]  # the first `listed_at_most`: changes before same items
+    changes: dict[str, int] = {}  # every item and removed event by change: same, changed, ...
+    listed_at_most: int = 0
     failed_events: int  # events of the first run that did not succeed
     would_resend: int  # items a replay of only the failed ones sends (new or failed before)
 

@@ -9,7 +9,8 @@ differently shows as a changed field of the same item), else the same status."""
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from gateway.ack.context import AckContext
@@ -21,9 +22,19 @@ from gateway.pipeline import TranslationOutcome, translate_stream
 from gateway.profile import PartnerProfile
 from gateway.submit.batching import ITEM_KEYS, item_keys
 
-__all__ = ["NewItem", "diff_items", "failed", "flatten", "translate_preview", "would_resend"]
+__all__ = [
+    "LISTED_DIFFS",
+    "NewItem",
+    "diff_items",
+    "failed",
+    "flatten",
+    "listed_diffs",
+    "translate_preview",
+    "would_resend",
+]
 
 NewItem = tuple[str, dict[str, Any]]  # (operation, item body)
+LISTED_DIFFS = 1000  # items a preview lists; it counts them all
 _GOOD = frozenset({"success", "accepted", "sending", "pending"})  # as ledger.replays
 
 
@@ -99,28 +110,41 @@ def _fields(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
     ]
 
 
+def _plain(value: Any) -> Hashable:
+    """`value` as a dict key that is equal exactly when the values are (JSON values)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(sorted(flatten(value).items()))
+
+
 def _pair(original: Sequence[EventRecord], new: Sequence[NewItem]) -> dict[int, EventRecord]:
     """new item index -> the first run's event it is, by what the item says, never by its
     position: first the same body, then the same operation, PO, tracking number and event
     time (a status that now maps differently), then the same operation, PO, tracking number
-    and status (a time that now converts differently). An item matching none is new."""
+    and status (a time that now converts differently). An item matching none is new. Each
+    pass indexes the events still unpaired by identity, so pairing is linear in the items
+    (each item takes the first unpaired event, in the first run's order, of its identity)."""
     left = list(original)
     paired: dict[int, EventRecord] = {}
-    passes = (
+    passes: tuple[Callable[[str, dict[str, Any]], Hashable], ...] = (
         lambda op, item: (op, repr(sorted(flatten(item).items()))),
-        lambda op, item: (_key(op, item), _when(item)),
-        lambda op, item: (_key(op, item), _what(item)),
+        lambda op, item: (_key(op, item), _plain(_when(item))),
+        lambda op, item: (_key(op, item), _plain(_what(item))),
     )
     for identity in passes:
+        index_of: dict[Hashable, deque[EventRecord]] = defaultdict(deque)
+        for event in left:
+            index_of[identity(event.operation, event.payload)].append(event)
+        taken: set[int] = set()
         for index, (operation, item) in enumerate(new):
             if index in paired:
                 continue
-            want = identity(operation, item)
-            for event in left:
-                if identity(event.operation, event.payload) == want:
-                    paired[index] = event
-                    left.remove(event)
-                    break
+            candidates = index_of.get(identity(operation, item))
+            if candidates:
+                event = candidates.popleft()
+                paired[index] = event
+                taken.add(event.id)
+        left = [event for event in left if event.id not in taken]
     return paired
 
 
@@ -184,3 +208,13 @@ def would_resend(diffs: Sequence[EventDiff]) -> int:
     bodies whose first run did not succeed (a body Amazon has is not sent again)."""
     return sum(1 for d in diffs if d.change in ("added", "changed")
                or (d.change == "same" and d.original_state not in _GOOD))  # fmt: skip
+
+
+def listed_diffs(diffs: Sequence[EventDiff]) -> list[EventDiff]:
+    """The diffs a preview lists: all of them up to `LISTED_DIFFS`; beyond, the changed,
+    added and removed ones first, then the same ones, each in their order."""
+    if len(diffs) <= LISTED_DIFFS:
+        return list(diffs)
+    moved = [d for d in diffs if d.change != "same"]
+    same = [d for d in diffs if d.change == "same"]
+    return [*moved, *same][:LISTED_DIFFS]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +32,14 @@ from gateway.ops.models import (
     WorkLists,
 )
 from gateway.ops.overrides import apply_overrides, check_override
-from gateway.ops.replay import diff_items, failed, translate_preview, would_resend
+from gateway.ops.replay import (
+    LISTED_DIFFS,
+    diff_items,
+    failed,
+    listed_diffs,
+    translate_preview,
+    would_resend,
+)
 from gateway.ops.worklists import build_work_lists
 from gateway.service.worker import Gateway
 from gateway.submit.model import TransactionStatus
@@ -94,6 +102,14 @@ class OpsService:
         record = self.rt.ledger.get_file(file_id)
         if record is None:
             raise OpsError(404, f"no file {file_id}")
+        limit = self.rt.settings.replay_preview_mb
+        if record.size > limit * 1e6:
+            raise OpsError(
+                413,
+                f"the file is {record.size / 1e6:.1f} MB; a replay is previewed for files up to "
+                f"{limit:g} MB (setting replay_preview_mb). It can still be replayed: only the "
+                "events that did not succeed, or all of them",
+            )
         try:
             data = self.rt.store.read(file_id)
         except OSError as exc:
@@ -111,7 +127,9 @@ class OpsService:
             new_overrides=newer,
             accepted=outcome.accepted,
             errors=[f"{p.code.value}: {p.message}" for p in outcome.problems],
-            events=diffs,
+            events=listed_diffs(diffs),
+            changes=dict(Counter(d.change for d in diffs)),
+            listed_at_most=LISTED_DIFFS,
             failed_events=failed(events),
             would_resend=would_resend(diffs),
         )

@@ -53,6 +53,7 @@ class ServiceSettings(BaseSettings):
     http_timeout: float = 30.0  # seconds without a byte of headers or body: connection closed
     http_max_connections: int = 200  # concurrent HTTP connections (beyond them: 503)
     part_retention_hours: float = 72.0  # unrenamed *.part uploads in /inbox are removed after
+    replay_preview_mb: float = 10.0  # largest file whose replay the ops side previews, MB
     mappings_dir: Path | None = None  # code tables; default: the installed / checkout copy
     partners_dir: Path | None = None  # partner profiles; default: <mappings>/partners
     metrics_token: SecretStr | None = None  # /metrics needs `Authorization: Bearer <token>`
