@@ -21,7 +21,8 @@ from gateway.ledger.ops_queries import OpsQueries
 from gateway.ledger.records import EventRecord
 from gateway.ops import replay
 from gateway.ops.detail import file_detail
-from gateway.ops.models import DetailQuery, EventDiff
+from gateway.ops.file_models import DetailQuery
+from gateway.ops.models import EventDiff
 from gateway.ops.raw import RawSegment, iter_segments, locate_errors, split_segments
 from gateway.ops.replay import LISTED_DIFFS, NewItem, diff_items, flatten, listed_diffs
 from gateway.service.worker import Gateway

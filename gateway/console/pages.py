@@ -14,7 +14,8 @@ from gateway.auth.operators import password_login
 from gateway.console import charts
 from gateway.console.sessions import COOKIE, LOGIN_COOKIE
 from gateway.console.web import Session, ops, render, sessions
-from gateway.ops.models import DetailQuery, SearchQuery
+from gateway.ops.file_models import DetailQuery
+from gateway.ops.models import SearchQuery
 from gateway.ops.service import OpsError, OpsService
 from gateway.ops.worklists import where
 

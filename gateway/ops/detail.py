@@ -28,14 +28,8 @@ from gateway.ledger.tables import (
     Transaction,
 )
 from gateway.ops.detail_rows import LineageKey, error_row, event_row, lineage_keys
-from gateway.ops.models import (
-    AckOut,
-    ActionOut,
-    DetailPaging,
-    DetailQuery,
-    FileDetail,
-    SegmentOut,
-)
+from gateway.ops.file_models import AckOut, DetailPaging, DetailQuery, FileDetail, SegmentOut
+from gateway.ops.models import ActionOut
 from gateway.ops.raw import ErrorLocator, RawSegment, iter_segments, mark
 from gateway.ops.timeline import file_timeline
 

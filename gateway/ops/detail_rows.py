@@ -10,7 +10,7 @@ from typing import Any
 
 from gateway.ack.codes import edifact_code, x12_code
 from gateway.ledger.tables import ApiCall, Event
-from gateway.ops.models import CallOut, ErrorOut, EventOut, LineageRow
+from gateway.ops.file_models import CallOut, ErrorOut, EventOut, LineageRow
 from gateway.ops.raw import RawSegment
 from gateway.problems import Problem
 

@@ -10,27 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AckControls",
-    "AckOut",
     "ActionOut",
-    "CallOut",
     "Dashboard",
-    "DetailPaging",
-    "DetailQuery",
-    "ErrorOut",
     "EventDiff",
-    "EventOut",
     "FieldChange",
-    "FileDetail",
     "FileRow",
-    "LineageRow",
+    "Out",
     "OverrideIn",
     "OverrideOut",
     "ReplayDiff",
     "ReplayResult",
     "SearchPage",
     "SearchQuery",
-    "SegmentOut",
-    "TimelineEntry",
     "WorkItem",
     "WorkLists",
 ]
@@ -38,7 +29,9 @@ __all__ = [
 _CODE = r"^[A-Za-z0-9_.:-]{1,64}$"
 
 
-class _Out(BaseModel):
+class Out(BaseModel):
+    """What every ops view returns: frozen."""
+
     model_config = ConfigDict(frozen=True)
 
 
@@ -79,7 +72,7 @@ class SearchQuery(BaseModel):
         return {k: str(v) for k, v in out.items()}
 
 
-class FileRow(_Out):
+class FileRow(Out):
     file_id: str
     partner_id: str
     name: str
@@ -98,14 +91,14 @@ class FileRow(_Out):
     matched: list[str] = []  # what matched the search's tracking/PO/control, as in the file
 
 
-class SearchPage(_Out):
+class SearchPage(Out):
     items: list[FileRow]
     page: int
     page_size: int
     has_more: bool
 
 
-class WorkItem(_Out):
+class WorkItem(Out):
     kind: str
     file_id: str | None
     partner_id: str | None
@@ -118,7 +111,7 @@ class WorkItem(_Out):
     purchase_order: str | None = None
 
 
-class WorkLists(_Out):
+class WorkLists(Out):
     since: datetime
     rejected: list[WorkItem]
     quarantined: list[WorkItem]
@@ -127,89 +120,7 @@ class WorkLists(_Out):
     alerts: dict[str, list[str]]
 
 
-class ErrorOut(_Out):
-    code: str
-    message: str
-    level: str | None
-    standard_code: str | None  # X12 997/TA1 or EDIFACT CONTRL code the partner reads
-    interchange: str | None = None
-    group: str | None = None
-    transaction: str | None = None
-    segment: str | None = None
-    position: int | None = None  # in the set (ST/UNH = 1)
-    element: int | None = None
-    component: int | None = None
-    value: str | None = None
-    line: int | None = None  # the raw segment's number in the file (1 = first)
-
-
-class SegmentOut(_Out):
-    number: int
-    tag: str
-    elements: list[str]
-    errors: list[int]  # indexes into FileDetail.errors
-    bad_elements: list[int]  # 1-based element positions an error points at
-
-
-class CallOut(_Out):
-    id: int
-    operation: str
-    url: str | None
-    sandbox: bool
-    status_code: int | None
-    attempts: int
-    request_ids: list[str]
-    transaction_id: str | None
-    transaction_status: str | None
-    errors: list[dict[str, Any]]  # every error of the call, as Amazon answered
-    unattributed: list[dict[str, Any]] = []  # errors naming none of the call's items
-    started_at: datetime
-    finished_at: datetime | None
-
-
-class LineageRow(_Out):
-    path: str
-    value: Any
-    kind: str
-    segment: str | None = None
-    position: int | None = None
-    element: int | None = None
-    component: int | None = None
-    detail: str | None = None
-    raw: str | None = None  # the element as it stands in the file
-    line: int | None = None
-
-
-class EventOut(_Out):
-    id: int
-    operation: str
-    state: str
-    purchase_order: str | None
-    tracking_number: str | None
-    status: str | None
-    reason: str | None
-    event_time: str | None
-    updated_at: datetime
-    amazon_transaction_id: str | None
-    call: CallOut | None
-    errors: list[dict[str, Any]] = []  # the call's errors naming this event's package or PO
-    payload: dict[str, Any]
-    lineage: list[LineageRow]
-
-
-class AckOut(_Out):
-    id: int
-    type: str
-    acknowledges: str | None
-    state: str
-    created_at: datetime
-    delivered_to: str | None
-    delivered_at: datetime | None
-    content: str
-    content_cut: bool = False  # only the first characters of a very long ack are shown
-
-
-class ActionOut(_Out):
+class ActionOut(Out):
     id: int
     at: datetime
     operator: str
@@ -217,57 +128,6 @@ class ActionOut(_Out):
     file_id: str | None
     note: str | None
     detail: dict[str, Any]
-
-
-class TimelineEntry(_Out):
-    at: datetime
-    what: str
-
-
-class DetailQuery(BaseModel):
-    """Which page of a file's raw segments and of its events the file view shows; a big
-    file (hundreds of thousands of segments) is read page by page, never whole."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    from_segment: int = Field(1, ge=1, le=1_000_000_000, description="first segment shown")
-    segments: int = Field(500, ge=1, le=5000, description="segments per page")
-    after_event: int = Field(0, ge=0, description="events with a greater id are shown")
-    events: int = Field(100, ge=1, le=1000, description="events per page")
-
-
-class DetailPaging(_Out):
-    """Where this page stands in the whole file; `next_*` is None on the last page. Lists
-    that are not paged (errors, interchanges, sets, acks) show their first `listed_at_most`
-    and count all."""
-
-    from_segment: int
-    segments: int  # per page
-    segment_total: int  # 0: the stored file is gone
-    next_from_segment: int | None
-    after_event: int
-    events: int  # per page
-    event_total: int
-    next_after_event: int | None
-    error_total: int
-    interchange_total: int
-    transaction_total: int
-    ack_total: int
-    listed_at_most: int
-
-
-class FileDetail(_Out):
-    file: FileRow
-    paging: DetailPaging
-    segments: list[SegmentOut]
-    errors: list[ErrorOut]
-    interchanges: list[dict[str, Any]]
-    transactions: list[dict[str, Any]]
-    events: list[EventOut]
-    acks: list[AckOut]
-    actions: list[ActionOut]
-    replays: list[str]
-    timeline: list[TimelineEntry]
 
 
 class OverrideIn(BaseModel):
@@ -283,7 +143,7 @@ class OverrideIn(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
-class OverrideOut(_Out):
+class OverrideOut(Out):
     partner_id: str
     version: int
     syntax: str
@@ -295,13 +155,13 @@ class OverrideOut(_Out):
     note: str | None
 
 
-class FieldChange(_Out):
+class FieldChange(Out):
     path: str
     before: Any
     after: Any
 
 
-class EventDiff(_Out):
+class EventDiff(Out):
     key: str  # PO / tracking / status of the item
     original_event: int | None
     original_state: str | None
@@ -309,7 +169,7 @@ class EventDiff(_Out):
     fields: list[FieldChange]
 
 
-class ReplayDiff(_Out):
+class ReplayDiff(Out):
     file_id: str
     partner_id: str
     override_version: int
@@ -323,14 +183,14 @@ class ReplayDiff(_Out):
     would_resend: int  # items a replay of only the failed ones sends (new or failed before)
 
 
-class ReplayResult(_Out):
+class ReplayResult(Out):
     file_id: str
     replay_of: str
     only_failed: bool
     operator: str
 
 
-class AckControls(_Out):
+class AckControls(Out):
     """A partner's acks and advices of the period and their interchange control numbers."""
 
     partner_id: str
@@ -341,7 +201,7 @@ class AckControls(_Out):
     reserved_up_to: int | None  # the partner's control counter (numbers reserved so far)
 
 
-class Dashboard(_Out):
+class Dashboard(Out):
     since: datetime
     days: list[str]
     files_per_partner: dict[str, list[int]]  # partner -> files per day (as `days`)

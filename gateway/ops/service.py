@@ -18,11 +18,10 @@ from gateway.ledger.ops_queries import RESOLVE, OpsQueries
 from gateway.ledger.states import EventState
 from gateway.ops.dashboard import build_dashboard
 from gateway.ops.detail import file_detail
+from gateway.ops.file_models import DetailQuery, FileDetail
 from gateway.ops.models import (
     ActionOut,
     Dashboard,
-    DetailQuery,
-    FileDetail,
     OverrideIn,
     OverrideOut,
     ReplayDiff,

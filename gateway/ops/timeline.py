@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.ledger.tables import Ack, ApiCall, Event, OpsAction, ReceivedFile
-from gateway.ops.models import TimelineEntry
+from gateway.ops.file_models import TimelineEntry
 
 __all__ = ["CALLS", "file_timeline"]
 

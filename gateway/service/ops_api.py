@@ -11,11 +11,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.auth.operators import OperatorKey, ViewerKey
+from gateway.ops.file_models import DetailQuery, FileDetail
 from gateway.ops.models import (
     ActionOut,
     Dashboard,
-    DetailQuery,
-    FileDetail,
     OverrideIn,
     OverrideOut,
     ReplayDiff,
