@@ -446,6 +446,31 @@ def check_search(ledger: Ledger) -> None:
     assert ids() == [newer, older]
 
 
+def check_ops_file_page(ledger: Ledger) -> None:
+    """The ops side's bounded reads on this database: a search row lists the first 20
+    tracking numbers and POs of a file (ranked in SQL), the file page one page of events with
+    the totals, the timeline its events counted by state."""
+    from gateway.ledger.ops_queries import OpsQueries
+    from gateway.ops.detail import file_detail
+    from gateway.ops.file_models import DetailQuery
+
+    big = _file(ledger, name="big.edi")
+    small = _file(ledger, name="small.edi")
+    ledger.add_events(big, [_event(f"PO{n % 30:02d}", f"1Z{n:03d}") for n in range(45)])
+    ledger.add_events(small, [_event("POS", "1ZS")])
+    queries = OpsQueries.of(ledger)
+    rows = {row.file_id: row for row in queries.file_rows([big, small])}
+    assert rows[big].tracking_numbers == [f"1Z{n:03d}" for n in range(20)]
+    assert rows[big].purchase_orders == [f"PO{n:02d}" for n in range(20)]
+    assert (rows[small].tracking_numbers, rows[small].purchase_orders) == (["1ZS"], ["POS"])
+    page = file_detail(queries, big, None, DetailQuery(events=10))
+    assert page is not None and len(page.events) == 10
+    assert (page.paging.event_total, page.paging.segment_total) == (45, 0)
+    after = file_detail(queries, big, None, DetailQuery(events=40, after_event=page.events[-1].id))
+    assert after is not None and len(after.events) == 35 and after.paging.next_after_event is None
+    assert any(t.what.startswith("45 events pending") for t in page.timeline), page.timeline
+
+
 def check_control_numbers(ledger: Ledger) -> None:
     assert ledger.reserve_controls("demo") == 1
     assert ledger.reserve_controls("demo", 3) == 2
