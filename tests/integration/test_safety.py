@@ -284,9 +284,16 @@ def test_ssh_hangs_up_after_6_attempts(tmp_path: Path, emulator: EmulatorProcess
     assert "wrong-password-1" not in service.logs(200_000)
 
 
+LOCKOUT = 15  # seconds: the checks while locked take several seconds on a loaded machine
 THROTTLE = {"EDIGW_LOGIN__FREE_FAILURES": "2", "EDIGW_LOGIN__DELAY_BASE": "0.1",
             "EDIGW_LOGIN__DELAY_MAX": "0.2", "EDIGW_LOGIN__LOCKOUT_AFTER": "5",
-            "EDIGW_LOGIN__LOCKOUT_SECONDS": "4"}  # fmt: skip
+            "EDIGW_LOGIN__LOCKOUT_SECONDS": str(LOCKOUT)}  # fmt: skip
+
+
+def _after_lockout(locked_at: float) -> None:
+    """Wait until the lockout that began at `locked_at` (time.monotonic) has ended: the checks
+    in between may take long on a busy machine, and the lockout is long enough for them."""
+    time.sleep(max(0.0, locked_at + LOCKOUT + 0.5 - time.monotonic()))
 
 
 def _sftp_ok(service: Service, password: str) -> bool:
@@ -299,6 +306,7 @@ def test_wrong_passwords_lock_the_account_then_it_opens_again(
     with running_service(tmp_path / "gw", emulator.port, env=THROTTLE) as service:
         assert _sftp_ok(service, PASSWORD)
         guesses = [_sftp_ok(service, f"guess-{n}") for n in range(5)]
+        locked_at = time.monotonic()
         assert guesses == [False] * 5
         assert not _sftp_ok(service, PASSWORD)  # locked: even the right password fails
         with service.http() as http:  # the address is not locked: a valid key is served
@@ -306,7 +314,7 @@ def test_wrong_passwords_lock_the_account_then_it_opens_again(
             assert http.post(UPLOAD, content=b"x").status_code == 201
         with service.http(key=None) as http:  # and no key is a plain 401, not a failure
             assert http.post("/v1/files/x/replay").status_code == 401
-        time.sleep(4.5)
+        _after_lockout(locked_at)
         assert _sftp_ok(service, PASSWORD)
         logs = service.logs(200_000)
     failed = [e for e in log_entries(logs, "failed login") if e.get("account") == "demo"]
@@ -318,6 +326,7 @@ def test_wrong_api_keys_lock_the_address_out(tmp_path: Path, emulator: EmulatorP
     with running_service(tmp_path / "gw", emulator.port, env=THROTTLE) as service:
         with service.http(key="guess") as http:
             codes = [http.post(UPLOAD, content=b"x").status_code for _ in range(5)]
+            locked_at = time.monotonic()
             codes += [http.post("/v1/files/x/replay").status_code for _ in range(2)]
         assert codes == [401] * 5 + [429] * 2
         with service.http() as http:  # the right key, from the locked address: served
@@ -327,7 +336,7 @@ def test_wrong_api_keys_lock_the_address_out(tmp_path: Path, emulator: EmulatorP
             assert [http.get("/v1/search").status_code for _ in range(3)] == [401] * 3
         with service.http(key="guess") as http:  # wrong keys are still refused with 429
             assert http.get("/v1/search").status_code == 429
-        time.sleep(4.5)
+        _after_lockout(locked_at)
         with service.http(key="guess") as http:  # the lock ended; no-key calls did not renew it
             assert http.get("/v1/search").status_code == 401
         logs = service.logs(200_000)
