@@ -450,7 +450,7 @@ def check_ops_file_page(ledger: Ledger) -> None:
     """The ops side's bounded reads on this database: a search row lists the first 20
     tracking numbers and POs of a file (ranked in SQL), the file page one page of events with
     the totals, the timeline its events counted by state."""
-    from gateway.ledger.ops_queries import OpsQueries
+    from gateway.ledger.ops_queries import OpsQueries, file_errors
     from gateway.ops.detail import file_detail
     from gateway.ops.file_models import DetailQuery
 
@@ -469,6 +469,13 @@ def check_ops_file_page(ledger: Ledger) -> None:
     after = file_detail(queries, big, None, DetailQuery(events=40, after_event=page.events[-1].id))
     assert after is not None and len(after.events) == 35 and after.paging.next_after_event is None
     assert any(t.what.startswith("45 events pending") for t in page.timeline), page.timeline
+    problems = [{"code": f"c{n}", "message": f"m{n}", "position": n} for n in range(1203)]
+    ledger.advance(small, FileState.TRANSLATED, syntax="x12", accepted=False, errors=problems)
+    with queries._read() as session:
+        listed, total = file_errors(session, small, 1000)
+    assert total == 1203 and listed == problems[:1000]
+    shown = file_detail(queries, small, None)
+    assert shown is not None and shown.paging.error_total == 1203 and len(shown.errors) == 1000
 
 
 def check_control_numbers(ledger: Ledger) -> None:

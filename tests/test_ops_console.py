@@ -270,7 +270,7 @@ def test_a_file_too_big_to_preview_can_still_be_replayed(
     login(client, "ops", "ops-pass")
     page = client.get(f"/console/files/{odd}/replay")
     assert page.status_code == 200
-    assert "no preview" in page.text and "replay_preview_mb" in page.text
+    assert "No preview" in page.text and "replay_preview_mb" in page.text
     assert "Confirm replay" in page.text and 'table class="diff"' not in page.text
     replayed = client.post(
         f"/console/files/{odd}/replay",

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from gateway.ledger.ops_queries import OpsQueries
+from gateway.ledger.ops_queries import OpsQueries, file_errors
 from gateway.ledger.tables import (
     Ack,
     ApiCall,
@@ -27,7 +27,7 @@ from gateway.ledger.tables import (
     ReceivedFile,
     Transaction,
 )
-from gateway.ops.detail_rows import LineageKey, error_row, event_row, lineage_keys
+from gateway.ops.detail_rows import CallErrors, LineageKey, error_row, event_row, lineage_keys
 from gateway.ops.file_models import AckOut, DetailPaging, DetailQuery, FileDetail, SegmentOut
 from gateway.ops.models import ActionOut
 from gateway.ops.raw import ErrorLocator, RawSegment, iter_segments, mark
@@ -48,35 +48,12 @@ def _chunks(path: Path) -> Iterator[bytes]:
 
 def _component_separator(path: Path) -> str:
     with path.open("rb") as stream:
-        text = stream.read(400).decode("latin-1").lstrip("\ufeff\r\n\t ")
+        text = stream.read(400).decode("utf-8", errors="replace").lstrip("\ufeff\r\n\t ")
     if text.startswith("ISA") and len(text) > 104:
         return text[104]
     if text.startswith("UNA") and len(text) > 3:
         return text[3]
     return ":"
-
-
-def _errors(session: Session, file: ReceivedFile) -> tuple[list[dict[str, object]], int]:
-    """The file's and its sets' errors, each once (a set's also stand among the file's), the
-    first `LISTED` of them and how many in all; the sets are read in pages."""
-    listed: list[dict[str, object]] = []
-    seen: set[int] = set()
-    query = (
-        select(Transaction.errors)
-        .join(Interchange)
-        .where(Interchange.file_id == file.id)
-        .order_by(Transaction.id)
-        .execution_options(yield_per=1000)
-    )
-    sets = (errors for (errors,) in session.execute(query))
-    for errors in (file.errors, *sets):
-        for error in errors or ():
-            key = hash(repr(sorted(error.items())))
-            if key not in seen:
-                seen.add(key)
-                if len(listed) < LISTED:
-                    listed.append(error)
-    return listed, len(seen)
 
 
 def _scan(
@@ -116,7 +93,7 @@ def file_detail(
     replays and timeline. Reads the stored file once, 1 MiB at a time."""
     query = query or DetailQuery()
     with queries._read() as session:
-        file = session.get(ReceivedFile, file_id)
+        file = session.get(ReceivedFile, file_id, options=[defer(ReceivedFile.errors)])
         if file is None:
             return None
         of_file = Interchange.file_id == file_id
@@ -171,7 +148,7 @@ def file_detail(
                 .order_by(ReceivedFile.received_at)
             )
         )
-        errors, error_total = _errors(session, file)
+        errors, error_total = file_errors(session, file_id, LISTED)
         counts = {
             "interchange_total": _count(
                 session, select(func.count()).select_from(Interchange).where(of_file)
@@ -188,6 +165,7 @@ def file_detail(
             session, select(func.count()).select_from(Event).where(Event.file_id == file_id)
         )
         timeline = file_timeline(session, file, acks, actions, replays)
+    indexed = {i: CallErrors(c.errors, members.get(i, [])) for i, c in calls.items()}
     (row,) = queries.file_rows([file_id])
     locator = ErrorLocator(errors)
     segments, segment_total, found = _scan(stored, query, locator, lineage_keys(events))
@@ -220,6 +198,7 @@ def file_detail(
                 elements=s.elements,
                 errors=s.errors,
                 bad_elements=s.bad_elements,
+                cut=s.cut,
             )
             for s in segments
         ],
@@ -256,7 +235,7 @@ def file_detail(
                 calls.get(e.batch_id) if e.batch_id else None,
                 found,
                 separator,
-                members.get(e.batch_id or 0, []),
+                indexed.get(e.batch_id or 0),
             )
             for e in events
         ],

@@ -14,7 +14,15 @@ from gateway.ops.file_models import CallOut, ErrorOut, EventOut, LineageRow
 from gateway.ops.raw import RawSegment
 from gateway.problems import Problem
 
-__all__ = ["LineageKey", "attribute_errors", "error_row", "event_row", "lineage_keys", "pointer"]
+__all__ = [
+    "CallErrors",
+    "LineageKey",
+    "attribute_errors",
+    "error_row",
+    "event_row",
+    "lineage_keys",
+    "pointer",
+]
 
 LineageKey = tuple[str | None, str | None, int, str]  # interchange, set, position, tag
 
@@ -129,44 +137,60 @@ def _lineage(
     return rows
 
 
-def _names(error: dict[str, Any], value: str | None) -> bool:
-    """Whether Amazon's error names `value` (a tracking number or PO) in its message or
-    details as a whole word (PO11 is not named by PO111)."""
-    if not value:
-        return False
-    text = " ".join(str(error.get(k, "")) for k in ("message", "details"))
-    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
+_PLAIN = re.compile(r"[A-Za-z0-9]+")
+
+
+class CallErrors:
+    """A call's errors (Amazon's SP-API Error model names the item an error is about in its
+    message or details) read once for all of the call's events `members`: each error's
+    words, whether it names a member's package, and the errors naming no member. Asking which
+    errors concern one event is then a set lookup per error, not a text search per member."""
+
+    def __init__(self, errors: Sequence[dict[str, Any]], members: Sequence[Event]) -> None:
+        self.errors = list(errors)
+        self._texts = [" ".join(str(e.get(k, "")) for k in ("message", "details")) for e in errors]
+        self._words = [set(_PLAIN.findall(text)) for text in self._texts]
+        packages = {m.tracking_number for m in members if m.tracking_number}
+        orders = {m.purchase_order for m in members if m.purchase_order}
+        indexes = range(len(self.errors))
+        self._names_package = [any(self.names(i, t) for t in packages) for i in indexes]
+        self.unattributed = [
+            self.errors[i]
+            for i in indexes
+            if not self._names_package[i] and not any(self.names(i, o) for o in orders)
+        ]
+
+    def names(self, index: int, value: str | None) -> bool:
+        """Whether error `index` names `value` (a tracking number or PO) as a whole word
+        (PO11 is not named by PO111)."""
+        if not value:
+            return False
+        if _PLAIN.fullmatch(value):
+            return value in self._words[index]
+        pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
+        return re.search(pattern, self._texts[index]) is not None
+
+    def of(self, event: Event) -> list[dict[str, Any]]:
+        """The errors that concern `event`: those naming its tracking number, else (an error
+        naming no member's package) its PO."""
+        return [
+            error
+            for i, error in enumerate(self.errors)
+            if self.names(
+                i, event.tracking_number if self._names_package[i] else event.purchase_order
+            )
+        ]
 
 
 def attribute_errors(
     errors: Sequence[dict[str, Any]], event: Event, members: Sequence[Event]
 ) -> list[dict[str, Any]]:
-    """The errors of a call that concern `event`, one of the call's events `members`: those
-    naming its tracking number, else (an error naming no member's package) its PO. Amazon
-    names the item an error is about in the message or details (SP-API Error model)."""
-    mine: list[dict[str, Any]] = []
-    for error in errors:
-        if any(_names(error, m.tracking_number) for m in members):
-            if _names(error, event.tracking_number):
-                mine.append(error)
-        elif _names(error, event.purchase_order):
-            mine.append(error)
-    return mine
+    """The errors of a call that concern `event`, one of the call's events `members` (see
+    `CallErrors.of`)."""
+    return CallErrors(errors, members).of(event)
 
 
-def _unattributed(
-    errors: Sequence[dict[str, Any]], members: Sequence[Event]
-) -> list[dict[str, Any]]:
-    return [
-        e
-        for e in errors
-        if not any(_names(e, m.tracking_number) or _names(e, m.purchase_order) for m in members)
-    ]
-
-
-def _call(row: ApiCall | None, members: Sequence[Event] = ()) -> CallOut | None:
-    if row is None:
-        return None
+def _call(row: ApiCall, indexed: CallErrors) -> CallOut:
     return CallOut(
         id=row.id,
         operation=row.operation,
@@ -178,7 +202,7 @@ def _call(row: ApiCall | None, members: Sequence[Event] = ()) -> CallOut | None:
         transaction_id=row.transaction_id,
         transaction_status=row.transaction_status,
         errors=list(row.errors),
-        unattributed=_unattributed(row.errors, members),
+        unattributed=indexed.unattributed,
         started_at=row.started_at,
         finished_at=row.finished_at,
     )
@@ -189,11 +213,14 @@ def event_row(
     call: ApiCall | None,
     found: Mapping[LineageKey, RawSegment],
     separator: str,
-    members: Sequence[Event] = (),
+    indexed: CallErrors | None = None,
 ) -> EventOut:
     """One event of the file page: its body's key values, its API call and the errors of
-    that call naming it (`members`: every event of the call), its lineage with raw values
-    (`found`: the segments of `lineage_keys`, `separator`: the component separator)."""
+    that call naming it (`indexed`: the call's errors, read for all its events), its lineage
+    with raw values (`found`: the segments of `lineage_keys`, `separator`: the component
+    separator)."""
+    if call is not None and indexed is None:
+        indexed = CallErrors(call.errors, [])
     details = row.payload.get("statusUpdateDetails") or {}
     shipment = row.payload.get("shipmentDetails") or {}
     return EventOut(
@@ -207,8 +234,8 @@ def event_row(
         event_time=details.get("statusDateTime") or shipment.get("shippedDate"),
         updated_at=row.updated_at,
         amazon_transaction_id=row.amazon_transaction_id,
-        call=_call(call, members),
-        errors=attribute_errors(call.errors, row, members) if call is not None else [],
+        call=_call(call, indexed) if call is not None and indexed is not None else None,
+        errors=indexed.of(row) if indexed is not None else [],
         payload=row.payload,
         lineage=_lineage(row, found, separator),
     )

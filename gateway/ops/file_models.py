@@ -47,6 +47,7 @@ class SegmentOut(Out):
     elements: list[str]
     errors: list[int]  # indexes into FileDetail.errors
     bad_elements: list[int]  # 1-based element positions an error points at
+    cut: bool = False  # a very long segment: only its start is shown (gateway.ops.raw)
 
 
 class CallOut(Out):
@@ -120,7 +121,9 @@ class DetailQuery(BaseModel):
 
     from_segment: int = Field(1, ge=1, le=1_000_000_000, description="first segment shown")
     segments: int = Field(500, ge=1, le=5000, description="segments per page")
-    after_event: int = Field(0, ge=0, description="events with a greater id are shown")
+    after_event: int = Field(
+        0, ge=0, le=2**31 - 1, description="events with a greater id are shown"
+    )
     events: int = Field(100, ge=1, le=1000, description="events per page")
 
 

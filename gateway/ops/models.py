@@ -175,7 +175,8 @@ class ReplayDiff(Out):
     override_version: int
     new_overrides: list[OverrideOut]  # added since the file was received
     accepted: bool
-    errors: list[str]
+    errors: list[str]  # the first `listed_at_most`
+    error_total: int = 0
     events: list[EventDiff]  # the first `listed_at_most`: changes before same items
     changes: dict[str, int] = {}  # every item and removed event by change: same, changed, ...
     listed_at_most: int = 0

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 __all__ = ["ErrorLocator", "RawSegment", "iter_segments", "locate_errors", "split_segments"]
@@ -27,6 +28,9 @@ _SET_HEADERS = {"ST", "UNH"}
 _INTERCHANGE_HEADERS = {"ISA", "UNB"}
 _LEAD = "\ufeff\r\n\t "
 _TEXT_LINES = 5000  # a file that is not EDI: at most this many of its lines
+SEGMENT_CHARS = 100_000  # of one segment read; a longer one (no terminator) is cut
+ELEMENTS = 500  # elements of a segment kept, each at most ELEMENT_CHARS characters
+ELEMENT_CHARS = 2000
 
 
 @dataclass
@@ -39,6 +43,7 @@ class RawSegment:
     position: int | None = None  # position in the set (ST/UNH = 1)
     errors: list[int] = field(default_factory=list)
     bad_elements: list[int] = field(default_factory=list)
+    cut: bool = False  # longer than SEGMENT_CHARS, ELEMENTS or ELEMENT_CHARS: the rest left out
 
 
 def _text(chunks: Iterable[bytes]) -> Iterator[str]:
@@ -56,23 +61,34 @@ def _text(chunks: Iterable[bytes]) -> Iterator[str]:
         yield tail if started else tail.lstrip(_LEAD)
 
 
-def _x12(head: str, rest: Iterator[str]) -> Iterator[list[str]]:
+def _x12(head: str, rest: Iterator[str]) -> Iterator[tuple[list[str], bool]]:
+    """(elements, cut) of each segment; a segment longer than `SEGMENT_CHARS` (a file with no
+    terminator) is cut there and the rest of it skipped, so memory stays bounded."""
     element, terminator = head[3], head[105] if len(head) > 105 else "~"
-    buffer = head
-    for text in (None, *rest):
-        if text is not None:
-            buffer += text
+    buffer, cut = head, False
+    for text in chain(("",), rest):  # lazily: a 100 MB file is never read whole
+        if cut:
+            end = text.find(terminator)
+            if end < 0:
+                continue
+            yield buffer.split(element), True
+            buffer, cut, text = "", False, text[end + 1 :]
+        buffer += text
         *pieces, buffer = buffer.split(terminator)
         for piece in pieces:
             piece = piece.strip("\r\n")
             if piece.strip():
-                yield piece.split(element)
+                yield piece.split(element), False
+        if len(buffer) > SEGMENT_CHARS:
+            buffer, cut = buffer[:SEGMENT_CHARS].lstrip("\r\n"), True
     buffer = buffer.strip("\r\n")
     if buffer.strip():
-        yield buffer.split(element)
+        yield buffer.split(element), cut
 
 
-def _edifact(head: str, rest: Iterator[str]) -> Iterator[list[str]]:
+def _edifact(head: str, rest: Iterator[str]) -> Iterator[tuple[list[str], bool]]:
+    """(elements, cut) of each segment, as `_x12`; ISO 9735's release character keeps the
+    next character literal (it stays in the element, as written)."""
     element, release, terminator = "+", "?", "'"
     if head.startswith("UNA") and len(head) >= 9:
         element, release, terminator = head[4], head[6], head[8]
@@ -80,37 +96,46 @@ def _edifact(head: str, rest: Iterator[str]) -> Iterator[list[str]]:
     specials = re.compile("[" + re.escape(release + element + terminator) + "]")
     current: list[str] = []
     buffer: list[str] = []
-    escaped = False
-    for text in (head, *rest):
+    size, escaped = 0, False
+
+    def keep(piece: str) -> None:
+        nonlocal size
+        if size <= SEGMENT_CHARS:
+            buffer.append(piece)
+            size += len(piece)
+
+    for text in chain((head,), rest):  # lazily: a 100 MB file is never read whole
         at = 0
         if escaped and text:
-            buffer.append(text[0])
+            keep(text[0])
             escaped, at = False, 1
         while (hit := specials.search(text, at)) is not None:
             char, end = hit.group(), hit.end()
-            buffer.append(text[at : end - 1])
+            keep(text[at : end - 1])
             if char == release:  # checked first, as ISO 9735 reads it
-                buffer.append(char)
+                keep(char)
                 if end < len(text):
-                    buffer.append(text[end])
+                    keep(text[end])
                     end += 1
                 else:
                     escaped = True
             elif char == element:
-                current.append("".join(buffer))
+                if size <= SEGMENT_CHARS:
+                    current.append("".join(buffer))
                 buffer = []
             else:
-                current.append("".join(buffer))
+                if size <= SEGMENT_CHARS or not current:
+                    current.append("".join(buffer))
                 if "".join(current).strip():
                     current[0] = current[0].strip("\r\n ")
-                    yield current
-                current, buffer = [], []
+                    yield current, size > SEGMENT_CHARS
+                current, buffer, size = [], [], 0
             at = end
-        buffer.append(text[at:])
+        keep(text[at:])
     if "".join(buffer).strip() or current:
         current.append("".join(buffer))
         current[0] = current[0].strip("\r\n ")
-        yield current
+        yield current, size > SEGMENT_CHARS
 
 
 def iter_segments(chunks: Iterable[bytes]) -> Iterator[RawSegment]:
@@ -141,8 +166,10 @@ def iter_segments(chunks: Iterable[bytes]) -> Iterator[RawSegment]:
     interchange: str | None = None
     transaction: str | None = None
     position: int | None = None
-    for number, (tag, *elements) in enumerate(parts, 1):
-        tag = tag.strip()
+    for number, ((tag, *elements), cut) in enumerate(parts, 1):
+        tag = tag[:ELEMENT_CHARS].strip()
+        if len(elements) > ELEMENTS or any(len(e) > ELEMENT_CHARS for e in elements):
+            elements, cut = [e[:ELEMENT_CHARS] for e in elements[:ELEMENTS]], True
         if tag in _INTERCHANGE_HEADERS:
             index = control_of[tag] - 1
             interchange = elements[index].strip() if len(elements) > index else None
@@ -153,7 +180,7 @@ def iter_segments(chunks: Iterable[bytes]) -> Iterator[RawSegment]:
             position = 0
         if position is not None:
             position += 1
-        yield RawSegment(number, tag, elements, interchange, transaction, position)
+        yield RawSegment(number, tag, elements, interchange, transaction, position, cut=cut)
         if tag in ("SE", "UNT"):
             transaction, position = None, None
 

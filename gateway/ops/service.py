@@ -105,14 +105,14 @@ class OpsService:
         if record.size > limit * 1e6:
             raise OpsError(
                 413,
-                f"the file is {record.size / 1e6:.1f} MB; a replay is previewed for files up to "
+                f"The file is {record.size / 1e6:.1f} MB; a replay is previewed for files up to "
                 f"{limit:g} MB (setting replay_preview_mb). It can still be replayed: only the "
                 "events that did not succeed, or all of them",
             )
         try:
             data = self.rt.store.read(file_id)
-        except OSError as exc:
-            raise OpsError(409, f"the stored file is gone: {exc}") from exc
+        except OSError as exc:  # the message names no server path
+            raise OpsError(409, f"the stored file is gone ({exc.strerror})") from exc
         profile = self.rt.partner(record.partner_id)
         outcome, items = translate_preview(data, profile, self.rt.tables)
         events = self.rt.ledger.events_for_file(file_id)
@@ -125,7 +125,8 @@ class OpsService:
             override_version=max((o.version for o in overrides), default=0),
             new_overrides=newer,
             accepted=outcome.accepted,
-            errors=[f"{p.code.value}: {p.message}" for p in outcome.problems],
+            errors=[f"{p.code.value}: {p.message}" for p in outcome.problems[:LISTED_DIFFS]],
+            error_total=len(outcome.problems),
             events=listed_diffs(diffs),
             changes=dict(Counter(d.change for d in diffs)),
             listed_at_most=LISTED_DIFFS,
