@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from gateway.ledger import EventState
 from gateway.ledger.ops_queries import OpsQueries
 from gateway.ledger.records import EventRecord
-from gateway.ops import replay
+from gateway.ops import hooks, replay
 from gateway.ops.detail import file_detail
 from gateway.ops.file_models import DetailQuery
 from gateway.ops.models import EventDiff
@@ -305,3 +305,28 @@ def test_replay_preview_lists_at_most_its_cap_and_refuses_big_files(
     refused = client.get(f"/v1/ops/files/{file_id}/replay-preview", headers=VIEWER)
     assert refused.status_code == 413, refused.text
     assert "replay_preview_mb" in refused.json()["detail"]
+
+
+def test_search_terms_of_many_rejected_sets_are_read_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file whose 2,000 sets are all refused: the values of its sets are collected with one
+    lookup per segment (the old check compared every segment with every refused set: 16,000
+    segments x 2,000 sets), up to the cap, control numbers with or without leading zeros."""
+    data = many_sets_214(2000, bad_every=1)
+    segments = split_segments(data)
+    rejected = [("5150", f"{n:04d}") for n in range(1, 2001)]  # ISA13 without its zeros
+    calls = 0
+    real = hooks.control_key
+
+    def counting(value: object) -> str | None:
+        nonlocal calls
+        calls += 1
+        return real(value)
+
+    monkeypatch.setattr(hooks, "control_key", counting)
+    terms = hooks.rejected_set_terms(segments, rejected)
+    assert terms[:3] == ["1Z00000001", "PO000001", "DEMO"], terms[:3]
+    assert len(terms) == 500  # the cap
+    assert calls < 3 * (len(segments) + len(rejected)), calls
+    assert hooks.rejected_set_terms(segments, [("999", "0001")]) == []

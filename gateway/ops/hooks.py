@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from sqlalchemy import select
 
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Interchange, OpsSearchTerm, Transaction
-from gateway.ops.raw import split_segments
+from gateway.ops.raw import RawSegment, control_key, iter_segments
 from gateway.ops.rejections import log_rejections
 from gateway.pipeline import TranslationOutcome
 
@@ -26,32 +27,38 @@ _MAX_TERMS = 500  # per file
 _INDEX_BYTES = 16 << 20  # of a refused file read for its sets' search terms
 
 
-def _same(a: str | None, b: str | None) -> bool:
-    if a is None or b is None:
-        return False
-    a, b = a.strip(), b.strip()
-    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
-
-
-def rejected_set_terms(data: bytes, rejected: list[tuple[str, str]]) -> list[str]:
+def rejected_set_terms(
+    segments: Iterable[RawSegment], rejected: Iterable[tuple[str, str]]
+) -> list[str]:
     """Distinct element and component values (3..64 identifier characters, not only digits
-    shorter than 5) of the sets named (interchange control, set control) in `rejected`."""
+    shorter than 5) of the sets named (interchange control, set control) in `rejected`, at
+    most `_MAX_TERMS`; control numbers compare with or without leading zeros. One set
+    lookup per segment, whatever the number of rejected sets."""
+    wanted = {(control_key(ic), control_key(st)) for ic, st in rejected}
     terms: dict[str, None] = {}
-    for segment in split_segments(data):
+    for segment in segments:
         if segment.tag in _ENVELOPE or segment.transaction is None:
             continue
-        if not any(_same(segment.interchange, ic) and _same(segment.transaction, st)
-                   for ic, st in rejected):  # fmt: skip
+        if (control_key(segment.interchange), control_key(segment.transaction)) not in wanted:
             continue
         for element in segment.elements:
             for value in re.split(r"[:>^]", element):
                 value = value.strip()
                 if _TERM.match(value) and not (value.isdigit() and len(value) < 5):
                     terms[value] = None
+        if len(terms) >= _MAX_TERMS:
+            break
     return list(terms)[:_MAX_TERMS]
 
 
-def _index_rejected_sets(ledger: Ledger, file_id: str, data: bytes) -> int:
+def _chunks(stored: Path, limit: int) -> Iterator[bytes]:
+    with stored.open("rb") as stream:
+        while limit > 0 and (chunk := stream.read(min(1 << 20, limit))):
+            limit -= len(chunk)
+            yield chunk
+
+
+def _index_rejected_sets(ledger: Ledger, file_id: str, stored: Path) -> int:
     """Sets refused (syntax) or with mapping errors: their items may be missing."""
     query = (
         select(Interchange.control, Transaction.control, Transaction.accepted, Transaction.errors)
@@ -66,7 +73,7 @@ def _index_rejected_sets(ledger: Ledger, file_id: str, data: bytes) -> int:
         ]
     if not rejected:
         return 0
-    terms = rejected_set_terms(data, rejected)
+    terms = rejected_set_terms(iter_segments(_chunks(stored, _INDEX_BYTES)), rejected)
     with ledger._tx() as session:
         session.add_all(OpsSearchTerm(file_id=file_id, value=term) for term in terms)
     return len(terms)
@@ -79,5 +86,4 @@ def after_translation(log: logging.Logger, ledger: Ledger, file_id: str, partner
     bounded; sets beyond that are found by their control numbers, not their values)."""
     log_rejections(log, file_id, partner_id, outcome.accepted, outcome.problems)
     if not outcome.accepted:
-        with stored.open("rb") as stream:
-            _index_rejected_sets(ledger, file_id, stream.read(_INDEX_BYTES))
+        _index_rejected_sets(ledger, file_id, stored)

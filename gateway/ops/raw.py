@@ -22,7 +22,14 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-__all__ = ["ErrorLocator", "RawSegment", "iter_segments", "locate_errors", "split_segments"]
+__all__ = [
+    "ErrorLocator",
+    "RawSegment",
+    "control_key",
+    "iter_segments",
+    "locate_errors",
+    "split_segments",
+]
 
 _SET_HEADERS = {"ST", "UNH"}
 _INTERCHANGE_HEADERS = {"ISA", "UNB"}
@@ -191,7 +198,7 @@ def split_segments(data: bytes) -> list[RawSegment]:
 
 
 @lru_cache(maxsize=4096)  # a file's segments repeat their set's and interchange's numbers
-def _control(value: Any) -> str | None:
+def control_key(value: Any) -> str | None:
     """A control number as compared: blanks stripped, leading zeros dropped from digits."""
     if value is None:
         return None
@@ -216,8 +223,8 @@ class ErrorLocator:
         self._by_tag: dict[str | None, dict[str, list[int]]] = defaultdict(dict)
         self._first: dict[str | None, list[int]] = defaultdict(list)
         for index, error in enumerate(errors):
-            interchange = _control(error.get("interchange"))
-            transaction, tag = _control(error.get("transaction")), error.get("segment")
+            interchange = control_key(error.get("interchange"))
+            transaction, tag = control_key(error.get("transaction")), error.get("segment")
             if transaction is not None:
                 self._in_set[interchange, transaction].append(index)
             if tag:
@@ -234,9 +241,9 @@ class ErrorLocator:
         """Consider one segment (in file order)."""
         if not self.errors:
             return
-        interchange = _control(segment.interchange)
+        interchange = control_key(segment.interchange)
         if segment.transaction is not None:
-            transaction = _control(segment.transaction) or ""
+            transaction = control_key(segment.transaction) or ""
             for key in ((interchange, transaction), (None, transaction)):
                 for index in self._in_set.get(key, ()):
                     error = self.errors[index]
