@@ -36,9 +36,9 @@ from gateway.ack.x12_envelope import (
     Segment,
     clean,
     group_segments,
-    interchange_text,
+    render,
+    rendered_interchange_text,
     seg,
-    set_segments,
 )
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
@@ -81,7 +81,9 @@ def _original_header(o: Origin, isa_version: str) -> IsaHeader:
 
 
 def x12_advice_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
-    """The whole 824 interchange (ISA..IEA) for the sets of one original interchange."""
+    """The whole 824 interchange (ISA..IEA) for the sets of one original interchange. Each
+    set's OTI loop is written out as text as soon as it is built: a big file's advice
+    (hundreds of thousands of sets) keeps its text, not its segment objects."""
     first = sets[0].origin
     header = _original_header(first, advice_isa_version(first.version))
     d = header.delimiters
@@ -89,16 +91,22 @@ def x12_advice_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
     by_group: dict[tuple[str | None, str], list[AdviceSet]] = {}
     for s in sets:
         by_group.setdefault((s.origin.group_control, s.origin.version), []).append(s)
-    blocks: list[list[Segment]] = []
+    blocks: list[str] = []
     for number, ((_, version), members) in enumerate(by_group.items(), start=1):
         st02 = f"{number:04d}"
-        body = [_bgn(f"{control % 10**9:09d}{st02}", ctx)]
-        for s in members:
-            body.extend(_oti_loop(s, d))
+        bgn = _bgn(f"{control % 10**9:09d}{st02}", ctx)
         parties = GroupOutcome(None, None, sender=first.sender, receiver=first.receiver)
-        advice = set_segments("824", st02, None, body)
-        blocks.append(group_segments(header, parties, version, [advice], ctx, "AG"))
-    return interchange_text(header, control, blocks, ctx)
+        gs, ge = group_segments(header, parties, version, [()], ctx, "AG")  # GE01: one 824
+        loops, count = [], 0
+        for s in members:
+            loop = _oti_loop(s, d)
+            count += len(loop)
+            loops.append(render(loop, header))
+        opening = render([gs, seg("ST", "824", st02, None), bgn], header)
+        closing = render([seg("SE", count + 3, st02), ge], header)  # SE01: ST, BGN, loops, SE
+        blocks.append("".join([opening, *loops, closing]))
+        del loops
+    return rendered_interchange_text(header, control, len(blocks), blocks, ctx)
 
 
 def _bgn(reference: str, ctx: AckContext) -> Segment:
