@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from gateway.ack.advice import AdviceItem, AdviceSet, advice_sets
 from gateway.ack.advice_edifact import aperak_interchange
-from gateway.ack.advice_x12 import x12_advice_interchange
+from gateway.ack.advice_x12 import X12AdviceText, x12_advice_interchange
 from gateway.ack.context import AckContext
 from gateway.ledger.advising import (
     AdviceRow,
@@ -114,6 +114,9 @@ class _InterchangeAdvice:
                     key = (st.group_control, st.control, st.type_code)
                     self.refused[key] = (ic, st.group_control, problems, [])
         self.sets: list[AdviceSet] = []  # of the sets with events only, reported ones
+        # an X12 interchange without refusals (the order of its sets is the order they come
+        # in) is written set by set: its advice keeps text, not every set until the end
+        self.text = X12AdviceText() if syntax == "x12" and not self.refused else None
         self._origin: Origin | None = None  # the set whose events are coming
         self._parts: dict[int | None, _CallPart] = {}
 
@@ -137,6 +140,9 @@ class _InterchangeAdvice:
         refused = self.refused.get(_set_key(self._origin))
         if refused is not None:  # advised with the refusal, in the refusals' order
             refused[3].extend(items)
+        elif self.text is not None:
+            for advice_set in advice_sets(items, self.positive):
+                self.text.add(advice_set)
         else:
             self.sets.extend(advice_sets(items, self.positive))
         self._origin, self._parts = None, {}
@@ -158,14 +164,19 @@ def _record_advice(rt: Runtime, file: FileRecord, advice: _InterchangeAdvice) ->
     """Number and record one interchange's 824 / APERAK (its own transaction, with the
     control numbers it used); its type, None when it has nothing to report."""
     sets = advice.all_sets()
-    if not sets:
+    text = advice.text
+    if not sets and not text:
         return None
     kind = "824" if advice.syntax == "x12" else "APERAK"
     for attempt in range(_CONTROL_RETRIES):  # numbered again if another ack took the numbers
         first = next_control(rt.ledger, file.partner_id)
         context = AckContext(next_control=first, references_per_interchange=True)
-        content = (x12_advice_interchange(sets, context) if advice.syntax == "x12"
-                   else aperak_interchange(sets, context))  # fmt: skip
+        if text is not None:
+            content = text.interchange(context)
+        elif advice.syntax == "x12":
+            content = x12_advice_interchange(sets, context)
+        else:
+            content = aperak_interchange(sets, context)
         try:
             add_acks(rt.ledger, file.id, [NewAck(kind, content, advice.control)],
                      controls=(first, context.next_control - first))  # fmt: skip
