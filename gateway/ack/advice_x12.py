@@ -119,7 +119,7 @@ class X12AdviceText:
         if first is None or header is None:
             raise ValueError("an 824 needs at least one set")
         control = ctx.take_control()
-        blocks: list[str] = []
+        pieces: list[str] = []  # joined once, into the interchange: no copy per group
         for number, ((_, version), (loops, count)) in enumerate(self._groups.items(), start=1):
             st02 = f"{number:04d}"
             bgn = _bgn(f"{control % 10**9:09d}{st02}", ctx)
@@ -128,8 +128,8 @@ class X12AdviceText:
             opening = render([gs, seg("ST", "824", st02, None), bgn], header)
             # SE01 counts ST, BGN, the OTI loops and SE
             closing = render([seg("SE", count[0] + 3, st02), ge], header)
-            blocks.append("".join([opening, *loops, closing]))
-        return rendered_interchange_text(header, control, len(blocks), blocks, ctx)
+            pieces += [opening, *loops, closing]
+        return rendered_interchange_text(header, control, len(self._groups), pieces, ctx)
 
 
 def _bgn(reference: str, ctx: AckContext) -> Segment:
