@@ -36,9 +36,9 @@ from gateway.ack.x12_envelope import (
     Segment,
     clean,
     group_segments,
-    interchange_text,
+    render,
+    rendered_interchange_text,
     seg,
-    set_segments,
 )
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
@@ -49,7 +49,7 @@ from gateway.text import is_digits
 if TYPE_CHECKING:
     from gateway.ack.advice import AdviceError, AdviceSet
 
-__all__ = ["OTI_STATUS", "advice_isa_version", "x12_advice_interchange"]
+__all__ = ["OTI_STATUS", "X12AdviceText", "advice_isa_version", "x12_advice_interchange"]
 
 OTI_STATUS = {"accepted": "TA", "rejected": "TR", "partial": "TE"}  # OTI01 (DE 110)
 _MAX_REF = 12
@@ -82,23 +82,54 @@ def _original_header(o: Origin, isa_version: str) -> IsaHeader:
 
 def x12_advice_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
     """The whole 824 interchange (ISA..IEA) for the sets of one original interchange."""
-    first = sets[0].origin
-    header = _original_header(first, advice_isa_version(first.version))
-    d = header.delimiters
-    control = ctx.take_control()
-    by_group: dict[tuple[str | None, str], list[AdviceSet]] = {}
+    text = X12AdviceText()
     for s in sets:
-        by_group.setdefault((s.origin.group_control, s.origin.version), []).append(s)
-    blocks: list[list[Segment]] = []
-    for number, ((_, version), members) in enumerate(by_group.items(), start=1):
-        st02 = f"{number:04d}"
-        body = [_bgn(f"{control % 10**9:09d}{st02}", ctx)]
-        for s in members:
-            body.extend(_oti_loop(s, d))
-        parties = GroupOutcome(None, None, sender=first.sender, receiver=first.receiver)
-        advice = set_segments("824", st02, None, body)
-        blocks.append(group_segments(header, parties, version, [advice], ctx, "AG"))
-    return interchange_text(header, control, blocks, ctx)
+        text.add(s)
+    return text.interchange(ctx)
+
+
+class X12AdviceText:
+    """An 824 written set by set: each set's OTI loop is text as soon as it is added, so a
+    big file's advice (hundreds of thousands of sets) keeps its text, not its sets and
+    segment objects. Add the sets of one original interchange in their order, then ask for
+    `interchange` (as often as needed: each call numbers it afresh from `ctx`)."""
+
+    def __init__(self) -> None:
+        self._first: Origin | None = None
+        self._header: IsaHeader | None = None
+        # (GS06, GS08) of the original group -> its OTI loops' text and segment count
+        self._groups: dict[tuple[str | None, str], tuple[list[str], list[int]]] = {}
+
+    def __bool__(self) -> bool:
+        return self._first is not None
+
+    def add(self, s: AdviceSet) -> None:
+        if self._header is None:  # the first set's origin stands for the interchange
+            self._first = s.origin
+            self._header = _original_header(s.origin, advice_isa_version(s.origin.version))
+        loops, count = self._groups.setdefault((s.origin.group_control, s.origin.version),
+                                               ([], [0]))  # fmt: skip
+        loop = _oti_loop(s, self._header.delimiters)
+        loops.append(render(loop, self._header))
+        count[0] += len(loop)
+
+    def interchange(self, ctx: AckContext) -> str:
+        """ISA..IEA: one GS*AG group holding one 824 per original group (numbered by `ctx`)."""
+        first, header = self._first, self._header
+        if first is None or header is None:
+            raise ValueError("an 824 needs at least one set")
+        control = ctx.take_control()
+        pieces: list[str] = []  # joined once, into the interchange: no copy per group
+        for number, ((_, version), (loops, count)) in enumerate(self._groups.items(), start=1):
+            st02 = f"{number:04d}"
+            bgn = _bgn(f"{control % 10**9:09d}{st02}", ctx)
+            parties = GroupOutcome(None, None, sender=first.sender, receiver=first.receiver)
+            gs, ge = group_segments(header, parties, version, [()], ctx, "AG")  # GE01: one 824
+            opening = render([gs, seg("ST", "824", st02, None), bgn], header)
+            # SE01 counts ST, BGN, the OTI loops and SE
+            closing = render([seg("SE", count[0] + 3, st02), ge], header)
+            pieces += [opening, *loops, closing]
+        return rendered_interchange_text(header, control, len(self._groups), pieces, ctx)
 
 
 def _bgn(reference: str, ctx: AckContext) -> Segment:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -238,3 +238,18 @@ def _valid_yymmdd(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def render(segments: Iterable[Segment], inbound: IsaHeader) -> str:
+    """Segments as text in the ack's delimiters (`ack_delimiters(inbound)`): a part of an
+    ack written ahead of its envelope, so a big ack need not keep its segment objects."""
+    d = ack_delimiters(inbound)
+    return "".join(_render(s, d) for s in segments)
+
+
+def rendered_interchange_text(
+    inbound: IsaHeader, control: int, groups: int, body: Iterable[str], ctx: AckContext
+) -> str:
+    """`interchange_text` for a body already rendered (`render`) holding `groups` GS."""
+    trailer = seg("IEA", groups, f"{control % 10**9:09d}")
+    return "".join([_isa(inbound, control, ctx), *body, _render(trailer, ack_delimiters(inbound))])

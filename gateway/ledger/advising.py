@@ -20,8 +20,8 @@ from gateway.ledger.states import EventState
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Ack, ApiCall, Event, Transaction
 
-__all__ = ["PAGE", "AdviceRow", "advice_pages", "advised_interchanges", "calls_by_id",
-           "transactions_of"]  # fmt: skip
+__all__ = ["PAGE", "AdviceRow", "advice_pages", "advised_interchanges", "call_items",
+           "calls_by_id", "transactions_of"]  # fmt: skip
 
 PAGE = 1000  # rows per read
 
@@ -68,6 +68,25 @@ def calls_by_id(ledger: Ledger, ids: Iterable[int]) -> dict[int, CallRecord]:
     with ledger._read() as session:
         rows = session.scalars(select(ApiCall).where(ApiCall.id.in_(wanted)))
         return {row.id: CallRecord.of(row) for row in rows}
+
+
+def call_items(ledger: Ledger, ids: Iterable[int]) -> dict[int, tuple[set[str], set[str]]]:
+    """call id -> (purchase orders, tracking numbers) of all its events, for the calls `ids`
+    (a page's worth: a call holds at most `submit.batch_max` items)."""
+    wanted = sorted(set(ids))
+    items: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in wanted}
+    if not wanted:
+        return items
+    query = (select(Event.batch_id, Event.purchase_order, Event.tracking_number).distinct()
+             .where(Event.batch_id.in_(wanted)))  # fmt: skip
+    with ledger._read() as session:
+        for call_id, po, tracking in session.execute(query):
+            pos, numbers = items[call_id or 0]
+            if po:
+                pos.add(po)
+            if tracking:
+                numbers.add(tracking)
+    return items
 
 
 def transactions_of(ledger: Ledger, interchange_id: int,

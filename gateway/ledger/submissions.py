@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.ledger.mailbox import MailboxLedger
@@ -98,6 +98,18 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
         query = select(Event).where(Event.state.in_([EventState(s).value for s in states]))
         with self._read() as session:
             return [_event(row) for row in session.scalars(query.order_by(Event.id))]
+
+    def retryable_rejected_events(self) -> list[int]:
+        """Ids of `rejected` events whose call got no answer from Amazon or a 429 / 5xx after
+        all its retries (worth sending again; never those Amazon refused). Only ids are read,
+        in one query: a big file's rejected events are not loaded with their bodies."""
+        status = ApiCall.status_code
+        query = (select(Event.id).join(ApiCall, Event.batch_id == ApiCall.id)
+                 .where(Event.state == EventState.REJECTED.value,
+                        or_(status.is_(None), status >= 500, status == 429))
+                 .order_by(Event.id))  # fmt: skip
+        with self._read() as session:
+            return list(session.scalars(query))
 
     def events_of_call(self, call_id: int) -> list[EventRecord]:
         query = select(Event).where(Event.batch_id == call_id).order_by(Event.id)

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 
 from gateway.ack.advice import AdviceItem, AdviceSet, advice_sets
 from gateway.ack.advice_edifact import aperak_interchange
-from gateway.ack.advice_x12 import x12_advice_interchange
+from gateway.ack.advice_x12 import X12AdviceText, x12_advice_interchange
 from gateway.ack.context import AckContext
 from gateway.ledger.advising import (
     AdviceRow,
     advice_pages,
     advised_interchanges,
+    call_items,
     calls_by_id,
     transactions_of,
 )
@@ -37,6 +38,7 @@ from gateway.problems import Level, Problem, Severity
 from gateway.service.crash import crash_point
 from gateway.service.delivering import deliver_acks
 from gateway.service.runtime import Runtime
+from gateway.submit.attribution import CallErrors
 from gateway.submit.model import ApiError
 
 __all__ = ["archive_file", "finish_file"]
@@ -64,6 +66,7 @@ class _CallPart:
     """The events of one original set that went out in one call (one AdviceItem)."""
 
     call: CallRecord | None
+    errors: CallErrors | None  # the call's errors, by the items they name
     purchase_orders: dict[str, None] = field(default_factory=dict)  # first-seen order
     tracking_numbers: dict[str, None] = field(default_factory=dict)
     accepted: bool = True
@@ -78,9 +81,11 @@ class _CallPart:
             and bool(self.call.transaction_id)))  # fmt: skip
 
     def item(self, origin: Origin) -> AdviceItem:
+        """Only the call's errors about these events (or about none of its events in
+        particular): not each of a batch's errors for each of its sets."""
         call = self.call
-        errors = tuple(ApiError(str(e.get("code")), str(e.get("message")), e.get("details"))
-                       for e in (call.errors if call else []))  # fmt: skip
+        errors = (self.errors.about(self.purchase_orders, self.tracking_numbers)
+                  if self.errors is not None else ())  # fmt: skip
         return AdviceItem(origin=origin, purchase_orders=tuple(self.purchase_orders),
                           tracking_numbers=tuple(self.tracking_numbers),
                           accepted=self.accepted, errors=errors,
@@ -109,10 +114,14 @@ class _InterchangeAdvice:
                     key = (st.group_control, st.control, st.type_code)
                     self.refused[key] = (ic, st.group_control, problems, [])
         self.sets: list[AdviceSet] = []  # of the sets with events only, reported ones
+        # an X12 interchange without refusals (the order of its sets is the order they come
+        # in) is written set by set: its advice keeps text, not every set until the end
+        self.text = X12AdviceText() if syntax == "x12" and not self.refused else None
         self._origin: Origin | None = None  # the set whose events are coming
         self._parts: dict[int | None, _CallPart] = {}
 
-    def add(self, origin: Origin, row: AdviceRow, calls: dict[int, CallRecord]) -> None:
+    def add(self, origin: Origin, row: AdviceRow, calls: dict[int, CallRecord],
+            errors: dict[int, CallErrors]) -> None:  # fmt: skip
         if origin != self._origin:
             self.close_set()
             self._origin = origin
@@ -120,7 +129,8 @@ class _InterchangeAdvice:
         part = self._parts.get(row.batch_id)
         if part is None:
             call = calls.get(row.batch_id) if row.batch_id is not None else None
-            part = self._parts[row.batch_id] = _CallPart(call)
+            found = errors.get(row.batch_id) if row.batch_id is not None else None
+            part = self._parts[row.batch_id] = _CallPart(call, found)
         part.add(row)
 
     def close_set(self) -> None:
@@ -130,6 +140,9 @@ class _InterchangeAdvice:
         refused = self.refused.get(_set_key(self._origin))
         if refused is not None:  # advised with the refusal, in the refusals' order
             refused[3].extend(items)
+        elif self.text is not None:
+            for advice_set in advice_sets(items, self.positive):
+                self.text.add(advice_set)
         else:
             self.sets.extend(advice_sets(items, self.positive))
         self._origin, self._parts = None, {}
@@ -151,14 +164,19 @@ def _record_advice(rt: Runtime, file: FileRecord, advice: _InterchangeAdvice) ->
     """Number and record one interchange's 824 / APERAK (its own transaction, with the
     control numbers it used); its type, None when it has nothing to report."""
     sets = advice.all_sets()
-    if not sets:
+    text = advice.text
+    if not sets and not text:
         return None
     kind = "824" if advice.syntax == "x12" else "APERAK"
     for attempt in range(_CONTROL_RETRIES):  # numbered again if another ack took the numbers
         first = next_control(rt.ledger, file.partner_id)
         context = AckContext(next_control=first, references_per_interchange=True)
-        content = (x12_advice_interchange(sets, context) if advice.syntax == "x12"
-                   else aperak_interchange(sets, context))  # fmt: skip
+        if text is not None:
+            content = text.interchange(context)
+        elif advice.syntax == "x12":
+            content = x12_advice_interchange(sets, context)
+        else:
+            content = aperak_interchange(sets, context)
         try:
             add_acks(rt.ledger, file.id, [NewAck(kind, content, advice.control)],
                      controls=(first, context.next_control - first))  # fmt: skip
@@ -167,6 +185,14 @@ def _record_advice(rt: Runtime, file: FileRecord, advice: _InterchangeAdvice) ->
             if attempt == _CONTROL_RETRIES - 1:
                 raise
     return None  # pragma: no cover - the loop returns or raises
+
+
+def _call_errors(rt: Runtime, calls: dict[int, CallRecord]) -> dict[int, CallErrors]:
+    """Each call's errors with the items (of all its events) that each one names."""
+    failed = [i for i, call in calls.items() if call.errors]
+    items = call_items(rt.ledger, failed)
+    return {i: CallErrors([ApiError(str(e.get("code")), str(e.get("message")), e.get("details"))
+                           for e in calls[i].errors], *items[i]) for i in failed}  # fmt: skip
 
 
 def _advise(rt: Runtime, file: FileRecord) -> Counter[str] | None:
@@ -191,6 +217,7 @@ def _advise(rt: Runtime, file: FileRecord) -> Counter[str] | None:
     def take(rows: list[AdviceRow]) -> bool:
         nonlocal current, current_key
         calls = calls_by_id(rt.ledger, (r.batch_id for r in rows if r.batch_id is not None))
+        errors = _call_errors(rt, calls)
         for row in rows:
             if row.state not in _FINAL:
                 return False
@@ -207,7 +234,7 @@ def _advise(rt: Runtime, file: FileRecord) -> Counter[str] | None:
                     current = _InterchangeAdvice(syntax, origin.interchange_control, rows_of,
                                                  positive, rt)  # fmt: skip
             if current is not None:
-                current.add(origin, row, calls)
+                current.add(origin, row, calls, errors)
         return True
 
     for page in advice_pages(rt.ledger, file.id):  # a page of rows (and their calls) at a time

@@ -107,12 +107,7 @@ async def retry_failed(gateway: Gateway) -> None:
     rt = gateway.rt
     for file in await asyncio.to_thread(rt.ledger.files_in_state, FileState.FAILED):
         await gateway.translate(file.id)
-    retry: list[int] = []
-    for event in await asyncio.to_thread(rt.ledger.events_in_state, EventState.REJECTED):
-        call = rt.ledger.get_call(event.batch_id) if event.batch_id else None
-        if call is not None and (call.status_code is None or call.status_code >= 500
-                                 or call.status_code == 429):  # fmt: skip
-            retry.append(event.id)
+    retry = await asyncio.to_thread(rt.ledger.retryable_rejected_events)  # ids only
     if retry:
         await asyncio.to_thread(rt.ledger.requeue_events, retry)
         gateway.notify()

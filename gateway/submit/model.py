@@ -121,6 +121,7 @@ class SubmissionOutcome:
     body: dict[str, Any] = field(default_factory=dict)  # what was sent (for a resubmission)
     resubmits: int = 0  # times resubmitted after a retryable transaction Failure
     earlier_calls: list[CallResult] = field(default_factory=list)  # before the resubmits
+    accepted_at: float | None = None  # monotonic time the current call was accepted
 
     @property
     def final(self) -> bool:

@@ -21,6 +21,7 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
 from gateway.pipeline import TranslationOutcome, translate_stream, unreadable
 from gateway.profile import PartnerProfile
+from gateway.submit.attribution import CallErrors
 from gateway.submit.model import SubmissionOutcome, TransactionStatus
 from gateway.submit.submitter import Submitter
 
@@ -135,7 +136,9 @@ def _advice_items(
         if status in _NOT_ADVISED:
             continue
         accepted = status in _ADVISED_ACCEPTED
-        errors = outcome.call.errors + (state.errors if state else ())
+        # each of Amazon's errors goes to the interchanges whose items it names (or to all)
+        errors = CallErrors(outcome.call.errors + (state.errors if state else ()),
+                            outcome.purchase_orders, outcome.tracking_numbers)  # fmt: skip
         # a batch may hold requests of several interchanges: advise each of them
         by_origin: dict[Origin, list[TranslatedRequest]] = {}
         for index in outcome.requests:
@@ -149,7 +152,7 @@ def _advice_items(
                     purchase_orders=tuple(p for p in outcome.purchase_orders if p in pos),
                     tracking_numbers=tuple(t for t in outcome.tracking_numbers if t in tracking),
                     accepted=accepted,
-                    errors=errors,
+                    errors=errors.about(pos, tracking),
                     transaction_id=outcome.call.transaction_id,
                 )
             )

@@ -67,6 +67,12 @@ def _rejected_outcome(seller: str, item: Rejected) -> SubmissionOutcome:
                              requests=(item.request,))  # fmt: skip
 
 
+def _accepted_at(outcomes: Iterable[SubmissionOutcome]) -> dict[str, float]:
+    """Transaction id -> monotonic time its call was accepted."""
+    return {o.call.transaction_id: o.accepted_at for o in outcomes
+            if o.call.transaction_id is not None and o.accepted_at is not None}  # fmt: skip
+
+
 class Submitter:
     """Batching, ordering and transaction polling on top of one SpApiClient."""
 
@@ -77,7 +83,6 @@ class Submitter:
         self._settings = settings
         # enough calls in flight to keep the bucket busy even at ~1 s latency
         self._concurrency = concurrency or max(4, 2 * settings.burst)
-        self._accepted_at: dict[str, float] = {}  # transaction id -> monotonic accept time
         self._poller = TransactionPoller(client, settings)
 
     @property
@@ -108,9 +113,9 @@ class Submitter:
                     call = await self._client.submit(seller, batch.operation, body, batch.sandbox)
                     if hooks:
                         await hooks.after(batch, call, token)
-                if call.transaction_id is not None:
-                    self._accepted_at[call.transaction_id] = time.monotonic()
-                results[batch.index] = _outcome(seller, batch, call, body)
+                results[batch.index] = outcome = _outcome(seller, batch, call, body)
+                if call.transaction_id is not None:  # on the outcome: nothing kept per call
+                    outcome.accepted_at = time.monotonic()
             finally:
                 ended[batch.index].set()
 
@@ -127,7 +132,7 @@ class Submitter:
         transaction that failed with a retryable error (INTERNAL_SERVER_ERROR) is sent again
         as it was, at most `resubmit_max` times (only its own items: nothing else twice)."""
         end = time.monotonic() + timeout
-        await self._poller.wait(outcomes, timeout, self._accepted_at)
+        await self._poller.wait(outcomes, timeout, _accepted_at(outcomes))
         while again := [o for o in outcomes if retryable_failure(o)
                         and o.resubmits < self._settings.resubmit_max and o.body]:  # fmt: skip
             for outcome in again:
@@ -141,6 +146,6 @@ class Submitter:
                 outcome.call = await self._client.submit(outcome.seller, outcome.operation,
                                                          outcome.body, outcome.sandbox)  # fmt: skip
                 outcome.state = None
-                if outcome.call.transaction_id is not None:
-                    self._accepted_at[outcome.call.transaction_id] = time.monotonic()
-            await self._poller.wait(again, max(0.0, end - time.monotonic()), self._accepted_at)
+                outcome.accepted_at = time.monotonic()
+            await self._poller.wait(again, max(0.0, end - time.monotonic()),
+                                    _accepted_at(again))  # fmt: skip
