@@ -7,6 +7,7 @@ reference that looks at every segment for every error."""
 from __future__ import annotations
 
 import random
+import re
 import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,8 +20,10 @@ from fastapi.testclient import TestClient
 from gateway.ledger import EventState
 from gateway.ledger.ops_queries import OpsQueries
 from gateway.ledger.records import EventRecord
+from gateway.ledger.tables import Event
 from gateway.ops import hooks, replay
 from gateway.ops.detail import file_detail
+from gateway.ops.detail_rows import CallErrors
 from gateway.ops.file_models import DetailQuery
 from gateway.ops.models import EventDiff
 from gateway.ops.raw import RawSegment, iter_segments, locate_errors, split_segments
@@ -330,3 +333,50 @@ def test_search_terms_of_many_rejected_sets_are_read_in_one_pass(
     assert len(terms) == 500  # the cap
     assert calls < 3 * (len(segments) + len(rejected)), calls
     assert hooks.rejected_set_terms(segments, [("999", "0001")]) == []
+
+
+def _names(error: dict[str, Any], value: str | None) -> bool:
+    """The definition: `value` as a whole word in the error's message or details."""
+    if not value:
+        return False
+    text = " ".join(str(error.get(k) or "") for k in ("message", "details"))
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_call_errors_name_the_events_as_defined(seed: int) -> None:
+    """Random calls (items sharing POs, ids inside longer ids, ids with dashes and dots):
+    each event gets the errors naming its package, else (naming no package of the call) its
+    PO; the call's unattributed errors are those naming no item, as the definition says."""
+    rng = random.Random(seed)
+    values = ["PO1", "PO11", "PO-7", "1Z9", "1Z99", "A.B", "X"]
+    members = [
+        Event(
+            id=n,
+            tracking_number=rng.choice([*values, None]),
+            purchase_order=rng.choice([*values, None]),
+        )
+        for n in range(rng.randint(1, 8))
+    ]
+    errors = [
+        {
+            "code": "InvalidInput",
+            "message": " ".join(rng.sample([*values, "word", "PO1x"], 3)),
+            "details": rng.choice([None, rng.choice(values)]),
+        }
+        for _ in range(rng.randint(0, 10))
+    ]
+    indexed = CallErrors(errors, members)
+    for event in members:
+        mine = []
+        for error in errors:
+            if any(_names(error, m.tracking_number) for m in members):
+                if _names(error, event.tracking_number):
+                    mine.append(error)
+            elif _names(error, event.purchase_order):
+                mine.append(error)
+        assert indexed.of(event) == mine, (event.tracking_number, event.purchase_order)
+    assert indexed.unattributed == [
+        e for e in errors
+        if not any(_names(e, m.tracking_number) or _names(e, m.purchase_order) for m in members)
+    ]  # fmt: skip

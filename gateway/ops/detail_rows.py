@@ -4,7 +4,6 @@ element it was read from."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +12,8 @@ from gateway.ledger.tables import ApiCall, Event
 from gateway.ops.file_models import CallOut, ErrorOut, EventOut, LineageRow
 from gateway.ops.raw import RawSegment
 from gateway.problems import Problem
+from gateway.submit.attribution import CallErrors as Attribution
+from gateway.submit.model import ApiError
 
 __all__ = [
     "CallErrors",
@@ -137,49 +138,39 @@ def _lineage(
     return rows
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9]+")
-
-
 class CallErrors:
-    """A call's errors (Amazon's SP-API Error model names the item an error is about in its
-    message or details) read once for all of the call's events `members`: each error's
-    words, whether it names a member's package, and the errors naming no member. Asking which
-    errors concern one event is then a set lookup per error, not a text search per member."""
+    """A call's recorded errors (dicts of Amazon's SP-API Error model) read once for all of
+    the call's events `members`, by the submit stage's rule (gateway.submit.attribution):
+    an error about one item names its tracking number, else its purchase order. `of(event)`
+    is then the errors naming that event; `unattributed` those naming no item of the call."""
 
     def __init__(self, errors: Sequence[dict[str, Any]], members: Sequence[Event]) -> None:
         self.errors = list(errors)
-        self._texts = [" ".join(str(e.get(k, "")) for k in ("message", "details")) for e in errors]
-        self._words = [set(_PLAIN.findall(text)) for text in self._texts]
-        packages = {m.tracking_number for m in members if m.tracking_number}
-        orders = {m.purchase_order for m in members if m.purchase_order}
-        indexes = range(len(self.errors))
-        self._names_package = [any(self.names(i, t) for t in packages) for i in indexes]
-        self.unattributed = [
-            self.errors[i]
-            for i in indexes
-            if not self._names_package[i] and not any(self.names(i, o) for o in orders)
+        models = [
+            ApiError(str(e.get("code", "")), str(e.get("message", "")), _details(e))
+            for e in self.errors
         ]
-
-    def names(self, index: int, value: str | None) -> bool:
-        """Whether error `index` names `value` (a tracking number or PO) as a whole word
-        (PO11 is not named by PO111)."""
-        if not value:
-            return False
-        if _PLAIN.fullmatch(value):
-            return value in self._words[index]
-        pattern = rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])"
-        return re.search(pattern, self._texts[index]) is not None
+        self._named = Attribution(
+            models, [m.purchase_order for m in members], [m.tracking_number for m in members]
+        )
+        self._recorded = {id(model): error for model, error in zip(models, errors, strict=True)}
+        general = self._named.about((), ())  # naming no item of the call
+        self._general = {id(model) for model in general}
+        self.unattributed = [self._recorded[id(model)] for model in general]
 
     def of(self, event: Event) -> list[dict[str, Any]]:
-        """The errors that concern `event`: those naming its tracking number, else (an error
-        naming no member's package) its PO."""
-        return [
-            error
-            for i, error in enumerate(self.errors)
-            if self.names(
-                i, event.tracking_number if self._names_package[i] else event.purchase_order
-            )
-        ]
+        """The errors naming `event`'s tracking number, else (naming no package of the call)
+        its purchase order."""
+        found = self._named.about(
+            [event.purchase_order] if event.purchase_order else [],
+            [event.tracking_number] if event.tracking_number else [],
+        )
+        return [self._recorded[id(m)] for m in found if id(m) not in self._general]
+
+
+def _details(error: dict[str, Any]) -> str | None:
+    details = error.get("details")
+    return None if details is None else str(details)
 
 
 def attribute_errors(
