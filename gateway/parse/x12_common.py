@@ -23,7 +23,7 @@ from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 from gateway.text import plain_class
 
-__all__ = ["event_time", "val", "validate_set"]
+__all__ = ["event_time", "src_row", "val", "validate_set"]
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
@@ -200,7 +200,33 @@ def _clean_texts(
     return entry[3]
 
 
-_new = tuple.__new__  # Val / Src are named tuples: made without their Python __new__
+_new = tuple.__new__  # Val / Src / EventTime are named tuples: made without their __new__
+
+
+_SRCS: dict[tuple[str, int], list[Src | None]] = {}
+_SRCS_MAX = 16384  # (tag, position) rows kept; a file repeats a handful of set shapes
+_ROW = 12  # elements 0..11 of a row
+
+
+def src_row(tag: str, position: int) -> list[Src | None]:
+    """The shared `Src`s of the segment at `position` with `tag`, by element (0.._ROW-1),
+    each made when first asked for (`row[n] or src_of(row, tag, position, n)`): every set of
+    the same shape reads its values from the same places, so they are made once."""
+    key = (tag, position)
+    row = _SRCS.get(key)
+    if row is None:
+        if len(_SRCS) >= _SRCS_MAX:
+            _SRCS.clear()
+        row = _SRCS[key] = [None] * _ROW
+    return row
+
+
+def src_of(row: list[Src | None], tag: str, position: int, n: int) -> Src:
+    """Element `n`'s `Src` in `row` (`src_row`), made and kept there on first use."""
+    made: Src = _new(Src, (tag, position, n, None))
+    if n < _ROW:
+        row[n] = made
+    return made
 
 
 def val(seg: Sequence[str], position: int, n: int) -> Val | None:
@@ -225,6 +251,6 @@ def event_time(
         return None
     zone = val(seg, position, zone_n) if zone_n else None
     if time is not None and zone is not None:
-        return EventTime(local, zone, (date.src, time.src, zone.src))
+        return _new(EventTime, (local, zone, (date.src, time.src, zone.src)))
     srcs = tuple([v.src for v in (date, time, zone) if v is not None])
-    return EventTime(local, zone, srcs)
+    return _new(EventTime, (local, zone, srcs))
