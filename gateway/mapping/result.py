@@ -8,6 +8,7 @@ asks for them (`body`, `lineage`), e.g. a replay diff or a test.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import orjson
@@ -113,6 +114,20 @@ class TranslatedRequest:
         if self._text is None:
             self._text = orjson.dumps(self.body_json())
         return self._text
+
+    def body_dumps(self) -> str:
+        """The body exactly as `json.dumps(self.body_json())` writes it (", " and ": "
+        separators, non-ASCII escaped), made from the orjson text (`body_text`) when that
+        is plain: ASCII, no escape, no DEL, no number but an integer; else by json.dumps."""
+        text = self.body_text()
+        if text.isascii() and b"\\" not in text and b"\x7f" not in text:
+            parts = text.decode("ascii").split('"')  # no escaped quote: even parts are outside
+            outside = parts[::2]
+            syntax = "".join(outside).replace("true", "").replace("false", "")
+            if "." not in syntax and "e" not in syntax and "E" not in syntax:
+                parts[::2] = [p.replace(",", ", ").replace(":", ": ") for p in outside]
+                return '"'.join(parts)
+        return json.dumps(self.body_json())
 
     def items(self) -> list[dict[str, Any]]:
         """The status updates or shipment confirmations of the body."""
