@@ -107,7 +107,7 @@ class _Checks(dict[str, _Match]):
         if tag not in self.elements and tag not in self.limits:
             return _never  # not kept: a junk tag must not grow the table
         table, most = self.elements.get(tag, ()), self.limits.get(tag, 99)
-        check = _never
+        check: _Match = _never
         if len(table) <= most:
             check = _segment_pattern(tag, table, most, self.any_char).fullmatch
         self[tag] = check
