@@ -127,6 +127,10 @@ def test_lineage_json_is_what_json_dumps_writes() -> None:
     texts = item_reports_json(trail, "/shipmentConfirmations/3")
     assert texts == [json.dumps(r) for r in item_reports(trail, "/shipmentConfirmations/3")]
     assert json.loads(texts[0])["component"] == 1
+    # the remembered text after a path is the same for the next item, and for a prefix
+    # that needs escaping
+    again = item_reports_json(trail, '/x"\u00e9/4')
+    assert again == [json.dumps(r) for r in item_reports(trail, '/x"\u00e9/4')]
 
 
 @settings(max_examples=300, deadline=None)
