@@ -134,6 +134,7 @@ def _fast_checks(
 
 
 _NONE: frozenset[int] = frozenset()
+_JOIN = "\x00".join
 
 # The most components of each composite (`COMPOSITES`), 004010 / 005010 composite
 # directory: C001 composite unit of measure (355 + 7 x 1018/649) 15, C040 reference
@@ -165,10 +166,15 @@ def validate_set(
     fast = _fast_checks(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
     clean = _clean_texts(elements, limits, component, repetition, relations)
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
-        text = "\x00".join(seg)
-        joined = text.count("\x00") == len(seg) - 1  # no NUL inside an element
+    body = segments[1:-1]  # positions 2..SE-1
+    texts = list(map(_JOIN, body))
+    # no element of the set holds a NUL (each text is its segment's, unambiguously) when
+    # the texts joined hold just the NULs that join them and their elements
+    every_joined = _JOIN(texts).count("\x00") == sum(map(len, body)) - 1
+    position = 1
+    for seg, text in zip(body, texts, strict=True):
+        position += 1
+        joined = every_joined or text.count("\x00") == len(seg) - 1
         if joined and text in clean:  # the same segment was found faultless before
             continue
         tag = seg[0]
