@@ -29,6 +29,9 @@ ITEM_KEY: dict[str, str] = {
     "submitShipmentStatusUpdates": "shipmentStatusUpdates",
     "submitShipmentConfirmations": "shipmentConfirmations",
 }
+# json.dumps' own encoder (same separators and escapes), without the check for cycles a
+# body (a tree of dicts, lists and strings) cannot have
+_ENCODER = json.JSONEncoder(check_circular=False)
 _MODELS: dict[str, type[Body]] = {
     "submitShipmentStatusUpdates": SubmitShipmentStatusUpdatesRequest,
     "submitShipmentConfirmations": SubmitShipmentConfirmationsRequest,
@@ -81,7 +84,8 @@ class TranslatedRequest:
         text: bytes | None = None,
     ) -> TranslatedRequest:
         """A request from its body items (dicts in the model's field order, no None values)
-        or its body as JSON text (`text`, orjson bytes), and one lineage trail per item."""
+        or its body as JSON text (`text`, as `body_text` writes it), and one lineage trail
+        per item."""
         request = cls.__new__(cls)
         request.operation, request.origin = operation, origin
         request.purchase_orders, request.tracking_numbers = purchase_orders, tracking_numbers
@@ -110,24 +114,16 @@ class TranslatedRequest:
         return self._dict
 
     def body_text(self) -> bytes:
-        """The body as compact JSON (UTF-8, orjson)."""
+        """The body as JSON text in ASCII bytes, exactly as `json.dumps(self.body_json())`
+        writes it (", " and ": " separators, non-ASCII escaped): what `edigw translate`
+        prints, made once and spooled as is (`body_json` reads it back with orjson)."""
         if self._text is None:
-            self._text = orjson.dumps(self.body_json())
+            self._text = _ENCODER.encode(self.body_json()).encode("ascii")
         return self._text
 
     def body_dumps(self) -> str:
-        """The body exactly as `json.dumps(self.body_json())` writes it (", " and ": "
-        separators, non-ASCII escaped), made from the orjson text (`body_text`) when that
-        is plain: ASCII, no escape, no DEL, no number but an integer; else by json.dumps."""
-        text = self.body_text()
-        if text.isascii() and b"\\" not in text and b"\x7f" not in text:
-            parts = text.decode("ascii").split('"')  # no escaped quote: even parts are outside
-            outside = parts[::2]
-            syntax = "".join(outside).replace("true", "").replace("false", "")
-            if "." not in syntax and "e" not in syntax and "E" not in syntax:
-                parts[::2] = [p.replace(",", ", ").replace(":", ": ") for p in outside]
-                return '"'.join(parts)
-        return json.dumps(self.body_json())
+        """`body_text` as a str: `json.dumps(self.body_json())`."""
+        return self.body_text().decode("ascii")
 
     def items(self) -> list[dict[str, Any]]:
         """The status updates or shipment confirmations of the body."""
