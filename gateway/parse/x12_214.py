@@ -25,16 +25,22 @@ __all__ = ["parse_214"]
 _new = tuple.__new__  # Val / Src / EventTime / StatusEvent are named tuples: no Python __new__
 
 
-def _value(seg: Sequence[str], position: int, n: int) -> Val | None:
-    """Element n of a segment as a sourced value (its `Src` shared, `src_row`); None when
-    absent or blank."""
-    if n < len(seg):
-        value = seg[n].strip()
-        if value:
-            tag = seg[0]
-            row = src_row(tag, position)
-            return _new(Val, (value, row[n] or src_of(row, tag, position, n)))
-    return None
+def _values(seg: Sequence[str], position: int, numbers: Sequence[int]) -> list[Val | None]:
+    """Elements `numbers` (each under `_ROW`) of a segment as sourced values, their `Src`s
+    shared (`src_row`); None for each absent or blank one (`x12_common.val`'s reading)."""
+    tag, count = seg[0], len(seg)
+    row = src_row(tag, position)
+    out: list[Val | None] = []
+    for n in numbers:
+        value = seg[n].strip() if n < count else ""
+        out.append(_new(Val, (value, row[n] or src_of(row, tag, position, n))) if value else None)
+    return out
+
+
+_AT7 = (1, 2, 5, 6, 7)  # status, reason, date, time, time code
+_MS1 = (1, 2, 3)  # city, state, country
+_B10 = (1, 2)  # tracking number (reference), purchase order (shipment identification)
+_L11 = (1,)  # reference identification
 
 
 def _at7_event(read: list[Any], po: Val | None, tracking: Val | None) -> StatusEvent:
@@ -42,15 +48,7 @@ def _at7_event(read: list[Any], po: Val | None, tracking: Val | None) -> StatusE
     country MS1-01/02/03), `read` as [AT7 position, AT7, MS1 position, MS1 or None]; values
     read as `x12_common.val` / `event_time` read them."""
     at7_pos, at7, ms1_pos, ms1 = read
-    tag, count = at7[0], len(at7)
-    row = src_row(tag, at7_pos)
-    values: list[Any] = [None] * 8  # AT7-00..07: the elements read, as Vals
-    for n in (1, 2, 5, 6, 7):
-        if n < count:
-            value = at7[n].strip()
-            if value:
-                values[n] = _new(Val, (value, row[n] or src_of(row, tag, at7_pos, n)))
-    date, time, zone = values[5], values[6], values[7]
+    status, reason, date, time, zone = _values(at7, at7_pos, _AT7)
     when = None
     if date is not None:
         local = parse_local(date[0], time[0] if time is not None else None)
@@ -62,12 +60,11 @@ def _at7_event(read: list[Any], po: Val | None, tracking: Val | None) -> StatusE
             when = _new(EventTime, (local, zone, srcs))
     city = state = country = None
     if ms1 is not None:
-        city, state, country = _value(ms1, ms1_pos, 1), _value(ms1, ms1_pos, 2), \
-            _value(ms1, ms1_pos, 3)  # fmt: skip
+        city, state, country = _values(ms1, ms1_pos, _MS1)
     # position, purchase_order, tracking_number, status_code, reason_code, time, city,
     # state, postal_code, country
-    return _new(StatusEvent, (at7_pos, po, tracking, values[1], values[2], when, city, state,
-                              None, country))  # fmt: skip
+    return _new(StatusEvent, (at7_pos, po, tracking, status, reason, when, city, state, None,
+                              country))  # fmt: skip
 
 
 def parse_214(
@@ -122,11 +119,11 @@ def parse_214(
             qualifier = seg[2] if len(seg) > 2 else ""
             if at7s is not None:
                 if qualifier in po_quals and lx_po is None:
-                    lx_po = _value(seg, position, 1)
+                    lx_po = _values(seg, position, _L11)[0]
                 elif qualifier in track_quals and lx_tracking is None:
-                    lx_tracking = _value(seg, position, 1)
+                    lx_tracking = _values(seg, position, _L11)[0]
             elif not in_party and qualifier in po_quals and header_po is None:
-                header_po = _value(seg, position, 1)
+                header_po = _values(seg, position, _L11)[0]
         elif tag == "LX":
             if at7s is not None:
                 po = lx_po or header_po or (b10_po if po_from_b10 else None)
@@ -134,7 +131,7 @@ def parse_214(
                 events += [_at7_event(at7, po, tracking) for at7 in at7s]
             at7s, lx_po, lx_tracking, in_party = [], None, None, False
         elif tag == "B10":
-            b10_tracking, b10_po = _value(seg, position, 1), _value(seg, position, 2)
+            b10_tracking, b10_po = _values(seg, position, _B10)
         elif tag == "N1":
             in_party = at7s is None
     if at7s is not None:
