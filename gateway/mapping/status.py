@@ -239,14 +239,15 @@ def _fast_update(
         return None
     if not PO_PATTERN.match(po.value):
         return None
-    chars = b.origin.delimiters
+    origin, tables = b.origin, b.tables
+    chars = origin.delimiters
     if chars:
         text = "".join([v.value for v in _EVENT_VALUES(event) if v is not None])
         for c in chars:
             if c in text:
                 return None
-    syntax = b.origin.syntax
-    reason_text = reason.value if reason is not None else b.tables.missing_reason.get(syntax, "")
+    syntax = origin.syntax
+    reason_text = reason.value if reason is not None else tables.missing_reason.get(syntax, "")
     resolved = _resolve(b, syntax, code.value, reason_text)
     if resolved is None:
         return None
@@ -255,7 +256,7 @@ def _fast_update(
         return None
     head, country_default = _default_notes(b)
     defaults = b.profile.address_defaults
-    country = event.country
+    country = event[9]
     country_trail: tuple[Any, ...]
     if country is None:
         country_code = defaults.country_code
@@ -264,7 +265,7 @@ def _fast_update(
         country_trail = country_default
     elif len(country.value) == 3:
         upper = country.value.upper()
-        country_code = b.tables.countries.get(upper, "")
+        country_code = tables.countries.get(upper, "")
         if not country_code:
             return None
         country_trail = (_COUNTRY, "code_table", *country.src,
