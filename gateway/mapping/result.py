@@ -9,21 +9,24 @@ asks for them (`body`, `lineage`), e.g. a replay diff or a test.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from gateway.mapping.lineage import Lineage, Trail, expand, item_reports, item_reports_json
-from gateway.mapping.payloads import (
-    SubmitShipmentConfirmationsRequest,
-    SubmitShipmentStatusUpdatesRequest,
-)
 from gateway.parse.records import Origin
+
+if TYPE_CHECKING:  # the models are imported when a body model is first asked for
+    from gateway.mapping.payloads import (
+        SubmitShipmentConfirmationsRequest,
+        SubmitShipmentStatusUpdatesRequest,
+    )
+
+    Body = SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest
 
 __all__ = ["ITEM_KEY", "Body", "Operation", "TranslatedRequest"]
 
 Operation = Literal["submitShipmentStatusUpdates", "submitShipmentConfirmations"]
-Body = SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest
 # the body's one key: the list of its items (status updates / shipment confirmations)
 ITEM_KEY: dict[str, str] = {
     "submitShipmentStatusUpdates": "shipmentStatusUpdates",
@@ -32,10 +35,28 @@ ITEM_KEY: dict[str, str] = {
 # json.dumps' own encoder (same separators and escapes), without the check for cycles a
 # body (a tree of dicts, lists and strings) cannot have
 _ENCODER = json.JSONEncoder(check_circular=False)
-_MODELS: dict[str, type[Body]] = {
-    "submitShipmentStatusUpdates": SubmitShipmentStatusUpdatesRequest,
-    "submitShipmentConfirmations": SubmitShipmentConfirmationsRequest,
-}
+
+
+def _model(operation: str) -> type[Body]:
+    """Amazon's request model of an operation (`gateway.mapping.payloads`, imported here:
+    a translation that only prints JSON never loads the models)."""
+    from gateway.mapping import payloads
+
+    if operation == "submitShipmentStatusUpdates":
+        return payloads.SubmitShipmentStatusUpdatesRequest
+    return payloads.SubmitShipmentConfirmationsRequest
+
+
+def __getattr__(name: str) -> object:
+    """`Body`, the union of the request models, made when first read."""
+    if name == "Body":
+        from gateway.mapping import payloads
+
+        return (
+            payloads.SubmitShipmentStatusUpdatesRequest
+            | payloads.SubmitShipmentConfirmationsRequest
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TranslatedRequest:
@@ -100,7 +121,7 @@ class TranslatedRequest:
     def body(self) -> Body:
         """The body as Amazon's model (validated when first asked for)."""
         if self._body is None:
-            self._body = _MODELS[self.operation].model_validate(self.body_json())
+            self._body = _model(self.operation).model_validate(self.body_json())
         return self._body
 
     def body_json(self) -> dict[str, Any]:
