@@ -12,6 +12,9 @@ lineage as compact trails (`gateway.mapping.lineage`).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, cast
 
@@ -227,6 +230,12 @@ def _parties(b: Builder) -> tuple[str | None, str | None, tuple[Any, ...]]:
     return selling, ship_from, trail
 
 
+@lru_cache(maxsize=64)
+def _holding(chars: str) -> Callable[[str], object]:
+    """A search for any of `chars` (an interchange's delimiters) in a text."""
+    return re.compile("[" + re.escape(chars) + "]").search
+
+
 def _fast_update(
     b: Builder, event: StatusEvent, parties: tuple[str, str, tuple[Any, ...]]
 ) -> tuple[dict[str, Any], tuple[Any, ...]] | None:
@@ -241,11 +250,8 @@ def _fast_update(
         return None
     origin, tables = b.origin, b.tables
     chars = origin.delimiters
-    if chars:
-        text = "".join([v.value for v in _EVENT_VALUES(event) if v is not None])
-        for c in chars:
-            if c in text:
-                return None
+    if chars and _holding(chars)("".join([v[0] for v in _EVENT_VALUES(event) if v is not None])):
+        return None
     syntax = origin.syntax
     reason_text = reason.value if reason is not None else tables.missing_reason.get(syntax, "")
     resolved = _resolve(b, syntax, code.value, reason_text)
