@@ -15,7 +15,7 @@ from typing import Any
 from gateway.parse.dates import parse_local
 from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
 from gateway.parse.relations import syntax_notes
-from gateway.parse.x12_common import src_of, src_row, validate_set
+from gateway.parse.x12_common import ROW, src_row, validate_set, value_of
 from gateway.parse.x12_tables import SET_214
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import FieldSources
@@ -26,14 +26,20 @@ _new = tuple.__new__  # Val / Src / EventTime / StatusEvent are named tuples: no
 
 
 def _values(seg: Sequence[str], position: int, numbers: Sequence[int]) -> list[Val | None]:
-    """Elements `numbers` (each under `_ROW`) of a segment as sourced values, their `Src`s
-    shared (`src_row`); None for each absent or blank one (`x12_common.val`'s reading)."""
+    """Elements `numbers` (each under `ROW`) of a segment as sourced values, shared with the
+    sets that held the same value at the same place (`src_row`, `value_of`); None for each
+    absent or blank one (`x12_common.val`'s reading)."""
     tag, count = seg[0], len(seg)
     row = src_row(tag, position)
     out: list[Val | None] = []
     for n in numbers:
         value = seg[n].strip() if n < count else ""
-        out.append(_new(Val, (value, row[n] or src_of(row, tag, position, n))) if value else None)
+        if value:
+            vals = row[ROW + n]
+            found = vals.get(value) if vals is not None else None
+            out.append(found or value_of(row, tag, position, n, value))
+        else:
+            out.append(None)
     return out
 
 

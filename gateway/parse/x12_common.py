@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from gateway.parse.dates import parse_local
 from gateway.parse.records import EventTime, Src, Val
@@ -23,7 +24,7 @@ from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 from gateway.text import plain_class
 
-__all__ = ["event_time", "src_row", "val", "validate_set"]
+__all__ = ["ROW", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
@@ -235,29 +236,53 @@ def _clean_texts(
 _new = tuple.__new__  # Val / Src / EventTime are named tuples: made without their __new__
 
 
-_SRCS: dict[tuple[str, int], list[Src | None]] = {}
-_SRCS_MAX = 16384  # (tag, position) rows kept; a file repeats a handful of set shapes
-_ROW = 12  # elements 0..11 of a row
+# (tag, position) -> the row of that segment place: its elements' `Src`s at 0..ROW-1, then
+# per element the `Val`s read there ({value: Val}); a file repeats a handful of set shapes
+# and, at each place, its codes, dates and locations
+_SRCS: dict[tuple[str, int], list[Any]] = {}
+_SRCS_MAX = 8192  # rows kept
+ROW = 12  # elements 0..11 of a row
+_VALS_MAX = 50_000  # Vals kept in all rows: past it every row is dropped
+_VALS_PER_ELEMENT = 64
+_kept = [0]  # Vals kept now
 
 
-def src_row(tag: str, position: int) -> list[Src | None]:
-    """The shared `Src`s of the segment at `position` with `tag`, by element (0.._ROW-1),
-    each made when first asked for (`row[n] or src_of(row, tag, position, n)`): every set of
-    the same shape reads its values from the same places, so they are made once."""
+def src_row(tag: str, position: int) -> list[Any]:
+    """The row of the segment at `position` with `tag`: its shared `Src`s by element
+    (`row[n] or src_of(row, tag, position, n)`, n < ROW) and the shared `Val`s read there
+    (`row[ROW + n]`, None or a dict value -> Val, filled by `value_of`), made when first
+    asked for: every set of the same shape reads its values from the same places."""
     key = (tag, position)
     row = _SRCS.get(key)
     if row is None:
         if len(_SRCS) >= _SRCS_MAX:
             _SRCS.clear()
-        row = _SRCS[key] = [None] * _ROW
+            _kept[0] = 0
+        row = _SRCS[key] = [None] * (2 * ROW)
     return row
 
 
-def src_of(row: list[Src | None], tag: str, position: int, n: int) -> Src:
+def src_of(row: list[Any], tag: str, position: int, n: int) -> Src:
     """Element `n`'s `Src` in `row` (`src_row`), made and kept there on first use."""
     made: Src = _new(Src, (tag, position, n, None))
-    if n < _ROW:
+    if n < ROW:
         row[n] = made
+    return made
+
+
+def value_of(row: list[Any], tag: str, position: int, n: int, value: str) -> Val:
+    """`Val(value, Src(tag, position, n))` (n < ROW), kept in `row` for the next set that
+    holds the same value there (up to _VALS_PER_ELEMENT values per element)."""
+    made: Val = _new(Val, (value, row[n] or src_of(row, tag, position, n)))
+    vals = row[ROW + n]
+    if vals is None:
+        vals = row[ROW + n] = {}
+    if len(vals) < _VALS_PER_ELEMENT:
+        if _kept[0] >= _VALS_MAX:
+            _SRCS.clear()  # `row` stays usable by the caller; it is no longer shared
+            _kept[0] = 0
+        vals[value] = made
+        _kept[0] += 1
     return made
 
 
