@@ -274,7 +274,8 @@ def chunks(items: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]]:
 
 
 def unique(values: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
+    """The non-empty values, each once, in their order."""
+    return tuple(dict.fromkeys(filter(None, values)))
 
 
 def _decimal(text: str) -> Decimal | None:

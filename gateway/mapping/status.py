@@ -347,9 +347,9 @@ def map_status(
                 "submitShipmentStatusUpdates",
                 [update for update, _ in part],
                 origin,
-                purchase_orders=unique(u["purchaseOrderNumber"] for u, _ in part),
+                purchase_orders=unique([u["purchaseOrderNumber"] for u, _ in part]),
                 tracking_numbers=unique(
-                    u["statusUpdateDetails"]["trackingNumber"] for u, _ in part
+                    [u["statusUpdateDetails"]["trackingNumber"] for u, _ in part]
                 ),
                 trails=tuple(trail for _, trail in part),
             )
