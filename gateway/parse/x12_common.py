@@ -172,11 +172,14 @@ def validate_set(
     # no element of the set holds a NUL (each text is its segment's, unambiguously) when
     # the texts joined hold just the NULs that join them and their elements
     every_joined = _JOIN(texts).count("\x00") == sum(map(len, body)) - 1
-    position = 1
-    for seg, text in zip(body, texts, strict=True):
-        position += 1
+    # the same segment texts found faultless before are skipped (all at once when no
+    # element holds a NUL)
+    todo = [i for i, text in enumerate(texts) if text not in clean] if every_joined else \
+        range(len(texts))  # fmt: skip
+    for i in todo:
+        seg, text, position = body[i], texts[i], i + 2
         joined = every_joined or text.count("\x00") == len(seg) - 1
-        if joined and text in clean:  # the same segment was found faultless before
+        if joined and text in clean:
             continue
         tag = seg[0]
         related = relations.get(tag)
