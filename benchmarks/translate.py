@@ -10,6 +10,7 @@ over edigw's on the same file. Last, the wall time of `edigw translate` on a 1 K
 subprocess (the start-up a small file pays).
 
     make bench            # or: .venv/bin/python benchmarks/translate.py [--mb 20]
+                          #     [--only 214|iftsta] [--no-startup]
 """
 
 from __future__ import annotations
@@ -204,6 +205,8 @@ def startup(tmp: Path, runs: int = 5) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="size of each generated file")
+    parser.add_argument("--only", choices=["214", "iftsta"], help="measure one file type only")
+    parser.add_argument("--no-startup", action="store_true", help="skip the 1 KB start-up run")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -216,6 +219,8 @@ def main() -> None:
         ]
         print(f"{'file':15} {'MB':>5} {'reader':9} {'seconds':>8} {'MB/s':>7} {'x edigw':>7} "
               f"{'events/s':>9} {'peak MB':>8}")  # fmt: skip
+        if args.only:
+            cases = [case for case in cases if case[1].suffix == f".{args.only}"]
         for name, path, writer, peer in cases:
             expected = writer(path, args.mb)
             size = path.stat().st_size / 1_000_000
@@ -234,6 +239,8 @@ def main() -> None:
                     print(f"  !! {name}: {r['count']:.0f} events released, {expected} expected")
                 if mode == "lineage":
                     print(f"  --lineage costs {r['seconds'] / base:.2f}x a run without it")
+        if args.no_startup:
+            return
         figures = startup(Path(tmp))
         walls = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures.items())
         print(f"start-up, `edigw translate` of a 1 KB file (median wall): {walls}")

@@ -85,8 +85,9 @@ def _profile(
 
 def _request_json(request: TranslatedRequest, lineage: bool) -> str:
     """The request's JSON text, exactly `json.dumps({"operation", "body"[, "lineage"]})`:
-    the lineage objects are written as text directly (`TranslatedRequest.lineage_json`)."""
-    text = json.dumps({"operation": request.operation, "body": request.body_json()})
+    the body and the lineage objects are written as text directly
+    (`TranslatedRequest.body_dumps`, `lineage_json`)."""
+    text = f'{{"operation": {json.dumps(request.operation)}, "body": {request.body_dumps()}}}'
     if not lineage:
         return text
     return f'{text[:-1]}, "lineage": [{", ".join(request.lineage_json())}]}}'

@@ -31,7 +31,7 @@ from gateway.mapping.lineage import (
 )
 from gateway.mapping.result import ITEM_KEY, TranslatedRequest
 from gateway.mapping.times import _parse_local, parse_local
-from gateway.parse.records import Src, Val
+from gateway.parse.records import Origin, Src, Val
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CASES = sorted(p for p in SAMPLES.iterdir() if p.is_dir())
@@ -127,6 +127,10 @@ def test_lineage_json_is_what_json_dumps_writes() -> None:
     texts = item_reports_json(trail, "/shipmentConfirmations/3")
     assert texts == [json.dumps(r) for r in item_reports(trail, "/shipmentConfirmations/3")]
     assert json.loads(texts[0])["component"] == 1
+    # the remembered text after a path is the same for the next item, and for a prefix
+    # that needs escaping
+    again = item_reports_json(trail, '/x"\u00e9/4')
+    assert again == [json.dumps(r) for r in item_reports(trail, '/x"\u00e9/4')]
 
 
 @settings(max_examples=300, deadline=None)
@@ -150,3 +154,33 @@ def test_translating_restores_the_collector_thresholds() -> None:
     assert seen and all(t == pipeline._GC_THRESHOLDS for t in seen)
     assert gc.get_threshold() == before
     assert source.exists()
+
+
+ORIGIN = Origin("x12", "S", "R", "1", "1", "0001", "214", "004010", False)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "a, b: c",
+        'say "hi"',
+        "back\\slash",
+        "caf\u00e9",
+        "tab\there",
+        "del\x7f",
+        "2026-11-24T12:07:00Z",
+        "{[,:]}",
+    ],
+)
+@pytest.mark.parametrize("number", [24, -3, 1.5, 1e16, True, None])
+def test_body_dumps_is_what_json_dumps_writes(value: str, number: object) -> None:
+    items = [{"a": value, "n": number, "list": [value, {"k": number}], "e": ""}]
+    request_ = TranslatedRequest.from_items(
+        "submitShipmentStatusUpdates", items, ORIGIN, (), (), ((),)
+    )
+    assert request_.body_dumps() == json.dumps(request_.body_json())
+    spooled = TranslatedRequest.from_items(
+        "submitShipmentStatusUpdates", None, ORIGIN, (), (), ((),), text=request_.body_text()
+    )
+    assert spooled.body_dumps() == json.dumps(request_.body_json())

@@ -238,3 +238,76 @@ def test_three_letter_country_codes_become_alpha_2() -> None:
     (problem,) = problems
     assert problem.code is ProblemCode.INVALID_FIELD and problem.value == "XYZ"
     assert (problem.segment, problem.position, problem.element) == ("MS1", 6, 3)
+
+
+def _slow_and_fast(
+    ev: StatusEvent, syntax: Syntax = "x12", delimiters: str = ""
+) -> tuple[object, object]:
+    """The update and trail of `ev` by the reporting path (`_update`) and by the one-go path
+    (`_fast_update`), or None each when that path sends nothing."""
+    from dataclasses import replace
+
+    from gateway.mapping.build import Builder
+    from gateway.mapping.status import _fast_update, _parties, _update
+
+    b = Builder(replace(origin(syntax), delimiters=delimiters), PROFILE, TABLES)
+    selling, ship_from, shared = _parties(b)
+    assert selling is not None and ship_from is not None
+    slow = _update(b, ev, selling, ship_from)
+    fast = _fast_update(b, ev, (selling, ship_from, shared))
+    return (slow[0], shared + tuple(slow[1])) if slow else None, fast
+
+
+@pytest.mark.parametrize(
+    "ev",
+    [
+        event(),
+        event(reason=None),
+        event(country="US"),
+        event(country="USA"),
+        event(country="CAN", time=when(zone=None)),
+        event(time=when(zone="ET")),
+        event(time=when("2024-01-04T10:30:00", zone="CT")),
+        StatusEvent(
+            7,
+            v("PO9", "B10", 2, 2),
+            v("T9", "B10", 2, 1),
+            v("D1", position=7),
+            v("NS", position=7, element=2),
+            EventTime(
+                datetime(2026, 1, 2, 3, 4),
+                v("LT", element=7),
+                (Src("AT7", 7, 5), Src("AT7", 7, 6), Src("AT7", 7, 7)),
+            ),
+            None,
+            None,
+            v("98109", "MS1", 8, 3),
+            None,
+        ),
+    ],
+)
+def test_one_go_path_makes_what_the_reporting_path_makes(ev: StatusEvent) -> None:
+    slow, fast = _slow_and_fast(ev)
+    assert slow is not None
+    assert fast == slow
+
+
+@pytest.mark.parametrize(
+    ("ev", "delimiters"),
+    [
+        (event(po=None), ""),
+        (event(po="PO-1"), ""),
+        (event(tracking=None), ""),
+        (event(status=None), ""),
+        (event(status="ZZ", reason="ZZ"), ""),
+        (event(time=when(zone="QQ")), ""),
+        (event(country="XXX"), ""),
+        (event(tracking="1Z*9"), "*>~"),
+    ],
+)
+def test_one_go_path_leaves_every_fault_to_the_reporting_path(
+    ev: StatusEvent, delimiters: str
+) -> None:
+    slow, fast = _slow_and_fast(ev, delimiters=delimiters)
+    assert slow is None  # the reporting path sends nothing and says why
+    assert fast is None

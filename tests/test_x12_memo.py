@@ -52,3 +52,49 @@ def test_a_nul_inside_an_element_is_not_taken_for_a_known_segment() -> None:
     assert [p for p in plain if p.segment == "L11"] == []  # (a 214 needs more: not here)
     hidden = _validate(_set([["L11", "1Z4711\x002I"]]))  # joins to the same text
     assert ProblemCode.INVALID_CHARACTER in [p.code for p in hidden if p.element == 1]
+
+
+def _events(body: Sequence[list[str]]) -> list[tuple[object, ...]]:
+    """The 214's events with every value as (value, segment, position, element)."""
+    from gateway.parse.x12_214 import parse_214
+    from gateway.profile import FieldSources
+
+    document, _ = parse_214(_set(body), FieldSources())
+    shown = []
+    for event in document.events:
+        values = [event.purchase_order, event.tracking_number, event.status_code,
+                  event.reason_code, event.city, event.state, event.country]  # fmt: skip
+        shown.append(tuple((v.value, *v.src[:3]) if v else None for v in values))
+    return shown
+
+
+def _loop(status: str, city: str, tracking: str) -> list[list[str]]:
+    return [["LX", "1"], ["AT7", status, "NS", "", "", "20261124", "1015", "ET"],
+            ["MS1", city, "WA", "US"], ["L11", tracking, "2I"]]  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["D1", "X1", "AF"]), st.sampled_from(["SEA", "TAC"]),
+                          st.from_regex(r"1Z[0-9]{4}", fullmatch=True)), min_size=1, max_size=6),
+       st.integers(min_value=1, max_value=40))  # fmt: skip
+def test_values_shared_between_sets_keep_their_own_value_and_place(
+    loops: list[tuple[str, str, str]], budget: int
+) -> None:
+    """Sets of the same shape share the values read at the same place (`value_of`); with
+    any budget (rows dropped when it is spent) each event still reads its own."""
+    saved = x12_common._VALS_MAX
+    x12_common._VALS_MAX = budget
+    try:
+        head = [["B10", "T1", "PO1", "SCAC"]]
+        for status, city, tracking in loops:
+            body = head + _loop(status, city, tracking) + _loop(city[:2], "X", "1Z9")
+            assert _events(body) == [
+                (("PO1", "B10", 2, 2), (tracking, "L11", 6, 1), (status, "AT7", 4, 1),
+                 ("NS", "AT7", 4, 2), (city, "MS1", 5, 1), ("WA", "MS1", 5, 2),
+                 ("US", "MS1", 5, 3)),
+                (("PO1", "B10", 2, 2), ("1Z9", "L11", 10, 1), (city[:2], "AT7", 8, 1),
+                 ("NS", "AT7", 8, 2), ("X", "MS1", 9, 1), ("WA", "MS1", 9, 2),
+                 ("US", "MS1", 9, 3)),
+            ]  # fmt: skip
+    finally:
+        x12_common._VALS_MAX = saved

@@ -151,14 +151,9 @@ class Builder:
                 )
         return ok
 
-    def time(
-        self, when: EventTime | None, path: str, trace: Trace, what: str, position: int
-    ) -> str | None:
-        """ISO-8601 of a file time (lineage 'derived'); None and a problem when unusable.
-        Conversions are cached per (local time, zone, partner zone) on the code tables."""
-        if when is None:
-            self.missing(what, position)
-            return None
+    def converted(self, when: EventTime) -> tuple[str, str] | TimeError:
+        """(ISO-8601, how the zone was chosen) of a file time, or why it cannot be
+        converted; cached per (local time, zone, partner zone) on the code tables."""
         zone = when.zone
         key = ("time", when.local, zone.value if zone else None, self.profile.timezone)
         cache = self.tables.cache
@@ -171,6 +166,18 @@ class Builder:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
             cache[key] = found
+        return cast("tuple[str, str] | TimeError", found)
+
+    def time(
+        self, when: EventTime | None, path: str, trace: Trace, what: str, position: int
+    ) -> str | None:
+        """ISO-8601 of a file time (lineage 'derived'); None and a problem when unusable.
+        Conversions are cached per (local time, zone, partner zone) on the code tables."""
+        if when is None:
+            self.missing(what, position)
+            return None
+        zone = when.zone
+        found = self.converted(when)
         if isinstance(found, TimeError):
             self.fault(
                 ProblemCode.INVALID_FIELD,
@@ -180,7 +187,7 @@ class Builder:
                 value=zone.value if zone else None,
             )
             return None
-        iso, how = cast("tuple[str, str]", found)
+        iso, how = found
         srcs = tuple(map(tuple, when.srcs))
         trace.note(path, "derived", (when.local, srcs, how), when.srcs[0])  # type: ignore[arg-type]
         return iso
@@ -251,10 +258,12 @@ def _values(record: object) -> Iterator[Val]:
     the element separator is right)."""
     if isinstance(record, Val):
         yield record
-    elif isinstance(record, tuple):
+    elif isinstance(record, EventTime):  # a named tuple: checked before other tuples
+        return
+    elif isinstance(record, tuple):  # StatusEvent (a named tuple) and tuples of records
         for item in record:
             yield from _values(item)
-    elif is_dataclass(record) and not isinstance(record, (type, EventTime)):
+    elif is_dataclass(record) and not isinstance(record, type):
         for f in fields(record):
             yield from _values(getattr(record, f.name))
 
@@ -265,7 +274,8 @@ def chunks(items: Sequence[T], size: int = CHUNK_SIZE) -> Iterator[Sequence[T]]:
 
 
 def unique(values: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
+    """The non-empty values, each once, in their order."""
+    return tuple(dict.fromkeys(filter(None, values)))
 
 
 def _decimal(text: str) -> Decimal | None:

@@ -95,8 +95,12 @@ class CodeTables:
         return StatusResolution(event=event, status=pair.status, reason=pair.reason, row=row)
 
 
+# libyaml's parser when PyYAML was built with it (the same safe constructor: the same values)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(path: Path) -> object:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
 
 
 def _countries(base: Path) -> dict[str, str]:

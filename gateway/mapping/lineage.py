@@ -135,30 +135,46 @@ def _quoted(text: str) -> str:
     return found
 
 
+_TAILS: dict[tuple[Any, ...], str] = {}  # an entry's JSON text after its path, per values
+
+
+def _tail(kind: str, segment: Any, position: Any, element: Any, component: Any, detail: Any) -> str:
+    """The JSON text of an entry after its path: `, "kind": ...` up to the closing brace."""
+    text = f', "kind": {_quote(kind)}'
+    if segment is None and position is None and element is None and component is None:
+        pass
+    elif (component is None and type(position) is int and type(element) is int
+          and segment is not None):  # fmt: skip
+        text += f', "segment": {_quote(segment)}, "position": {position}, "element": {element}'
+    else:
+        report: dict[str, object] = {}
+        for name, value in (("segment", segment), ("position", position),
+                            ("element", element), ("component", component)):  # fmt: skip
+            if value is not None:
+                report[name] = value
+        text += ", " + json.dumps(report)[1:-1]
+    if detail is not None:
+        text += (
+            f', "detail": {_quote(detail if type(detail) is str else detail_text(detail) or "")}'
+        )
+    return text + "}"
+
+
 def item_reports_json(trail: Trail, prefix: str) -> list[str]:
     """`item_reports` as JSON texts, each exactly what `json.dumps` makes of the object
     (same separators, ASCII escapes), written directly: `--lineage` prints several times
-    more text than the body, and this keeps it from costing several times the time."""
+    more text than the body, and this keeps it from costing several times the time. The
+    text after each path is remembered per values: a file repeats its entries (the same
+    code-table row, default or segment place) set after set."""
     out: list[str] = []
+    head = '{"path": ' + _quote(prefix)[:-1]
     for path, kind, segment, position, element, component, detail in entries(trail):
-        head = f'{{"path": {_quote(prefix + path)}, "kind": {_quoted(kind)}'
-        if segment is None and position is None and element is None and component is None:
-            text = head
-        elif (component is None and type(position) is int and type(element) is int
-              and segment is not None):  # fmt: skip
-            text = f'{head}, "segment": {_quote(segment)}, "position": {position}, ' \
-                f'"element": {element}'  # fmt: skip
-        else:
-            report: dict[str, object] = {"path": prefix + path, "kind": kind}
-            for name, value in (("segment", segment), ("position", position),
-                                ("element", element), ("component", component)):  # fmt: skip
-                if value is not None:
-                    report[name] = value
-            text = json.dumps(report)[:-1]
-        if detail is not None:
-            if type(detail) is str:
-                text += f', "detail": {_quoted(detail)}'
-            else:
-                text += f', "detail": {_quote(detail_text(detail) or "")}'
-        out.append(text + "}")
+        key = (kind, segment, position, element, component, detail)
+        try:
+            tail = _TAILS[key]
+        except KeyError:
+            if len(_TAILS) >= 16384:
+                _TAILS.clear()
+            tail = _TAILS[key] = _tail(*key)
+        out.append(head + _quoted(path)[1:] + tail)
     return out

@@ -8,30 +8,55 @@ asks for them (`body`, `lineage`), e.g. a replay diff or a test.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from gateway.mapping.lineage import Lineage, Trail, expand, item_reports, item_reports_json
-from gateway.mapping.payloads import (
-    SubmitShipmentConfirmationsRequest,
-    SubmitShipmentStatusUpdatesRequest,
-)
 from gateway.parse.records import Origin
+
+if TYPE_CHECKING:  # the models are imported when a body model is first asked for
+    from gateway.mapping.payloads import (
+        SubmitShipmentConfirmationsRequest,
+        SubmitShipmentStatusUpdatesRequest,
+    )
+
+    Body = SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest
 
 __all__ = ["ITEM_KEY", "Body", "Operation", "TranslatedRequest"]
 
 Operation = Literal["submitShipmentStatusUpdates", "submitShipmentConfirmations"]
-Body = SubmitShipmentStatusUpdatesRequest | SubmitShipmentConfirmationsRequest
 # the body's one key: the list of its items (status updates / shipment confirmations)
 ITEM_KEY: dict[str, str] = {
     "submitShipmentStatusUpdates": "shipmentStatusUpdates",
     "submitShipmentConfirmations": "shipmentConfirmations",
 }
-_MODELS: dict[str, type[Body]] = {
-    "submitShipmentStatusUpdates": SubmitShipmentStatusUpdatesRequest,
-    "submitShipmentConfirmations": SubmitShipmentConfirmationsRequest,
-}
+# json.dumps' own encoder (same separators and escapes), without the check for cycles a
+# body (a tree of dicts, lists and strings) cannot have
+_ENCODER = json.JSONEncoder(check_circular=False)
+
+
+def _model(operation: str) -> type[Body]:
+    """Amazon's request model of an operation (`gateway.mapping.payloads`, imported here:
+    a translation that only prints JSON never loads the models)."""
+    from gateway.mapping import payloads
+
+    if operation == "submitShipmentStatusUpdates":
+        return payloads.SubmitShipmentStatusUpdatesRequest
+    return payloads.SubmitShipmentConfirmationsRequest
+
+
+def __getattr__(name: str) -> object:
+    """`Body`, the union of the request models, made when first read."""
+    if name == "Body":
+        from gateway.mapping import payloads
+
+        return (
+            payloads.SubmitShipmentStatusUpdatesRequest
+            | payloads.SubmitShipmentConfirmationsRequest
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TranslatedRequest:
@@ -80,7 +105,8 @@ class TranslatedRequest:
         text: bytes | None = None,
     ) -> TranslatedRequest:
         """A request from its body items (dicts in the model's field order, no None values)
-        or its body as JSON text (`text`, orjson bytes), and one lineage trail per item."""
+        or its body as JSON text (`text`, as `body_text` writes it), and one lineage trail
+        per item."""
         request = cls.__new__(cls)
         request.operation, request.origin = operation, origin
         request.purchase_orders, request.tracking_numbers = purchase_orders, tracking_numbers
@@ -95,7 +121,7 @@ class TranslatedRequest:
     def body(self) -> Body:
         """The body as Amazon's model (validated when first asked for)."""
         if self._body is None:
-            self._body = _MODELS[self.operation].model_validate(self.body_json())
+            self._body = _model(self.operation).model_validate(self.body_json())
         return self._body
 
     def body_json(self) -> dict[str, Any]:
@@ -109,10 +135,16 @@ class TranslatedRequest:
         return self._dict
 
     def body_text(self) -> bytes:
-        """The body as compact JSON (UTF-8, orjson)."""
+        """The body as JSON text in ASCII bytes, exactly as `json.dumps(self.body_json())`
+        writes it (", " and ": " separators, non-ASCII escaped): what `edigw translate`
+        prints, made once and spooled as is (`body_json` reads it back with orjson)."""
         if self._text is None:
-            self._text = orjson.dumps(self.body_json())
+            self._text = _ENCODER.encode(self.body_json()).encode("ascii")
         return self._text
+
+    def body_dumps(self) -> str:
+        """`body_text` as a str: `json.dumps(self.body_json())`."""
+        return self.body_text().decode("ascii")
 
     def items(self) -> list[dict[str, Any]]:
         """The status updates or shipment confirmations of the body."""

@@ -19,6 +19,7 @@ from gateway.parse.records import ShippedItem, Val
 from gateway.problems import ProblemCode, Severity
 
 __all__ = [
+    "PO_PATTERN",
     "check_items_present",
     "check_product_ids",
     "check_purchase_order",
@@ -26,14 +27,14 @@ __all__ = [
     "check_tracking_number",
 ]
 
-_PO_PATTERN = re.compile(r"^[a-zA-Z0-9]+$")
+PO_PATTERN = re.compile(r"^[a-zA-Z0-9]+$")  # the model's purchaseOrderNumber pattern
 
 
 def check_purchase_order(b: Builder, po: Val | None, position: int) -> bool:
     if po is None:
         b.missing("purchaseOrderNumber", position)
         return False
-    if not _PO_PATTERN.match(po.value):
+    if not PO_PATTERN.match(po.value):
         b.invalid(po, f"purchaseOrderNumber {po.value!r} is not alphanumeric as Amazon requires")
         return False
     return True

@@ -55,12 +55,12 @@ class Val(NamedTuple):
     src: Src
 
 
-@dataclass(frozen=True, slots=True)
-class EventTime:
+class EventTime(NamedTuple):
     """A date/time as the file states it: naive local time plus the zone the file names.
 
     `zone` is the X12 time code (AT7-07 style: UT, ET, LT, ...) or, for EDIFACT, the zone
-    suffix of format 303 ('UTC', '+01', ...); None means the file named no zone.
+    suffix of format 303 ('UTC', '+01', ...); None means the file named no zone. A named
+    tuple, like `Val` (made per event on the hot path); read it by attribute.
     """
 
     local: datetime
@@ -87,9 +87,10 @@ class Origin:
     delimiters: str = field(default="", compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusEvent:
-    """One carrier scan (X12 214 LX loop / EDIFACT IFTSTA CNI group)."""
+class StatusEvent(NamedTuple):
+    """One carrier scan (X12 214 LX loop / EDIFACT IFTSTA CNI group). A named tuple, like
+    `Val` (one per event on the hot path: a frozen dataclass took several times as long to
+    make); read it by attribute."""
 
     position: int  # segment position of the LX / CNI that starts it
     purchase_order: Val | None

@@ -10,26 +10,67 @@ One event per AT7 (an LX loop may report several).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import Any
 
-from gateway.parse.records import StatusDocument, StatusEvent, Val
+from gateway.parse.dates import parse_local
+from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
 from gateway.parse.relations import syntax_notes
-from gateway.parse.x12_common import event_time, val, validate_set
+from gateway.parse.x12_common import ROW, src_row, validate_set, value_of
 from gateway.parse.x12_tables import SET_214
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import FieldSources
 
 __all__ = ["parse_214"]
 
+_new = tuple.__new__  # Val / Src / EventTime / StatusEvent are named tuples: no Python __new__
 
-@dataclass
-class _Lx:
-    position: int
-    purchase_order: Val | None = None
-    tracking_number: Val | None = None
-    at7s: list[tuple[int, Sequence[str], int | None, Sequence[str] | None]] = field(
-        default_factory=list
-    )
+
+def _values(seg: Sequence[str], position: int, numbers: Sequence[int]) -> list[Val | None]:
+    """Elements `numbers` (each under `ROW`) of a segment as sourced values, shared with the
+    sets that held the same value at the same place (`src_row`, `value_of`); None for each
+    absent or blank one (`x12_common.val`'s reading)."""
+    tag, count = seg[0], len(seg)
+    row = src_row(tag, position)
+    out: list[Val | None] = []
+    for n in numbers:
+        value = seg[n].strip() if n < count else ""
+        if value:
+            vals = row[ROW + n]
+            found = vals.get(value) if vals is not None else None
+            out.append(found or value_of(row, tag, position, n, value))
+        else:
+            out.append(None)
+    return out
+
+
+_AT7 = (1, 2, 5, 6, 7)  # status, reason, date, time, time code
+_MS1 = (1, 2, 3)  # city, state, country
+_B10 = (1, 2)  # tracking number (reference), purchase order (shipment identification)
+_L11 = (1,)  # reference identification
+
+
+def _at7_event(read: list[Any], po: Val | None, tracking: Val | None) -> StatusEvent:
+    """The event of one AT7 (status AT7-01/02, time AT7-05/06/07) and its MS1 (city, state,
+    country MS1-01/02/03), `read` as [AT7 position, AT7, MS1 position, MS1 or None]; values
+    read as `x12_common.val` / `event_time` read them."""
+    at7_pos, at7, ms1_pos, ms1 = read
+    status, reason, date, time, zone = _values(at7, at7_pos, _AT7)
+    when = None
+    if date is not None:
+        local = parse_local(date[0], time[0] if time is not None else None)
+        if local is not None:
+            if time is not None and zone is not None:
+                srcs: tuple[Src, ...] = (date[1], time[1], zone[1])
+            else:
+                srcs = tuple([v[1] for v in (date, time, zone) if v is not None])
+            when = _new(EventTime, (local, zone, srcs))
+    city = state = country = None
+    if ms1 is not None:
+        city, state, country = _values(ms1, ms1_pos, _MS1)
+    # position, purchase_order, tracking_number, status_code, reason_code, time, city,
+    # state, postal_code, country
+    return _new(StatusEvent, (at7_pos, po, tracking, status, reason, when, city, state, None,
+                              country))  # fmt: skip
 
 
 def parse_214(
@@ -46,69 +87,61 @@ def parse_214(
     problems = validate_set(SET_214, segments, component=component, repetition=repetition,
                             notes=notes, tolerant=tolerant)  # fmt: skip
     po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
+    po_from_b10, tracking_from_b10 = sources.po_from_b10, sources.tracking_from_b10
     header_po: Val | None = None
     b10_po: Val | None = None
     b10_tracking: Val | None = None
     events: list[StatusEvent] = []
-    lx: _Lx | None = None
+    # the LX loop being read: its AT7s as [position, AT7, MS1 position, MS1], None before
+    # the first LX; its own purchase order and tracking number
+    at7s: list[list[Any]] | None = None
+    lx_po: Val | None = None
+    lx_tracking: Val | None = None
     in_party = False
-
-    def flush(loop: _Lx) -> None:
-        po = loop.purchase_order or header_po or (b10_po if sources.po_from_b10 else None)
-        tracking = loop.tracking_number or (b10_tracking if sources.tracking_from_b10 else None)
-        for at7_pos, at7, ms1_pos, ms1 in loop.at7s:
-            located = ms1 and ms1_pos
-            events.append(
-                StatusEvent(  # by position (one per event): position, purchase_order,
-                    # tracking_number, status_code, reason_code, time, city, state,
-                    # postal_code, country
-                    at7_pos, po, tracking, val(at7, at7_pos, 1), val(at7, at7_pos, 2),
-                    event_time(at7, at7_pos, 5, 6, 7),
-                    val(ms1, ms1_pos, 1) if located else None,  # type: ignore[arg-type]
-                    val(ms1, ms1_pos, 2) if located else None,  # type: ignore[arg-type]
-                    None,
-                    val(ms1, ms1_pos, 3) if located else None,  # type: ignore[arg-type]
-                )
-            )  # fmt: skip
-
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
+    position = 1
+    for seg in segments[1:-1]:  # positions 2..SE-1
+        position += 1
         tag = seg[0]
-        if tag == "LX":
-            if lx is not None:
-                flush(lx)
-            lx, in_party = _Lx(position), False
-        elif tag == "AT7" and lx is not None:
-            lx.at7s.append((position, seg, None, None))
-        elif tag == "MS1" and lx is not None and lx.at7s:
-            at7_pos, at7, _, _ = lx.at7s[-1]
-            lx.at7s[-1] = (at7_pos, at7, position, seg)
-        elif tag == "MS1" and lx is not None:
-            # a tolerant partner's MS1 before any AT7 of its LX loop: which status it
-            # locates is ambiguous (the next AT7? every one?), so it stays an error
-            problems.append(
-                Problem(
-                    code=ProblemCode.SEGMENT_OUT_OF_ORDER,
-                    message=f"MS1 at segment {position} comes before any AT7 of its LX loop: "
-                    "the status it locates is ambiguous",
-                    level=Level.SEGMENT,
-                    segment="MS1",
-                    position=position,
+        if tag == "AT7":
+            if at7s is not None:
+                at7s.append([position, seg, 0, None])
+        elif tag == "MS1":
+            if at7s:
+                at7s[-1][2:] = position, seg
+            elif at7s is not None:
+                # a tolerant partner's MS1 before any AT7 of its LX loop: which status it
+                # locates is ambiguous (the next AT7? every one?), so it stays an error
+                problems.append(
+                    Problem(
+                        code=ProblemCode.SEGMENT_OUT_OF_ORDER,
+                        message=f"MS1 at segment {position} comes before any AT7 of its LX "
+                        "loop: the status it locates is ambiguous",
+                        level=Level.SEGMENT,
+                        segment="MS1",
+                        position=position,
+                    )
                 )
-            )
         elif tag == "L11":
             qualifier = seg[2] if len(seg) > 2 else ""
-            if lx is not None:
-                if qualifier in po_quals and lx.purchase_order is None:
-                    lx.purchase_order = val(seg, position, 1)
-                elif qualifier in track_quals and lx.tracking_number is None:
-                    lx.tracking_number = val(seg, position, 1)
+            if at7s is not None:
+                if qualifier in po_quals and lx_po is None:
+                    lx_po = _values(seg, position, _L11)[0]
+                elif qualifier in track_quals and lx_tracking is None:
+                    lx_tracking = _values(seg, position, _L11)[0]
             elif not in_party and qualifier in po_quals and header_po is None:
-                header_po = val(seg, position, 1)
+                header_po = _values(seg, position, _L11)[0]
+        elif tag == "LX":
+            if at7s is not None:
+                po = lx_po or header_po or (b10_po if po_from_b10 else None)
+                tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
+                events += [_at7_event(at7, po, tracking) for at7 in at7s]
+            at7s, lx_po, lx_tracking, in_party = [], None, None, False
         elif tag == "B10":
-            b10_tracking, b10_po = val(seg, position, 1), val(seg, position, 2)
+            b10_tracking, b10_po = _values(seg, position, _B10)
         elif tag == "N1":
-            in_party = lx is None
-    if lx is not None:
-        flush(lx)
+            in_party = at7s is None
+    if at7s is not None:
+        po = lx_po or header_po or (b10_po if po_from_b10 else None)
+        tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
+        events += [_at7_event(at7, po, tracking) for at7 in at7s]
     return StatusDocument(tuple(events)), problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from gateway.parse.dates import parse_local
 from gateway.parse.records import EventTime, Src, Val
@@ -23,7 +24,7 @@ from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 from gateway.text import plain_class
 
-__all__ = ["event_time", "val", "validate_set"]
+__all__ = ["ROW", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
@@ -85,6 +86,38 @@ def _segment_pattern(
     return re.compile(re.escape(tag) + pattern)
 
 
+def _never(text: str) -> None:
+    """The fast acceptance of a tag that has none: every segment takes the full check."""
+    return None
+
+
+class _Checks(dict[str, _Match]):
+    """Tag -> fast acceptance of a segment (NUL-joined); a tag's pattern is compiled when the
+    tag is first looked up (`checks[tag]`): a file uses a few of the tables' tags, and
+    compiling them all took a tenth of a second at every start. A tag with no fast
+    acceptance (unknown, or a table longer than its limit) gets `_never`; `tag in checks`
+    says whether it has one."""
+
+    def __init__(
+        self, elements: Mapping[str, Sequence[El]], limits: Mapping[str, int], any_char: str
+    ) -> None:
+        super().__init__()
+        self.elements, self.limits, self.any_char = elements, limits, any_char
+
+    def __missing__(self, tag: str) -> _Match:
+        if tag not in self.elements and tag not in self.limits:
+            return _never  # not kept: a junk tag must not grow the table
+        table, most = self.elements.get(tag, ()), self.limits.get(tag, 99)
+        check: _Match = _never
+        if len(table) <= most:
+            check = _segment_pattern(tag, table, most, self.any_char).fullmatch
+        self[tag] = check
+        return check
+
+    def __contains__(self, tag: object) -> bool:
+        return isinstance(tag, str) and self[tag] is not _never
+
+
 def _fast_checks(
     elements: Mapping[str, Sequence[El]],
     limits: Mapping[str, int],
@@ -92,21 +125,17 @@ def _fast_checks(
     repetition: str | None = None,
 ) -> dict[str, _Match]:
     """Tag -> fast acceptance of a segment (NUL-joined), per pair of tables and delimiters
-    (built once)."""
+    (made once; each tag's pattern compiled on first use, `_Checks`)."""
     key = (id(elements), id(limits), component, repetition or "")
     entry = _FAST.get(key)
     if entry is None or entry[0] is not elements or entry[1] is not limits:
-        checks: dict[str, _Match] = {}
-        any_char = _any_char(component, repetition)
-        for tag in {*elements, *limits}:
-            table, most = elements.get(tag, ()), limits.get(tag, 99)
-            if len(table) <= most:
-                checks[tag] = _segment_pattern(tag, table, most, any_char).fullmatch
+        checks = _Checks(elements, limits, _any_char(component, repetition))
         entry = _FAST[key] = (elements, limits, checks)
     return entry[2]
 
 
 _NONE: frozenset[int] = frozenset()
+_JOIN = "\x00".join
 
 # The most components of each composite (`COMPOSITES`), 004010 / 005010 composite
 # directory: C001 composite unit of measure (355 + 7 x 1018/649) 15, C040 reference
@@ -138,11 +167,19 @@ def validate_set(
     fast = _fast_checks(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
     clean = _clean_texts(elements, limits, component, repetition, relations)
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
-        text = "\x00".join(seg)
-        joined = text.count("\x00") == len(seg) - 1  # no NUL inside an element
-        if joined and text in clean:  # the same segment was found faultless before
+    body = segments[1:-1]  # positions 2..SE-1
+    texts = list(map(_JOIN, body))
+    # no element of the set holds a NUL (each text is its segment's, unambiguously) when
+    # the texts joined hold just the NULs that join them and their elements
+    every_joined = _JOIN(texts).count("\x00") == sum(map(len, body)) - 1
+    # the same segment texts found faultless before are skipped (all at once when no
+    # element holds a NUL)
+    todo = [i for i, text in enumerate(texts) if text not in clean] if every_joined else \
+        range(len(texts))  # fmt: skip
+    for i in todo:
+        seg, text, position = body[i], texts[i], i + 2
+        joined = every_joined or text.count("\x00") == len(seg) - 1
+        if joined and text in clean:
             continue
         tag = seg[0]
         related = relations.get(tag)
@@ -163,8 +200,7 @@ def validate_set(
                     else f
                     for f in faults
                 )
-        accept = fast.get(tag)
-        if accept is not None and joined and accept(text) is not None:
+        if joined and fast[tag](text) is not None:
             found: list[Problem] = []
         else:
             spec = elements.get(tag, ())
@@ -200,7 +236,57 @@ def _clean_texts(
     return entry[3]
 
 
-_new = tuple.__new__  # Val / Src are named tuples: made without their Python __new__
+_new = tuple.__new__  # Val / Src / EventTime are named tuples: made without their __new__
+
+
+# (tag, position) -> the row of that segment place: its elements' `Src`s at 0..ROW-1, then
+# per element the `Val`s read there ({value: Val}); a file repeats a handful of set shapes
+# and, at each place, its codes, dates and locations
+_SRCS: dict[tuple[str, int], list[Any]] = {}
+_SRCS_MAX = 8192  # rows kept
+ROW = 12  # elements 0..11 of a row
+_VALS_MAX = 50_000  # Vals kept in all rows: past it every row is dropped
+_VALS_PER_ELEMENT = 64
+_kept = [0]  # Vals kept now
+
+
+def src_row(tag: str, position: int) -> list[Any]:
+    """The row of the segment at `position` with `tag`: its shared `Src`s by element
+    (`row[n] or src_of(row, tag, position, n)`, n < ROW) and the shared `Val`s read there
+    (`row[ROW + n]`, None or a dict value -> Val, filled by `value_of`), made when first
+    asked for: every set of the same shape reads its values from the same places."""
+    key = (tag, position)
+    row = _SRCS.get(key)
+    if row is None:
+        if len(_SRCS) >= _SRCS_MAX:
+            _SRCS.clear()
+            _kept[0] = 0
+        row = _SRCS[key] = [None] * (2 * ROW)
+    return row
+
+
+def src_of(row: list[Any], tag: str, position: int, n: int) -> Src:
+    """Element `n`'s `Src` in `row` (`src_row`), made and kept there on first use."""
+    made: Src = _new(Src, (tag, position, n, None))
+    if n < ROW:
+        row[n] = made
+    return made
+
+
+def value_of(row: list[Any], tag: str, position: int, n: int, value: str) -> Val:
+    """`Val(value, Src(tag, position, n))` (n < ROW), kept in `row` for the next set that
+    holds the same value there (up to _VALS_PER_ELEMENT values per element)."""
+    made: Val = _new(Val, (value, row[n] or src_of(row, tag, position, n)))
+    vals = row[ROW + n]
+    if vals is None:
+        vals = row[ROW + n] = {}
+    if len(vals) < _VALS_PER_ELEMENT:
+        if _kept[0] >= _VALS_MAX:
+            _SRCS.clear()  # `row` stays usable by the caller; it is no longer shared
+            _kept[0] = 0
+        vals[value] = made
+        _kept[0] += 1
+    return made
 
 
 def val(seg: Sequence[str], position: int, n: int) -> Val | None:
@@ -225,6 +311,6 @@ def event_time(
         return None
     zone = val(seg, position, zone_n) if zone_n else None
     if time is not None and zone is not None:
-        return EventTime(local, zone, (date.src, time.src, zone.src))
+        return _new(EventTime, (local, zone, (date.src, time.src, zone.src)))
     srcs = tuple([v.src for v in (date, time, zone) if v is not None])
-    return EventTime(local, zone, srcs)
+    return _new(EventTime, (local, zone, srcs))

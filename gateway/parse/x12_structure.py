@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.text import SUSPECT_CHARACTERS, describe_invalid, invalid_character, is_digits
@@ -101,6 +102,7 @@ def _missing(frame: _Frame, upto: int, position: int, tag: str) -> list[Problem]
     return problems
 
 
+_first = itemgetter(0)  # a segment's tag
 _SEGMENT_ID = re.compile(r"^[A-Z0-9]{2,3}$")
 
 
@@ -146,7 +148,7 @@ def check_structure(
     else in one of its sub-groups), is read where it is and reported as a warning, in any
     order and however many; a segment that fits nowhere or at several places is still an
     error."""
-    tags = tuple(seg[0] for seg in segments[1:-1])
+    tags = tuple(map(_first, segments[1:-1]))
     key = (id(table), len(segments), tags, tolerant)
     entry = _WALKS.get(key)
     if entry is None or entry[0] is not table:

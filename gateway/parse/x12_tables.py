@@ -15,7 +15,8 @@ from gateway.profile import mappings_dir
 
 def load_time_code_names() -> list[str]:
     """The time codes of mappings/time_codes.yaml (data shared with the mapping stage)."""
-    data = yaml.safe_load((mappings_dir() / "time_codes.yaml").read_text(encoding="utf-8"))
+    text = (mappings_dir() / "time_codes.yaml").read_text(encoding="utf-8")
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return [str(code) for code in data]
 
 
