@@ -3,9 +3,16 @@
 `record_translation` holds a whole file's rows in one transaction; for a file of hundreds of
 thousands of events that is memory growing with the file and a write lock held for minutes
 (every other partner's file would wait on it). `TranslationWriter` instead records each
-interchange with its transaction sets when its trailer was checked, then its events in
-batches of up to a thousand, each batch its own short transaction, and last the acks and the
-file's new state in one transaction.
+interchange when its trailer was checked, its transaction sets and then its events in
+batches of `BATCH`, each batch its own short transaction, and last the acks and the file's
+new state in one transaction.
+
+The batches keep SQLite's single write lock short, because other partners' small files are
+recorded meanwhile (by the service and the other translation workers): each batch is a bulk
+transaction (`SessionScope._tx(bulk=True)`: its commit does not wait for the disk; the last
+transaction's does, for all of them), its JSON columns are serialized before the lock is
+taken, and the writers of all processes take turns (gateway.ledger.writers), so a waiting
+writer gets in between two batches.
 
 The file stays `received` until that last commit, and nothing reads the events of a
 `received` file (submission takes `translated` files), so the rows of an interrupted attempt
@@ -18,9 +25,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Column, MetaData, Table, Text, delete, func, insert, select, update
+from sqlalchemy.types import JSON
 
 from gateway.ledger.controls import take_controls
+from gateway.ledger.engine import _json, is_sqlite
 from gateway.ledger.paging import in_pages
 from gateway.ledger.records import EventRecord, NewEvent
 from gateway.ledger.replays import resends_only_unsent, sent_among
@@ -41,7 +50,18 @@ from gateway.ledger.translation import NewAck, NewInterchange
 __all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
 
 _EVENTS, _TRANSACTIONS = Base.metadata.tables["events"], Base.metadata.tables["transactions"]
-BATCH = 500  # events per insert transaction (and transaction sets per executemany)
+BATCH = 500  # events (and transaction sets) per insert transaction
+
+
+def _as_text(table: Table) -> Table:
+    """`table` with its JSON columns as text, for rows whose JSON is serialized already."""
+    columns = [Column(c.name, Text() if isinstance(c.type, JSON) else c.type,
+                      primary_key=c.primary_key) for c in table.columns]  # fmt: skip
+    return Table(table.name, MetaData(), *columns)
+
+
+_EVENTS_TEXT = _as_text(_EVENTS)
+_JSON_COLUMNS = tuple(c.name for c in _EVENTS.columns if isinstance(c.type, JSON))
 
 
 def begin_attempt(ledger: Ledger, file_id: str) -> int:
@@ -130,27 +150,37 @@ class TranslationWriter:
         if self._replay is None:
             self.clear()
         ids: dict[tuple[str | None, str], int] = {}
-        with self.ledger._tx() as session:
+        with self.ledger._tx(bulk=True) as session:
             row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
                               syntax=new.syntax, sender=new.sender, receiver=new.receiver,
                               control=new.control, test=new.test, accepted=new.accepted,
                               duplicate_of=new.duplicate_of, replay=bool(self._replay))  # fmt: skip
             session.add(row)
             session.flush()
-            rows = [{"interchange_id": row.id, "group_control": st.group_control,
-                     "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
-                     "errors": list(st.errors)} for st in new.transactions]  # fmt: skip
-            connection = session.connection()
-            for start in range(0, len(rows), self.batch):  # one executemany per batch
-                connection.execute(insert(_TRANSACTIONS), rows[start : start + self.batch])
-            # the ids by (group, set control) read back in one query (an INSERT .. RETURNING
-            # in parameter order is one statement per row on SQLite)
+            interchange_id = row.id
+        rows = [{"interchange_id": interchange_id, "group_control": st.group_control,
+                 "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
+                 "errors": list(st.errors)} for st in new.transactions]  # fmt: skip
+        for start in range(0, len(rows), self.batch):  # a transaction per batch (module doc)
+            self._insert(_TRANSACTIONS, rows[start : start + self.batch])
+        # the ids by (group, set control) read back in one query (an INSERT .. RETURNING in
+        # parameter order is one statement per row on SQLite)
+        with self.ledger._read() as session:
             for transaction_id, group, control in session.execute(
                 select(Transaction.id, Transaction.group_control, Transaction.control)
-                .where(Transaction.interchange_id == row.id).order_by(Transaction.id)
+                .where(Transaction.interchange_id == interchange_id).order_by(Transaction.id)
             ):  # fmt: skip
                 ids[group, control] = transaction_id
         return ids
+
+    def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """One bulk transaction inserting `rows` (Core executemany: no ORM bookkeeping per
+        row); on SQLite the events' JSON is serialized before the write lock is taken."""
+        if table is _EVENTS and is_sqlite(self.ledger.engine):
+            table = _EVENTS_TEXT
+            rows = [{**r, **{c: _json(r[c]) for c in _JSON_COLUMNS}} for r in rows]
+        with self.ledger._tx(bulk=True) as session:
+            session.connection().execute(insert(table), rows)
 
     def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
         """Queue events of a recorded transaction set; written every `batch` events. In a
@@ -185,9 +215,8 @@ class TranslationWriter:
         if not self._pending:
             return
         rows, self._pending = self._unsent(self._pending), []
-        if rows:  # Core executemany: no ORM bookkeeping per row
-            with self.ledger._tx() as session:
-                session.connection().execute(insert(_EVENTS), rows)
+        if rows:
+            self._insert(_EVENTS, rows)
         self.events += len(rows)
 
     def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
