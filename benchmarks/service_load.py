@@ -33,7 +33,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service import _port, _wait_http
+from service import _port, _wait_http, _wait_log
 from translate import write_214
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,16 +134,6 @@ def running_gateway(tmp: Path, rate: float) -> Iterator[Gateway]:
         except subprocess.TimeoutExpired:
             proc.kill()
         emulator.wait(timeout=30)
-
-
-def _wait_log(path: Path, line: str, seconds: float) -> None:
-    """Wait until the gateway logged `line` (its translation workers take seconds to start:
-    start-up, not what the figures measure)."""
-    deadline = time.monotonic() + seconds
-    while line not in path.read_text(errors="replace"):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the gateway did not log {line!r} within {seconds:g} s")
-        time.sleep(0.2)
 
 
 def _chunks(path: Path) -> Iterator[bytes]:

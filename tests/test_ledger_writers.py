@@ -1,5 +1,5 @@
 """The SQLite ledger's writers take turns across processes (gateway.ledger.writers), and a big
-translation is recorded in short bulk transactions (gateway.ledger.streaming): what that
+translation is recorded in short transactions (gateway.ledger.streaming): what that
 changes must not change what is stored."""
 
 from __future__ import annotations
@@ -91,11 +91,11 @@ def test_ledger_write_transactions_hold_the_turn(
     other.close()
 
 
-def test_bulk_transactions_do_not_wait_for_the_disk_others_do(ledger: Ledger) -> None:
-    """synchronous NORMAL only inside a bulk transaction; every other write transaction on
-    the same pooled connection is FULL again."""
-    for bulk, level in ((True, _NORMAL), (False, _FULL), (True, _NORMAL), (False, _FULL)):
-        with ledger._tx(bulk=bulk) as session:
+def test_lazy_transactions_do_not_wait_for_the_disk_others_do(ledger: Ledger) -> None:
+    """synchronous NORMAL only inside a `durable=False` transaction; every other write
+    transaction on the same pooled connection is FULL again."""
+    for durable, level in ((False, _NORMAL), (True, _FULL), (False, _NORMAL), (True, _FULL)):
+        with ledger._tx(durable=durable) as session:
             assert session.execute(text("PRAGMA synchronous")).scalar() == level
 
 

@@ -26,7 +26,7 @@ _M = TypeVar("_M")
 
 BUSY_TIMEOUT_SECONDS = 30.0
 READ_ONLY = "ledger_read_only"  # execution option of the read-only sessions
-BULK = "ledger_bulk"  # execution option of the bulk sessions (SessionScope._tx(bulk=True))
+LAZY = "ledger_lazy_sync"  # execution option of SessionScope._tx(durable=False) sessions
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -53,7 +53,7 @@ def _sqlite_begin(connection: Connection) -> None:
     options = connection.get_execution_options()
     read_only = options.get(READ_ONLY, False)
     if not read_only:  # the level can only change outside a transaction: here, each time
-        level = "NORMAL" if options.get(BULK, False) else "FULL"
+        level = "NORMAL" if options.get(LAZY, False) else "FULL"
         info = connection.connection.info
         if info.get("synchronous") != level:
             connection.exec_driver_sql(f"PRAGMA synchronous={level}")
@@ -103,22 +103,22 @@ class SessionScope:
                          else None)  # fmt: skip
         readers = self.engine.execution_options(**{READ_ONLY: True})
         self._readers = sessionmaker(readers, expire_on_commit=False)
-        self._bulk = sessionmaker(self.engine.execution_options(**{BULK: True}),
+        self._lazy = sessionmaker(self.engine.execution_options(**{LAZY: True}),
                                   expire_on_commit=False)  # fmt: skip
 
     @contextmanager
-    def _tx(self, bulk: bool = False) -> Iterator[Session]:
+    def _tx(self, durable: bool = True) -> Iterator[Session]:
         """A write transaction (SQLite: BEGIN IMMEDIATE). On SQLite the writers of this
         process queue on a lock first, then the writers of all processes on the writer queue
         (gateway.ledger.writers): SQLite's own busy handler sleeps in steps of up to 100 ms,
         which under many concurrent writers costs far more than the writes.
 
-        `bulk`: rows nothing acts upon until a later, ordinary transaction commits (a
-        `received` file's translation, gateway.ledger.streaming). On SQLite its commit does
-        not wait for the disk (synchronous NORMAL): the WAL is written in order and the later
-        commit's sync makes these rows durable with it; a power loss before that loses them
-        and the file is translated again. The write lock is held that much shorter."""
-        sessions = self._bulk if bulk else self._sessions
+        `durable=False`: a commit that need not survive a power loss on its own (SQLite:
+        synchronous NORMAL, it does not wait for the disk, so the write lock is held that
+        much shorter; it still survives a crash of the process). For rows nothing acts upon
+        until a later durable commit, which makes them durable with it (the WAL is written
+        in order): a `received` file's translation (gateway.ledger.streaming)."""
+        sessions = self._sessions if durable else self._lazy
         if self._write_lock is None:
             with sessions.begin() as session:
                 yield session

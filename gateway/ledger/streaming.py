@@ -8,11 +8,13 @@ batches of `BATCH`, each batch its own short transaction, and last the acks and 
 new state in one transaction.
 
 The batches keep SQLite's single write lock short, because other partners' small files are
-recorded meanwhile (by the service and the other translation workers): each batch is a bulk
-transaction (`SessionScope._tx(bulk=True)`: its commit does not wait for the disk; the last
-transaction's does, for all of them), its JSON columns are serialized before the lock is
-taken, and the writers of all processes take turns (gateway.ledger.writers), so a waiting
-writer gets in between two batches.
+recorded meanwhile (by the service and the other translation workers): each batch commits
+without waiting for the disk (`SessionScope._tx(durable=False)`; the last transaction's
+commit does, for all of them), its JSON columns are serialized before the lock is taken, and
+the writers of all processes take turns (gateway.ledger.writers), so a waiting writer gets in
+between two batches. The attempt counter and `clear` need not survive a power loss either
+(an attempt that ends with the machine is not counted; cleared rows that come back are
+cleared again).
 
 The file stays `received` until that last commit, and nothing reads the events of a
 `received` file (submission takes `translated` files), so the rows of an interrupted attempt
@@ -66,9 +68,9 @@ _JSON_COLUMNS = tuple(c.name for c in _EVENTS.columns if isinstance(c.type, JSON
 
 def begin_attempt(ledger: Ledger, file_id: str) -> int:
     """Count one more translation attempt of a file (committed before it starts, so a crash
-    of the whole service during the attempt still counts); the attempts so far, this one
-    included."""
-    with ledger._tx() as session:
+    of the whole service during the attempt still counts; a power loss need not: module
+    doc); the attempts so far, this one included."""
+    with ledger._tx(durable=False) as session:
         row = ledger._row(session, ReceivedFile, file_id)
         row.attempts = (row.attempts or 0) + 1
         return row.attempts
@@ -76,7 +78,7 @@ def begin_attempt(ledger: Ledger, file_id: str) -> int:
 
 def give_back_attempt(ledger: Ledger, file_id: str) -> None:
     """An attempt the service itself interrupted (shutdown) does not count."""
-    with ledger._tx() as session:
+    with ledger._tx(durable=False) as session:
         row = ledger._row(session, ReceivedFile, file_id)
         row.attempts = max(0, (row.attempts or 0) - 1)
 
@@ -130,7 +132,7 @@ class TranslationWriter:
     def clear(self) -> None:
         """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
         `failed`)."""
-        with self.ledger._tx() as session:
+        with self.ledger._tx(durable=False) as session:
             file = self.ledger._row(session, ReceivedFile, self.file_id)
             if FileState(file.state) not in (FileState.RECEIVED, FileState.FAILED):
                 raise StateError(f"file {self.file_id} is {file.state}: already translated")
@@ -150,7 +152,7 @@ class TranslationWriter:
         if self._replay is None:
             self.clear()
         ids: dict[tuple[str | None, str], int] = {}
-        with self.ledger._tx(bulk=True) as session:
+        with self.ledger._tx(durable=False) as session:
             row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
                               syntax=new.syntax, sender=new.sender, receiver=new.receiver,
                               control=new.control, test=new.test, accepted=new.accepted,
@@ -174,12 +176,12 @@ class TranslationWriter:
         return ids
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """One bulk transaction inserting `rows` (Core executemany: no ORM bookkeeping per
+        """One transaction inserting `rows` (Core executemany: no ORM bookkeeping per
         row); on SQLite the events' JSON is serialized before the write lock is taken."""
         if table is _EVENTS and is_sqlite(self.ledger.engine):
             table = _EVENTS_TEXT
             rows = [{**r, **{c: _json(r[c]) for c in _JSON_COLUMNS}} for r in rows]
-        with self.ledger._tx(bulk=True) as session:
+        with self.ledger._tx(durable=False) as session:
             session.connection().execute(insert(table), rows)
 
     def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
