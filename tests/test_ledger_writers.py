@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import text
 
 from gateway.ledger import FileState, Ledger
+from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.engine import _json
 from gateway.ledger.records import NewEvent
 from gateway.ledger.streaming import TranslationWriter
-from gateway.ledger.translation import NewInterchange, NewTransaction
+from gateway.ledger.translation import NewAck, NewInterchange, NewTransaction
 from gateway.ledger.writers import WriterQueue
 
 _NORMAL, _FULL = 1, 2  # PRAGMA synchronous values
@@ -130,3 +131,31 @@ def test_batched_translation_stores_what_the_orm_stores(ledger: Ledger) -> None:
     assert [row[0] for row in stored] == [_json(p) for p in payloads]
     assert stored[4][1:] == ("null", "text")  # as the JSON column stores None
     assert stored[0][1] == _json(events[0].lineage)
+
+
+def test_last_events_recorded_with_the_state_once_after_a_control_conflict(
+    ledger: Ledger,
+) -> None:
+    """The events not yet written go in the transaction that marks the file translated; if
+    another ack took the control numbers meanwhile nothing of it is recorded, and the call
+    made again (numbered again) records them exactly once."""
+    file_id = _file(ledger)
+    writer = TranslationWriter(ledger, file_id, batch=10)
+    ids = writer.interchange(NewInterchange(syntax="x12", sender="BULKCAR", receiver="AMAZONDF",
+                                            control="000000008", test=False, accepted=True,
+                                            transactions=(NewTransaction("0001", "214", True,
+                                                                         "8"),)))  # fmt: skip
+    writer.add_events(ids["8", "0001"], [NewEvent("submitShipmentStatusUpdates", "demo",
+                                                  {"n": n}) for n in range(3)])  # fmt: skip
+    assert ledger.events_for_file(file_id) == []  # fewer than a batch: not yet written
+    ack = NewAck("997", "ISA*...~", "000000008")
+    with pytest.raises(ControlConflict):
+        writer.finish(state=FileState.TRANSLATED, syntax="x12", accepted=True, errors=[],
+                      acks=[ack], controls=(5, 1))  # fmt: skip
+    record = ledger.get_file(file_id)
+    assert record is not None and record.state is FileState.RECEIVED
+    assert ledger.events_for_file(file_id) == [] and ledger.acks_for_file(file_id) == []
+    writer.finish(state=FileState.TRANSLATED, syntax="x12", accepted=True, errors=[],
+                  acks=[ack], controls=(next_control(ledger, "bulk"), 1))  # fmt: skip
+    assert [e.payload for e in ledger.events_for_file(file_id)] == [{"n": n} for n in range(3)]
+    assert writer.events == 3 and len(ledger.acks_for_file(file_id)) == 1
