@@ -254,10 +254,11 @@ def main() -> None:
           f"-> {done / (finished - start):.1f} files/s")  # fmt: skip
     print(f"upload complete -> SP-API call: p50 {statistics.median(waits):.3f} s, "
           f"p95 {q[18]:.3f} s over {len(waits)} files with calls")  # fmt: skip
-    workers = [mb for pid, mb in rss.peaks.items() if pid != gateway.pid]
-    print(f"gateway peak RSS: service {peak:.0f} MB (VmHWM), largest translation worker "
-          f"{max(workers, default=float('nan')):.0f} MB ({len(workers)} workers), all together "
-          f"{rss.total:.0f} MB (emulator rate {args.rate:g}/s)")  # fmt: skip
+    children = [mb for pid, mb in rss.peaks.items() if pid != gateway.pid]
+    print(f"gateway peak RSS: service {peak:.0f} MB (VmHWM), largest child process "
+          f"(translation workers) {max(children, default=float('nan')):.0f} MB "
+          f"({len(children)} children), all together {rss.total:.0f} MB "
+          f"(emulator rate {args.rate:g}/s)")  # fmt: skip
 
 
 if __name__ == "__main__":

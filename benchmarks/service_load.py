@@ -4,10 +4,11 @@ For each size: one generated X12 214 (benchmarks/translate.py's carrier-shaped f
 over HTTP and then over SFTP to a fresh gateway; the peak RSS of every gateway process (the
 service and its translation workers) and of all of them together is sampled every 0.1 s
 until the file is translated, and for files up to `--done-mb` on until it is done (submitted,
-settled, its advices built from the ledger page by page). Then, while a 20 MB file
-translates, another partner uploads
-small 214s one after the other over HTTP: the p50/p95 of the time until the answer, which
-carries its 997, came back.
+settled, its advices built from the ledger page by page). Then, for as long as a 20 MB
+file's HTTP upload is in flight (received, translated, answered with its 997), another
+partner uploads a small 214 over HTTP every 0.2 s: the p50/p95 of the time until its answer,
+which carries its 997, came back. Each gateway's log is kept in its folder (gateway.log) and
+the figures start once its translation workers are ready.
 
     .venv/bin/python benchmarks/service_load.py [--mb 2 20 100] [--done-mb 20] [--no-small]
 """
