@@ -9,8 +9,10 @@ import asyncio
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from gateway.ledger import EventState, FileState, Ledger
 from gateway.ledger.records import NewEvent
@@ -118,23 +120,29 @@ def test_rows_of_an_interrupted_attempt_are_recorded_once(rt: Runtime) -> None:
 
 def test_batches_bound_each_insert(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file's events go to the ledger in batches while it is read: with a batch of 2,
-    a 5-event file takes three inserts (2, 2, 1), not one."""
+    a 5-event file takes three inserts (2, 2, 1; the last in the transaction that marks the
+    file translated), not one; its 5 transaction sets likewise."""
     import gateway.ledger.streaming as streaming
 
-    sizes: list[int] = []
-    flush = streaming.TranslationWriter.flush
+    sizes: dict[str, list[int]] = {"events": [], "transactions": []}
 
-    def counting(self: streaming.TranslationWriter) -> None:
-        sizes.append(len(self._pending))
-        flush(self)
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any,
+              executemany: bool) -> None:  # fmt: skip
+        for table, seen in sizes.items():
+            if statement.startswith(f"INSERT INTO {table} "):
+                seen.append(len(parameters) if executemany else 1)
 
     monkeypatch.setattr(streaming, "BATCH", 2)
-    monkeypatch.setattr(streaming.TranslationWriter, "flush", counting)
     file_id = _receive(rt, _214(5, 5))
     record = rt.ledger.get_file(file_id)
     assert record is not None
-    assert translate_received(rt, record).events == 5
-    assert [s for s in sizes if s] == [2, 2, 1]
+    event.listen(rt.ledger.engine, "before_cursor_execute", count)
+    try:
+        assert translate_received(rt, record).events == 5
+    finally:
+        event.remove(rt.ledger.engine, "before_cursor_execute", count)
+    assert sizes == {"events": [2, 2, 1], "transactions": [2, 2, 1]}
+    assert len(rt.ledger.events_for_file(file_id)) == 5
 
 
 def test_stale_part_files_and_old_stored_copies_removed(rt: Runtime) -> None:

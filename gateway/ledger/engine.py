@@ -1,6 +1,6 @@
 """The ledger's database engine and session scope: SQLite (WAL, foreign keys, busy timeout,
-BEGIN IMMEDIATE so concurrent writers wait instead of failing) or PostgreSQL
-(`postgresql+psycopg://...`)."""
+BEGIN IMMEDIATE so concurrent writers wait instead of failing, one writer queue across
+processes: gateway.ledger.writers) or PostgreSQL (`postgresql+psycopg://...`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from gateway.ledger.states import LedgerError
+from gateway.ledger.writers import WriterQueue
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "NotFoundError", "SessionScope", "create_ledger_engine",
            "is_sqlite"]  # fmt: skip
@@ -25,6 +26,7 @@ _M = TypeVar("_M")
 
 BUSY_TIMEOUT_SECONDS = 30.0
 READ_ONLY = "ledger_read_only"  # execution option of the read-only sessions
+LAZY = "ledger_lazy_sync"  # execution option of SessionScope._tx(durable=False) sessions
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -42,12 +44,20 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=FULL")  # a commit survives power loss
     finally:
         cursor.close()
+    _record.info["synchronous"] = "FULL"
 
 
 def _sqlite_begin(connection: Connection) -> None:
     # Writers take the lock up front: a read-then-write transaction never hits SQLITE_BUSY
     # half-way (which the busy timeout cannot cure), they simply queue. Readers (WAL) don't.
-    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    options = connection.get_execution_options()
+    read_only = options.get(READ_ONLY, False)
+    if not read_only:  # the level can only change outside a transaction: here, each time
+        level = "NORMAL" if options.get(LAZY, False) else "FULL"
+        info = connection.connection.info
+        if info.get("synchronous") != level:
+            connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+            info["synchronous"] = level
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
@@ -87,20 +97,39 @@ class SessionScope:
         self.engine = create_ledger_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock() if is_sqlite(self.engine) else None
+        database = self.engine.url.database or ""
+        self._writers = (WriterQueue(Path(database).expanduser())
+                         if self._write_lock is not None and database not in ("", ":memory:")
+                         else None)  # fmt: skip
         readers = self.engine.execution_options(**{READ_ONLY: True})
         self._readers = sessionmaker(readers, expire_on_commit=False)
+        self._lazy = sessionmaker(self.engine.execution_options(**{LAZY: True}),
+                                  expire_on_commit=False)  # fmt: skip
 
     @contextmanager
-    def _tx(self) -> Iterator[Session]:
+    def _tx(self, durable: bool = True) -> Iterator[Session]:
         """A write transaction (SQLite: BEGIN IMMEDIATE). On SQLite the writers of this
-        process queue on a lock first: SQLite's own busy handler sleeps in steps of up to
-        100 ms, which under many concurrent writers costs far more than the writes."""
+        process queue on a lock first, then the writers of all processes on the writer queue
+        (gateway.ledger.writers): SQLite's own busy handler sleeps in steps of up to 100 ms,
+        which under many concurrent writers costs far more than the writes.
+
+        `durable=False`: a commit that need not survive a power loss on its own (SQLite:
+        synchronous NORMAL, it does not wait for the disk, so the write lock is held that
+        much shorter; it still survives a crash of the process). For rows nothing acts upon
+        until a later durable commit, which makes them durable with it (the WAL is written
+        in order): a `received` file's translation (gateway.ledger.streaming)."""
+        sessions = self._sessions if durable else self._lazy
         if self._write_lock is None:
-            with self._sessions.begin() as session:
+            with sessions.begin() as session:
                 yield session
             return
-        with self._write_lock, self._sessions.begin() as session:
-            yield session
+        with self._write_lock:
+            if self._writers is None:
+                with sessions.begin() as session:
+                    yield session
+                return
+            with self._writers.turn(BUSY_TIMEOUT_SECONDS), sessions.begin() as session:
+                yield session
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -118,3 +147,5 @@ class SessionScope:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._writers is not None:
+            self._writers.close()

@@ -3,9 +3,18 @@
 `record_translation` holds a whole file's rows in one transaction; for a file of hundreds of
 thousands of events that is memory growing with the file and a write lock held for minutes
 (every other partner's file would wait on it). `TranslationWriter` instead records each
-interchange with its transaction sets when its trailer was checked, then its events in
-batches of up to a thousand, each batch its own short transaction, and last the acks and the
-file's new state in one transaction.
+interchange when its trailer was checked, its transaction sets and then its events in
+batches of `BATCH`, each batch its own short transaction, and last the acks and the file's
+new state in one transaction.
+
+The batches keep SQLite's single write lock short, because other partners' small files are
+recorded meanwhile (by the service and the other translation workers): each batch commits
+without waiting for the disk (`SessionScope._tx(durable=False)`; the last transaction's
+commit does, for all of them), its JSON columns are serialized before the lock is taken, and
+the writers of all processes take turns (gateway.ledger.writers), so a waiting writer gets in
+between two batches. The attempt counter and `clear` need not survive a power loss either
+(an attempt that ends with the machine is not counted; cleared rows that come back are
+cleared again).
 
 The file stays `received` until that last commit, and nothing reads the events of a
 `received` file (submission takes `translated` files), so the rows of an interrupted attempt
@@ -18,9 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Column, MetaData, Table, Text, delete, exists, func, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.types import JSON
 
 from gateway.ledger.controls import take_controls
+from gateway.ledger.engine import NotFoundError, _json, is_sqlite
 from gateway.ledger.paging import in_pages
 from gateway.ledger.records import EventRecord, NewEvent
 from gateway.ledger.replays import resends_only_unsent, sent_among
@@ -41,14 +53,25 @@ from gateway.ledger.translation import NewAck, NewInterchange
 __all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
 
 _EVENTS, _TRANSACTIONS = Base.metadata.tables["events"], Base.metadata.tables["transactions"]
-BATCH = 500  # events per insert transaction (and transaction sets per executemany)
+BATCH = 500  # events (and transaction sets) per insert transaction
+
+
+def _as_text(table: Table) -> Table:
+    """`table` with its JSON columns as text, for rows whose JSON is serialized already."""
+    columns = [Column(c.name, Text() if isinstance(c.type, JSON) else c.type,
+                      primary_key=c.primary_key) for c in table.columns]  # fmt: skip
+    return Table(table.name, MetaData(), *columns)
+
+
+_EVENTS_TEXT = _as_text(_EVENTS)
+_JSON_COLUMNS = tuple(c.name for c in _EVENTS.columns if isinstance(c.type, JSON))
 
 
 def begin_attempt(ledger: Ledger, file_id: str) -> int:
     """Count one more translation attempt of a file (committed before it starts, so a crash
-    of the whole service during the attempt still counts); the attempts so far, this one
-    included."""
-    with ledger._tx() as session:
+    of the whole service during the attempt still counts; a power loss need not: module
+    doc); the attempts so far, this one included."""
+    with ledger._tx(durable=False) as session:
         row = ledger._row(session, ReceivedFile, file_id)
         row.attempts = (row.attempts or 0) + 1
         return row.attempts
@@ -56,7 +79,7 @@ def begin_attempt(ledger: Ledger, file_id: str) -> int:
 
 def give_back_attempt(ledger: Ledger, file_id: str) -> None:
     """An attempt the service itself interrupted (shutdown) does not count."""
-    with ledger._tx() as session:
+    with ledger._tx(durable=False) as session:
         row = ledger._row(session, ReceivedFile, file_id)
         row.attempts = max(0, (row.attempts or 0) - 1)
 
@@ -101,7 +124,8 @@ class TranslationWriter:
     def __init__(self, ledger: Ledger, file_id: str, batch: int | None = None) -> None:
         self.ledger, self.file_id, self.batch = ledger, file_id, batch or BATCH
         self.events = 0  # recorded so far
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []  # queued by add_events
+        self._ready: list[dict[str, Any]] = []  # taken from the queue, not yet written
         self._replay: bool | None = None
         self._partner_id = ""
         self._skip_sent = False  # an operator's replay that resends only what did not succeed
@@ -109,13 +133,25 @@ class TranslationWriter:
 
     def clear(self) -> None:
         """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
-        `failed`)."""
-        with self.ledger._tx() as session:
-            file = self.ledger._row(session, ReceivedFile, self.file_id)
+        `failed`). A first attempt finds nothing to remove and writes nothing."""
+        with self.ledger._read() as session:
+            file = session.get(ReceivedFile, self.file_id)
+            if file is None:
+                raise NotFoundError(f"no ReceivedFile {self.file_id!r} in the ledger")
             if FileState(file.state) not in (FileState.RECEIVED, FileState.FAILED):
                 raise StateError(f"file {self.file_id} is {file.state}: already translated")
             self._replay, self._partner_id = file.replay_of is not None, file.partner_id
             self._skip_sent = resends_only_unsent(session, self.file_id)
+            left = session.scalar(select(
+                exists().where(Interchange.file_id == self.file_id)
+                | exists().where(Event.file_id == self.file_id)
+                | exists().where(Ack.file_id == self.file_id)))  # fmt: skip
+        if not left:
+            return
+        with self.ledger._tx(durable=False) as session:
+            file = self.ledger._row(session, ReceivedFile, self.file_id)
+            if FileState(file.state) not in (FileState.RECEIVED, FileState.FAILED):
+                raise StateError(f"file {self.file_id} is {file.state}: already translated")
             mine = select(Interchange.id).where(Interchange.file_id == self.file_id)
             session.execute(delete(Event).where(Event.file_id == self.file_id))
             session.execute(delete(Ack).where(Ack.file_id == self.file_id))
@@ -130,27 +166,49 @@ class TranslationWriter:
         if self._replay is None:
             self.clear()
         ids: dict[tuple[str | None, str], int] = {}
-        with self.ledger._tx() as session:
+        rows: list[dict[str, Any]] = [
+            {"group_control": st.group_control, "control": st.control, "type_code": st.type_code,
+             "accepted": st.accepted, "errors": list(st.errors)} for st in new.transactions
+        ]  # fmt: skip
+        with self.ledger._tx(durable=False) as session:  # with the first batch of its sets
             row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
                               syntax=new.syntax, sender=new.sender, receiver=new.receiver,
                               control=new.control, test=new.test, accepted=new.accepted,
                               duplicate_of=new.duplicate_of, replay=bool(self._replay))  # fmt: skip
             session.add(row)
             session.flush()
-            rows = [{"interchange_id": row.id, "group_control": st.group_control,
-                     "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
-                     "errors": list(st.errors)} for st in new.transactions]  # fmt: skip
-            connection = session.connection()
-            for start in range(0, len(rows), self.batch):  # one executemany per batch
-                connection.execute(insert(_TRANSACTIONS), rows[start : start + self.batch])
-            # the ids by (group, set control) read back in one query (an INSERT .. RETURNING
-            # in parameter order is one statement per row on SQLite)
+            interchange_id = row.id
+            for set_row in rows:
+                set_row["interchange_id"] = interchange_id
+            self._insert_in(session, _TRANSACTIONS, rows[: self.batch])
+        for start in range(self.batch, len(rows), self.batch):  # a transaction per batch
+            with self.ledger._tx(durable=False) as session:
+                self._insert_in(session, _TRANSACTIONS, rows[start : start + self.batch])
+        # the ids by (group, set control) read back in one query (an INSERT .. RETURNING in
+        # parameter order is one statement per row on SQLite)
+        with self.ledger._read() as session:
             for transaction_id, group, control in session.execute(
                 select(Transaction.id, Transaction.group_control, Transaction.control)
-                .where(Transaction.interchange_id == row.id).order_by(Transaction.id)
+                .where(Transaction.interchange_id == interchange_id).order_by(Transaction.id)
             ):  # fmt: skip
                 ids[group, control] = transaction_id
         return ids
+
+    def _serialized(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Event rows ready to insert: on SQLite with their JSON as text (serialized here,
+        before the write lock is taken, not while it is held)."""
+        if not is_sqlite(self.ledger.engine):
+            return rows
+        return [{**r, **{c: _json(r[c]) for c in _JSON_COLUMNS}} for r in rows]
+
+    def _insert_in(self, session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` in `session`'s transaction (Core executemany: no ORM bookkeeping per
+        row); event rows come from `_serialized`."""
+        if not rows:
+            return
+        if table is _EVENTS and is_sqlite(self.ledger.engine):
+            table = _EVENTS_TEXT
+        session.connection().execute(insert(table), rows)
 
     def add_events(self, transaction_id: int | None, events: Sequence[NewEvent]) -> None:
         """Queue events of a recorded transaction set; written every `batch` events. In a
@@ -181,27 +239,39 @@ class TranslationWriter:
         self.skipped += len(sent)
         return [row for index, row in enumerate(rows) if index not in sent]
 
+    def _take_pending(self) -> list[dict[str, Any]]:
+        """The queued events to write next, without those already sent (an unsent-only
+        replay), serialized; kept until `_written` (a transaction that fails may be retried)."""
+        if self._pending:
+            self._ready += self._serialized(self._unsent(self._pending))
+            self._pending = []
+        return self._ready
+
+    def _written(self) -> None:
+        self.events += len(self._ready)
+        self._ready = []
+
     def flush(self) -> None:
-        if not self._pending:
-            return
-        rows, self._pending = self._unsent(self._pending), []
-        if rows:  # Core executemany: no ORM bookkeeping per row
-            with self.ledger._tx() as session:
-                session.connection().execute(insert(_EVENTS), rows)
-        self.events += len(rows)
+        """Write the queued events in their own transaction."""
+        rows = self._take_pending()
+        if rows:
+            with self.ledger._tx(durable=False) as session:
+                self._insert_in(session, _EVENTS, rows)
+        self._written()
 
     def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
                errors: Sequence[dict[str, Any]], acks: Sequence[NewAck],
                reason: str | None = None, controls: tuple[int, int] | None = None,
                ) -> None:  # fmt: skip
-        """The last events, the acks and the file's new state, the latter two in one
-        transaction: the file is `state` only once everything is recorded. `controls`
-        (first, used): the acks' interchange control numbers, taken from the partner's
-        counter in the same transaction (gateway.ledger.controls); ControlConflict, and
-        nothing of this call recorded, when another ack took them meanwhile."""
-        self.flush()
+        """The last events, the acks and the file's new state in one transaction: the file
+        is `state` only once everything is recorded. `controls` (first, used): the acks'
+        interchange control numbers, taken from the partner's counter in the same
+        transaction (gateway.ledger.controls); ControlConflict, and nothing of this call
+        recorded, when another ack took them meanwhile (it may be called again)."""
+        rows = self._take_pending()
         now = utc_now()
         with self.ledger._tx() as session:
+            self._insert_in(session, _EVENTS, rows)
             file = self.ledger._row(session, ReceivedFile, self.file_id)
             check_file_move(FileState(file.state), state)
             if controls is not None:
@@ -211,3 +281,4 @@ class TranslationWriter:
                                  state=AckState.CREATED.value) for a in acks])  # fmt: skip
             file.state, file.state_reason, file.syntax = state.value, reason, syntax
             file.accepted, file.errors, file.updated_at = accepted, list(errors), now
+        self._written()

@@ -8,9 +8,10 @@ reports a worker that died (out of memory, a crash) as `ProcessExpired`. Each wo
 address-space limit (RLIMIT_AS), so a file that would need more raises MemoryError there
 instead of taking the host down.
 
-Fairness: a partner may use at most `size - 1` workers at once (its own queue: an
-`asyncio.Semaphore` per partner), so one partner's backlog of big files always leaves a
-worker for the others; all partners then wait for a worker in arrival order.
+Fairness (gateway.service.fairness): per-partner queues; a partner's big files use at most
+`size - 1` workers at once, so they always leave a worker for the others; its short files
+may use every free worker (a burst of small files is not held to one worker on a two-core
+host); all partners then wait for a worker in arrival order.
 
 Workers are started with `spawn` (a fresh interpreter, not a fork of the serving process with
 its threads, sockets and memory) and build their own ledger connection from the settings.
@@ -28,7 +29,6 @@ import os
 import resource
 import signal
 import time
-from collections import defaultdict
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -39,6 +39,7 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.pipeline import translate_stream
 from gateway.profile import PartnerProfile
 from gateway.service.config import ServiceSettings
+from gateway.service.fairness import FairShare
 from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore
@@ -153,11 +154,7 @@ class TranslationPool:
             initargs=(settings, partners, tables, settings.translation_memory_mb, os.getpid()),
             context=multiprocessing.get_context("spawn"),
         )
-        self._free = asyncio.Semaphore(self.size)
-        per_partner = max(1, self.size - 1)
-        self._partner: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(per_partner)
-        )
+        self._share = FairShare(self.size)
 
     async def warm_up(self) -> None:
         """Start the workers (a spawned worker takes seconds to import the gateway) and log
@@ -179,7 +176,7 @@ class TranslationPool:
         operators' code-table overrides come later). Raises what the translation raised,
         TimeoutError past the time limit (`timeout(size_bytes)`: the worker was killed),
         ProcessExpired if the worker died; cancelling stops the worker."""
-        async with self._partner[partner_id], self._free:
+        async with self._share.slot(partner_id, size_bytes):
             future = self._pool.schedule(_translate_in_worker, args=(file_id, profile),
                                          timeout=self.timeout(size_bytes))  # fmt: skip
             return await asyncio.wrap_future(future)

@@ -63,6 +63,10 @@ def _request(event: EventRecord) -> TranslatedRequest:
     )
 
 
+def _requests(events: list[EventRecord]) -> list[TranslatedRequest]:
+    return [_request(event) for event in events]
+
+
 class _LedgerHooks:
     """Record each batch as `sending` before its call and its outcome after."""
 
@@ -128,7 +132,10 @@ async def submit_files(rt: Runtime, files: list[FileRecord]) -> None:
     for seller, events in by_seller.items():
         assert rt.submitter is not None
         hooks = _LedgerHooks(rt, by_id, events)
-        outcomes = await rt.submitter.submit(seller, [_request(e) for e in events], hooks)
+        # CPU-bound (a pydantic model per event): off the event loop, which meanwhile
+        # answers other partners' uploads
+        requests = await asyncio.to_thread(_requests, events)
+        outcomes = await rt.submitter.submit(seller, requests, hooks)
         for outcome in outcomes:  # items refused before any call: record them too
             if outcome.call.url == "" and outcome.requests:
                 ids = [events[i].id for i in outcome.requests]

@@ -98,7 +98,9 @@ class Submitter:
         """Send every item of `requests` for `seller`; one outcome per batch, in plan order
         (confirmations first), then one per rejected item. `hooks` lets a caller record each
         batch durably right before its call and its result right after (the ledger)."""
-        plan, rejected = plan_batches(seller, list(requests), self._settings.batch_max)
+        plan, rejected = await asyncio.to_thread(  # CPU-bound: off the event loop
+            plan_batches, seller, list(requests), self._settings.batch_max
+        )
         ended = [asyncio.Event() for _ in plan]
         results: dict[int, SubmissionOutcome] = {}
         gate = asyncio.Semaphore(self._concurrency)
