@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
-from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.outcome import (
+    DocumentSink,
+    GroupOutcome,
+    InterchangeOutcome,
+    SetOutcome,
+    SetOutcomes,
+    SetSpool,
+)
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.x12_groups import (
     check_ge,
@@ -65,6 +72,7 @@ class _Reader:
         self.set: _Set | None = None
         self.component = ">"
         self.repetition: str | None = None
+        self.spool = SetSpool()  # where the groups keep their finished sets (compact)
 
     def delimiters(self) -> str:
         """The current interchange's delimiters (none outside an interchange)."""
@@ -118,6 +126,7 @@ class _Reader:
             version=_get(gs, 8),
             sender=_get(gs, 2),
             receiver=_get(gs, 3),
+            sets=SetOutcomes(spool=self.spool),
         )
         group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
         if group.functional_id == "FA":
@@ -131,6 +140,7 @@ class _Reader:
         group = self.group
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         group.problems.extend(check_group_sets(group, self.ic.control))
+        group.sets.flush()
         self.ic.groups.append(group)
         self.group = None
 
@@ -180,10 +190,8 @@ class _Reader:
                 )
             )
             if ic is not None:
-                group = GroupOutcome(functional_id=None, control=None)
+                group = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
                 ic.groups.append(group)
-        if group is not None:
-            group.sets.append(outcome)
         if document is not None and outcome.accepted and ic is not None and ic.header:
             origin = Origin(
                 syntax="x12",
@@ -202,6 +210,8 @@ class _Reader:
                 tags = [segment[0] for segment in segments]
                 outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
                                                 for p in mapped)  # fmt: skip
+        if group is not None:
+            group.sets.append(outcome)  # kept compact from here on: finished first
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:
