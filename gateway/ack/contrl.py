@@ -22,7 +22,6 @@ CONTRL:2:2:UN (the identifier partners on the older syntax use for it).
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 from collections.abc import Iterator, Sequence
@@ -30,7 +29,7 @@ from dataclasses import dataclass, replace
 
 from gateway.ack.codes import edifact_code
 from gateway.ack.context import AckContext
-from gateway.ack.model import Acknowledgement, answerable, errors_first
+from gateway.ack.model import Acknowledgement, AckText, answerable, errors_first
 from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
@@ -203,7 +202,7 @@ def contrl_interchange(
         *_where(first),
     )
     una = header.una or _non_default(delimiters)
-    out = io.StringIO()
+    out = AckText()
     out.write(writer.una() if una else "")
     out.write(writer.render(unb))
     out.write(writer.render(_seg("UNH", "1", message_identifier(version))))

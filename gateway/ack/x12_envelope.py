@@ -11,13 +11,13 @@ out, a mandatory one replaced by a placeholder of the element's type.
 from __future__ import annotations
 
 import functools
-import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.ack.context import AckContext
+from gateway.ack.model import AckText
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
@@ -82,7 +82,7 @@ class SegmentWriter:
     def __init__(self, d: Delimiters) -> None:
         self.d = d
         self.count = 0
-        self._out = io.StringIO()
+        self._out = AckText()
 
     def text(self, text: str) -> None:
         """Already rendered text (the fixed-width ISA)."""
