@@ -134,7 +134,7 @@ class SetOutcomes:
         self._tail: list[_Entry] = []
         self._count = 0
         self.spool = spool
-        self.type_codes: set[str] = set()  # every ST01 / UNH 0065 seen, as read
+        self.type_codes: tuple[str, ...] = ()  # every ST01 / UNH 0065 seen, as read, once
         self.any_version = False  # a set with ST03 / a message with a version
         for outcome in sets:
             self.append(outcome)
@@ -147,7 +147,8 @@ class SetOutcomes:
             entry = (*entry, *problems)
         self._tail.append(entry)
         self._count += 1
-        self.type_codes.add(outcome.type_code)
+        if outcome.type_code not in self.type_codes:  # (a tuple: most groups hold one type)
+            self.type_codes = (*self.type_codes, outcome.type_code)
         self.any_version = self.any_version or bool(outcome.version)
         if len(self._tail) >= _BATCH:
             self.flush()
