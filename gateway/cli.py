@@ -20,6 +20,7 @@ from gateway.ops_cli import ops_app
 
 if TYPE_CHECKING:  # the commands import what they use: `edigw --help` and a small file start fast
     from gateway.ack.context import AckContext
+    from gateway.ack.model import Acknowledgement
     from gateway.mapping.codes import CodeTables
     from gateway.mapping.result import TranslatedRequest
     from gateway.profile import PartnerProfile
@@ -134,14 +135,28 @@ def translate_file(
                         level=Level.FILE,
                     )
                 )
-    tail = {
-        "acknowledgements": [ack.to_report() for ack in outcome.acknowledgements],
-        "errors": [problem.to_report() for problem in outcome.problems],
-        "accepted": outcome.accepted,
-    }
-    out.write("], " + json.dumps(tail)[1:] + "\n")
+    out.write('], "acknowledgements": [')
+    for number, ack in enumerate(outcome.acknowledgements):
+        _write_ack(out, ack, ", " if number else "")
+    errors = json.dumps([problem.to_report() for problem in outcome.problems])
+    out.write(f'], "errors": {errors}, "accepted": {json.dumps(outcome.accepted)}}}\n')
     out.flush()
     return outcome.accepted
+
+
+_ESCAPED = 1 << 16  # characters of an ack's text escaped at a time
+
+
+def _write_ack(out: TextIO, ack: Acknowledgement, before: str) -> None:
+    """`json.dumps(ack.to_report())` written in pieces: the 997 listing every set of a big
+    file is not copied whole (JSON escapes one character at a time, so the pieces join up
+    to the same text)."""
+    report = ack.to_report()
+    content = report.pop("content")
+    out.write(f'{before}{json.dumps(report)[:-1]}, "content": "')
+    for start in range(0, len(content), _ESCAPED):
+        out.write(json.dumps(content[start : start + _ESCAPED])[1:-1])
+    out.write('"}')
 
 
 @app.command()

@@ -197,7 +197,7 @@ def _flatten(interchanges: list[InterchangeOutcome[Any]]) -> Iterator[Problem]:
         yield from ic.problems
         for group in ic.groups:
             yield from group.problems
-            for st in group.sets:
+            for st in group.sets.faulty():  # a set without problems adds none: not read
                 yield from st.problems
                 if not st.supported:
                     yield Problem(

@@ -22,13 +22,14 @@ CONTRL:2:2:UN (the identifier partners on the older syntax use for it).
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from gateway.ack.codes import edifact_code
 from gateway.ack.context import AckContext
-from gateway.ack.model import Acknowledgement, answerable, errors_first
+from gateway.ack.model import Acknowledgement, AckText, answerable, errors_first
 from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
@@ -200,20 +201,25 @@ def contrl_interchange(
         _REJECTED if rejected else _ACCEPTED,
         *_where(first),
     )
-    body = [uci]
+    una = header.una or _non_default(delimiters)
+    out = AckText()
+    out.write(writer.una() if una else "")
+    out.write(writer.render(unb))
+    out.write(writer.render(_seg("UNH", "1", message_identifier(version))))
+    out.write(writer.render(uci))
+    count = 2  # UNH, UCI: UNT 0074 counts UNH .. UNT
     if not rejected:  # a rejected interchange rejects everything in it: the UCI says all
         bare = [g for g in outcome.groups if g.control is None]
         grouped = [g for g in outcome.groups if g.control is not None]
-        for group in bare:
-            for message in group.sets:
-                body.extend(_message(message, list_all))
-        for group in grouped:
-            body.extend(_group(group, list_all))
-    contrl = [_seg("UNH", "1", message_identifier(version)), *body]
-    contrl.append(_seg("UNT", len(contrl) + 1, "1"))
-    segments = [unb, *contrl, _seg("UNZ", 1, control)]
-    una = header.una or _non_default(delimiters)
-    return (writer.una() if una else "") + "".join(writer.render(s) for s in segments)
+        # written as the messages are read: a CONTRL listing 100,000 messages is held as
+        # its text only
+        listed = (s for g in bare for m in g.sets for s in _message(m, list_all))
+        for segment in itertools.chain(listed, *(_group(g, list_all) for g in grouped)):
+            out.write(writer.render(segment))
+            count += 1
+    out.write(writer.render(_seg("UNT", count + 1, "1")))
+    out.write(writer.render(_seg("UNZ", 1, control)))
+    return out.getvalue()
 
 
 def _non_default(d: EdifactDelimiters) -> bool:
@@ -222,15 +228,18 @@ def _non_default(d: EdifactDelimiters) -> bool:
     return mine != (default.component, default.element, default.decimal, default.release, "'")
 
 
-def _group(group: GroupOutcome, list_all: bool) -> list[_Segment]:
+def _group(group: GroupOutcome, list_all: bool) -> Iterator[_Segment]:
     """UCF for a UNG..UNE group (when rejected, listed or holding a rejected message), then
-    its messages."""
+    its messages (yielded as they are read)."""
     rejected = has_error(group.problems)
-    messages = [s for m in group.sets for s in _message(m, list_all)]
-    if not (rejected or messages or list_all):
-        return []
+    messages: Iterator[_Segment] = (s for m in group.sets for s in _message(m, list_all))
+    if not (rejected or list_all):  # listed only for a rejected message: look for the first
+        found = next(messages, None)
+        if found is None:
+            return
+        messages = itertools.chain([found], messages)
     first = errors_first(group.problems)[0] if group.problems else None
-    ucf = _seg(
+    yield _seg(
         "UCF",
         _an(group.control, 14) or "0",
         (_an(group.sender, 35) or "0",),
@@ -238,7 +247,8 @@ def _group(group: GroupOutcome, list_all: bool) -> list[_Segment]:
         _REJECTED if rejected else _ACCEPTED,
         *_where(first),
     )
-    return [ucf] if rejected else [ucf, *messages]
+    if not rejected:
+        yield from messages
 
 
 def _reference(message: SetOutcome, own: list[Problem]) -> str:

@@ -10,7 +10,7 @@ from typing import Literal, TypeVar
 from gateway.envelope.outcome import InterchangeOutcome
 from gateway.problems import Problem, Severity
 
-__all__ = ["AckType", "Acknowledgement", "answerable", "errors_first"]
+__all__ = ["AckText", "AckType", "Acknowledgement", "answerable", "errors_first"]
 
 H = TypeVar("H")
 
@@ -40,3 +40,27 @@ def answerable(
 def errors_first(problems: list[Problem]) -> list[Problem]:
     """The errors among `problems`, or all of them when none is an error."""
     return [p for p in problems if p.severity is Severity.ERROR] or problems
+
+
+class AckText:
+    """An ack's text written piece by piece (a segment at a time) and joined in blocks of a
+    few hundred pieces: building a 997 / CONTRL that lists 100,000 sets takes about twice
+    its text in memory (io.StringIO would hold four bytes per character for its value)."""
+
+    __slots__ = ("_blocks", "_pieces")
+    _BLOCK = 256  # pieces joined into one block
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._pieces: list[str] = []
+
+    def write(self, text: str) -> None:
+        pieces = self._pieces
+        pieces.append(text)
+        if len(pieces) >= self._BLOCK:
+            self._blocks.append("".join(pieces))
+            pieces.clear()
+
+    def getvalue(self) -> str:
+        """The whole text written so far."""
+        return "".join([*self._blocks, *self._pieces])

@@ -46,7 +46,7 @@ def refusal_items(translation: TranslationOutcome) -> list[AdviceItem]:
         if not ic.accepted:  # a rejected interchange was refused by its TA1 / CONTRL
             continue
         for group in ic.groups:
-            for s in group.sets:
+            for s in group.sets.faulty():  # (a set with mapping problems is one)
                 errors = tuple(p for p in s.mapping_problems if p.severity is Severity.ERROR)
                 if not errors or not s.accepted:
                     continue

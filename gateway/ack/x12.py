@@ -20,14 +20,15 @@ from gateway.ack.own_ids import x12_own_id
 from gateway.ack.x12_envelope import (
     Element,
     Segment,
+    SegmentWriter,
     ack_delimiters,
     clean,
     fit,
-    group_segments,
-    interchange_text,
+    group_header,
+    iea_segment,
     is_5010,
+    isa_text,
     seg,
-    set_segments,
     ta1_interchange,
 )
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
@@ -92,14 +93,19 @@ def functional_ack(
     outcome: InterchangeOutcome[IsaHeader], header: IsaHeader, kind: Kind, ctx: AckContext
 ) -> str | None:
     """The 997 / 999 interchange for one inbound interchange; None when it had no group
-    that can be addressed (GS01 and GS06 read)."""
+    that can be addressed (GS01 and GS06 read). Written as the sets are read: a group of
+    any size costs the memory of its ack text only."""
     d = ack_delimiters(header)
     groups = [g for g in outcome.groups if _addressable(g, d)]
     if not groups:
         return None
     control = ctx.take_control()
-    blocks = [_group(header, g, kind, ctx) for g in groups]
-    return interchange_text(header, control, blocks, ctx)
+    out = SegmentWriter(d)
+    out.text(isa_text(header, control, ctx))
+    for group in groups:
+        _group(out, header, group, kind, ctx)
+    out.write(iea_segment(len(groups), control))
+    return out.getvalue()
 
 
 def _addressable(group: GroupOutcome, d: Delimiters) -> bool:
@@ -116,13 +122,15 @@ def _ak101(group: GroupOutcome, d: Delimiters) -> str | None:
     found = fit(group.functional_id, d, 2, 2)
     if found is not None and found.isalnum() and found.isascii():
         return found
-    kinds = {_GROUP_BY_SET.get(s.type_code or "") for s in group.sets}
+    kinds = {_GROUP_BY_SET.get(code or "") for code in group.sets.type_codes}
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) -> list[Segment]:
+def _group(
+    out: SegmentWriter, header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext
+) -> None:
     """GS*FA, one ST 997 / 999 .. SE for the inbound group, GE."""
-    d = ack_delimiters(header)
+    d = out.d
     # GS08 (AN 1/12) copied when it fits, else the ISA12 version
     isa12 = header.version if len(header.version) == 5 and is_digits(header.version) else "00401"
     inbound_version = fit(group.version, d, 1, 12) or f"{isa12}0"
@@ -132,30 +140,35 @@ def _group(header: IsaHeader, group: GroupOutcome, kind: Kind, ctx: AckContext) 
     if kind == "999":
         version, reference = X231, X231
     else:
-        implemented = five and any(s.version for s in group.sets)
+        implemented = five and group.sets.any_version
         version, reference = inbound_version, X230 if implemented else None
-    body = _body(group, kind, five, d)
-    ack_set = set_segments(kind, "0001", reference, body)
-    return group_segments(header, group, version, [ack_set], ctx)
+    control = ctx.take_reference()
+    out.write(group_header(header, group, version, control, ctx))
+    first = out.count
+    out.write(seg("ST", kind, "0001", reference))
+    _body(out, group, kind, five)
+    out.write(seg("SE", out.count - first + 1, "0001"))  # SE01 counts ST .. SE
+    out.write(seg("GE", 1, control))
 
 
-def _body(group: GroupOutcome, kind: Kind, five: bool, d: Delimiters) -> list[Segment]:
+def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> None:
+    """AK1, the AK2 .. AK5 loop per set (as the sets are read), AK9."""
+    d = out.d
     # AK1: functional identifier, group control, (5010+) the group's version (AN 1/12)
     version = fit(group.version, d, 1, 12) if five else None
-    body = [seg("AK1", _ak101(group, d), fit(group.control, d, 1, 9), version)]
+    out.write(seg("AK1", _ak101(group, d), fit(group.control, d, 1, 9), version))
     # a group with an error (GS / GE fault) is rejected whole: none of its sets is sent, so
     # none gets AK5 A / E (a set with faults of its own keeps its AK2 .. AK5 R loop), AK904
     # is 0 and AK905 names the group fault (X12.6: AK9 reports the group's envelope)
     rejected = any(p.severity is Severity.ERROR for p in group.problems)
-    statuses: list[str] = []
+    statuses = {"A": 0, "E": 0, "R": 0}
     for transaction_set in group.sets:
         segments, status = _set_response(transaction_set, kind, five, d, group.functional_id)
         if rejected and status != "R":
             segments, status = [], "R"
-        body.extend(segments)
-        statuses.append(status)
-    body.append(_ak9(group, statuses))
-    return body
+        out.write(*segments)
+        statuses[status] += 1
+    out.write(_ak9(group, statuses))
 
 
 @dataclass
@@ -256,10 +269,11 @@ def _set_status(s: SetOutcome, kind: Kind) -> tuple[str, list[str]]:
     return status, codes[:5]
 
 
-def _ak9(group: GroupOutcome, statuses: list[str]) -> Segment:
-    """AK9: group status, sets included (GE01), received, accepted, up to five codes."""
-    received = len(statuses)
-    accepted = sum(1 for s in statuses if s in ("A", "E"))
+def _ak9(group: GroupOutcome, statuses: dict[str, int]) -> Segment:
+    """AK9: group status, sets included (GE01), received, accepted, up to five codes;
+    `statuses`: the sets counted per AK501 (A / E / R)."""
+    received = sum(statuses.values())
+    accepted = statuses["A"] + statuses["E"]
     errors = [p for p in group.problems if p.severity is Severity.ERROR]
     codes: list[str] = []
     for p in errors or group.problems:
@@ -271,7 +285,7 @@ def _ak9(group: GroupOutcome, statuses: list[str]) -> Segment:
     elif accepted < received:
         status = "P" if accepted else "R"
     else:
-        status = "E" if group.problems or "E" in statuses else "A"
+        status = "E" if group.problems or statuses["E"] else "A"
     return seg("AK9", status, _included(group, received), received, accepted, *codes[:5])
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.ack.context import AckContext
+from gateway.ack.model import AckText
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
@@ -27,12 +28,16 @@ __all__ = [
     "CONVENTIONAL",
     "Element",
     "Segment",
+    "SegmentWriter",
     "ack_delimiters",
     "clean",
     "fit",
+    "group_header",
     "group_segments",
+    "iea_segment",
     "interchange_text",
     "is_5010",
+    "isa_text",
     "seg",
     "set_segments",
     "ta1_interchange",
@@ -67,6 +72,29 @@ def _render(segment: Segment, d: Delimiters) -> str:
     while len(parts) > 1 and parts[-1] == "":
         parts.pop()
     return d.element.join(parts) + d.segment + d.suffix
+
+
+class SegmentWriter:
+    """Writes segments one by one into one text: an ack listing every set of a big group
+    is rendered as its sets are read, never held as segment objects. `count`: segments
+    written."""
+
+    def __init__(self, d: Delimiters) -> None:
+        self.d = d
+        self.count = 0
+        self._out = AckText()
+
+    def text(self, text: str) -> None:
+        """Already rendered text (the fixed-width ISA)."""
+        self._out.write(text)
+
+    def write(self, *segments: Segment) -> None:
+        for segment in segments:
+            self._out.write(_render(segment, self.d))
+        self.count += len(segments)
+
+    def getvalue(self) -> str:
+        return self._out.getvalue()
 
 
 def clean(value: str, d: Delimiters) -> str:
@@ -130,7 +158,7 @@ def is_5010(version: str | None) -> bool:
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)
 
 
-def _isa(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
+def isa_text(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
     """ISA01..ISA16 of the ack, fixed width (106 characters with its terminator)."""
     d = ack_delimiters(inbound)
     version = inbound.version if len(inbound.version) == 5 and is_digits(inbound.version) else ""
@@ -161,10 +189,14 @@ def interchange_text(
     `groups` are GS..GE blocks (or, for a TA1, the TA1 segment: IEA01 counts only GS).
     """
     body = [s for block in groups for s in block]
-    gs_count = sum(1 for s in body if s.tag == "GS")
-    trailer = seg("IEA", gs_count, f"{control % 10**9:09d}")
+    trailer = iea_segment(sum(1 for s in body if s.tag == "GS"), control)
     d = ack_delimiters(inbound)
-    return _isa(inbound, control, ctx) + "".join(_render(s, d) for s in [*body, trailer])
+    return isa_text(inbound, control, ctx) + "".join(_render(s, d) for s in [*body, trailer])
+
+
+def iea_segment(groups: int, control: int) -> Segment:
+    """IEA: IEA01 the GS..GE groups in the interchange, IEA02 = ISA13 (`control`)."""
+    return seg("IEA", groups, f"{control % 10**9:09d}")
 
 
 def group_segments(
@@ -178,9 +210,23 @@ def group_segments(
     """GS*FA (GS02/GS03 swapped from the inbound group) .. GE around the given ST..SE;
     `functional_id` is GS01 for other answers (AG: the 824 application advice)."""
     control = ctx.take_reference()
+    header = group_header(inbound, group, version, control, ctx, functional_id)
+    body = [s for block in sets for s in block]
+    return [header, *body, seg("GE", len(sets), control)]
+
+
+def group_header(
+    inbound: IsaHeader,
+    group: GroupOutcome,
+    version: str,
+    control: int,
+    ctx: AckContext,
+    functional_id: str = "FA",
+) -> Segment:
+    """The GS of an answer to `group` (see `group_segments`); GS06 = `control`."""
     now = ctx.utc()
     d = ack_delimiters(inbound)
-    header = seg(
+    return seg(
         "GS",
         functional_id,
         fit(group.receiver, d, 2, 15) or fit(inbound.receiver, d, 2, 15) or "00",
@@ -191,8 +237,6 @@ def group_segments(
         "X",
         version,
     )
-    body = [s for block in sets for s in block]
-    return [header, *body, seg("GE", len(sets), control)]
 
 
 def set_segments(
@@ -251,5 +295,5 @@ def rendered_interchange_text(
     inbound: IsaHeader, control: int, groups: int, body: Iterable[str], ctx: AckContext
 ) -> str:
     """`interchange_text` for a body already rendered (`render`) holding `groups` GS."""
-    trailer = seg("IEA", groups, f"{control % 10**9:09d}")
-    return "".join([_isa(inbound, control, ctx), *body, _render(trailer, ack_delimiters(inbound))])
+    trailer = _render(iea_segment(groups, control), ack_delimiters(inbound))
+    return "".join([isa_text(inbound, control, ctx), *body, trailer])

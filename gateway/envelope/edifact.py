@@ -49,6 +49,8 @@ from gateway.envelope.outcome import (
     GroupOutcome,
     InterchangeOutcome,
     SetOutcome,
+    SetOutcomes,
+    SetSpool,
     has_error,
 )
 from gateway.envelope.trailing import trailing_text
@@ -127,6 +129,7 @@ class _Reader:
         # the open interchange's repetition separator: syntax 4 only (UNA5; reserved before)
         self.repetition = ""
         self.group: GroupOutcome | None = None
+        self.spool = SetSpool()  # where the groups keep their finished messages (compact)
         self.explicit = False  # the open group began with UNG
         self.msg: _Message | None = None
         self.messages = self.groups = 0  # counted for UNZ 0036
@@ -416,6 +419,7 @@ class _Reader:
             why = "UNG after messages outside any group"
             self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, why, seg)
         self.group, problems = read_ung(seg, self.ic.control, self.delimiters.component)
+        self.group.sets.spool = self.spool
         self.group.problems.extend(problems)
         self.explicit, self.stray = True, False
         self.groups += 1
@@ -432,6 +436,7 @@ class _Reader:
                 return
         else:
             group.problems.extend(check_une(une, group, self.ic.control))
+        group.sets.flush()
         self.ic.groups.append(group)
         self.group, self.explicit = None, False
 
@@ -440,7 +445,8 @@ class _Reader:
         if self.msg is not None:
             self.close_message(None)
         if self.group is None:
-            self.group, self.explicit = GroupOutcome(functional_id=None, control=None), False
+            bare = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
+            self.group, self.explicit = bare, False
         outcome, problems = read_unh(seg, self.delimiters.component)
         self.msg = _Message(outcome, [seg])
         outcome.problems.extend(p.model_copy(update=self.where()) for p in problems)

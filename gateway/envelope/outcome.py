@@ -3,17 +3,34 @@
 Both syntaxes fill the same shapes; the ack builders (gateway/ack/) read them. `header` is
 the syntax's own header record (X12 `IsaHeader`, EDIFACT `UnbHeader`), None when the file
 had no readable interchange header at all.
+
+A group's sets (`SetOutcomes`) are kept compact: a tuple of values per set instead of an
+object, and a reader's groups move them in batches to one unnamed temporary file per file
+read (`SetSpool`), so a mailbag of 200,000 sets costs no more memory than one of 200 while
+the acks (which list every set) wait for the trailers.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from gateway.parse.records import Document, Origin
 from gateway.problems import Problem, Severity
 
-__all__ = ["DocumentSink", "GroupOutcome", "InterchangeOutcome", "SetOutcome", "has_error"]
+__all__ = [
+    "DocumentSink",
+    "GroupOutcome",
+    "InterchangeOutcome",
+    "SetOutcome",
+    "SetOutcomes",
+    "SetSpool",
+    "has_error",
+]
 
 H = TypeVar("H")
 
@@ -40,8 +57,7 @@ def has_error(problems: list[Problem]) -> bool:
 
 @dataclass(slots=True)
 class SetOutcome:
-    """One transaction set (ST..SE) or message (UNH..UNT). Slotted: an interchange keeps
-    one per set until its trailer (tens of thousands in a big mailbag)."""
+    """One transaction set (ST..SE) or message (UNH..UNT)."""
 
     control: str  # ST02 / UNH 0062
     type_code: str  # ST01 / UNH S009 0065
@@ -56,18 +72,168 @@ class SetOutcome:
         return self.supported and not has_error(self.problems)
 
 
-@dataclass
+class SetSpool:
+    """An unnamed temporary file (opened on the first write, gone when closed) holding
+    batches of set outcomes for the `SetOutcomes` of one file read. Reads and writes go by
+    offset (pread / pwrite), so groups may be read in any order, also interleaved."""
+
+    def __init__(self) -> None:
+        self._fd: int | None = None
+        self._end = 0
+
+    def write(self, data: bytes) -> tuple[int, int]:
+        """Append `data`; its (offset, length) for `read`. Raises OSError (disk full)."""
+        if self._fd is None:
+            with tempfile.TemporaryFile() as file:  # the duplicate keeps the unnamed file open
+                self._fd = os.dup(file.fileno())
+        offset = self._end
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(self._fd, view, self._end)
+            view, self._end = view[written:], self._end + written
+        return offset, len(data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        """The bytes one `write` returned (offset, length) for."""
+        assert self._fd is not None
+        parts: list[bytes] = []
+        while length > 0:
+            part = os.pread(self._fd, length, offset)
+            if not part:
+                raise OSError(f"set spool: {length} bytes missing at offset {offset}")
+            parts.append(part)
+            offset, length = offset + len(part), length - len(part)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+# one set as kept: (control, type_code, version, segment_count) when it is accepted without
+# any problem (nearly every set of a big file), else with (supported, problems,
+# mapping_problems) after them
+_Entry = tuple[Any, ...]
+_BATCH = 256  # sets a group holds in memory before they go to its spool
+
+
+class SetOutcomes:
+    """The sets / messages of one functional group, in file order: an append-only sequence
+    that stores each set compactly (see `_Entry`) and, given a `spool`, moves them there in
+    batches. Reading gives new `SetOutcome` objects each time: a set is not changed once
+    appended. `type_codes` and `any_version` summarise the sets without reading them."""
+
+    __slots__ = ("_batches", "_count", "_tail", "any_version", "spool", "type_codes")
+
+    def __init__(self, sets: Iterable[SetOutcome] = (), spool: SetSpool | None = None) -> None:
+        self._batches: list[tuple[int, int]] = []  # (offset, length) in the spool
+        self._tail: list[_Entry] = []
+        self._count = 0
+        self.spool = spool
+        self.type_codes: tuple[str, ...] = ()  # every ST01 / UNH 0065 seen, as read, once
+        self.any_version = False  # a set with ST03 / a message with a version
+        for outcome in sets:
+            self.append(outcome)
+
+    def append(self, outcome: SetOutcome) -> None:
+        entry: _Entry = (outcome.control, outcome.type_code, outcome.version,
+                         outcome.segment_count)  # fmt: skip
+        if outcome.problems or outcome.mapping_problems or not outcome.supported:
+            problems = (outcome.supported, list(outcome.problems), list(outcome.mapping_problems))
+            entry = (*entry, *problems)
+        self._tail.append(entry)
+        self._count += 1
+        if outcome.type_code not in self.type_codes:  # (a tuple: most groups hold one type)
+            self.type_codes = (*self.type_codes, outcome.type_code)
+        self.any_version = self.any_version or bool(outcome.version)
+        if len(self._tail) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Move the sets held in memory to the spool (when there is one)."""
+        if self.spool is not None and self._tail:
+            data = pickle.dumps(self._tail, protocol=pickle.HIGHEST_PROTOCOL)
+            self._batches.append(self.spool.write(data))
+            self._tail = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def _entries(self) -> Iterator[_Entry]:
+        for offset, length in self._batches:
+            assert self.spool is not None
+            yield from pickle.loads(self.spool.read(offset, length))
+        yield from list(self._tail)
+
+    def __iter__(self) -> Iterator[SetOutcome]:
+        return map(_outcome, self._entries())
+
+    def faulty(self) -> Iterator[SetOutcome]:
+        """Only the sets with a problem (or not supported): what a problem list reads."""
+        return (_outcome(entry) for entry in self._entries() if len(entry) > 4)
+
+    def __getitem__(self, index: int) -> SetOutcome:
+        position = index + self._count if index < 0 else index
+        if not 0 <= position < self._count:
+            raise IndexError(index)
+        for number, outcome in enumerate(self):
+            if number == position:
+                return outcome
+        raise IndexError(index)  # pragma: no cover - the count says it is there
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SetOutcomes | list):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SetOutcomes({list(self)!r})"
+
+
+def _outcome(entry: _Entry) -> SetOutcome:
+    if len(entry) == 4:
+        return SetOutcome(entry[0], entry[1], entry[2], segment_count=entry[3])
+    control, type_code, version, count, supported, problems, mapping = entry
+    return SetOutcome(control, type_code, version, list(problems), list(mapping), supported,
+                      count)  # fmt: skip
+
+
+@dataclass(init=False)
 class GroupOutcome:
     """One functional group (GS..GE, UNG..UNE); EDIFACT messages outside a group sit in a
     group with `control=None`."""
 
     functional_id: str | None  # GS01 / UNG 0038
     control: str | None  # GS06 / UNG 0048
-    version: str | None = None  # GS08
-    sender: str | None = None
-    receiver: str | None = None
-    sets: list[SetOutcome] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    version: str | None  # GS08
+    sender: str | None
+    receiver: str | None
+    sets: SetOutcomes
+    problems: list[Problem]
+
+    def __init__(
+        self,
+        functional_id: str | None,
+        control: str | None,
+        version: str | None = None,
+        sender: str | None = None,
+        receiver: str | None = None,
+        sets: Iterable[SetOutcome] = (),
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.functional_id, self.control, self.version = functional_id, control, version
+        self.sender, self.receiver = sender, receiver
+        self.sets = sets if isinstance(sets, SetOutcomes) else SetOutcomes(sets)
+        self.problems = [] if problems is None else problems
 
 
 @dataclass

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
-from gateway.envelope.outcome import DocumentSink, GroupOutcome, InterchangeOutcome, SetOutcome
+from gateway.envelope.outcome import (
+    DocumentSink,
+    GroupOutcome,
+    InterchangeOutcome,
+    SetOutcome,
+    SetOutcomes,
+    SetSpool,
+)
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.x12_groups import (
     check_ge,
@@ -42,6 +49,7 @@ class X12Result:
 
 
 _CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being read
+_SHARED_TEXTS = 1024  # envelope values remembered to share (see _Reader.text)
 
 
 @dataclass
@@ -65,6 +73,23 @@ class _Reader:
         self.set: _Set | None = None
         self.component = ">"
         self.repetition: str | None = None
+        self.spool = SetSpool()  # where the groups keep their finished sets (compact)
+        self.texts: dict[str, str] = {}  # see text()
+        self.texts_delimiters: dict[Delimiters, Delimiters] = {}
+
+    def text(self, value: str) -> str:
+        """`value`, as the same string object as an equal one of an earlier interchange or
+        group (a mailbag of one interchange per shipment repeats its parties, dates and
+        versions thousands of times: each interchange outcome is kept to the end)."""
+        texts = self.texts
+        if len(texts) >= _SHARED_TEXTS:
+            texts.clear()
+        return texts.setdefault(value, value)
+
+    def shared(self, header: IsaHeader) -> IsaHeader:
+        """`header` with its element values and delimiters shared (see `text`)."""
+        d = self.texts_delimiters.setdefault(header.delimiters, header.delimiters)
+        return IsaHeader(tuple(map(self.text, header.elements)), d)
 
     def delimiters(self) -> str:
         """The current interchange's delimiters (none outside an interchange)."""
@@ -77,7 +102,7 @@ class _Reader:
         assert token.isa is not None
         if self.ic is not None:
             self.close_interchange(missing=True)
-        header = isa_header(token.isa)
+        header = self.shared(isa_header(token.isa))
         self.component = header.delimiters.component
         self.repetition = header.delimiters.repetition if header.version >= "00402" else None
         self.ic = InterchangeOutcome(header=header, control=header.control)
@@ -112,12 +137,14 @@ class _Reader:
         assert self.ic is not None
         if self.group is not None:
             self.close_group(None)
+        text = self.text
         group = GroupOutcome(
-            functional_id=_get(gs, 1),
+            functional_id=text(_get(gs, 1)),
             control=_get(gs, 6),
-            version=_get(gs, 8),
-            sender=_get(gs, 2),
-            receiver=_get(gs, 3),
+            version=text(_get(gs, 8)),
+            sender=text(_get(gs, 2)),
+            receiver=text(_get(gs, 3)),
+            sets=SetOutcomes(spool=self.spool),
         )
         group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
         if group.functional_id == "FA":
@@ -131,6 +158,7 @@ class _Reader:
         group = self.group
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         group.problems.extend(check_group_sets(group, self.ic.control))
+        group.sets.flush()
         self.ic.groups.append(group)
         self.group = None
 
@@ -180,10 +208,8 @@ class _Reader:
                 )
             )
             if ic is not None:
-                group = GroupOutcome(functional_id=None, control=None)
+                group = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
                 ic.groups.append(group)
-        if group is not None:
-            group.sets.append(outcome)
         if document is not None and outcome.accepted and ic is not None and ic.header:
             origin = Origin(
                 syntax="x12",
@@ -202,6 +228,8 @@ class _Reader:
                 tags = [segment[0] for segment in segments]
                 outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
                                                 for p in mapped)  # fmt: skip
+        if group is not None:
+            group.sets.append(outcome)  # kept compact from here on: finished first
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:

@@ -310,10 +310,11 @@ def check_group_sets(group: GroupOutcome, interchange: str | None) -> list[Probl
     856): the functional group is not supported (AK905 1), nothing of it is sent."""
     if not group.sets or not _usable_gs01(group.functional_id):
         return []
-    kinds = {GROUP_BY_SET.get(s.type_code.strip()) for s in group.sets}
+    types = {code.strip() for code in group.sets.type_codes}
+    kinds = {GROUP_BY_SET.get(code) for code in types}
     if None in kinds or group.functional_id in kinds:
         return []  # a set of a type without a known group, or one set that belongs
-    names = ", ".join(sorted({s.type_code.strip() for s in group.sets}))
+    names = ", ".join(sorted(types))
     return [
         Problem(
             code=ProblemCode.GROUP_HEADER_INVALID,
