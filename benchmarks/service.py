@@ -24,15 +24,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import asyncssh
 import httpx
-import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.integration.rss
 
 from gateway.ledger import FileState, Ledger
+from tests.integration.rss import RssSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = {
@@ -92,42 +93,6 @@ def _peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-class _RssSampler:
-    """Peak RSS (MB) of a process and its children (the translation workers), each and all
-    together, sampled every 0.2 s in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.root = psutil.Process(pid)
-        self.peaks: dict[int, float] = {}
-        self.total = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.2):
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                continue
-            total = 0.0
-            for proc in procs:
-                try:
-                    rss = proc.memory_info().rss / 1e6
-                except psutil.Error:
-                    continue
-                total += rss
-                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss)
-            self.total = max(self.total, total)
-
-    def __enter__(self) -> _RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
 
 def _wait_log(path: Path, line: str, seconds: float) -> None:
@@ -221,7 +186,7 @@ def main() -> None:
             _wait_http(f"{base}/_emulator/requests")
             _wait_http(f"http://127.0.0.1:{http_port}/readyz")
             _wait_log(log_path, "translation workers ready", 120)
-            with _RssSampler(gateway.pid) as rss:
+            with RssSampler(gateway.pid, interval=0.2) as rss:
                 start = asyncio.run(_upload(files, http_port, sftp_port, args.concurrency))
                 uploaded = time.monotonic()
                 ledger = Ledger(f"sqlite:///{data_dir / 'ledger.sqlite'}")

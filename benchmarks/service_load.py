@@ -31,11 +31,12 @@ from pathlib import Path
 
 import asyncssh
 import httpx
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from service import _port, _wait_http, _wait_log
 from translate import write_214
+
+from tests.integration.rss import RssSampler  # service put the checkout on the path
 
 ROOT = Path(__file__).resolve().parents[1]
 BULK_KEY, SMALL_KEY = "bulk-key", "small-key"
@@ -67,27 +68,10 @@ class Gateway:
     http_port: int
     sftp_port: int
     proc: subprocess.Popen[bytes]
-    peaks: dict[int, float] = field(default_factory=dict)  # pid -> MB
-    peak_total: float = 0.0
+    rss: RssSampler = field(init=False)  # the service and its translation workers
 
-    def sample(self) -> None:
-        try:
-            procs = [psutil.Process(self.proc.pid)]
-            procs += procs[0].children(recursive=True)
-        except psutil.Error:
-            return
-        total = 0.0
-        for proc in procs:
-            try:
-                rss = proc.memory_info().rss / 1e6
-            except psutil.Error:
-                continue
-            total += rss
-            self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss)
-        self.peak_total = max(self.peak_total, total)
-
-    def reset(self) -> None:
-        self.peaks, self.peak_total = {}, 0.0
+    def __post_init__(self) -> None:
+        self.rss = RssSampler(self.proc.pid)
 
 
 @contextmanager
@@ -168,7 +152,7 @@ def _measure(gw: Gateway, send: threading.Thread, done: threading.Event,
     start = time.monotonic()
     send.start()
     while not done.is_set() and time.monotonic() - start < timeout:
-        gw.sample()
+        gw.rss.sample()
         time.sleep(0.1)
     send.join(timeout=1)
     return time.monotonic() - start
@@ -184,7 +168,7 @@ def _sample_until_done(gw: Gateway, data_dir: Path, transport: str, timeout: flo
     start = last = time.monotonic()
     try:
         while time.monotonic() - start < timeout:
-            gw.sample()
+            gw.rss.sample()
             if time.monotonic() - last >= 1.0:
                 last = time.monotonic()
                 files = [f for f in ledger.files_in_state(*FileState) if f.transport == transport]
@@ -245,23 +229,23 @@ def big_file_figures(sizes: list[float], rate: float = 500.0, timeout: float = 7
                     done = threading.Event()
                     status: list[str] = []
                     args = (gw, transport, big, tmp / transport / "data", timeout, status, done)
-                    gw.reset()
+                    gw.rss.reset()
                     seconds = _measure(gw, threading.Thread(target=_send, args=args), done, timeout)
-                    worst = max(gw.peaks.values(), default=float("nan"))
-                    service = gw.peaks.get(gw.proc.pid, float("nan"))
+                    worst = max(gw.rss.peaks.values(), default=float("nan"))
+                    service = gw.rss.peaks.get(gw.proc.pid, float("nan"))
                     print(f"{mb:g} MB 214 ({big.stat().st_size / 1e6:.1f} MB, {events} events) "
                           f"over {transport}: {status[0] if status else 'timeout'} after "
                           f"{seconds:.1f} s; peak RSS per process max {worst:.0f} MB "
-                          f"(service {service:.0f} MB, {len(gw.peaks)} processes), "
-                          f"all together {gw.peak_total:.0f} MB",
+                          f"(service {service:.0f} MB, {len(gw.rss.peaks)} processes), "
+                          f"all together {gw.rss.total:.0f} MB",
                           flush=True)  # fmt: skip
                     if mb > done_mb or not status or status[0] not in ("201", "translated"):
                         continue
-                    gw.reset()
+                    gw.rss.reset()
                     until = _sample_until_done(gw, tmp / transport / "data", transport, timeout)
                     print(f"  ... then submitted, settled and advised (done) after {until:.1f} s; "
-                          f"peak RSS per process max {max(gw.peaks.values()):.0f} MB, all "
-                          f"together {gw.peak_total:.0f} MB", flush=True)  # fmt: skip
+                          f"peak RSS per process max {max(gw.rss.peaks.values()):.0f} MB, all "
+                          f"together {gw.rss.total:.0f} MB", flush=True)  # fmt: skip
     if small:
         small_upload_p95(rate, timeout)
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import asyncssh
 import httpx
-import psutil
 import pytest
 
 from gateway.ledger import EventState, FileState
+from tests.integration.rss import RssSampler
 from tests.integration.service import (
     REPO,
     SFTP,
@@ -89,43 +89,6 @@ def write_214(path: Path, sender: str, control: int, megabytes: float) -> int:
 
 def small_214(sender: str, control: int) -> bytes:
     return "".join(status_214(sender, control, 1)).encode("ascii")
-
-
-class RssSampler:
-    """Peak RSS (MB) of the gateway process and each of its children, and of all together,
-    sampled every 50 ms in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.root = psutil.Process(pid)
-        self.peaks: dict[int, float] = {}
-        self.total = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            total = 0.0
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                procs = []
-            for proc in procs:
-                try:
-                    rss = proc.memory_info().rss / (1 << 20)
-                except psutil.Error:
-                    continue
-                total += rss
-                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss)
-            self.total = max(self.total, total)
-            self._stop.wait(0.05)
-
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,13 @@ the service and its children is read with psutil every 50 ms."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 
 from gateway.ledger import EventState, FileState
+from tests.integration.rss import RssSampler
 from tests.integration.service import API_KEY, emulator_process, running_service
 
 SETS = 5_000  # two status updates each: 10,000 events, about 1.7 MB
@@ -39,49 +38,12 @@ def _214(control: int, sets: int) -> Iterator[bytes]:
     yield f"GE*{sets}*{control}~\nIEA*1*{control:09d}~\n".encode()
 
 
-class _PeakRss:
-    """Peak RSS (MB) of a process, of each of its children and of all together, sampled
-    every 50 ms in a thread."""
-
-    def __init__(self, pid: int) -> None:
-        self.root = psutil.Process(pid)
-        self.peaks: dict[int, float] = {}
-        self.total = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            total = 0.0
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                procs = []
-            for proc in procs:
-                try:
-                    rss = proc.memory_info().rss / (1 << 20)
-                except psutil.Error:
-                    continue
-                total += rss
-                self.peaks[proc.pid] = max(self.peaks.get(proc.pid, 0.0), rss)
-            self.total = max(self.total, total)
-            self._stop.wait(0.05)
-
-    def __enter__(self) -> _PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-
 def test_submitting_settling_and_advising_a_big_file_keeps_memory_flat(tmp_path: Path) -> None:
     data = b"".join(_214(951, SETS))
     with emulator_process(tmp_path / "emu", settle_after=0.2, rate=400, burst=400) as emu:
         extra = "submit: {backoff_base: 0.05, poll_interval: 0.2, rate: 400, burst: 400}\n"
         with running_service(tmp_path / "gw", emu.port, extra_settings=extra) as service:
-            with _PeakRss(service.proc.pid) as rss:
+            with RssSampler(service.proc.pid) as rss:
                 answer = httpx.post(f"{service.base}/v1/partners/demo/interchanges",
                                     content=data, timeout=300,
                                     headers={"X-API-Key": API_KEY})  # fmt: skip
