@@ -4,9 +4,7 @@ diff, actions and their rights (operator keys act, viewer keys read, partner key
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,15 +14,7 @@ from gateway.ledger import EventState
 from gateway.ledger.records import EventRecord
 from gateway.ops.replay import diff_items, would_resend
 from gateway.service.worker import Gateway
-from tests.ops_support import OPERATOR, PARTNER_KEY, REPO, VIEWER, build_app, scan_214, upload
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[tuple[TestClient, Gateway]]:
-    app, gateway = build_app(tmp_path)
-    with TestClient(app) as client:
-        yield client, gateway
-    gateway.rt.ledger.close()
+from tests.ops_support import OPERATOR, PARTNER_KEY, REPO, VIEWER, scan_214, upload
 
 
 def files(client: TestClient, **params: str | int) -> list[str]:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from gateway.cli import app as cli
 from gateway.ledger import FileState
 from gateway.service.worker import Gateway
-from tests.ops_support import OPERATOR, VIEWER, build_app, scan_214, upload
+from tests.ops_support import OPERATOR, VIEWER, scan_214, upload
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[tuple[TestClient, Gateway]]:
-    app, gateway = build_app(tmp_path)
-    with TestClient(app) as client:
-        yield client, gateway
-    gateway.rt.ledger.close()
 
 
 def ops(

@@ -4,7 +4,6 @@ work lists, search, the file page's highlighted segment, CSRF, and 403 for viewe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,7 @@ from fastapi.testclient import TestClient
 
 from gateway.ledger import FileState
 from gateway.service.worker import Gateway
-from tests.ops_support import VIEWER, build_app, login, login_token, scan_214, upload
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[tuple[TestClient, Gateway]]:
-    app, gateway = build_app(tmp_path)
-    with TestClient(app) as client:
-        yield client, gateway
-    gateway.rt.ledger.close()
+from tests.ops_support import VIEWER, login, login_token, scan_214, upload
 
 
 def csrf(page: str) -> str:

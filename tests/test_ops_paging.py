@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import re
 import tracemalloc
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,19 +28,11 @@ from gateway.ops.models import EventDiff
 from gateway.ops.raw import RawSegment, iter_segments, locate_errors, split_segments
 from gateway.ops.replay import LISTED_DIFFS, NewItem, diff_items, flatten, listed_diffs
 from gateway.service.worker import Gateway
-from tests.ops_support import VIEWER, build_app, many_sets_214, upload
+from tests.ops_support import VIEWER, many_sets_214, upload
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = sorted(p for p in (REPO.parent / "shared" / "corpus").rglob("*") if p.is_file())
 SAMPLES = sorted((REPO / "samples").glob("*/input.edi"))
-
-
-@pytest.fixture
-def app(tmp_path: Path) -> Iterator[tuple[TestClient, Gateway]]:
-    app, gateway = build_app(tmp_path)
-    with TestClient(app) as client:
-        yield client, gateway
-    gateway.rt.ledger.close()
 
 
 def _page(client: TestClient, file_id: str, **params: int) -> dict[str, Any]:
