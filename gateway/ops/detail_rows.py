@@ -18,7 +18,6 @@ from gateway.submit.model import ApiError
 __all__ = [
     "CallErrors",
     "LineageKey",
-    "attribute_errors",
     "error_row",
     "event_row",
     "lineage_keys",
@@ -173,14 +172,6 @@ def _details(error: dict[str, Any]) -> str | None:
     return None if details is None else str(details)
 
 
-def attribute_errors(
-    errors: Sequence[dict[str, Any]], event: Event, members: Sequence[Event]
-) -> list[dict[str, Any]]:
-    """The errors of a call that concern `event`, one of the call's events `members` (see
-    `CallErrors.of`)."""
-    return CallErrors(errors, members).of(event)
-
-
 def _call(row: ApiCall, indexed: CallErrors) -> CallOut:
     return CallOut(
         id=row.id,
@@ -204,14 +195,12 @@ def event_row(
     call: ApiCall | None,
     found: Mapping[LineageKey, RawSegment],
     separator: str,
-    indexed: CallErrors | None = None,
+    indexed: CallErrors | None,
 ) -> EventOut:
     """One event of the file page: its body's key values, its API call and the errors of
-    that call naming it (`indexed`: the call's errors, read for all its events), its lineage
-    with raw values (`found`: the segments of `lineage_keys`, `separator`: the component
-    separator)."""
-    if call is not None and indexed is None:
-        indexed = CallErrors(call.errors, [])
+    that call naming it (`indexed`: the call's errors, read once for all its events; None
+    with no call), its lineage with raw values (`found`: the segments of `lineage_keys`,
+    `separator`: the component separator)."""
     details = row.payload.get("statusUpdateDetails") or {}
     shipment = row.payload.get("shipmentDetails") or {}
     return EventOut(
