@@ -474,6 +474,8 @@ def check_ops_file_page(ledger: Ledger) -> None:
     with queries._read() as session:
         listed, total = file_errors(session, small, 1000)
     assert total == 1203 and listed == problems[:1000]
+    (row,) = queries.file_rows([small])  # its codes read in SQL, in order of first appearance
+    assert row.error_codes == [f"c{n}" for n in range(1203)]
     shown = file_detail(queries, small, None)
     assert shown is not None and shown.paging.error_total == 1203 and len(shown.errors) == 1000
 
