@@ -23,7 +23,7 @@ from gateway.ledger.replays import replay_record
 from gateway.ledger.streaming import event_counts
 from gateway.service.messages_api import router as messages_router
 from gateway.service.uploads import stream_upload
-from gateway.service.worker import Gateway
+from gateway.service.worker import Gateway, GatewayStopping
 
 __all__ = ["create_api"]
 
@@ -194,7 +194,10 @@ def create_api(gateway: Gateway) -> FastAPI:
         record = await gateway.receive_stored(partner_id, "http", part_name or name, stored,
                                               claim=True)  # fmt: skip
         try:
-            outcome = await gateway.translate(record.id)
+            outcome = await gateway.translate_upload(record.id)
+        except GatewayStopping as stopping:  # stored: GET /v1/files/{id} tells the rest
+            raise HTTPException(503, f"{stopping} (GET /v1/files/{record.id})",
+                                headers={"Retry-After": "30"}) from None  # fmt: skip
         finally:
             gateway.release(record.id)
         fresh = await asyncio.to_thread(rt.ledger.get_file, record.id)

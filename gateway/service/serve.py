@@ -4,15 +4,17 @@ scheduler jobs (and, with --demo, the SP-API emulator as the target)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -207,20 +209,21 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                                        max_auth_tries=limits.ssh_max_auth_tries,
                                        login_grace_time=limits.ssh_login_grace_time)  # fmt: skip
     scheduler = AsyncIOScheduler()
-    scheduler.add_job(gateway.poll, "interval", seconds=settings.poll_interval,
+    scheduler.add_job(_job(gateway.poll), "interval", seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="poll-transactions")  # fmt: skip
-    scheduler.add_job(check_alerts, "interval", args=[rt, {}], seconds=settings.alert_interval,
-                      max_instances=1, coalesce=True, id="alerts")  # fmt: skip
-    scheduler.add_job(retry_failed, "interval", args=[gateway], seconds=300, max_instances=1,
+    scheduler.add_job(_job(check_alerts), "interval", args=[rt, {}],
+                      seconds=settings.alert_interval, max_instances=1, coalesce=True,
+                      id="alerts")  # fmt: skip
+    scheduler.add_job(_job(retry_failed), "interval", args=[gateway], seconds=300, max_instances=1,
                       coalesce=True, id="retry-failed")  # fmt: skip
-    scheduler.add_job(purge_archive, "interval", args=[rt], hours=24, max_instances=1,
+    scheduler.add_job(_job(purge_archive), "interval", args=[rt], hours=24, max_instances=1,
                       id="archive-retention")  # fmt: skip
     webhooks = WebhookPusher(rt, interval=settings.webhook_interval)
-    scheduler.add_job(webhooks.tick, "interval", seconds=settings.webhook_interval,
+    scheduler.add_job(_job(webhooks.tick), "interval", seconds=settings.webhook_interval,
                       max_instances=1, coalesce=True, id="webhooks")  # fmt: skip
-    scheduler.add_job(_resume, "interval", args=[gateway], seconds=settings.poll_interval,
+    scheduler.add_job(_job(_resume), "interval", args=[gateway], seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="resume-sellers")  # fmt: skip
-    scheduler.add_job(purge_parts, "interval", args=[rt], hours=1, max_instances=1,
+    scheduler.add_job(_job(purge_parts), "interval", args=[rt], hours=1, max_instances=1,
                       next_run_time=datetime.now(UTC), id="part-retention")  # fmt: skip
     scheduler.start()
     api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
@@ -254,10 +257,10 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
         await api.serve()  # until SIGTERM / SIGINT, then a clean shutdown of everything
     finally:
         stop.set()
+        scheduler.shutdown(wait=False)  # no new job; a running one is cancelled (see _job)
         await worker
         warming.cancel()
         pool.close()
-        scheduler.shutdown(wait=False)
         await webhooks.aclose()
         acceptor.close()
         await acceptor.wait_closed()
@@ -265,6 +268,20 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
             await client.aclose()
         ledger.close()
         log.info("edigw stopped")
+
+
+def _job(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+    """A scheduled job that the service's stop may cancel: the cancellation ends it quietly
+    (it runs again after the next start) instead of being logged as the job's failure."""
+
+    @functools.wraps(func)
+    async def run(*args: Any) -> None:
+        try:
+            await func(*args)
+        except asyncio.CancelledError:
+            log.info("job stopped with the service", extra={"job": func.__name__})
+
+    return run
 
 
 def _listeners(settings: ServiceSettings) -> list[Listener]:

@@ -24,7 +24,7 @@ from gateway.service.storage import StoredFile
 from gateway.service.submitting import poll_transactions, submit_files
 from gateway.service.translating import TranslationSummary, translate_received
 
-__all__ = ["Gateway", "SftpIntake"]
+__all__ = ["Gateway", "GatewayStopping", "SftpIntake"]
 
 log = logging.getLogger("edigw.service")
 Step = Callable[[], Awaitable[None]]
@@ -41,6 +41,16 @@ def _failure(exc: BaseException, timeout: float | None) -> str:
     if isinstance(exc, MemoryError):
         return "the translation needed more memory than a worker may use"
     return f"internal error: {type(exc).__name__}: {exc}"
+
+
+class GatewayStopping(Exception):
+    """The service stopped while a file was being translated for its HTTP answer; the file
+    is stored and stays `received` (translated at the next start)."""
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"the gateway is stopping: file {file_id} is stored and will be "
+                         "translated when it starts again")  # fmt: skip
+        self.file_id = file_id
 
 
 class Gateway:
@@ -213,7 +223,20 @@ class Gateway:
         log.error("file quarantined", extra={"file_id": record.id, "reason": reason})
         self.wake.set()
 
-    def _start_translation(self, file_id: str) -> None:
+    async def translate_upload(self, file_id: str) -> TranslationSummary | None:
+        """Translate a claimed upload now, for the HTTP answer (see `translate`). The
+        translation is one of the service's own, so a stop cancels it like any other and the
+        file stays `received` for the next start: then GatewayStopping is raised (the caller
+        answers 503), never the cancellation of the request itself."""
+        task = self._start_translation(file_id)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled() and self._stopping:
+                raise GatewayStopping(file_id) from None
+            raise
+
+    def _start_translation(self, file_id: str) -> asyncio.Task[TranslationSummary | None]:
         task = asyncio.create_task(self.translate(file_id), name=f"translate-{file_id}")
         self._translating[file_id] = task
 
@@ -222,6 +245,7 @@ class Gateway:
             self.wake.set()
 
         task.add_done_callback(done)
+        return task
 
     async def intake_round(self) -> None:
         """Start translating what was received (side by side, through the pool's per-partner
