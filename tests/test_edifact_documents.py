@@ -8,7 +8,8 @@ from pathlib import Path
 
 from gateway.envelope.edifact import read_edifact
 from gateway.envelope.edifact_lexer import tokenize
-from gateway.parse.edifact_common import EdiSegment, check_segment, dtm_time
+from gateway.parse.edifact_checks import check_segment
+from gateway.parse.edifact_common import EdiSegment, dtm_time
 from gateway.parse.edifact_desadv import parse_desadv
 from gateway.parse.edifact_iftsta import parse_iftsta
 from gateway.parse.records import ShipNoticeDocument, Src, StatusDocument

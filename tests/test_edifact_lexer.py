@@ -20,7 +20,8 @@ from gateway.envelope.edifact import _PADDING, EdifactResult, _Reader, read_edif
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.edifact_lexer import Batch, cut_segments, split_segments, tokenize
 from gateway.envelope.unb import EdifactDelimiters
-from gateway.parse.edifact_common import EdiSegment, check_segment
+from gateway.parse.edifact_checks import check_segment
+from gateway.parse.edifact_common import EdiSegment
 from gateway.problems import ProblemCode
 from gateway.profile import PartnerProfile
 from tests.outcomes import all_problems

@@ -55,7 +55,8 @@ from gateway.envelope.outcome import (
 )
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
-from gateway.parse.edifact_common import SIMPLE_ELEMENTS, EdiSegment
+from gateway.parse.edifact_common import EdiSegment
+from gateway.parse.edifact_tables import SIMPLE_ELEMENTS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
 from gateway.text import describe_invalid, invalid_character

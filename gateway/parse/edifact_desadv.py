@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gateway.parse.edifact_common import EdiSegment, dtm_time, val, validate_message
+from gateway.parse.edifact_checks import validate_message
+from gateway.parse.edifact_common import EdiSegment, dtm_time, val
 from gateway.parse.records import (
     EventTime,
     Pack,

@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gateway.parse.edifact_common import EdiSegment, dtm_time, val, validate_message
+from gateway.parse.edifact_checks import validate_message
+from gateway.parse.edifact_common import EdiSegment, dtm_time, val
 from gateway.parse.records import EventTime, StatusDocument, StatusEvent, Val
 from gateway.parse.x12_structure import Loop, Seg
 from gateway.problems import Problem
