@@ -14,7 +14,7 @@ from gateway.parse.relations import (
     syntax_notes,
 )
 from gateway.parse.x12_common import _fast_checks
-from gateway.parse.x12_structure import check_elements
+from gateway.parse.x12_elements import check_elements
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
 
 TAGS = sorted(tag for tag in ELEMENTS if tag in _fast_checks(ELEMENTS, MAX_ELEMENTS))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.parse.x12_856 import parse_856
-from gateway.parse.x12_structure import check_elements
+from gateway.parse.x12_elements import check_elements
 from gateway.problems import ProblemCode
 from gateway.profile import FieldSources
 from tests.malformed import translate

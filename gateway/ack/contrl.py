@@ -34,7 +34,7 @@ from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
-from gateway.parse.x12_structure import CONTROL_CHARACTERS
+from gateway.parse.x12_elements import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, Severity
 from gateway.profile import AckPreferences
 

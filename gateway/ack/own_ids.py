@@ -16,7 +16,7 @@ from dataclasses import replace
 from gateway.ack.x12_envelope import ack_delimiters, fit
 from gateway.envelope.unb import UnbHeader
 from gateway.envelope.x12_header import IsaHeader
-from gateway.parse.x12_structure import CONTROL_CHARACTERS
+from gateway.parse.x12_elements import CONTROL_CHARACTERS
 from gateway.profile import AckPreferences
 
 __all__ = ["edifact_own_id", "x12_own_id"]

@@ -21,7 +21,7 @@ from gateway.ack.model import AckText
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
-from gateway.parse.x12_structure import CONTROL_CHARACTERS
+from gateway.parse.x12_elements import CONTROL_CHARACTERS
 from gateway.text import is_digits
 
 __all__ = [

@@ -5,7 +5,8 @@ Data, read like the standard's tables (004010 997, 005010X231 999).
 
 from __future__ import annotations
 
-from gateway.parse.x12_structure import El, Loop, Seg
+from gateway.parse.x12_elements import El
+from gateway.parse.x12_structure import Loop, Seg
 
 __all__ = ["ACK_ELEMENTS", "ACK_MAX_ELEMENTS", "SET_997", "SET_999"]
 

@@ -14,12 +14,8 @@ from gateway.parse.relations import (
     check_syntax_notes,
     syntax_notes,
 )
-from gateway.parse.x12_structure import (
-    El,
-    Loop,
-    check_elements,
-    check_structure,
-)
+from gateway.parse.x12_elements import El, check_elements
+from gateway.parse.x12_structure import Loop, check_structure
 from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 from gateway.text import plain_class

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import yaml
 
-from gateway.parse.x12_structure import El, Loop, Seg
+from gateway.parse.x12_elements import El
+from gateway.parse.x12_structure import Loop, Seg
 from gateway.profile import mappings_dir
 
 
