@@ -371,3 +371,45 @@ def test_call_errors_name_the_events_as_defined(seed: int) -> None:
         e for e in errors
         if not any(_names(e, m.tracking_number) or _names(e, m.purchase_order) for m in members)
     ]  # fmt: skip
+
+
+def test_stored_files_are_read_one_at_a_time(
+    app: tuple[TestClient, Gateway], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File pages and replay previews read the stored file in the service process: people
+    opening several big files at once wait for each other instead of taking every core."""
+    import asyncio
+    import threading
+    import time
+
+    from gateway.ops import service as ops_service
+
+    client, _ = app
+    file_id = upload(client, many_sets_214(3))
+    ops = client.app.state.ops  # type: ignore[attr-defined]
+    lock, inside, most = threading.Lock(), [0], [0]
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.05)
+        with lock:
+            inside[0] -= 1
+        return real_detail(*args, **kwargs) if args[0] is not None else None
+
+    def slow_preview(file: str) -> Any:
+        return slow(None)
+
+    real_detail = ops_service.file_detail
+    monkeypatch.setattr(ops_service, "file_detail", slow)
+    monkeypatch.setattr(ops, "_preview", slow_preview)
+
+    async def many() -> list[Any]:
+        pages = [ops.detail(file_id) for _ in range(4)]
+        previews = [ops.replay_preview(file_id) for _ in range(3)]
+        return await asyncio.gather(*pages, *previews)
+
+    found = asyncio.run(many())
+    assert most[0] == 1, f"{most[0]} stored-file reads ran at once"
+    assert all(page.file.file_id == file_id for page in found[:4])

@@ -66,6 +66,10 @@ class OpsService:
         self.queries = OpsQueries.of(self.rt.ledger)
         self.records = OpsRecords.of(self.rt.ledger)
         self._base = dict(self.rt.partners)  # profiles as loaded from mappings/
+        # reading a stored file (the file page, a replay preview) is CPU work in the service
+        # process, seconds for a 100 MB file: one at a time, so people browsing big files wait
+        # for each other instead of taking the cores from partners' uploads
+        self._file_reads = asyncio.Semaphore(1)
         apply_overrides(self.rt, self._base, self.records.overrides())
 
     # --- views -------------------------------------------------------------------------------
@@ -83,8 +87,10 @@ class OpsService:
         return file_detail(self.queries, file_id, self.rt.store.path(file_id), query)
 
     async def detail(self, file_id: str, query: DetailQuery | None = None) -> FileDetail:
-        """One page of a file's view (`query`: which segments and events; the first page)."""
-        found = await asyncio.to_thread(self._detail, file_id, query or DetailQuery())
+        """One page of a file's view (`query`: which segments and events; the first page).
+        Stored files are read one at a time (with replay previews): a second caller waits."""
+        async with self._file_reads:
+            found = await asyncio.to_thread(self._detail, file_id, query or DetailQuery())
         if found is None:
             raise OpsError(404, f"no file {file_id}")
         return found
@@ -136,7 +142,8 @@ class OpsService:
 
     async def replay_preview(self, file_id: str) -> ReplayDiff:
         """What a replay would send now, against the first run: nothing is recorded or sent."""
-        return await asyncio.to_thread(self._preview, file_id)
+        async with self._file_reads:
+            return await asyncio.to_thread(self._preview, file_id)
 
     async def replay(
         self, file_id: str, operator: str, only_failed: bool, note: str | None = None
