@@ -68,10 +68,12 @@ class AdviceParts:
     part (`AdvicePart.interchange`, as often as it needs to number it again)."""
 
     def __init__(self, syntax: Syntax, record: Callable[[AdvicePart], None], *,
-                 max_sets: int = MAX_SETS, max_chars: int = MAX_CHARS) -> None:  # fmt: skip
-        if max_sets < 1:
+                 max_sets: int | None = None, max_chars: int | None = None) -> None:  # fmt: skip
+        self.syntax = syntax
+        self.max_sets = MAX_SETS if max_sets is None else max_sets  # read now (tests set them)
+        self.max_chars = MAX_CHARS if max_chars is None else max_chars
+        if self.max_sets < 1:
             raise ValueError("an advice part holds at least one set")
-        self.syntax, self.max_sets, self.max_chars = syntax, max_sets, max_chars
         self._record = record
         self._part: AdvicePart | None = None
         self.recorded = 0  # parts handed to `record`

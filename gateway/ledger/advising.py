@@ -14,14 +14,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.ledger.engine import NotFoundError
 from gateway.ledger.paging import in_pages
 from gateway.ledger.records import CallRecord, TransactionRecord
 from gateway.ledger.states import EventState
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Ack, ApiCall, Event, Transaction
 
-__all__ = ["PAGE", "AdviceRow", "ack_content", "advice_pages", "advices_of_file",
+__all__ = ["PAGE", "AdviceRow", "advice_pages", "advices_of_file",
            "call_items", "calls_by_id", "group_version", "transactions_of"]  # fmt: skip
 
 PAGE = 1000  # rows per read
@@ -101,7 +100,7 @@ def transactions_of(ledger: Ledger, interchange_id: int,
 
 def advices_of_file(ledger: Ledger, file_id: str) -> list[tuple[int, str, str]]:
     """(ack id, type, interchange control answered) of the file's recorded 824s / APERAKs, in
-    the order recorded (contents not read: `ack_content`, one at a time)."""
+    the order recorded (contents not read: `Ledger.ack_content`, one at a time)."""
     query = (
         select(Ack.id, Ack.type, Ack.acknowledges)
         .where(Ack.file_id == file_id, Ack.type.in_(("824", "APERAK")))
@@ -109,15 +108,6 @@ def advices_of_file(ledger: Ledger, file_id: str) -> list[tuple[int, str, str]]:
     )
     with ledger._read() as session:
         return [(i, t, str(a)) for i, t, a in session.execute(query)]  # fmt: skip
-
-
-def ack_content(ledger: Ledger, ack_id: int) -> str:
-    """The text of one ack / advice (NotFoundError when there is none)."""
-    with ledger._read() as session:
-        content = session.scalar(select(Ack.content).where(Ack.id == ack_id))
-    if content is None:
-        raise NotFoundError(f"no ack {ack_id}")
-    return content
 
 
 def group_version(ledger: Ledger, file_id: str, interchange_id: int,

@@ -26,7 +26,6 @@ from gateway.ack.advice_parts import AdvicePart, AdviceParts, advice_kind, sets_
 from gateway.ack.context import AckContext
 from gateway.ledger.advising import (
     AdviceRow,
-    ack_content,
     advice_pages,
     advices_of_file,
     call_items,
@@ -83,7 +82,7 @@ def advised_sets(rt: Runtime, file_id: str) -> dict[str, int]:
     on its own); empty, and no text read, before the file's first advice."""
     counts: dict[str, int] = {}
     for ack_id, kind, control in advices_of_file(rt.ledger, file_id):
-        counts[control] = counts.get(control, 0) + sets_in(kind, ack_content(rt.ledger, ack_id))
+        counts[control] = counts.get(control, 0) + sets_in(kind, rt.ledger.ack_content(ack_id))
     return counts
 
 
