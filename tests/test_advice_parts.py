@@ -230,3 +230,28 @@ def test_advising_memory_does_not_grow_with_the_sets(
     per_set = (big - small) / 1800
     print(f"advising peak: {small} B for 600 sets, {big} B for 2400 sets, {per_set:.0f} B/set")
     assert per_set < 400, (small, big)  # today ~200; the old service ~2,700
+
+
+def test_acks_are_read_one_text_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing undelivered or webhook-pending acks reads no text; a mailbox page stops once
+    its texts reach the page's size, and the cursor goes on from there."""
+    from gateway.ledger import mailbox
+    from gateway.ledger.mailbox import MAILBOX
+    from tests.test_service_jobs import a_file
+
+    rt = runtime(tmp_path)
+    file_id = a_file(rt)
+    ids = [rt.ledger.add_ack(file_id, "824", f"ISA*{n}*" + "x" * 1000, "000000001")
+           for n in range(5)]  # fmt: skip
+    assert [a.id for a in rt.ledger.undelivered_acks()] == ids
+    assert not any(hasattr(a, "content") for a in rt.ledger.undelivered_acks())
+    for ack_id in ids:
+        rt.ledger.mark_delivered(ack_id, MAILBOX)
+    assert not any(hasattr(a, "content") for a in rt.ledger.webhook_pending("demo", 9))
+    monkeypatch.setattr(mailbox, "PAGE_CHARS", 2500)
+    first = rt.ledger.mailbox("demo", 0, 100)
+    assert [a.id for a in first] == ids[:2] and first[1].content.startswith("ISA*1*")
+    second = rt.ledger.mailbox("demo", first[-1].id, 100)
+    assert [a.id for a in second] == ids[2:4]
+    monkeypatch.setattr(mailbox, "PAGE_CHARS", 10)  # one message even if it is bigger
+    assert [a.id for a in rt.ledger.mailbox("demo", ids[3], 100)] == ids[4:]
