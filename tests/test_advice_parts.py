@@ -255,3 +255,43 @@ def test_acks_are_read_one_text_at_a_time(tmp_path: Path, monkeypatch: pytest.Mo
     assert [a.id for a in second] == ids[2:4]
     monkeypatch.setattr(mailbox, "PAGE_CHARS", 10)  # one message even if it is bigger
     assert [a.id for a in rt.ledger.mailbox("demo", ids[3], 100)] == ids[4:]
+
+
+def _iftsta(messages: int) -> bytes:
+    """An IFTSTA interchange from the demo carrier: one message per order, two events each."""
+    out = ["UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC77'\n"]
+    for n in range(1, messages + 1):
+        body = [f"UNH+M{n}+IFTSTA:D:01B:UN", f"BGM+77+ST{n}+9", "DTM+137:202611241830:203"]
+        for leg, code in (("A", "302"), ("B", "301")):
+            body += [f"CNI+1+1ZE{leg}{n}", f"STS+1+{code}::6+000", f"RFF+ON:POE{n}",
+                     "DTM+334:20261124164200:204", "LOC+175+USCHI::6:Chicago"]  # fmt: skip
+        out.append("'\n".join([*body, f"UNT+{len(body) + 1}+M{n}"]) + "'\n")
+    out.append(f"UNZ+{messages}+IC77'\n")
+    return "".join(out).encode("ascii")
+
+
+def test_a_big_aperak_is_recorded_in_parts(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(advice_parts, "MAX_SETS", 3)
+    rt = runtime(tmp_path)
+    file_id = _receive(rt, _iftsta(8))
+    _translate(rt, file_id)
+    events = rt.ledger.events_for_file(file_id)
+    assert len(events) == 16
+    for start in range(0, 16, 5):
+        batch = events[start : start + 5]
+        call_id = rt.ledger.mark_sending([e.id for e in batch])
+        errors = tuple(ApiError("InvalidInput", f"tracking number {e.tracking_number} was "
+                                "never confirmed", None) for e in batch)  # fmt: skip
+        rt.ledger.record_call(call_id, CallResult(OPERATION, "http://x", 400, 1, (), None,
+                                                  errors))  # fmt: skip
+    rt.ledger.advance(file_id, FileState.SUBMITTED)
+    assert _finish(rt, file_id)
+    advices = [a for a in rt.ledger.acks_for_file(file_id) if a.type == "APERAK"]
+    read = [_read_aperak(a.content) for a in advices]
+    assert [control for control, _ in read] == [2, 3, 4]  # the file's CONTRL took 1
+    assert [refs for _, refs in read] == [["M1", "M2", "M3"], ["M4", "M5", "M6"], ["M7", "M8"]]
+    text = "".join(a.content for a in advices)
+    for n in range(1, 9):
+        for leg in "AB":
+            assert text.count(f"tracking number 1ZE{leg}{n} was") == 1
