@@ -37,8 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway.ack.advice_edifact import aperak_interchange
-from gateway.ack.advice_x12 import x12_advice_interchange
+from gateway.ack.advice_parts import AdvicePart, AdviceParts, advice_kind
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
 from gateway.parse.records import Origin
@@ -202,20 +201,24 @@ def advice_sets(items: Sequence[AdviceItem], positive: bool) -> list[AdviceSet]:
 def application_advices(
     items: Sequence[AdviceItem], positive: bool, ctx: AckContext
 ) -> list[Acknowledgement]:
-    """One 824 / APERAK interchange per original interchange that has something to report,
-    in the order the interchanges first appear in `items`."""
+    """One 824 / APERAK interchange per original interchange that has something to report
+    (several, in order, for one over gateway.ack.advice_parts' bounds), in the order the
+    interchanges first appear in `items`."""
     by_interchange: dict[tuple[str, str, str], list[AdviceItem]] = {}
     for item in items:
         o = item.origin
         by_interchange.setdefault((o.syntax, o.sender, o.interchange_control), []).append(item)
     acks: list[Acknowledgement] = []
     for members in by_interchange.values():
-        sets = advice_sets(members, positive)
-        if not sets:
-            continue
-        control = members[0].origin.interchange_control
-        if members[0].origin.syntax == "x12":
-            acks.append(Acknowledgement("824", x12_advice_interchange(sets, ctx), control))
-        else:
-            acks.append(Acknowledgement("APERAK", aperak_interchange(sets, ctx), control))
+        origin = members[0].origin
+        kind = advice_kind(origin.syntax)
+
+        def record(part: AdvicePart, kind: Literal["824", "APERAK"] = kind,
+                   control: str = origin.interchange_control) -> None:  # fmt: skip
+            acks.append(Acknowledgement(kind, part.interchange(ctx), control))
+
+        parts = AdviceParts(origin.syntax, record)
+        for s in advice_sets(members, positive):
+            parts.add(s)
+        parts.close()
     return acks

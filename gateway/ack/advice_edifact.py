@@ -34,7 +34,7 @@ from gateway.envelope.unb import EdifactDelimiters
 if TYPE_CHECKING:
     from gateway.ack.advice import AdviceSet
 
-__all__ = ["APERAK_IDENTIFIER", "aperak_interchange", "syntax_for"]
+__all__ = ["APERAK_IDENTIFIER", "AperakText", "aperak_interchange", "syntax_for"]
 
 APERAK_IDENTIFIER = ("APERAK", "D", "96A", "UN")  # UNH S009
 _BGM = {"accepted": ("29", "AP"), "rejected": ("27", "RE"), "partial": ("27", None)}
@@ -88,6 +88,30 @@ def aperak_interchange(sets: Sequence[AdviceSet], ctx: AckContext) -> str:
         segments.extend(_message(s, str(ctx.take_reference()), now.strftime("%Y%m%d%H%M")))
     segments.append(edifact_seg("UNZ", len(sets), control))
     return "".join(writer.render(s) for s in segments)
+
+
+class AperakText:
+    """The sets of one APERAK interchange, added one at a time and rendered together (the
+    syntax identifier depends on every value of the interchange): a bounded part of a big
+    advice (gateway.ack.advice_parts), never a whole file's sets."""
+
+    def __init__(self) -> None:
+        self._sets: list[AdviceSet] = []
+        self.chars = 0  # about: the text its messages will take
+
+    @property
+    def sets(self) -> int:
+        return len(self._sets)
+
+    def add(self, s: AdviceSet) -> None:
+        self._sets.append(s)
+        values = [*s.purchase_orders, *s.tracking_numbers, s.origin.transaction_control]
+        self.chars += 120 + sum(len(v) + 12 for v in values)
+        self.chars += sum(len(e.text) + 40 for e in s.errors[:_MAX_SG3])
+
+    def interchange(self, ctx: AckContext) -> str:
+        """UNB..UNZ numbered from `ctx` (as often as needed)."""
+        return aperak_interchange(self._sets, ctx)
 
 
 def _message(s: AdviceSet, reference: str, stamp: str) -> list[EdifactSegment]:

@@ -99,6 +99,8 @@ class X12AdviceText:
         self._header: IsaHeader | None = None
         # (GS06, GS08) of the original group -> its OTI loops' text and segment count
         self._groups: dict[tuple[str | None, str], tuple[list[str], list[int]]] = {}
+        self.sets = 0  # OTI loops written
+        self.chars = 0  # characters of their text
 
     def __bool__(self) -> bool:
         return self._first is not None
@@ -110,8 +112,11 @@ class X12AdviceText:
         loops, count = self._groups.setdefault((s.origin.group_control, s.origin.version),
                                                ([], [0]))  # fmt: skip
         loop = _oti_loop(s, self._header.delimiters)
-        loops.append(render(loop, self._header))
+        text = render(loop, self._header)
+        loops.append(text)
         count[0] += len(loop)
+        self.sets += 1
+        self.chars += len(text)
 
     def interchange(self, ctx: AckContext) -> str:
         """ISA..IEA: one GS*AG group holding one 824 per original group (numbered by `ctx`)."""

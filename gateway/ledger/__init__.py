@@ -3,6 +3,7 @@ SP-API call and ack, with forward-only states (SQLAlchemy 2 + Alembic; SQLite or
 
 from gateway.ledger.engine import NotFoundError
 from gateway.ledger.records import (
+    AckInfo,
     AckRecord,
     CallRecord,
     EventRecord,
@@ -15,6 +16,7 @@ from gateway.ledger.states import AckState, EventState, FileState, LedgerError, 
 from gateway.ledger.store import Ledger
 
 __all__ = [
+    "AckInfo",
     "AckRecord",
     "AckState",
     "CallRecord",

@@ -20,8 +20,8 @@ from gateway.ledger.states import EventState
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Ack, ApiCall, Event, Transaction
 
-__all__ = ["PAGE", "AdviceRow", "advice_pages", "advised_interchanges", "call_items",
-           "calls_by_id", "transactions_of"]  # fmt: skip
+__all__ = ["PAGE", "AdviceRow", "advice_pages", "advices_of_file",
+           "call_items", "calls_by_id", "group_version", "transactions_of"]  # fmt: skip
 
 PAGE = 1000  # rows per read
 
@@ -36,20 +36,21 @@ class AdviceRow:
     state: EventState
     batch_id: int | None
     origin: dict[str, Any] | None
+    transaction: int | None = None  # the ledger id of its transaction set
 
 
 def advice_pages(
-    ledger: Ledger, file_id: str, page: int | None = None
+    ledger: Ledger, file_id: str, page: int | None = None, after: int = 0
 ) -> Iterator[list[AdviceRow]]:
-    """The file's events by id, a page of `page` (default PAGE) rows per read transaction."""
+    """The file's events by id (those after the id `after`), a page of `page` (default PAGE)
+    rows per read transaction."""
     page = page or PAGE
     origin = Event.lineage["origin"]
     columns = (Event.id, Event.purchase_order, Event.tracking_number, Event.state,
-               Event.batch_id, origin)  # fmt: skip
-    after = 0
+               Event.batch_id, origin, Event.transaction_id)  # fmt: skip
     while True:
         with ledger._read() as session:
-            rows = [AdviceRow(r[0], r[1], r[2], EventState(r[3]), r[4], r[5] or None)
+            rows = [AdviceRow(r[0], r[1], r[2], EventState(r[3]), r[4], r[5] or None, r[6])
                     for r in session.execute(
                         select(*columns).where(Event.file_id == file_id, Event.id > after)
                         .order_by(Event.id).limit(page))]  # fmt: skip
@@ -97,9 +98,29 @@ def transactions_of(ledger: Ledger, interchange_id: int,
     return in_pages(ledger, query, Transaction.id, TransactionRecord.of, page or PAGE)
 
 
-def advised_interchanges(ledger: Ledger, file_id: str) -> set[str]:
-    """The interchange controls the file's recorded 824 / APERAK answer (contents not read)."""
+def advices_of_file(ledger: Ledger, file_id: str) -> list[tuple[int, str, str]]:
+    """(ack id, type, interchange control answered) of the file's recorded 824s / APERAKs, in
+    the order recorded (contents not read: `Ledger.ack_content`, one at a time)."""
+    query = (
+        select(Ack.id, Ack.type, Ack.acknowledges)
+        .where(Ack.file_id == file_id, Ack.type.in_(("824", "APERAK")))
+        .order_by(Ack.id)
+    )
     with ledger._read() as session:
-        return {str(a) for a in session.scalars(
-            select(Ack.acknowledges).where(Ack.file_id == file_id,
-                                           Ack.type.in_(("824", "APERAK"))))}  # fmt: skip
+        return [(i, t, str(a)) for i, t, a in session.execute(query)]  # fmt: skip
+
+
+def group_version(ledger: Ledger, file_id: str, interchange_id: int,
+                  group_control: str | None) -> str | None:  # fmt: skip
+    """The version (GS08) of a group of the interchange, from the origin of its first event
+    (read through the file's events, the index there is); None when it has no event."""
+    query = (select(Event.lineage["origin"])
+             .join(Transaction, Event.transaction_id == Transaction.id)
+             .where(Event.file_id == file_id, Transaction.interchange_id == interchange_id,
+                    Transaction.group_control.is_(None) if group_control is None
+                    else Transaction.group_control == group_control)
+             .order_by(Event.id).limit(1))  # fmt: skip
+    with ledger._read() as session:
+        origin = session.scalar(query)
+    version = origin.get("version") if isinstance(origin, dict) else None
+    return str(version) if version else None

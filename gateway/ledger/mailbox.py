@@ -9,33 +9,59 @@ attempts, last outcome and when.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import fields
+from typing import Any
+
+from sqlalchemy import func, select
 
 from gateway.ledger.engine import SessionScope
-from gateway.ledger.records import AckRecord
+from gateway.ledger.records import AckInfo, AckRecord
 from gateway.ledger.states import AckState
 from gateway.ledger.tables import Ack, ReceivedFile, utc_now
 
-__all__ = ["MAILBOX", "MailboxLedger"]
+
+def with_content(info: AckInfo, content: str) -> AckRecord:
+    """The ack `info` with its text."""
+    return AckRecord(content=content, **{f.name: getattr(info, f.name) for f in fields(info)})
+
+
+__all__ = ["MAILBOX", "PAGE_CHARS", "MailboxLedger"]
 
 MAILBOX = "mailbox"  # acks.delivered_to of what an HTTP partner collects from its mailbox
+PAGE_CHARS = 8_000_000  # a mailbox page ends after the message that reaches this much text
 
 
-def _record(row: Ack) -> AckRecord:
-    return AckRecord.of(row, state=AckState(row.state))
+def _info(row: Any) -> AckInfo:
+    return AckInfo.of(row, state=AckState(row.state))
 
 
 class MailboxLedger(SessionScope):
     """Mixed into the ledger: the partner mailbox and webhook bookkeeping."""
 
     def mailbox(self, partner_id: str, after: int = 0, limit: int = 100) -> list[AckRecord]:
-        """Uncollected acks of the partner's files with id > `after`, oldest first."""
-        query = (select(Ack).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
+        """Uncollected acks of the partner's files with id > `after`, oldest first: at most
+        `limit`, and no more once their text reached `PAGE_CHARS` (at least one). Each
+        text is read on its own, so big advices are never all held at once."""
+        query = (select(*AckInfo.columns(), func.length(Ack.content))
+                 .join(ReceivedFile, Ack.file_id == ReceivedFile.id)
                  .where(ReceivedFile.partner_id == partner_id, Ack.collected_at.is_(None),
                         Ack.delivered_to == MAILBOX, Ack.id > after)
                  .order_by(Ack.id).limit(limit))  # fmt: skip
         with self._read() as session:
-            return [_record(row) for row in session.scalars(query)]
+            found = [(_info(row), int(row[-1] or 0)) for row in session.execute(query)]
+        page: list[AckInfo] = []
+        chars = 0
+        for info, length in found:
+            if page and chars + length > PAGE_CHARS:
+                break
+            page.append(info)
+            chars += length
+        return [with_content(info, self.ack_text(info.id)) for info in page]
+
+    def ack_text(self, ack_id: int) -> str:
+        """The text of one ack (empty when it is gone)."""
+        with self._read() as session:
+            return session.scalar(select(Ack.content).where(Ack.id == ack_id)) or ""
 
     def collect(self, partner_id: str, ack_id: int) -> bool:
         """Mark one of the partner's messages collected; False if it has no such message."""
@@ -48,15 +74,16 @@ class MailboxLedger(SessionScope):
             row.collected_at = utc_now()
             return True
 
-    def webhook_pending(self, partner_id: str, max_attempts: int) -> list[AckRecord]:
-        """The partner's acks not yet delivered to its webhook (and not given up on)."""
-        query = (select(Ack).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
+    def webhook_pending(self, partner_id: str, max_attempts: int) -> list[AckInfo]:
+        """The partner's acks not yet delivered to its webhook (and not given up on), without
+        their text (`ack_text`, one at a time)."""
+        query = (select(*AckInfo.columns()).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
                  .where(ReceivedFile.partner_id == partner_id, Ack.delivered_to == MAILBOX,
                         Ack.webhook_status.is_(None) | (Ack.webhook_status != "delivered"),
                         Ack.webhook_attempts < max_attempts)
                  .order_by(Ack.id))  # fmt: skip
         with self._read() as session:
-            return [_record(row) for row in session.scalars(query)]
+            return [_info(row) for row in session.execute(query)]
 
     def record_webhook(self, ack_id: int, attempts: int, status: str) -> None:
         """A webhook delivery: `attempts` more tries, ending in `status` (delivered / HTTP

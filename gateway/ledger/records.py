@@ -10,6 +10,7 @@ from typing import Any, Self
 from gateway.ledger.states import AckState, EventState, FileState
 
 __all__ = [
+    "AckInfo",
     "AckRecord",
     "CallRecord",
     "EventRecord",
@@ -129,6 +130,32 @@ class CallRecord(_Snapshot):
     next_poll_at: datetime | None = None
     resolved_by: str | None = None
     resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AckInfo(_Snapshot):
+    """An ack / advice without its text (read that one at a time: `Ledger.ack_content`), so
+    that a partner with many big advices is never held all at once."""
+
+    id: int
+    file_id: str
+    type: str
+    acknowledges: str | None
+    created_at: datetime
+    state: AckState
+    delivered_to: str | None
+    delivered_at: datetime | None
+    collected_at: datetime | None = None
+    webhook_attempts: int = 0
+    webhook_status: str | None = None
+    webhook_at: datetime | None = None
+
+    @classmethod
+    def columns(cls) -> tuple[Any, ...]:
+        """The `acks` columns it is read from (`of` takes the selected row)."""
+        from gateway.ledger.tables import Ack
+
+        return tuple(getattr(Ack, f.name) for f in fields(cls))
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,15 @@ from typing import Any
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gateway.ledger.engine import NotFoundError
 from gateway.ledger.migrate import downgrade, upgrade
-from gateway.ledger.records import AckRecord, FileRecord, InterchangeRecord, TransactionRecord
+from gateway.ledger.records import (
+    AckInfo,
+    AckRecord,
+    FileRecord,
+    InterchangeRecord,
+    TransactionRecord,
+)
 from gateway.ledger.states import (
     AckState,
     FileState,
@@ -48,6 +55,10 @@ def _file(row: ReceivedFile) -> FileRecord:
 
 def _ack(row: Ack) -> AckRecord:
     return AckRecord.of(row, state=AckState(row.state))
+
+
+def _info(row: Any) -> AckInfo:
+    return AckInfo.of(row, state=AckState(row.state))
 
 
 def _processed(partner_id: str, sender: str, control: str,
@@ -219,10 +230,26 @@ class Ledger(SubmissionLedger):
         with self._read() as session:
             return [_ack(row) for row in session.scalars(query)]
 
-    def undelivered_acks(self) -> list[AckRecord]:
-        query = select(Ack).where(Ack.state == AckState.CREATED.value).order_by(Ack.id)
+    def ack_infos_for_file(self, file_id: str) -> list[AckInfo]:
+        """The file's acks and advices without their text (`ack_content`), in order."""
+        query = select(*AckInfo.columns()).where(Ack.file_id == file_id).order_by(Ack.id)
         with self._read() as session:
-            return [_ack(row) for row in session.scalars(query)]
+            return [_info(row) for row in session.execute(query)]
+
+    def ack_content(self, ack_id: int) -> str:
+        """The text of one ack / advice (NotFoundError when there is none)."""
+        with self._read() as session:
+            content = session.scalar(select(Ack.content).where(Ack.id == ack_id))
+        if content is None:
+            raise NotFoundError(f"no ack {ack_id}")
+        return content
+
+    def undelivered_acks(self) -> list[AckInfo]:
+        """The acks not delivered yet (their text not read)."""
+        query = (select(*AckInfo.columns()).where(Ack.state == AckState.CREATED.value)
+                 .order_by(Ack.id))  # fmt: skip
+        with self._read() as session:
+            return [_info(row) for row in session.execute(query)]
 
     def mark_delivered(self, ack_id: int, delivered_to: str) -> None:
         """Delivered to a path or 'http-response'. Marking it again keeps the first record."""

@@ -144,7 +144,9 @@ def build_dashboard(ledger: Ledger, days: int = 14, now: datetime | None = None)
         acks: dict[str, Counter[str]] = defaultdict(Counter)
         latest: dict[str, tuple[str, str, datetime]] = {}
         q7 = (
-            select(ReceivedFile.partner_id, Ack.type, Ack.content, Ack.created_at)
+            select(
+                ReceivedFile.partner_id, Ack.type, func.substr(Ack.content, 1, 1024), Ack.created_at
+            )  # only the envelope's start: ISA13 / UNB 0020
             .join(ReceivedFile, Ack.file_id == ReceivedFile.id)
             .where(Ack.created_at >= start)
             .order_by(Ack.id)

@@ -131,11 +131,14 @@ def file_detail(
         if batch_ids:  # every event of those calls, also other files': errors name them
             for member in session.scalars(select(Event).where(Event.batch_id.in_(batch_ids))):
                 members.setdefault(member.batch_id or 0, []).append(member)
-        acks = list(
-            session.scalars(
-                select(Ack).where(Ack.file_id == file_id).order_by(Ack.id).limit(LISTED)
+        acks = list(  # only the text shown: a big advice is not read whole
+            session.execute(
+                select(Ack.id, Ack.type, Ack.acknowledges, Ack.state, Ack.created_at,
+                       Ack.delivered_to, Ack.delivered_at,
+                       func.substr(Ack.content, 1, ACK_CHARACTERS + 1).label("content"))
+                .where(Ack.file_id == file_id).order_by(Ack.id).limit(LISTED)
             )
-        )
+        )  # fmt: skip
         actions = list(
             session.scalars(
                 select(OpsAction).where(OpsAction.file_id == file_id).order_by(OpsAction.id)

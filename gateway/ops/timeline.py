@@ -8,12 +8,14 @@ file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.ledger.tables import Ack, ApiCall, Event, OpsAction, ReceivedFile
+from gateway.ledger.tables import ApiCall, Event, OpsAction, ReceivedFile
 from gateway.ops.file_models import TimelineEntry
 
 __all__ = ["CALLS", "file_timeline"]
@@ -54,7 +56,7 @@ def _event_moves(session: Session, file_id: str) -> list[tuple[datetime, str]]:
 def file_timeline(
     session: Session,
     file: ReceivedFile,
-    acks: list[Ack],
+    acks: Sequence[Any],  # Ack rows (or rows of its columns): type, created_at, delivered_*
     actions: list[OpsAction],
     replays: list[ReceivedFile],
 ) -> list[TimelineEntry]:

@@ -14,7 +14,7 @@ import logging
 import re
 
 from gateway.ledger.mailbox import MAILBOX
-from gateway.ledger.records import AckRecord, FileRecord
+from gateway.ledger.records import AckInfo, AckRecord, FileRecord
 from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.service.storage import write_durably
@@ -24,7 +24,7 @@ __all__ = ["ack_file_name", "deliver_acks"]
 log = logging.getLogger("edigw.service")
 
 
-def ack_file_name(file: FileRecord, ack: AckRecord) -> str:
+def ack_file_name(file: FileRecord, ack: AckInfo | AckRecord) -> str:
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", file.name.rsplit(".", 1)[0])[:80] or "file"
     return f"{stem}.{ack.id:08d}.{ack.type}.edi"
 
@@ -42,16 +42,17 @@ def arrival_transport(rt: Runtime, file: FileRecord) -> str:
 
 
 def deliver_acks(rt: Runtime, file: FileRecord) -> int:
-    """Deliver every `created` ack of a file; how many were delivered now."""
+    """Deliver every `created` ack of a file, its text read when it is written (one at a
+    time: a big advice comes in several parts); how many were delivered now."""
     delivered = 0
     transport: str | None = None
-    for ack in rt.ledger.acks_for_file(file.id):
+    for ack in rt.ledger.ack_infos_for_file(file.id):
         if ack.state.value != "created":
             continue
         transport = transport or arrival_transport(rt, file)
         if transport == "sftp" and rt.partner(file.partner_id).transports.sftp:
             path = rt.outbox(file.partner_id) / ack_file_name(file, ack)
-            write_durably(path, ack.content.encode("utf-8"))
+            write_durably(path, rt.ledger.ack_content(ack.id).encode("utf-8"))
             crash_point("ack:written")
             rt.ledger.mark_delivered(ack.id, str(path))
         else:  # HTTP partners: the answer to the upload, then their mailbox (and webhook)

@@ -27,6 +27,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from gateway.ledger.mailbox import with_content
 from gateway.ledger.records import AckRecord
 from gateway.service.runtime import Runtime
 
@@ -141,12 +142,15 @@ class WebhookPusher:
             async with self._slots:
                 pending = await asyncio.to_thread(self.rt.ledger.webhook_pending, partner_id,
                                                   MAX_ATTEMPTS)  # fmt: skip
-                for ack in pending:
-                    attempts, status = await _post(self._http, url, message_json(ack),
-                                                   self.backoff)  # fmt: skip
-                    await asyncio.to_thread(self.rt.ledger.record_webhook, ack.id, attempts,
+                for info in pending:  # each text read when it is sent
+                    content = await asyncio.to_thread(self.rt.ledger.ack_text, info.id)
+                    body = message_json(with_content(info, content))
+                    del content
+                    attempts, status = await _post(self._http, url, body, self.backoff)
+                    del body
+                    await asyncio.to_thread(self.rt.ledger.record_webhook, info.id, attempts,
                                             status)  # fmt: skip
-                    log.info("webhook", extra={"partner": partner_id, "message_id": ack.id,
+                    log.info("webhook", extra={"partner": partner_id, "message_id": info.id,
                                                "attempts": attempts, "status": status})  # fmt: skip
                     if status != DELIVERED:
                         ok = False

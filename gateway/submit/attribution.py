@@ -13,7 +13,6 @@ batch size, hundreds of MB for a 2 MB file (issue 9).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,17 +21,37 @@ from gateway.submit.model import ApiError
 __all__ = ["CallErrors"]
 
 
-def _pattern(values: Iterable[str | None]) -> re.Pattern[str] | None:
-    """One regex finding any of `values` as a whole word (not inside a longer id)."""
-    wanted = sorted({v for v in values if v}, key=len, reverse=True)  # longest first
-    if not wanted:
-        return None
-    alternatives = "|".join(map(re.escape, wanted))
-    return re.compile(f"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
-def _named(pattern: re.Pattern[str] | None, text: str) -> frozenset[str]:
-    return frozenset(pattern.findall(text)) if pattern is not None else frozenset()
+def _wanted(values: Iterable[str | None]) -> tuple[str, ...]:
+    """The values to look for, longest first (a longer id is found before one inside it)."""
+    return tuple(sorted({v for v in values if v}, key=len, reverse=True))
+
+
+def _named(wanted: Sequence[str], text: str) -> frozenset[str]:
+    """The values of `wanted` that `text` names as whole words (not inside a longer id):
+    scanning from the left, at each place the longest value that is a whole word there,
+    the next one after it, as the regex `(?<!W)(?:v1|v2|...)(?!W)` would find them. No regex
+    is compiled per call: the `re` module would cache up to 512 of them, each the size of a
+    call's ids."""
+    matches: list[tuple[int, int, str]] = []  # (start, -length, value)
+    for value in wanted:
+        start = text.find(value)
+        while start >= 0:
+            end = start + len(value)
+            if (start == 0 or text[start - 1] not in _WORD) and (
+                end == len(text) or text[end] not in _WORD
+            ):
+                matches.append((start, -len(value), value))
+            start = text.find(value, start + 1)
+    found: set[str] = set()
+    after = 0
+    for start, minus_length, value in sorted(matches):
+        if start >= after:
+            found.add(value)
+            after = start - minus_length
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +68,7 @@ class CallErrors:
     def __init__(self, errors: Sequence[ApiError], purchase_orders: Iterable[str | None],
                  tracking_numbers: Iterable[str | None]) -> None:  # fmt: skip
         """`purchase_orders` / `tracking_numbers`: those of all the call's items."""
-        pos, tracking = _pattern(purchase_orders), _pattern(tracking_numbers)
+        pos, tracking = _wanted(purchase_orders), _wanted(tracking_numbers)
         self._errors: list[_Named] = []
         for error in errors:
             text = f"{error.message} {error.details or ''}"

@@ -29,7 +29,7 @@ import pytest
 from gateway.ledger.records import EventRecord, FileRecord
 from gateway.ledger.states import AckState, EventState, FileState
 from gateway.ledger.store import Ledger
-from gateway.service import finishing
+from gateway.service import advising, finishing
 from gateway.service.crash import CRASH_POINTS
 from gateway.service.translating import translate_received
 from gateway.submit.model import ApiError, CallResult
@@ -297,7 +297,7 @@ def test_crash_while_recording_advices_loses_none(
         raise _Crash
 
     with monkeypatch.context() as patch:
-        patch.setattr(finishing, "add_acks", dying)
+        patch.setattr(advising, "add_acks", dying)  # where the advice parts are recorded
         with pytest.raises(_Crash):
             finishing.finish_file_sync(rt, _file(ledger, file_id))
     assert [a for a in ledger.acks_for_file(file_id) if a.type == "824"] == []
@@ -311,14 +311,15 @@ def test_an_interchange_already_advised_is_not_advised_again(tmp_path: Path) -> 
     """Advices recorded before a crash (one interchange's) are kept; only the missing
     interchange is advised on restart."""
     ledger, file_id = _refused_file(tmp_path)
-    ledger.add_ack(file_id, "824", "an 824 recorded before the crash", "000000011")
+    before = "an 824 recorded before the crash~\nOTI*TR*TN*0001~\n"  # its one set's OTI loop
+    ledger.add_ack(file_id, "824", before, "000000011")
     assert finishing.finish_file_sync(in_process_runtime(tmp_path, ledger),
                                       _file(ledger, file_id))  # fmt: skip
     advices = [a for a in ledger.acks_for_file(file_id) if a.type == "824"]
     ledger.close()
     assert sorted(a.acknowledges or "" for a in advices) == ["000000011", "000000012"]
     kept = [a.content for a in advices if a.acknowledges == "000000011"]
-    assert kept == ["an 824 recorded before the crash"]
+    assert kept == [before]
 
 
 def _file(ledger: Ledger, file_id: str) -> FileRecord:

@@ -2,7 +2,8 @@
 flat (issue 9): a carrier's 214 of tens of thousands of status updates for orders Amazon
 never saw confirmed fails event by event, each error naming its order. The old service
 repeated each of a call's 100 errors for each of the call's sets in the 824 (hundreds of MB
-of advice text) and peaked near 600 MB for 10,000 events; every gateway process must stay
+of advice text) and peaked near 600 MB for 10,000 events; the advice now goes out in parts
+(gateway.ack.advice_parts); every gateway process must stay
 under 250 MB RSS and all of them together under 600 MB (the issue's bounds).
 
 Real processes on loopback: `edigw serve` with its translation workers, the SP-API emulator
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from gateway.ack.advice_parts import MAX_CHARS, MAX_SETS
 from gateway.ledger import EventState, FileState
 from tests.integration.rss import RssSampler
 from tests.integration.service import API_KEY, emulator_process, running_service
@@ -62,9 +64,13 @@ def test_submitting_settling_and_advising_a_big_file_keeps_memory_flat(tmp_path:
     assert max(rss.peaks.values()) < SERVICE_MB, rss.peaks
     assert rss.total < TOTAL_MB, rss.total
     assert counts["events"] == {EventState.FAILURE.value: 2 * SETS}, counts
-    # the 824: one OTI loop per set, each with its own two errors (its events' order named)
-    assert len(advices) == 1
-    content = advices[0].content
-    assert content.count("OTI*TR*TN*") == SETS
-    assert content.count("\nTED*") == 2 * SETS, content[:2000]
-    assert f"PO951M{SETS}/1Z951M{SETS}: InvalidPurchaseOrderNumber" in content
+    # the 824 in parts (at most MAX_SETS sets / about MAX_CHARS each), numbered one after
+    # the other: one OTI loop per set, each with its own two errors (its events' order named)
+    assert len(advices) >= -(-SETS // MAX_SETS), [len(a.content) for a in advices]
+    assert all(len(a.content) < 2 * MAX_CHARS for a in advices)
+    controls = [int(a.content[90:99]) for a in advices]  # ISA13
+    assert controls == list(range(controls[0], controls[0] + len(advices)))
+    assert sum(a.content.count("OTI*TR*TN*") for a in advices) == SETS
+    assert sum(a.content.count("\nTED*") for a in advices) == 2 * SETS
+    last = f"PO951M{SETS}/1Z951M{SETS}: InvalidPurchaseOrderNumber"
+    assert sum(last in a.content for a in advices) == 1
