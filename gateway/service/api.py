@@ -190,7 +190,8 @@ def create_api(gateway: Gateway) -> FastAPI:
         limit = rt.max_file_bytes(partner_id)
         with rt.store.incoming(limit) as incoming:  # streamed to disk; 413 / 408 / 422
             stored, part_name = await stream_upload(request, incoming, limit,
-                                                    rt.settings.http_timeout)  # fmt: skip
+                                                    rt.settings.http_timeout,
+                                                    gateway.stopping)  # fmt: skip
         record = await gateway.receive_stored(partner_id, "http", part_name or name, stored,
                                               claim=True)  # fmt: skip
         try:

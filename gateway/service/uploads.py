@@ -36,17 +36,42 @@ class _Refused(Exception):
         self.status, self.detail = status, detail
 
 
+async def _next(
+    receive: Callable[[], Awaitable[Message]], timeout: float, stopping: asyncio.Event | None
+) -> Message:
+    """The next ASGI message; 408 after `timeout` s without one, 503 once `stopping` is set
+    (the service stops: an upload still arriving is not kept)."""
+    if stopping is None:
+        try:
+            return await asyncio.wait_for(receive(), timeout)
+        except TimeoutError:
+            raise _Refused(408, f"no data for {timeout:g} s: upload closed") from None
+    receiving = asyncio.ensure_future(receive())
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        done, _ = await asyncio.wait({receiving, stop}, timeout=timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+    finally:
+        stop.cancel()
+    if receiving in done:
+        return receiving.result()
+    receiving.cancel()
+    if stop in done:
+        raise _Refused(503, "the gateway is stopping: the upload was not kept; send the file "
+                            "again when it is back")  # fmt: skip
+    raise _Refused(408, f"no data for {timeout:g} s: upload closed")
+
+
 def _limited(
-    receive: Callable[[], Awaitable[Message]], limit: int, timeout: float
-) -> Callable[[], Awaitable[Message]]:
-    """`receive` that refuses a body past `limit` bytes or arriving too slowly."""
+    receive: Callable[[], Awaitable[Message]], limit: int, timeout: float,
+    stopping: asyncio.Event | None = None,
+) -> Callable[[], Awaitable[Message]]:  # fmt: skip
+    """`receive` that refuses a body past `limit` bytes, arriving too slowly or still
+    arriving when the service stops (`stopping`)."""
     state = {"size": 0, "window_start": time.monotonic(), "window_bytes": 0}
 
     async def receive_limited() -> Message:
-        try:
-            message = await asyncio.wait_for(receive(), timeout)
-        except TimeoutError:
-            raise _Refused(408, f"no data for {timeout:g} s: upload closed") from None
+        message = await _next(receive, timeout, stopping)
         if message["type"] == "http.request":
             size = len(message.get("body", b""))
             state["size"] += size
@@ -72,16 +97,20 @@ async def _write(incoming: Incoming, chunk: bytes) -> None:
 
 
 async def stream_upload(
-    request: Request, incoming: Incoming, limit: int, timeout: float
-) -> tuple[StoredFile, str | None]:
+    request: Request, incoming: Incoming, limit: int, timeout: float,
+    stopping: asyncio.Event | None = None,
+) -> tuple[StoredFile, str | None]:  # fmt: skip
     """Write the upload's bytes into `incoming` and commit it: (the stored file, the file
-    name a multipart part carried). HTTPException 413 / 408 / 422 when refused (the partial
-    file is discarded by the caller's `with incoming`)."""
+    name a multipart part carried). HTTPException 413 / 408 / 422 when refused, 503 (with
+    Retry-After) when `stopping` is set before the body is complete (the partial file is
+    discarded by the caller's `with incoming`)."""
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit + 64 * 1024:
         raise HTTPException(413, f"the file is larger than the limit of {limit:,} bytes "
                                  f"({limit / 1_000_000:g} MB) for this partner")  # fmt: skip
-    limited = Request(request.scope, _limited(request.receive, limit + 64 * 1024, timeout))
+    limited = Request(
+        request.scope, _limited(request.receive, limit + 64 * 1024, timeout, stopping)
+    )
     name: str | None = None
     try:
         if request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -97,8 +126,10 @@ async def stream_upload(
             async for chunk in limited.stream():
                 await _write(incoming, chunk)
     except _Refused as refused:
-        raise HTTPException(refused.status, refused.detail,
-                            headers={"Connection": "close"}) from None  # fmt: skip
+        headers = {"Connection": "close"}
+        if refused.status == 503:
+            headers["Retry-After"] = "30"
+        raise HTTPException(refused.status, refused.detail, headers=headers) from None
     return await asyncio.to_thread(incoming.commit), name
 
 

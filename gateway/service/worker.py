@@ -62,6 +62,7 @@ class Gateway:
         self.pool = pool
         self._translating: dict[str, asyncio.Task[TranslationSummary | None]] = {}
         self._stopping = False
+        self.stopping = asyncio.Event()  # set when the service stops (uploads in flight: 503)
         self.wake = asyncio.Event()  # intake: something was received
         self.wake_submit = asyncio.Event()  # submission: something was translated or settled
         self._settled: set[str] = set()  # files whose transactions settled since last look
@@ -335,6 +336,7 @@ class Gateway:
         stay `received` and are translated at the next start."""
         await stop.wait()
         self._stopping = True
+        self.stopping.set()
         tasks = list(self._translating.values())
         for task in tasks:
             task.cancel()

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -74,3 +75,51 @@ def test_sigterm_while_an_http_upload_translates(tmp_path: Path) -> None:
             assert record.state is not FileState.RECEIVED
             assert _attempts(service.data_dir, file_id) == 1  # the stopped one was given back
             assert len(service.ledger().events_for_file(file_id)) == events
+
+
+def test_sigterm_while_an_http_upload_arrives(tmp_path: Path) -> None:
+    """An upload still arriving when the service stops gets 503 (not kept: the partner sends
+    it again), no traceback, and the service exits within 10 s; nothing is recorded."""
+    tables = mappings(tmp_path)
+    extra = f"mappings_dir: {tables}\npartners_dir: {tables / 'partners'}\n"
+    answers: list[httpx.Response | Exception] = []
+    sent = threading.Event()
+
+    def trickle() -> Iterator[bytes]:
+        for n in range(100):  # 20 s at least: the stop comes long before the end
+            if n == 3:
+                sent.set()
+            yield b"ISA*00*" if n == 0 else b" " * 1024
+            time.sleep(0.2)
+
+    with (
+        emulator_process(tmp_path / "emu", rate=200, burst=200) as emu,
+        running_service(tmp_path / "gw", emu.port, extra_settings=extra) as service,
+    ):
+
+        def upload() -> None:
+            try:
+                answers.append(httpx.post(f"{service.base}/v1/partners/bulk/interchanges",
+                                          content=trickle(), timeout=60,
+                                          headers={"X-API-Key": BULK_KEY}))  # fmt: skip
+            except httpx.HTTPError as exc:
+                answers.append(exc)
+
+        sender = threading.Thread(target=upload)
+        sender.start()
+        assert sent.wait(30)
+        start = time.monotonic()
+        code = service.stop(signal.SIGTERM, timeout=20)
+        took = time.monotonic() - start
+        sender.join(timeout=60)
+        logs = service.logs(200_000)
+        assert code == 0, logs
+        assert took < 10, f"SIGTERM took {took:.1f} s"
+        assert "Traceback" not in logs and "Exception in ASGI" not in logs, logs
+        assert len(answers) == 1
+        answer = answers[0]
+        assert isinstance(answer, httpx.Response), answer
+        assert answer.status_code == 503, answer.text
+        assert "stopping" in answer.json()["detail"]
+        assert answer.headers["retry-after"] == "30"
+        assert service.ledger().files_in_state(*FileState) == []
