@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -39,7 +40,14 @@ from gateway.service.metrics import Metrics
 from gateway.service.pool import TranslationPool
 from gateway.service.runtime import Runtime
 from gateway.service.sellers import record_in_use, resume_sellers
-from gateway.service.startup import Listener, StartupError, check_ports, make_private
+from gateway.service.startup import (
+    Listener,
+    StartupError,
+    check_demo_hosts,
+    check_ports,
+    lock_data_dir,
+    make_private,
+)
 from gateway.service.storage import FileStore
 from gateway.service.uploads import TimedH11Protocol
 from gateway.service.webhooks import WebhookPusher
@@ -312,10 +320,15 @@ def run_service(settings: ServiceSettings, demo: bool, settings_file: Path | Non
     except (OSError, ProfileError) as exc:
         raise StartupError(f"cannot load the partner profiles: {exc}") from exc
     check_partners(partners, settings)
+    if demo:
+        check_demo_hosts(_listeners(settings))
     check_ports(_listeners(settings))
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data_lock = lock_data_dir(settings.data_dir)  # held until the process ends
     if settings.emulator_port is not None:
         state_file = settings.data_dir / "emulator-state.json" if demo else None
         with _emulator_thread(settings.emulator_port, emulator_settle, state_file):
             asyncio.run(_serve(settings, partners, settings_file))
     else:
         asyncio.run(_serve(settings, partners, settings_file))
+    os.close(data_lock)

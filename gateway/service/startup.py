@@ -1,5 +1,6 @@
 """Checks and set-up `edigw serve` does before it writes anything: every port free, the data
-folder private (0700, files 0600), and the partners to serve.
+folder private (0700, files 0600) and used by this process alone, demo credentials only on
+loopback, and the partners to serve.
 
 `check_ports` raises `PortBusy` (one clear line, the CLI exits with status 2) when a port
 cannot be bound; it runs before the data folder or the ledger is created. `make_private`
@@ -11,13 +12,23 @@ everything in it included.
 from __future__ import annotations
 
 import errno
+import fcntl
+import ipaddress
 import os
 import socket
 import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["Listener", "PortBusy", "StartupError", "check_ports", "make_private"]
+__all__ = [
+    "Listener",
+    "PortBusy",
+    "StartupError",
+    "check_demo_hosts",
+    "check_ports",
+    "lock_data_dir",
+    "make_private",
+]
 
 Listener = tuple[str, str, int]  # (what, host, port)
 
@@ -63,3 +74,38 @@ def make_private(data_dir: Path) -> None:
             if not os.path.islink(path):
                 os.chmod(path, 0o600)
     data_dir.chmod(0o700)
+
+
+def lock_data_dir(data_dir: Path) -> int:
+    """Take the data folder for this process: an exclusive flock(2) on the folder itself (no
+    file is written; the kernel drops it when the process ends, a crash included). Returns
+    the descriptor, to keep open for the life of the service. StartupError when another
+    `edigw serve` holds it: two services on one folder would translate and send each file
+    twice and interleave their ack control numbers."""
+    fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StartupError(f"another edigw serve uses the data folder {data_dir}: stop it "
+                           "first, or give this one its own --data-dir") from None  # fmt: skip
+    return fd
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_demo_hosts(listeners: Iterable[Listener]) -> None:
+    """`--demo` serves well-known credentials (SFTP demo/demo, API key demo-key, operator
+    ops/ops): StartupError unless every listener is on a loopback address."""
+    for what, host, port in listeners:
+        if not _loopback(host):
+            raise StartupError(f"--demo serves demo credentials, so it listens on loopback only; "
+                               f"{what} is set to {host}:{port} (use 127.0.0.1, or start "
+                               "without --demo)")  # fmt: skip
