@@ -233,10 +233,13 @@ def big_file_figures(sizes: list[float], rate: float = 500.0, timeout: float = 7
                     seconds = _measure(gw, threading.Thread(target=_send, args=args), done, timeout)
                     worst = max(gw.rss.peaks.values(), default=float("nan"))
                     service = gw.rss.peaks.get(gw.proc.pid, float("nan"))
+                    workers = max((rss for pid, rss in gw.rss.peaks.items() if pid != gw.proc.pid),
+                                  default=float("nan"))  # fmt: skip
                     print(f"{mb:g} MB 214 ({big.stat().st_size / 1e6:.1f} MB, {events} events) "
                           f"over {transport}: {status[0] if status else 'timeout'} after "
                           f"{seconds:.1f} s; peak RSS per process max {worst:.0f} MB "
-                          f"(service {service:.0f} MB, {len(gw.rss.peaks)} processes), "
+                          f"(service {service:.0f} MB, translation workers {workers:.0f} MB, "
+                          f"{len(gw.rss.peaks)} processes), "
                           f"all together {gw.rss.total:.0f} MB",
                           flush=True)  # fmt: skip
                     if mb > done_mb or not status or status[0] not in ("201", "translated"):

@@ -12,7 +12,7 @@ import gc
 import pickle
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -41,20 +41,40 @@ Emit = Callable[[TranslatedRequest], None]
 # control number already processed) reject the interchange and appear in its TA1 / CONTRL.
 InterchangeCheck = Callable[[InterchangeOutcome[Any]], list[Problem]]
 _SPILL_AFTER = 2000  # status updates / confirmations held in memory per interchange
+LISTED_PROBLEMS = 1000  # problems a file's outcome lists (TranslationOutcome)
 
 
 @dataclass
 class TranslationOutcome:
     syntax: Syntax | None
-    problems: list[Problem] = field(default_factory=list)  # every problem, in file order
+    # the file's problems in file order, the first LISTED_PROBLEMS of them: a file whose
+    # every set has a problem would otherwise hold them all (each set's own are recorded
+    # with it, gateway.service.translating); `unlisted` counts the others
+    problems: list[Problem] = field(default_factory=list)
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     requests: int = 0
     events: int = 0  # status updates + confirmations released
     interchanges: list[InterchangeOutcome[Any]] = field(default_factory=list)
+    unlisted: int = 0  # problems past LISTED_PROBLEMS: counted, not kept
+    unlisted_error: bool = False  # one of them an error
 
     @property
     def accepted(self) -> bool:
-        return not has_error(self.problems)
+        return not self.unlisted_error and not has_error(self.problems)
+
+    @property
+    def problem_count(self) -> int:
+        """Every problem of the file, listed or not."""
+        return len(self.problems) + self.unlisted
+
+    def add_problems(self, problems: Iterable[Problem]) -> None:
+        """List `problems` (in file order) up to LISTED_PROBLEMS; count the rest."""
+        for problem in problems:
+            if len(self.problems) < LISTED_PROBLEMS:
+                self.problems.append(problem)
+            else:
+                self.unlisted += 1
+                self.unlisted_error = self.unlisted_error or problem.severity is Severity.ERROR
 
 
 def unreadable(exc: OSError) -> TranslationOutcome:
@@ -289,7 +309,7 @@ def _translate(
         edifact = read_edifact(stream, translator, profile)
         file_problems, outcome.interchanges = edifact.problems, list(edifact.interchanges)
         outcome.acknowledgements = contrl_acks(edifact.interchanges, profile.ack, ack_context)
-    outcome.problems.extend(file_problems)
-    outcome.problems.extend(_flatten(outcome.interchanges))
+    outcome.add_problems(file_problems)
+    outcome.add_problems(_flatten(outcome.interchanges))
     outcome.requests, outcome.events = translator.requests, translator.events
     return outcome

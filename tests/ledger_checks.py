@@ -206,6 +206,28 @@ def check_interchanges_and_transactions(ledger: Ledger) -> None:
         ledger.record_interchange("missing", syntax="x12", sender="S", receiver="R", control="1")
 
 
+def check_streamed_sets(ledger: Ledger) -> None:
+    """TranslationWriter: an interchange's sets taken from a generator in batches, each set's
+    id found again in file order a page at a time (two groups, a set control used twice:
+    the walk gives each request the first set not yet passed)."""
+    from gateway.ledger.streaming import TranslationWriter
+    from gateway.ledger.translation import NewInterchange, NewTransaction
+
+    file_id = _file(ledger)
+    order = [("1", f"{n:04d}") for n in range(1, 6)] + [("2", "0001"), ("2", "0001")]
+    sets = (NewTransaction(control, "214", True, group) for group, control in order)
+    writer = TranslationWriter(ledger, file_id, batch=2)
+    ids = writer.interchange(NewInterchange(syntax="x12", sender="S", receiver="R",
+                                            control="000000009", test=False, accepted=True,
+                                            transactions=sets))  # fmt: skip
+    stored = ledger.transactions_for_file(file_id)
+    assert [(t.group_control, t.control) for t in stored] == order
+    assert ids["1", "0002"] == ids["1", "0002"] == stored[1].id  # several requests of a set
+    assert ids.find("1", "0001") is None  # passed: nothing further on has it
+    assert ids["2", "0001"] == stored[5].id and ids.find("3", "0001") is None
+    assert ids["2", "0001"] == stored[5].id  # a miss leaves the walk where it was
+
+
 def check_duplicate_lookup(ledger: Ledger) -> None:
     """Seen before = same partner, sender, control; replays, duplicates and the asking file
     itself do not count."""

@@ -110,19 +110,20 @@ def test_batched_translation_stores_what_the_orm_stores(ledger: Ledger) -> None:
     ids = writer.interchange(NewInterchange(syntax="x12", sender="BULKCAR", receiver="AMAZONDF",
                                             control="000000007", test=False, accepted=True,
                                             transactions=sets))  # fmt: skip
-    assert sorted(ids) == [("7", f"{n:04d}") for n in range(1, 6)]
-    assert len(set(ids.values())) == 5
+    found = [ids["7", f"{n:04d}"] for n in range(1, 6)]  # in file order (a forward walk)
+    assert len(set(found)) == 5 and found == sorted(found)
+    assert ids.find("7", "0001") is None and ids.find("8", "0005") is None  # passed / none
+    assert ids["7", "0005"] == found[4]  # a miss leaves the walk where it was
     payloads = [{"trackingNumber": f"1Z{n}", "note": "Zürich ✓", "n": n} for n in range(5)]
     for n, payload in enumerate(payloads):
         lineage = None if n == 4 else {"origin": {"st": f"{n + 1:04d}"}, "values": [n]}
-        writer.add_events(ids["7", f"{n + 1:04d}"], [NewEvent("submitShipmentStatusUpdates",
-                                                             "demo", payload, f"PO{n}",
-                                                             f"1Z{n}", lineage)])  # fmt: skip
+        writer.add_events(found[n], [NewEvent("submitShipmentStatusUpdates", "demo", payload,
+                                              f"PO{n}", f"1Z{n}", lineage)])  # fmt: skip
     writer.flush()
     assert writer.events == 5
     events = ledger.events_for_file(file_id)
     assert [e.payload for e in events] == payloads
-    assert [e.transaction_id for e in events] == [ids["7", f"{n:04d}"] for n in range(1, 6)]
+    assert [e.transaction_id for e in events] == found
     assert events[4].lineage is None and events[0].lineage == {"origin": {"st": "0001"},
                                                                "values": [0]}  # fmt: skip
     with ledger._read() as session:

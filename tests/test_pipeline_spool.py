@@ -11,6 +11,7 @@ import pytest
 
 import gateway.pipeline as pipeline
 from gateway.ack.context import AckContext
+from gateway.envelope.outcome import has_error
 from gateway.mapping.codes import load_code_tables
 from gateway.mapping.result import TranslatedRequest
 from gateway.profile import load_profile
@@ -71,3 +72,28 @@ def test_spilled_requests_of_a_rejected_interchange_are_dropped(
     requests, accepted = _translate(data)
     assert requests == [] and not accepted
     assert spill_files and all(f.closed for f in spill_files)
+
+
+def test_a_file_lists_its_first_problems_and_counts_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past LISTED_PROBLEMS a file's problems are counted, not kept; an error among them
+    still makes the file not accepted."""
+    from gateway.pipeline import TranslationOutcome
+    from gateway.problems import Level, Problem, ProblemCode, Severity
+
+    monkeypatch.setattr(pipeline, "LISTED_PROBLEMS", 3)
+
+    def problem(n: int, severity: Severity) -> Problem:
+        return Problem(code=ProblemCode.UNMAPPED_STATUS, message=f"set {n}", severity=severity,
+                       level=Level.TRANSACTION, transaction=f"{n:04d}")  # fmt: skip
+
+    warned = TranslationOutcome(syntax="x12")
+    warned.add_problems(problem(n, Severity.WARNING) for n in range(1, 6))
+    assert [p.transaction for p in warned.problems] == ["0001", "0002", "0003"]
+    assert (warned.unlisted, warned.problem_count, warned.accepted) == (2, 5, True)
+    refused = TranslationOutcome(syntax="x12")
+    refused.add_problems([*(problem(n, Severity.WARNING) for n in range(1, 5)),
+                          problem(5, Severity.ERROR)])  # fmt: skip
+    assert refused.problem_count == 5 and not has_error(refused.problems)
+    assert not refused.accepted  # the error is only counted, and still counts

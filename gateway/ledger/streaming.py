@@ -24,7 +24,9 @@ everything again exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, Text, delete, exists, func, insert, select, update
@@ -48,9 +50,16 @@ from gateway.ledger.tables import (
     Transaction,
     utc_now,
 )
-from gateway.ledger.translation import NewAck, NewInterchange
+from gateway.ledger.translation import NewAck, NewInterchange, NewTransaction
 
-__all__ = ["TranslationWriter", "begin_attempt", "event_counts", "give_back_attempt", "iter_events"]
+__all__ = [
+    "SetIds",
+    "TranslationWriter",
+    "begin_attempt",
+    "event_counts",
+    "give_back_attempt",
+    "iter_events",
+]
 
 _EVENTS, _TRANSACTIONS = Base.metadata.tables["events"], Base.metadata.tables["transactions"]
 BATCH = 500  # events (and transaction sets) per insert transaction
@@ -118,6 +127,61 @@ def event_counts(ledger: Ledger, file_id: str) -> dict[str, int]:
         return {str(state): int(count) for state, count in rows}
 
 
+def _set_rows(interchange_id: int, sets: Iterable[NewTransaction]) -> list[dict[str, Any]]:
+    return [{"interchange_id": interchange_id, "group_control": st.group_control,
+             "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
+             "errors": list(st.errors)} for st in sets]  # fmt: skip
+
+
+class SetIds:
+    """The `transactions.id` of one recorded interchange's sets, found in file order: a
+    forward-only walk over its rows in id order (the order they were written), read a page
+    at a time (each page its own read transaction), so memory stays flat however many sets
+    the interchange has. Translation hands its requests over in file order, set by set."""
+
+    def __init__(self, ledger: Ledger, interchange_id: int, page: int = BATCH) -> None:
+        self.ledger, self.interchange_id, self.page = ledger, interchange_id, page
+        self._rows: deque[tuple[int, str | None, str]] = deque()  # read, not yet passed
+        self._after = 0  # the last id read
+        self._end = False  # every row was read
+
+    def _more(self) -> bool:
+        """Read the next page; False when there is none."""
+        if self._end:
+            return False
+        query = (select(Transaction.id, Transaction.group_control, Transaction.control)
+                 .where(Transaction.interchange_id == self.interchange_id,
+                        Transaction.id > self._after)
+                 .order_by(Transaction.id).limit(self.page))  # fmt: skip
+        with self.ledger._read() as session:
+            rows = [(int(r[0]), r[1], r[2]) for r in session.execute(query)]
+        self._rows.extend(rows)
+        self._end = len(rows) < self.page
+        if rows:
+            self._after = rows[-1][0]
+        return bool(rows)
+
+    def find(self, group: str | None, control: str) -> int | None:
+        """The id of the first set (group control, set control) from the one found last on
+        (that one included: a set may have several requests); None, and the walk where it
+        was, when no set further on has it (a set controlled twice gets its first row)."""
+        back = self._rows[0][0] - 1 if self._rows else self._after
+        while self._rows or self._more():
+            transaction_id, row_group, row_control = self._rows[0]
+            if row_control == control and row_group == group:
+                return transaction_id
+            self._rows.popleft()
+        self._rows.clear()  # not found: from where the walk was, next time
+        self._after, self._end = back, False
+        return None
+
+    def __getitem__(self, key: tuple[str | None, str]) -> int:
+        found = self.find(*key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
 class TranslationWriter:
     """The rows of one `received` file's translation, written as they come (module doc)."""
 
@@ -160,16 +224,14 @@ class TranslationWriter:
                             .values(duplicate_of=None))  # fmt: skip
             session.execute(delete(Interchange).where(Interchange.file_id == self.file_id))
 
-    def interchange(self, new: NewInterchange) -> dict[tuple[str | None, str], int]:
-        """Record an interchange and its transaction sets (their `events` are ignored: see
-        `add_events`); {(group control, set control): transactions.id}."""
+    def interchange(self, new: NewInterchange) -> SetIds:
+        """Record an interchange and its transaction sets, taken from `new.transactions` (any
+        iterable: read as it goes, `batch` sets per transaction; their `events` are ignored,
+        see `add_events`). Returns the sets' ids to look up in file order (`SetIds`): neither
+        the sets nor their ids are held here, whatever their number."""
         if self._replay is None:
             self.clear()
-        ids: dict[tuple[str | None, str], int] = {}
-        rows: list[dict[str, Any]] = [
-            {"group_control": st.group_control, "control": st.control, "type_code": st.type_code,
-             "accepted": st.accepted, "errors": list(st.errors)} for st in new.transactions
-        ]  # fmt: skip
+        sets = iter(new.transactions)
         with self.ledger._tx(durable=False) as session:  # with the first batch of its sets
             row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
                               syntax=new.syntax, sender=new.sender, receiver=new.receiver,
@@ -178,21 +240,14 @@ class TranslationWriter:
             session.add(row)
             session.flush()
             interchange_id = row.id
-            for set_row in rows:
-                set_row["interchange_id"] = interchange_id
-            self._insert_in(session, _TRANSACTIONS, rows[: self.batch])
-        for start in range(self.batch, len(rows), self.batch):  # a transaction per batch
-            with self.ledger._tx(durable=False) as session:
-                self._insert_in(session, _TRANSACTIONS, rows[start : start + self.batch])
-        # the ids by (group, set control) read back in one query (an INSERT .. RETURNING in
-        # parameter order is one statement per row on SQLite)
-        with self.ledger._read() as session:
-            for transaction_id, group, control in session.execute(
-                select(Transaction.id, Transaction.group_control, Transaction.control)
-                .where(Transaction.interchange_id == interchange_id).order_by(Transaction.id)
-            ):  # fmt: skip
-                ids[group, control] = transaction_id
-        return ids
+            rows = _set_rows(interchange_id, islice(sets, self.batch))
+            self._insert_in(session, _TRANSACTIONS, rows)
+        while len(rows) == self.batch:  # a transaction per further batch
+            rows = _set_rows(interchange_id, islice(sets, self.batch))
+            if rows:
+                with self.ledger._tx(durable=False) as session:
+                    self._insert_in(session, _TRANSACTIONS, rows)
+        return SetIds(self.ledger, interchange_id, self.batch)
 
     def _serialized(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Event rows ready to insert: on SQLite with their JSON as text (serialized here,

@@ -7,7 +7,7 @@ translating it again on restart records everything exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,9 @@ class NewInterchange:
     test: bool
     accepted: bool
     duplicate_of: int | None = None
-    transactions: tuple[NewTransaction, ...] = ()
+    # read once, in order: a generator lets a big interchange's sets be recorded as they are
+    # read back from the envelope's spool (TranslationWriter.interchange)
+    transactions: Iterable[NewTransaction] = ()
 
 
 @dataclass(frozen=True, slots=True)

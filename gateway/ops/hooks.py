@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Interchange, OpsSearchTerm, Transaction
@@ -25,6 +25,7 @@ _ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "UNA", "UNB", "UNZ"
 _TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$")
 _MAX_TERMS = 500  # per file
 _INDEX_BYTES = 16 << 20  # of a refused file read for its sets' search terms
+_REJECTED_SETS = 20_000  # the first ones in file order: their terms are read, not all sets'
 
 
 def rejected_set_terms(
@@ -60,17 +61,16 @@ def _chunks(stored: Path, limit: int) -> Iterator[bytes]:
 
 def _index_rejected_sets(ledger: Ledger, file_id: str, stored: Path) -> int:
     """Sets refused (syntax) or with mapping errors: their items may be missing."""
-    query = (
-        select(Interchange.control, Transaction.control, Transaction.accepted, Transaction.errors)
+    query = (  # refused, or with errors (an empty list is stored as the JSON text "[]")
+        select(Interchange.control, Transaction.control)
         .join(Transaction)
         .where(Interchange.file_id == file_id)
+        .where(Transaction.accepted.is_(False) | (cast(Transaction.errors, Text) != "[]"))
+        .order_by(Transaction.id)
+        .limit(_REJECTED_SETS)
     )
     with ledger._read() as session:
-        rejected = [
-            (ic, st)
-            for ic, st, accepted, errors in session.execute(query)
-            if not accepted or errors
-        ]
+        rejected = [(ic, st) for ic, st in session.execute(query)]
     if not rejected:
         return 0
     terms = rejected_set_terms(iter_segments(_chunks(stored, _INDEX_BYTES)), rejected)

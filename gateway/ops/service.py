@@ -132,7 +132,7 @@ class OpsService:
             new_overrides=newer,
             accepted=outcome.accepted,
             errors=[f"{p.code.value}: {p.message}" for p in outcome.problems[:LISTED_DIFFS]],
-            error_total=len(outcome.problems),
+            error_total=outcome.problem_count,
             events=listed_diffs(diffs),
             changes=dict(Counter(d.change for d in diffs)),
             listed_at_most=LISTED_DIFFS,

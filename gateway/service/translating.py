@@ -11,7 +11,7 @@ lineage, so it can be submitted, advised and replayed on its own.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from gateway.envelope.x12_header import IsaHeader
 from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.records import FileRecord, NewEvent
 from gateway.ledger.states import FileState
-from gateway.ledger.streaming import TranslationWriter
+from gateway.ledger.streaming import SetIds, TranslationWriter
 from gateway.ledger.translation import NewAck, NewInterchange, NewTransaction
 from gateway.mapping.result import TranslatedRequest
 from gateway.ops.hooks import after_translation
@@ -80,32 +80,37 @@ def _check(
     return check
 
 
-def _events(
-    requests: list[TranslatedRequest], seller: str
-) -> dict[tuple[str | None, str | None, str], list[NewEvent]]:
-    """Events per (interchange control, group control, transaction control); each item's
-    lineage comes from its own trail (paths relative to the item)."""
-    out: dict[tuple[str | None, str | None, str], list[NewEvent]] = defaultdict(list)
-    for request in requests:
-        origin = request.origin
-        key = (origin.interchange_control, origin.group_control, origin.transaction_control)
-        events = out[key]
-        where = asdict(origin)
-        for index, item in enumerate(request.items()):
-            po, tracking, _ = item_keys(request.operation, item)
-            events.append(NewEvent(
-                operation=request.operation, seller=seller, payload=item,
-                purchase_order=po, tracking_number=tracking[0] if tracking else None,
-                lineage={"origin": dict(where), "values": request.item_lineage(index)},
-            ))  # fmt: skip
-    return out
+def _events(request: TranslatedRequest, seller: str) -> list[NewEvent]:
+    """A request's events, one per item; each item's lineage comes from its own trail
+    (paths relative to the item)."""
+    where = asdict(request.origin)
+    events = []
+    for index, item in enumerate(request.items()):
+        po, tracking, _ = item_keys(request.operation, item)
+        events.append(NewEvent(
+            operation=request.operation, seller=seller, payload=item,
+            purchase_order=po, tracking_number=tracking[0] if tracking else None,
+            lineage={"origin": dict(where), "values": request.item_lineage(index)},
+        ))  # fmt: skip
+    return events
+
+
+def _transactions(ic: InterchangeOutcome[Any], accepted: bool) -> Iterator[NewTransaction]:
+    """The interchange's sets as recorded, one at a time (read back from the envelope's
+    spool: never all of them in memory)."""
+    for group in ic.groups:
+        for st in group.sets:
+            errors = tuple(p.to_report() for p in st.problems + st.mapping_problems)
+            yield NewTransaction(control=st.control, type_code=st.type_code,
+                                 accepted=st.accepted and accepted, group_control=group.control,
+                                 errors=errors)  # fmt: skip
 
 
 def _interchange(
     ic: InterchangeOutcome[Any], problems: list[Problem], duplicates: dict[tuple[str, str], int]
 ) -> NewInterchange | None:
-    """An interchange as recorded (its events follow separately); `problems`: what the
-    envelope check adds to it."""
+    """An interchange as recorded (its sets as a generator, its events follow separately);
+    `problems`: what the envelope check adds to it."""
     if ic.header is None:
         return None
     syntax, sender, receiver = _parties(ic.header)
@@ -114,14 +119,9 @@ def _interchange(
     if any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in [*ic.problems, *problems]):
         duplicate_of = duplicates.get((sender, control))
     accepted = ic.accepted and not has_error(problems)
-    transactions = tuple(
-        NewTransaction(control=st.control, type_code=st.type_code,
-                       accepted=st.accepted and accepted, group_control=group.control,
-                       errors=tuple(p.to_report() for p in st.problems + st.mapping_problems))
-        for group in ic.groups for st in group.sets
-    )  # fmt: skip
     return NewInterchange(syntax=syntax, sender=sender, receiver=receiver, control=control,
-                          test=ic.header.test, accepted=accepted, transactions=transactions,
+                          test=ic.header.test, accepted=accepted,
+                          transactions=_transactions(ic, accepted),
                           duplicate_of=duplicate_of)  # fmt: skip
 
 
@@ -145,7 +145,7 @@ class _Recorder:
         self._check = _check(rt, record, profile, self.duplicates)
         self.seller = rt.seller_of(profile) or "none"
         self.recorded: set[int] = set()  # id() of the interchange outcomes recorded
-        self._sets: dict[tuple[str | None, str | None, str], int] = {}  # of the current one
+        self._sets: SetIds | None = None  # of the current interchange
 
     def check(self, outcome: InterchangeOutcome[Any]) -> list[Problem]:
         problems = self._check(outcome)
@@ -157,12 +157,15 @@ class _Recorder:
         self.recorded.add(id(outcome))
         if new is None:
             return
-        ids = self.writer.interchange(new)
-        self._sets = {(outcome.control, group, st): n for (group, st), n in ids.items()}
+        self._sets = self.writer.interchange(new)
 
     def emit(self, request: TranslatedRequest) -> None:
-        for key, events in _events([request], self.seller).items():
-            self.writer.add_events(self._sets.get(key), events)
+        """A request of the interchange recorded last (they come in file order, after its
+        trailer was checked): its events go to the set they came from."""
+        origin = request.origin
+        sets = self._sets
+        set_id = sets.find(origin.group_control, origin.transaction_control) if sets else None
+        self.writer.add_events(set_id, _events(request, self.seller))
 
 
 def translate_received(rt: Runtime, record: FileRecord) -> TranslationSummary:
