@@ -31,7 +31,7 @@ from gateway.inbound.sftp import SftpAccount, start_sftp_server
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
-from gateway.profile import PartnerProfile, ProfileError, load_partners
+from gateway.profile import PartnerProfile, ProfileError, load_partners, mappings_dir
 from gateway.service.api import create_api
 from gateway.service.config import ServiceSettings
 from gateway.service.jobs import check_alerts, purge_archive, purge_parts, retry_failed
@@ -248,9 +248,9 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     log.info("edigw serving", extra={**startup_summary(partners, settings), **ports,
                                      "data_dir": str(settings.data_dir)})  # fmt: skip
     if not partners:
-        log.warning("no partner configured: nobody can send files. Add a profile to "
-                    f"{settings.partners_dir or 'mappings/partners/'} (see its README.md) "
-                    "and restart, or try `edigw serve --demo`")  # fmt: skip
+        folder = settings.partners_dir or (settings.mappings_dir or mappings_dir()) / "partners"
+        log.warning(f"no partner configured: nobody can send files. Add a profile to {folder} "
+                    "(see its README.md) and restart, or try `edigw serve --demo`")  # fmt: skip
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_resume(gateway)))
 
