@@ -10,6 +10,7 @@ import asyncio
 import hmac
 import logging
 import os
+from collections import Counter
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, Security
@@ -157,6 +158,9 @@ def create_api(gateway: Gateway) -> FastAPI:
     app.state.throttle = rt.throttle
     app.state.partner_key = lambda key: any(rt.api_key_ok(p, key) for p in rt.partners)
 
+    # each partner's HTTP uploads in flight: one partner's burst cannot take the service
+    # process (storing, recording, the 997 of every answer) from the others
+    uploading: Counter[str] = Counter()
     raw = {"schema": {"type": "string", "format": "binary"}}
     upload_body = {
         "requestBody": {
@@ -186,6 +190,18 @@ def create_api(gateway: Gateway) -> FastAPI:
         openapi_extra=upload_body,
     )
     async def upload(partner_id: Partner, request: Request) -> dict[str, Any]:
+        most = rt.settings.http_uploads_per_partner
+        if uploading[partner_id] >= most:  # before a byte of the body is read
+            raise HTTPException(429, f"partner {partner_id} already has {most} uploads in "
+                                "flight: send the next one when one is answered",
+                                headers={"Retry-After": "2"})  # fmt: skip
+        uploading[partner_id] += 1
+        try:
+            return await _upload(partner_id, request)
+        finally:
+            uploading[partner_id] -= 1
+
+    async def _upload(partner_id: str, request: Request) -> dict[str, Any]:
         name = request.headers.get("x-file-name", "upload.edi")
         limit = rt.max_file_bytes(partner_id)
         with rt.store.incoming(limit) as incoming:  # streamed to disk; 413 / 408 / 422
