@@ -44,7 +44,7 @@ def test_one_partners_uploads_in_flight_are_capped(
             held_uploads = [asyncio.create_task(post(n)) for n in range(most)]
             while len(started) < most:
                 await asyncio.sleep(0.01)
-            over = await post(99)
+            over = await asyncio.wait_for(post(99), 10)  # held too without the cap
             assert over.status_code == 429, over.text
             assert over.headers["retry-after"] == "2"
             assert f"{most} uploads in flight" in over.json()["detail"]
