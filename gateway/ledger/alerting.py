@@ -32,7 +32,9 @@ class LateConfirmations:
 
 
 def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str):
+    """An RFC 3339 date-time (the model's `shippedDate` format; no offset = UTC). PostgreSQL
+    gives a JSON number as text: the dashes tell a date from a number on both databases."""
+    if not isinstance(value, str) or value[4:5] != "-":
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -48,7 +50,7 @@ def late_confirmations(
     """Shipment confirmations in `states` whose ship date is more than `deadline` before
     `now` (aware). Only confirmations in those states are read, `PAGE` rows at a time and
     only their id, purchase order and ship date (memory does not grow with their number);
-    a ship date that is missing or not ISO 8601 is never late."""
+    a ship date that is missing or not an RFC 3339 date-time is never late."""
     query = select(Event.id, Event.purchase_order, _SHIPPED).where(
         Event.operation == CONFIRMATIONS, Event.state.in_([EventState(s).value for s in states])
     )
