@@ -84,6 +84,7 @@ def unknown_events(ledger: Ledger, limit: int) -> tuple[int, list[tuple[int, str
 
 def ledger_answers(ledger: Ledger) -> None:
     """A constant-cost round trip to the ledger's database (`SELECT 1`) for readiness
-    probes; raises the driver's error when the database does not answer."""
-    with ledger.engine.connect() as connection:
-        connection.execute(text("SELECT 1")).scalar()
+    probes, in a read-only transaction (SQLite: a plain BEGIN, never waiting for the write
+    lock); raises the driver's error when the database does not answer."""
+    with ledger._read() as session:
+        session.execute(text("SELECT 1")).scalar()
