@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from gateway.ledger import (
     AckState,
@@ -23,10 +23,11 @@ from gateway.ledger import (
     NotFoundError,
     StateError,
 )
+from gateway.ledger.alerting import late_confirmations, ledger_answers, unknown_events
 from gateway.ledger.migrate import current_revision, head_revision
 from gateway.ledger.states import Transport
 from gateway.ledger.store import MAX_CONTROL
-from gateway.ledger.tables import Base
+from gateway.ledger.tables import Base, Event
 from gateway.submit.model import ApiError, CallResult, Operation, TransactionStatus
 
 __all__ = ["CHECKS", "Check"]
@@ -444,6 +445,34 @@ def check_acks(ledger: Ledger) -> None:
         ledger.add_ack("missing", "997", "x")
     with pytest.raises(NotFoundError):
         ledger.mark_delivered(10_000, "x")
+
+
+def check_alert_queries(ledger: Ledger) -> None:
+    """Late confirmations found from the ship date in their JSON body (SQLite json_extract,
+    PostgreSQL #>>), unknown events counted, the readiness round trip."""
+    ledger_answers(ledger)
+    file_id = _file(ledger)
+
+    def confirmation(po: str, shipped: object) -> NewEvent:
+        payload = {"purchaseOrderNumber": po, "shipmentDetails": {"shippedDate": shipped}}
+        return NewEvent(CONFIRM, "demo", payload, po)
+
+    late, sent, soon, naive, bad, number = ledger.add_events(file_id, [
+        confirmation("P1", "2026-03-01T08:00:00Z"), confirmation("P2", "2026-03-01T08:00:00Z"),
+        confirmation("P3", "2026-03-02T11:00:00+00:00"), confirmation("P4", "2026-03-01T09:30:00"),
+        confirmation("P5", "March 1st"), confirmation("P6", 20260301)])  # fmt: skip
+    status = ledger.add_events(file_id, [_event(f"S{n}", f"1Z{n}") for n in range(5)])
+    with ledger._tx() as session:
+        session.execute(update(Event).where(Event.id == sent).values(state="success"))
+        session.execute(update(Event).where(Event.id.in_(status[1:])).values(state="unknown"))
+        session.execute(update(Event).where(Event.id == soon).values(state="unknown"))
+    now, day = datetime(2026, 3, 2, 12, 0, tzinfo=UTC), timedelta(hours=24)
+    found = late_confirmations(ledger, (EventState.PENDING, EventState.UNKNOWN), now, day, 1)
+    assert found.count == 2  # P1 and P4 (naive = UTC); P2 sent, P3 1 h old, P5/P6 no date
+    assert found.first == [(late, "P1", datetime(2026, 3, 1, 8, 0, tzinfo=UTC))]
+    assert late_confirmations(ledger, (EventState.SUCCESS,), now, day, 5).first[0][0] == sent
+    assert naive and bad and number
+    assert unknown_events(ledger, 2) == (5, [(soon, None), (status[1], "1Z1")])
 
 
 def check_search(ledger: Ledger) -> None:

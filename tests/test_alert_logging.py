@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.ledger import FileState
-from gateway.service.jobs import check_alerts
+from gateway.service.jobs import Seen, check_alerts
 from tests.test_service_jobs import a_file, runtime
 
 
@@ -20,7 +20,7 @@ def test_alert_logged_on_open_change_and_close(
     rt = runtime(tmp_path)
     # every received file is late at once
     rt.settings = rt.settings.model_copy(update={"files_waiting_alert": -1.0})
-    seen: dict[str, frozenset[str]] = {}
+    seen: Seen = {}
     caplog.set_level(logging.INFO, logger="edigw.alerts")
 
     def run() -> list[logging.LogRecord]:

@@ -6,18 +6,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from gateway.ledger.alerting import late_confirmations, unknown_events
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.states import EventState, FileState
-from gateway.ledger.streaming import iter_events
 from gateway.service.runtime import Runtime
 from gateway.service.worker import Gateway
 
 __all__ = [
+    "LINES",
+    "Alert",
     "check_alerts",
     "find_alerts",
+    "open_alerts",
     "purge_archive",
     "purge_parts",
     "remove_stale_parts",
@@ -27,78 +31,93 @@ __all__ = [
 log = logging.getLogger("edigw.alerts")
 
 
-def _shipped(payload: dict[str, object]) -> datetime | None:
-    details = payload.get("shipmentDetails")
-    text = details.get("shippedDate") if isinstance(details, dict) else None
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+LINES = 50  # detail lines kept per alert kind (the count is always the true one)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert kind's state: `count` of what it covers (the `edigw_alerts` gauge) and the
+    first `LINES` of them as human-readable lines."""
+
+    count: int
+    lines: list[str]
+
+
+def _capped(lines: list[str]) -> Alert:
+    return Alert(len(lines), lines[:LINES])
+
+
+def open_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, Alert]:
+    """Every alert kind with its true count and at most `LINES` detail lines. Its cost does
+    not grow with the events in the ledger: counts and filters are the database's, and only
+    not-sent confirmations are read (their ship date only, page by page)."""
+    now = now or datetime.now(UTC)
+    ledger, settings = rt.ledger, rt.settings
+    hours = settings.confirmation_deadline_hours
+    not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN, EventState.BLOCKED)
+    late = late_confirmations(ledger, not_sent, now, timedelta(hours=hours), LINES)
+    unknown, first_unknown = unknown_events(ledger, LINES)
+    unpollable = [f"transaction {call.transaction_id} of seller {call.seller}: "
+                  f"{call.poll_errors} polls failed in a row"
+                  for call in ledger.unresolved_calls()
+                  if call.poll_errors >= settings.submit.poll_alert_errors]  # fmt: skip
+    unconfirmed = [  # the operators' work list
+        f"call {call.id}: transaction {call.transaction_id} of seller {call.seller} still "
+        "Processing at its deadline: check Vendor Central, then mark it succeeded or failed"
+        for call in ledger.unconfirmed_calls()
+    ]
+    blocked = [  # names the seller, never a secret
+        f"seller {seller}: reauthorization needed ({reason}); its events are blocked "
+        f"until the credentials are fixed (edigw sellers check {seller})"
+        for seller, (state, reason) in ledger.seller_states().items()
+        if state == REAUTHORIZATION_NEEDED
+    ]
+    waiting = timedelta(seconds=settings.files_waiting_alert)
+    files = [f"partner {file.partner_id}: file {file.id}"
+             for file in ledger.files_in_state(FileState.RECEIVED, FileState.FAILED)
+             if now - file.received_at > waiting]  # fmt: skip
+    return {
+        "confirmation_late": Alert(late.count, [
+            f"PO {po}: shipped {shipped:%Y-%m-%d %H:%M}, confirmation not accepted after "
+            f"{hours:g} h" for _, po, shipped in late.first]),
+        "transaction_unpollable": _capped(unpollable),
+        "transaction_unconfirmed": _capped(unconfirmed),
+        "seller_blocked": _capped(blocked),
+        "files_waiting": _capped(files),
+        "events_unknown": Alert(unknown, [f"event {event_id} ({tracking})"
+                                          for event_id, tracking in first_unknown]),
+    }  # fmt: skip
 
 
 def find_alerts(rt: Runtime, now: datetime | None = None) -> dict[str, list[str]]:
-    """Open alerts by kind, each a list of human-readable lines."""
-    now = now or datetime.now(UTC)
-    ledger, settings = rt.ledger, rt.settings
-    alerts: dict[str, list[str]] = {"confirmation_late": [], "transaction_unpollable": [],
-                                    "transaction_unconfirmed": [], "seller_blocked": [],
-                                    "files_waiting": [], "events_unknown": []}  # fmt: skip
-    deadline = timedelta(hours=settings.confirmation_deadline_hours)
-    not_sent = (EventState.PENDING, EventState.REJECTED, EventState.UNKNOWN, EventState.BLOCKED)
-    for event in iter_events(ledger, *not_sent):  # page by page: a big file has 100,000s
-        if event.operation == "submitShipmentConfirmations":
-            shipped = _shipped(event.payload)
-            if shipped is not None and now - shipped > deadline:
-                alerts["confirmation_late"].append(
-                    f"PO {event.purchase_order}: shipped {shipped:%Y-%m-%d %H:%M}, confirmation "
-                    f"not accepted after {settings.confirmation_deadline_hours:g} h"
-                )
-        if event.state is EventState.UNKNOWN:
-            alerts["events_unknown"].append(f"event {event.id} ({event.tracking_number})")
-    for call in ledger.unresolved_calls():
-        if call.poll_errors >= settings.submit.poll_alert_errors:
-            alerts["transaction_unpollable"].append(
-                f"transaction {call.transaction_id} of seller {call.seller}: "
-                f"{call.poll_errors} polls failed in a row"
-            )
-    for call in ledger.unconfirmed_calls():  # the operators' work list
-        alerts["transaction_unconfirmed"].append(
-            f"call {call.id}: transaction {call.transaction_id} of seller {call.seller} still "
-            "Processing at its deadline: check Vendor Central, then mark it succeeded or failed"
-        )
-    for seller, (state, reason) in ledger.seller_states().items():
-        if state == REAUTHORIZATION_NEEDED:  # names the seller, never a secret
-            alerts["seller_blocked"].append(
-                f"seller {seller}: reauthorization needed ({reason}); its events are blocked "
-                f"until the credentials are fixed (edigw sellers check {seller})"
-            )
-    waiting = timedelta(seconds=settings.files_waiting_alert)
-    for file in ledger.files_in_state(FileState.RECEIVED, FileState.FAILED):
-        if now - file.received_at > waiting:
-            alerts["files_waiting"].append(f"partner {file.partner_id}: file {file.id}")
-    return alerts
+    """Open alerts by kind, each at most `LINES` human-readable lines (`open_alerts` has
+    the true counts)."""
+    return {kind: alert.lines for kind, alert in open_alerts(rt, now).items()}
 
 
-async def check_alerts(rt: Runtime, seen: dict[str, frozenset[str]] | None = None) -> None:
-    """Set the alert gauges; log an alert when it opens or what it covers changes, and once
-    when it closes, not at every run. `seen`: what was logged last time, per kind (the
-    scheduler passes one dict for the life of the process)."""
-    alerts = await asyncio.to_thread(find_alerts, rt)
+Seen = dict[str, tuple[int, tuple[str, ...]]]
+
+
+async def check_alerts(rt: Runtime, seen: Seen | None = None) -> None:
+    """Set the alert gauges (true counts); log an alert when it opens or what it covers
+    changes (its count or its first lines), and once when it closes, not at every run.
+    `seen`: (count, first lines) logged last time, per kind (the scheduler passes one dict
+    for the life of the process; what it holds is bounded by `LINES` per kind)."""
+    alerts = await asyncio.to_thread(open_alerts, rt)
     seen = {} if seen is None else seen
-    for kind, lines in alerts.items():
-        rt.metrics.alerts.labels(kind).set(len(lines))
-        now, before = frozenset(lines), seen.get(kind, frozenset())
+    for kind, alert in alerts.items():
+        rt.metrics.alerts.labels(kind).set(alert.count)
+        now, before = (alert.count, tuple(alert.lines)), seen.get(kind, (0, ()))
         if now == before:
             continue
         seen[kind] = now
-        if not now:
+        if not alert.count:
             log.info("alert closed", extra={"alert": kind})
             continue
-        state = "opened" if not before else "changed"
-        log.warning("alert", extra={"alert": kind, "state": state, "count": len(lines),
-                                    "detail": sorted(now - before)[:20]})  # fmt: skip
+        state = "opened" if not before[0] else "changed"
+        new = [line for line in alert.lines if line not in set(before[1])]
+        log.warning("alert", extra={"alert": kind, "state": state, "count": alert.count,
+                                    "detail": sorted(new)[:20]})  # fmt: skip
 
 
 async def retry_failed(gateway: Gateway) -> None:
