@@ -8,6 +8,14 @@ costs `delay_base * 2**k` seconds (capped at `delay_max`) before the refusal is 
 A success forgets the account's failures (a peer's count stays). Keys are opaque strings; the
 throttle never sees a secret.
 
+Concurrent guesses: a check that takes time (a password hash) is an attempt reserved before
+it starts, `attempt = throttle.begin(*counted, lock=(...))`, and ended by `attempt.failed()`
+(counted: the delay to wait) or `attempt.succeeded(account)` (or `attempt.close()`, e.g. on
+cancellation). A lock key whose failures plus attempts still running reach `lockout_after`
+refuses further attempts (`LockedOut`, with the seconds to wait) before any check starts, so
+at most `lockout_after` guesses per account or address are checked per lockout, however many
+arrive at once. Reserving costs nothing for other keys: other accounts are not slowed.
+
 The rule the callers follow (a shared address, e.g. a NAT, must not lock anyone else out):
 
 - No credential at all (no `X-API-Key`, no token) is not a failed login: 401, not counted, not
@@ -31,7 +39,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["LoginLimits", "LoginThrottle"]
+__all__ = ["LockedOut", "LoginAttempt", "LoginLimits", "LoginThrottle"]
 
 _MAX_KEYS = 100_000  # forget stale entries beyond this many tracked keys
 
@@ -58,17 +66,88 @@ class _Failures:
     locked_until: float = 0.0
 
 
+class LockedOut(Exception):
+    """An attempt refused before any check: a lock key is locked, or as many attempts as it
+    has left before the lockout are already running. `wait`: seconds (Retry-After)."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"locked out for {wait:.0f} s")
+        self.wait = wait
+
+
+@dataclass
+class LoginAttempt:
+    """A reserved login attempt (`LoginThrottle.begin`); ends once, by `failed`, `succeeded`
+    or `close` (a `with` block closes it)."""
+
+    throttle: LoginThrottle
+    counted: tuple[str, ...]  # counted when it fails
+    held: tuple[str, ...]  # the lock keys reserved
+    _open: bool = True
+
+    def close(self) -> None:
+        """Give the reservation back without counting (idempotent)."""
+        if self._open:
+            self._open = False
+            self.throttle._release(self.held)
+
+    def failed(self) -> float:
+        """Count the failure (`LoginThrottle.failed`); the delay (seconds) before refusing."""
+        self.close()
+        return self.throttle.failed(*self.counted)
+
+    def succeeded(self, *keys: str) -> None:
+        """Forget the failures of `keys` (the account, not the peer)."""
+        self.close()
+        self.throttle.succeeded(*keys)
+
+    def __enter__(self) -> LoginAttempt:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @dataclass
 class LoginThrottle:
     limits: LoginLimits = field(default_factory=LoginLimits)
     clock: Callable[[], float] = time.monotonic
     _keys: dict[str, _Failures] = field(default_factory=dict)
+    _running: dict[str, int] = field(default_factory=dict)  # lock key -> attempts being checked
 
     def locked(self, *keys: str) -> float:
-        """Seconds until the longest lock among `keys` ends (0.0: none is locked)."""
-        now = self.clock()
-        waits = [f.locked_until - now for k in keys if (f := self._keys.get(k)) is not None]
-        return max([0.0, *waits])
+        """Seconds until the longest lock among `keys` ends (0.0: none is locked). A key whose
+        failures plus running attempts reach `lockout_after` counts as locked for
+        `lockout_seconds` (what its lockout will be if they fail)."""
+        now, limits = self.clock(), self.limits
+        waits = [0.0]
+        for key in keys:
+            entry = self._keys.get(key)
+            recent = entry.count if entry and now - entry.first <= limits.window_seconds else 0
+            if entry is not None:
+                waits.append(entry.locked_until - now)
+            if (running := self._running.get(key, 0)) and recent + running >= limits.lockout_after:
+                waits.append(limits.lockout_seconds)
+        return max(waits)
+
+    def begin(self, *counted: str, lock: tuple[str, ...] | None = None) -> LoginAttempt:
+        """Reserve an attempt before a slow check: raises LockedOut when one of `lock` (default:
+        all of `counted`) is `locked`, else holds a place on each lock key until the attempt
+        ends. A failure is counted for all of `counted`."""
+        held = counted if lock is None else lock
+        if wait := self.locked(*held):
+            raise LockedOut(wait)
+        for key in held:
+            self._running[key] = self._running.get(key, 0) + 1
+        return LoginAttempt(self, counted, held)
+
+    def _release(self, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            left = self._running.get(key, 0) - 1
+            if left > 0:
+                self._running[key] = left
+            else:
+                self._running.pop(key, None)
 
     def failed(self, *keys: str) -> float:
         """Count a failed login for every key; the delay (seconds) to wait before refusing."""

@@ -62,7 +62,7 @@ async def login(
 ) -> Response:
     """Check the operator's password (gateway.auth.operators.password_login: throttled per
     account and address, failures logged); a session cookie and 303 into the console, or
-    the form again (401; 429 while the account or address is locked out)."""
+    the form again (401; 429 while the account is locked out)."""
     store = sessions(request)
     if not store.check_login_token(request.cookies.get(LOGIN_COOKIE), csrf):
         return _login_page(request, next, "The form expired: log in again.", status=403)

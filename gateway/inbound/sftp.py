@@ -11,8 +11,11 @@ Brute force: at most `max_auth_tries` failed attempts (passwords and refused key
 connection, then the server hangs up; `login_grace_time` seconds to authenticate at all; with a
 `LoginThrottle`, failed passwords are counted per account and per peer address (growing delay
 for both, then a temporary lockout of the account that refuses even its right password; the
-address is never locked, so other accounts behind the same NAT still log in). Every failed
-login is logged at warning level with the account and the peer, never the password.
+address is never locked, so other accounts behind the same NAT still log in). An attempt is
+reserved on the account before its password is checked, so parallel connections get no more
+than `lockout_after` checks per lockout (gateway.auth.throttle); the checks run in the
+process's hash pool (gateway.auth.hashing: a bounded number at a time). Every failed login is
+logged at warning level with the account and the peer, never the password.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from pathlib import Path
 
 import asyncssh
 
-from gateway.auth.throttle import LoginThrottle
+from gateway.auth.hashing import run_check
+from gateway.auth.throttle import LockedOut, LoginAttempt, LoginThrottle
 from gateway.inbound.credentials import hash_password, verify_password
 from gateway.inbound.sftp_fs import ChrootedSftpServer, UploadRegistry, UploadSink
 
@@ -96,21 +100,30 @@ class _AccountServer(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        keys = (f"account:sftp:{username}", f"peer:{self._peer}")
-        if self._throttle is not None and self._throttle.locked(keys[0]):  # the account only
-            self._failed(username, "password", locked=True)
-            return False
+        account_key = f"account:sftp:{username}"
+        attempt: LoginAttempt | None = None
+        if self._throttle is not None:
+            try:  # reserved before the check; only the account is locked, not the address
+                attempt = self._throttle.begin(account_key, f"peer:{self._peer}",
+                                               lock=(account_key,))  # fmt: skip
+            except LockedOut:
+                self._failed(username, "password", locked=True)
+                return False
         account = self._accounts.get(username)
         encoded = account.password_hash if account is not None else None
-        loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(None, verify_password, encoded or _dummy_hash(), password)
+        try:
+            ok = await run_check(verify_password, encoded or _dummy_hash(), password)
+        except BaseException:  # the connection went away: the attempt was not checked
+            if attempt is not None:
+                attempt.close()
+            raise
         if ok and encoded is not None:
-            if self._throttle is not None:
-                self._throttle.succeeded(keys[0])
+            if attempt is not None:
+                attempt.succeeded(account_key)
             return True
+        delay = attempt.failed() if attempt is not None else 0.0
         self._failed(username, "password")
-        if self._throttle is not None:
-            await asyncio.sleep(self._throttle.failed(*keys))
+        await asyncio.sleep(delay)
         return False
 
     def _failed(self, username: str, method: str, locked: bool = False) -> None:
