@@ -16,7 +16,13 @@ import httpx
 import pytest
 
 from gateway.ledger import FileState
-from tests.integration.service import SFTP, emulator_process, running_service, wait_until
+from tests.integration.service import (
+    SFTP,
+    Service,
+    emulator_process,
+    running_service,
+    wait_until,
+)
 from tests.integration.test_load import BULK_KEY, mappings, write_214
 
 pytestmark = pytest.mark.skipif(SFTP is None, reason="OpenSSH sftp client not installed")
@@ -27,6 +33,18 @@ def _attempts(data_dir: Path, file_id: str) -> int:
     with sqlite3.connect(data_dir / "ledger.sqlite") as db:
         row = db.execute("select attempts from received_files where id = ?", (file_id,))
         return int(row.fetchone()[0])
+
+
+def _stop_cleanly(service: Service, sender: threading.Thread) -> None:
+    """SIGTERM: exit status 0 within 10 s, the uploading thread answered, no traceback."""
+    start = time.monotonic()
+    code = service.stop(signal.SIGTERM, timeout=20)
+    took = time.monotonic() - start
+    sender.join(timeout=60)
+    logs = service.logs(200_000)
+    assert code == 0, logs
+    assert took < 10, f"SIGTERM took {took:.1f} s"
+    assert "Traceback" not in logs and "Exception in ASGI" not in logs, logs
 
 
 def test_sigterm_while_an_http_upload_translates(tmp_path: Path) -> None:
@@ -54,20 +72,13 @@ def test_sigterm_while_an_http_upload_translates(tmp_path: Path) -> None:
 
             file_id = wait_until(translating, 60, "the upload's translation to start")
             assert not answers, "translated before the stop: make the file bigger"
-            start = time.monotonic()
-            code = service.stop(signal.SIGTERM, timeout=20)
-            took = time.monotonic() - start
-            sender.join(timeout=30)
-            logs = service.logs(200_000)
-            assert code == 0, logs
-            assert took < 10, f"SIGTERM took {took:.1f} s"
+            _stop_cleanly(service, sender)
             assert len(answers) == 1
             answer = answers[0]
             assert answer.status_code == 503, answer.text
             assert answer.headers["retry-after"] == "30"
             detail = answer.json()["detail"]
             assert "stopping" in detail and file_id in detail, detail
-            assert "Traceback" not in logs and "Exception in ASGI" not in logs, logs
         with running_service(tmp_path / "gw", emu.port, extra_settings=extra) as service:
             record = service.wait_file(file_id, FileState.TRANSLATED,
                                        FileState.SUBMITTED, FileState.DONE,
@@ -108,14 +119,7 @@ def test_sigterm_while_an_http_upload_arrives(tmp_path: Path) -> None:
         sender = threading.Thread(target=upload)
         sender.start()
         assert sent.wait(30)
-        start = time.monotonic()
-        code = service.stop(signal.SIGTERM, timeout=20)
-        took = time.monotonic() - start
-        sender.join(timeout=60)
-        logs = service.logs(200_000)
-        assert code == 0, logs
-        assert took < 10, f"SIGTERM took {took:.1f} s"
-        assert "Traceback" not in logs and "Exception in ASGI" not in logs, logs
+        _stop_cleanly(service, sender)
         assert len(answers) == 1
         answer = answers[0]
         assert isinstance(answer, httpx.Response), answer
