@@ -28,7 +28,7 @@ from gateway.ledger.migrate import current_revision, head_revision
 from gateway.ledger.states import Transport
 from gateway.ledger.store import MAX_CONTROL
 from gateway.ledger.tables import Base, Event
-from gateway.submit.model import ApiError, CallResult, Operation, TransactionStatus
+from gateway.spapi import ApiError, CallResult, Operation, TransactionStatus
 
 __all__ = ["CHECKS", "Check"]
 

@@ -22,7 +22,7 @@ from gateway.envelope.x12 import read_x12
 from gateway.parse.records import Document, Origin
 from gateway.problems import Problem
 from gateway.profile import PartnerProfile
-from gateway.submit.model import ApiError
+from gateway.spapi import ApiError
 
 NOW = datetime(2024, 3, 4, 5, 6, tzinfo=UTC)
 X12 = Origin("x12", "CARRIER", "AMAZONDF", "000000123", "45", "0001", "214", "004010", False)

@@ -22,7 +22,9 @@ def refusals(text: str) -> tuple[list[str], list[str], list[dict[str, object]]]:
     mapping errors as the JSON reports give them."""
     outcome = translate_stream(io.BytesIO(text.encode()), load_profile("demo"),
                                load_code_tables(), AckContext(), lambda _r: None)  # fmt: skip
-    advices = application_advices(refusal_items(outcome), False, AckContext(next_control=50))
+    advices = application_advices(
+        refusal_items(outcome.interchanges, outcome.syntax), False, AckContext(next_control=50)
+    )
     errors = [p.to_report() for p in outcome.problems
               if p.level is Level.MAPPING and p.severity is Severity.ERROR]  # fmt: skip
     return [a.type for a in advices], [a.content for a in advices], errors

@@ -36,7 +36,7 @@ from gateway.profile import PartnerProfile
 from gateway.service import advising
 from gateway.service.finishing import finish_file_sync
 from gateway.service.runtime import Runtime
-from gateway.submit.model import ApiError, CallResult
+from gateway.spapi import ApiError, CallResult
 from tests.ack_checks import check_x12_ack
 from tests.test_service_advising import _214, _receive, _translate
 from tests.test_service_jobs import runtime

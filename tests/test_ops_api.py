@@ -194,7 +194,7 @@ class _Client:
         self.asked: list[str] = []
 
     async def transaction_status(self, seller: str, transaction_id: str, sandbox: bool) -> object:
-        from gateway.submit.model import TransactionState, TransactionStatus
+        from gateway.spapi import TransactionState, TransactionStatus
 
         self.asked.append(transaction_id)
         return TransactionState(transaction_id, TransactionStatus(self.status))
@@ -209,7 +209,7 @@ class _Submitter:
 def test_requeue_asks_amazon_first(
     app: tuple[TestClient, Gateway], amazon: str, requeued: bool
 ) -> None:
-    from gateway.submit.model import CallResult
+    from gateway.spapi import CallResult
 
     client, gateway = app
     ledger = gateway.rt.ledger
@@ -274,7 +274,7 @@ def test_docs_work_offline(app: tuple[TestClient, Gateway]) -> None:
 def test_refused_events_are_listed_and_found_by_amazon_code(
     app: tuple[TestClient, Gateway],
 ) -> None:
-    from gateway.submit.model import ApiError, CallResult
+    from gateway.spapi import ApiError, CallResult
 
     client, gateway = app
     ledger = gateway.rt.ledger

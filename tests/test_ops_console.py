@@ -193,7 +193,7 @@ def test_operator_actions_need_the_csrf_token(app: tuple[TestClient, Gateway]) -
 def test_each_event_shows_only_the_amazon_errors_naming_it(
     app: tuple[TestClient, Gateway],
 ) -> None:
-    from gateway.submit.model import ApiError, CallResult
+    from gateway.spapi import ApiError, CallResult
 
     client, gateway = app
     ledger = gateway.rt.ledger

@@ -25,7 +25,7 @@ from gateway.service.finishing import finish_file_sync
 from gateway.service.runtime import Runtime
 from gateway.service.settling import poll_transactions
 from gateway.service.translating import translate_received
-from gateway.submit.model import ApiError, CallResult, TransactionStatus
+from gateway.spapi import ApiError, CallResult, TransactionStatus
 from tests.test_service_jobs import runtime
 
 OPERATION: Literal["submitShipmentStatusUpdates"] = "submitShipmentStatusUpdates"

@@ -17,7 +17,7 @@ from gateway.service.metrics import Metrics
 from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore
 from gateway.service.worker import Gateway
-from gateway.submit.model import ApiError, CallResult
+from gateway.spapi import ApiError, CallResult
 
 CONFIRMATION = {
     "purchaseOrderNumber": "PO1",

@@ -21,7 +21,7 @@ from gateway.service.serve import check_partners, demo_settings, startup_summary
 from gateway.service.startup import StartupError
 from gateway.service.translating import translate_received
 from gateway.settings import SellerAccount
-from gateway.submit.model import ApiError, CallResult, TransactionStatus
+from gateway.spapi import ApiError, CallResult, TransactionStatus
 from tests.test_service_jobs import CONFIRMATION, a_file, call, runtime
 
 SECRET = "s3cr3t-client-secret"

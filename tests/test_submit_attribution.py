@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from gateway.spapi import ApiError
 from gateway.submit.attribution import CallErrors
-from gateway.submit.model import ApiError
 
 BY_TRACKING = ApiError("InvalidTrackingNumber", "Tracking number 1ZA10 was never confirmed "
                        "for purchase order PO7", "")  # fmt: skip

@@ -21,8 +21,8 @@ from gateway.mapping.payloads import (
 )
 from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
+from gateway.spapi import SubmissionOutcome, TransactionStatus
 from gateway.submit.batching import plan_batches
-from gateway.submit.model import SubmissionOutcome, TransactionStatus
 from gateway.submit.queue import BatchQueue
 from gateway.submit.submitter import Submitter
 from tests.test_submit_client import FAST, FakeApi, make_client, reply

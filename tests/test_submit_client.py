@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from gateway.settings import SellerAccount, SubmitSettings
+from gateway.spapi import CallResult, TransactionStatus
 from gateway.submit.client import SpApiClient, TransactionStatusError
-from gateway.submit.model import CallResult, TransactionStatus
 from gateway.submit.ratelimit import TokenBucket
 
 SECRET = "very-secret-client-secret"

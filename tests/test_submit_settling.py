@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from gateway.submit.model import SubmissionOutcome, TransactionStatus
+from gateway.spapi import SubmissionOutcome, TransactionStatus
 from gateway.submit.submitter import Submitter
 from gateway.submit.transactions import PollSchedule
 from tests.test_submit_batching import statuses, transaction_reply, update

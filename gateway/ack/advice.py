@@ -42,7 +42,7 @@ from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
 from gateway.parse.records import Origin
 from gateway.problems import Problem
-from gateway.submit.model import ApiError
+from gateway.spapi import ApiError
 
 __all__ = [
     "AdviceError",

@@ -13,8 +13,7 @@ from typing import Any
 
 from gateway.ack.advice import AdviceItem
 from gateway.envelope.outcome import InterchangeOutcome
-from gateway.parse.records import Origin
-from gateway.pipeline import TranslationOutcome
+from gateway.parse.records import Origin, Syntax
 from gateway.problems import Severity
 
 __all__ = ["refusal_items"]
@@ -39,10 +38,13 @@ def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def refusal_items(translation: TranslationOutcome) -> list[AdviceItem]:
-    """One rejected AdviceItem per accepted set / message that had mapping errors."""
+def refusal_items(
+    interchanges: Iterable[InterchangeOutcome[Any]], syntax: Syntax | None
+) -> list[AdviceItem]:
+    """One rejected AdviceItem per accepted set / message that had mapping errors, from a
+    translation's interchanges (`TranslationOutcome.interchanges` and `.syntax`)."""
     items: list[AdviceItem] = []
-    for ic in translation.interchanges:
+    for ic in interchanges:
         if not ic.accepted:  # a rejected interchange was refused by its TA1 / CONTRL
             continue
         for group in ic.groups:
@@ -51,7 +53,7 @@ def refusal_items(translation: TranslationOutcome) -> list[AdviceItem]:
                 if not errors or not s.accepted:
                     continue
                 origin = _origin(ic, group.control, group.version, s.control, s.type_code,
-                                 s.version, translation.syntax or "x12")  # fmt: skip
+                                 s.version, syntax or "x12")  # fmt: skip
                 if origin is not None:
                     items.append(AdviceItem(  # the events refused, named as Amazon's are
                         origin=origin, purchase_orders=_unique(p.purchase_order for p in errors),

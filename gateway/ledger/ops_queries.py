@@ -29,7 +29,7 @@ from gateway.ledger.tables import (
     Transaction,
 )
 from gateway.ops.models import FileRow, SearchPage, SearchQuery
-from gateway.submit.model import TransactionStatus
+from gateway.spapi import TransactionStatus
 
 __all__ = ["RESOLVE", "OpsQueries", "control_variants", "error_codes", "file_errors"]
 

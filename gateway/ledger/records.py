@@ -3,7 +3,7 @@ caller gives to record a status update / confirmation item."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Self
 
@@ -159,17 +159,7 @@ class AckInfo(_Snapshot):
 
 
 @dataclass(frozen=True, slots=True)
-class AckRecord(_Snapshot):
-    id: int
-    file_id: str
-    type: str
-    content: str
-    acknowledges: str | None
-    created_at: datetime
-    state: AckState
-    delivered_to: str | None
-    delivered_at: datetime | None
-    collected_at: datetime | None = None
-    webhook_attempts: int = 0
-    webhook_status: str | None = None
-    webhook_at: datetime | None = None
+class AckRecord(AckInfo):
+    """An ack / advice with its text."""
+
+    content: str = field(kw_only=True)

@@ -29,7 +29,7 @@ from gateway.ledger.tables import (
     call_event_rows,
     utc_now,
 )
-from gateway.submit.model import TransactionStatus
+from gateway.spapi import TransactionStatus
 
 __all__ = ["REAUTHORIZATION_NEEDED", "SELLER_OK", "CallEvents", "SettlingLedger"]
 

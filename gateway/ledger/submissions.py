@@ -26,7 +26,7 @@ from gateway.ledger.tables import (
     call_event_rows,
     utc_now,
 )
-from gateway.submit.model import FINAL_STATUSES, ApiError, CallResult, TransactionStatus
+from gateway.spapi import FINAL_STATUSES, ApiError, CallResult, TransactionStatus
 
 __all__ = ["SubmissionLedger"]
 

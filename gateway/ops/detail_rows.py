@@ -12,8 +12,8 @@ from gateway.ledger.tables import ApiCall, Event
 from gateway.ops.file_models import CallOut, ErrorOut, EventOut, LineageRow
 from gateway.ops.raw import RawSegment
 from gateway.problems import Problem
+from gateway.spapi import ApiError
 from gateway.submit.attribution import CallErrors as Attribution
-from gateway.submit.model import ApiError
 
 __all__ = [
     "CallErrors",

@@ -41,7 +41,7 @@ from gateway.ops.replay import (
 )
 from gateway.ops.worklists import build_work_lists
 from gateway.service.worker import Gateway
-from gateway.submit.model import TransactionStatus
+from gateway.spapi import TransactionStatus
 
 __all__ = ["OpsError", "OpsService"]
 

@@ -40,8 +40,8 @@ from gateway.ledger.translation import NewAck, add_acks
 from gateway.parse.records import Origin, Syntax
 from gateway.problems import Level, Problem, Severity
 from gateway.service.runtime import Runtime
+from gateway.spapi import ApiError
 from gateway.submit.attribution import CallErrors
-from gateway.submit.model import ApiError
 
 __all__ = ["FINAL", "InterchangeAdvice", "NotFinal", "advised_sets", "page_calls"]
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.ledger.records import CallRecord
 from gateway.service.runtime import Runtime
-from gateway.submit.model import RETRYABLE_TRANSACTION_ERRORS, TransactionStatus
+from gateway.spapi import RETRYABLE_TRANSACTION_ERRORS, TransactionStatus
 from gateway.submit.transactions import PollSchedule, deadline_outcome
 
 __all__ = ["poll_transactions"]

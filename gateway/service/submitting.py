@@ -28,8 +28,8 @@ from gateway.parse.records import Origin
 from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.service.settling import poll_transactions
+from gateway.spapi import CallResult
 from gateway.submit.batching import ITEM_KEYS, Batch
-from gateway.submit.model import CallResult
 
 __all__ = ["event_origin", "poll_transactions", "submit_file", "submit_files"]
 

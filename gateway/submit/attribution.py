@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from gateway.submit.model import ApiError
+from gateway.spapi import ApiError
 
 __all__ = ["CallErrors"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from gateway.mapping.result import TranslatedRequest
-from gateway.submit.model import Operation
+from gateway.spapi import Operation
 
 __all__ = ["ITEM_KEYS", "Batch", "Rejected", "item_keys", "plan_batches"]
 

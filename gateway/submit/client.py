@@ -37,8 +37,7 @@ from tenacity import (
 )
 
 from gateway.settings import SellerAccount, SubmitSettings
-from gateway.submit.lwa import LwaError, LwaTokens, SubmitError
-from gateway.submit.model import (
+from gateway.spapi import (
     SANDBOX_NO_MATCH,
     ApiError,
     CallResult,
@@ -46,6 +45,7 @@ from gateway.submit.model import (
     TransactionState,
     TransactionStatus,
 )
+from gateway.submit.lwa import LwaError, LwaTokens, SubmitError
 from gateway.submit.ratelimit import RateLimits
 
 __all__ = [

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from gateway.mapping.result import TranslatedRequest
 from gateway.settings import SubmitSettings
-from gateway.submit.model import SubmissionOutcome
+from gateway.spapi import SubmissionOutcome
 from gateway.submit.submitter import Submitter
 
 __all__ = ["BatchQueue", "OutcomeSink"]

@@ -21,8 +21,8 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.parse.records import Origin
 from gateway.pipeline import TranslationOutcome, translate_stream, unreadable
 from gateway.profile import PartnerProfile
+from gateway.spapi import SubmissionOutcome, TransactionStatus
 from gateway.submit.attribution import CallErrors
-from gateway.submit.model import SubmissionOutcome, TransactionStatus
 from gateway.submit.submitter import Submitter
 
 __all__ = ["FileSubmission", "submit_files"]
@@ -193,7 +193,9 @@ async def submit_files(
     for path in files:
         translation, requests = _translate(path, profile, tables, ctx)
         result = FileSubmission(path, translation, requests, waited=wait is not None)
-        items = refusal_items(translation)  # what the gateway refused itself
+        items = refusal_items(
+            translation.interchanges, translation.syntax
+        )  # what the gateway refused itself
         if requests:
             result.outcomes = await submitter.submit(seller, requests)
             if wait is not None:

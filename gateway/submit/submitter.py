@@ -16,15 +16,15 @@ from typing import Any, Protocol
 
 from gateway.mapping.result import TranslatedRequest
 from gateway.settings import SubmitSettings
-from gateway.submit.batching import Batch, Rejected, plan_batches
-from gateway.submit.client import SpApiClient
-from gateway.submit.model import (
+from gateway.spapi import (
     RETRYABLE_TRANSACTION_ERRORS,
     ApiError,
     CallResult,
     SubmissionOutcome,
     TransactionStatus,
 )
+from gateway.submit.batching import Batch, Rejected, plan_batches
+from gateway.submit.client import SpApiClient
 from gateway.submit.transactions import TransactionPoller
 
 __all__ = ["SendHooks", "Submitter", "retryable_failure"]

@@ -22,13 +22,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from gateway.settings import SellerAccount, SubmitSettings
-from gateway.submit.client import SpApiClient, TransactionStatusError
-from gateway.submit.model import (
+from gateway.spapi import (
     FINAL_STATUSES,
     SubmissionOutcome,
     TransactionState,
     TransactionStatus,
 )
+from gateway.submit.client import SpApiClient, TransactionStatusError
 
 __all__ = ["PollSchedule", "TransactionPoller", "deadline_outcome", "settled"]
 

@@ -27,9 +27,9 @@ from gateway.mapping.result import TranslatedRequest
 from gateway.pipeline import translate_stream
 from gateway.profile import load_profile
 from gateway.settings import SellerAccount, SubmitSettings
+from gateway.spapi import SubmissionOutcome
 from gateway.submit.batching import ITEM_KEYS
 from gateway.submit.client import SpApiClient
-from gateway.submit.model import SubmissionOutcome
 from gateway.submit.submitter import Submitter
 
 __all__ = [

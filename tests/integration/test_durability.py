@@ -32,7 +32,7 @@ from gateway.ledger.store import Ledger
 from gateway.service import advising, finishing
 from gateway.service.crash import CRASH_POINTS
 from gateway.service.translating import translate_received
-from gateway.submit.model import ApiError, CallResult
+from gateway.spapi import ApiError, CallResult
 from tests.integration.conftest import orders, x12_asn, x12_status
 from tests.integration.durability_support import (
     FINAL,

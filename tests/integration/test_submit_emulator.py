@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gateway.submit.model import SubmissionOutcome, TransactionStatus
+from gateway.spapi import SubmissionOutcome, TransactionStatus
 from tests.integration.conftest import (
     FAST,
     Emulator,

@@ -1,5 +1,6 @@
-"""Typed results of talking to the SP-API, shared by the client, the emulator tests, the CLI
-and (later) the ledger.
+"""Typed results of talking to the SP-API, shared by the submit stage (client, batching),
+the ack stage (advices), the ledger (calls, settling) and the CLI: plain data with no
+stage's code, so it stands beside the stages like `problems`.
 
 One `CallResult` per HTTP exchange that ended (after retries); one `SubmissionOutcome` per
 TranslatedRequest batch as the caller records it; `TransactionState` is what
