@@ -300,14 +300,16 @@ def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X
     reader = _Reader(sink, profile)
     tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
-    for token in tokenizer:
-        seg = token.segment
-        if seg is not None:
+    for token in tokenizer.batches():
+        batch = token.segments
+        if batch is not None:
             current = reader.set
-            if current is not None and seg[0] not in _CONTROL_TAGS:  # hot path: the set's body
-                current.segments.append(seg)
-            else:
-                reader.segment(seg)
+            for seg in batch:
+                if current is not None and seg[0] not in _CONTROL_TAGS:  # hot: a set's body
+                    current.segments.append(seg)
+                else:
+                    reader.segment(seg)
+                    current = reader.set
         elif token.kind == "isa":
             reader.start_interchange(token)
         elif token.kind == "junk":

@@ -79,10 +79,12 @@ class IsaText:
 
 # A token is either a parsed ISA, a segment, or a stretch of text that is no segment.
 class Token(NamedTuple):  # a tuple: one is made for every segment, so it must be cheap
-    kind: str  # "isa" | "segment" | "junk" | "eof-partial"
+    kind: str  # "isa" | "segment" | "segments" | "junk" | "eof-partial"
     isa: IsaText | None = None
     segment: list[str] | None = None
     text: str = ""
+    # kind "segments" (`X12Tokenizer.batches`): the segments of one chunk, in order
+    segments: list[list[str]] | None = None
 
 
 def _parse_isa(
@@ -182,6 +184,18 @@ class X12Tokenizer:
         return False
 
     def __iter__(self) -> Iterator[Token]:
+        """Tokens one segment at a time (`batches` with each batch taken apart)."""
+        for token in self.batches():
+            if token.segments is not None:
+                for segment in token.segments:
+                    yield _new(Token, ("segment", None, segment, "", None))
+            else:
+                yield token
+
+    def batches(self) -> Iterator[Token]:
+        """Tokens with the segments of each chunk together in one "segments" token (a list
+        of element lists, in order, none empty; the last one an IEA if the interchange ended
+        there): per segment the reader then runs a loop, not a generator."""
         while True:
             if self.delimiters is None:
                 token = self._header()
@@ -276,7 +290,7 @@ class X12Tokenizer:
                 self._pos = len(self._buf)
                 if rest.startswith("IEA"):  # a last segment without its terminator
                     self.delimiters = None
-                    yield Token("segment", None, rest.split(sep))
+                    yield Token("segments", segments=[rest.split(sep)])
                 elif rest:
                     yield Token("eof-partial", text=rest[:200])
                 return
@@ -284,17 +298,22 @@ class X12Tokenizer:
             block = buf[pos:last]
             if drop:  # terminators stay where they were
                 block = _without(block, breaks)
+            batch: list[list[str]] = []
+            add = batch.append
             for count, text in enumerate(block.split(term), start=1):
                 if text[:1] in skip or text[-1:] in skip:
                     text = text.strip(skip)
                     if not text:
                         continue
                 elements = text.split(sep)
-                yield _new(Token, ("segment", None, elements, ""))  # Token(), without __new__
+                add(elements)
                 if elements[0] == "IEA":
                     self.delimiters = None
                     self._pos = _after_terminators(buf, term, pos, count)
+                    yield _new(Token, ("segments", None, None, "", batch))
                     return
+            if batch:
+                yield _new(Token, ("segments", None, None, "", batch))
 
 
 _new = tuple.__new__

@@ -12,9 +12,11 @@ lineage as compact trails (`gateway.mapping.lineage`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from operator import attrgetter
 from typing import Any, cast
 
@@ -36,6 +38,12 @@ _STATUS_CODE, _REASON_CODE = f"{_DETAILS}/statusCode", f"{_DETAILS}/reasonCode"
 _DATE_TIME, _TRACKING = f"{_DETAILS}/statusDateTime", f"{_DETAILS}/trackingNumber"
 _NAME, _LINE1, _COUNTRY = f"{_ADDRESS}/name", f"{_ADDRESS}/addressLine1", f"{_ADDRESS}/countryCode"
 _CITY, _STATE, _POSTAL = f"{_ADDRESS}/city", f"{_ADDRESS}/stateOrRegion", f"{_ADDRESS}/postalCode"
+# what starts every update's JSON text (`_parties_text`): the parties' trail, their text, the
+# address defaults' text
+Parties = tuple[tuple[Any, ...], str, str]
+# a JSON string as `json.dumps` writes it (ASCII, same escapes), and a dict as it does
+_esc = encode_basestring_ascii
+_ENCODE = json.JSONEncoder(check_circular=False).encode
 # the values of an event that are copied into its update (all but position and time)
 _EVENT_VALUES = attrgetter(*(f for f in StatusEvent._fields if f not in ("position", "time")))
 
@@ -237,12 +245,13 @@ def _holding(chars: str) -> Callable[[str], object]:
 
 
 def _fast_update(
-    b: Builder, event: StatusEvent, parties: tuple[str, str, tuple[Any, ...]]
-) -> tuple[dict[str, Any], tuple[Any, ...]] | None:
-    """The update and whole trail (`parties`' first) of an event that every check passes,
-    made in one go; None when any check would fail or warn: the caller then maps the event
-    by `_update`, which reports why. The same values and lineage as `_update` and
-    `map_status` make, in the same order (the tests hold the two to each other)."""
+    b: Builder, event: StatusEvent, parties: Parties
+) -> tuple[str, str, str, tuple[Any, ...]] | None:
+    """(the update as JSON text, its purchase order, its tracking number, its whole trail,
+    `parties`' first) of an event that every check passes, made in one go; None when any
+    check would fail or warn: the caller then maps the event by `_update`, which reports
+    why. The text is `json.dumps` of the dict `_update` makes (the same values, keys in the
+    same order), the trail the same lineage (the tests hold the two to each other)."""
     po, tracking, code, reason, when = event[1:6]
     if po is None or tracking is None or code is None or when is None:
         return None
@@ -281,7 +290,7 @@ def _fast_update(
         country_trail = (_COUNTRY, "segment", *country.src, None)
     found, how = resolved
     iso, zone_how = converted
-    selling, ship_from, shared = parties
+    shared, parties_text, head_text = parties
     trail: list[Any] = [*shared, _STATUS_CODE, "code_table", *code.src, how]
     if reason is None:
         why = f"no reason code: {syntax} default {reason_text!r} ({how})"
@@ -292,44 +301,53 @@ def _fast_update(
     trail += (_DATE_TIME, "derived", *srcs[0], (when.local, tuple(map(tuple, srcs)), zone_how))
     trail += head
     trail += country_trail
-    address = {"name": defaults.name, "addressLine1": defaults.address_line1}
     city, state, postal = event[6:9]
+    address = head_text
     if city is not None:
-        address["city"] = city.value
+        address += f', "city": {_esc(city.value)}'
         trail += (_CITY, "segment", *city.src, None)
     if state is not None:
-        address["stateOrRegion"] = state.value
+        address += f', "stateOrRegion": {_esc(state.value)}'
         trail += (_STATE, "segment", *state.src, None)
     if postal is not None:
-        address["postalCode"] = postal.value
+        address += f', "postalCode": {_esc(postal.value)}'
         trail += (_POSTAL, "segment", *postal.src, None)
-    address["countryCode"] = country_code
     trail += (_TRACKING, "segment", *tracking.src, None,
               "/purchaseOrderNumber", "segment", *po.src, None)  # fmt: skip
-    update = {
-        "purchaseOrderNumber": po.value,
-        "sellingParty": {"partyId": selling},
-        "shipFromParty": {"partyId": ship_from},
-        "statusUpdateDetails": {
-            "trackingNumber": tracking.value,
-            "statusCode": found.status,
-            "reasonCode": found.reason,
-            "statusDateTime": iso,
-            "statusLocationAddress": address,
-        },
-    }
-    return update, tuple(trail)
+    text = (
+        f'{{"purchaseOrderNumber": {_esc(po.value)}, {parties_text}"statusUpdateDetails": '
+        f'{{"trackingNumber": {_esc(tracking.value)}, "statusCode": {_esc(found.status)}, '
+        f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
+        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
+    )
+    return text, po.value, tracking.value, tuple(trail)
+
+
+def _parties_text(selling: str, ship_from: str, shared: tuple[Any, ...], b: Builder) -> Parties:
+    """What every update of a profile starts with (`_fast_update`): the parties' trail,
+    their JSON text up to "statusUpdateDetails", and the address defaults' JSON text up to
+    the first value from the file."""
+    defaults = b.profile.address_defaults
+    return (
+        shared,
+        f'"sellingParty": {{"partyId": {_esc(selling)}}}, '
+        f'"shipFromParty": {{"partyId": {_esc(ship_from)}}}, ',
+        f'{{"name": {_esc(defaults.name)}, "addressLine1": {_esc(defaults.address_line1)}',
+    )
 
 
 def map_status(
     origin: Origin, document: StatusDocument, profile: PartnerProfile, tables: CodeTables
 ) -> tuple[list[TranslatedRequest], list[Problem]]:
-    """The status-update requests of one document, and the events' mapping problems."""
+    """The status-update requests of one document, and the events' mapping problems.
+    Each request's body is made as JSON text (`TranslatedRequest.body_text`), one update
+    after another: the dicts are made only when a caller asks for them."""
     b = Builder(origin, profile, tables)
     selling, ship_from, shared = _parties(b)
     both = selling is not None and ship_from is not None
-    parties = (selling or "", ship_from or "", shared) if both else None
-    mapped: list[tuple[dict[str, Any], tuple[Any, ...]]] = []
+    parties = _parties_text(selling or "", ship_from or "", shared, b) if both else None
+    # per update: (JSON text, purchase order, tracking number, trail)
+    mapped: list[tuple[str, str, str, tuple[Any, ...]]] = []
     for event in document.events:
         fast = _fast_update(b, event, parties) if parties is not None else None
         if fast is not None:
@@ -337,21 +355,24 @@ def map_status(
             continue
         update = _update(b, event, selling or "", ship_from or "")
         if update is not None:
-            mapped.append((update[0], shared + tuple(update[1])))
+            body, trail = update
+            mapped.append((_ENCODE(body), body["purchaseOrderNumber"],
+                           body["statusUpdateDetails"]["trackingNumber"],
+                           shared + tuple(trail)))  # fmt: skip
     if selling is None or ship_from is None:
         return [], b.problems
     requests = []
     for part in chunks(mapped, CHUNK_SIZE):
+        text = '{"shipmentStatusUpdates": [' + ", ".join([m[0] for m in part]) + "]}"
         requests.append(
             TranslatedRequest.from_items(
                 "submitShipmentStatusUpdates",
-                [update for update, _ in part],
+                None,
                 origin,
-                purchase_orders=unique([u["purchaseOrderNumber"] for u, _ in part]),
-                tracking_numbers=unique(
-                    [u["statusUpdateDetails"]["trackingNumber"] for u, _ in part]
-                ),
-                trails=tuple(trail for _, trail in part),
+                purchase_orders=unique([m[1] for m in part]),
+                tracking_numbers=unique([m[2] for m in part]),
+                trails=tuple([m[3] for m in part]),
+                text=text.encode("ascii"),
             )
         )
     return requests, b.problems
