@@ -124,7 +124,7 @@ def _to_record(group: str | None, request: TranslatedRequest) -> tuple[object, .
     """A request as plain values, cheap to pickle: the body as finished JSON text (orjson),
     the lineage as its compact trails."""
     return (group, request.operation, request.body_text(), _ORIGIN_FIELDS(request.origin),
-            request.purchase_orders, request.tracking_numbers, request.trails)  # fmt: skip
+            request.purchase_orders, request.tracking_numbers, request.stored_trails())  # fmt: skip
 
 
 def _from_record(record: tuple[Any, ...]) -> tuple[str | None, TranslatedRequest]:

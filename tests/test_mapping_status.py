@@ -250,6 +250,7 @@ def _slow_and_fast(
     from dataclasses import replace
 
     from gateway.mapping.build import Builder
+    from gateway.mapping.lineage import full_trail
     from gateway.mapping.status import _fast_update, _parties, _parties_text, _update
 
     b = Builder(replace(origin(syntax), delimiters=delimiters), PROFILE, TABLES)
@@ -261,6 +262,7 @@ def _slow_and_fast(
     if fast is None:
         return slow_made, None
     text, po, tracking, trail = fast
+    trail = full_trail(trail)
     update = json.loads(text)
     assert (po, tracking) == (
         update["purchaseOrderNumber"],

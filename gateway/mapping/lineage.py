@@ -11,6 +11,11 @@ element, component, detail), the detail text or a `TimeDetail` worded only when 
 Plain values keep a trail cheap to build and to pickle (the pipeline spools them);
 `expand` turns trails into `Lineage` entries and `item_reports` into their JSON objects,
 only when someone asks.
+
+A mapper's one-go path may record an item's trail more compactly still, by reference: a
+tuple whose first value is a module-level function and the rest its arguments (the sources
+read and the rows applied); `full_trail` calls it to make the entries, when someone asks.
+Such a tuple pickles as a reference to the function and the (shared) values.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ __all__ = [
     "entries",
     "expand",
     "from_src",
+    "full_trail",
     "item_reports",
     "item_reports_json",
 ]
@@ -82,6 +88,15 @@ def detail_text(detail: str | TimeDetail | None) -> str | None:
     local, srcs, how = detail
     read = ", ".join(Src._make(src).describe() for src in srcs)
     return f"{local.isoformat()} from {read}; {how}"
+
+
+def full_trail(trail: Trail) -> Trail:
+    """`trail` as its flat entries: a compact trail (a function, then its arguments: see the
+    module's docstring) is expanded; any other is returned as it is."""
+    if trail and callable(trail[0]):
+        made: Trail = trail[0](*trail[1:])
+        return made
+    return trail
 
 
 def entries(trail: Trail) -> Iterator[Entry]:

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
-from gateway.mapping.lineage import Lineage, Trail, expand, item_reports, item_reports_json
+from gateway.mapping.lineage import (
+    Lineage,
+    Trail,
+    expand,
+    full_trail,
+    item_reports,
+    item_reports_json,
+)
 from gateway.parse.records import Origin
 
 if TYPE_CHECKING:  # the models are imported when a body model is first asked for
@@ -68,8 +75,8 @@ class TranslatedRequest:
     `item_lineage()` give the same values; each is computed once, when first asked for.
     """
 
-    __slots__ = ("_body", "_dict", "_lineage", "_text", "_trails", "operation", "origin",
-                 "purchase_orders", "tracking_numbers")  # fmt: skip
+    __slots__ = ("_body", "_dict", "_expanded", "_lineage", "_text", "_trails", "operation",
+                 "origin", "purchase_orders", "tracking_numbers")  # fmt: skip
 
     operation: Operation
     origin: Origin
@@ -92,6 +99,7 @@ class TranslatedRequest:
         self._text: bytes | None = None
         self._lineage: tuple[Lineage, ...] | None = tuple(lineage)
         self._trails: tuple[Trail, ...] | None = None
+        self._expanded = True
 
     @classmethod
     def from_items(
@@ -106,7 +114,7 @@ class TranslatedRequest:
     ) -> TranslatedRequest:
         """A request from its body items (dicts in the model's field order, no None values)
         or its body as JSON text (`text`, as `body_text` writes it), and one lineage trail
-        per item."""
+        per item (flat or compact, `gateway.mapping.lineage`)."""
         request = cls.__new__(cls)
         request.operation, request.origin = operation, origin
         request.purchase_orders, request.tracking_numbers = purchase_orders, tracking_numbers
@@ -115,6 +123,7 @@ class TranslatedRequest:
         request._text = text
         request._lineage = None
         request._trails = trails
+        request._expanded = False
         return request
 
     @property
@@ -159,18 +168,27 @@ class TranslatedRequest:
 
     @property
     def trails(self) -> tuple[Trail, ...]:
-        """The compact lineage: one trail per item, paths relative to the item."""
+        """The lineage: one flat trail per item, paths relative to the item (compact trails
+        expanded, `gateway.mapping.lineage.full_trail`)."""
         if self._trails is None:
             assert self._lineage is not None
             self._trails = _trails_of(self._lineage, ITEM_KEY[self.operation], self.event_count())
+        elif self._trails and not self._expanded:
+            self._trails = tuple(map(full_trail, self._trails))
+        self._expanded = True
         return self._trails
+
+    def stored_trails(self) -> tuple[Trail, ...]:
+        """The trails as the mapper recorded them (compact ones not expanded): what a spool
+        keeps and `from_items` takes back."""
+        return self._trails if self._trails is not None else self.trails
 
     @property
     def lineage(self) -> tuple[Lineage, ...]:
         """Every value's lineage, paths from the body's root (expanded when asked for)."""
         if self._lineage is None:
             assert self._trails is not None
-            self._lineage = tuple(expand(ITEM_KEY[self.operation], self._trails))
+            self._lineage = tuple(expand(ITEM_KEY[self.operation], self.trails))
         return self._lineage
 
     def lineage_report(self) -> list[dict[str, object]]:

@@ -248,10 +248,11 @@ def _fast_update(
     b: Builder, event: StatusEvent, parties: Parties
 ) -> tuple[str, str, str, tuple[Any, ...]] | None:
     """(the update as JSON text, its purchase order, its tracking number, its whole trail,
-    `parties`' first) of an event that every check passes, made in one go; None when any
-    check would fail or warn: the caller then maps the event by `_update`, which reports
-    why. The text is `json.dumps` of the dict `_update` makes (the same values, keys in the
-    same order), the trail the same lineage (the tests hold the two to each other)."""
+    `parties`' first, by reference: `_fast_trail`) of an event that every check passes,
+    made in one go; None when any check would fail or warn: the caller then maps the event
+    by `_update`, which reports why. The text is `json.dumps` of the dict `_update` makes
+    (the same values, keys in the same order), the trail the same lineage (the tests hold
+    the two to each other)."""
     po, tracking, code, reason, when = event[1:6]
     if po is None or tracking is None or code is None or when is None:
         return None
@@ -269,28 +270,58 @@ def _fast_update(
     converted = b.converted(when)
     if isinstance(converted, TimeError):
         return None
-    head, country_default = _default_notes(b)
-    defaults = b.profile.address_defaults
     country = event[9]
-    country_trail: tuple[Any, ...]
     if country is None:
-        country_code = defaults.country_code
+        country_code = b.profile.address_defaults.country_code
         if not country_code:
             return None
-        country_trail = country_default
     elif len(country.value) == 3:
-        upper = country.value.upper()
-        country_code = tables.countries.get(upper, "")
+        country_code = tables.countries.get(country.value.upper(), "")
         if not country_code:
             return None
-        country_trail = (_COUNTRY, "code_table", *country.src,
-                         f"countries.yaml {upper} -> {country_code}")  # fmt: skip
     else:
         country_code = country.value
-        country_trail = (_COUNTRY, "segment", *country.src, None)
     found, how = resolved
     iso, zone_how = converted
     shared, parties_text, head_text = parties
+    city, state, postal = event[6:9]
+    address = head_text
+    if city is not None:
+        address += f', "city": {_esc(city.value)}'
+    if state is not None:
+        address += f', "stateOrRegion": {_esc(state.value)}'
+    if postal is not None:
+        address += f', "postalCode": {_esc(postal.value)}'
+    text = (
+        f'{{"purchaseOrderNumber": {_esc(po.value)}, {parties_text}"statusUpdateDetails": '
+        f'{{"trackingNumber": {_esc(tracking.value)}, "statusCode": {_esc(found.status)}, '
+        f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
+        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
+    )
+    # the trail by reference (`_fast_trail` makes its entries when someone asks)
+    trail = (_fast_trail, shared, _default_notes(b), syntax, reason_text, how, event,
+             country_code, zone_how)  # fmt: skip
+    return text, po.value, tracking.value, trail
+
+
+def _fast_trail(
+    shared: tuple[Any, ...],
+    notes: tuple[tuple[Any, ...], tuple[Any, ...]],
+    syntax: Syntax,
+    reason_text: str,
+    how: str,
+    event: StatusEvent,
+    country_code: str,
+    zone_how: str,
+) -> tuple[Any, ...]:
+    """The flat trail (`gateway.mapping.lineage`) of an update `_fast_update` made, from
+    what it recorded by reference: the parties' trail, the address defaults' notes, the
+    status pair's resolution (`how`, the reason read or defaulted), the event read, the
+    country code sent and how the time's zone was chosen. The same entries, in the same
+    order, as `_update` records."""
+    _, po, tracking, code, reason, when, city, state, postal, country = event
+    assert po is not None and tracking is not None and code is not None and when is not None
+    head, country_default = notes
     trail: list[Any] = [*shared, _STATUS_CODE, "code_table", *code.src, how]
     if reason is None:
         why = f"no reason code: {syntax} default {reason_text!r} ({how})"
@@ -300,27 +331,22 @@ def _fast_update(
     srcs = when.srcs
     trail += (_DATE_TIME, "derived", *srcs[0], (when.local, tuple(map(tuple, srcs)), zone_how))
     trail += head
-    trail += country_trail
-    city, state, postal = event[6:9]
-    address = head_text
+    if country is None:
+        trail += country_default
+    elif len(country.value) == 3:
+        trail += (_COUNTRY, "code_table", *country.src,
+                  f"countries.yaml {country.value.upper()} -> {country_code}")  # fmt: skip
+    else:
+        trail += (_COUNTRY, "segment", *country.src, None)
     if city is not None:
-        address += f', "city": {_esc(city.value)}'
         trail += (_CITY, "segment", *city.src, None)
     if state is not None:
-        address += f', "stateOrRegion": {_esc(state.value)}'
         trail += (_STATE, "segment", *state.src, None)
     if postal is not None:
-        address += f', "postalCode": {_esc(postal.value)}'
         trail += (_POSTAL, "segment", *postal.src, None)
     trail += (_TRACKING, "segment", *tracking.src, None,
               "/purchaseOrderNumber", "segment", *po.src, None)  # fmt: skip
-    text = (
-        f'{{"purchaseOrderNumber": {_esc(po.value)}, {parties_text}"statusUpdateDetails": '
-        f'{{"trackingNumber": {_esc(tracking.value)}, "statusCode": {_esc(found.status)}, '
-        f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
-        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
-    )
-    return text, po.value, tracking.value, tuple(trail)
+    return tuple(trail)
 
 
 def _parties_text(selling: str, ship_from: str, shared: tuple[Any, ...], b: Builder) -> Parties:
