@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import attrgetter
@@ -25,7 +26,7 @@ from gateway.mapping.codes import CodeTables, StatusResolution
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.rules import PO_PATTERN, check_purchase_order, check_tracking_number
 from gateway.mapping.times import TimeError
-from gateway.parse.records import Origin, StatusDocument, StatusEvent, Syntax, Val
+from gateway.parse.records import Origin, Src, StatusDocument, StatusEvent, Syntax, Val
 from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
@@ -298,9 +299,16 @@ def _fast_update(
         f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
         f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
     )
-    # the trail by reference (`_fast_trail` makes its entries when someone asks)
-    trail = (_fast_trail, shared, _default_notes(b), syntax, reason_text, how, event,
-             country_code, zone_how)  # fmt: skip
+    # the trail by reference (`_fast_trail` makes its entries when someone asks): shared
+    # objects and the sources read (each `Src` shared by the sets of the same shape), so a
+    # spooled trail pickles as references
+    trail = (_fast_trail, shared, _default_notes(b), syntax, reason_text, how, code.src,
+             reason.src if reason is not None else None, when.srcs, when.local, zone_how,
+             country.src if country is not None else None,
+             country.value if country is not None and len(country.value) == 3 else None,
+             country_code, city.src if city is not None else None,
+             state.src if state is not None else None,
+             postal.src if postal is not None else None, tracking.src, po.src)  # fmt: skip
     return text, po.value, tracking.value, trail
 
 
@@ -310,42 +318,49 @@ def _fast_trail(
     syntax: Syntax,
     reason_text: str,
     how: str,
-    event: StatusEvent,
-    country_code: str,
+    code: Src,
+    reason: Src | None,
+    srcs: tuple[Src, ...],
+    local: datetime,
     zone_how: str,
+    country: Src | None,
+    alpha3: str | None,
+    country_code: str,
+    *read: Src | None,
 ) -> tuple[Any, ...]:
     """The flat trail (`gateway.mapping.lineage`) of an update `_fast_update` made, from
     what it recorded by reference: the parties' trail, the address defaults' notes, the
-    status pair's resolution (`how`, the reason read or defaulted), the event read, the
-    country code sent and how the time's zone was chosen. The same entries, in the same
-    order, as `_update` records."""
-    _, po, tracking, code, reason, when, city, state, postal, country = event
-    assert po is not None and tracking is not None and code is not None and when is not None
+    status pair's resolution (`how`, the reason read or defaulted), the sources of the
+    values read (`read`: city, state, postal code, tracking number, purchase order), the
+    time read and how its zone was chosen, the country read (`alpha3` when a code table
+    turned it into `country_code`). The same entries, in the same order, as `_update`
+    records."""
+    city, state, postal, tracking, po = read
     head, country_default = notes
-    trail: list[Any] = [*shared, _STATUS_CODE, "code_table", *code.src, how]
+    trail: list[Any] = [*shared, _STATUS_CODE, "code_table", *code, how]
     if reason is None:
         why = f"no reason code: {syntax} default {reason_text!r} ({how})"
         trail += (_REASON_CODE, "default", None, None, None, None, why)
     else:
-        trail += (_REASON_CODE, "code_table", *reason.src, how)
-    srcs = when.srcs
-    trail += (_DATE_TIME, "derived", *srcs[0], (when.local, tuple(map(tuple, srcs)), zone_how))
+        trail += (_REASON_CODE, "code_table", *reason, how)
+    trail += (_DATE_TIME, "derived", *srcs[0], (local, tuple(map(tuple, srcs)), zone_how))
     trail += head
     if country is None:
         trail += country_default
-    elif len(country.value) == 3:
-        trail += (_COUNTRY, "code_table", *country.src,
-                  f"countries.yaml {country.value.upper()} -> {country_code}")  # fmt: skip
+    elif alpha3 is not None:
+        trail += (_COUNTRY, "code_table", *country,
+                  f"countries.yaml {alpha3.upper()} -> {country_code}")  # fmt: skip
     else:
-        trail += (_COUNTRY, "segment", *country.src, None)
+        trail += (_COUNTRY, "segment", *country, None)
     if city is not None:
-        trail += (_CITY, "segment", *city.src, None)
+        trail += (_CITY, "segment", *city, None)
     if state is not None:
-        trail += (_STATE, "segment", *state.src, None)
+        trail += (_STATE, "segment", *state, None)
     if postal is not None:
-        trail += (_POSTAL, "segment", *postal.src, None)
-    trail += (_TRACKING, "segment", *tracking.src, None,
-              "/purchaseOrderNumber", "segment", *po.src, None)  # fmt: skip
+        trail += (_POSTAL, "segment", *postal, None)
+    assert tracking is not None and po is not None
+    trail += (_TRACKING, "segment", *tracking, None,
+              "/purchaseOrderNumber", "segment", *po, None)  # fmt: skip
     return tuple(trail)
 
 
