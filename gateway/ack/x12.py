@@ -9,6 +9,7 @@ AK1, per set AK2 / AK3 (IK3) / AK4 (IK4) / AK5 (IK5), and AK9. Codes come from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -162,8 +163,17 @@ def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> No
     # is 0 and AK905 names the group fault (X12.6: AK9 reports the group's envelope)
     rejected = any(p.severity is Severity.ERROR for p in group.problems)
     statuses = {"A": 0, "E": 0, "R": 0}
-    for transaction_set in group.sets:
-        segments, status = _set_response(transaction_set, kind, five, d, group.functional_id)
+    accepted = _Accepted(kind, five, d, group.functional_id)
+    for item in group.sets.read():
+        if type(item) is tuple:  # accepted without any problem: its AK2 / AK5 A as text
+            text = None if rejected else accepted.text(*item[:3])
+            if text is not None:
+                out.rendered(text, 2)
+                statuses["A"] += 1
+                continue
+            item = SetOutcome(item[0], item[1], item[2], segment_count=item[3])
+        assert isinstance(item, SetOutcome)
+        segments, status = _set_response(item, kind, five, d, group.functional_id)
         if rejected and status != "R":
             segments, status = [], "R"
         out.write(*segments)
@@ -251,6 +261,46 @@ def _set_response(
             segments.append(seg(k4, _element_position(p, five), ref, code, value))
     segments.append(seg(k5, status, *codes))
     return segments, status
+
+
+_PLAIN_CONTROL = re.compile("[0-9A-Za-z]{4,9}").fullmatch  # an ST02 `fit` copies as it is
+
+
+class _Accepted:
+    """The AK2 .. AK5 (IK5) loop of a set accepted without any problem, as text: what
+    `_set_response` makes of it (AK2 with ST01, ST02, (5010+) ST03; AK5 A), made from parts
+    kept per (ST01, ST03), for the sets of one group."""
+
+    def __init__(self, kind: Kind, five: bool, d: Delimiters, functional_id: str | None) -> None:
+        self.kind, self.five, self.d, self.functional_id = kind, five, d, functional_id
+        self.parts: dict[tuple[str, str | None], tuple[str, str] | None] = {}
+
+    def text(self, control: str, type_code: str, version: str | None) -> str | None:
+        """The loop's text; None when the set gets no AK2 loop (an ST01 that cannot be
+        copied, nor named by the group: `_set_response` decides)."""
+        key = (type_code, version)
+        if key in self.parts:
+            parts = self.parts[key]
+        else:
+            parts = self.parts[key] = self._parts(type_code, version)
+        if parts is None:
+            return None
+        if not _PLAIN_CONTROL(control):
+            control = fit(control, self.d, 4, 9) or _NO_CONTROL
+        return parts[0] + control + parts[1]
+
+    def _parts(self, type_code: str, version: str | None) -> tuple[str, str] | None:
+        d = self.d
+        code = fit(type_code, d, 3, 3)
+        if code is None or not is_digits(code):
+            code = _SET_BY_GROUP.get(self.functional_id or "")
+        if code is None:
+            return None
+        copied = fit(version, d, 1, 35) if self.five else None
+        end = d.segment + d.suffix
+        k5 = "IK5" if self.kind == "999" else "AK5"
+        tail = (d.element + copied if copied else "") + end + k5 + d.element + "A" + end
+        return f"AK2{d.element}{code}{d.element}", tail
 
 
 def _set_status(s: SetOutcome, kind: Kind) -> tuple[str, list[str]]:

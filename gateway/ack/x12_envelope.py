@@ -88,6 +88,11 @@ class SegmentWriter:
         """Already rendered text (the fixed-width ISA)."""
         self._out.write(text)
 
+    def rendered(self, text: str, count: int) -> None:
+        """`count` segments already rendered as `text` (with these delimiters)."""
+        self._out.write(text)
+        self.count += count
+
     def write(self, *segments: Segment) -> None:
         for segment in segments:
             self._out.write(_render(segment, self.d))

@@ -175,6 +175,13 @@ class SetOutcomes:
     def __iter__(self) -> Iterator[SetOutcome]:
         return map(_outcome, self._entries())
 
+    def read(self) -> Iterator[SetOutcome | tuple[str, str, str | None, int]]:
+        """The sets in file order: one accepted without any problem as its (control,
+        type_code, version, segment_count), any other as its `SetOutcome` (a reader that
+        handles the plain case apart makes no object for it)."""
+        for entry in self._entries():
+            yield entry if len(entry) == 4 else _outcome(entry)
+
     def faulty(self) -> Iterator[SetOutcome]:
         """Only the sets with a problem (or not supported): what a problem list reads."""
         return (_outcome(entry) for entry in self._entries() if len(entry) > 4)
