@@ -170,6 +170,15 @@ def check_se(
     """SE trailer: present, SE01 = segments ST..SE, SE02 = ST02; ST01/ST02 present; ST and
     SE elements of their type and length, without delimiter or control character (AK502
     6 / 7 for ST01 / ST02)."""
+    if se is not None and _plain_envelope(segments[0], se, len(segments), delimiters):
+        return []
+    return _se_problems(segments, se, delimiters)
+
+
+def _se_problems(
+    segments: Sequence[Sequence[str]], se: Sequence[str] | None, delimiters: str
+) -> list[Problem]:
+    """`check_se` without its shortcut for the plain case: every check, one by one."""
     st = segments[0]
     problems: list[Problem] = []
     where: dict[str, Any] = {"level": Level.TRANSACTION}
@@ -235,6 +244,34 @@ def check_se(
             )
         )
     return problems
+
+
+_ALNUM_DELIMITERS: dict[str, bool] = {}  # delimiters -> whether one is a letter or digit
+
+
+def _plain_envelope(st: Sequence[str], se: Sequence[str], count: int, delimiters: str) -> bool:
+    """True for the common ST and SE that `check_se` finds nothing in: ST01 (3) and ST02
+    (4..9) ASCII letters and digits, ST03 absent or 1..35 of them, SE01 the segment count
+    written plainly, SE02 the same text as ST02, no other element; with delimiters that are
+    no letter or digit (so no such value holds one). Anything else takes the full check."""
+    if len(se) != 3 or not 3 <= len(st) <= 4:
+        return False
+    held = _ALNUM_DELIMITERS.get(delimiters)
+    if held is None:
+        held = _ALNUM_DELIMITERS[delimiters] = any(c.isalnum() for c in delimiters)
+    if held:
+        return False
+    code, control = st[1], st[2]
+    version = st[3] if len(st) > 3 else ""
+    return (
+        len(code) == 3
+        and 4 <= len(control) <= 9
+        and len(version) <= 35
+        and (code + control + version).isalnum()
+        and (code + control + version).isascii()
+        and se[1] == str(count)
+        and se[2] == control
+    )
 
 
 def check_iea(
