@@ -312,10 +312,15 @@ class X12Tokenizer:
                     self._pos = _after_terminators(buf, term, pos, count)
                     yield _new(Token, ("segments", None, None, "", batch))
                     return
+                if len(batch) >= _BATCH:  # a few at a time: their memory is soon reused
+                    yield _new(Token, ("segments", None, None, "", batch))
+                    batch = []
+                    add = batch.append
             if batch:
                 yield _new(Token, ("segments", None, None, "", batch))
 
 
+_BATCH = 64  # segments per "segments" token
 _new = tuple.__new__
 
 
