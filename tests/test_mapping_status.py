@@ -251,13 +251,13 @@ def _slow_and_fast(
 
     from gateway.mapping.build import Builder
     from gateway.mapping.lineage import full_trail
-    from gateway.mapping.status import _fast_update, _parties, _parties_text, _update
+    from gateway.mapping.status import _fast_update, _one_go, _parties, _update
 
     b = Builder(replace(origin(syntax), delimiters=delimiters), PROFILE, TABLES)
     selling, ship_from, shared = _parties(b)
     assert selling is not None and ship_from is not None
     slow = _update(b, ev, selling, ship_from)
-    fast = _fast_update(b, ev, _parties_text(selling, ship_from, shared, b))
+    fast = _fast_update(b, ev, _one_go(b, selling, ship_from, shared))
     slow_made = (json.dumps(slow[0]), shared + tuple(slow[1])) if slow else None
     if fast is None:
         return slow_made, None

@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import attrgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from gateway.mapping.build import CHUNK_SIZE, Builder, Trace, chunks, unique
 from gateway.mapping.codes import CodeTables, StatusResolution
@@ -39,9 +39,6 @@ _STATUS_CODE, _REASON_CODE = f"{_DETAILS}/statusCode", f"{_DETAILS}/reasonCode"
 _DATE_TIME, _TRACKING = f"{_DETAILS}/statusDateTime", f"{_DETAILS}/trackingNumber"
 _NAME, _LINE1, _COUNTRY = f"{_ADDRESS}/name", f"{_ADDRESS}/addressLine1", f"{_ADDRESS}/countryCode"
 _CITY, _STATE, _POSTAL = f"{_ADDRESS}/city", f"{_ADDRESS}/stateOrRegion", f"{_ADDRESS}/postalCode"
-# what starts every update's JSON text (`_parties_text`): the parties' trail, their text, the
-# address defaults' text
-Parties = tuple[tuple[Any, ...], str, str]
 # a JSON string as `json.dumps` writes it (ASCII, same escapes), and a dict as it does
 _esc = encode_basestring_ascii
 _ENCODE = json.JSONEncoder(check_circular=False).encode
@@ -245,48 +242,97 @@ def _holding(chars: str) -> Callable[[str], object]:
     return re.compile("[" + re.escape(chars) + "]").search
 
 
+class OneGo(NamedTuple):
+    """What `_fast_update` needs of a document's profile, tables and interchange, made once
+    per (profile, tables, syntax, delimiters) by `_one_go`."""
+
+    profile: PartnerProfile
+    shared: tuple[Any, ...]  # the parties' trail
+    parties_text: str  # their JSON text up to "statusUpdateDetails"
+    head_text: str  # the address defaults' JSON text up to the first value from the file
+    notes: tuple[tuple[Any, ...], tuple[Any, ...]]  # `_default_notes`
+    holding: Callable[[str], object] | None  # a search for the interchange's delimiters
+    syntax: Syntax
+    missing_reason: str  # the reason read when the file gives none
+    countries: dict[str, str]  # alpha-3 -> alpha-2 (countries.yaml)
+    default_country: str
+    timezone: str | None  # the partner's
+
+
+def _one_go(b: Builder, selling: str, ship_from: str, shared: tuple[Any, ...]) -> OneGo:
+    """The `OneGo` of `b`'s profile, tables and origin (kept on the tables' cache)."""
+    profile, tables, origin = b.profile, b.tables, b.origin
+    key = ("one-go", id(profile), origin.syntax, origin.delimiters)
+    hit = cast("OneGo | None", tables.cache.get(key))
+    if hit is not None and hit.profile is profile:
+        return hit
+    defaults = profile.address_defaults
+    made = OneGo(
+        profile,
+        shared,
+        f'"sellingParty": {{"partyId": {_esc(selling)}}}, '
+        f'"shipFromParty": {{"partyId": {_esc(ship_from)}}}, ',
+        f'{{"name": {_esc(defaults.name)}, "addressLine1": {_esc(defaults.address_line1)}',
+        _default_notes(b),
+        _holding(origin.delimiters) if origin.delimiters else None,
+        origin.syntax,
+        tables.missing_reason.get(origin.syntax, ""),
+        tables.countries,
+        defaults.country_code,
+        profile.timezone,
+    )
+    tables.cache[key] = made
+    return made
+
+
 def _fast_update(
-    b: Builder, event: StatusEvent, parties: Parties
+    b: Builder, event: StatusEvent, go: OneGo
 ) -> tuple[str, str, str, tuple[Any, ...]] | None:
     """(the update as JSON text, its purchase order, its tracking number, its whole trail,
-    `parties`' first, by reference: `_fast_trail`) of an event that every check passes,
+    the parties' first, by reference: `_fast_trail`) of an event that every check passes,
     made in one go; None when any check would fail or warn: the caller then maps the event
     by `_update`, which reports why. The text is `json.dumps` of the dict `_update` makes
     (the same values, keys in the same order), the trail the same lineage (the tests hold
     the two to each other)."""
-    po, tracking, code, reason, when = event[1:6]
+    _, po, tracking, code, reason, when, city, state, postal, country = event
     if po is None or tracking is None or code is None or when is None:
         return None
     if not PO_PATTERN.match(po.value):
         return None
-    origin, tables = b.origin, b.tables
-    chars = origin.delimiters
-    if chars and _holding(chars)("".join([v[0] for v in _EVENT_VALUES(event) if v is not None])):
+    holding = go.holding
+    if holding is not None and holding(
+        "".join([v[0] for v in (po, tracking, code, reason, city, state, postal, country) if v])
+    ):
         return None
-    syntax = origin.syntax
-    reason_text = reason.value if reason is not None else tables.missing_reason.get(syntax, "")
-    resolved = _resolve(b, syntax, code.value, reason_text)
+    syntax, cache = go.syntax, b.tables.cache
+    reason_text = reason.value if reason is not None else go.missing_reason
+    # `_resolve` and `Builder.converted`, their cache hits inlined
+    hit = cache.get(("status", syntax, code.value, reason_text, id(go.profile)))
+    if hit is not None and hit[0] is go.profile:  # type: ignore[index]
+        resolved = cast("tuple[StatusResolution, str] | None", hit[1])  # type: ignore[index]
+    else:
+        resolved = _resolve(b, syntax, code.value, reason_text)
     if resolved is None:
         return None
-    converted = b.converted(when)
+    zone = when.zone
+    converted = cache.get(("time", when.local, zone.value if zone else None, go.timezone))
+    if converted is None:
+        converted = b.converted(when)
     if isinstance(converted, TimeError):
         return None
-    country = event[9]
     if country is None:
-        country_code = b.profile.address_defaults.country_code
+        country_code = go.default_country
         if not country_code:
             return None
     elif len(country.value) == 3:
-        country_code = tables.countries.get(country.value.upper(), "")
+        country_code = go.countries.get(country.value.upper(), "")
         if not country_code:
             return None
     else:
         country_code = country.value
     found, how = resolved
-    iso, zone_how = converted
-    shared, parties_text, head_text = parties
-    city, state, postal = event[6:9]
-    address = head_text
+    iso, zone_how = cast("tuple[str, str]", converted)
+    address = go.head_text
     if city is not None:
         address += f', "city": {_esc(city.value)}'
     if state is not None:
@@ -294,7 +340,7 @@ def _fast_update(
     if postal is not None:
         address += f', "postalCode": {_esc(postal.value)}'
     text = (
-        f'{{"purchaseOrderNumber": {_esc(po.value)}, {parties_text}"statusUpdateDetails": '
+        f'{{"purchaseOrderNumber": {_esc(po.value)}, {go.parties_text}"statusUpdateDetails": '
         f'{{"trackingNumber": {_esc(tracking.value)}, "statusCode": {_esc(found.status)}, '
         f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
         f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
@@ -302,7 +348,7 @@ def _fast_update(
     # the trail by reference (`_fast_trail` makes its entries when someone asks): shared
     # objects and the sources read (each `Src` shared by the sets of the same shape), so a
     # spooled trail pickles as references
-    trail = (_fast_trail, shared, _default_notes(b), syntax, reason_text, how, code.src,
+    trail = (_fast_trail, go.shared, go.notes, syntax, reason_text, how, code.src,
              reason.src if reason is not None else None, when.srcs, when.local, zone_how,
              country.src if country is not None else None,
              country.value if country is not None and len(country.value) == 3 else None,
@@ -364,19 +410,6 @@ def _fast_trail(
     return tuple(trail)
 
 
-def _parties_text(selling: str, ship_from: str, shared: tuple[Any, ...], b: Builder) -> Parties:
-    """What every update of a profile starts with (`_fast_update`): the parties' trail,
-    their JSON text up to "statusUpdateDetails", and the address defaults' JSON text up to
-    the first value from the file."""
-    defaults = b.profile.address_defaults
-    return (
-        shared,
-        f'"sellingParty": {{"partyId": {_esc(selling)}}}, '
-        f'"shipFromParty": {{"partyId": {_esc(ship_from)}}}, ',
-        f'{{"name": {_esc(defaults.name)}, "addressLine1": {_esc(defaults.address_line1)}',
-    )
-
-
 def map_status(
     origin: Origin, document: StatusDocument, profile: PartnerProfile, tables: CodeTables
 ) -> tuple[list[TranslatedRequest], list[Problem]]:
@@ -386,11 +419,11 @@ def map_status(
     b = Builder(origin, profile, tables)
     selling, ship_from, shared = _parties(b)
     both = selling is not None and ship_from is not None
-    parties = _parties_text(selling or "", ship_from or "", shared, b) if both else None
+    go = _one_go(b, selling or "", ship_from or "", shared) if both else None
     # per update: (JSON text, purchase order, tracking number, trail)
     mapped: list[tuple[str, str, str, tuple[Any, ...]]] = []
     for event in document.events:
-        fast = _fast_update(b, event, parties) if parties is not None else None
+        fast = _fast_update(b, event, go) if go is not None else None
         if fast is not None:
             mapped.append(fast)
             continue

@@ -16,6 +16,7 @@ from gateway.parse.dates import parse_local
 from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
 from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import ROW, src_row, validate_set, value_of
+from gateway.parse.x12_common import ROWS as _ROWS
 from gateway.parse.x12_tables import SET_214
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import FieldSources
@@ -30,14 +31,14 @@ def _values(seg: Sequence[str], position: int, numbers: Sequence[int]) -> list[V
     sets that held the same value at the same place (`src_row`, `value_of`); None for each
     absent or blank one (`x12_common.val`'s reading)."""
     tag, count = seg[0], len(seg)
-    row = src_row(tag, position)
+    row = _ROWS.get((tag, position)) or src_row(tag, position)
     out: list[Val | None] = []
     for n in numbers:
         value = seg[n].strip() if n < count else ""
         if value:
             vals = row[ROW + n]
-            found = vals.get(value) if vals is not None else None
-            out.append(found or value_of(row, tag, position, n, value))
+            out.append((vals.get(value) if vals is not None else None)
+                       or value_of(row, tag, position, n, value))  # fmt: skip
         else:
             out.append(None)
     return out

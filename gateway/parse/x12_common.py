@@ -20,7 +20,7 @@ from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 from gateway.text import plain_class
 
-__all__ = ["ROW", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
+__all__ = ["ROW", "ROWS", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
@@ -238,8 +238,8 @@ _new = tuple.__new__  # Val / Src / EventTime are named tuples: made without the
 # (tag, position) -> the row of that segment place: its elements' `Src`s at 0..ROW-1, then
 # per element the `Val`s read there ({value: Val}); a file repeats a handful of set shapes
 # and, at each place, its codes, dates and locations
-_SRCS: dict[tuple[str, int], list[Any]] = {}
-_SRCS_MAX = 8192  # rows kept
+ROWS: dict[tuple[str, int], list[Any]] = {}
+_ROWS_MAX = 8192  # rows kept
 ROW = 12  # elements 0..11 of a row
 _VALS_MAX = 50_000  # Vals kept in all rows: past it every row is dropped
 _VALS_PER_ELEMENT = 64
@@ -252,12 +252,12 @@ def src_row(tag: str, position: int) -> list[Any]:
     (`row[ROW + n]`, None or a dict value -> Val, filled by `value_of`), made when first
     asked for: every set of the same shape reads its values from the same places."""
     key = (tag, position)
-    row = _SRCS.get(key)
+    row = ROWS.get(key)
     if row is None:
-        if len(_SRCS) >= _SRCS_MAX:
-            _SRCS.clear()
+        if len(ROWS) >= _ROWS_MAX:
+            ROWS.clear()
             _kept[0] = 0
-        row = _SRCS[key] = [None] * (2 * ROW)
+        row = ROWS[key] = [None] * (2 * ROW)
     return row
 
 
@@ -278,7 +278,7 @@ def value_of(row: list[Any], tag: str, position: int, n: int, value: str) -> Val
         vals = row[ROW + n] = {}
     if len(vals) < _VALS_PER_ELEMENT:
         if _kept[0] >= _VALS_MAX:
-            _SRCS.clear()  # `row` stays usable by the caller; it is no longer shared
+            ROWS.clear()  # `row` stays usable by the caller; it is no longer shared
             _kept[0] = 0
         vals[value] = made
         _kept[0] += 1
