@@ -16,7 +16,8 @@ left in, they are control characters that the element checks reject (997 AK4 cod
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -278,6 +279,7 @@ class X12Tokenizer:
         skip = "".join(c for c in _SPACE if c not in (term, sep))
         breaks = "".join(map(chr, line_break_table(term, sep, delims.component, delims.repetition)))
         drop = self._drop and bool(breaks)
+        padded = _padding(term, skip)
         while True:
             buf, pos = self._buf, self._pos
             last = buf.rfind(term, pos)
@@ -298,9 +300,15 @@ class X12Tokenizer:
             block = buf[pos:last]
             if drop:  # terminators stay where they were
                 block = _without(block, breaks)
-            batch: list[list[str]] = []
+            texts = block.split(term)
+            if "IEA" not in block and not padded(block):  # the common block: split at once
+                for start in range(0, len(texts), _BATCH):
+                    batch = [text.split(sep) for text in texts[start : start + _BATCH]]
+                    yield _new(Token, ("segments", None, None, "", batch))
+                continue
+            batch = []
             add = batch.append
-            for count, text in enumerate(block.split(term), start=1):
+            for count, text in enumerate(texts, start=1):
                 if text[:1] in skip or text[-1:] in skip:
                     text = text.strip(skip)
                     if not text:
@@ -320,8 +328,24 @@ class X12Tokenizer:
                 yield _new(Token, ("segments", None, None, "", batch))
 
 
-_BATCH = 64  # segments per "segments" token
 _new = tuple.__new__
+_BATCH = 64  # segments per "segments" token
+
+
+@functools.lru_cache(maxsize=16)
+def _padding(term: str, skip: str) -> Callable[[str], bool]:
+    """A test for what makes a block's segment texts need more than a split: an empty
+    one (a terminator at the start, after another, or an empty block) or one that begins or
+    ends with white space (`skip`). A few substring scans at C speed."""
+    needles = (term + term, *(term + c for c in skip), *(c + term for c in skip))
+    edges = (*skip, term)
+
+    def padded(block: str) -> bool:
+        if not block or block.startswith(edges) or block.endswith(edges):
+            return True
+        return any(needle in block for needle in needles)
+
+    return padded
 
 
 def _without(text: str, chars: str) -> str:
