@@ -55,7 +55,7 @@ def test_blocks_read_as_a_plain_split(
     assert tokens[0].kind == "isa"
     segments = [t.segment for t in tokens[1:]]
     assert all(t.kind == "segment" for t in tokens[1:])
-    expected = _plain(body, drop_line_breaks) + [["IEA", "1", "000000042"]]
+    expected = [*_plain(body, drop_line_breaks), ["IEA", "1", "000000042"]]
     # a plain reading stops at the first IEA segment, as the tokenizer does
     first_iea = next(i for i, s in enumerate(expected) if s[0] == "IEA")
     assert segments[: first_iea + 1] == expected[: first_iea + 1]
