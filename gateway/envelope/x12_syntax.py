@@ -17,6 +17,7 @@ left in, they are control characters that the element checks reject (997 AK4 cod
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -336,14 +337,17 @@ _BATCH = 64  # segments per "segments" token
 def _padding(term: str, skip: str) -> Callable[[str], bool]:
     """A test for what makes a block's segment texts need more than a split: an empty
     one (a terminator at the start, after another, or an empty block) or one that begins or
-    ends with white space (`skip`). A few substring scans at C speed."""
-    needles = (term + term, *(term + c for c in skip), *(c + term for c in skip))
+    ends with white space (`skip`). Two regex scans, each from a literal or a class."""
+    t = re.escape(term)
+    space = "[" + re.escape(skip) + "]" if skip else "(?!)"
+    after = re.compile(f"{t}(?:{space}|{t})").search  # a terminator then a blank or another
+    before = re.compile(f"{space}{t}").search  # a blank then a terminator
     edges = (*skip, term)
 
     def padded(block: str) -> bool:
         if not block or block.startswith(edges) or block.endswith(edges):
             return True
-        return any(needle in block for needle in needles)
+        return after(block) is not None or before(block) is not None
 
     return padded
 
