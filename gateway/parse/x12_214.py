@@ -48,6 +48,7 @@ _AT7 = (1, 2, 5, 6, 7)  # status, reason, date, time, time code
 _MS1 = (1, 2, 3)  # city, state, country
 _B10 = (1, 2)  # tracking number (reference), purchase order (shipment identification)
 _L11 = (1,)  # reference identification
+_READ = frozenset({"AT7", "MS1", "L11", "LX", "B10", "N1"})  # the tags parse_214 reads
 
 
 def _at7_event(read: list[Any], po: Val | None, tracking: Val | None) -> StatusEvent:
@@ -99,10 +100,10 @@ def parse_214(
     lx_po: Val | None = None
     lx_tracking: Val | None = None
     in_party = False
-    position = 1
-    for seg in segments[1:-1]:  # positions 2..SE-1
-        position += 1
+    for position, seg in enumerate(segments[1:-1], start=2):  # positions 2..SE-1
         tag = seg[0]
+        if tag not in _READ:
+            continue
         if tag == "AT7":
             if at7s is not None:
                 at7s.append([position, seg, 0, None])
