@@ -150,7 +150,7 @@ def _quoted(text: str) -> str:
     return found
 
 
-_TAILS: dict[tuple[Any, ...], str] = {}  # an entry's JSON text after its path, per values
+_TAILS: dict[tuple[Any, ...], str] = {}  # an entry -> its JSON text after the path
 
 
 def _tail(kind: str, segment: Any, position: Any, element: Any, component: Any, detail: Any) -> str:
@@ -181,15 +181,18 @@ def item_reports_json(trail: Trail, prefix: str) -> list[str]:
     more text than the body, and this keeps it from costing several times the time. The
     text after each path is remembered per values: a file repeats its entries (the same
     code-table row, default or segment place) set after set."""
-    out: list[str] = []
     head = '{"path": ' + _quote(prefix)[:-1]
-    for path, kind, segment, position, element, component, detail in entries(trail):
-        key = (kind, segment, position, element, component, detail)
-        try:
-            tail = _TAILS[key]
-        except KeyError:
-            if len(_TAILS) >= 16384:
-                _TAILS.clear()
-            tail = _TAILS[key] = _tail(*key)
-        out.append(head + _quoted(path)[1:] + tail)
+    tails = _TAILS
+    try:  # an entry's text after the prefix: one lookup per entry when all are known
+        return [head + tails[entry] for entry in entries(trail)]
+    except KeyError:
+        pass
+    out: list[str] = []
+    for entry in entries(trail):
+        tail = tails.get(entry)
+        if tail is None:
+            if len(tails) >= 16384:
+                tails.clear()
+            tail = tails[entry] = _quoted(entry[0])[1:] + _tail(*entry[1:])
+        out.append(head + tail)
     return out
