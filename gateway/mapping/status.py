@@ -437,15 +437,16 @@ def map_status(
         return [], b.problems
     requests = []
     for part in chunks(mapped, CHUNK_SIZE):
-        text = '{"shipmentStatusUpdates": [' + ", ".join([m[0] for m in part]) + "]}"
+        texts, purchase_orders, tracking_numbers, trails = zip(*part, strict=True)
+        text = '{"shipmentStatusUpdates": [' + ", ".join(texts) + "]}"
         requests.append(
             TranslatedRequest.from_items(
                 "submitShipmentStatusUpdates",
                 None,
                 origin,
-                purchase_orders=unique([m[1] for m in part]),
-                tracking_numbers=unique([m[2] for m in part]),
-                trails=tuple([m[3] for m in part]),
+                purchase_orders=unique(purchase_orders),
+                tracking_numbers=unique(tracking_numbers),
+                trails=trails,
                 text=text.encode("ascii"),
             )
         )
