@@ -223,20 +223,31 @@ def validate_message(
     release = segments[0].get(2, 3) if segments else ""
     # lengths that grew after this release (1004, 1154): not cached per segment
     narrowed = _narrowed_checks(release)
-    late: list[Problem] = []  # reported after every segment's element problems
     rules, clean, objects = _RULES, _CLEAN, _CLEAN_OBJECTS
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
+    # each distinct segment object is looked at once (carrier messages repeat theirs): when
+    # all are clean and none is narrowed, there is nothing to report at any position
+    faulty = narrowing = False
+    body = segments[1:-1]
+    for seg in dict(zip(map(id, body), body, strict=True)).values():
         tag = seg[0]
-        if tag in narrowed:
-            late.extend(_narrowed_problems(seg, position, narrowed[tag], release))
+        if tag in narrowed and _narrowed_problems(seg, 0, narrowed[tag], release):
+            narrowing = True
         if tag not in rules or objects.get(id(seg)) is seg:
             continue  # no checks, or this very segment was found clean before
         if plainly_clean(seg) or seg in clean:  # a fast acceptance, or an equal segment
             _remember(seg)
         else:
-            problems.extend(check_segment(seg, position))
-    problems.extend(late)
+            faulty = True
+    if faulty or narrowing:  # the problems at each position, then the narrowed lengths
+        late: list[Problem] = []
+        for position in range(2, len(segments)):
+            seg = segments[position - 1]
+            tag = seg[0]
+            if narrowing and tag in narrowed:
+                late.extend(_narrowed_problems(seg, position, narrowed[tag], release))
+            if faulty and tag in rules and objects.get(id(seg)) is not seg:
+                problems.extend(check_segment(seg, position))
+        problems.extend(late)
     dependencies = _dependencies(release) if segments else {}
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
