@@ -128,7 +128,7 @@ def test_faulty_segments_never_take_the_fast_acceptance() -> None:
     assert _segment_problems(faulty[-2], 2)[0].code is ProblemCode.ELEMENT_TOO_LONG
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.one_of(segments(), near_valid()))
 def test_the_fast_acceptance_accepts_only_what_the_full_checks_pass(seg: EdiSegment) -> None:
     full = _segment_problems(seg, 4)
@@ -286,7 +286,7 @@ def messages(draw: st.DrawFn) -> list[EdiSegment]:
     return [unh, *body, EdiSegment("UNT", ((str(len(body) + 2),), ("1",)))]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(messages(), st.sampled_from([("ON",), ("ON", "CU"), ()]))
 def test_iftsta_reads_as_the_plain_reading(segs: list[EdiSegment], quals: tuple[str, ...]) -> None:
     sources = FieldSources(edifact_po_qualifiers=quals)

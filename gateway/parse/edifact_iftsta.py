@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from gateway.parse.edifact_checks import validate_message
 from gateway.parse.edifact_common import EdiSegment, dtm_time, val
@@ -91,43 +92,54 @@ class _Status:
 
 _new = tuple.__new__  # StatusEvent is a named tuple: made without its __new__
 
-# (segment, position) -> what the parser reads there: the STS codes, the DTM time, the
-# location of a LOC / NAD pair. Carrier files repeat their status, date and location
-# segments at the same places of every message: each is read once.
-_READS: dict[object, object] = {}
-_READS_MAX = 1 << 14
+_Codes = tuple[Val | None, Val | None]
+_Location = tuple[Val | None, Val | None, Val | None, Val | None]
+_NOWHERE: _Location = (None, None, None, None)
+
+# What the parser read at a place, by (segment, position): the STS codes, the DTM time,
+# the location of a LOC / NAD pair. Carrier files repeat their status, date and location
+# segments at the same places of every message: each is read once (up to _READS_MAX).
+_CODES: dict[tuple[EdiSegment, int], _Codes] = {}
+_TIMES: dict[tuple[EdiSegment, int], EventTime | None] = {}
+_PLACES: dict[tuple[_Seg | None, _Seg | None], _Location] = {}
+_READS_MAX = 1 << 13
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-def _codes(sts: EdiSegment, position: int) -> tuple[Val | None, Val | None]:
+def _remember(table: dict[_K, _V], key: _K, found: _V) -> _V:
+    """`found`, kept in `table` (emptied when full)."""
+    if len(table) >= _READS_MAX:
+        table.clear()
+    table[key] = found
+    return found
+
+
+def _codes(sts: EdiSegment, position: int) -> _Codes:
     """(status code C555 4405, reason code C556 9013) of one STS."""
     key = (sts, position)
-    found = _READS.get(key)
+    found = _CODES.get(key)
     if found is None:
-        found = (val(sts, position, 2, 1), val(sts, position, 3, 1))
-        _remember(key, found)
-    return found  # type: ignore[return-value]
+        found = _remember(_CODES, key, (val(sts, position, 2, 1), val(sts, position, 3, 1)))
+    return found
 
 
 def _time(dtm: EdiSegment, position: int) -> EventTime | None:
     """DTM C507 as an EventTime (`dtm_time`), None when unreadable."""
     key = (dtm, position)
-    found = _READS.get(key, _READS)
-    if found is _READS:
-        found = dtm_time(dtm, position)
-        _remember(key, found)
-    return found  # type: ignore[return-value]
-
-
-_Location = tuple[Val | None, Val | None, Val | None, Val | None]
+    if key in _TIMES:
+        return _TIMES[key]
+    return _remember(_TIMES, key, dtm_time(dtm, position))
 
 
 def _location(loc: _Seg | None, nad: _Seg | None) -> _Location:
     """(city, state, postal code, country) of one status: its LOC C517 3224 and C519 3223
     (2 letters), then its NAD 3164, 3229, 3251 and 3207 where the LOC gives none."""
     key = (loc, nad)
-    found = _READS.get(key)
+    found = _PLACES.get(key)
     if found is not None:
-        return found  # type: ignore[return-value]
+        return found
     city = state = postal = country = None
     if loc is not None:
         position, seg = loc
@@ -140,18 +152,7 @@ def _location(loc: _Seg | None, nad: _Seg | None) -> _Location:
         city = city or val(seg, position, 6)
         state, postal = val(seg, position, 7), val(seg, position, 8)
         country = country or val(seg, position, 9)
-    found = (city, state, postal, country)
-    _remember(key, found)
-    return found
-
-
-def _remember(key: object, found: object) -> None:
-    if len(_READS) >= _READS_MAX:
-        _READS.clear()
-    _READS[key] = found
-
-
-_NOWHERE: _Location = (None, None, None, None)
+    return _remember(_PLACES, key, (city, state, postal, country))
 
 
 def parse_iftsta(
@@ -180,26 +181,29 @@ def parse_iftsta(
                 statuses = []
             consignment, po, status = True, None, None
             tracking = val(seg, position, 2, 1)
-        elif tag == "STS" and consignment:
-            status = _Status(position, seg)
-            statuses.append(status)
-        elif tag == "RFF" and seg.get(1) in po_quals:
-            if not consignment:
-                message_po = message_po or val(seg, position, 1, 2)
-            elif po is None:
-                po = val(seg, position, 1, 2)
-        elif status is None:
-            continue
+        elif tag == "STS":
+            if consignment:
+                status = _Status(position, seg)
+                statuses.append(status)
+        elif tag == "RFF":
+            if seg.get(1) in po_quals:
+                if not consignment:
+                    message_po = message_po or val(seg, position, 1, 2)
+                elif po is None:
+                    po = val(seg, position, 1, 2)
+        elif status is None or status.depth:
+            continue  # before the first status, or inside a TDT/EQD/GID subgroup
+        elif tag == "DTM":
+            if status.time is None and seg.get(1) == "334":
+                status.time = _time(seg, position)
+        elif tag == "LOC":
+            if status.loc is None:
+                status.loc = (position, seg)
+        elif tag == "NAD":
+            if status.nad is None:
+                status.nad = (position, seg)
         elif tag in ("TDT", "EQD", "GID"):
             status.depth = 1
-        elif status.depth:
-            continue
-        elif tag == "DTM" and status.time is None and seg.get(1) == "334":
-            status.time = _time(seg, position)
-        elif tag == "LOC" and status.loc is None:
-            status.loc = (position, seg)
-        elif tag == "NAD" and status.nad is None:
-            status.nad = (position, seg)
     if statuses:
         _events(events, statuses, po or message_po, tracking)
     return StatusDocument(tuple(events)), problems
