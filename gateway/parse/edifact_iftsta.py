@@ -172,8 +172,7 @@ def parse_iftsta(
     tracking: Val | None = None
     po: Val | None = None
     status: _Status | None = None  # the open status (STS, segment group 5)
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
+    for position, seg in enumerate(segments[1:-1], 2):
         tag = seg[0]
         if tag == "CNI":
             if statuses:
@@ -216,8 +215,5 @@ def _events(
     for st in statuses:
         status_code, reason_code = _codes(st.sts, st.position)
         where = _NOWHERE if st.loc is None and st.nad is None else _location(st.loc, st.nad)
-        events.append(
-            _new(
-                StatusEvent, (st.position, po, tracking, status_code, reason_code, st.time, *where)
-            )
-        )
+        fields = (st.position, po, tracking, status_code, reason_code, st.time, *where)
+        events.append(_new(StatusEvent, fields))
