@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from gateway.parse.edifact_accept import plainly_clean
 from gateway.parse.edifact_checks import (
     _narrowed_checks,
-    _problem,
+    _narrowed_problems,
     _segment_problems,
     check_segment,
 )
@@ -145,15 +145,8 @@ def _reference_validate(segs: Sequence[EdiSegment]) -> list[Problem]:
     release = segs[0].get(2, 3)
     for position in range(2, len(segs)):
         seg = segs[position - 1]
-        for chk, size in _narrowed_checks(release).get(seg.tag, ()):
-            value = seg.get(chk.element, chk.component or 1)
-            if size < len(value) <= chk.max:
-                why = (
-                    f"{seg.tag}{chk.element:02d}-{chk.component} {value!r} is longer than "
-                    f"{size} (data element {chk.ref} in release {release})"
-                )
-                code = ProblemCode.ELEMENT_TOO_LONG
-                problems.append(_problem(code, why, seg, position, chk, value))
+        narrowed = tuple(_narrowed_checks(release).get(seg.tag, ()))
+        problems.extend(_narrowed_problems(seg, position, narrowed, release))
     dependencies = dependency_notes(release)
     for position in range(2, len(segs)):
         seg = segs[position - 1]
