@@ -9,7 +9,8 @@ import pytest
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
-from gateway.parse.records import EventTime, Origin, Src, StatusDocument, StatusEvent, Syntax, Val
+from gateway.origin import Origin, Syntax
+from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
 from gateway.problems import Level, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
 from tests.contract_checks import checked

@@ -36,7 +36,8 @@ from gateway.mapping.status_lineage import (
     resolve_status,
 )
 from gateway.mapping.status_one_go import fast_update, one_go
-from gateway.parse.records import Origin, StatusDocument, StatusEvent, Val
+from gateway.origin import Origin
+from gateway.parse.records import StatusDocument, StatusEvent, Val
 from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
 

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 from gateway.mapping.build import Builder, Trace
 from gateway.mapping.codes import StatusResolution
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 
 __all__ = ["default_notes", "holding", "parties_of", "resolve_status"]
 

@@ -26,7 +26,8 @@ from gateway.mapping.status_lineage import (
     resolve_status,
 )
 from gateway.mapping.times import TimeError
-from gateway.parse.records import Src, StatusEvent, Syntax
+from gateway.origin import Syntax
+from gateway.parse.records import Src, StatusEvent
 from gateway.profile import PartnerProfile
 
 __all__ = ["OneGo", "fast_trail", "fast_update", "one_go"]
