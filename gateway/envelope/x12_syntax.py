@@ -331,7 +331,8 @@ class X12Tokenizer:
                 add(elements)
                 if elements[0] == "IEA":
                     self.delimiters = None
-                    self._pos = after_terminators(buf, term, pos, count)
+                    if count < skipped + len(texts):  # else it ends the block: at last + step
+                        self._pos = after_terminators(buf, term, pos, count)
                     yield _new(Token, ("segments", None, None, "", batch))
                     return
                 if len(batch) >= _BATCH:  # a few at a time: their memory is soon reused
