@@ -39,30 +39,16 @@ def _se_problems(
     st = segments[0]
     problems: list[Problem] = []
     where: dict[str, Any] = {"level": Level.TRANSACTION}
+
+    def st_fault(n: int, message: str, value: str | None = None) -> Problem:
+        return Problem(code=ProblemCode.SET_HEADER_INVALID, message=message, segment="ST",
+                       position=1, element=n, value=value, **where)  # fmt: skip
+
     for n, value, why in format_faults(st, ST_FORMATS, delimiters):
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_HEADER_INVALID,
-                message=f"ST{n:02d} {value!r} {why}",
-                segment="ST",
-                position=1,
-                element=n,
-                value=value,
-                **where,
-            )
-        )
+        problems.append(st_fault(n, f"ST{n:02d} {value!r} {why}", value))
     if not _get(st, 1) or not _get(st, 2):
         n = 1 if not _get(st, 1) else 2
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_HEADER_INVALID,
-                message=f"ST{n:02d} is missing",
-                segment="ST",
-                position=1,
-                element=n,
-                **where,
-            )
-        )
+        problems.append(st_fault(n, f"ST{n:02d} is missing"))
     if se is None:
         problems.append(
             Problem(
