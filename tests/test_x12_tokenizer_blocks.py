@@ -170,13 +170,18 @@ def test_a_mailbag_is_read_in_one_pass_not_once_per_interchange(
     assert 0 < seen["plain_texts"] <= len(text)
 
 
-def test_an_iea_tag_wrapped_by_a_line_break_still_ends_its_interchange_in_a_mailbag() -> None:
+@pytest.mark.parametrize("split", [False, True])
+def test_an_iea_tag_wrapped_by_a_line_break_still_ends_its_interchange_in_a_mailbag(
+    split: bool,
+) -> None:
     """With line breaks dropped, "I" LF "EA" is an IEA the text search for "IEA" cannot
-    see: the interchange still ends there, and the next one is read from its ISA."""
+    see: the interchange still ends there, and the next one is read from its ISA, whether
+    the next IEA is in the same chunk or not (`split`: the chunk ends after the first)."""
     one = "GS*QM*SCAC*AMAZONDF*20240102*1530*1*X*004010~ST*214*0001~LX*1~SE*3*0001~GE*1*1~"
-    first = ISA + one + "I\nEA*1*000000042~"
+    first = ISA + one + "I\nEA*1*000000042~\n"
     second = ISA.replace("000000042", "000000043") + one + "IEA*1*000000043~"
-    tokens = list(X12Tokenizer(iter([first + "\n" + second]), drop_line_breaks=True))
+    chunks = [first, second] if split else [first + second]
+    tokens = list(X12Tokenizer(iter(chunks), drop_line_breaks=True))
     assert [t.kind for t in tokens].count("isa") == 2
     ieas = [t.segment for t in tokens if t.segment is not None and t.segment[0] == "IEA"]
     assert ieas == [["IEA", "1", "000000042"], ["IEA", "1", "000000043"]]

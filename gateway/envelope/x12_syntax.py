@@ -305,8 +305,9 @@ class X12Tokenizer:
             if drop:  # terminators stay where they were
                 block = without(block, breaks)
             skipped = 0  # terminators of `block` before `texts`
-            if iea >= 0:  # the segments before the one with "IEA" may split at once
-                cut = block.rfind(term, 0, block.find("IEA"))
+            first = block.find("IEA") if iea >= 0 or drop else -1  # dropped breaks: "I" LF "EA"
+            if first >= 0:  # the segments before the one with "IEA" may split at once
+                cut = block.rfind(term, 0, first)
                 plain = plain_texts(block[:cut], term, skip) if cut > 0 else None
                 if plain is not None:
                     skipped = block.count(term, 0, cut) + 1
@@ -317,7 +318,7 @@ class X12Tokenizer:
                 for start in range(0, len(plain), _BATCH):
                     batch = [text.split(sep) for text in plain[start : start + _BATCH]]
                     yield _new(Token, ("segments", None, None, "", batch))
-                if iea < 0:
+                if first < 0:
                     continue
             texts = block.split(term)
             batch = []
