@@ -55,6 +55,8 @@ from gateway.envelope.outcome import (
 )
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
+from gateway.parse.edifact_accept import text_acceptance
+from gateway.parse.edifact_checks import segment_clean
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.edifact_tables import SIMPLE_ELEMENTS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
@@ -113,6 +115,8 @@ class EdifactResult:
 class _Message:
     outcome: SetOutcome
     segments: list[EdiSegment]
+    # every body segment was split by `feed_batch` and found `segment_clean` there
+    checked: bool = True
 
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
@@ -138,9 +142,10 @@ class _Reader:
         self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
-        # message segments seen under these delimiters and charset: bytes -> segment
+        # message segments seen under these delimiters, charset and repetition separator,
+        # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
-        self.known_for: tuple[EdifactDelimiters | None, str] = (None, "")
+        self.known_for: tuple[EdifactDelimiters | None, str, str] = (None, "", "")
 
     # -- placement -----------------------------------------------------------------------
     def where(self) -> dict[str, object]:
@@ -175,15 +180,18 @@ class _Reader:
         short here: a segment inside a message, on one line, that decodes, holds no release
         character and is not a service segment; any other goes the long way (`feed_any`),
         which gives the same segment plus what it reports. Carrier files repeat most of
-        their segments: each distinct one (with the white space before it) is split once
-        per interchange and shared."""
+        their segments: each distinct one (with the white space before it) that passes
+        every element check (`segment_clean`: the text's fast acceptance, else the full
+        checks) is split once per interchange and shared; a message made only of those is
+        `checked`."""
         segments, d, charset = self.known, self.delimiters, self.charset
-        if d is not self.known_for[0] or charset != self.known_for[1]:
+        if (d, charset, self.repetition) != self.known_for:
             segments.clear()
-            self.known_for = (d, charset)
+            self.known_for = (d, charset, self.repetition)
         element, component, release = d.element, d.component, d.release or "\n"
         repetition = self.repetition or "\n"  # a segment holding it goes the long way
         plain = len({d.component, d.element, d.segment}) == 3
+        accept = text_acceptance(component, element)
         new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
         pieces, known = batch.pieces, segments.get
         at, offset = 0, batch.offset  # the file offset of pieces[at], counted when needed
@@ -210,9 +218,15 @@ class _Reader:
                                 ]
                             )
                             seg = new(EdiSegment, (tag, elements))
-                            if len(segments) >= _KNOWN_MAX:
-                                segments.clear()
-                            segments[piece] = seg
+                            check = accept[tag]
+                            if (
+                                check is not None and elements and check(text, 4) is not None
+                            ) or segment_clean(seg):
+                                if len(segments) >= _KNOWN_MAX:
+                                    segments.clear()
+                                segments[piece] = seg
+                            elif msg is not None:
+                                msg.checked = False
                 if seg is not None:
                     add(seg)
                     continue
@@ -356,6 +370,7 @@ class _Reader:
         tag = seg.tag
         if self.msg is not None and tag not in _SERVICE:
             self.msg.segments.append(seg)
+            self.msg.checked = False  # not split by feed_batch: not known to be clean
         elif tag == "UNB":
             self.start_interchange(seg, raw)
         elif self.ic is None:
@@ -467,7 +482,7 @@ class _Reader:
 
     def close_message(self, unt: EdiSegment | None) -> None:
         assert self.msg is not None and self.ic is not None and self.group is not None
-        outcome, segments = self.msg.outcome, self.msg.segments
+        outcome, segments, checked = self.msg.outcome, self.msg.segments, self.msg.checked
         where = self.where()
         self.msg = None
         if unt is not None:
@@ -481,7 +496,7 @@ class _Reader:
         elif type_code not in TRANSLATED_MESSAGES:
             outcome.supported = False
         elif unt is not None:
-            document, problems = parse_message(type_code, segments, self.profile)
+            document, problems = parse_message(type_code, segments, self.profile, checked)
             repeated = {  # a value cut short by a repetition separator: one fault is enough
                 (p.position, p.element)
                 for p in outcome.problems

@@ -30,7 +30,7 @@ from gateway.parse.x12_structure import Loop, check_structure
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
-__all__ = ["check_segment", "validate_message"]
+__all__ = ["check_segment", "elements_clean", "segment_clean", "validate_message"]
 
 
 _NUMERIC = re.compile(r"^-?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
@@ -212,6 +212,58 @@ def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
     return problems
 
 
+# tag -> (check, its smallest length in any release) where a release narrowed it
+_ANY_RELEASE = {
+    tag: tuple((chk, RELEASE_LENGTHS[chk.ref][1]) for chk in checks if chk.ref in RELEASE_LENGTHS)
+    for tag, (checks, _) in SEGMENT_CHECKS.items()
+}
+
+
+def segment_clean(seg: EdiSegment) -> bool:
+    """True when `seg` has no element problem (`check_segment`) and no value longer than
+    any directory release allowed (`RELEASE_LENGTHS`): no check of `validate_message`
+    but the structure and the dependency notes can report it, whatever its place."""
+    if seg[0] not in _RULES:
+        return True
+    narrowed = _ANY_RELEASE.get(seg[0])
+    return not check_segment(seg, 0) and not (narrowed and _narrowed_problems(seg, 0, narrowed, ""))
+
+
+def _distinct_faults(
+    body: Sequence[EdiSegment], narrowed: dict[str, tuple[tuple[Chk, int], ...]], release: str
+) -> tuple[bool, bool]:
+    """(whether a segment of `body` has element problems, whether one holds a value longer
+    than `release` allowed). Each distinct segment object is looked at once (carrier
+    messages repeat theirs); the clean ones are remembered."""
+    rules, clean, objects = _RULES, _CLEAN, _CLEAN_OBJECTS
+    faulty = narrowing = False
+    for seg in dict(zip(map(id, body), body, strict=True)).values():
+        tag = seg[0]
+        if tag in narrowed and _narrowed_problems(seg, 0, narrowed[tag], release):
+            narrowing = True
+        if tag not in rules or objects.get(id(seg)) is seg:
+            continue  # no checks, or this very segment was found clean before
+        if plainly_clean(seg) or seg in clean:  # a fast acceptance, or an equal segment
+            _remember(seg)
+        else:
+            faulty = True
+    return faulty, narrowing
+
+
+def elements_clean(segments: Sequence[EdiSegment], checked: bool = False) -> bool:
+    """True when `validate_message` finds no element problem, no value longer than the
+    message's release allowed and no dependency note to check in `segments` (UNH..UNT
+    inclusive): then only the structure is left to check. False says nothing. `checked`:
+    every body segment is known to be `segment_clean` (the envelope checked each as it
+    split it); only the dependency notes are left to look at."""
+    release = segments[0].get(2, 3) if segments else ""
+    body = segments[1:-1]
+    notes = _dependencies(release)
+    if notes and any(seg[0] in notes for seg in body):
+        return False
+    return checked or _distinct_faults(body, _narrowed_checks(release), release) == (False, False)
+
+
 def validate_message(
     table: Loop, segments: Sequence[EdiSegment], tolerant: bool = False
 ) -> list[Problem]:
@@ -223,21 +275,8 @@ def validate_message(
     release = segments[0].get(2, 3) if segments else ""
     # lengths that grew after this release (1004, 1154): not cached per segment
     narrowed = _narrowed_checks(release)
-    rules, clean, objects = _RULES, _CLEAN, _CLEAN_OBJECTS
-    # each distinct segment object is looked at once (carrier messages repeat theirs): when
-    # all are clean and none is narrowed, there is nothing to report at any position
-    faulty = narrowing = False
-    body = segments[1:-1]
-    for seg in dict(zip(map(id, body), body, strict=True)).values():
-        tag = seg[0]
-        if tag in narrowed and _narrowed_problems(seg, 0, narrowed[tag], release):
-            narrowing = True
-        if tag not in rules or objects.get(id(seg)) is seg:
-            continue  # no checks, or this very segment was found clean before
-        if plainly_clean(seg) or seg in clean:  # a fast acceptance, or an equal segment
-            _remember(seg)
-        else:
-            faulty = True
+    rules, objects = _RULES, _CLEAN_OBJECTS
+    faulty, narrowing = _distinct_faults(segments[1:-1], narrowed, release)
     if faulty or narrowing:  # the problems at each position, then the narrowed lengths
         late: list[Problem] = []
         for position in range(2, len(segments)):
