@@ -26,14 +26,13 @@ from gateway.envelope.edifact import read_edifact
 from gateway.envelope.unb import EdifactDelimiters
 from gateway.parse.edifact_accept import text_acceptance
 from gateway.parse.edifact_checks import (
-    _narrowed_checks,
-    _narrowed_problems,
     _segment_problems,
     segment_clean,
 )
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.edifact_iftsta import IFTSTA, parse_iftsta
 from gateway.parse.edifact_iftsta_plan import plan_of
+from gateway.parse.edifact_releases import narrowed_checks, narrowed_problems
 from gateway.parse.records import Document
 from gateway.parse.x12_structure import check_structure
 from gateway.problems import Problem
@@ -57,8 +56,8 @@ def _reference_clean(seg: EdiSegment) -> bool:
     if _segment_problems(seg, 2):
         return False
     for release in _RELEASES:
-        narrowed = _narrowed_checks(release).get(seg.tag, ())
-        if _narrowed_problems(seg, 2, narrowed, release):
+        narrowed = narrowed_checks(release).get(seg.tag, ())
+        if narrowed_problems(seg, 2, narrowed, release):
             return False
     return True
 

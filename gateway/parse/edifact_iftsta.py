@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from gateway.parse.edifact_checks import elements_clean, validate_message
 from gateway.parse.edifact_common import EdiSegment, dtm_time, val
-from gateway.parse.edifact_iftsta_plan import Plan, plan_of
+from gateway.parse.edifact_iftsta_plan import Plan, StatusPlan, plan_of
 from gateway.parse.records import EventTime, StatusDocument, StatusEvent, Val
 from gateway.parse.x12_structure import Loop, Seg
 from gateway.problems import Problem
@@ -105,6 +105,10 @@ _NOWHERE: _Location = (None, None, None, None)
 _CODES: dict[tuple[EdiSegment, int], _Codes] = {}
 _TIMES: dict[tuple[EdiSegment, int], EventTime | None] = {}
 _PLACES: dict[tuple[_Seg | None, _Seg | None], _Location] = {}
+# a status's values (all but its consignment's), by its plan and the very segments it read
+_Tail = tuple[Val | None, Val | None, EventTime | None, Val | None, Val | None, Val | None,
+              Val | None]  # fmt: skip
+_TAILS: dict[tuple[object, ...], tuple[tuple[EdiSegment, ...], _Tail]] = {}
 _READS_MAX = 1 << 13
 
 _K = TypeVar("_K")
@@ -234,7 +238,7 @@ def _planned(
             if message_po is not None:
                 break
     events: list[StatusEvent] = []
-    add = events.append
+    add, tails = events.append, _TAILS
     for cni, rffs, statuses in plan.consignments:
         po = None
         for position in rffs:
@@ -245,25 +249,37 @@ def _planned(
                     break
         po = po or message_po
         tracking = val(segments[cni - 1], cni, 2, 1)
-        for position, dtms, loc, nad in statuses:
-            time = None
-            for at in dtms:
-                seg = segments[at - 1]
-                if seg.get(1) == "334":
-                    time = _time(seg, at)
-                    if time is not None:
-                        break
-            status_code, reason_code = _codes(segments[position - 1], position)
-            if loc or nad:
-                where = _location(
-                    (loc, segments[loc - 1]) if loc else None,
-                    (nad, segments[nad - 1]) if nad else None,
-                )
+        for status in statuses:
+            read = status.places(segments)
+            key = (status, *map(id, read))
+            hit = tails.get(key)
+            if hit is not None and hit[0] == read:  # the same segments at the same places
+                tail = hit[1]
             else:
-                where = _NOWHERE
-            fields = (position, po, tracking, status_code, reason_code, time, *where)
-            add(_new(StatusEvent, fields))
+                tail = _remember(tails, key, (read, _tail(status, segments)))[1]
+            add(_new(StatusEvent, (status.sts, po, tracking, *tail)))
     return tuple(events)
+
+
+def _tail(status: StatusPlan, segments: Sequence[EdiSegment]) -> _Tail:
+    """(status code, reason code, time, city, state, postal code, country) of a status
+    read at the places its plan gives: the first DTM 2005 = 334 that reads as a time."""
+    time = None
+    for at in status.dtms:
+        seg = segments[at - 1]
+        if seg.get(1) == "334":
+            time = _time(seg, at)
+            if time is not None:
+                break
+    position, loc, nad = status.sts, status.loc, status.nad
+    status_code, reason_code = _codes(segments[position - 1], position)
+    where = _NOWHERE
+    if loc or nad:
+        where = _location(
+            (loc, segments[loc - 1]) if loc else None,
+            (nad, segments[nad - 1]) if nad else None,
+        )
+    return (status_code, reason_code, time, *where)
 
 
 def _events(

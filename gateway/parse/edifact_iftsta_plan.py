@@ -20,7 +20,8 @@ These are the places `edifact_iftsta.parse_iftsta`'s full reading takes its valu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import NamedTuple, cast
 
 from gateway.parse.edifact_common import EdiSegment
@@ -36,6 +37,15 @@ class StatusPlan(NamedTuple):
     dtms: tuple[int, ...]  # at the STS group's level, in order
     loc: int  # the first LOC at that level
     nad: int  # the first NAD at that level
+    # a message's segments -> the tuple of those the status reads (STS, DTMs, LOC, NAD)
+    places: Callable[[Sequence[EdiSegment]], tuple[EdiSegment, ...]]
+
+
+def _status_plan(sts: int, dtms: list[int], loc: int, nad: int) -> StatusPlan:
+    indices = [at - 1 for at in (sts, *dtms, loc, nad) if at]
+    if len(indices) == 1:
+        indices.append(indices[0])  # itemgetter of one index gives no tuple
+    return StatusPlan(sts, tuple(dtms), loc, nad, itemgetter(*indices))
 
 
 class Plan(NamedTuple):
@@ -84,7 +94,7 @@ def _plan(tags: Sequence[str]) -> Plan:
     nested = False  # inside a TDT/EQD/GID subgroup of the open status
     for position, tag in enumerate([*tags, "CNI"], 2):  # a last CNI closes the last one
         if sts and (tag == "CNI" or tag == "STS"):  # the open status ends
-            statuses.append(StatusPlan(sts, tuple(dtms), loc, nad))
+            statuses.append(_status_plan(sts, dtms, loc, nad))
             sts = 0
         if tag == "CNI":
             if statuses:  # a consignment without a status has no event
