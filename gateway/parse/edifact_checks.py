@@ -1,6 +1,6 @@
 """Element checks of the EDIFACT segments the IFTSTA/DESADV parsers read (their tables:
 `edifact_tables`), and message validation (structure tables, element checks and the
-directory's dependency notes).
+directory's dependency notes; what depends on the message's release: `edifact_releases`).
 
 Structure is checked with the generic loop walker of `x12_structure` (segment groups are
 loops: the first child triggers the group). Element checks cover the segments the parsers
