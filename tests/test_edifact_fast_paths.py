@@ -19,13 +19,12 @@ from hypothesis import strategies as st
 
 from gateway.parse.edifact_accept import plainly_clean
 from gateway.parse.edifact_checks import (
-    _narrowed_checks,
-    _narrowed_problems,
     _segment_problems,
     check_segment,
 )
 from gateway.parse.edifact_common import EdiSegment, dtm_time, val
 from gateway.parse.edifact_iftsta import IFTSTA, parse_iftsta
+from gateway.parse.edifact_releases import narrowed_checks, narrowed_problems
 from gateway.parse.edifact_tables import COMPOSITES, SEGMENT_CHECKS, SIMPLE_ELEMENTS
 from gateway.parse.records import EventTime, StatusEvent, Val
 from gateway.parse.relations import check_dependencies, dependency_notes
@@ -145,8 +144,8 @@ def _reference_validate(segs: Sequence[EdiSegment]) -> list[Problem]:
     release = segs[0].get(2, 3)
     for position in range(2, len(segs)):
         seg = segs[position - 1]
-        narrowed = tuple(_narrowed_checks(release).get(seg.tag, ()))
-        problems.extend(_narrowed_problems(seg, position, narrowed, release))
+        narrowed = tuple(narrowed_checks(release).get(seg.tag, ()))
+        problems.extend(narrowed_problems(seg, position, narrowed, release))
     dependencies = dependency_notes(release)
     for position in range(2, len(segs)):
         seg = segs[position - 1]

@@ -19,6 +19,12 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
+from gateway.envelope.edifact_faults import (
+    control_character,
+    line_break,
+    repetition_too_many,
+    unb_run_on,
+)
 from gateway.envelope.edifact_header import (
     check_une,
     check_unt,
@@ -36,7 +42,6 @@ from gateway.envelope.edifact_lexer import (
     decode_segment,
     replaced_at,
     tokenize,
-    unreleased_at,
 )
 from gateway.envelope.edifact_messages import (
     ACK_MESSAGES,
@@ -55,11 +60,12 @@ from gateway.envelope.outcome import (
 )
 from gateway.envelope.trailing import trailing_text
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
+from gateway.parse.edifact_accept import text_acceptance
+from gateway.parse.edifact_checks import segment_clean
 from gateway.parse.edifact_common import EdiSegment
-from gateway.parse.edifact_tables import SIMPLE_ELEMENTS
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
-from gateway.text import describe_invalid, invalid_character
+from gateway.text import invalid_character
 
 __all__ = ["EdifactResult", "read_edifact"]
 
@@ -67,40 +73,6 @@ _SERVICE = frozenset({"UNB", "UNZ", "UNG", "UNE", "UNH", "UNT"})
 # a line break, then a service segment tag and an element separator: the segment before it
 # lost its terminator (`UNB+...+CT2301<LF>UNH+1+...`); read as two segments, reported
 _RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
-
-
-def _unb_run_on(data: bytes, d: EdifactDelimiters) -> int | None:
-    """Where a UNG / UNH tag starts inside a UNB that lost its terminator (a one-line file):
-    after the UNB's fifth element separator (0020 onward), a 'UNG' or 'UNH' followed by the
-    element separator; None when there is none."""
-    sep = d.element.encode("latin-1", "replace")
-    start = 0
-    for _ in range(5):
-        start = data.find(sep, start + 1)
-        if start < 0:
-            return None
-    found = re.search(rb"UN[GH]" + re.escape(sep), data[start + 1 :])
-    return None if found is None else start + 1 + found.start()
-
-
-def line_break(lead: bytes) -> str:
-    """The line break a partner writes after its segments (from the whitespace before the
-    next one): CR LF, LF or CR; blanks are never repeated in an ack."""
-    text = lead.decode("latin-1")
-    for candidate in ("\r\n", "\n", "\r"):
-        if candidate in text:
-            return candidate
-    return ""
-
-
-def _control_at(seg: EdiSegment) -> tuple[int | None, int | None, str | None]:
-    """(element, component, character) of the first invalid character (gateway.text: not
-    printable data) in a segment's data."""
-    for e, parts in enumerate(seg.elements, start=1):
-        for c, part in enumerate(parts, start=1):
-            if (char := invalid_character(part)) is not None:
-                return e, c, char
-    return None, None, None
 
 
 @dataclass
@@ -113,6 +85,8 @@ class EdifactResult:
 class _Message:
     outcome: SetOutcome
     segments: list[EdiSegment]
+    # every body segment was split by `feed_batch` and found `segment_clean` there
+    checked: bool = True
 
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
@@ -138,9 +112,10 @@ class _Reader:
         self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
-        # message segments seen under these delimiters and charset: bytes -> segment
+        # message segments seen under these delimiters, charset and repetition separator,
+        # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
-        self.known_for: tuple[EdifactDelimiters | None, str] = (None, "")
+        self.known_for: tuple[EdifactDelimiters | None, str, str] = (None, "", "")
 
     # -- placement -----------------------------------------------------------------------
     def where(self) -> dict[str, object]:
@@ -175,15 +150,18 @@ class _Reader:
         short here: a segment inside a message, on one line, that decodes, holds no release
         character and is not a service segment; any other goes the long way (`feed_any`),
         which gives the same segment plus what it reports. Carrier files repeat most of
-        their segments: each distinct one (with the white space before it) is split once
-        per interchange and shared."""
+        their segments: each distinct one (with the white space before it) that passes
+        every element check (`segment_clean`: the text's fast acceptance, else the full
+        checks) is split once per interchange and shared; a message made only of those is
+        `checked`."""
         segments, d, charset = self.known, self.delimiters, self.charset
-        if d is not self.known_for[0] or charset != self.known_for[1]:
+        if (d, charset, self.repetition) != self.known_for:
             segments.clear()
-            self.known_for = (d, charset)
+            self.known_for = (d, charset, self.repetition)
         element, component, release = d.element, d.component, d.release or "\n"
         repetition = self.repetition or "\n"  # a segment holding it goes the long way
         plain = len({d.component, d.element, d.segment}) == 3
+        accept = text_acceptance(component, element)
         new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
         pieces, known = batch.pieces, segments.get
         at, offset = 0, batch.offset  # the file offset of pieces[at], counted when needed
@@ -210,9 +188,15 @@ class _Reader:
                                 ]
                             )
                             seg = new(EdiSegment, (tag, elements))
-                            if len(segments) >= _KNOWN_MAX:
-                                segments.clear()
-                            segments[piece] = seg
+                            check = accept[tag]
+                            if (
+                                check is not None and elements and check(text, 4) is not None
+                            ) or segment_clean(seg):
+                                if len(segments) >= _KNOWN_MAX:
+                                    segments.clear()
+                                segments[piece] = seg
+                            elif msg is not None:
+                                msg.checked = False
                 if seg is not None:
                     add(seg)
                     continue
@@ -248,7 +232,7 @@ class _Reader:
             self.delimiters = DEFAULT_DELIMITERS
         data = raw.data
         one_line = b"\n" not in data and b"\r" not in data
-        if is_unb and one_line and (cut := _unb_run_on(data, self.delimiters)) is not None:
+        if is_unb and one_line and (cut := unb_run_on(data, self.delimiters)) is not None:
             self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
             return
         if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
@@ -298,64 +282,54 @@ class _Reader:
         lead = raw.data[cut:resume]
         self.feed(RawSegment(raw.data[resume:], raw.offset + resume, lead, None, raw.complete))
 
-    def control_fault(self, seg: EdiSegment) -> None:
-        """A control character left in a segment's data: invalid character (UCD 21)."""
-        element, component, char = _control_at(seg)
-        if char is None:
-            char = invalid_character(seg.tag)
-        if char is None:
-            return  # the control characters were delimiters
-        code = ProblemCode.INVALID_CHARACTER
-        why = f"{seg.tag[:3]} holds {describe_invalid(char)}"
-        if element is not None:
-            why += f" in data element {element}, component {component}"
-        if self.msg is not None and seg.tag not in _SERVICE:
-            where = {**self.where(), "segment": seg.tag[:3], "position": len(self.msg.segments)}
+    def element_fault(
+        self,
+        code: ProblemCode,
+        why: str,
+        tag: str,
+        at: tuple[int | None, int | None],
+        in_message: bool,
+    ) -> None:
+        """A fault of the segment just read at data element and component `at`: an element
+        problem at its position in the open message when `in_message`, else an interchange
+        problem."""
+        element, component = at
+        if in_message and self.msg is not None:
+            where = {**self.where(), "segment": tag, "position": len(self.msg.segments)}
             self.msg.outcome.problems.append(
                 problem(code, why, Level.ELEMENT, element=element, component=component, **where)
             )
         elif self.ic is not None:
-            found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag[:3],
+            found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=tag,
                             element=element, component=component)  # fmt: skip
             self.ic.problems.append(found)
 
+    def control_fault(self, seg: EdiSegment) -> None:
+        """A control character left in a segment's data: invalid character (UCD 21)."""
+        found = control_character(seg)
+        if found is not None:  # else the control characters were delimiters
+            why, at = found
+            in_message = seg.tag not in _SERVICE
+            self.element_fault(ProblemCode.INVALID_CHARACTER, why, seg.tag[:3], at, in_message)
+
     def repetition_fault(self, seg: EdiSegment, text: str) -> None:
-        """A syntax-4 repetition separator that no release character escapes: none of the
-        data elements read repeats (the directories' segments have no repeating data
-        element), so it is a repetition too many (CONTRL UCD 35, ISO 9735 list 0085)."""
-        at = unreleased_at(text, self.repetition, self.delimiters)
-        if at is None or self.msg is None or seg.tag in _SERVICE:
-            return  # released (data), or a service segment (read by the envelope checks)
-        element, component = at
-        simple = element in SIMPLE_ELEMENTS.get(seg.tag, ())  # no component position then
-        why = (
-            f"{seg.tag[:3]} data element {element} does not repeat but holds the repetition "
-            f"separator {self.repetition!r}"
-        )
-        where = {**self.where(), "segment": seg.tag[:3], "position": len(self.msg.segments)}
-        self.msg.outcome.problems.append(
-            problem(ProblemCode.TOO_MANY_REPETITIONS, why, Level.ELEMENT, element=element,
-                    component=None if simple else component, **where)
-        )  # fmt: skip
+        """A syntax-4 repetition separator that no release character escapes (CONTRL UCD
+        35): in a message's segment only (the envelope checks read the service ones)."""
+        found = repetition_too_many(seg, text, self.repetition, self.delimiters)
+        if found is not None and self.msg is not None and seg.tag not in _SERVICE:
+            why, at = found
+            self.element_fault(ProblemCode.TOO_MANY_REPETITIONS, why, seg.tag[:3], at, True)
 
     def charset_fault(self, raw: RawSegment, bad: int, charset: str, seg: EdiSegment) -> None:
         code = ProblemCode.INVALID_ENCODING if charset == "utf-8" else ProblemCode.INVALID_CHARACTER
         why = f"byte 0x{raw.data[bad]:02X} at file offset {raw.offset + bad} is not valid {charset}"
-        element, component = replaced_at(seg)
-        if self.msg is not None and self.ic is not None:
-            where = {**self.where(), "segment": seg.tag, "position": len(self.msg.segments)}
-            self.msg.outcome.problems.append(
-                problem(code, why, Level.ELEMENT, element=element, component=component, **where)
-            )
-        elif self.ic is not None:
-            found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=seg.tag,
-                               element=element, component=component)  # fmt: skip
-            self.ic.problems.append(found)
+        self.element_fault(code, why, seg.tag, replaced_at(seg), True)
 
     def dispatch(self, seg: EdiSegment, raw: RawSegment) -> None:
         tag = seg.tag
         if self.msg is not None and tag not in _SERVICE:
             self.msg.segments.append(seg)
+            self.msg.checked = False  # not split by feed_batch: not known to be clean
         elif tag == "UNB":
             self.start_interchange(seg, raw)
         elif self.ic is None:
@@ -467,7 +441,7 @@ class _Reader:
 
     def close_message(self, unt: EdiSegment | None) -> None:
         assert self.msg is not None and self.ic is not None and self.group is not None
-        outcome, segments = self.msg.outcome, self.msg.segments
+        outcome, segments, checked = self.msg.outcome, self.msg.segments, self.msg.checked
         where = self.where()
         self.msg = None
         if unt is not None:
@@ -481,7 +455,7 @@ class _Reader:
         elif type_code not in TRANSLATED_MESSAGES:
             outcome.supported = False
         elif unt is not None:
-            document, problems = parse_message(type_code, segments, self.profile)
+            document, problems = parse_message(type_code, segments, self.profile, checked)
             repeated = {  # a value cut short by a repetition separator: one fault is enough
                 (p.position, p.element)
                 for p in outcome.problems

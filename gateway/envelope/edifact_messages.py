@@ -41,12 +41,14 @@ def message_version(unh: EdiSegment) -> str:
 
 
 def parse_message(
-    type_code: str, segments: Sequence[EdiSegment], profile: PartnerProfile
+    type_code: str, segments: Sequence[EdiSegment], profile: PartnerProfile, checked: bool = False
 ) -> tuple[Document | None, list[Problem]]:
-    """(document, validation problems) of one message UNH..UNT; None for other types."""
+    """(document, validation problems) of one message UNH..UNT; None for other types.
+    `checked`: every body segment is known to be `edifact_checks.segment_clean` (the
+    reader checked each as it split it), which spares the IFTSTA parser looking again."""
     tolerant = profile.structure == "tolerant"
     if type_code == "IFTSTA":
-        return parse_iftsta(segments, profile.field_sources, tolerant)
+        return parse_iftsta(segments, profile.field_sources, tolerant, checked)
     if type_code == "DESADV":
         return parse_desadv(segments, profile.field_sources, tolerant)
     return None, []

@@ -1,6 +1,6 @@
 """Element checks of the EDIFACT segments the IFTSTA/DESADV parsers read (their tables:
 `edifact_tables`), and message validation (structure tables, element checks and the
-directory's dependency notes).
+directory's dependency notes; what depends on the message's release: `edifact_releases`).
 
 Structure is checked with the generic loop walker of `x12_structure` (segment groups are
 loops: the first child triggers the group). Element checks cover the segments the parsers
@@ -12,44 +12,28 @@ read: mandatory data elements and components, lengths, numeric values, DTM forma
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import cast
 
 from gateway.parse.dates import parse_local
 from gateway.parse.edifact_accept import plainly_clean
-from gateway.parse.edifact_common import DTM_FORMATS, EdiSegment
-from gateway.parse.edifact_tables import (
-    COMPOSITES,
-    RELEASE_LENGTHS,
-    SEGMENT_CHECKS,
-    SIMPLE_ELEMENTS,
-    Chk,
+from gateway.parse.edifact_common import DTM_FORMATS, EdiSegment, element_problem
+from gateway.parse.edifact_releases import (
+    ANY_RELEASE,
+    narrowed_checks,
+    narrowed_problems,
+    release_dependencies,
 )
-from gateway.parse.relations import Note, check_dependencies, dependency_notes
+from gateway.parse.edifact_tables import COMPOSITES, SEGMENT_CHECKS, SIMPLE_ELEMENTS, Chk
+from gateway.parse.relations import check_dependencies
 from gateway.parse.x12_structure import Loop, check_structure
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.problems import Problem, ProblemCode
 from gateway.text import is_digits
 
-__all__ = ["check_segment", "validate_message"]
+__all__ = ["check_segment", "elements_clean", "segment_clean", "validate_message"]
 
 
 _NUMERIC = re.compile(r"^-?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
-
-
-def _problem(
-    code: ProblemCode, message: str, seg: EdiSegment, position: int, chk: Chk | None, value: str
-) -> Problem:
-    return Problem(
-        code=code,
-        message=message,
-        level=Level.ELEMENT,
-        segment=seg.tag,
-        position=position,
-        element=chk.element if chk else None,
-        component=chk.component if chk else None,
-        element_ref=chk.ref if chk else None,
-        value=value or None,
-    )
 
 
 def _value_problem(seg: EdiSegment, position: int, chk: Chk, value: str) -> Problem | None:
@@ -58,20 +42,22 @@ def _value_problem(seg: EdiSegment, position: int, chk: Chk, value: str) -> Prob
     if not value:
         if chk.req == "M" or (chk.req == "m" and present):
             why = f"mandatory {name} ({chk.ref}) is missing"
-            return _problem(ProblemCode.MANDATORY_ELEMENT_MISSING, why, seg, position, chk, "")
+            return element_problem(
+                ProblemCode.MANDATORY_ELEMENT_MISSING, why, seg, position, chk, ""
+            )
         return None
     size = len(value)
     if chk.kind == "n":
         if not _NUMERIC.match(value):
             why = f"{name} {value!r} is not numeric"
-            return _problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
+            return element_problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
         size = len(value.lstrip("-").replace(".", "").replace(",", ""))
     elif chk.kind == "a" and any(is_digits(c) for c in value):
         why = f"{name} {value!r} must not contain digits"
-        return _problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
+        return element_problem(ProblemCode.INVALID_CHARACTER, why, seg, position, chk, value)
     if size > chk.max:
         why = f"{name} {value!r} is longer than {chk.max}"
-        return _problem(ProblemCode.ELEMENT_TOO_LONG, why, seg, position, chk, value)
+        return element_problem(ProblemCode.ELEMENT_TOO_LONG, why, seg, position, chk, value)
     return None
 
 
@@ -108,13 +94,13 @@ def _check_dtm(seg: EdiSegment, position: int) -> Problem | None:
     rest = text[date_len + time_len :]
     if len(digits) < date_len + time_len or not is_digits(digits) or (rest and not zoned):
         why = f"DTM01-2 {text!r} does not match date/time format {fmt}"
-        return _problem(ProblemCode.INVALID_DATE, why, seg, position, _DTM_TEXT, text)
+        return element_problem(ProblemCode.INVALID_DATE, why, seg, position, _DTM_TEXT, text)
     if parse_local(digits[:date_len], None) is None:
         why = f"DTM01-2 {text!r} is not a valid date"
-        return _problem(ProblemCode.INVALID_DATE, why, seg, position, _DTM_TEXT, text)
+        return element_problem(ProblemCode.INVALID_DATE, why, seg, position, _DTM_TEXT, text)
     if time_len and parse_local(digits[:date_len], digits[date_len:]) is None:
         why = f"DTM01-2 {text!r} is not a valid time"
-        return _problem(ProblemCode.INVALID_TIME, why, seg, position, _DTM_TEXT, text)
+        return element_problem(ProblemCode.INVALID_TIME, why, seg, position, _DTM_TEXT, text)
     return None
 
 
@@ -142,7 +128,9 @@ def _constituent_problems(
         else:
             why = f"{seg.tag}{n:02d} has {used} components, at most {limit} allowed"
         chk = Chk(n, limit + 1, "", "C", "an", 0)
-        problems.append(_problem(ProblemCode.TOO_MANY_COMPONENTS, why, seg, position, chk, value))
+        problems.append(
+            element_problem(ProblemCode.TOO_MANY_COMPONENTS, why, seg, position, chk, value)
+        )
     return problems
 
 
@@ -198,7 +186,9 @@ def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
     if len(seg.elements) > max_elements:
         extra = Chk(max_elements + 1, None, "", "C", "an", 0)
         why = f"{seg.tag} has {len(seg.elements)} data elements, at most {max_elements} allowed"
-        problems.append(_problem(ProblemCode.TOO_MANY_ELEMENTS, why, seg, position, extra, ""))
+        problems.append(
+            element_problem(ProblemCode.TOO_MANY_ELEMENTS, why, seg, position, extra, "")
+        )
     if problems or not _plainly_valid(seg, checks):  # the common case skips the full checks
         for chk in checks:
             value = seg.get(chk.element, chk.component or 1)
@@ -212,6 +202,51 @@ def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
     return problems
 
 
+def segment_clean(seg: EdiSegment) -> bool:
+    """True when `seg` has no element problem (`check_segment`) and no value longer than
+    any directory release allowed (`RELEASE_LENGTHS`): no check of `validate_message`
+    but the structure and the dependency notes can report it, whatever its place."""
+    if seg[0] not in _RULES:
+        return True
+    narrowed = ANY_RELEASE.get(seg[0])
+    return not check_segment(seg, 0) and not (narrowed and narrowed_problems(seg, 0, narrowed, ""))
+
+
+def _distinct_faults(
+    body: Sequence[EdiSegment], narrowed: dict[str, tuple[tuple[Chk, int], ...]], release: str
+) -> tuple[bool, bool]:
+    """(whether a segment of `body` has element problems, whether one holds a value longer
+    than `release` allowed). Each distinct segment object is looked at once (carrier
+    messages repeat theirs); the clean ones are remembered."""
+    rules, clean, objects = _RULES, _CLEAN, _CLEAN_OBJECTS
+    faulty = narrowing = False
+    for seg in dict(zip(map(id, body), body, strict=True)).values():
+        tag = seg[0]
+        if tag in narrowed and narrowed_problems(seg, 0, narrowed[tag], release):
+            narrowing = True
+        if tag not in rules or objects.get(id(seg)) is seg:
+            continue  # no checks, or this very segment was found clean before
+        if plainly_clean(seg) or seg in clean:  # a fast acceptance, or an equal segment
+            _remember(seg)
+        else:
+            faulty = True
+    return faulty, narrowing
+
+
+def elements_clean(segments: Sequence[EdiSegment], checked: bool = False) -> bool:
+    """True when `validate_message` finds no element problem, no value longer than the
+    message's release allowed and no dependency note to check in `segments` (UNH..UNT
+    inclusive): then only the structure is left to check. False says nothing. `checked`:
+    every body segment is known to be `segment_clean` (the envelope checked each as it
+    split it); only the dependency notes are left to look at."""
+    release = segments[0].get(2, 3) if segments else ""
+    body = segments[1:-1]
+    notes = release_dependencies(release)
+    if notes and any(seg[0] in notes for seg in body):
+        return False
+    return checked or _distinct_faults(body, narrowed_checks(release), release) == (False, False)
+
+
 def validate_message(
     table: Loop, segments: Sequence[EdiSegment], tolerant: bool = False
 ) -> list[Problem]:
@@ -222,33 +257,20 @@ def validate_message(
     problems = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
     release = segments[0].get(2, 3) if segments else ""
     # lengths that grew after this release (1004, 1154): not cached per segment
-    narrowed = _narrowed_checks(release)
-    rules, clean, objects = _RULES, _CLEAN, _CLEAN_OBJECTS
-    # each distinct segment object is looked at once (carrier messages repeat theirs): when
-    # all are clean and none is narrowed, there is nothing to report at any position
-    faulty = narrowing = False
-    body = segments[1:-1]
-    for seg in dict(zip(map(id, body), body, strict=True)).values():
-        tag = seg[0]
-        if tag in narrowed and _narrowed_problems(seg, 0, narrowed[tag], release):
-            narrowing = True
-        if tag not in rules or objects.get(id(seg)) is seg:
-            continue  # no checks, or this very segment was found clean before
-        if plainly_clean(seg) or seg in clean:  # a fast acceptance, or an equal segment
-            _remember(seg)
-        else:
-            faulty = True
+    narrowed = narrowed_checks(release)
+    rules, objects = _RULES, _CLEAN_OBJECTS
+    faulty, narrowing = _distinct_faults(segments[1:-1], narrowed, release)
     if faulty or narrowing:  # the problems at each position, then the narrowed lengths
         late: list[Problem] = []
         for position in range(2, len(segments)):
             seg = segments[position - 1]
             tag = seg[0]
             if narrowing and tag in narrowed:
-                late.extend(_narrowed_problems(seg, position, narrowed[tag], release))
+                late.extend(narrowed_problems(seg, position, narrowed[tag], release))
             if faulty and tag in rules and objects.get(id(seg)) is not seg:
                 problems.extend(check_segment(seg, position))
         problems.extend(late)
-    dependencies = _dependencies(release) if segments else {}
+    dependencies = release_dependencies(release) if segments else {}
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
             seg = segments[position - 1]
@@ -256,65 +278,3 @@ def validate_message(
             if related:
                 problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
     return problems
-
-
-def _narrowed_problems(
-    seg: EdiSegment, position: int, narrowed: tuple[tuple[Chk, int], ...], release: str
-) -> list[Problem]:
-    """Values of `seg` longer than `release` allowed (`_narrowed_checks`)."""
-    problems = []
-    for chk, size in narrowed:
-        value = seg.get(chk.element, chk.component or 1)
-        if size < len(value) <= chk.max:
-            why = (
-                f"{seg.tag}{chk.element:02d}-{chk.component} {value!r} is longer than "
-                f"{size} (data element {chk.ref} in release {release})"
-            )
-            code = ProblemCode.ELEMENT_TOO_LONG
-            problems.append(_problem(code, why, seg, position, chk, value))
-    return problems
-
-
-_DEPENDENCIES: dict[str, Mapping[str, tuple[Note, ...]]] = {}
-
-
-def _dependencies(release: str) -> Mapping[str, tuple[Note, ...]]:
-    """`relations.dependency_notes(release)`, remembered per release."""
-    found = _DEPENDENCIES.get(release)
-    if found is None:
-        found = dependency_notes(release)
-        if len(_DEPENDENCIES) < 256:
-            _DEPENDENCIES[release] = found
-    return found
-
-
-def _release_key(release: str) -> tuple[int, str] | None:
-    """'01B' -> (2001, 'B'); None for a release that is no directory year and letter."""
-    if len(release) != 3 or not release[:2].isdigit():
-        return None
-    year = int(release[:2])
-    return (1900 + year if year >= 90 else 2000 + year), release[2:].upper()
-
-
-_NARROWED: dict[str, dict[str, tuple[tuple[Chk, int], ...]]] = {}
-
-
-def _narrowed_checks(release: str) -> dict[str, tuple[tuple[Chk, int], ...]]:
-    """tag -> (check, the release's smaller length) for the data elements whose length grew
-    after `release` (`RELEASE_LENGTHS`); empty for later or unknown releases."""
-    if release in _NARROWED:
-        return _NARROWED[release]
-    key = _release_key(release)
-    found: dict[str, tuple[tuple[Chk, int], ...]] = {}
-    if key is not None:
-        for tag, (checks, _) in SEGMENT_CHECKS.items():
-            narrow = []
-            for chk in checks:
-                grown = RELEASE_LENGTHS.get(chk.ref)
-                if grown is not None and key < (_release_key(grown[0]) or key):
-                    narrow.append((chk, grown[1]))
-            if narrow:
-                found[tag] = tuple(narrow)
-    if len(_NARROWED) < 256:
-        _NARROWED[release] = found
-    return found

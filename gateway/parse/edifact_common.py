@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import NamedTuple
 
 from gateway.parse.dates import parse_local
+from gateway.parse.edifact_tables import Chk
 from gateway.parse.records import EventTime, Src, Val
+from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
-__all__ = ["DTM_FORMATS", "EdiSegment", "dtm_time", "val"]
+__all__ = ["DTM_FORMATS", "EdiSegment", "dtm_time", "element_problem", "val"]
 
 
 class EdiSegment(NamedTuple):
@@ -33,6 +35,24 @@ class EdiSegment(NamedTuple):
 
 
 _new = tuple.__new__
+
+
+def element_problem(
+    code: ProblemCode, message: str, seg: EdiSegment, position: int, chk: Chk | None, value: str
+) -> Problem:
+    """An element-level problem of `seg` at `position` (UNH = 1): at the data element and
+    component of `chk` (its directory reference too), with the value found ('' : none)."""
+    return Problem(
+        code=code,
+        message=message,
+        level=Level.ELEMENT,
+        segment=seg.tag,
+        position=position,
+        element=chk.element if chk else None,
+        component=chk.component if chk else None,
+        element_ref=chk.ref if chk else None,
+        value=value or None,
+    )
 
 
 def val(seg: EdiSegment, position: int, element: int, component: int | None = None) -> Val | None:

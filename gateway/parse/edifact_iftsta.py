@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TypeVar
 
-from gateway.parse.edifact_checks import validate_message
+from gateway.parse.edifact_checks import elements_clean, validate_message
 from gateway.parse.edifact_common import EdiSegment, dtm_time, val
+from gateway.parse.edifact_iftsta_plan import Plan, StatusPlan, plan_of
 from gateway.parse.records import EventTime, StatusDocument, StatusEvent, Val
 from gateway.parse.x12_structure import Loop, Seg
 from gateway.problems import Problem
@@ -78,6 +80,7 @@ IFTSTA = Loop(
 )  # fmt: skip
 
 _Seg = tuple[int, EdiSegment]
+_tag = itemgetter(0)  # an EdiSegment's tag
 
 
 @dataclass(slots=True)
@@ -102,6 +105,10 @@ _NOWHERE: _Location = (None, None, None, None)
 _CODES: dict[tuple[EdiSegment, int], _Codes] = {}
 _TIMES: dict[tuple[EdiSegment, int], EventTime | None] = {}
 _PLACES: dict[tuple[_Seg | None, _Seg | None], _Location] = {}
+# a status's values (all but its consignment's), by its plan and the very segments it read
+_Tail = tuple[Val | None, Val | None, EventTime | None, Val | None, Val | None, Val | None,
+              Val | None]  # fmt: skip
+_TAILS: dict[tuple[object, ...], tuple[tuple[EdiSegment, ...], _Tail]] = {}
 _READS_MAX = 1 << 13
 
 _K = TypeVar("_K")
@@ -156,12 +163,23 @@ def _location(loc: _Seg | None, nad: _Seg | None) -> _Location:
 
 
 def parse_iftsta(
-    segments: Sequence[EdiSegment], sources: FieldSources, tolerant: bool = False
+    segments: Sequence[EdiSegment],
+    sources: FieldSources,
+    tolerant: bool = False,
+    checked: bool = False,
 ) -> tuple[StatusDocument, list[Problem]]:
-    """The status events of one IFTSTA (UNH..UNT inclusive) and its validation problems.
+    """The status events of one IFTSTA (UNH..UNT inclusive) and its validation problems;
+    `checked`: every body segment is known to be `edifact_checks.segment_clean`.
 
-    One pass: a consignment's events are made when it ends (its purchase order may follow
-    its statuses); the message's purchase order is the one read before the first CNI."""
+    A message of a known shape (`edifact_iftsta_plan`) free of element problems is read at
+    the places its plan gives; any other in one pass over all its segments, which reports
+    what is wrong: a consignment's events are made when it ends (its purchase order may
+    follow its statuses); the message's purchase order is the one read before the first
+    CNI."""
+    tags = tuple(map(_tag, segments[1:-1]))
+    plan = plan_of(IFTSTA, segments, tags, tolerant)
+    if plan is not None and elements_clean(segments, checked):
+        return StatusDocument(_planned(plan, segments, sources.edifact_po_qualifiers)), []
     problems = validate_message(IFTSTA, segments, tolerant)
     po_quals = sources.edifact_po_qualifiers
     message_po: Val | None = None
@@ -206,6 +224,62 @@ def parse_iftsta(
     if statuses:
         _events(events, statuses, po or message_po, tracking)
     return StatusDocument(tuple(events)), problems
+
+
+def _planned(
+    plan: Plan, segments: Sequence[EdiSegment], po_quals: tuple[str, ...]
+) -> tuple[StatusEvent, ...]:
+    """The status events of a message read at the places its plan gives."""
+    message_po: Val | None = None
+    for position in plan.before:
+        seg = segments[position - 1]
+        if seg.get(1) in po_quals:
+            message_po = val(seg, position, 1, 2)
+            if message_po is not None:
+                break
+    events: list[StatusEvent] = []
+    add, tails = events.append, _TAILS
+    for cni, rffs, statuses in plan.consignments:
+        po = None
+        for position in rffs:
+            seg = segments[position - 1]
+            if seg.get(1) in po_quals:
+                po = val(seg, position, 1, 2)
+                if po is not None:
+                    break
+        po = po or message_po
+        tracking = val(segments[cni - 1], cni, 2, 1)
+        for status in statuses:
+            read = status.places(segments)
+            key = (status, *map(id, read))
+            hit = tails.get(key)
+            if hit is not None and hit[0] == read:  # the same segments at the same places
+                tail = hit[1]
+            else:
+                tail = _remember(tails, key, (read, _tail(status, segments)))[1]
+            add(_new(StatusEvent, (status.sts, po, tracking, *tail)))
+    return tuple(events)
+
+
+def _tail(status: StatusPlan, segments: Sequence[EdiSegment]) -> _Tail:
+    """(status code, reason code, time, city, state, postal code, country) of a status
+    read at the places its plan gives: the first DTM 2005 = 334 that reads as a time."""
+    time = None
+    for at in status.dtms:
+        seg = segments[at - 1]
+        if seg.get(1) == "334":
+            time = _time(seg, at)
+            if time is not None:
+                break
+    position, loc, nad = status.sts, status.loc, status.nad
+    status_code, reason_code = _codes(segments[position - 1], position)
+    where = _NOWHERE
+    if loc or nad:
+        where = _location(
+            (loc, segments[loc - 1]) if loc else None,
+            (nad, segments[nad - 1]) if nad else None,
+        )
+    return (status_code, reason_code, time, *where)
 
 
 def _events(

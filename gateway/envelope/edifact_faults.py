@@ -1,0 +1,87 @@
+"""What the EDIFACT reader says about a faulty segment: a control character left in its
+data (UCD 21), a syntax-4 repetition separator no data element may hold (UCD 35), a UNB
+run on into the next segment, and the line break a partner writes after its segments.
+Positions are 1-based data elements and components. Nothing here raises on bad data.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.envelope.edifact_lexer import unreleased_at
+from gateway.envelope.unb import EdifactDelimiters
+from gateway.parse.edifact_common import EdiSegment
+from gateway.parse.edifact_tables import SIMPLE_ELEMENTS
+from gateway.text import describe_invalid, invalid_character
+
+__all__ = ["control_character", "line_break", "repetition_too_many", "unb_run_on"]
+
+_At = tuple[int | None, int | None]  # (data element, component)
+
+
+def unb_run_on(data: bytes, d: EdifactDelimiters) -> int | None:
+    """Where a UNG / UNH tag starts inside a UNB that lost its terminator (a one-line file):
+    after the UNB's fifth element separator (0020 onward), a 'UNG' or 'UNH' followed by the
+    element separator; None when there is none."""
+    sep = d.element.encode("latin-1", "replace")
+    start = 0
+    for _ in range(5):
+        start = data.find(sep, start + 1)
+        if start < 0:
+            return None
+    found = re.search(rb"UN[GH]" + re.escape(sep), data[start + 1 :])
+    return None if found is None else start + 1 + found.start()
+
+
+def line_break(lead: bytes) -> str:
+    """The line break a partner writes after its segments (from the whitespace before the
+    next one): CR LF, LF or CR; blanks are never repeated in an ack."""
+    text = lead.decode("latin-1")
+    for candidate in ("\r\n", "\n", "\r"):
+        if candidate in text:
+            return candidate
+    return ""
+
+
+def _control_at(seg: EdiSegment) -> tuple[int | None, int | None, str | None]:
+    """(element, component, character) of the first invalid character (gateway.text: not
+    printable data) in a segment's data."""
+    for e, parts in enumerate(seg.elements, start=1):
+        for c, part in enumerate(parts, start=1):
+            if (char := invalid_character(part)) is not None:
+                return e, c, char
+    return None, None, None
+
+
+def control_character(seg: EdiSegment) -> tuple[str, _At] | None:
+    """(why, where) of the first control character (gateway.text: not printable data) in
+    a segment's data or tag; None when there is none (the control characters were
+    delimiters)."""
+    element, component, char = _control_at(seg)
+    if char is None:
+        char = invalid_character(seg.tag)
+    if char is None:
+        return None
+    why = f"{seg.tag[:3]} holds {describe_invalid(char)}"
+    if element is not None:
+        why += f" in data element {element}, component {component}"
+    return why, (element, component)
+
+
+def repetition_too_many(
+    seg: EdiSegment, text: str, repetition: str, d: EdifactDelimiters
+) -> tuple[str, _At] | None:
+    """(why, where) of a syntax-4 repetition separator that no release character escapes in
+    the segment `text`: none of the data elements read repeats (the directories' segments
+    have no repeating data element), so it is a repetition too many (ISO 9735 list 0085);
+    no component position for a simple data element. None when every one is released."""
+    at = unreleased_at(text, repetition, d)
+    if at is None:
+        return None
+    element, component = at
+    simple = element in SIMPLE_ELEMENTS.get(seg.tag, ())
+    why = (
+        f"{seg.tag[:3]} data element {element} does not repeat but holds the repetition "
+        f"separator {repetition!r}"
+    )
+    return why, (element, None if simple else component)
