@@ -183,7 +183,10 @@ class X12Tokenizer:
 
     def __iter__(self) -> Iterator[Token]:
         while True:
-            if self.delimiters is None:
+            # (a local is tested: a narrowed `self.delimiters` would stay narrowed across
+            # `_segments()`, which resets it at the IEA, and mypyc would check that type)
+            delimiters = self.delimiters
+            if delimiters is None:
                 token = self._header()
                 if token is None:
                     return
