@@ -1,0 +1,90 @@
+"""The optional mypyc build (issue 11): which modules a run imports, and setup.py's opt-in.
+
+`make test` runs the suite twice: against the pure-Python editable install, then with
+`build/compiled` (`make compiled`) first on PYTHONPATH and EDIGW_EXPECT_COMPILED=1. The
+first test fails when a run did not import the build it claims to test: a compiled run that
+silently fell back to the pure modules, or a pure run that picked up a compiled module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import gateway
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _setup() -> ModuleType:
+    """setup.py as a module (its `setup()` call runs only as __main__)."""
+    spec = importlib.util.spec_from_file_location("edigw_setup", REPO / "setup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _module_name(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def test_the_run_imports_the_build_it_expects() -> None:
+    expected = os.environ.get("EDIGW_EXPECT_COMPILED") == "1"
+    listed = _setup().compiled_modules(REPO)
+    assert "gateway/parse/x12_common.py" in listed
+    for path in listed:
+        module = importlib.import_module(_module_name(path))
+        assert module.__file__ is not None
+        assert module.__file__.endswith(".so") is expected, (module.__file__, expected)
+    # and no other: every extension module in the imported package is a listed one (or
+    # the shared library mypyc makes for one, `<module>__mypyc`)
+    package = Path(gateway.__file__).parent
+    names = (p.relative_to(package).as_posix().split(".")[0] for p in package.rglob("*.so"))
+    extensions = {_module_name(f"gateway/{name}") for name in names}
+    extensions = {name for name in extensions if not name.endswith("__mypyc")}
+    assert extensions == ({_module_name(p) for p in listed} if expected else set())
+
+
+def test_the_compiled_list_leaves_out_the_excluded_modules() -> None:
+    listed = _setup().compiled_modules(REPO)
+    for pure in ("gateway/mapping/payloads.py", "gateway/mapping/codes.py",
+                 "gateway/parse/__init__.py"):  # fmt: skip
+        assert (REPO / pure).is_file() and pure not in listed
+    assert all((REPO / path).is_file() for path in listed)
+
+
+def test_no_extension_without_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EDIGW_MYPYC", raising=False)
+    assert _setup()._ext_modules() == []
+    monkeypatch.setenv("EDIGW_MYPYC", "0")
+    assert _setup()._ext_modules() == []
+
+
+def test_pure_build_when_the_compiler_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    setup = _setup()
+    monkeypatch.setenv("EDIGW_MYPYC", "1")
+    cc = "no-such-cc-edigw -pthread"
+    monkeypatch.setattr(setup.sysconfig, "get_config_var", lambda n: cc if n == "CC" else None)
+    assert setup.compiler_ready() == "no C compiler (no-such-cc-edigw)"
+    assert setup._ext_modules() == []
+    assert "EDIGW_MYPYC=1 but no C compiler (no-such-cc-edigw): building pure" in (
+        capsys.readouterr().err
+    )
+
+
+def test_pure_build_when_the_python_headers_are_missing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    setup = _setup()
+    monkeypatch.setattr(setup.sysconfig, "get_config_var", lambda name: sys.executable)
+    monkeypatch.setattr(setup.sysconfig, "get_paths", lambda: {"include": str(tmp_path)})
+    assert setup.compiler_ready() == f"no Python headers ({tmp_path / 'Python.h'})"
