@@ -45,7 +45,7 @@ from gateway.mapping.payloads import (
     Weight,
 )
 from gateway.mapping.result import TranslatedRequest
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.settings import SellerAccount, SubmitSettings
 from gateway.submit.client import SpApiClient
 from gateway.submit.submitter import Submitter

@@ -29,7 +29,8 @@ from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
-from gateway.parse.records import Document, Origin, StatusDocument, Syntax
+from gateway.origin import Origin, Syntax
+from gateway.parse.records import Document, StatusDocument
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
 

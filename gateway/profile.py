@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 
 __all__ = [
     "AckPreferences",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.envelope.outcome import InterchangeOutcome
-from gateway.parse.records import Document, Origin
+from gateway.origin import Origin
+from gateway.parse.records import Document
 from gateway.problems import Problem
 
 

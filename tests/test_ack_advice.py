@@ -19,7 +19,8 @@ from gateway.ack.model import Acknowledgement
 from gateway.envelope.edifact import read_edifact
 from gateway.envelope.outcome import InterchangeOutcome
 from gateway.envelope.x12 import read_x12
-from gateway.parse.records import Document, Origin
+from gateway.origin import Origin
+from gateway.parse.records import Document
 from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 from gateway.spapi import ApiError

@@ -17,7 +17,8 @@ from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcom
 from gateway.envelope.x12 import read_x12
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_syntax import ISA_LENGTH, IsaText, X12Tokenizer
-from gateway.parse.records import Document, Origin
+from gateway.origin import Origin
+from gateway.parse.records import Document
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import AckPreferences, PartnerProfile
 

@@ -30,7 +30,8 @@ from gateway.ledger import FileState
 from gateway.ledger import advising as ledger_advising
 from gateway.ledger import translation as ledger_translation
 from gateway.ledger.records import AckRecord
-from gateway.parse.records import Document, Origin
+from gateway.origin import Origin
+from gateway.parse.records import Document
 from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 from gateway.service import advising

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.edifact_lexer import split_segments, tokenize
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.problems import ProblemCode, Severity
 from gateway.profile import PartnerProfile
 from tests.outcomes import all_problems

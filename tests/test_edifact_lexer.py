@@ -238,3 +238,22 @@ def test_a_white_space_release_character_never_releases_across_leading_white_spa
     codes = [p.code for p in all_problems(result)]
     assert ProblemCode.UNRECOGNIZED_SEGMENT in codes
     assert ProblemCode.SET_TRAILER_MISSING not in codes
+
+
+def test_one_segment_behind_other_white_space_or_outside_a_message_reads_as_the_long_way() -> None:
+    """The short path knows a segment by its bytes with the white space before it: the same
+    segment after another line break, one with a CR inside, and one between two messages
+    (stray: reported) read as segment by segment."""
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    sts = b"STS+1+21'"
+    data = (b"UNB+UNOC:3+S:ZZ+R:ZZ+261125:1200+7'\nUNH+1+IFTSTA:D:01B:UN'\nBGM+23+B1+9'\n"
+            b"CNI+1+TRK1'\n" + sts + b"\r\n" + sts + b"  " + sts + b"\n"
+            b"STS+1\r+21'UNT+8+1'" + sts + b"\nUNH+2+IFTSTA:D:01B:UN'\nBGM+23+B2+9'CNI+1+TRK2'"
+            + sts + b"\n" + sts + b"UNT+6+2'\nUNZ+2+7'\n")  # fmt: skip
+    sink = RecordingSink()
+    result = read_edifact(io.BytesIO(data), sink, profile)
+    problems, long_sink = _long_way(data, profile)
+    assert [p.model_dump() for p in all_problems(result)] == problems
+    assert ProblemCode.INVALID_CONTROL_STRUCTURE in {p.code for p in all_problems(result)}
+    assert sink.documents == long_sink.documents
+    assert len(result.interchanges[0].groups[0].sets) == 2 and sink.documents

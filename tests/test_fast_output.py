@@ -31,7 +31,8 @@ from gateway.mapping.lineage import (
 )
 from gateway.mapping.result import ITEM_KEY, TranslatedRequest
 from gateway.mapping.times import _parse_local, parse_local
-from gateway.parse.records import Origin, Src, Val
+from gateway.origin import Origin
+from gateway.parse.records import Src, Val
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CASES = sorted(p for p in SAMPLES.iterdir() if p.is_dir())

@@ -13,9 +13,9 @@ from gateway.envelope.x12_syntax import X12Tokenizer
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
+from gateway.origin import Origin
 from gateway.parse.records import (
     EventTime,
-    Origin,
     Pack,
     ShipNotice,
     ShipNoticeDocument,

@@ -9,7 +9,8 @@ import pytest
 from gateway.mapping.codes import CodeTables, load_code_tables
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
-from gateway.parse.records import EventTime, Origin, Src, StatusDocument, StatusEvent, Syntax, Val
+from gateway.origin import Origin, Syntax
+from gateway.parse.records import EventTime, Src, StatusDocument, StatusEvent, Val
 from gateway.problems import Level, ProblemCode
 from gateway.profile import PartnerProfile, load_profile
 from tests.contract_checks import checked
@@ -244,20 +245,22 @@ def _slow_and_fast(
     ev: StatusEvent, syntax: Syntax = "x12", delimiters: str = ""
 ) -> tuple[object, object]:
     """The update (as `json.dumps` text) and trail of `ev` by the reporting path (`_update`)
-    and by the one-go path (`_fast_update`), or None each when that path sends nothing.
+    and by the one-go path (`status_one_go.fast_update`), or None each when that path sends nothing.
     The one-go path's purchase order and tracking number are checked against its update."""
     import json
     from dataclasses import replace
 
     from gateway.mapping.build import Builder
     from gateway.mapping.lineage import full_trail
-    from gateway.mapping.status import _fast_update, _one_go, _parties, _update
+    from gateway.mapping.status import _update
+    from gateway.mapping.status_lineage import parties_of
+    from gateway.mapping.status_one_go import fast_update, one_go
 
     b = Builder(replace(origin(syntax), delimiters=delimiters), PROFILE, TABLES)
-    selling, ship_from, shared = _parties(b)
+    selling, ship_from, shared = parties_of(b)
     assert selling is not None and ship_from is not None
     slow = _update(b, ev, selling, ship_from)
-    fast = _fast_update(b, ev, _one_go(b, selling, ship_from, shared))
+    fast = fast_update(b, ev, one_go(b, selling, ship_from, shared))
     slow_made = (json.dumps(slow[0]), shared + tuple(slow[1])) if slow else None
     if fast is None:
         return slow_made, None

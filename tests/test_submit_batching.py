@@ -20,7 +20,7 @@ from gateway.mapping.payloads import (
     SubmitShipmentStatusUpdatesRequest,
 )
 from gateway.mapping.result import TranslatedRequest
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.spapi import SubmissionOutcome, TransactionStatus
 from gateway.submit.batching import plan_batches
 from gateway.submit.queue import BatchQueue

@@ -40,7 +40,7 @@ from typing import Literal
 from gateway.ack.advice_parts import AdvicePart, AdviceParts, advice_kind
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.problems import Problem
 from gateway.spapi import ApiError
 

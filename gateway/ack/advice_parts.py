@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from gateway.ack.advice_edifact import AperakText
 from gateway.ack.advice_x12 import X12AdviceText
 from gateway.ack.context import AckContext
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 
 if TYPE_CHECKING:
     from gateway.ack.advice import AdviceSet

@@ -43,7 +43,7 @@ from gateway.ack.x12_envelope import (
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.text import is_digits
 
 if TYPE_CHECKING:

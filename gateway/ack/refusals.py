@@ -13,7 +13,7 @@ from typing import Any
 
 from gateway.ack.advice import AdviceItem
 from gateway.envelope.outcome import InterchangeOutcome
-from gateway.parse.records import Origin, Syntax
+from gateway.origin import Origin, Syntax
 from gateway.problems import Severity
 
 __all__ = ["refusal_items"]

@@ -175,8 +175,9 @@ class _Reader:
         short here: a segment inside a message, on one line, that decodes, holds no release
         character and is not a service segment; any other goes the long way (`feed_any`),
         which gives the same segment plus what it reports. Carrier files repeat most of
-        their segments: each distinct one is split once per interchange and shared."""
-        offset, segments, d, charset = batch.offset, self.known, self.delimiters, self.charset
+        their segments: each distinct one (with the white space before it) is split once
+        per interchange and shared."""
+        segments, d, charset = self.known, self.delimiters, self.charset
         if d is not self.known_for[0] or charset != self.known_for[1]:
             segments.clear()
             self.known_for = (d, charset)
@@ -184,36 +185,46 @@ class _Reader:
         repetition = self.repetition or "\n"  # a segment holding it goes the long way
         plain = len({d.component, d.element, d.segment}) == 3
         new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
+        pieces, known = batch.pieces, segments.get
+        at, offset = 0, batch.offset  # the file offset of pieces[at], counted when needed
         msg = self.msg
-        for n, piece in enumerate(batch.pieces):
-            data = piece.lstrip(_WHITESPACE)
-            if msg is not None:
-                seg = segments.get(data)
-                if seg is None and plain and b"\n" not in data and b"\r" not in data:
-                    try:
-                        text = data.decode(charset)
+        add = msg.segments.append if msg is not None else None
+        for n, piece in enumerate(pieces):
+            if add is not None:
+                seg = known(piece)
+                if seg is None and plain:
+                    try:  # every charset read keeps ASCII: a line break is "\r" / "\n"
+                        text = piece.lstrip(_WHITESPACE).decode(charset)
                     except (UnicodeDecodeError, LookupError):
                         text = "\n"
+                    # printable: on one line, no control character
                     if release not in text and repetition not in text and text.isprintable():
                         rest = text.split(element)
                         tag = rest[0]
                         if len(tag) == 3 and tag not in _SERVICE and tag.isalnum():
                             del rest[0]
-                            elements = tuple([tuple(e.split(component)) for e in rest])
+                            elements = tuple(
+                                [
+                                    tuple(e.split(component)) if component in e else (e,)
+                                    for e in rest
+                                ]
+                            )
                             seg = new(EdiSegment, (tag, elements))
                             if len(segments) >= _KNOWN_MAX:
                                 segments.clear()
-                            segments[data] = seg
+                            segments[piece] = seg
                 if seg is not None:
-                    msg.segments.append(seg)
-                    offset += len(piece) + 1
+                    add(seg)
                     continue
+            offset += sum(map(len, pieces[at:n])) + n - at
+            at = n
+            data = piece.lstrip(_WHITESPACE)
             lead = len(piece) - len(data)
             self.feed_any(RawSegment(data, offset + lead, piece[:lead]))
-            offset += len(piece) + 1
             msg = self.msg
+            add = msg.segments.append if msg is not None else None
             if self.delimiters is not d or self.charset != charset:  # a run-on UNB
-                self.feed_batch(Batch(batch.pieces[n + 1 :], offset))
+                self.feed_batch(Batch(pieces[n + 1 :], offset + len(piece) + 1))
                 return
 
     def feed_any(self, raw: RawSegment) -> None:

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from gateway.envelope.outcome import SetOutcome
 from gateway.envelope.unb import UnbHeader
+from gateway.origin import Origin
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.edifact_desadv import parse_desadv
 from gateway.parse.edifact_iftsta import parse_iftsta
-from gateway.parse.records import Document, Origin
+from gateway.parse.records import Document
 from gateway.problems import Problem
 from gateway.profile import PartnerProfile
 

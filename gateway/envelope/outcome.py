@@ -19,7 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from gateway.parse.records import Document, Origin
+from gateway.origin import Origin
+from gateway.parse.records import Document
 from gateway.problems import Problem, Severity
 
 __all__ = [

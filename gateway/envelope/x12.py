@@ -34,7 +34,7 @@ from gateway.envelope.x12_groups import (
 )
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile

@@ -340,12 +340,17 @@ _BATCH = 64  # segments per "segments" token
 def _padding(term: str, skip: str) -> Callable[[str], bool]:
     """A test for what makes a block's segment texts need more than a split: an empty
     one (a terminator at the start, after another, or an empty block) or one that begins or
-    ends with white space (`skip`). Two regex scans, each from a literal or a class."""
+    ends with white space (`skip`). Two regex scans from the terminator, a literal (fast):
+    the block's, then its reverse's (a blank before a terminator is one after it there)."""
     t = re.escape(term)
     space = "[" + re.escape(skip) + "]" if skip else "(?!)"
     after = re.compile(f"{t}(?:{space}|{t})").search  # a terminator then a blank or another
-    before = re.compile(f"{space}{t}").search  # a blank then a terminator
     edges = (*skip, term)
+    before: Callable[[str], object]
+    if len(term) != 1:  # (never: the ISA gives one character) the reverse would not do
+        before = re.compile(f"{space}{t}").search
+    else:
+        before = lambda block: after(block[::-1])  # noqa: E731
 
     def padded(block: str) -> bool:
         if not block or block.startswith(edges) or block.endswith(edges):

@@ -18,7 +18,8 @@ from gateway.mapping.codes import CodeTables
 from gateway.mapping.lineage import NO_SRC, WIDTH, LineageKind, TimeDetail, entries
 from gateway.mapping.times import TimeError, to_iso
 from gateway.mapping.wording import missing_source
-from gateway.parse.records import EventTime, Origin, Src, Val
+from gateway.origin import Origin
+from gateway.parse.records import EventTime, Src, Val
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 from gateway.profile import PartnerProfile, mappings_dir
 
 __all__ = ["CodeTables", "StatusPair", "StatusResolution", "load_code_tables"]

@@ -24,7 +24,8 @@ from gateway.mapping.rules import (
     check_scac,
 )
 from gateway.mapping.wording import source_name
-from gateway.parse.records import Origin, Pack, ShipNotice, ShipNoticeDocument
+from gateway.origin import Origin
+from gateway.parse.records import Pack, ShipNotice, ShipNoticeDocument
 from gateway.problems import Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
 

@@ -182,11 +182,7 @@ def item_reports_json(trail: Trail, prefix: str) -> list[str]:
     text after each path is remembered per values: a file repeats its entries (the same
     code-table row, default or segment place) set after set."""
     head = '{"path": ' + _quote(prefix)[:-1]
-    tails = _TAILS
-    try:  # an entry's text after the prefix: one lookup per entry when all are known
-        return [head + tails[entry] for entry in entries(trail)]
-    except KeyError:
-        pass
+    tails = _TAILS  # an entry's text after the prefix: one lookup per entry
     out: list[str] = []
     for entry in entries(trail):
         tail = tails.get(entry)

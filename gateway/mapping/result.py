@@ -21,7 +21,7 @@ from gateway.mapping.lineage import (
     item_reports,
     item_reports_json,
 )
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 
 if TYPE_CHECKING:  # the models are imported when a body model is first asked for
     from gateway.mapping.payloads import (

@@ -9,7 +9,7 @@ or B10-02` (214) or `RFF+ON C506 1154` (IFTSTA, DESADV).
 
 from __future__ import annotations
 
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 from gateway.profile import FieldSources
 
 __all__ = ["SOURCES", "missing_source", "source_name"]

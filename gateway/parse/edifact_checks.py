@@ -12,10 +12,11 @@ read: mandatory data elements and components, lengths, numeric values, DTM forma
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 from gateway.parse.dates import parse_local
+from gateway.parse.edifact_accept import plainly_clean
 from gateway.parse.edifact_common import DTM_FORMATS, EdiSegment
 from gateway.parse.edifact_tables import (
     COMPOSITES,
@@ -24,7 +25,7 @@ from gateway.parse.edifact_tables import (
     SIMPLE_ELEMENTS,
     Chk,
 )
-from gateway.parse.relations import check_dependencies, dependency_notes
+from gateway.parse.relations import Note, check_dependencies, dependency_notes
 from gateway.parse.x12_structure import Loop, check_structure
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
@@ -169,14 +170,23 @@ def check_segment(seg: EdiSegment, position: int) -> list[Problem]:
     """Element problems of one segment the parsers read (none for other segments)."""
     if _CLEAN_OBJECTS.get(id(seg)) is seg or seg in _CLEAN:
         return []
+    if plainly_clean(seg):  # fast acceptance (edifact_accept); the full checks else
+        _remember(seg)
+        return []
     problems = _segment_problems(seg, position)
     if not problems:
         if len(_CLEAN) >= _CLEAN_MAX:
             _CLEAN.clear()
-            _CLEAN_OBJECTS.clear()
         _CLEAN[seg] = None
-        _CLEAN_OBJECTS[id(seg)] = seg
+        _remember(seg)
     return problems
+
+
+def _remember(seg: EdiSegment) -> None:
+    """Know `seg` (this object) as clean."""
+    if len(_CLEAN_OBJECTS) >= _CLEAN_MAX:
+        _CLEAN_OBJECTS.clear()
+    _CLEAN_OBJECTS[id(seg)] = seg
 
 
 def _segment_problems(seg: EdiSegment, position: int) -> list[Problem]:
@@ -210,26 +220,35 @@ def validate_message(
     `tolerant` reads a segment misplaced within its group with a warning."""
     # the walker reads each segment's [0]: an EdiSegment's tag
     problems = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
-    clean, objects = _CLEAN, _CLEAN_OBJECTS
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
-        if objects.get(id(seg)) is not seg and seg not in clean:
-            problems.extend(check_segment(seg, position))
     release = segments[0].get(2, 3) if segments else ""
+    # lengths that grew after this release (1004, 1154): not cached per segment
     narrowed = _narrowed_checks(release)
-    if narrowed:  # lengths that grew after this release (1004, 1154): not cached per segment
+    rules, clean, objects = _RULES, _CLEAN, _CLEAN_OBJECTS
+    # each distinct segment object is looked at once (carrier messages repeat theirs): when
+    # all are clean and none is narrowed, there is nothing to report at any position
+    faulty = narrowing = False
+    body = segments[1:-1]
+    for seg in dict(zip(map(id, body), body, strict=True)).values():
+        tag = seg[0]
+        if tag in narrowed and _narrowed_problems(seg, 0, narrowed[tag], release):
+            narrowing = True
+        if tag not in rules or objects.get(id(seg)) is seg:
+            continue  # no checks, or this very segment was found clean before
+        if plainly_clean(seg) or seg in clean:  # a fast acceptance, or an equal segment
+            _remember(seg)
+        else:
+            faulty = True
+    if faulty or narrowing:  # the problems at each position, then the narrowed lengths
+        late: list[Problem] = []
         for position in range(2, len(segments)):
             seg = segments[position - 1]
-            for chk, size in narrowed.get(seg.tag, ()):
-                value = seg.get(chk.element, chk.component or 1)
-                if size < len(value) <= chk.max:
-                    why = (
-                        f"{seg.tag}{chk.element:02d}-{chk.component} {value!r} is longer than "
-                        f"{size} (data element {chk.ref} in release {release})"
-                    )
-                    code = ProblemCode.ELEMENT_TOO_LONG
-                    problems.append(_problem(code, why, seg, position, chk, value))
-    dependencies = dependency_notes(release) if segments else {}
+            tag = seg[0]
+            if narrowing and tag in narrowed:
+                late.extend(_narrowed_problems(seg, position, narrowed[tag], release))
+            if faulty and tag in rules and objects.get(id(seg)) is not seg:
+                problems.extend(check_segment(seg, position))
+        problems.extend(late)
+    dependencies = _dependencies(release) if segments else {}
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
             seg = segments[position - 1]
@@ -237,6 +256,36 @@ def validate_message(
             if related:
                 problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
     return problems
+
+
+def _narrowed_problems(
+    seg: EdiSegment, position: int, narrowed: tuple[tuple[Chk, int], ...], release: str
+) -> list[Problem]:
+    """Values of `seg` longer than `release` allowed (`_narrowed_checks`)."""
+    problems = []
+    for chk, size in narrowed:
+        value = seg.get(chk.element, chk.component or 1)
+        if size < len(value) <= chk.max:
+            why = (
+                f"{seg.tag}{chk.element:02d}-{chk.component} {value!r} is longer than "
+                f"{size} (data element {chk.ref} in release {release})"
+            )
+            code = ProblemCode.ELEMENT_TOO_LONG
+            problems.append(_problem(code, why, seg, position, chk, value))
+    return problems
+
+
+_DEPENDENCIES: dict[str, Mapping[str, tuple[Note, ...]]] = {}
+
+
+def _dependencies(release: str) -> Mapping[str, tuple[Note, ...]]:
+    """`relations.dependency_notes(release)`, remembered per release."""
+    found = _DEPENDENCIES.get(release)
+    if found is None:
+        found = dependency_notes(release)
+        if len(_DEPENDENCIES) < 256:
+            _DEPENDENCIES[release] = found
+    return found
 
 
 def _release_key(release: str) -> tuple[int, str] | None:

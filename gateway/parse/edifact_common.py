@@ -32,6 +32,9 @@ class EdiSegment(NamedTuple):
         return ""
 
 
+_new = tuple.__new__
+
+
 def val(seg: EdiSegment, position: int, element: int, component: int | None = None) -> Val | None:
     """A sourced value; `component` None reads a simple data element (first component)."""
     index = (component or 1) - 1
@@ -40,8 +43,8 @@ def val(seg: EdiSegment, position: int, element: int, component: int | None = No
             value = seg[1][element - 1][index].strip()
         except IndexError:
             return None
-        if value:
-            return Val(value, Src(seg[0], position, element, component))
+        if value:  # the named tuples made directly (tuple.__new__): this runs per value read
+            return _new(Val, (value, _new(Src, (seg[0], position, element, component))))
     return None
 
 

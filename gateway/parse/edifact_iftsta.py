@@ -16,7 +16,8 @@ The segment table is a pragmatic union of D96A..D10B, read for every release.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TypeVar
 
 from gateway.parse.edifact_checks import validate_message
 from gateway.parse.edifact_common import EdiSegment, dtm_time, val
@@ -89,83 +90,130 @@ class _Status:
     depth: int = 0  # 0: STS level, 1: inside a TDT/EQD/GID subgroup (not read)
 
 
-@dataclass(slots=True)
-class _Consignment:
-    position: int
-    tracking: Val | None
-    purchase_order: Val | None = None
-    statuses: list[_Status] = field(default_factory=list)
+_new = tuple.__new__  # StatusEvent is a named tuple: made without its __new__
+
+_Codes = tuple[Val | None, Val | None]
+_Location = tuple[Val | None, Val | None, Val | None, Val | None]
+_NOWHERE: _Location = (None, None, None, None)
+
+# What the parser read at a place, by (segment, position): the STS codes, the DTM time,
+# the location of a LOC / NAD pair. Carrier files repeat their status, date and location
+# segments at the same places of every message: each is read once (up to _READS_MAX).
+_CODES: dict[tuple[EdiSegment, int], _Codes] = {}
+_TIMES: dict[tuple[EdiSegment, int], EventTime | None] = {}
+_PLACES: dict[tuple[_Seg | None, _Seg | None], _Location] = {}
+_READS_MAX = 1 << 13
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
-def _location(status: _Status) -> tuple[Val | None, Val | None, Val | None, Val | None]:
-    """(city, state, postal code, country) of one status."""
+def _remember(table: dict[_K, _V], key: _K, found: _V) -> _V:
+    """`found`, kept in `table` (emptied when full)."""
+    if len(table) >= _READS_MAX:
+        table.clear()
+    table[key] = found
+    return found
+
+
+def _codes(sts: EdiSegment, position: int) -> _Codes:
+    """(status code C555 4405, reason code C556 9013) of one STS."""
+    key = (sts, position)
+    found = _CODES.get(key)
+    if found is None:
+        found = _remember(_CODES, key, (val(sts, position, 2, 1), val(sts, position, 3, 1)))
+    return found
+
+
+def _time(dtm: EdiSegment, position: int) -> EventTime | None:
+    """DTM C507 as an EventTime (`dtm_time`), None when unreadable."""
+    key = (dtm, position)
+    if key in _TIMES:
+        return _TIMES[key]
+    return _remember(_TIMES, key, dtm_time(dtm, position))
+
+
+def _location(loc: _Seg | None, nad: _Seg | None) -> _Location:
+    """(city, state, postal code, country) of one status: its LOC C517 3224 and C519 3223
+    (2 letters), then its NAD 3164, 3229, 3251 and 3207 where the LOC gives none."""
+    key = (loc, nad)
+    found = _PLACES.get(key)
+    if found is not None:
+        return found
     city = state = postal = country = None
-    if status.loc is not None:
-        position, loc = status.loc
-        city = val(loc, position, 2, 4)
-        code = loc.get(3)
+    if loc is not None:
+        position, seg = loc
+        city = val(seg, position, 2, 4)
+        code = seg.get(3)
         if len(code) == 2 and code.isalpha():
-            country = val(loc, position, 3, 1)
-    if status.nad is not None:
-        position, nad = status.nad
-        city = city or val(nad, position, 6)
-        state, postal = val(nad, position, 7), val(nad, position, 8)
-        country = country or val(nad, position, 9)
-    return city, state, postal, country
-
-
-def _event(cni: _Consignment, st: _Status, message_po: Val | None) -> StatusEvent:
-    city, state, postal, country = _location(st)
-    return StatusEvent(
-        position=st.position,
-        purchase_order=cni.purchase_order or message_po,
-        tracking_number=cni.tracking,
-        status_code=val(st.sts, st.position, 2, 1),
-        reason_code=val(st.sts, st.position, 3, 1),
-        time=st.time,
-        city=city,
-        state=state,
-        postal_code=postal,
-        country=country,
-    )
+            country = val(seg, position, 3, 1)
+    if nad is not None:
+        position, seg = nad
+        city = city or val(seg, position, 6)
+        state, postal = val(seg, position, 7), val(seg, position, 8)
+        country = country or val(seg, position, 9)
+    return _remember(_PLACES, key, (city, state, postal, country))
 
 
 def parse_iftsta(
     segments: Sequence[EdiSegment], sources: FieldSources, tolerant: bool = False
 ) -> tuple[StatusDocument, list[Problem]]:
-    """The status events of one IFTSTA (UNH..UNT inclusive) and its validation problems."""
+    """The status events of one IFTSTA (UNH..UNT inclusive) and its validation problems.
+
+    One pass: a consignment's events are made when it ends (its purchase order may follow
+    its statuses); the message's purchase order is the one read before the first CNI."""
     problems = validate_message(IFTSTA, segments, tolerant)
     po_quals = sources.edifact_po_qualifiers
     message_po: Val | None = None
-    consignments: list[_Consignment] = []
-    current: _Consignment | None = None
-    status: _Status | None = None
-    for position in range(2, len(segments)):
-        seg = segments[position - 1]
+    events: list[StatusEvent] = []
+    # the open consignment (CNI, segment group 4): its statuses, tracking number, order
+    statuses: list[_Status] = []
+    consignment = False
+    tracking: Val | None = None
+    po: Val | None = None
+    status: _Status | None = None  # the open status (STS, segment group 5)
+    for position, seg in enumerate(segments[1:-1], 2):
         tag = seg[0]
         if tag == "CNI":
-            current = _Consignment(position, val(seg, position, 2, 1))
-            consignments.append(current)
-            status = None
-        elif tag == "STS" and current is not None:
-            status = _Status(position, seg)
-            current.statuses.append(status)
-        elif tag == "RFF" and seg.get(1) in po_quals:
-            if current is None:
-                message_po = message_po or val(seg, position, 1, 2)
-            elif current.purchase_order is None:
-                current.purchase_order = val(seg, position, 1, 2)
-        elif status is None:
-            continue
+            if statuses:
+                _events(events, statuses, po or message_po, tracking)
+                statuses = []
+            consignment, po, status = True, None, None
+            tracking = val(seg, position, 2, 1)
+        elif tag == "STS":
+            if consignment:
+                status = _Status(position, seg)
+                statuses.append(status)
+        elif tag == "RFF":
+            if seg.get(1) in po_quals:
+                if not consignment:
+                    message_po = message_po or val(seg, position, 1, 2)
+                elif po is None:
+                    po = val(seg, position, 1, 2)
+        elif status is None or status.depth:
+            continue  # before the first status, or inside a TDT/EQD/GID subgroup
+        elif tag == "DTM":
+            if status.time is None and seg.get(1) == "334":
+                status.time = _time(seg, position)
+        elif tag == "LOC":
+            if status.loc is None:
+                status.loc = (position, seg)
+        elif tag == "NAD":
+            if status.nad is None:
+                status.nad = (position, seg)
         elif tag in ("TDT", "EQD", "GID"):
             status.depth = 1
-        elif status.depth:
-            continue
-        elif tag == "DTM" and seg.get(1) == "334" and status.time is None:
-            status.time = dtm_time(seg, position)
-        elif tag == "LOC" and status.loc is None:
-            status.loc = (position, seg)
-        elif tag == "NAD" and status.nad is None:
-            status.nad = (position, seg)
-    events = tuple(_event(cni, st, message_po) for cni in consignments for st in cni.statuses)
-    return StatusDocument(events), problems
+    if statuses:
+        _events(events, statuses, po or message_po, tracking)
+    return StatusDocument(tuple(events)), problems
+
+
+def _events(
+    events: list[StatusEvent], statuses: list[_Status], po: Val | None, tracking: Val | None
+) -> None:
+    """The StatusEvents of one consignment's statuses, appended to `events`."""
+    for st in statuses:
+        status_code, reason_code = _codes(st.sts, st.position)
+        where = _NOWHERE if st.loc is None and st.nad is None else _location(st.loc, st.nad)
+        fields = (st.position, po, tracking, status_code, reason_code, st.time, *where)
+        events.append(_new(StatusEvent, fields))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, NamedTuple
+from typing import NamedTuple
+
+from gateway.origin import Origin, Syntax  # re-exported: records carry them
 
 __all__ = [
     "Document",
@@ -25,8 +27,6 @@ __all__ = [
     "Syntax",
     "Val",
 ]
-
-Syntax = Literal["x12", "edifact"]
 
 
 class Src(NamedTuple):
@@ -66,25 +66,6 @@ class EventTime(NamedTuple):
     local: datetime
     zone: Val | None
     srcs: tuple[Src, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """The envelope a record came from (control numbers, parties, test flag)."""
-
-    syntax: Syntax
-    sender: str
-    receiver: str
-    interchange_control: str
-    group_control: str | None
-    transaction_control: str
-    transaction_type: str  # "214", "856", "IFTSTA", "DESADV"
-    version: str  # GS08 / UNH S009 version+release, e.g. "004010", "D:96A"
-    test: bool
-    # The interchange's delimiters (X12 element/component/repetition/terminator; EDIFACT
-    # component/element/release/repetition in syntax 4/terminator): no body value may hold
-    # one, even released. Not part of the record's identity.
-    delimiters: str = field(default="", compare=False)
 
 
 class StatusEvent(NamedTuple):

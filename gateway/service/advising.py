@@ -37,7 +37,7 @@ from gateway.ledger.controls import ControlConflict, next_control
 from gateway.ledger.records import CallRecord, FileRecord, InterchangeRecord, TransactionRecord
 from gateway.ledger.states import EventState
 from gateway.ledger.translation import NewAck, add_acks
-from gateway.parse.records import Origin, Syntax
+from gateway.origin import Origin, Syntax
 from gateway.problems import Level, Problem, Severity
 from gateway.service.runtime import Runtime
 from gateway.spapi import ApiError

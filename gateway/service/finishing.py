@@ -20,7 +20,7 @@ from gateway.ledger.advising import advice_pages
 from gateway.ledger.records import FileRecord, InterchangeRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.ledger.streaming import event_counts
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 from gateway.service.advising import (
     FINAL,
     InterchangeAdvice,

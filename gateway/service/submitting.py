@@ -24,7 +24,7 @@ from gateway.mapping.payloads import (
     SubmitShipmentStatusUpdatesRequest,
 )
 from gateway.mapping.result import TranslatedRequest
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.service.settling import poll_transactions

@@ -27,7 +27,7 @@ from gateway.ledger.streaming import SetIds, TranslationWriter
 from gateway.ledger.translation import NewAck, NewInterchange, NewTransaction
 from gateway.mapping.result import TranslatedRequest
 from gateway.ops.hooks import after_translation
-from gateway.parse.records import Syntax
+from gateway.origin import Syntax
 from gateway.pipeline import InterchangeCheck, translate_stream
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile

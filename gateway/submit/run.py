@@ -18,7 +18,7 @@ from gateway.ack.model import Acknowledgement
 from gateway.ack.refusals import refusal_items
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.result import TranslatedRequest
-from gateway.parse.records import Origin
+from gateway.origin import Origin
 from gateway.pipeline import TranslationOutcome, translate_stream, unreadable
 from gateway.profile import PartnerProfile
 from gateway.spapi import SubmissionOutcome, TransactionStatus

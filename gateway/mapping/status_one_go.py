@@ -1,0 +1,193 @@
+"""The one-go way of mapping a status event: an event that every check passes becomes its
+update's JSON text and a trail by reference in one step, with what the document's profile,
+tables and interchange give made once (`OneGo`). Any event that would fail or warn is left to
+`gateway.mapping.status`, which reports why; the tests hold the two ways to each other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from json.encoder import encode_basestring_ascii
+from typing import Any, NamedTuple
+
+from gateway.mapping.build import Builder
+from gateway.mapping.rules import PO_PATTERN
+from gateway.mapping.status_lineage import (
+    CITY,
+    COUNTRY,
+    DATE_TIME,
+    POSTAL,
+    REASON_CODE,
+    STATE,
+    STATUS_CODE,
+    TRACKING,
+    default_notes,
+    holding,
+    resolve_status,
+)
+from gateway.mapping.times import TimeError
+from gateway.origin import Syntax
+from gateway.parse.records import Src, StatusEvent
+from gateway.profile import PartnerProfile
+
+__all__ = ["OneGo", "fast_trail", "fast_update", "one_go"]
+
+_esc = encode_basestring_ascii  # a JSON string as `json.dumps` writes it (ASCII, same escapes)
+
+
+class OneGo(NamedTuple):
+    """What `fast_update` needs of a document's profile, tables and interchange, made once
+    per (profile, tables, syntax, delimiters) by `one_go`."""
+
+    profile: PartnerProfile
+    shared: tuple[Any, ...]  # the parties' trail
+    parties_text: str  # their JSON text up to "statusUpdateDetails"
+    head_text: str  # the address defaults' JSON text up to the first value from the file
+    notes: tuple[tuple[Any, ...], tuple[Any, ...]]  # `default_notes`
+    holding: Callable[[str], object] | None  # a search for the interchange's delimiters
+    syntax: Syntax
+    missing_reason: str  # the reason read when the file gives none
+    countries: dict[str, str]  # alpha-3 -> alpha-2 (countries.yaml)
+    default_country: str
+
+
+def one_go(b: Builder, selling: str, ship_from: str, shared: tuple[Any, ...]) -> OneGo:
+    """The `OneGo` of `b`'s profile, tables and origin (kept on the tables' cache)."""
+    profile, tables, origin = b.profile, b.tables, b.origin
+    key = ("one-go", id(profile), origin.syntax, origin.delimiters)
+    hit = tables.cache.get(key)
+    if isinstance(hit, OneGo) and hit.profile is profile:
+        return hit
+    defaults = profile.address_defaults
+    made = OneGo(
+        profile,
+        shared,
+        f'"sellingParty": {{"partyId": {_esc(selling)}}}, '
+        f'"shipFromParty": {{"partyId": {_esc(ship_from)}}}, ',
+        f'{{"name": {_esc(defaults.name)}, "addressLine1": {_esc(defaults.address_line1)}',
+        default_notes(b),
+        holding(origin.delimiters) if origin.delimiters else None,
+        origin.syntax,
+        tables.missing_reason.get(origin.syntax, ""),
+        tables.countries,
+        defaults.country_code,
+    )
+    tables.cache[key] = made
+    return made
+
+
+def fast_update(
+    b: Builder, event: StatusEvent, go: OneGo
+) -> tuple[str, str, str, tuple[Any, ...]] | None:
+    """(the update as JSON text, its purchase order, its tracking number, its whole trail,
+    the parties' first, by reference: `fast_trail`) of an event that every check passes,
+    made in one go; None when any check would fail or warn: the caller then maps the event
+    by `status._update`, which reports why. The text is `json.dumps` of the dict it makes
+    (the same values, keys in the same order), the trail the same lineage (the tests hold
+    the two to each other)."""
+    _, po, tracking, code, reason, when, city, state, postal, country = event
+    if po is None or tracking is None or code is None or when is None:
+        return None
+    if not PO_PATTERN.match(po.value):
+        return None
+    delimiters = go.holding
+    if delimiters is not None and delimiters(
+        "".join([v[0] for v in (po, tracking, code, reason, city, state, postal, country) if v])
+    ):
+        return None
+    syntax = go.syntax
+    reason_text = reason.value if reason is not None else go.missing_reason
+    resolved = resolve_status(b, syntax, code.value, reason_text)
+    if resolved is None:
+        return None
+    converted = b.converted(when)
+    if isinstance(converted, TimeError):
+        return None
+    if country is None:
+        country_code = go.default_country
+        if not country_code:
+            return None
+    elif len(country.value) == 3:
+        country_code = go.countries.get(country.value.upper(), "")
+        if not country_code:
+            return None
+    else:
+        country_code = country.value
+    found, how = resolved
+    iso, zone_how = converted
+    address = go.head_text
+    if city is not None:
+        address += f', "city": {_esc(city.value)}'
+    if state is not None:
+        address += f', "stateOrRegion": {_esc(state.value)}'
+    if postal is not None:
+        address += f', "postalCode": {_esc(postal.value)}'
+    text = (
+        f'{{"purchaseOrderNumber": {_esc(po.value)}, {go.parties_text}"statusUpdateDetails": '
+        f'{{"trackingNumber": {_esc(tracking.value)}, "statusCode": {_esc(found.status)}, '
+        f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
+        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
+    )
+    # the trail by reference (`fast_trail` makes its entries when someone asks): shared
+    # objects and the sources read (each `Src` shared by the sets of the same shape), so a
+    # spooled trail pickles as references
+    trail = (fast_trail, go.shared, go.notes, syntax, reason_text, how, code.src,
+             reason.src if reason is not None else None, when.srcs, when.local, zone_how,
+             country.src if country is not None else None,
+             country.value if country is not None and len(country.value) == 3 else None,
+             country_code, city.src if city is not None else None,
+             state.src if state is not None else None,
+             postal.src if postal is not None else None, tracking.src, po.src)  # fmt: skip
+    return text, po.value, tracking.value, trail
+
+
+def fast_trail(
+    shared: tuple[Any, ...],
+    notes: tuple[tuple[Any, ...], tuple[Any, ...]],
+    syntax: Syntax,
+    reason_text: str,
+    how: str,
+    code: Src,
+    reason: Src | None,
+    srcs: tuple[Src, ...],
+    local: datetime,
+    zone_how: str,
+    country: Src | None,
+    alpha3: str | None,
+    country_code: str,
+    *read: Src | None,
+) -> tuple[Any, ...]:
+    """The flat trail (`gateway.mapping.lineage`) of an update `fast_update` made, from
+    what it recorded by reference: the parties' trail, the address defaults' notes, the
+    status pair's resolution (`how`, the reason read or defaulted), the sources of the
+    values read (`read`: city, state, postal code, tracking number, purchase order), the
+    time read and how its zone was chosen, the country read (`alpha3` when a code table
+    turned it into `country_code`). The same entries, in the same order, as `_update`
+    records."""
+    city, state, postal, tracking, po = read
+    head, country_default = notes
+    trail: list[Any] = [*shared, STATUS_CODE, "code_table", *code, how]
+    if reason is None:
+        why = f"no reason code: {syntax} default {reason_text!r} ({how})"
+        trail += (REASON_CODE, "default", None, None, None, None, why)
+    else:
+        trail += (REASON_CODE, "code_table", *reason, how)
+    trail += (DATE_TIME, "derived", *srcs[0], (local, tuple(map(tuple, srcs)), zone_how))
+    trail += head
+    if country is None:
+        trail += country_default
+    elif alpha3 is not None:
+        trail += (COUNTRY, "code_table", *country,
+                  f"countries.yaml {alpha3.upper()} -> {country_code}")  # fmt: skip
+    else:
+        trail += (COUNTRY, "segment", *country, None)
+    if city is not None:
+        trail += (CITY, "segment", *city, None)
+    if state is not None:
+        trail += (STATE, "segment", *state, None)
+    if postal is not None:
+        trail += (POSTAL, "segment", *postal, None)
+    assert tracking is not None and po is not None
+    trail += (TRACKING, "segment", *tracking, None,
+              "/purchaseOrderNumber", "segment", *po, None)  # fmt: skip
+    return tuple(trail)
