@@ -51,12 +51,14 @@ compiled: $(STAMP)
 	&& ln -sfn ../../mappings $(COMPILED)/mappings)
 
 # the unit tests again, against the compiled modules (build/compiled first on the path;
-# `-p gateway` imports the package from there before pytest puts the checkout on sys.path):
-# tests/test_compiled_build.py fails the run if it did not import them
+# `-p gateway` imports the package from there before pytest puts the checkout on sys.path;
+# PYTHONSAFEPATH keeps `python -m gateway` / `-c` in a test's subprocess, run from the
+# checkout, from putting the pure modules first): tests/test_compiled_build.py fails the run
+# if it, or such a subprocess, did not import them
 unit-compiled: compiled
 	$(if $(NO_COMPILER),@echo "make unit-compiled skipped: $(NO_COMPILER)",\
-	EDIGW_EXPECT_COMPILED=1 PYTHONPATH=$(CURDIR)/$(COMPILED) $(BIN)/pytest -p gateway \
-		tests --ignore=tests/integration)
+	EDIGW_EXPECT_COMPILED=1 PYTHONSAFEPATH=1 PYTHONPATH=$(CURDIR)/$(COMPILED) \
+		$(BIN)/pytest -p gateway tests --ignore=tests/integration)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/translate.py

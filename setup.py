@@ -49,8 +49,24 @@ def compiler_ready() -> str | None:
     return None
 
 
+def in_place(argv: list[str]) -> bool:
+    """Whether the setup command builds into the checkout itself: an editable install
+    (`pip install -e .`: editable_wheel), `setup.py develop`, `build_ext --inplace`."""
+    commands = {"editable_wheel", "develop", "--inplace", "-i"}
+    return any(arg in commands for arg in argv[1:])
+
+
 def _ext_modules() -> list[object]:
     if os.environ.get("EDIGW_MYPYC") != "1":
+        return []
+    if in_place(sys.argv):
+        # a library beside its .py would shadow every later edit of it in `make run`,
+        # `edigw` and the pure test run: the compiled modules live in build/compiled only
+        print(
+            "edigw: EDIGW_MYPYC=1 is ignored for a build into the checkout (editable or"
+            " in place): building pure Python; `make compiled` builds them",
+            file=sys.stderr,
+        )
         return []
     missing = compiler_ready()
     if missing:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -52,6 +53,18 @@ def test_the_run_imports_the_build_it_expects() -> None:
     assert extensions == ({_module_name(p) for p in listed} if expected else set())
 
 
+def test_a_subprocess_from_the_checkout_imports_the_same_build() -> None:
+    # as test_cli runs `python -m gateway` with the checkout as its working directory:
+    # Python puts that directory first on the path, before PYTHONPATH's build/compiled,
+    # unless PYTHONSAFEPATH (make unit-compiled) says not to
+    expected = os.environ.get("EDIGW_EXPECT_COMPILED") == "1"
+    done = subprocess.run(
+        [sys.executable, "-c", "import gateway.parse.x12_common as m; print(m.__file__)"],
+        capture_output=True, text=True, cwd=REPO, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip().endswith(".so") is expected, (done.stdout, expected)
+
+
 def test_the_compiled_list_leaves_out_the_excluded_modules() -> None:
     listed = _setup().compiled_modules(REPO)
     for pure in ("gateway/mapping/payloads.py", "gateway/mapping/codes.py",
@@ -65,6 +78,26 @@ def test_no_extension_without_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _setup()._ext_modules() == []
     monkeypatch.setenv("EDIGW_MYPYC", "0")
     assert _setup()._ext_modules() == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["setup.py", "editable_wheel", "--dist-info-dir", "x"], ["setup.py", "develop"],
+     ["setup.py", "build_ext", "--inplace"], ["setup.py", "-q", "build_ext", "-i"]],
+)  # fmt: skip
+def test_never_compiled_into_the_checkout(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a library beside its .py would run instead of the edited source ever after
+    setup = _setup()
+    monkeypatch.setenv("EDIGW_MYPYC", "1")
+    monkeypatch.setattr(sys, "argv", argv)
+    assert setup._ext_modules() == []
+    assert "ignored for a build into the checkout" in capsys.readouterr().err
+    # and the builds that do compile are not taken for one
+    for build in (["setup.py", "bdist_wheel"], ["setup.py", "--quiet", "build_py",
+                  "--build-lib", "build/compiled", "build_ext", "--build-lib", "b"]):  # fmt: skip
+        assert not setup.in_place(build)
 
 
 def test_pure_build_when_the_compiler_is_missing(
