@@ -8,11 +8,13 @@ silently fell back to the pure modules, or a pure run that picked up a compiled 
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -121,3 +123,46 @@ def test_pure_build_when_the_python_headers_are_missing(
     monkeypatch.setattr(setup.sysconfig, "get_config_var", lambda name: sys.executable)
     monkeypatch.setattr(setup.sysconfig, "get_paths", lambda: {"include": str(tmp_path)})
     assert setup.compiler_ready() == f"no Python headers ({tmp_path / 'Python.h'})"
+
+
+def _patched_names(tree: ast.Module) -> Iterator[tuple[str, str, int]]:
+    """(module, name, line) of every `monkeypatch.setattr(module, "name", ...)` (or
+    `setattr("module.name", ...)`) in a test module, `module` resolved through its imports."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update((a.asname or a.name, a.name) for a in node.names if a.asname)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            aliases.update((a.asname or a.name, f"{node.module}.{a.name}") for a in node.names)
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "setattr" and node.args):  # fmt: skip
+            continue
+        target = node.args[0]
+        if isinstance(target, ast.Constant) and isinstance(target.value, str):
+            module, _, name = target.value.rpartition(".")
+            yield module, name, node.lineno
+        elif len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+            dotted = ast.unparse(target)  # `pipeline` or `gateway.pipeline`
+            head, _, rest = dotted.partition(".")
+            module = f"{aliases[head]}.{rest}".rstrip(".") if head in aliases else dotted
+            yield module, str(node.args[1].value), node.lineno
+
+
+def test_no_test_patches_what_a_compiled_module_calls_directly() -> None:
+    # Code that mypyc compiled calls a function or class of a compiled module, and reads its
+    # Final names, directly: a test that patches one there proves nothing in the compiled
+    # run (its plain module-level values are read from the module's namespace, and may be
+    # patched). Patch the caller's seam instead (test_memory_recording.py).
+    compiled = {_module_name(path) for path in _setup().compiled_modules(REPO)}
+    found = []
+    for path in sorted((REPO / "tests").rglob("*.py")):
+        for module, name, line in _patched_names(ast.parse(path.read_text(encoding="utf-8"))):
+            if module not in compiled:
+                continue
+            imported = importlib.import_module(module)
+            value = getattr(imported, name, None)
+            final = "Final" in str(getattr(imported, "__annotations__", {}).get(name))
+            if callable(value) or final:
+                found.append(f"{path.relative_to(REPO)}:{line}: {module}.{name}")
+    assert found == []
