@@ -232,6 +232,18 @@ def startup(tmp: Path, runs: int = 5, compiled: Path | None = None) -> dict[str,
     return figures
 
 
+def stale(compiled: Path) -> list[str]:
+    """The gateway sources the build in `compiled` was not made from (missing there, or
+    different from its copy): a compiled module built before an edit would be measured."""
+    package = COMPILED.parents[1] / "gateway"
+    return [
+        source.relative_to(package.parent).as_posix()
+        for source in sorted(package.rglob("*.py"))
+        if not (copy := compiled / source.relative_to(package.parent)).is_file()
+        or copy.read_bytes() != source.read_bytes()
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="size of each generated file")
@@ -247,6 +259,10 @@ def main() -> None:
     compiled = Path(args.compiled).resolve() if args.compiled != "none" else None
     if compiled and not any((compiled / "gateway").rglob("*.so")):
         print(f"no compiled build in {compiled} (`make compiled`): pure figures only")
+        compiled = None
+    if compiled and (edited := stale(compiled)):
+        print(f"the build in {compiled} is older than {edited[0]} (and {len(edited) - 1} more)"
+              " (`make compiled`): pure figures only")  # fmt: skip
         compiled = None
     modes = ("edigw", "lineage", *(("mypyc", "mypyc+lin") if compiled else ()))
     with tempfile.TemporaryDirectory() as tmp:

@@ -166,3 +166,19 @@ def test_no_test_patches_what_a_compiled_module_calls_directly() -> None:
             if callable(value) or final:
                 found.append(f"{path.relative_to(REPO)}:{line}: {module}.{name}")
     assert found == []
+
+
+def test_the_benchmark_skips_a_build_older_than_the_sources(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("edigw_bench", REPO / "benchmarks/translate.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for source in (REPO / "gateway").rglob("*.py"):
+        copy = tmp_path / source.relative_to(REPO)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(source.read_bytes())
+    assert bench.stale(tmp_path) == []
+    edited = tmp_path / "gateway/parse/x12_214.py"
+    edited.write_bytes(edited.read_bytes() + b"\n# before an edit\n")
+    (tmp_path / "gateway/origin.py").unlink()
+    assert bench.stale(tmp_path) == ["gateway/origin.py", "gateway/parse/x12_214.py"]
