@@ -1,5 +1,5 @@
 """The AK2 .. AK5 loop of a set accepted without any problem is written from kept parts
-(`gateway.ack.x12._Accepted`): it must be what the general path (`_set_response`, rendered)
+(`gateway.ack.x12_sets.Accepted`): it must be what the general path (`set_response`, rendered)
 writes for the same set, for every ST01, ST02, ST03, group, delimiters and ack kind."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import itertools
 
 import pytest
 
-from gateway.ack.x12 import _Accepted, _set_response
 from gateway.ack.x12_envelope import CONVENTIONAL, SegmentWriter
+from gateway.ack.x12_sets import Accepted, set_response
 from gateway.envelope.outcome import SetOutcome
 from gateway.envelope.x12_syntax import Delimiters
 
@@ -27,7 +27,7 @@ DELIMITERS = [
 
 def _general(item: SetOutcome, kind: str, five: bool, d: Delimiters, group: str | None) -> str:
     out = SegmentWriter(d)
-    segments, status = _set_response(item, kind, five, d, group)  # type: ignore[arg-type]
+    segments, status = set_response(item, kind, five, d, group)  # type: ignore[arg-type]
     out.write(*segments)
     return f"{status}:{out.count}:{out.getvalue()}"
 
@@ -38,7 +38,7 @@ def test_accepted_loop_text_is_what_the_general_path_writes(
     kind: str, five: bool, d: Delimiters
 ) -> None:
     for group in GROUPS:
-        accepted = _Accepted(kind, five, d, group)  # type: ignore[arg-type]
+        accepted = Accepted(kind, five, d, group)  # type: ignore[arg-type]
         for type_code, control, version in itertools.product(TYPE_CODES, CONTROLS, VERSIONS):
             item = SetOutcome(control, type_code, version, segment_count=5)
             expected = _general(item, kind, five, d, group)

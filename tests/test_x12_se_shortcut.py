@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.envelope.x12_groups import _se_problems, check_se
+from gateway.envelope.x12_sets import _se_problems, check_se
 
 # mostly plain values (the shortcut's case, at every length around its bounds), some odd
 _VALUE = st.one_of(

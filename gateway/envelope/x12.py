@@ -29,10 +29,10 @@ from gateway.envelope.x12_groups import (
     check_group_sets,
     check_gs,
     check_iea,
-    check_se,
     check_set_group,
 )
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
+from gateway.envelope.x12_sets import check_se
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.origin import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set

@@ -1,4 +1,5 @@
-"""Checks of the X12 control segments: GS/GE, ST/SE and IEA counts and control numbers."""
+"""Checks of the X12 control segments: GS/GE and IEA counts and control numbers, and the
+functional group each transaction set type belongs to (ST/SE: `x12_sets`)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ __all__ = [
     "check_group_sets",
     "check_gs",
     "check_iea",
-    "check_se",
     "check_set_group",
+    "format_faults",
 ]
 
 
@@ -28,8 +29,6 @@ def _get(seg: Sequence[str], n: int) -> str:
 # numeric N0 else AN/ID). Dates and times are checked on their own.
 GS_FORMATS = {1: (2, 2, False), 2: (2, 15, False), 3: (2, 15, False), 7: (1, 2, False),
               8: (1, 12, False)}  # fmt: skip
-ST_FORMATS = {1: (3, 3, False), 2: (4, 9, False), 3: (1, 35, False)}
-SE_FORMATS = {1: (1, 10, True), 2: (4, 9, False)}
 GE_FORMATS = {1: (1, 6, True)}
 IEA_FORMATS = {1: (1, 5, True)}
 
@@ -162,116 +161,6 @@ def check_ge(
             )
         )
     return problems
-
-
-def check_se(
-    segments: Sequence[Sequence[str]], se: Sequence[str] | None, delimiters: str = ""
-) -> list[Problem]:
-    """SE trailer: present, SE01 = segments ST..SE, SE02 = ST02; ST01/ST02 present; ST and
-    SE elements of their type and length, without delimiter or control character (AK502
-    6 / 7 for ST01 / ST02)."""
-    if se is not None and _plain_envelope(segments[0], se, len(segments), delimiters):
-        return []
-    return _se_problems(segments, se, delimiters)
-
-
-def _se_problems(
-    segments: Sequence[Sequence[str]], se: Sequence[str] | None, delimiters: str
-) -> list[Problem]:
-    """`check_se` without its shortcut for the plain case: every check, one by one."""
-    st = segments[0]
-    problems: list[Problem] = []
-    where: dict[str, Any] = {"level": Level.TRANSACTION}
-    for n, value, why in format_faults(st, ST_FORMATS, delimiters):
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_HEADER_INVALID,
-                message=f"ST{n:02d} {value!r} {why}",
-                segment="ST",
-                position=1,
-                element=n,
-                value=value,
-                **where,
-            )
-        )
-    if not _get(st, 1) or not _get(st, 2):
-        n = 1 if not _get(st, 1) else 2
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_HEADER_INVALID,
-                message=f"ST{n:02d} is missing",
-                segment="ST",
-                position=1,
-                element=n,
-                **where,
-            )
-        )
-    if se is None:
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_TRAILER_MISSING,
-                message=f"transaction set {_get(st, 2)} has no SE trailer",
-                segment="SE",
-                position=len(segments) + 1,
-                **where,
-            )
-        )
-        return problems
-    where.update(segment="SE", position=len(segments))  # SE01/SE02 faults sit on the SE
-    count, control = _get(se, 1), _get(se, 2)
-    if format_faults(se, SE_FORMATS, delimiters):
-        count, control = se[1] if len(se) > 1 else "", se[2] if len(se) > 2 else ""
-    if count != str(len(segments)):
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_COUNT_MISMATCH,
-                message=f"SE01 says {count or 'nothing'} segments, the set has {len(segments)}",
-                element=1,
-                element_ref="96",
-                value=count or None,
-                **where,
-            )
-        )
-    if control != _get(st, 2):
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_CONTROL_MISMATCH,
-                message=f"SE02 {control!r} does not match ST02 {_get(st, 2)!r}",
-                element=2,
-                element_ref="329",
-                value=control or None,
-                **where,
-            )
-        )
-    return problems
-
-
-_ALNUM_DELIMITERS: dict[str, bool] = {}  # delimiters -> whether one is a letter or digit
-
-
-def _plain_envelope(st: Sequence[str], se: Sequence[str], count: int, delimiters: str) -> bool:
-    """True for the common ST and SE that `check_se` finds nothing in: ST01 (3) and ST02
-    (4..9) ASCII letters and digits, ST03 absent or 1..35 of them, SE01 the segment count
-    written plainly, SE02 the same text as ST02, no other element; with delimiters that are
-    no letter or digit (so no such value holds one). Anything else takes the full check."""
-    if len(se) != 3 or not 3 <= len(st) <= 4:
-        return False
-    held = _ALNUM_DELIMITERS.get(delimiters)
-    if held is None:
-        held = _ALNUM_DELIMITERS[delimiters] = any(c.isalnum() for c in delimiters)
-    if held:
-        return False
-    code, control = st[1], st[2]
-    version = st[3] if len(st) > 3 else ""
-    return (
-        len(code) == 3
-        and 4 <= len(control) <= 9
-        and len(version) <= 35
-        and (code + control + version).isalnum()
-        and (code + control + version).isascii()
-        and se[1] == str(count)
-        and se[2] == control
-    )
 
 
 def check_iea(

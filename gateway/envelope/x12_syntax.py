@@ -16,11 +16,12 @@ left in, they are control characters that the element checks reject (997 AK4 cod
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from gateway.envelope.x12_blocks import after_terminators, plain_texts, without
 
 __all__ = [
     "ISA_LENGTH",
@@ -39,6 +40,7 @@ _SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
 # ignored like white space, the same rule as the EDIFACT reader's; inside an interchange a
 # NUL is an invalid character.
 _PADDING = _SPACE + "\x00"
+_LEADING_PADDING = re.compile("[" + re.escape(_PADDING) + "]*")  # matches at any offset
 
 
 _BLANK = " \t\r\n\v\f\x85\xa0"
@@ -216,8 +218,7 @@ class X12Tokenizer:
         while True:
             # skip white space between interchanges
             while True:
-                stripped = len(self._buf) - len(self._buf[self._pos :].lstrip(_PADDING))
-                self._pos = stripped if stripped > self._pos else self._pos
+                self._pos = _LEADING_PADDING.match(self._buf, self._pos).end()  # type: ignore[union-attr]
                 if self._pos < len(self._buf) or not self._more():
                     break
             if self._pos >= len(self._buf):
@@ -283,7 +284,6 @@ class X12Tokenizer:
         skip = "".join(c for c in _SPACE if c not in (term, sep))
         breaks = "".join(map(chr, line_break_table(term, sep, delims.component, delims.repetition)))
         drop = self._drop and bool(breaks)
-        padded = _padding(term, skip)
         while True:
             buf, pos = self._buf, self._pos
             last = buf.rfind(term, pos)
@@ -292,7 +292,7 @@ class X12Tokenizer:
                     continue
                 rest = self._buf[self._pos :].strip(skip)
                 if drop:
-                    rest = _without(rest, breaks)
+                    rest = without(rest, breaks)
                 self._pos = len(self._buf)
                 if rest.startswith("IEA"):  # a last segment without its terminator
                     self.delimiters = None
@@ -300,19 +300,33 @@ class X12Tokenizer:
                 elif rest:
                     yield Token("eof-partial", text=rest[:200])
                 return
+            iea = buf.find("IEA", pos, last)
+            if iea >= 0:  # read up to that segment only: a mailbag holds thousands of IEAs
+                last = buf.find(term, iea)
             self._pos = last + step
             block = buf[pos:last]
             if drop:  # terminators stay where they were
-                block = _without(block, breaks)
-            texts = block.split(term)
-            if "IEA" not in block and not padded(block):  # the common block: split at once
-                for start in range(0, len(texts), _BATCH):
-                    batch = [text.split(sep) for text in texts[start : start + _BATCH]]
+                block = without(block, breaks)
+            skipped = 0  # terminators of `block` before `texts`
+            first = block.find("IEA") if iea >= 0 or drop else -1  # dropped breaks: "I" LF "EA"
+            if first >= 0:  # the segments before the one with "IEA" may split at once
+                cut = block.rfind(term, 0, first)
+                plain = plain_texts(block[:cut], term, skip) if cut > 0 else None
+                if plain is not None:
+                    skipped = block.count(term, 0, cut) + 1
+                    block = block[cut + step :]
+            else:
+                plain = plain_texts(block, term, skip)
+            if plain is not None:  # the common block: split at once
+                for start in range(0, len(plain), _BATCH):
+                    batch = [text.split(sep) for text in plain[start : start + _BATCH]]
                     yield _new(Token, ("segments", None, None, "", batch))
-                continue
+                if first < 0:
+                    continue
+            texts = block.split(term)
             batch = []
             add = batch.append
-            for count, text in enumerate(texts, start=1):
+            for count, text in enumerate(texts, start=skipped + 1):
                 if text[:1] in skip or text[-1:] in skip:
                     text = text.strip(skip)
                     if not text:
@@ -321,7 +335,8 @@ class X12Tokenizer:
                 add(elements)
                 if elements[0] == "IEA":
                     self.delimiters = None
-                    self._pos = _after_terminators(buf, term, pos, count)
+                    if count < skipped + len(texts):  # else it ends the block: at last + step
+                        self._pos = after_terminators(buf, term, pos, count)
                     yield _new(Token, ("segments", None, None, "", batch))
                     return
                 if len(batch) >= _BATCH:  # a few at a time: their memory is soon reused
@@ -334,41 +349,3 @@ class X12Tokenizer:
 
 _new = tuple.__new__
 _BATCH = 64  # segments per "segments" token
-
-
-@functools.lru_cache(maxsize=16)
-def _padding(term: str, skip: str) -> Callable[[str], bool]:
-    """A test for what makes a block's segment texts need more than a split: an empty
-    one (a terminator at the start, after another, or an empty block) or one that begins or
-    ends with white space (`skip`). Two regex scans from the terminator, a literal (fast):
-    the block's, then its reverse's (a blank before a terminator is one after it there)."""
-    t = re.escape(term)
-    space = "[" + re.escape(skip) + "]" if skip else "(?!)"
-    after = re.compile(f"{t}(?:{space}|{t})").search  # a terminator then a blank or another
-    edges = (*skip, term)
-    before: Callable[[str], object]
-    if len(term) != 1:  # (never: the ISA gives one character) the reverse would not do
-        before = re.compile(f"{space}{t}").search
-    else:
-        before = lambda block: after(block[::-1])  # noqa: E731
-
-    def padded(block: str) -> bool:
-        if not block or block.startswith(edges) or block.endswith(edges):
-            return True
-        return after(block) is not None or before(block) is not None
-
-    return padded
-
-
-def _without(text: str, chars: str) -> str:
-    """`text` without any of `chars` (str.replace is far faster than str.translate)."""
-    for c in chars:
-        if c in text:
-            text = text.replace(c, "")
-    return text
-
-
-def _after_terminators(buf: str, term: str, pos: int, count: int) -> int:
-    """The offset just after the `count`-th terminator at or after `pos`."""
-    head = buf[pos:].split(term, count)[:count]  # split once, at C speed
-    return pos + sum(map(len, head)) + count * len(term)
