@@ -6,11 +6,14 @@ as `edigw translate` does), edigw with `--lineage` expanded, and in the same run
 files the peers: a naive split on the segment and element separators, pyx12's segment
 reader on the 214 and pydifact's parser on the IFTSTA (benchmark-only: `pip install
 '.[bench]'`; a peer that is not installed is reported as such). `x edigw` is a row's speed
-over edigw's on the same file. Last, the wall time of `edigw translate` on a 1 KB file in a
-subprocess (the start-up a small file pays).
+over edigw's on the same file. When the mypyc build exists (`make compiled`: build/compiled),
+the same two edigw rows run again with it first on PYTHONPATH (`mypyc`, `mypyc+lin`: the
+compiled hot modules, issue 11), so pure and compiled figures come from one run; a child
+that did not import the build its row names says so. Last, the wall time of `edigw
+translate` on a 1 KB file in a subprocess (the start-up a small file pays), per build.
 
     make bench            # or: .venv/bin/python benchmarks/translate.py [--mb 20]
-                          #     [--only 214|iftsta] [--no-startup]
+                          #     [--only 214|iftsta] [--no-startup] [--compiled DIR|none]
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pathlib import Path
 # Amazon's supported pairs (mappings/status_codes.yaml): every generated event is submitted
 STATUS = [("XB", "NS"), ("O1", "NS"), ("OD", "NS"), ("D1", "NS"), ("DE", "AF"), ("A7", "AM")]
 EDI_STATUS = ["301", "302", "201", "101"]
+# `make compiled`'s output: the gateway package with its mypyc-compiled modules
+COMPILED = Path(__file__).resolve().parents[1] / "build" / "compiled"
 
 
 def write_214(path: Path, target_mb: float) -> int:
@@ -144,24 +149,46 @@ def _pydifact(path: str) -> int:
 READERS = {
     "edigw": lambda path: _edigw(path, False),
     "lineage": lambda path: _edigw(path, True),
+    "mypyc": lambda path: _edigw(path, False),  # run with the compiled build on the path
+    "mypyc+lin": lambda path: _edigw(path, True),
     "naive": _naive,
     "pyx12": _pyx12,
     "pydifact": _pydifact,
 }
 PEER_MODULES = {"pyx12": "pyx12", "pydifact": "pydifact"}
+EDIGW_MODES = ("edigw", "lineage", "mypyc", "mypyc+lin")
+
+
+def _compiled_imported() -> bool:
+    """Whether any gateway module this process imported is a compiled (mypyc) one."""
+    return any(
+        (getattr(module, "__file__", None) or "").endswith(".so")
+        for name, module in list(sys.modules.items())
+        if name.startswith("gateway.")
+    )
 
 
 def _measure(path: str, mode: str) -> None:
-    """Child process: read one file with one reader, print seconds, count and peak RSS."""
-    start = time.perf_counter()
+    """Child process: read one file with one reader, print wall and CPU seconds, count and
+    peak RSS."""
+    start, cpu = time.perf_counter(), time.process_time()
     count = READERS[mode](path)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak_kb / 1024}))
+    figures = {"seconds": seconds, "cpu": cpu, "count": count, "peak_mb": peak_kb / 1024}
+    print(json.dumps({**figures, "compiled": float(_compiled_imported())}))
 
 
-def _run(path: Path, mode: str) -> dict[str, float] | str:
-    """One child's figures, or why there are none (not installed, or its error)."""
+def _env(compiled: Path | None) -> dict[str, str]:
+    """The environment of a child: the compiled build first on PYTHONPATH, or no PYTHONPATH
+    (the pure editable install)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return {**env, "PYTHONPATH": str(compiled)} if compiled else env
+
+
+def _run(path: Path, mode: str, compiled: Path | None = None) -> dict[str, float] | str:
+    """One child's figures, or why there are none (not installed, or its error). The
+    `mypyc` modes run with `compiled` first on the path."""
     module = PEER_MODULES.get(mode)
     probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
     if module and subprocess.run([sys.executable, "-c", probe], check=False).returncode:
@@ -171,20 +198,23 @@ def _run(path: Path, mode: str) -> dict[str, float] | str:
         check=False,
         capture_output=True,
         text=True,
+        env=_env(compiled if mode.startswith("mypyc") else None),
     )
     if out.returncode:
         return f"failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}"
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    if mode in EDIGW_MODES and bool(result["compiled"]) != mode.startswith("mypyc"):
+        return f"imported the {'compiled' if result['compiled'] else 'pure'} modules: skipped"
     return result
 
 
-def startup(tmp: Path, runs: int = 5) -> dict[str, float]:
+def startup(tmp: Path, runs: int = 5, compiled: Path | None = None) -> dict[str, float]:
     """Median wall seconds of `edigw translate` on a ~1 KB 214 and IFTSTA (subprocess,
-    after one unmeasured run)."""
+    after one unmeasured run), with the `compiled` build first on the path if given."""
     script = Path(sys.executable).with_name("edigw")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "gateway"]
     # bytecode is cached as an installed package has it (a first, unmeasured run writes it)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in _env(compiled).items() if k != "PYTHONDONTWRITEBYTECODE"}
     args = ["translate", "--selling-party", "999US", "--ship-from", "ABCD"]
     figures = {}
     for name, writer in (("214", write_214), ("IFTSTA", write_iftsta)):
@@ -202,48 +232,82 @@ def startup(tmp: Path, runs: int = 5) -> dict[str, float]:
     return figures
 
 
+def stale(compiled: Path) -> list[str]:
+    """The gateway sources the build in `compiled` was not made from (missing there, or
+    different from its copy): a compiled module built before an edit would be measured."""
+    package = COMPILED.parents[1] / "gateway"
+    return [
+        source.relative_to(package.parent).as_posix()
+        for source in sorted(package.rglob("*.py"))
+        if not (copy := compiled / source.relative_to(package.parent)).is_file()
+        or copy.read_bytes() != source.read_bytes()
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="size of each generated file")
     parser.add_argument("--only", choices=["214", "iftsta"], help="measure one file type only")
     parser.add_argument("--no-startup", action="store_true", help="skip the 1 KB start-up run")
+    parser.add_argument("--compiled", default=str(COMPILED),
+                        help="the mypyc build to measure too (none: skip)")  # fmt: skip
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _measure(*args.child)
         return
+    compiled = Path(args.compiled).resolve() if args.compiled != "none" else None
+    if compiled and not any((compiled / "gateway").rglob("*.so")):
+        print(f"no compiled build in {compiled} (`make compiled`): pure figures only")
+        compiled = None
+    if compiled and (edited := stale(compiled)):
+        print(f"the build in {compiled} is older than {edited[0]} (and {len(edited) - 1} more)"
+              " (`make compiled`): pure figures only")  # fmt: skip
+        compiled = None
+    modes = ("edigw", "lineage", *(("mypyc", "mypyc+lin") if compiled else ()))
     with tempfile.TemporaryDirectory() as tmp:
         cases = [
             ("X12 214", Path(tmp) / "bench.214", write_214, "pyx12"),
             ("EDIFACT IFTSTA", Path(tmp) / "bench.iftsta", write_iftsta, "pydifact"),
         ]
-        print(f"{'file':15} {'MB':>5} {'reader':9} {'seconds':>8} {'MB/s':>7} {'x edigw':>7} "
-              f"{'events/s':>9} {'peak MB':>8}")  # fmt: skip
+        # CPU MB/s: the file over the child's CPU seconds, steadier than wall on a busy host
+        print(f"{'file':15} {'MB':>5} {'reader':9} {'seconds':>8} {'MB/s':>7} {'CPU MB/s':>8} "
+              f"{'x edigw':>7} {'events/s':>9} {'peak MB':>8}")  # fmt: skip
         if args.only:
             cases = [case for case in cases if case[1].suffix == f".{args.only}"]
         for name, path, writer, peer in cases:
             expected = writer(path, args.mb)
             size = path.stat().st_size / 1_000_000
             base = 0.0
-            for mode in ("edigw", "lineage", "naive", peer):
-                r = _run(path, mode)
+            seconds: dict[str, float] = {}
+            cpus: dict[str, float] = {}
+            for mode in (*modes, "naive", peer):
+                r = _run(path, mode, compiled)
                 if isinstance(r, str):
                     print(f"{name:15} {size:5.1f} {mode:9} {r}")
                     continue
+                seconds[mode], cpus[mode] = r["seconds"], r["cpu"]
                 base = base or r["seconds"]
-                events = f"{expected / r['seconds']:9.0f}" if mode in ("edigw", "lineage") else ""
+                events = f"{expected / r['seconds']:9.0f}" if mode in EDIGW_MODES else ""
                 print(f"{name:15} {size:5.1f} {mode:9} {r['seconds']:8.2f} "
-                      f"{size / r['seconds']:7.2f} {base / r['seconds']:7.2f} {events:>9} "
+                      f"{size / r['seconds']:7.2f} {size / r['cpu']:8.2f} "
+                      f"{base / r['seconds']:7.2f} {events:>9} "
                       f"{r['peak_mb']:8.1f}")  # fmt: skip
-                if mode in ("edigw", "lineage") and r["count"] != expected:
+                if mode in EDIGW_MODES and r["count"] != expected:
                     print(f"  !! {name}: {r['count']:.0f} events released, {expected} expected")
-                if mode == "lineage":
-                    print(f"  --lineage costs {r['seconds'] / base:.2f}x a run without it")
+                plain = {"lineage": "edigw", "mypyc+lin": "mypyc"}.get(mode)
+                if plain in seconds:
+                    print(f"  --lineage costs {r['seconds'] / seconds[plain]:.2f}x a run "
+                          f"without it ({plain})")  # fmt: skip
+            if "mypyc" in seconds and "edigw" in seconds:
+                print(f"  mypyc build: {seconds['edigw'] / seconds['mypyc']:.2f}x the pure "
+                      f"one's (wall), {cpus['edigw'] / cpus['mypyc']:.2f}x (CPU)")  # fmt: skip
         if args.no_startup:
             return
-        figures = startup(Path(tmp))
-        walls = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures.items())
-        print(f"start-up, `edigw translate` of a 1 KB file (median wall): {walls}")
+        for build in ("pure", "mypyc") if compiled else ("pure",):
+            figures = startup(Path(tmp), compiled=compiled if build == "mypyc" else None)
+            walls = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in figures.items())
+            print(f"start-up ({build}), `edigw translate` of a 1 KB file (median wall): {walls}")
 
 
 if __name__ == "__main__":

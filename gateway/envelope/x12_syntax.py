@@ -201,7 +201,10 @@ class X12Tokenizer:
         of element lists, in order, none empty; the last one an IEA if the interchange ended
         there): per segment the reader then runs a loop, not a generator."""
         while True:
-            if self.delimiters is None:
+            # (a local is tested: a narrowed `self.delimiters` would stay narrowed across
+            # `_segments()`, which resets it at the IEA, and mypyc would check that type)
+            delimiters = self.delimiters
+            if delimiters is None:
                 token = self._header()
                 if token is None:
                     return
