@@ -1,4 +1,5 @@
-"""Benchmark: translate a ~20 MB X12 214 and a ~20 MB EDIFACT IFTSTA end to end.
+"""Benchmark: translate ~20 MB X12 214s (times repeating over a day; a time of their own
+per scan; a mailbag of one interchange per shipment) and a ~20 MB EDIFACT IFTSTA end to end.
 
 Each row is one fresh child process that read one generated file and printed its seconds
 (imports included), count and peak RSS: edigw (requests serialised to JSON and discarded,
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 # Amazon's supported pairs (mappings/status_codes.yaml): every generated event is submitted
@@ -35,44 +38,73 @@ EDI_STATUS = ["301", "302", "201", "101"]
 COMPILED = Path(__file__).resolve().parents[1] / "build" / "compiled"
 
 
-def write_214(path: Path, target_mb: float) -> int:
-    """A 214 interchange of about `target_mb`, shaped like real carrier files: one
-    transaction set per shipment (B10, PO, shipper and consignee N1 loops) with 1-3 LX
-    status events (AT7, MS1, MS2, L11 tracking number) each. Returns the event count."""
+def _isa(control: int) -> str:
+    return (
+        "ISA*00*          *00*          *02*SCAC           *ZZ*AMAZONDF       "
+        f"*261125*1200*U*00401*{control:09d}*0*P*>~\n"
+    )
+
+
+_GS = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+_ZONES = ("ET", "CT", "MT", "PT", "UT")
+
+
+def _shipment_214(sets: int, distinct_times: bool) -> tuple[str, int]:
+    """One 214 transaction set (ST..SE) and its events: B10, PO, shipper and consignee N1
+    loops, 1-3 LX status events (AT7, MS1, MS2, L11 tracking number). The AT7 times repeat
+    over a day unless `distinct_times` (a scan every minute from 2026-01-01, zones mixed)."""
+    lines = [
+        f"ST*214*{sets:04d}",
+        f"B10*{7_000_000 + sets}*PO{sets:08d}*SCAC",
+        f"L11*PO{sets:08d}*PO",
+        "N1*SH*DEMO VENDOR DISTRIBUTION CENTER",
+        "N3*1200 INDUSTRIAL PARKWAY",
+        "N4*ALLENTOWN*PA*18106*US",
+        "N1*CN*AMAZON CUSTOMER",
+        "N3*410 TERRY AVE N",
+        "N4*SEATTLE*WA*98109*US",
+    ]
+    events = 0
+    for lx in range(1, 2 + sets % 3):
+        status, reason = STATUS[(sets + lx) % len(STATUS)]
+        if distinct_times:
+            scan = datetime(2026, 1, 1) + timedelta(minutes=3 * sets + lx)
+            when = f"{scan:%Y%m%d}*{scan:%H%M}*{_ZONES[(sets + lx) % len(_ZONES)]}"
+        else:
+            when = f"20261124*{(sets + lx) % 24:02d}{lx * 7 % 60:02d}*ET"
+        lines += [
+            f"LX*{lx}",
+            f"AT7*{status}*{reason}***{when}",
+            "MS1*SEATTLE*WA*US",
+            "MS2*SCAC*TRAILER42",
+            f"L11*1Z{sets:010d}{lx:04d}*2I",
+        ]
+        events += 1
+    lines.append(f"SE*{len(lines) + 1}*{sets:04d}")
+    return "~\n".join(lines) + "~\n", events
+
+
+def write_214(
+    path: Path, target_mb: float, distinct_times: bool = False, mailbag: bool = False
+) -> int:
+    """A 214 file of about `target_mb`, shaped like real carrier files: one transaction set
+    per shipment (`_shipment_214`), all in one interchange, or with `mailbag` each in an
+    interchange of its own (ISA, GS, the set, GE, IEA: a mailbag of files). Returns the
+    event count."""
     events = 0
     with path.open("w", encoding="ascii") as out:
-        out.write(
-            "ISA*00*          *00*          *02*SCAC           *ZZ*AMAZONDF       "
-            "*261125*1200*U*00401*000000001*0*P*>~\n"
-        )
-        out.write("GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n")
+        if not mailbag:
+            out.write(_isa(1) + _GS)
         sets = 0
         while out.tell() < target_mb * 1_000_000:
             sets += 1
-            lines = [
-                f"ST*214*{sets:04d}",
-                f"B10*{7_000_000 + sets}*PO{sets:08d}*SCAC",
-                f"L11*PO{sets:08d}*PO",
-                "N1*SH*DEMO VENDOR DISTRIBUTION CENTER",
-                "N3*1200 INDUSTRIAL PARKWAY",
-                "N4*ALLENTOWN*PA*18106*US",
-                "N1*CN*AMAZON CUSTOMER",
-                "N3*410 TERRY AVE N",
-                "N4*SEATTLE*WA*98109*US",
-            ]
-            for lx in range(1, 2 + sets % 3):
-                status, reason = STATUS[(sets + lx) % len(STATUS)]
-                lines += [
-                    f"LX*{lx}",
-                    f"AT7*{status}*{reason}***20261124*{(sets + lx) % 24:02d}{lx * 7 % 60:02d}*ET",
-                    "MS1*SEATTLE*WA*US",
-                    "MS2*SCAC*TRAILER42",
-                    f"L11*1Z{sets:010d}{lx:04d}*2I",
-                ]
-                events += 1
-            lines.append(f"SE*{len(lines) + 1}*{sets:04d}")
-            out.write("~\n".join(lines) + "~\n")
-        out.write(f"GE*{sets}*1~\nIEA*1*000000001~\n")
+            text, count = _shipment_214(sets, distinct_times)
+            events += count
+            if mailbag:
+                text = _isa(sets) + _GS + text + f"GE*1*1~\nIEA*1*{sets:09d}~\n"
+            out.write(text)
+        if not mailbag:
+            out.write(f"GE*{sets}*1~\nIEA*1*000000001~\n")
     return events
 
 
@@ -268,8 +300,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cases = [
             ("X12 214", Path(tmp) / "bench.214", write_214, "pyx12"),
+            # the same shipments with a time of their own per scan, as real carriers send
+            ("214 own times", Path(tmp) / "times.214",
+             partial(write_214, distinct_times=True), "pyx12"),
+            # and one interchange per shipment: a mailbag of small files
+            ("214 mailbag", Path(tmp) / "mailbag.214", partial(write_214, mailbag=True), "pyx12"),
             ("EDIFACT IFTSTA", Path(tmp) / "bench.iftsta", write_iftsta, "pydifact"),
-        ]
+        ]  # fmt: skip
         # CPU MB/s: the file over the child's CPU seconds, steadier than wall on a busy host
         print(f"{'file':15} {'MB':>5} {'reader':9} {'seconds':>8} {'MB/s':>7} {'CPU MB/s':>8} "
               f"{'x edigw':>7} {'events/s':>9} {'peak MB':>8}")  # fmt: skip
