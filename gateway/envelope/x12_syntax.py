@@ -284,6 +284,7 @@ class X12Tokenizer:
         skip = "".join(c for c in _SPACE if c not in (term, sep))
         breaks = "".join(map(chr, line_break_table(term, sep, delims.component, delims.repetition)))
         drop = self._drop and bool(breaks)
+        window = _WINDOW  # with breaks dropped: the most text read at once (see below)
         while True:
             buf, pos = self._buf, self._pos
             last = buf.rfind(term, pos)
@@ -303,6 +304,14 @@ class X12Tokenizer:
             iea = buf.find("IEA", pos, last)
             if iea >= 0:  # read up to that segment only: a mailbag holds thousands of IEAs
                 last = buf.find(term, iea)
+            if drop and last - pos > window:
+                # an IEA tag wrapped by a line break ("I" LF "EA") is found only once the
+                # breaks are dropped: read a window of whole segments at a time, doubled
+                # while no IEA turns up, so an interchange costs about its own length
+                cut = buf.rfind(term, pos, pos + window)
+                if cut > pos:
+                    last = cut
+                window *= 2
             self._pos = last + step
             block = buf[pos:last]
             if drop:  # terminators stay where they were
@@ -349,3 +358,4 @@ class X12Tokenizer:
 
 _new = tuple.__new__
 _BATCH = 64  # segments per "segments" token
+_WINDOW = 4096  # characters first read at once with line breaks dropped (`_segments`)
