@@ -61,7 +61,9 @@ unit-compiled: compiled
 		$(BIN)/pytest -p gateway tests --ignore=tests/integration)
 
 # (the mypyc rows against a build of the current sources: translate.py skips a stale one)
+# (and pyx12, the peer in the 214 rows: the bench extra)
 bench: $(STAMP) compiled
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/translate.py
 	$(BIN)/python benchmarks/submit.py
 	$(BIN)/python benchmarks/service.py
