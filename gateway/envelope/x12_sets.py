@@ -64,28 +64,17 @@ def _se_problems(
     count, control = _get(se, 1), _get(se, 2)
     if format_faults(se, SE_FORMATS, delimiters):
         count, control = se[1] if len(se) > 1 else "", se[2] if len(se) > 2 else ""
+
+    def se_fault(code: ProblemCode, message: str, n: int, ref: str, value: str) -> Problem:
+        return Problem(code=code, message=message, element=n, element_ref=ref,
+                       value=value or None, **where)  # fmt: skip
+
     if count != str(len(segments)):
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_COUNT_MISMATCH,
-                message=f"SE01 says {count or 'nothing'} segments, the set has {len(segments)}",
-                element=1,
-                element_ref="96",
-                value=count or None,
-                **where,
-            )
-        )
+        message = f"SE01 says {count or 'nothing'} segments, the set has {len(segments)}"
+        problems.append(se_fault(ProblemCode.SET_COUNT_MISMATCH, message, 1, "96", count))
     if control != _get(st, 2):
-        problems.append(
-            Problem(
-                code=ProblemCode.SET_CONTROL_MISMATCH,
-                message=f"SE02 {control!r} does not match ST02 {_get(st, 2)!r}",
-                element=2,
-                element_ref="329",
-                value=control or None,
-                **where,
-            )
-        )
+        message = f"SE02 {control!r} does not match ST02 {_get(st, 2)!r}"
+        problems.append(se_fault(ProblemCode.SET_CONTROL_MISMATCH, message, 2, "329", control))
     return problems
 
 
