@@ -12,7 +12,7 @@ import gc
 import pickle
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
@@ -21,6 +21,7 @@ from typing import IO, Any, BinaryIO
 from gateway.ack.context import AckContext
 from gateway.ack.contrl import contrl_acks
 from gateway.ack.model import Acknowledgement
+from gateway.ack.spool import AckSpool
 from gateway.ack.x12 import x12_acks
 from gateway.envelope.edifact import read_edifact
 from gateway.envelope.outcome import InterchangeOutcome, has_error
@@ -32,7 +33,7 @@ from gateway.mapping.status import map_status
 from gateway.origin import Origin, Syntax
 from gateway.parse.records import Document, StatusDocument
 from gateway.problems import Level, Problem, ProblemCode, Severity
-from gateway.profile import PartnerProfile
+from gateway.profile import AckPreferences, PartnerProfile
 
 __all__ = ["TranslationOutcome", "detect_syntax", "translate_stream", "unreadable"]
 
@@ -52,10 +53,14 @@ class TranslationOutcome:
     # every set has a problem would otherwise hold them all (each set's own are recorded
     # with it, gateway.service.translating); `unlisted` counts the others
     problems: list[Problem] = field(default_factory=list)
-    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    # every ack in file order; a big file's spill to a temporary file (AckSpool)
+    acknowledgements: Sequence[Acknowledgement] = field(default_factory=list)
     requests: int = 0
     events: int = 0  # status updates + confirmations released
+    # the interchange outcomes, only when the caller asked to keep them (translate_stream's
+    # `keep_interchanges`): a mailbag's would grow with its interchanges
     interchanges: list[InterchangeOutcome[Any]] = field(default_factory=list)
+    interchange_count: int = 0  # every interchange read, kept or not
     unlisted: int = 0  # problems past LISTED_PROBLEMS: counted, not kept
     unlisted_error: bool = False  # one of them an error
 
@@ -70,12 +75,22 @@ class TranslationOutcome:
 
     def add_problems(self, problems: Iterable[Problem]) -> None:
         """List `problems` (in file order) up to LISTED_PROBLEMS; count the rest."""
-        for problem in problems:
-            if len(self.problems) < LISTED_PROBLEMS:
-                self.problems.append(problem)
-            else:
-                self.unlisted += 1
-                self.unlisted_error = self.unlisted_error or problem.severity is Severity.ERROR
+        unlisted, error = _list(self.problems, problems)
+        self.unlisted += unlisted
+        self.unlisted_error = self.unlisted_error or error
+
+
+def _list(listed: list[Problem], problems: Iterable[Problem]) -> tuple[int, bool]:
+    """Append `problems` to `listed` up to LISTED_PROBLEMS in all; (how many were left out,
+    whether an error was among them)."""
+    unlisted, error = 0, False
+    for problem in problems:
+        if len(listed) < LISTED_PROBLEMS:
+            listed.append(problem)
+        else:
+            unlisted += 1
+            error = error or problem.severity is Severity.ERROR
+    return unlisted, error
 
 
 def unreadable(exc: OSError) -> TranslationOutcome:
@@ -175,20 +190,36 @@ class _Spool:
         self.items, self.events = [], 0
 
 
+AckBuilder = Callable[[Sequence[InterchangeOutcome[Any]], AckPreferences, AckContext],
+                      list[Acknowledgement]]  # fmt: skip
+
+
 class _Translator:
-    """The DocumentSink: maps each accepted document, releases requests per interchange."""
+    """The DocumentSink: maps each accepted document, releases requests per interchange,
+    and as each interchange ends answers it (`acks`: x12_acks or contrl_acks into an
+    AckSpool) and lists its problems, so nothing of it is held to the end of the file but
+    what the caller keeps (`keep`)."""
 
     def __init__(
         self,
         profile: PartnerProfile,
         tables: CodeTables,
         emit: Emit,
-        check: InterchangeCheck | None = None,
+        check: InterchangeCheck | None,
+        acks: AckBuilder,
+        ack_context: AckContext,
+        keep: bool,
     ) -> None:
         self.profile, self.tables, self.emit, self.check = profile, tables, emit, check
         self.spool = _Spool()
         self.requests = 0
         self.events = 0
+        self.answer, self.ack_context, self.keep = acks, ack_context, keep
+        self.acks = AckSpool()
+        self.interchanges: list[InterchangeOutcome[Any]] = []  # kept ones
+        self.count = 0  # interchanges ended
+        self.problems: list[Problem] = []  # of the interchanges, the first LISTED_PROBLEMS
+        self.unlisted, self.unlisted_error = 0, False
 
     def document(self, origin: Origin, document: Document) -> list[Problem]:
         if isinstance(document, StatusDocument):
@@ -202,6 +233,18 @@ class _Translator:
     def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
         if self.check is not None and outcome.header is not None:
             outcome.problems.extend(self.check(outcome))
+        self.release(outcome)
+        self.count += 1
+        self.acks.extend(self.answer((outcome,), self.profile.ack, self.ack_context))
+        unlisted, error = _list(self.problems, _flatten((outcome,)))
+        self.unlisted += unlisted
+        self.unlisted_error = self.unlisted_error or error
+        if self.keep:
+            self.interchanges.append(outcome)
+
+    def release(self, outcome: InterchangeOutcome[Any]) -> None:
+        """Emit the interchange's requests, but those of its rejected groups; none when the
+        interchange itself was rejected."""
         if not outcome.accepted:
             self.spool.discard()  # nothing of it goes: no need to read back what spilled
             return
@@ -213,7 +256,7 @@ class _Translator:
                 self.events += request.event_count()
 
 
-def _flatten(interchanges: list[InterchangeOutcome[Any]]) -> Iterator[Problem]:
+def _flatten(interchanges: Iterable[InterchangeOutcome[Any]]) -> Iterator[Problem]:
     for ic in interchanges:
         yield from ic.problems
         for group in ic.groups:
@@ -279,11 +322,14 @@ def translate_stream(
     ack_context: AckContext,
     emit: Emit,
     check: InterchangeCheck | None = None,
+    keep_interchanges: bool = False,
 ) -> TranslationOutcome:
     """Translate one file read from `stream` (seekable binary); requests go to `emit`.
-    `check` may reject whole interchanges (see InterchangeCheck)."""
+    `check` may reject whole interchanges (see InterchangeCheck). The outcome lists the
+    interchange outcomes only with `keep_interchanges` (a mailbag's would grow with it);
+    its acknowledgements past a few MB wait in a temporary file (AckSpool)."""
     with _fewer_collections():
-        return _translate(stream, profile, tables, ack_context, emit, check)
+        return _translate(stream, profile, tables, ack_context, emit, check, keep_interchanges)
 
 
 def _translate(
@@ -293,6 +339,7 @@ def _translate(
     ack_context: AckContext,
     emit: Emit,
     check: InterchangeCheck | None,
+    keep: bool,
 ) -> TranslationOutcome:
     head = stream.read(4096)
     stream.seek(0)
@@ -301,16 +348,17 @@ def _translate(
     if fault is not None:
         outcome.problems.append(fault)
         return outcome
-    translator = _Translator(profile, tables, emit, check)
+    answer: AckBuilder = x12_acks if syntax == "x12" else contrl_acks
+    translator = _Translator(profile, tables, emit, check, answer, ack_context, keep)
     if syntax == "x12":
-        x12 = read_x12(stream, translator, profile)
-        file_problems, outcome.interchanges = x12.problems, list(x12.interchanges)
-        outcome.acknowledgements = x12_acks(x12.interchanges, profile.ack, ack_context)
+        file_problems = read_x12(stream, translator, profile, keep=False).problems
     else:
-        edifact = read_edifact(stream, translator, profile)
-        file_problems, outcome.interchanges = edifact.problems, list(edifact.interchanges)
-        outcome.acknowledgements = contrl_acks(edifact.interchanges, profile.ack, ack_context)
-    outcome.add_problems(file_problems)
-    outcome.add_problems(_flatten(outcome.interchanges))
+        file_problems = read_edifact(stream, translator, profile, keep=False).problems
+    outcome.add_problems(file_problems)  # the file's own first, then its interchanges'
+    outcome.add_problems(translator.problems)
+    outcome.unlisted += translator.unlisted
+    outcome.unlisted_error = outcome.unlisted_error or translator.unlisted_error
+    outcome.acknowledgements = translator.acks
+    outcome.interchanges, outcome.interchange_count = translator.interchanges, translator.count
     outcome.requests, outcome.events = translator.requests, translator.events
     return outcome

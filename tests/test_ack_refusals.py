@@ -21,7 +21,8 @@ def refusals(text: str) -> tuple[list[str], list[str], list[dict[str, object]]]:
     """(types, contents) of the advices for the gateway's own refusals in `text`, and the
     mapping errors as the JSON reports give them."""
     outcome = translate_stream(io.BytesIO(text.encode()), load_profile("demo"),
-                               load_code_tables(), AckContext(), lambda _r: None)  # fmt: skip
+                               load_code_tables(), AckContext(), lambda _r: None,
+                               keep_interchanges=True)  # fmt: skip
     advices = application_advices(
         refusal_items(outcome.interchanges, outcome.syntax), False, AckContext(next_control=50)
     )

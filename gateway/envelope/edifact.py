@@ -95,8 +95,9 @@ _KNOWN_MAX = 4096
 
 
 class _Reader:
-    def __init__(self, sink: DocumentSink, profile: PartnerProfile) -> None:
+    def __init__(self, sink: DocumentSink, profile: PartnerProfile, keep: bool = True) -> None:
         self.sink, self.profile = sink, profile
+        self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = EdifactResult()
         self.delimiters, self.una = DEFAULT_DELIMITERS, False
         self.ic: InterchangeOutcome[UnbHeader] | None = None
@@ -390,6 +391,8 @@ class _Reader:
         if self.group is not None:
             self.close_group(None)
         ic.problems.extend(check_unz(unz, ic, self.groups or self.messages))
+        if not self.keep:
+            self.result.interchanges.clear()  # the sink has had each (see read_edifact)
         self.result.interchanges.append(ic)
         self.ic, self.charset, self.repetition = None, "latin-1", ""
         self.sink.end_interchange(ic)
@@ -490,9 +493,13 @@ class _Reader:
             self.result.problems.append(truncated())
 
 
-def read_edifact(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> EdifactResult:
-    """Read every interchange of an EDIFACT file, handing error-free messages to `sink`."""
-    reader = _Reader(sink, profile)
+def read_edifact(
+    stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile, keep: bool = True
+) -> EdifactResult:
+    """Read every interchange of an EDIFACT file, handing error-free messages to `sink` and
+    every finished interchange outcome to `sink.end_interchange`. The result lists every
+    interchange outcome, or with `keep` False only the last one (as `read_x12`)."""
+    reader = _Reader(sink, profile, keep)
     complete = True
     for item in cut_segments(stream):
         if isinstance(item, Batch):

@@ -64,9 +64,10 @@ def _delimiter_chars(d: Delimiters, repetition: str | None) -> str:
 
 
 class _Reader:
-    def __init__(self, sink: DocumentSink, profile: PartnerProfile) -> None:
+    def __init__(self, sink: DocumentSink, profile: PartnerProfile, keep: bool = True) -> None:
         self.sink = sink
         self.profile = profile
+        self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = X12Result()
         self.ic: InterchangeOutcome[IsaHeader] | None = None
         self.group: GroupOutcome | None = None
@@ -128,6 +129,8 @@ class _Reader:
             )
         elif iea is not None:
             ic.problems.extend(check_iea(iea, ic, self.delimiters()))
+        if not self.keep:
+            self.result.interchanges.clear()  # the sink has had each (see read_x12)
         self.result.interchanges.append(ic)
         self.ic = None
         self.sink.end_interchange(ic)
@@ -295,9 +298,14 @@ def _get(seg: Sequence[str], n: int) -> str:
     return seg[n].strip() if n < len(seg) else ""
 
 
-def read_x12(stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile) -> X12Result:
-    """Read every interchange of an X12 file, handing accepted sets to `sink`."""
-    reader = _Reader(sink, profile)
+def read_x12(
+    stream: BinaryIO, sink: DocumentSink, profile: PartnerProfile, keep: bool = True
+) -> X12Result:
+    """Read every interchange of an X12 file, handing accepted sets to `sink` and every
+    finished interchange outcome to `sink.end_interchange`. The result lists every
+    interchange outcome, or with `keep` False only the last one (a mailbag of 100,000
+    interchanges is not held: the sink takes what it needs of each as it ends)."""
+    reader = _Reader(sink, profile, keep)
     tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
     for token in tokenizer.batches():

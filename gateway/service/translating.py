@@ -144,19 +144,21 @@ class _Recorder:
         self.duplicates: dict[tuple[str, str], int] = {}
         self._check = _check(rt, record, profile, self.duplicates)
         self.seller = rt.seller_of(profile) or "none"
-        self.recorded: set[int] = set()  # id() of the interchange outcomes recorded
+        self.checked = 0  # interchanges with a header: the pipeline checks each
+        self.duplicated = 0  # of them, those processed before (DUPLICATE_INTERCHANGE)
         self._sets: SetIds | None = None  # of the current interchange
 
     def check(self, outcome: InterchangeOutcome[Any]) -> list[Problem]:
         problems = self._check(outcome)
+        self.duplicated += any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in problems)
         self.record(outcome, problems)
         return problems
 
     def record(self, outcome: InterchangeOutcome[Any], problems: list[Problem]) -> None:
         new = _interchange(outcome, problems, self.duplicates)
-        self.recorded.add(id(outcome))
-        if new is None:
+        if new is None:  # no readable header: nothing to record it by
             return
+        self.checked += 1
         self._sets = self.writer.interchange(new)
 
     def emit(self, request: TranslatedRequest) -> None:
@@ -179,15 +181,9 @@ def translate_received(rt: Runtime, record: FileRecord) -> TranslationSummary:
     with rt.store.path(record.id).open("rb") as stream:
         outcome = translate_stream(stream, profile, rt.tables, context, recorder.emit,
                                    recorder.check)  # fmt: skip
-    for ic in outcome.interchanges:  # one the reader ended without calling the check
-        if id(ic) not in recorder.recorded:
-            recorder.record(ic, [])
-    if outcome.syntax is None or not outcome.interchanges:
+    if outcome.syntax is None or not outcome.interchange_count:
         state, reason = FileState.QUARANTINED, "; ".join(p.message for p in outcome.problems[:3])
-    elif recorder.duplicates and all(
-        any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in ic.problems)
-        for ic in outcome.interchanges if ic.header is not None
-    ):  # fmt: skip
+    elif recorder.duplicated and recorder.duplicated == recorder.checked:
         state, reason = FileState.DUPLICATE, "every interchange was processed before"
     else:
         state, reason = FileState.TRANSLATED, None
@@ -208,7 +204,7 @@ def translate_received(rt: Runtime, record: FileRecord) -> TranslationSummary:
             first = now
     log.info("file translated", extra={"file_id": record.id, "state": state.value,
                                        "accepted": outcome.accepted,
-                                       "interchanges": len(outcome.interchanges),
+                                       "interchanges": outcome.interchange_count,
                                        "events": recorder.writer.events})  # fmt: skip
     after_translation(
         log, rt.ledger, record.id, record.partner_id, rt.store.path(record.id), outcome

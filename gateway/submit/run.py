@@ -121,7 +121,9 @@ def _translate(
         data = path.read_bytes()
     except OSError as exc:
         return unreadable(exc), requests
-    outcome = translate_stream(io.BytesIO(data), profile, tables, ctx, requests.append)
+    outcome = translate_stream(
+        io.BytesIO(data), profile, tables, ctx, requests.append, keep_interchanges=True
+    )  # for refusal_items
     return outcome, requests
 
 
