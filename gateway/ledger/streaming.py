@@ -315,14 +315,16 @@ class TranslationWriter:
         self._written()
 
     def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
-               errors: Sequence[dict[str, Any]], acks: Sequence[NewAck],
+               errors: Sequence[dict[str, Any]], acks: Iterable[NewAck],
                reason: str | None = None, controls: tuple[int, int] | None = None,
                ) -> None:  # fmt: skip
         """The last events, the acks and the file's new state in one transaction: the file
         is `state` only once everything is recorded. `controls` (first, used): the acks'
         interchange control numbers, taken from the partner's counter in the same
         transaction (gateway.ledger.controls); ControlConflict, and nothing of this call
-        recorded, when another ack took them meanwhile (it may be called again)."""
+        recorded, when another ack took them meanwhile (it may be called again). `acks` are
+        read once, in order, and inserted `batch` at a time (a mailbag's thousands of acks
+        are not held as rows)."""
         rows = self._take_pending()
         now = utc_now()
         with self.ledger._tx() as session:
@@ -331,9 +333,11 @@ class TranslationWriter:
             check_file_move(FileState(file.state), state)
             if controls is not None:
                 take_controls(session, file.partner_id, *controls)
-            session.add_all([Ack(file_id=self.file_id, type=a.type, content=a.content,
-                                 acknowledges=a.acknowledges, created_at=now,
-                                 state=AckState.CREATED.value) for a in acks])  # fmt: skip
+            rows_of_acks = ({"file_id": self.file_id, "type": a.type, "content": a.content,
+                             "acknowledges": a.acknowledges, "created_at": now,
+                             "state": AckState.CREATED.value} for a in acks)  # fmt: skip
+            while batch := list(islice(rows_of_acks, self.batch)):
+                session.connection().execute(insert(Ack), batch)
             file.state, file.state_reason, file.syntax = state.value, reason, syntax
             file.accepted, file.errors, file.updated_at = accepted, list(errors), now
         self._written()

@@ -11,11 +11,12 @@ lineage, so it can be submitted, advised and replayed on its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from gateway.ack.context import AckContext
+from gateway.ack.model import Acknowledgement
 from gateway.ack.renumber import shift_interchange_control
 from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.unb import UnbHeader
@@ -125,6 +126,13 @@ def _interchange(
                           duplicate_of=duplicate_of)  # fmt: skip
 
 
+def _acks(acks: Iterable[Acknowledgement], shift: int) -> Iterator[NewAck]:
+    """The acks to record, one at a time (a mailbag's wait in a file: `AckSpool`), their
+    interchange control numbers moved by `shift` when the partner's counter moved on."""
+    for a in acks:
+        yield NewAck(a.type, shift_interchange_control(a.content, shift), a.acknowledges)
+
+
 @dataclass(frozen=True)
 class TranslationSummary:
     """What a translation recorded (small: it crosses from a worker process)."""
@@ -187,21 +195,18 @@ def translate_received(rt: Runtime, record: FileRecord) -> TranslationSummary:
         state, reason = FileState.DUPLICATE, "every interchange was processed before"
     else:
         state, reason = FileState.TRANSLATED, None
-    acks = [NewAck(a.type, a.content, a.acknowledges) for a in outcome.acknowledgements]
-    used = context.next_control - first
+    used, shift = context.next_control - first, 0
     for attempt in range(_CONTROL_RETRIES):
         try:
             recorder.writer.finish(state=state, syntax=outcome.syntax, accepted=outcome.accepted,
-                                   errors=[p.to_report() for p in outcome.problems], acks=acks,
-                                   reason=reason, controls=(first, used))  # fmt: skip
+                                   errors=[p.to_report() for p in outcome.problems],
+                                   acks=_acks(outcome.acknowledgements, shift), reason=reason,
+                                   controls=(first + shift, used))  # fmt: skip
             break
         except ControlConflict:  # another ack of the partner took the numbers: number again
             if attempt == _CONTROL_RETRIES - 1:
                 raise
-            now = next_control(rt.ledger, record.partner_id)
-            acks = [NewAck(a.type, shift_interchange_control(a.content, now - first),
-                           a.acknowledges) for a in acks]  # fmt: skip
-            first = now
+            shift = next_control(rt.ledger, record.partner_id) - first
     log.info("file translated", extra={"file_id": record.id, "state": state.value,
                                        "accepted": outcome.accepted,
                                        "interchanges": outcome.interchange_count,
