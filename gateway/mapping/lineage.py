@@ -27,7 +27,7 @@ from datetime import datetime
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps' own, in C
 from typing import Any, Literal
 
-from gateway.parse.records import Src
+from gateway.parse.records import Src, src_text
 
 __all__ = [
     "NO_SRC",
@@ -87,7 +87,7 @@ def detail_text(detail: str | TimeDetail | None) -> str | None:
     if detail is None or isinstance(detail, str):
         return detail
     local, srcs, how = detail
-    read = ", ".join(Src._make(src).describe() for src in srcs)
+    read = ", ".join([src_text(src[0], src[1], src[2], src[3]) for src in srcs])
     return f"{local.isoformat()} from {read}; {how}"
 
 
