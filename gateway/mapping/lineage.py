@@ -87,8 +87,22 @@ def detail_text(detail: str | TimeDetail | None) -> str | None:
     if detail is None or isinstance(detail, str):
         return detail
     local, srcs, how = detail
-    read = ", ".join([src_text(src[0], src[1], src[2], src[3]) for src in srcs])
-    return f"{local.isoformat()} from {read}; {how}"
+    return f"{local.isoformat()} from {_read_text(srcs)}; {how}"
+
+
+# the sources of a time as worded in its detail: a file reads its times from the same
+# places (segment position, element) set after set
+_READ: dict[tuple[tuple[str, int, int, int | None], ...], str] = {}
+
+
+def _read_text(srcs: tuple[tuple[str, int, int, int | None], ...]) -> str:
+    """The sources of a converted time, worded as `Src.describe` words each."""
+    found = _READ.get(srcs)
+    if found is None:
+        if len(_READ) >= 4096:
+            _READ.clear()
+        found = _READ[srcs] = ", ".join([src_text(s[0], s[1], s[2], s[3]) for s in srcs])
+    return found
 
 
 def full_trail(trail: Trail) -> Trail:
@@ -187,7 +201,9 @@ def _tails(trail: Trail) -> tuple[str, ...]:
         if tail is None:
             if len(tails) >= 16384:
                 tails.clear()
-            tail = tails[entry] = _quoted(entry[0])[1:] + _tail(*entry[1:])
+            tail = tails[entry] = _quoted(entry[0])[1:] + _tail(
+                entry[1], entry[2], entry[3], entry[4], entry[5], entry[6]
+            )
         out.append(tail)
     return tuple(out)
 
