@@ -87,11 +87,11 @@ def _profile(
 def _request_json(request: TranslatedRequest, lineage: bool) -> str:
     """The request's JSON text, exactly `json.dumps({"operation", "body"[, "lineage"]})`:
     the body and the lineage objects are written as text directly
-    (`TranslatedRequest.body_dumps`, `lineage_json`)."""
+    (`TranslatedRequest.body_dumps`, `lineage_text`)."""
     text = f'{{"operation": {json.dumps(request.operation)}, "body": {request.body_dumps()}}}'
     if not lineage:
         return text
-    return f'{text[:-1]}, "lineage": [{", ".join(request.lineage_json())}]}}'
+    return f'{text[:-1]}, "lineage": [{request.lineage_text()}]}}'
 
 
 def translate_file(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import gateway.pipeline as pipeline
 from gateway.ack.context import AckContext
+from gateway.cli import _request_json
 from gateway.demo import sample_case
 from gateway.mapping.build import Trace
 from gateway.mapping.codes import load_code_tables
@@ -26,6 +27,7 @@ from gateway.mapping.lineage import (
     detail_text,
     entries,
     expand,
+    full_trail,
     item_reports,
     item_reports_json,
 )
@@ -33,6 +35,7 @@ from gateway.mapping.result import ITEM_KEY, TranslatedRequest
 from gateway.mapping.times import _parse_local, parse_local
 from gateway.origin import Origin
 from gateway.parse.records import Src, Val
+from gateway.profile import PartnerProfile
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CASES = sorted(p for p in SAMPLES.iterdir() if p.is_dir())
@@ -71,6 +74,7 @@ def test_every_reading_of_the_lineage_agrees(case: str, request_: TranslatedRequ
     assert lineage and all(isinstance(e, Lineage) for e in lineage)
     assert request_.lineage_report() == [e.to_report() for e in lineage]
     assert request_.lineage_json() == [json.dumps(e.to_report()) for e in lineage]
+    assert request_.lineage_text() == ", ".join(json.dumps(e.to_report()) for e in lineage)
     key = ITEM_KEY[request_.operation]
     for index in range(request_.event_count()):
         prefix = f"/{key}/{index}/"
@@ -185,3 +189,100 @@ def test_body_dumps_is_what_json_dumps_writes(value: str, number: object) -> Non
         "submitShipmentStatusUpdates", None, ORIGIN, (), (), ((),), text=request_.body_text()
     )
     assert spooled.body_dumps() == json.dumps(request_.body_json())
+
+
+PROFILE = PartnerProfile(selling_party="999US", ship_from="ABCD")
+# STS status (and reason) pairs Amazon takes (mappings/status_codes.yaml); None: no reason
+STATUSES = [("302", "000"), ("301", None), ("201", "000"), ("101", "000")]
+
+
+def _iftsta(messages: int, consignments: int, distinct_times: bool) -> bytes:
+    """An IFTSTA interchange whose messages repeat their consignments' shapes (statuses,
+    reasons present or not, places or none, and the times unless `distinct_times`) with
+    their own tracking numbers and purchase orders."""
+    segments = ["UNB+UNOA:3+CARRIER:ZZ+AMAZON:ZZ+261125:1200+7"]
+    for m in range(1, messages + 1):
+        body = [f"UNH+{m}+IFTSTA:D:01B:UN", f"BGM+23+ST{m}+9"]
+        for n in range(1, consignments + 1):
+            status, reason = STATUSES[n % len(STATUSES)]
+            minute = m * consignments + n if distinct_times else n
+            when = datetime(2026, 11, 24) + timedelta(minutes=minute)
+            body += [f"CNI+{n}+TRK{m:05d}{n:04d}",
+                     f"STS+1+{status}" + (f"+{reason}" if reason else ""),
+                     f"RFF+ON:PO{m:05d}",
+                     f"DTM+334:{when:%Y%m%d%H%M}:203"]  # fmt: skip
+            if n % 3:
+                body.append("LOC+175+USSEA::6:Seattle" if n % 3 == 1 else "LOC+175+DEHAM::6")
+        segments += [*body, f"UNT+{len(body) + 1}+{m}"]
+    segments.append(f"UNZ+{messages}+7")
+    return ("UNA:+.? '" + "'\n".join(segments) + "'\n").encode("ascii")
+
+
+def _translated(data: bytes) -> list[TranslatedRequest]:
+    requests: list[TranslatedRequest] = []
+    outcome = pipeline.translate_stream(
+        io.BytesIO(data), PROFILE, load_code_tables(), AckContext(), requests.append
+    )
+    assert outcome.accepted, outcome.problems
+    return requests
+
+
+@pytest.mark.parametrize(("messages", "distinct_times"), [(30, False), (60, True)])
+def test_lineage_text_is_every_entry_as_json_dumps_writes_it(
+    messages: int, distinct_times: bool
+) -> None:
+    """`edigw translate --lineage` (`_request_json`) prints every entry of every item, the
+    items' trails expanded and worded once per shape (the same consignments message after
+    message; with their own times, more shapes than are remembered), exactly as
+    `json.dumps` writes the expanded entries, each under its own item's index."""
+    requests = _translated(_iftsta(messages, 80, distinct_times))
+    assert sum(r.event_count() for r in requests) == messages * 80
+    assert len(requests) > 1  # chunked: the same shapes again in the next request
+    for r in requests:
+        trails = r.stored_trails()
+        assert all(callable(trail[0]) for trail in trails)  # compact: made in one go
+        expected = [json.dumps(e.to_report())
+                    for e in expand(ITEM_KEY[r.operation], map(full_trail, trails))]  # fmt: skip
+        assert r.lineage_text() == ", ".join(expected)
+        assert r.lineage_text() == ", ".join(expected)  # again: the remembered shapes
+        printed = {"operation": r.operation, "body": r.body_json(),
+                   "lineage": [json.loads(text) for text in expected]}  # fmt: skip
+        assert _request_json(r, True) == json.dumps(printed)
+        assert r.stored_trails() is trails  # not kept expanded
+
+
+def test_a_status_updates_lineage_names_each_source() -> None:
+    """The entries of an IFTSTA consignment's update, as printed: the profile's parties,
+    the code-table row of the status pair (the reason defaulted when STS has none), the
+    time read and its zone, the address defaults, the city, tracking number and order."""
+    (request,) = _translated(_iftsta(1, 4, distinct_times=False))
+    printed = json.loads("[" + request.lineage_text() + "]")
+    row = "status_codes.yaml DELIVERED: edifact 301/000 -> DELIVERED, sent as edifact 301/000"
+    why = "partner default address_defaults (not carried by carrier EDI)"
+    item = "/shipmentStatusUpdates/0"
+    details = f"{item}/statusUpdateDetails"
+    address = f"{details}/statusLocationAddress"
+    assert printed[:11] == [
+        {"path": f"{item}/sellingParty/partyId", "kind": "profile",
+         "detail": "partner default: sellingParty"},
+        {"path": f"{item}/shipFromParty/partyId", "kind": "profile",
+         "detail": "partner default: shipFromParty"},
+        {"path": f"{details}/statusCode", "kind": "code_table", "segment": "STS", "position": 4,
+         "element": 2, "component": 1, "detail": row},
+        {"path": f"{details}/reasonCode", "kind": "default",
+         "detail": f"no reason code: edifact default '000' ({row})"},
+        {"path": f"{details}/statusDateTime", "kind": "derived", "segment": "DTM", "position": 6,
+         "element": 1, "component": 2, "detail": "2026-11-24T00:01:00 from DTM01-2 (segment 6); "
+         "no time code: partner time zone UTC"},
+        {"path": f"{address}/name", "kind": "default", "detail": f"{why}: name"},
+        {"path": f"{address}/addressLine1", "kind": "default", "detail": f"{why}: address_line1"},
+        {"path": f"{address}/countryCode", "kind": "default", "detail": f"{why}: country_code"},
+        {"path": f"{address}/city", "kind": "segment", "segment": "LOC", "position": 7,
+         "element": 2, "component": 4},
+        {"path": f"{details}/trackingNumber", "kind": "segment", "segment": "CNI", "position": 3,
+         "element": 2, "component": 1},
+        {"path": f"{item}/purchaseOrderNumber", "kind": "segment", "segment": "RFF",
+         "position": 5, "element": 1, "component": 2},
+    ]  # fmt: skip
+    assert printed[11]["path"] == "/shipmentStatusUpdates/1/sellingParty/partyId"
+    assert len(printed) == 11 + 10 + 10 + 11  # the 2nd and 3rd consignment without a city

@@ -9,8 +9,8 @@ The mappers record lineage by reference: per body item a `Trail`, one flat tuple
 plain values, `WIDTH` per entry: (path relative to the item, kind, segment, position,
 element, component, detail), the detail text or a `TimeDetail` worded only when read.
 Plain values keep a trail cheap to build and to pickle (the pipeline spools them);
-`expand` turns trails into `Lineage` entries and `item_reports` into their JSON objects,
-only when someone asks.
+`expand` turns trails into `Lineage` entries, `item_reports` into their JSON objects and
+`lineage_text` into the JSON text `edigw translate --lineage` prints, only when someone asks.
 
 A mapper's one-go path may record an item's trail more compactly still, by reference: a
 tuple whose first value is a module-level function and the rest its arguments (the sources
@@ -27,7 +27,7 @@ from datetime import datetime
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps' own, in C
 from typing import Any, Literal
 
-from gateway.parse.records import Src
+from gateway.parse.records import Src, src_text
 
 __all__ = [
     "NO_SRC",
@@ -44,6 +44,7 @@ __all__ = [
     "full_trail",
     "item_reports",
     "item_reports_json",
+    "lineage_text",
 ]
 
 LineageKind = Literal["segment", "code_table", "profile", "default", "derived"]
@@ -86,8 +87,22 @@ def detail_text(detail: str | TimeDetail | None) -> str | None:
     if detail is None or isinstance(detail, str):
         return detail
     local, srcs, how = detail
-    read = ", ".join(Src._make(src).describe() for src in srcs)
-    return f"{local.isoformat()} from {read}; {how}"
+    return f"{local.isoformat()} from {_read_text(srcs)}; {how}"
+
+
+# the sources of a time as worded in its detail: a file reads its times from the same
+# places (segment position, element) set after set
+_READ: dict[tuple[tuple[str, int, int, int | None], ...], str] = {}
+
+
+def _read_text(srcs: tuple[tuple[str, int, int, int | None], ...]) -> str:
+    """The sources of a converted time, worded as `Src.describe` words each."""
+    found = _READ.get(srcs)
+    if found is None:
+        if len(_READ) >= 4096:
+            _READ.clear()
+        found = _READ[srcs] = ", ".join([src_text(s[0], s[1], s[2], s[3]) for s in srcs])
+    return found
 
 
 def full_trail(trail: Trail) -> Trail:
@@ -175,13 +190,10 @@ def _tail(kind: str, segment: Any, position: Any, element: Any, component: Any, 
     return text + "}"
 
 
-def item_reports_json(trail: Trail, prefix: str) -> list[str]:
-    """`item_reports` as JSON texts, each exactly what `json.dumps` makes of the object
-    (same separators, ASCII escapes), written directly: `--lineage` prints several times
-    more text than the body, and this keeps it from costing several times the time. The
-    text after each path is remembered per values: a file repeats its entries (the same
-    code-table row, default or segment place) set after set."""
-    head = '{"path": ' + _quote(prefix)[:-1]
+def _tails(trail: Trail) -> tuple[str, ...]:
+    """The JSON text of each entry of a flat trail after its path's item prefix: an entry's
+    text is `{"path": "<prefix>` and its tail. Remembered per entry: a file repeats its
+    entries (the same code-table row, default or segment place) set after set."""
     tails = _TAILS  # an entry's text after the prefix: one lookup per entry
     out: list[str] = []
     for entry in entries(trail):
@@ -189,6 +201,47 @@ def item_reports_json(trail: Trail, prefix: str) -> list[str]:
         if tail is None:
             if len(tails) >= 16384:
                 tails.clear()
-            tail = tails[entry] = _quoted(entry[0])[1:] + _tail(*entry[1:])
-        out.append(head + tail)
-    return out
+            tail = tails[entry] = _quoted(entry[0])[1:] + _tail(
+                entry[1], entry[2], entry[3], entry[4], entry[5], entry[6]
+            )
+        out.append(tail)
+    return tuple(out)
+
+
+def item_reports_json(trail: Trail, prefix: str) -> list[str]:
+    """`item_reports` as JSON texts, each exactly what `json.dumps` makes of the object
+    (same separators, ASCII escapes), written directly: `--lineage` prints several times
+    more text than the body, and this keeps it from costing several times the time."""
+    head = '{"path": ' + _quote(prefix)[:-1]
+    return [head + tail for tail in _tails(trail)]
+
+
+# a compact trail (a function and its arguments) -> its entries' tails (`_tails`): the
+# items of a file share their trails' shapes (the same sources, rows and times, set after
+# set), so each shape is expanded and worded once
+_ITEMS: dict[Trail, tuple[str, ...]] = {}
+
+
+def lineage_text(key: str, trails: Iterable[Trail]) -> str:
+    """The lineage of a body whose item list is `key`, one trail per item (flat or
+    compact), as the JSON text of its entries' objects joined by ", ": exactly
+    `", ".join(item_reports_json(trail, f"/{key}/{index}") ...)` for every item, the text
+    `edigw translate --lineage` prints between the brackets of "lineage". A compact
+    trail's entries are made and worded once per distinct trail (equal arguments: strings,
+    ints, None, naive datetimes and tuples of them, whose equal values print the same)."""
+    head = '{"path": ' + _quote(f"/{key}/")[:-1]  # an item's index needs no escaping
+    items = _ITEMS
+    out: list[str] = []
+    for index, trail in enumerate(trails):
+        if trail and callable(trail[0]):
+            tails = items.get(trail)
+            if tails is None:
+                if len(items) >= 4096:
+                    items.clear()
+                tails = items[trail] = _tails(full_trail(trail))
+        else:
+            tails = _tails(trail)
+        if tails:
+            prefix = head + str(index)
+            out.append(prefix + (", " + prefix).join(tails))
+    return ", ".join(out)

@@ -20,6 +20,7 @@ from gateway.mapping.lineage import (
     full_trail,
     item_reports,
     item_reports_json,
+    lineage_text,
 )
 from gateway.origin import Origin
 
@@ -207,6 +208,13 @@ class TranslatedRequest:
         for index, trail in enumerate(self.trails):
             out += item_reports_json(trail, f"/{key}/{index}")
         return out
+
+    def lineage_text(self) -> str:
+        """`lineage_json`'s texts joined by ", ": what `edigw translate --lineage` prints
+        between the brackets of "lineage". Made from the stored trails: a compact one is
+        expanded and worded once per distinct trail (`gateway.mapping.lineage.lineage_text`),
+        not kept expanded here."""
+        return lineage_text(ITEM_KEY[self.operation], self.stored_trails())
 
     def item_lineage(self, index: int) -> list[dict[str, object]]:
         """The lineage of item `index` as JSON objects, paths relative to the item."""

@@ -166,28 +166,32 @@ def fast_trail(
     records."""
     city, state, postal, tracking, po = read
     head, country_default = notes
-    trail: list[Any] = [*shared, STATUS_CODE, "code_table", *code, how]
+    # each entry as one tuple of its seven values (a starred `*src` would build a list)
+    trail: list[Any] = list(shared)
+    trail += (STATUS_CODE, "code_table", code[0], code[1], code[2], code[3], how)
     if reason is None:
         why = f"no reason code: {syntax} default {reason_text!r} ({how})"
         trail += (REASON_CODE, "default", None, None, None, None, why)
     else:
-        trail += (REASON_CODE, "code_table", *reason, how)
-    trail += (DATE_TIME, "derived", *srcs[0], (local, tuple(map(tuple, srcs)), zone_how))
+        trail += (REASON_CODE, "code_table", reason[0], reason[1], reason[2], reason[3], how)
+    read_at = srcs[0]
+    trail += (DATE_TIME, "derived", read_at[0], read_at[1], read_at[2], read_at[3],
+              (local, tuple([(s[0], s[1], s[2], s[3]) for s in srcs]), zone_how))  # fmt: skip
     trail += head
     if country is None:
         trail += country_default
     elif alpha3 is not None:
-        trail += (COUNTRY, "code_table", *country,
+        trail += (COUNTRY, "code_table", country[0], country[1], country[2], country[3],
                   f"countries.yaml {alpha3.upper()} -> {country_code}")  # fmt: skip
     else:
-        trail += (COUNTRY, "segment", *country, None)
+        trail += (COUNTRY, "segment", country[0], country[1], country[2], country[3], None)
     if city is not None:
-        trail += (CITY, "segment", *city, None)
+        trail += (CITY, "segment", city[0], city[1], city[2], city[3], None)
     if state is not None:
-        trail += (STATE, "segment", *state, None)
+        trail += (STATE, "segment", state[0], state[1], state[2], state[3], None)
     if postal is not None:
-        trail += (POSTAL, "segment", *postal, None)
+        trail += (POSTAL, "segment", postal[0], postal[1], postal[2], postal[3], None)
     assert tracking is not None and po is not None
-    trail += (TRACKING, "segment", *tracking, None,
-              "/purchaseOrderNumber", "segment", *po, None)  # fmt: skip
+    trail += (TRACKING, "segment", tracking[0], tracking[1], tracking[2], tracking[3], None,
+              "/purchaseOrderNumber", "segment", po[0], po[1], po[2], po[3], None)  # fmt: skip
     return tuple(trail)

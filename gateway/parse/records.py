@@ -26,6 +26,7 @@ __all__ = [
     "StatusEvent",
     "Syntax",
     "Val",
+    "src_text",
 ]
 
 
@@ -41,10 +42,16 @@ class Src(NamedTuple):
     component: int | None = None
 
     def describe(self) -> str:
-        ref = f"{self.segment}{self.element:02d}"
-        if self.component is not None:
-            ref += f"-{self.component}"
-        return f"{ref} (segment {self.position})"
+        return src_text(self.segment, self.position, self.element, self.component)
+
+
+def src_text(segment: str, position: int, element: int, component: int | None) -> str:
+    """A source as `Src.describe` words it ("DTM01-2 (segment 6)"), from its four values
+    (a spooled lineage keeps them as a plain tuple)."""
+    ref = f"{segment}{element:02d}"
+    if component is not None:
+        ref += f"-{component}"
+    return f"{ref} (segment {position})"
 
 
 class Val(NamedTuple):
