@@ -19,7 +19,10 @@ cleared again).
 The file stays `received` until that last commit, and nothing reads the events of a
 `received` file (submission takes `translated` files), so the rows of an interrupted attempt
 are never acted upon: `clear` removes them before the next attempt, which records
-everything again exactly once.
+everything again exactly once. Its interchange rows are the exception: they are the file's
+claims on its interchanges (gateway.ledger.claims), kept until the new attempt's rows take
+them over, so a copy of the file translated meanwhile is its duplicate, never a second
+original.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from sqlalchemy import Column, MetaData, Table, Text, delete, exists, func, inse
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
+from gateway.ledger.claims import record_claim, release
 from gateway.ledger.controls import take_controls
 from gateway.ledger.engine import NotFoundError, _json, is_sqlite
 from gateway.ledger.paging import in_pages
@@ -194,10 +198,15 @@ class TranslationWriter:
         self._partner_id = ""
         self._skip_sent = False  # an operator's replay that resends only what did not succeed
         self.skipped = 0  # events left out because they already succeeded (replays)
+        self._held = 0  # this file's interchange rows up to this id: an earlier attempt's
+        self._claimed: tuple[str, str, int] | None = None  # (sender, control, row id): claim
 
-    def clear(self) -> None:
+    def clear(self, *, release_claims: bool = False) -> None:
         """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
-        `failed`). A first attempt finds nothing to remove and writes nothing."""
+        `failed`; StateError otherwise). A first attempt finds nothing to remove and writes
+        nothing. Its interchange rows stay, as the file's claims (module doc), taken over by
+        this attempt's (`claim`, `interchange`); `release_claims`: the file is given up (it
+        is quarantined next), its claims with it (gateway.ledger.claims.release)."""
         with self.ledger._read() as session:
             file = session.get(ReceivedFile, self.file_id)
             if file is None:
@@ -220,26 +229,57 @@ class TranslationWriter:
             session.execute(delete(Event).where(Event.file_id == self.file_id))
             session.execute(delete(Ack).where(Ack.file_id == self.file_id))
             session.execute(delete(Transaction).where(Transaction.interchange_id.in_(mine)))
-            session.execute(update(Interchange).where(Interchange.duplicate_of.in_(mine))
-                            .values(duplicate_of=None))  # fmt: skip
-            session.execute(delete(Interchange).where(Interchange.file_id == self.file_id))
+            if release_claims:
+                release(session, self.file_id)
+            last = select(func.max(Interchange.id)).where(Interchange.file_id == self.file_id)
+            self._held = session.scalar(last) or 0
+
+    def claim(self, *, syntax: str, sender: str, receiver: str, control: str,
+              test: bool) -> int | None:  # fmt: skip
+        """Claim an interchange of this file whose trailer was read (gateway.ledger.claims):
+        in one transaction, under the interchange's lock, look for the interchange processed
+        before with this sender + control number and record this one, as its duplicate if
+        there is one. Returns that interchange's id (this one is then a duplicate: reject it
+        whole), None when this file now holds the interchange (always for a replay). Of two
+        files claiming the same interchange at once, whatever their processes, exactly one
+        gets None. The next `interchange()` of the same sender + control number completes
+        the row (its sets, whether it was accepted)."""
+        if self._replay is None:
+            self.clear()
+        row = Interchange(file_id=self.file_id, partner_id=self._partner_id, syntax=syntax,
+                          sender=sender, receiver=receiver, control=control, test=test,
+                          replay=bool(self._replay))  # fmt: skip
+        with self.ledger._tx(durable=False) as session:
+            original = record_claim(session, row, look=not self._replay, held=self._held)
+        self._claimed = (sender, control, row.id)
+        return original
 
     def interchange(self, new: NewInterchange) -> SetIds:
         """Record an interchange and its transaction sets, taken from `new.transactions` (any
         iterable: read as it goes, `batch` sets per transaction; their `events` are ignored,
         see `add_events`). Returns the sets' ids to look up in file order (`SetIds`): neither
-        the sets nor their ids are held here, whatever their number."""
+        the sets nor their ids are held here, whatever their number. The row `claim` recorded
+        for the same sender + control number just before is completed (its `duplicate_of`
+        is the claim's); without one, `new.duplicate_of` is recorded as given."""
         if self._replay is None:
             self.clear()
+        claimed, self._claimed = self._claimed, None
         sets = iter(new.transactions)
         with self.ledger._tx(durable=False) as session:  # with the first batch of its sets
-            row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
-                              syntax=new.syntax, sender=new.sender, receiver=new.receiver,
-                              control=new.control, test=new.test, accepted=new.accepted,
-                              duplicate_of=new.duplicate_of, replay=bool(self._replay))  # fmt: skip
-            session.add(row)
-            session.flush()
-            interchange_id = row.id
+            if claimed is not None and claimed[:2] == (new.sender, new.control):
+                interchange_id = claimed[2]
+                session.execute(update(Interchange).where(Interchange.id == interchange_id)
+                                .values(syntax=new.syntax, receiver=new.receiver,
+                                        test=new.test, accepted=new.accepted))  # fmt: skip
+            else:  # no header check ran: its sender is not the partner's, or the reader
+                # ended it early (a claim without the look, to take over an earlier attempt's)
+                row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
+                                  syntax=new.syntax, sender=new.sender, receiver=new.receiver,
+                                  control=new.control, test=new.test, accepted=new.accepted,
+                                  duplicate_of=new.duplicate_of,
+                                  replay=bool(self._replay))  # fmt: skip
+                record_claim(session, row, look=False, held=self._held)
+                interchange_id = row.id
             rows = _set_rows(interchange_id, islice(sets, self.batch))
             self._insert_in(session, _TRANSACTIONS, rows)
         while len(rows) == self.batch:  # a transaction per further batch
@@ -322,13 +362,16 @@ class TranslationWriter:
         is `state` only once everything is recorded. `controls` (first, used): the acks'
         interchange control numbers, taken from the partner's counter in the same
         transaction (gateway.ledger.controls); ControlConflict, and nothing of this call
-        recorded, when another ack took them meanwhile (it may be called again)."""
+        recorded, when another ack took them meanwhile (it may be called again). An earlier
+        attempt's interchange rows this one did not take over are released."""
         rows = self._take_pending()
         now = utc_now()
         with self.ledger._tx() as session:
             self._insert_in(session, _EVENTS, rows)
             file = self.ledger._row(session, ReceivedFile, self.file_id)
             check_file_move(FileState(file.state), state)
+            if self._held:
+                release(session, self.file_id, up_to=self._held)
             if controls is not None:
                 take_controls(session, file.partner_id, *controls)
             session.add_all([Ack(file_id=self.file_id, type=a.type, content=a.content,

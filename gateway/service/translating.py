@@ -48,14 +48,19 @@ def _parties(header: IsaHeader | UnbHeader) -> tuple[Syntax, str, str]:
 
 
 def _check(
-    rt: Runtime, record: FileRecord, profile: PartnerProfile, duplicates: dict[tuple[str, str], int]
+    writer: TranslationWriter,
+    record: FileRecord,
+    profile: PartnerProfile,
+    duplicates: dict[tuple[str, str], int],
 ) -> InterchangeCheck:
-    """The envelope check; each duplicate's original interchange id goes into `duplicates`."""
+    """The envelope check; each duplicate's original interchange id goes into `duplicates`.
+    An interchange of the partner's is claimed (`TranslationWriter.claim`: the duplicate
+    look and its row in one step, so two copies translated at once are never both new)."""
 
     def check(outcome: InterchangeOutcome[Any]) -> list[Problem]:
         if outcome.header is None:
             return []
-        syntax, sender, _ = _parties(outcome.header)
+        syntax, sender, receiver = _parties(outcome.header)
         control = (outcome.control or "").strip()
         if not profile.owns_sender(syntax, sender):
             return [Problem(code=ProblemCode.UNKNOWN_SENDER, level=Level.INTERCHANGE,
@@ -64,9 +69,8 @@ def _check(
                             interchange=control, segment="ISA" if syntax == "x12" else "UNB",
                             element=6 if syntax == "x12" else 2, value=sender)]  # fmt: skip
         if record.replay_of is None:
-            original = rt.ledger.find_processed_interchange(
-                record.partner_id, sender, control, excluding_file=record.id
-            )
+            original = writer.claim(syntax=syntax, sender=sender, receiver=receiver,
+                                    control=control, test=outcome.header.test)  # fmt: skip
             if original is not None:
                 duplicates[sender, control] = original
                 return [Problem(code=ProblemCode.DUPLICATE_INTERCHANGE, level=Level.INTERCHANGE,
@@ -142,7 +146,7 @@ class _Recorder:
         self.writer = TranslationWriter(rt.ledger, record.id)
         self.writer.clear()
         self.duplicates: dict[tuple[str, str], int] = {}
-        self._check = _check(rt, record, profile, self.duplicates)
+        self._check = _check(self.writer, record, profile, self.duplicates)
         self.seller = rt.seller_of(profile) or "none"
         self.recorded: set[int] = set()  # id() of the interchange outcomes recorded
         self._sets: SetIds | None = None  # of the current interchange
