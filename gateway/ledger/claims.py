@@ -23,17 +23,23 @@ processed.
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
+
 from sqlalchemy import Select, delete, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from gateway.ledger.engine import SessionScope
 from gateway.ledger.states import FileState
 from gateway.ledger.tables import Interchange, ReceivedFile
 
 __all__ = [
+    "OpenClaim",
+    "insert_claim",
     "lock_interchange",
     "processed_before",
     "processed_query",
-    "record_claim",
     "release",
     "take_over",
 ]
@@ -91,23 +97,51 @@ def take_over(session: Session, file_id: str, sender: str, control: str, *, held
     session.execute(delete(Interchange).where(Interchange.id == old))
 
 
-def record_claim(session: Session, row: Interchange, *, look: bool, held: int) -> int | None:
-    """Record `row`, a new interchange row of a file being translated, as its claim: under
-    the interchange's lock, with `look` (not a replay) its `duplicate_of` set to the
-    interchange processed before (`processed_before`; without, as given), then inserted;
-    it takes over the file's row of an earlier attempt (`held`: their last id, 0 if none;
-    `take_over`). Returns `duplicate_of`: None when the file now holds the interchange.
-    Call it in a write transaction of its own, before the row's transaction sets."""
-    lock_interchange(session, row.partner_id, row.sender, row.control)
-    if look:
-        row.duplicate_of = processed_before(session, row.partner_id, row.sender, row.control,
-                                            row.file_id)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class OpenClaim:
+    """A claim between its look and its row: a write transaction left open, holding the
+    interchange's lock (`TranslationWriter.claiming` bounds it)."""
+
+    sender: str
+    control: str
+    original: int | None  # the interchange processed before (this one is its duplicate)
+    session: Session
+    scope: ExitStack  # the transaction's
+
+    @classmethod
+    def begin(cls, ledger: SessionScope, partner_id: str, file_id: str, sender: str,
+              control: str, *, look: bool) -> OpenClaim:  # fmt: skip
+        """Open a write transaction, take the interchange's lock and, with `look` (not a
+        replay), look for the interchange processed before (`processed_before`)."""
+        scope = ExitStack()
+        session = scope.enter_context(ledger._tx(durable=False))
+        try:
+            lock_interchange(session, partner_id, sender, control)
+            original = processed_before(session, partner_id, sender, control,
+                                        file_id) if look else None  # fmt: skip
+        except BaseException:
+            scope.__exit__(*sys.exc_info())
+            raise
+        return cls(sender, control, original, session, scope)
+
+    def end(self, exc: BaseException | None = None) -> None:
+        """End the transaction: committed, or rolled back when ended by `exc`."""
+        if exc is None:
+            self.scope.close()
+        else:
+            self.scope.__exit__(type(exc), exc, exc.__traceback__)
+
+
+def insert_claim(session: Session, row: Interchange, *, held: int) -> None:
+    """Insert `row`, a new interchange row of a file being translated (its `duplicate_of`
+    decided under the key's lock, `lock_interchange`, held by the caller since), as the
+    file's claim; it takes over the file's row of an earlier attempt (`held`: their last
+    id, 0 if none; `take_over`). Before the row's transaction sets, in that transaction."""
     session.add(row)
     session.flush()
     if held:
         take_over(session, row.file_id, row.sender, row.control, held=held, new_id=row.id,
                   original=row.duplicate_of)  # fmt: skip
-    return row.duplicate_of
 
 
 def release(session: Session, file_id: str, *, up_to: int | None = None) -> None:

@@ -60,7 +60,7 @@ def _check(
     def check(outcome: InterchangeOutcome[Any]) -> list[Problem]:
         if outcome.header is None:
             return []
-        syntax, sender, receiver = _parties(outcome.header)
+        syntax, sender, _ = _parties(outcome.header)
         control = (outcome.control or "").strip()
         if not profile.owns_sender(syntax, sender):
             return [Problem(code=ProblemCode.UNKNOWN_SENDER, level=Level.INTERCHANGE,
@@ -69,8 +69,7 @@ def _check(
                             interchange=control, segment="ISA" if syntax == "x12" else "UNB",
                             element=6 if syntax == "x12" else 2, value=sender)]  # fmt: skip
         if record.replay_of is None:
-            original = writer.claim(syntax=syntax, sender=sender, receiver=receiver,
-                                    control=control, test=outcome.header.test)  # fmt: skip
+            original = writer.claim(sender=sender, control=control)
             if original is not None:
                 duplicates[sender, control] = original
                 return [Problem(code=ProblemCode.DUPLICATE_INTERCHANGE, level=Level.INTERCHANGE,
@@ -152,8 +151,9 @@ class _Recorder:
         self._sets: SetIds | None = None  # of the current interchange
 
     def check(self, outcome: InterchangeOutcome[Any]) -> list[Problem]:
-        problems = self._check(outcome)
-        self.record(outcome, problems)
+        with self.writer.claiming():  # the claim and the interchange's row: one transaction
+            problems = self._check(outcome)
+            self.record(outcome, problems)
         return problems
 
     def record(self, outcome: InterchangeOutcome[Any], problems: list[Problem]) -> None:
