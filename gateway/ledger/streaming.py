@@ -293,11 +293,11 @@ class TranslationWriter:
         too (the row takes over an earlier attempt's: gateway.ledger.claims.take_over)."""
         if self._replay is None:
             self.clear()
+        sets = iter(new.transactions)
         claimed, self._claimed = self._claimed, None
         if claimed is not None and (claimed.sender, claimed.control) != (new.sender, new.control):
             claimed.end()  # not this interchange's: nothing of it written
             claimed = None
-        sets = iter(new.transactions)
         scope = claimed.scope if claimed else ExitStack()
         with scope:  # with the first batch of its sets
             if claimed is None:
