@@ -8,7 +8,9 @@ nothing, both record it, and its events would go to Amazon twice. A claim is bot
 write transaction, after taking the interchange's lock (`lock_interchange`): on PostgreSQL a
 transaction-level advisory lock on the key, so the second claimant waits for the first one's
 commit and then, reading committed rows (READ COMMITTED), sees its row; on SQLite the write
-transaction itself (BEGIN IMMEDIATE: one writer at a time, across processes).
+transaction itself (BEGIN IMMEDIATE: one writer at a time, across processes). Translation
+looks in its header check and records the row right after it (`OpenClaim`, left open between
+the two by `TranslationWriter.claiming`): one write transaction per interchange, as before.
 
 Processed before (`processed_query`): an interchange row that is not a replay, not itself a
 duplicate, not in the asking file and not in a quarantined file. The row of a file still
@@ -18,7 +20,8 @@ translation: the file stays `received` and is translated again, its rows kept me
 old one (`take_over`), with the duplicates other files recorded of it. A file quarantined
 instead gives its claims up (`release`): the rows no other file's duplicate points at are
 removed, the others stay (foreign keys) but no longer count, so the next copy to arrive is
-processed.
+processed. (A copy rejected as the duplicate of a claim later given up stays rejected: its
+partner was told; an operator may replay it.)
 """
 
 from __future__ import annotations
