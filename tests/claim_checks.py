@@ -18,9 +18,17 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
-from gateway.ledger import FileRecord, FileState, InterchangeRecord, Ledger, NewEvent
+from gateway.ledger import (
+    FileRecord,
+    FileState,
+    InterchangeRecord,
+    Ledger,
+    LedgerError,
+    NewEvent,
+)
 from gateway.ledger.streaming import TranslationWriter, begin_attempt
 from gateway.ledger.translation import NewInterchange, NewTransaction
 from gateway.mapping.codes import CodeTables, load_code_tables
@@ -258,6 +266,29 @@ def check_quarantined_claim_does_not_block(url: str, data: Path) -> None:
                 assert _state(ledger, copy_id) is FileState.DUPLICATE
                 [rejected] = ledger.interchanges_for_file(copy_id)
                 assert rejected.duplicate_of is not None
+    finally:
+        rt.ledger.close()
+
+
+def check_claim_scope(url: str, data: Path) -> None:
+    """A claim lives in `claiming()`: outside it LedgerError; an exception before its row is
+    recorded leaves nothing (and lets the next claim of the interchange in at once)."""
+    rt = _runtime(url, data)
+    try:
+        ledger = rt.ledger
+        record = _receive(rt, _214(804, "SCOPE"), "scope.edi")
+        writer = TranslationWriter(ledger, record.id)
+        with pytest.raises(LedgerError, match="outside claiming"):
+            writer.claim(sender=SENDER, control="000000804")
+        with pytest.raises(RuntimeError, match="died"), writer.claiming():
+            assert writer.claim(sender=SENDER, control="000000804") is None
+            with pytest.raises(LedgerError, match="twice"):
+                writer.claim(sender=SENDER, control="000000804")
+            raise RuntimeError("the translation died before recording the interchange")
+        assert ledger.interchanges_for_file(record.id) == []
+        other = TranslationWriter(ledger, _receive(rt, _214(804, "SCOPE"), "other.edi").id)
+        with other.claiming():  # not waiting for the lock of the claim rolled back
+            assert other.claim(sender=SENDER, control="000000804") is None
     finally:
         rt.ledger.close()
 
