@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gateway.ledger.claims import lock_interchange, processed_before, processed_query
 from gateway.ledger.engine import NotFoundError
 from gateway.ledger.migrate import downgrade, upgrade
 from gateway.ledger.records import (
@@ -59,17 +60,6 @@ def _ack(row: Ack) -> AckRecord:
 
 def _info(row: Any) -> AckInfo:
     return AckInfo.of(row, state=AckState(row.state))
-
-
-def _processed(partner_id: str, sender: str, control: str,
-               excluding_file: str | None) -> Select[int]:  # fmt: skip
-    query = select(func.min(Interchange.id)).where(
-        Interchange.partner_id == partner_id, Interchange.sender == sender,
-        Interchange.control == control, Interchange.replay.is_(False),
-        Interchange.duplicate_of.is_(None))  # fmt: skip
-    if excluding_file is not None:
-        query = query.where(Interchange.file_id != excluding_file)
-    return query
 
 
 class Ledger(SubmissionLedger):
@@ -167,11 +157,9 @@ class Ledger(SubmissionLedger):
         with self._tx() as session:
             file = self._row(session, ReceivedFile, file_id)
             replay = file.replay_of is not None
-            if self.engine.dialect.name == "postgresql":  # SQLite: BEGIN IMMEDIATE serialises
-                key = "\x1f".join((file.partner_id, sender, control))
-                session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
-            original = None if replay else session.scalar(
-                _processed(file.partner_id, sender, control, file_id))  # fmt: skip
+            lock_interchange(session, file.partner_id, sender, control)  # gateway.ledger.claims
+            original = None if replay else processed_before(
+                session, file.partner_id, sender, control, file_id)  # fmt: skip
             row = Interchange(file_id=file_id, partner_id=file.partner_id, syntax=syntax,
                               sender=sender, receiver=receiver, control=control, test=test,
                               duplicate_of=original, replay=replay)  # fmt: skip
@@ -182,10 +170,12 @@ class Ledger(SubmissionLedger):
     def find_processed_interchange(self, partner_id: str, sender: str, control: str, *,
                                    excluding_file: str | None = None) -> int | None:  # fmt: skip
         """The first interchange of this partner with this sender + control number that was
-        processed before: not a replay, not itself a duplicate, not in `excluding_file`."""
+        processed before: not a replay, not itself a duplicate, not in `excluding_file`, not
+        in a quarantined file (gateway.ledger.claims). A look only: translation claims the
+        interchange instead (`TranslationWriter.claim`), the look and the insert in one."""
         with self._read() as session:
             found: int | None = session.scalar(
-                _processed(partner_id, sender, control, excluding_file))  # fmt: skip
+                processed_query(partner_id, sender, control, excluding_file))  # fmt: skip
             return found
 
     def interchanges_for_file(self, file_id: str) -> list[InterchangeRecord]:

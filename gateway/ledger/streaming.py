@@ -19,26 +19,38 @@ cleared again).
 The file stays `received` until that last commit, and nothing reads the events of a
 `received` file (submission takes `translated` files), so the rows of an interrupted attempt
 are never acted upon: `clear` removes them before the next attempt, which records
-everything again exactly once.
+everything again exactly once. Its interchange rows are the exception: they are the file's
+claims on its interchanges (gateway.ledger.claims), kept until the new attempt's rows take
+them over, so a copy of the file translated meanwhile is its duplicate, never a second
+original.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, Text, delete, exists, func, insert, select, update
+from sqlalchemy import Column, MetaData, Table, Text, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
 
+from gateway.ledger.claims import OpenClaim, insert_claim, lock_interchange, release
 from gateway.ledger.controls import take_controls
 from gateway.ledger.engine import NotFoundError, _json, is_sqlite
 from gateway.ledger.paging import in_pages
 from gateway.ledger.records import EventRecord, NewEvent
 from gateway.ledger.replays import resends_only_unsent, sent_among
-from gateway.ledger.states import AckState, EventState, FileState, StateError, check_file_move
+from gateway.ledger.states import (
+    AckState,
+    EventState,
+    FileState,
+    LedgerError,
+    StateError,
+    check_file_move,
+)
 from gateway.ledger.store import Ledger
 from gateway.ledger.submissions import _event
 from gateway.ledger.tables import (
@@ -194,10 +206,16 @@ class TranslationWriter:
         self._partner_id = ""
         self._skip_sent = False  # an operator's replay that resends only what did not succeed
         self.skipped = 0  # events left out because they already succeeded (replays)
+        self._held = 0  # this file's interchange rows up to this id: an earlier attempt's
+        self._claimed: OpenClaim | None = None  # open from `claim` to `interchange`
+        self._scoped = False  # in `claiming()`
 
-    def clear(self) -> None:
+    def clear(self, *, release_claims: bool = False) -> None:
         """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
-        `failed`). A first attempt finds nothing to remove and writes nothing."""
+        `failed`; StateError otherwise). A first attempt finds nothing to remove and writes
+        nothing. Its interchange rows stay, as the file's claims (module doc), taken over by
+        this attempt's (`claim`, `interchange`); `release_claims`: the file is given up (it
+        is quarantined next), its claims with it (gateway.ledger.claims.release)."""
         with self.ledger._read() as session:
             file = session.get(ReceivedFile, self.file_id)
             if file is None:
@@ -220,25 +238,79 @@ class TranslationWriter:
             session.execute(delete(Event).where(Event.file_id == self.file_id))
             session.execute(delete(Ack).where(Ack.file_id == self.file_id))
             session.execute(delete(Transaction).where(Transaction.interchange_id.in_(mine)))
-            session.execute(update(Interchange).where(Interchange.duplicate_of.in_(mine))
-                            .values(duplicate_of=None))  # fmt: skip
-            session.execute(delete(Interchange).where(Interchange.file_id == self.file_id))
+            if release_claims:
+                release(session, self.file_id)
+            last = select(func.max(Interchange.id)).where(Interchange.file_id == self.file_id)
+            self._held = session.scalar(last) or 0
+
+    @contextmanager
+    def claiming(self) -> Iterator[None]:
+        """The scope of one interchange's header check and record: a `claim` in it keeps its
+        write transaction (and the interchange's lock) open until `interchange()` has
+        recorded the row in it, so the look and the row are one step at the cost of one
+        transaction. Leaving the scope ends a claim still open: committed (nothing of it
+        written), or rolled back on an exception. No other ledger write in between."""
+        self._scoped = True
+        try:
+            yield
+        except BaseException as exc:
+            self._end_claim(exc)
+            raise
+        else:
+            self._end_claim(None)
+        finally:
+            self._scoped = False
+
+    def _end_claim(self, exc: BaseException | None) -> None:
+        pending, self._claimed = self._claimed, None
+        if pending is not None:
+            pending.end(exc)
+
+    def claim(self, *, sender: str, control: str) -> int | None:
+        """Claim an interchange of this file whose trailer was read, in `claiming()`
+        (gateway.ledger.claims): take the interchange's lock and look for the interchange
+        processed before with this sender + control number; the next `interchange()`, of
+        the same sender + control number, records the row (as that one's duplicate, if any)
+        before the lock is let go. Returns that interchange's id (reject this one whole),
+        None when this file holds the interchange (always for a replay). Of two files
+        claiming the same interchange at once, in any processes, exactly one gets None.
+        LedgerError outside `claiming()` or with a claim of it still open."""
+        if not self._scoped or self._claimed is not None:
+            raise LedgerError("claim() outside claiming(), or twice in one")
+        if self._replay is None:
+            self.clear()
+        self._claimed = OpenClaim.begin(self.ledger, self._partner_id, self.file_id, sender,
+                                        control, look=not self._replay)  # fmt: skip
+        return self._claimed.original
 
     def interchange(self, new: NewInterchange) -> SetIds:
         """Record an interchange and its transaction sets, taken from `new.transactions` (any
         iterable: read as it goes, `batch` sets per transaction; their `events` are ignored,
         see `add_events`). Returns the sets' ids to look up in file order (`SetIds`): neither
-        the sets nor their ids are held here, whatever their number."""
+        the sets nor their ids are held here, whatever their number. After a `claim` of the
+        same sender + control number, its row and first sets go in the claim's transaction,
+        `duplicate_of` the claim's; else `new.duplicate_of` as given, under the key's lock
+        too (the row takes over an earlier attempt's: gateway.ledger.claims.take_over)."""
         if self._replay is None:
             self.clear()
         sets = iter(new.transactions)
-        with self.ledger._tx(durable=False) as session:  # with the first batch of its sets
+        claimed, self._claimed = self._claimed, None
+        if claimed is not None and (claimed.sender, claimed.control) != (new.sender, new.control):
+            claimed.end()  # not this interchange's: nothing of it written
+            claimed = None
+        scope = claimed.scope if claimed else ExitStack()
+        with scope:  # with the first batch of its sets
+            if claimed is None:
+                session = scope.enter_context(self.ledger._tx(durable=False))
+                lock_interchange(session, self._partner_id, new.sender, new.control)
+            else:
+                session = claimed.session
             row = Interchange(file_id=self.file_id, partner_id=self._partner_id,
                               syntax=new.syntax, sender=new.sender, receiver=new.receiver,
                               control=new.control, test=new.test, accepted=new.accepted,
-                              duplicate_of=new.duplicate_of, replay=bool(self._replay))  # fmt: skip
-            session.add(row)
-            session.flush()
+                              duplicate_of=claimed.original if claimed else new.duplicate_of,
+                              replay=bool(self._replay))  # fmt: skip
+            insert_claim(session, row, held=self._held)
             interchange_id = row.id
             rows = _set_rows(interchange_id, islice(sets, self.batch))
             self._insert_in(session, _TRANSACTIONS, rows)
@@ -324,13 +396,16 @@ class TranslationWriter:
         transaction (gateway.ledger.controls); ControlConflict, and nothing of this call
         recorded, when another ack took them meanwhile (it may be called again). `acks` are
         read once, in order, and inserted `batch` at a time (a mailbag's thousands of acks
-        are not held as rows)."""
+        are not held as rows). An earlier attempt's interchange rows this one did not take
+        over are released."""
         rows = self._take_pending()
         now = utc_now()
         with self.ledger._tx() as session:
             self._insert_in(session, _EVENTS, rows)
             file = self.ledger._row(session, ReceivedFile, self.file_id)
             check_file_move(FileState(file.state), state)
+            if self._held:
+                release(session, self.file_id, up_to=self._held)
             if controls is not None:
                 take_controls(session, file.partner_id, *controls)
             rows_of_acks = ({"file_id": self.file_id, "type": a.type, "content": a.content,

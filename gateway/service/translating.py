@@ -49,9 +49,14 @@ def _parties(header: IsaHeader | UnbHeader) -> tuple[Syntax, str, str]:
 
 
 def _check(
-    rt: Runtime, record: FileRecord, profile: PartnerProfile, duplicates: dict[tuple[str, str], int]
+    writer: TranslationWriter,
+    record: FileRecord,
+    profile: PartnerProfile,
+    duplicates: dict[tuple[str, str], int],
 ) -> InterchangeCheck:
-    """The envelope check; each duplicate's original interchange id goes into `duplicates`."""
+    """The envelope check; each duplicate's original interchange id goes into `duplicates`.
+    An interchange of the partner's is claimed (`TranslationWriter.claim`: the duplicate
+    look and its row in one step, so two copies translated at once are never both new)."""
 
     def check(outcome: InterchangeOutcome[Any]) -> list[Problem]:
         if outcome.header is None:
@@ -65,9 +70,7 @@ def _check(
                             interchange=control, segment="ISA" if syntax == "x12" else "UNB",
                             element=6 if syntax == "x12" else 2, value=sender)]  # fmt: skip
         if record.replay_of is None:
-            original = rt.ledger.find_processed_interchange(
-                record.partner_id, sender, control, excluding_file=record.id
-            )
+            original = writer.claim(sender=sender, control=control)
             if original is not None:
                 duplicates[sender, control] = original
                 return [Problem(code=ProblemCode.DUPLICATE_INTERCHANGE, level=Level.INTERCHANGE,
@@ -150,16 +153,17 @@ class _Recorder:
         self.writer = TranslationWriter(rt.ledger, record.id)
         self.writer.clear()
         self.duplicates: dict[tuple[str, str], int] = {}
-        self._check = _check(rt, record, profile, self.duplicates)
+        self._check = _check(self.writer, record, profile, self.duplicates)
         self.seller = rt.seller_of(profile) or "none"
         self.checked = 0  # interchanges with a header: the pipeline checks each
         self.duplicated = 0  # of them, those processed before (DUPLICATE_INTERCHANGE)
         self._sets: SetIds | None = None  # of the current interchange
 
     def check(self, outcome: InterchangeOutcome[Any]) -> list[Problem]:
-        problems = self._check(outcome)
+        with self.writer.claiming():  # the claim and the interchange's row: one transaction
+            problems = self._check(outcome)
+            self.record(outcome, problems)
         self.duplicated += any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in problems)
-        self.record(outcome, problems)
         return problems
 
     def record(self, outcome: InterchangeOutcome[Any], problems: list[Problem]) -> None:

@@ -216,9 +216,10 @@ class Gateway:
         return summary
 
     async def _quarantine(self, record: FileRecord, reason: str) -> None:
-        """A file that cannot be translated: partial rows removed, kept with the reason."""
+        """A file that cannot be translated: partial rows removed (its claims on interchanges
+        given up: gateway.ledger.claims), kept with the reason."""
         writer = TranslationWriter(self.rt.ledger, record.id)
-        await asyncio.to_thread(writer.clear)
+        await asyncio.to_thread(writer.clear, release_claims=True)
         await asyncio.to_thread(self.rt.ledger.advance, record.id, FileState.QUARANTINED, reason)
         self.rt.metrics.outcomes.labels(record.partner_id, FileState.QUARANTINED.value).inc()
         log.error("file quarantined", extra={"file_id": record.id, "reason": reason})
