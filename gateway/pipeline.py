@@ -9,14 +9,11 @@ thousand) until its trailer was checked: an IEA/UNZ fault still stops all of the
 from __future__ import annotations
 
 import gc
-import pickle
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
-from typing import IO, Any, BinaryIO
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
 from gateway.ack.context import AckContext
 from gateway.ack.contrl import contrl_acks
@@ -34,6 +31,7 @@ from gateway.origin import Origin, Syntax
 from gateway.parse.records import Document, StatusDocument
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import AckPreferences, PartnerProfile
+from gateway.request_spool import RequestSpool
 
 __all__ = ["TranslationOutcome", "detect_syntax", "translate_stream", "unreadable"]
 
@@ -42,7 +40,6 @@ Emit = Callable[[TranslatedRequest], None]
 # released: interchange-level problems it returns (sender not the delivering partner's,
 # control number already processed) reject the interchange and appear in its TA1 / CONTRL.
 InterchangeCheck = Callable[[InterchangeOutcome[Any]], list[Problem]]
-_SPILL_AFTER = 2000  # status updates / confirmations held in memory per interchange
 LISTED_PROBLEMS = 1000  # problems a file's outcome lists (TranslationOutcome)
 
 
@@ -133,63 +130,6 @@ def detect_syntax(head: bytes) -> tuple[Syntax | None, Problem | None]:
     )
 
 
-_ORIGIN_FIELDS = attrgetter(*(f.name for f in fields(Origin)))
-
-
-def _to_record(group: str | None, request: TranslatedRequest) -> tuple[object, ...]:
-    """A request as plain values, cheap to pickle: the body as finished JSON text (orjson),
-    the lineage as its compact trails."""
-    return (group, request.operation, request.body_text(), _ORIGIN_FIELDS(request.origin),
-            request.purchase_orders, request.tracking_numbers, request.stored_trails())  # fmt: skip
-
-
-def _from_record(record: tuple[Any, ...]) -> tuple[str | None, TranslatedRequest]:
-    group, operation, text, origin, purchase_orders, tracking_numbers, trails = record
-    request = TranslatedRequest.from_items(
-        operation, None, Origin(*origin), purchase_orders, tracking_numbers, trails, text=text
-    )
-    return group, request
-
-
-class _Spool:
-    """Requests waiting for their interchange's verdict, spilled to disk past a number of
-    status updates / confirmations (not requests: an IFTSTA request may carry hundreds)."""
-
-    def __init__(self) -> None:
-        self.items: list[tuple[str | None, TranslatedRequest]] = []
-        self.events = 0  # in self.items
-        self.file: IO[bytes] | None = None
-        self.spilled = 0
-
-    def add(self, group: str | None, request: TranslatedRequest) -> None:
-        self.items.append((group, request))
-        self.events += request.event_count()
-        if self.events >= _SPILL_AFTER:
-            if self.file is None:
-                self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in drain()
-            records = [_to_record(*item) for item in self.items]
-            pickle.dump(records, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.spilled += 1  # batches
-            self.items.clear()
-            self.events = 0
-
-    def drain(self) -> Iterator[tuple[str | None, TranslatedRequest]]:
-        if self.file is not None:
-            self.file.seek(0)
-            for _ in range(self.spilled):
-                yield from map(_from_record, pickle.load(self.file))
-            self.file.close()
-            self.file, self.spilled = None, 0
-        items, self.items, self.events = self.items, [], 0
-        yield from items
-
-    def discard(self) -> None:
-        if self.file is not None:
-            self.file.close()
-            self.file, self.spilled = None, 0
-        self.items, self.events = [], 0
-
-
 AckBuilder = Callable[[Sequence[InterchangeOutcome[Any]], AckPreferences, AckContext],
                       list[Acknowledgement]]  # fmt: skip
 
@@ -211,7 +151,7 @@ class _Translator:
         keep: bool,
     ) -> None:
         self.profile, self.tables, self.emit, self.check = profile, tables, emit, check
-        self.spool = _Spool()
+        self.spool = RequestSpool()
         self.requests = 0
         self.events = 0
         self.answer, self.ack_context, self.keep = acks, ack_context, keep

@@ -29,6 +29,7 @@ import gateway.envelope.outcome as envelope_outcome
 import gateway.ledger.streaming as streaming
 import gateway.ops.hooks as hooks
 import gateway.pipeline as pipeline
+import gateway.request_spool as request_spool
 import gateway.service.translating as translating
 from gateway.envelope.outcome import InterchangeOutcome
 from gateway.ledger import EventState, FileState, Ledger
@@ -79,7 +80,7 @@ def _translate_in_pieces(stream: BinaryIO, *rest: Any) -> Any:
 
 @pytest.fixture
 def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
-    for module, name in ((streaming, "BATCH"), (pipeline, "_SPILL_AFTER"),
+    for module, name in ((streaming, "BATCH"), (request_spool, "SPILL_AFTER"),
                          (envelope_outcome, "_BATCH"), (pipeline, "LISTED_PROBLEMS"),
                          (hooks, "_REJECTED_SETS")):  # fmt: skip
         monkeypatch.setattr(module, name, 32)

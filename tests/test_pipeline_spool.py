@@ -10,6 +10,7 @@ from typing import IO
 import pytest
 
 import gateway.pipeline as pipeline
+import gateway.request_spool as request_spool
 from gateway.ack.context import AckContext
 from gateway.envelope.outcome import has_error
 from gateway.mapping.codes import load_code_tables
@@ -52,7 +53,7 @@ def _count_spill_files(monkeypatch: pytest.MonkeyPatch) -> list[IO[bytes]]:
 def test_spilled_requests_equal_unspilled(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
     data = next((SAMPLES / sample).glob("input.*")).read_bytes()
     in_memory, accepted = _translate(data)
-    monkeypatch.setattr(pipeline, "_SPILL_AFTER", 1)  # spill after every event
+    monkeypatch.setattr(request_spool, "SPILL_AFTER", 1)  # spill after every event
     spill_files = _count_spill_files(monkeypatch)
     spilled, accepted_spilled = _translate(data)
     assert spill_files  # the requests really went through the disk
@@ -67,7 +68,7 @@ def test_spilled_requests_of_a_rejected_interchange_are_dropped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = (SAMPLES / "05-x12-214-iea-mismatch" / "input.edi").read_bytes()
-    monkeypatch.setattr(pipeline, "_SPILL_AFTER", 1)
+    monkeypatch.setattr(request_spool, "SPILL_AFTER", 1)
     spill_files = _count_spill_files(monkeypatch)
     requests, accepted = _translate(data)
     assert requests == [] and not accepted

@@ -1,0 +1,81 @@
+"""Translated requests waiting for their interchange's verdict (pipeline.translate_stream).
+
+A request may go only once its interchange's trailer (IEA / UNZ) and its group's were
+checked: an envelope fault found there stops all of them. Until then they are held here,
+and past `SPILL_AFTER` status updates / confirmations they go to a temporary file as plain
+values (the body as finished JSON text, the lineage as its compact trails), so an
+interchange of 100,000 sets does not hold 100,000 request objects.
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Iterator
+from dataclasses import fields
+from operator import attrgetter
+from typing import IO, Any
+
+from gateway.mapping.result import TranslatedRequest
+from gateway.origin import Origin
+
+__all__ = ["SPILL_AFTER", "RequestSpool"]
+
+SPILL_AFTER = 2000  # status updates / confirmations held in memory per interchange
+
+
+_ORIGIN_FIELDS = attrgetter(*(f.name for f in fields(Origin)))
+
+
+def _to_record(group: str | None, request: TranslatedRequest) -> tuple[object, ...]:
+    """A request as plain values, cheap to pickle: the body as finished JSON text (orjson),
+    the lineage as its compact trails."""
+    return (group, request.operation, request.body_text(), _ORIGIN_FIELDS(request.origin),
+            request.purchase_orders, request.tracking_numbers, request.stored_trails())  # fmt: skip
+
+
+def _from_record(record: tuple[Any, ...]) -> tuple[str | None, TranslatedRequest]:
+    group, operation, text, origin, purchase_orders, tracking_numbers, trails = record
+    request = TranslatedRequest.from_items(
+        operation, None, Origin(*origin), purchase_orders, tracking_numbers, trails, text=text
+    )
+    return group, request
+
+
+class RequestSpool:
+    """Requests waiting for their interchange's verdict, spilled to disk past a number of
+    status updates / confirmations (not requests: an IFTSTA request may carry hundreds)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str | None, TranslatedRequest]] = []
+        self.events = 0  # in self.items
+        self.file: IO[bytes] | None = None
+        self.spilled = 0
+
+    def add(self, group: str | None, request: TranslatedRequest) -> None:
+        self.items.append((group, request))
+        self.events += request.event_count()
+        if self.events >= SPILL_AFTER:
+            if self.file is None:
+                self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed in drain()
+            records = [_to_record(*item) for item in self.items]
+            pickle.dump(records, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.spilled += 1  # batches
+            self.items.clear()
+            self.events = 0
+
+    def drain(self) -> Iterator[tuple[str | None, TranslatedRequest]]:
+        if self.file is not None:
+            self.file.seek(0)
+            for _ in range(self.spilled):
+                yield from map(_from_record, pickle.load(self.file))
+            self.file.close()
+            self.file, self.spilled = None, 0
+        items, self.items, self.events = self.items, [], 0
+        yield from items
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file, self.spilled = None, 0
+        self.items, self.events = [], 0
