@@ -14,7 +14,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -101,7 +103,10 @@ def _x12(functional_id: str, sets: list[list[str]], control: int, test: bool) ->
 
 
 def x12_asn(shipments: Orders, *, control: int, test: bool = False) -> str:
-    """An 856 interchange: one ASN per purchase order, one package (MAN*CP) per tracking no."""
+    """An 856 interchange: one ASN per purchase order, one package (MAN*CP) per tracking no.,
+    shipped two hours before now (Central time): a fixed date would pass the gateway's
+    confirmation deadline (`confirmation_deadline_hours`) and open an alert once it is old."""
+    shipped = datetime.now(ZoneInfo("America/Chicago")) - timedelta(hours=2)
     sets = []
     for number, (po, tracking) in enumerate(shipments.items(), start=1):
         body = [
@@ -111,7 +116,7 @@ def x12_asn(shipments: Orders, *, control: int, test: bool = False) -> str:
             "TD1*CTN25*2****G*12.5*LB",
             "TD5**2*UPSN*M*UPS Ground",
             "REF*BM*BOL4711",
-            "DTM*011*20261124*1700*CT",
+            f"DTM*011*{shipped:%Y%m%d*%H%M}*CT",
             "N1*SF*Demo Vendor DC*92*ABCD",
             "N1*SE*Demo Vendor*92*999US",
             "HL*2*1*O",
