@@ -2,7 +2,8 @@
 
 translate: one JSON object per input file, one per line (the scripted-use contract):
   {"file", "syntax", "requests": [{"operation", "body"}], "acknowledgements": [{"type",
-  "content"}], "errors": [{"code", "message", "segment", "position", ...}], "accepted"}
+  "content"}], "errors": [{"code", "message", "segment", "position", ...}], "unlisted",
+  "accepted"}; `unlisted`: problems past the 1,000 listed in `errors` (counted, not listed)
 Exit 0 when every file was accepted, 1 when any had errors, 2 for usage errors.
 demo: translates the bundled samples and shows the result (what `make run` does for now).
 """
@@ -139,7 +140,9 @@ def translate_file(
     for number, ack in enumerate(outcome.acknowledgements):
         _write_ack(out, ack, ", " if number else "")
     errors = json.dumps([problem.to_report() for problem in outcome.problems])
-    out.write(f'], "errors": {errors}, "accepted": {json.dumps(outcome.accepted)}}}\n')
+    unlisted = outcome.unlisted  # problems past the ones listed: counted, not kept
+    out.write(f'], "errors": {errors}, "unlisted": {unlisted}, '
+              f'"accepted": {json.dumps(outcome.accepted)}}}\n')  # fmt: skip
     out.flush()
     return outcome.accepted
 

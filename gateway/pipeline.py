@@ -20,9 +20,9 @@ from gateway.ack.contrl import contrl_acks
 from gateway.ack.model import Acknowledgement
 from gateway.ack.spool import AckSpool
 from gateway.ack.x12 import x12_acks
-from gateway.envelope.edifact import read_edifact
+from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.outcome import InterchangeOutcome, has_error
-from gateway.envelope.x12 import read_x12
+from gateway.envelope.x12 import X12Result, read_x12
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
@@ -46,9 +46,12 @@ LISTED_PROBLEMS = 1000  # problems a file's outcome lists (TranslationOutcome)
 @dataclass
 class TranslationOutcome:
     syntax: Syntax | None
-    # the file's problems in file order, the first LISTED_PROBLEMS of them: a file whose
-    # every set has a problem would otherwise hold them all (each set's own are recorded
-    # with it, gateway.service.translating); `unlisted` counts the others
+    # the file's problems, LISTED_PROBLEMS of them at most: a file whose every set has a
+    # problem would otherwise hold them all (each set's own are recorded with it,
+    # gateway.service.translating); `unlisted` counts the others. Its own (file-level:
+    # outside every interchange) first, then its interchanges', each kind in file order and
+    # each given half the room when it has that many (`_shares`), so stray text between
+    # interchanges cannot push out the interchanges' problems, nor these all of the file's
     problems: list[Problem] = field(default_factory=list)
     # every ack in file order; a big file's spill to a temporary file (AckSpool)
     acknowledgements: Sequence[Acknowledgement] = field(default_factory=list)
@@ -88,6 +91,13 @@ def _list(listed: list[Problem], problems: Iterable[Problem]) -> tuple[int, bool
             unlisted += 1
             error = error or problem.severity is Severity.ERROR
     return unlisted, error
+
+
+def _shares(own: int, of_interchanges: int, room: int) -> tuple[int, int]:
+    """How many of a file's own problems and of its interchanges' to list in `room`: each
+    kind is sure of half of it, and may use what the other leaves."""
+    listed_own = min(own, max(room // 2, room - of_interchanges))
+    return listed_own, min(of_interchanges, room - listed_own)
 
 
 def unreadable(exc: OSError) -> TranslationOutcome:
@@ -290,14 +300,17 @@ def _translate(
         return outcome
     answer: AckBuilder = x12_acks if syntax == "x12" else contrl_acks
     translator = _Translator(profile, tables, emit, check, answer, ack_context, keep)
+    read: X12Result | EdifactResult
     if syntax == "x12":
-        file_problems = read_x12(stream, translator, profile, keep=False).problems
+        read = read_x12(stream, translator, profile, keep=False)
     else:
-        file_problems = read_edifact(stream, translator, profile, keep=False).problems
-    outcome.add_problems(file_problems)  # the file's own first, then its interchanges'
-    outcome.add_problems(translator.problems)
-    outcome.unlisted += translator.unlisted
-    outcome.unlisted_error = outcome.unlisted_error or translator.unlisted_error
+        read = read_edifact(stream, translator, profile, keep=False)
+    own, of_interchanges = read.problems, translator.problems
+    listed_own, listed_interchanges = _shares(len(own), len(of_interchanges), LISTED_PROBLEMS)
+    outcome.problems = [*own[:listed_own], *of_interchanges[:listed_interchanges]]
+    left_out = [*own[listed_own:], *of_interchanges[listed_interchanges:]]
+    outcome.unlisted = read.unlisted + translator.unlisted + len(left_out)
+    outcome.unlisted_error = read.unlisted_error or translator.unlisted_error or has_error(left_out)
     outcome.acknowledgements = translator.acks
     outcome.interchanges, outcome.interchange_count = translator.interchanges, translator.count
     outcome.requests, outcome.events = translator.requests, translator.events

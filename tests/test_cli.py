@@ -37,7 +37,8 @@ def test_accepted_file_exits_zero_with_one_json_line() -> None:
     result = edigw("translate", sample, "--selling-party", "999US", "--ship-from", "ABCD")
     assert result.returncode == 0, result.stderr
     (line,) = lines(result)
-    assert list(line) == ["file", "syntax", "requests", "acknowledgements", "errors", "accepted"]
+    assert list(line) == ["file", "syntax", "requests", "acknowledgements", "errors", "unlisted",
+                          "accepted"]  # fmt: skip
     assert line["syntax"] == "x12" and line["accepted"] is True and line["errors"] == []
     (request,) = line["requests"]  # type: ignore[misc]
     assert request["operation"] == "submitShipmentStatusUpdates"

@@ -77,3 +77,35 @@ def test_junk_between_two_interchanges_leaves_both_released() -> None:
     result = translate(two)
     assert len(result.bodies) == 2 and result.outcome.accepted
     assert _file_problems(result) == [("invalid_control_structure", Severity.WARNING)]
+
+
+def test_text_between_interchanges_says_between_which() -> None:
+    """Text followed by another interchange is not "after the last" one: the message names
+    the interchanges around it (number in the file, control number), or the last one."""
+    three = [_FILES["x12"].replace("000000101", f"00000010{n}") for n in (1, 2, 3)]
+    result = translate(three[0] + "Sent from my phone\n" + three[1] + three[2] + "-- EDI team\n")
+    assert len(result.bodies) == 3 and result.outcome.accepted
+    between, after = (p.message for p in result.outcome.problems)
+    assert between == ("text between ISA..IEA interchanges #1 (ISA13 000000101) and "
+                       "#2 (ISA13 000000102) is ignored: 'Sent from my phone'")  # fmt: skip
+    assert after == ("text after the last ISA..IEA interchange, #3 (ISA13 000000103), is "
+                     "ignored: '-- EDI team'")  # fmt: skip
+
+
+def test_edi_like_text_between_edifact_interchanges_says_where_in_bytes() -> None:
+    first = _FILES["edifact"]
+    second = first.split("\n", 1)[1].replace("IC1001", "IC1002")  # no second UNA
+    junk = "STS+1+21'\n"
+    data = first + junk + second + junk
+    result = translate(data)
+    assert len(result.bodies) == 2 and not result.outcome.accepted
+    between, after = (p for p in result.outcome.problems if p.level.value == "file")
+    start, end = data.find(junk), data.rfind(junk)
+    assert between.message == ("text that could be EDI is outside any UNB..UNZ interchange, "
+                               f"between #1 (UNB 0020 IC1001) and #2 (UNB 0020 IC1002), at byte "
+                               f"{start}: 'STS+1+21'")  # fmt: skip
+    assert after.message.startswith(
+        f"text that could be EDI is outside any UNB..UNZ interchange, after the last one, "
+        f"#2 (UNB 0020 IC1002), at byte {end}"
+    )
+    assert between.severity is after.severity is Severity.ERROR

@@ -58,7 +58,7 @@ from gateway.envelope.outcome import (
     SetSpool,
     has_error,
 )
-from gateway.envelope.trailing import trailing_text
+from gateway.envelope.trailing import FileProblems
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
 from gateway.parse.edifact_accept import text_acceptance
 from gateway.parse.edifact_checks import segment_clean
@@ -78,7 +78,11 @@ _RUN_ON = re.compile(rb"[\r\n]+(?=UN[BGHTEZ][^A-Z0-9\r\n])")
 @dataclass
 class EdifactResult:
     interchanges: list[InterchangeOutcome[UnbHeader]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # file level: outside interchanges
+    # file level, outside interchanges: the first KEPT_FILE_PROBLEMS (trailing.FileProblems);
+    # `unlisted` counts the others, `unlisted_error` an error among them
+    problems: list[Problem] = field(default_factory=list)
+    unlisted: int = 0
+    unlisted_error: bool = False
 
 
 @dataclass
@@ -99,6 +103,7 @@ class _Reader:
         self.sink, self.profile = sink, profile
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = EdifactResult()
+        self.file_problems = FileProblems(self.result.problems, "EDIFACT")
         self.delimiters, self.una = DEFAULT_DELIMITERS, False
         self.ic: InterchangeOutcome[UnbHeader] | None = None
         self.charset = "latin-1"
@@ -136,7 +141,7 @@ class _Reader:
             found = problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
             self.ic.problems.append(found)
         else:
-            self.result.problems.append(problem(code, message, Level.FILE, segment=tag))
+            self.file_problems.add(problem(code, message, Level.FILE, segment=tag))
 
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
@@ -354,9 +359,10 @@ class _Reader:
         done = self.result.interchanges
         if done and seg.tag != "UNH" and self.outside is None:  # after a whole interchange
             self.outside = "junk"
-            d, text = self.delimiters, raw.data.decode("latin-1")
-            found = trailing_text(text, (d.element,), "EDIFACT", terminated=raw.complete)
-            self.result.problems.append(found)
+            text = raw.data.decode("latin-1")
+            self.file_problems.after_interchange(
+                text, (self.delimiters.element,), raw.complete, raw.offset
+            )
             return
         if seg.tag == "UNH" and self.outside != "orphan":
             self.outside, self.envelope_seen = "orphan", True
@@ -374,6 +380,7 @@ class _Reader:
         header, problems = read_unb(seg, self.delimiters, self.una)
         self.ic = InterchangeOutcome(header=header, control=header.control or None)
         self.ic.problems.extend(problems)
+        self.file_problems.interchange(header.control)
         self.charset, self.una, self.envelope_seen = header.charset, False, True
         repetition = header.delimiters.repetition
         self.repetition = repetition if header.syntax_version == "4" and repetition != " " else ""
@@ -482,15 +489,19 @@ class _Reader:
         open_interchange = self.ic is not None
         if self.ic is not None:
             self.close_interchange(None)
+        files = self.file_problems
+        files.end()
         if not self.content_seen:
             self.fault(ProblemCode.EMPTY_FILE, "the file holds no EDIFACT data")
         elif not self.envelope_seen:
             self.result.problems = [not_edifact()]
+            files.unlisted, files.unlisted_error = 0, False
         elif open_interchange or (not complete and self.outside == "orphan"):
             # a file cut off inside an interchange (or an orphan message) is truncated: an
             # error; a whole UNZ that only lacks its terminator is read as is (as X12 reads an
             # IEA without its terminator)
             self.result.problems.append(truncated())
+        self.result.unlisted, self.result.unlisted_error = files.unlisted, files.unlisted_error
 
 
 def read_edifact(

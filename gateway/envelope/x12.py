@@ -23,7 +23,7 @@ from gateway.envelope.outcome import (
     SetOutcomes,
     SetSpool,
 )
-from gateway.envelope.trailing import trailing_text
+from gateway.envelope.trailing import FileProblems
 from gateway.envelope.x12_groups import (
     check_ge,
     check_group_sets,
@@ -45,7 +45,11 @@ __all__ = ["X12Result", "read_x12"]
 @dataclass
 class X12Result:
     interchanges: list[InterchangeOutcome[IsaHeader]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # outside any interchange
+    # outside any interchange: the first KEPT_FILE_PROBLEMS (trailing.FileProblems);
+    # `unlisted` counts the others, `unlisted_error` an error among them
+    problems: list[Problem] = field(default_factory=list)
+    unlisted: int = 0
+    unlisted_error: bool = False
 
 
 _CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being read
@@ -69,6 +73,7 @@ class _Reader:
         self.profile = profile
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = X12Result()
+        self.file_problems = FileProblems(self.result.problems, "X12")
         self.ic: InterchangeOutcome[IsaHeader] | None = None
         self.group: GroupOutcome | None = None
         self.set: _Set | None = None
@@ -108,6 +113,7 @@ class _Reader:
         self.repetition = header.delimiters.repetition if header.version >= "00402" else None
         self.ic = InterchangeOutcome(header=header, control=header.control)
         self.ic.problems.extend(check_isa(token.isa))
+        self.file_problems.interchange(header.control)
 
     def close_interchange(self, missing: bool, iea: Sequence[str] | None = None) -> None:
         ic = self.ic
@@ -239,7 +245,7 @@ class _Reader:
         """A control segment, or one outside any set (`read_x12` appends a set's body itself)."""
         tag = seg[0]
         if self.ic is None:
-            self.result.problems.append(
+            self.file_problems.add(
                 problem(
                     ProblemCode.INVALID_CONTROL_STRUCTURE,
                     f"segment {tag[:3]!r} outside any ISA/IEA interchange",
@@ -292,6 +298,9 @@ class _Reader:
             self.result.problems.append(found)
         if self.ic is not None:
             self.close_interchange(missing=True)
+        self.file_problems.end()
+        self.result.unlisted = self.file_problems.unlisted
+        self.result.unlisted_error = self.file_problems.unlisted_error
 
 
 def _get(seg: Sequence[str], n: int) -> str:
@@ -326,9 +335,9 @@ def read_x12(
             if text and done and reader.ic is None:  # after a whole interchange: see trailing
                 d = done[-1].header.delimiters if done[-1].header is not None else None
                 seps = (d.element, d.segment) if d is not None else ()
-                reader.result.problems.append(trailing_text(text, seps, "X12"))
+                reader.file_problems.after_interchange(text, seps)
             elif text:
-                reader.result.problems.append(
+                reader.file_problems.add(
                     problem(
                         ProblemCode.NOT_EDI
                         if not reader.result.interchanges and reader.ic is None
