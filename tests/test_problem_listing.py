@@ -2,7 +2,7 @@
 file-level problem per chunk) is kept as the first KEPT_FILE_PROBLEMS plus a count, so it
 neither holds memory per chunk nor pushes the interchanges' problems out of the 1,000 a
 file lists; and every output that lists problems says how many it left out (`unlisted`:
-the CLI's JSON line)."""
+the CLI's JSON line, the upload answer, the ops file page)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from gateway.ack.context import AckContext
 from gateway.cli import translate_file
@@ -26,6 +27,7 @@ from gateway.origin import Origin
 from gateway.parse.records import Document
 from gateway.pipeline import LISTED_PROBLEMS
 from gateway.problems import Level, Problem, Severity
+from gateway.service.worker import Gateway
 from tests.malformed import (
     NOW,
     PROFILE,
@@ -35,6 +37,7 @@ from tests.malformed import (
     translate,
     x12_214,
 )
+from tests.ops_support import PARTNER_KEY, VIEWER, scan_214
 
 KEPT = trailing.KEPT_FILE_PROBLEMS
 STRAY = 3 * LISTED_PROBLEMS  # stray chunks: more than the file lists in all
@@ -161,3 +164,20 @@ def test_the_cli_line_counts_what_it_does_not_list(tmp_path: Path) -> None:
     out = io.StringIO()
     translate_file(clean, PROFILE, load_code_tables(), AckContext(now=NOW), out)
     assert json.loads(out.getvalue())["unlisted"] == 0  # always there
+
+
+def test_upload_answer_and_ops_page_count_what_they_do_not_list(
+    app: tuple[TestClient, Gateway],
+) -> None:
+    client, _ = app
+    data = scan_214(4711, "1Z4711", "PO4711") + _stray_x12(STRAY).encode()
+    answer = client.post("/v1/partners/demo/interchanges", content=data,
+                         headers={**PARTNER_KEY, "X-File-Name": "stray.edi"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert len(body["errors"]) == KEPT and body["unlisted"] == STRAY - KEPT
+    again = client.get(f"/v1/files/{body['file_id']}", headers=PARTNER_KEY).json()
+    assert again["unlisted"] == STRAY - KEPT
+    page = client.get(f"/v1/ops/files/{body['file_id']}", headers=VIEWER).json()
+    assert page["paging"]["error_unlisted"] == STRAY - KEPT
+    assert page["paging"]["error_total"] == STRAY and len(page["errors"]) == KEPT

@@ -49,6 +49,7 @@ class FileRecord(_Snapshot):
     replay_of: str | None
     updated_at: datetime
     archived_at: datetime | None
+    errors_unlisted: int = 0  # problems past those in `errors`: counted, not listed
 
 
 @dataclass(frozen=True, slots=True)

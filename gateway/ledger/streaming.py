@@ -389,7 +389,7 @@ class TranslationWriter:
     def finish(self, *, state: FileState, syntax: str | None, accepted: bool,
                errors: Sequence[dict[str, Any]], acks: Iterable[NewAck],
                reason: str | None = None, controls: tuple[int, int] | None = None,
-               ) -> None:  # fmt: skip
+               unlisted: int = 0) -> None:  # fmt: skip
         """The last events, the acks and the file's new state in one transaction: the file
         is `state` only once everything is recorded. `controls` (first, used): the acks'
         interchange control numbers, taken from the partner's counter in the same
@@ -397,7 +397,7 @@ class TranslationWriter:
         recorded, when another ack took them meanwhile (it may be called again). `acks` are
         read once, in order, and inserted `batch` at a time (a mailbag's thousands of acks
         are not held as rows). An earlier attempt's interchange rows this one did not take
-        over are released."""
+        over are released. `unlisted`: the file's problems past `errors`, counted only."""
         rows = self._take_pending()
         now = utc_now()
         with self.ledger._tx() as session:
@@ -415,4 +415,5 @@ class TranslationWriter:
                 session.connection().execute(insert(Ack), batch)
             file.state, file.state_reason, file.syntax = state.value, reason, syntax
             file.accepted, file.errors, file.updated_at = accepted, list(errors), now
+            file.errors_unlisted = unlisted
         self._written()

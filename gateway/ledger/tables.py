@@ -99,6 +99,8 @@ class ReceivedFile(Base):
     syntax: Mapped[str | None] = mapped_column(String(16))  # x12 | edifact
     accepted: Mapped[bool | None] = mapped_column(Boolean)  # null until translated
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)  # Problem.to_report() each
+    # problems of its translation past those in `errors`: counted, not listed
+    errors_unlisted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     replay_of: Mapped[str | None] = mapped_column(ForeignKey("received_files.id"))
     updated_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]

@@ -140,7 +140,8 @@ class DetailPaging(Out):
     events: int  # per page
     event_total: int
     next_after_event: int | None
-    error_total: int
+    error_total: int  # every problem of the file: listed or not
+    error_unlisted: int  # of them, not recorded one by one (past the 1,000 a file keeps)
     interchange_total: int
     transaction_total: int
     ack_total: int

@@ -49,6 +49,7 @@ class FileOut(BaseModel):
     syntax: str | None
     accepted: bool | None
     errors: list[dict[str, Any]]
+    unlisted: int  # problems past those in `errors` (1,000 at most): counted, not listed
     received_at: str
     interchanges: list[dict[str, Any]]
     events: dict[str, int]
@@ -72,6 +73,7 @@ def _file_out(gateway: Gateway, record: FileRecord) -> dict[str, Any]:
         "file_id": record.id, "partner_id": record.partner_id, "transport": record.transport,
         "name": record.name, "state": record.state.value, "state_reason": record.state_reason,
         "syntax": record.syntax, "accepted": record.accepted, "errors": record.errors,
+        "unlisted": record.errors_unlisted,
         "received_at": record.received_at.isoformat(),
         "interchanges": [{"sender": i.sender, "receiver": i.receiver, "control": i.control,
                           "accepted": i.accepted, "duplicate_of": i.duplicate_of,

@@ -204,6 +204,7 @@ def translate_received(rt: Runtime, record: FileRecord) -> TranslationSummary:
         try:
             recorder.writer.finish(state=state, syntax=outcome.syntax, accepted=outcome.accepted,
                                    errors=[p.to_report() for p in outcome.problems],
+                                   unlisted=outcome.unlisted,
                                    acks=_acks(outcome.acknowledgements, shift), reason=reason,
                                    controls=(first + shift, used))  # fmt: skip
             break
