@@ -149,6 +149,12 @@ def _show(detail: dict[str, Any]) -> str:
             place = f"line {e['line']} {e['segment'] or ''}" if e["line"] else "file"
             code = f" [{e['standard_code']}]" if e["standard_code"] else ""
             out.append(f"  {place} el {e['element'] or '-'}: {e['code']}{code} {e['message']}")
+    paging = detail.get("paging") or {}
+    left = paging.get("error_total", 0) - len(detail["errors"])
+    if left > 0:  # past the page's cap, or counted only when the file was translated
+        counted = paging.get("error_unlisted", 0)
+        out.append(f"  ... and {left} more errors, not listed"
+                   + (f" ({counted} of them counted only)" if counted else ""))  # fmt: skip
     bad = {s["number"] for s in detail["segments"] if s["errors"]}
     out.append("\nsegments:")
     for s in detail["segments"]:

@@ -23,6 +23,7 @@ from gateway.envelope.edifact import read_edifact
 from gateway.envelope.outcome import InterchangeOutcome
 from gateway.envelope.x12 import read_x12
 from gateway.mapping.codes import load_code_tables
+from gateway.ops_cli import _show
 from gateway.origin import Origin
 from gateway.parse.records import Document
 from gateway.pipeline import LISTED_PROBLEMS
@@ -181,3 +182,5 @@ def test_upload_answer_and_ops_page_count_what_they_do_not_list(
     page = client.get(f"/v1/ops/files/{body['file_id']}", headers=VIEWER).json()
     assert page["paging"]["error_unlisted"] == STRAY - KEPT
     assert page["paging"]["error_total"] == STRAY and len(page["errors"]) == KEPT
+    left = STRAY - KEPT
+    assert f"... and {left} more errors, not listed ({left} of them counted only)" in _show(page)
