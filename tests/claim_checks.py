@@ -40,7 +40,7 @@ from gateway.service.storage import FileStore
 from gateway.service.translating import translate_received
 from gateway.service.worker import Gateway
 
-__all__ = ["CLAIM_CHECKS", "ClaimCheck"]
+__all__ = ["CLAIM_CHECKS", "ClaimCheck", "x12_214"]
 
 ClaimCheck = Callable[[str, Path], None]  # (ledger URL, data folder)
 SENDER = "CLAIMCAR"
@@ -65,10 +65,11 @@ def _runtime(url: str, data: Path) -> Runtime:
                    metrics=Metrics(), default_seller="demo")  # fmt: skip
 
 
-def _214(control: int, tracking: str, sets: int = 2) -> str:
-    """An X12 214 interchange from SENDER with `sets` status updates (one event each)."""
-    text = (f"ISA*00*          *00*          *ZZ*{SENDER:<15}*ZZ*AMAZONDF       *261125*"
-            f"1200*U*00401*{control:09d}*0*P*>~GS*QM*{SENDER}*AMAZONDF*20261125*1200*{control}*"
+def x12_214(control: int, tracking: str, sets: int = 2, sender: str = SENDER) -> str:
+    """An X12 214 interchange from `sender` with `sets` status updates (one event each:
+    purchase order PO<tracking><n>, tracking number 1Z<tracking>X<n>)."""
+    text = (f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*AMAZONDF       *261125*"
+            f"1200*U*00401*{control:09d}*0*P*>~GS*QM*{sender}*AMAZONDF*20261125*1200*{control}*"
             "X*004010~")  # fmt: skip
     for n in range(1, sets + 1):
         text += (f"ST*214*{n:04d}~B10*T{n}*PO{tracking}{n}*SCAC~L11*PO{tracking}{n}*PO~LX*1~"
@@ -161,7 +162,7 @@ def _race(url: str, data: Path, *, processes: bool) -> None:
     first = _runtime(url, data)
     second = _runtime(url, data) if processes else first
     try:
-        text = _214(800, "RACE")
+        text = x12_214(800, "RACE")
         files = [_receive(first, text, "a.edi"), _receive(first, text, "again.edi")]
         errors: list[BaseException] = []
 
@@ -222,7 +223,7 @@ def check_crashed_claim_is_taken_over_by_its_retry(url: str, data: Path) -> None
     processed again, as always."""
     rt = _runtime(url, data)
     try:
-        ledger, text = rt.ledger, _214(801, "RETRY")
+        ledger, text = rt.ledger, x12_214(801, "RETRY")
         crashed = _receive(rt, text, "crashed.edi")
         _died_after_recording(ledger, crashed.id, 801)
         copy = _receive(rt, text, "copy.edi")
@@ -251,7 +252,7 @@ def check_quarantined_claim_does_not_block(url: str, data: Path) -> None:
     try:
         ledger = rt.ledger
         for control, copy_meanwhile in ((802, True), (803, False)):
-            text = _214(control, f"Q{control}")
+            text = x12_214(control, f"Q{control}")
             dying = _receive(rt, text, f"dying{control}.edi")
             _died_after_recording(ledger, dying.id, control)
             early: list[str] = []
@@ -287,7 +288,7 @@ def check_claim_scope(url: str, data: Path) -> None:
     rt = _runtime(url, data)
     try:
         ledger = rt.ledger
-        record = _receive(rt, _214(804, "SCOPE"), "scope.edi")
+        record = _receive(rt, x12_214(804, "SCOPE"), "scope.edi")
         writer = TranslationWriter(ledger, record.id)
         with pytest.raises(LedgerError, match="outside claiming"):
             writer.claim(sender=SENDER, control="000000804")
@@ -297,7 +298,7 @@ def check_claim_scope(url: str, data: Path) -> None:
                 writer.claim(sender=SENDER, control="000000804")
             raise RuntimeError("the translation died before recording the interchange")
         assert ledger.interchanges_for_file(record.id) == []
-        other = TranslationWriter(ledger, _receive(rt, _214(804, "SCOPE"), "other.edi").id)
+        other = TranslationWriter(ledger, _receive(rt, x12_214(804, "SCOPE"), "other.edi").id)
         with other.claiming():  # not waiting for the lock of the claim rolled back
             assert other.claim(sender=SENDER, control="000000804") is None
     finally:
@@ -330,8 +331,8 @@ def check_interchange_twice_in_one_file(url: str, data: Path) -> None:
     rt = _runtime(url, data)
     try:
         ledger = rt.ledger
-        x12 = _receive(rt, _214(805, "TWICE") * 2 + _214(806, "OTHER") + _214(805, "TWICE"),
-                       "twice.edi")  # fmt: skip
+        twice = x12_214(805, "TWICE")
+        x12 = _receive(rt, twice * 2 + x12_214(806, "OTHER") + twice, "twice.edi")
         translate_received(rt, x12)
         assert _state(ledger, x12.id) is FileState.TRANSLATED
         assert len(_repeats(ledger, x12.id, "000000805")) == 3
@@ -358,7 +359,7 @@ def check_interchange_twice_in_a_retried_file(url: str, data: Path) -> None:
     processes the interchange once, the second copy its duplicate."""
     rt = _runtime(url, data)
     try:
-        ledger, text = rt.ledger, _214(807, "RETWICE")
+        ledger, text = rt.ledger, x12_214(807, "RETWICE")
         crashed = _receive(rt, text * 2, "crashed-twice.edi")
         _died_after_recording(ledger, crashed.id, 807)
         [old] = ledger.interchanges_for_file(crashed.id)
@@ -376,7 +377,7 @@ def check_interchange_twice_in_a_replay(url: str, data: Path) -> None:
     still goes once."""
     rt = _runtime(url, data)
     try:
-        ledger, text = rt.ledger, _214(808, "REPLAYTWICE")
+        ledger, text = rt.ledger, x12_214(808, "REPLAYTWICE")
         original = _receive(rt, text, "once.edi")
         translate_received(rt, original)
         replay = _receive(rt, text * 2, "replay-twice.edi", replay_of=original.id)
