@@ -40,12 +40,12 @@ from gateway.service.storage import FileStore
 from gateway.service.translating import translate_received
 from gateway.service.worker import Gateway
 
-__all__ = ["CLAIM_CHECKS", "ClaimCheck"]
+__all__ = ["CLAIM_CHECKS", "ClaimCheck", "x12_214"]
 
 ClaimCheck = Callable[[str, Path], None]  # (ledger URL, data folder)
 SENDER = "CLAIMCAR"
-PROFILE = PartnerProfile(id="claims", x12_sender_ids=(SENDER,), selling_party="999US",
-                         ship_from="ABCD", seller="demo")  # fmt: skip
+PROFILE = PartnerProfile(id="claims", x12_sender_ids=(SENDER,), edifact_sender_ids=(SENDER,),
+                         selling_party="999US", ship_from="ABCD", seller="demo")  # fmt: skip
 _LOOK_TOGETHER = 3.0  # seconds a duplicate lookup waits for the other translation's
 _TABLES: list[CodeTables] = []  # loaded once
 
@@ -65,16 +65,28 @@ def _runtime(url: str, data: Path) -> Runtime:
                    metrics=Metrics(), default_seller="demo")  # fmt: skip
 
 
-def _214(control: int, tracking: str, sets: int = 2) -> str:
-    """An X12 214 interchange from SENDER with `sets` status updates (one event each)."""
-    text = (f"ISA*00*          *00*          *ZZ*{SENDER:<15}*ZZ*AMAZONDF       *261125*"
-            f"1200*U*00401*{control:09d}*0*P*>~GS*QM*{SENDER}*AMAZONDF*20261125*1200*{control}*"
+def x12_214(control: int, tracking: str, sets: int = 2, sender: str = SENDER) -> str:
+    """An X12 214 interchange from `sender` with `sets` status updates (one event each:
+    purchase order PO<tracking><n>, tracking number 1Z<tracking>X<n>)."""
+    text = (f"ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*AMAZONDF       *261125*"
+            f"1200*U*00401*{control:09d}*0*P*>~GS*QM*{sender}*AMAZONDF*20261125*1200*{control}*"
             "X*004010~")  # fmt: skip
     for n in range(1, sets + 1):
         text += (f"ST*214*{n:04d}~B10*T{n}*PO{tracking}{n}*SCAC~L11*PO{tracking}{n}*PO~LX*1~"
                  f"AT7*D1*NS***20261124*1700*ET~MS1*SEATTLE*WA*US~L11*1Z{tracking}X{n}*2I~"
                  f"SE*8*{n:04d}~")  # fmt: skip
     return text + f"GE*{sets}*{control}~IEA*1*{control:09d}~"
+
+
+def _iftsta(reference: str, tracking: str, events: int = 2) -> str:
+    """An IFTSTA D01B interchange from SENDER: one message, `events` status events."""
+    body = [f"BGM+77+ST{reference}+9", "DTM+137:202611251200:203", f"NAD+CA+{SENDER}::9"]
+    for n in range(1, events + 1):
+        body += [f"CNI+{n}+1Z{tracking}X{n}", "STS+1+301::6+000", f"RFF+ON:PO{tracking}{n}",
+                 f"DTM+334:2026112417{n:02d}00:204", "LOC+175+USCHI::6:Chicago"]  # fmt: skip
+    return "'".join([f"UNA:+.? 'UNB+UNOC:3+{SENDER}:ZZ+AMAZONDF:ZZ+261125:1200+{reference}",
+                     "UNH+1+IFTSTA:D:01B:UN", *body, f"UNT+{len(body) + 2}+1",
+                     f"UNZ+1+{reference}'"])  # fmt: skip
 
 
 def _receive(rt: Runtime, text: str, name: str, replay_of: str | None = None) -> FileRecord:
@@ -150,7 +162,7 @@ def _race(url: str, data: Path, *, processes: bool) -> None:
     first = _runtime(url, data)
     second = _runtime(url, data) if processes else first
     try:
-        text = _214(800, "RACE")
+        text = x12_214(800, "RACE")
         files = [_receive(first, text, "a.edi"), _receive(first, text, "again.edi")]
         errors: list[BaseException] = []
 
@@ -211,7 +223,7 @@ def check_crashed_claim_is_taken_over_by_its_retry(url: str, data: Path) -> None
     processed again, as always."""
     rt = _runtime(url, data)
     try:
-        ledger, text = rt.ledger, _214(801, "RETRY")
+        ledger, text = rt.ledger, x12_214(801, "RETRY")
         crashed = _receive(rt, text, "crashed.edi")
         _died_after_recording(ledger, crashed.id, 801)
         copy = _receive(rt, text, "copy.edi")
@@ -240,7 +252,7 @@ def check_quarantined_claim_does_not_block(url: str, data: Path) -> None:
     try:
         ledger = rt.ledger
         for control, copy_meanwhile in ((802, True), (803, False)):
-            text = _214(control, f"Q{control}")
+            text = x12_214(control, f"Q{control}")
             dying = _receive(rt, text, f"dying{control}.edi")
             _died_after_recording(ledger, dying.id, control)
             early: list[str] = []
@@ -276,7 +288,7 @@ def check_claim_scope(url: str, data: Path) -> None:
     rt = _runtime(url, data)
     try:
         ledger = rt.ledger
-        record = _receive(rt, _214(804, "SCOPE"), "scope.edi")
+        record = _receive(rt, x12_214(804, "SCOPE"), "scope.edi")
         writer = TranslationWriter(ledger, record.id)
         with pytest.raises(LedgerError, match="outside claiming"):
             writer.claim(sender=SENDER, control="000000804")
@@ -286,9 +298,94 @@ def check_claim_scope(url: str, data: Path) -> None:
                 writer.claim(sender=SENDER, control="000000804")
             raise RuntimeError("the translation died before recording the interchange")
         assert ledger.interchanges_for_file(record.id) == []
-        other = TranslationWriter(ledger, _receive(rt, _214(804, "SCOPE"), "other.edi").id)
+        other = TranslationWriter(ledger, _receive(rt, x12_214(804, "SCOPE"), "other.edi").id)
         with other.claiming():  # not waiting for the lock of the claim rolled back
             assert other.claim(sender=SENDER, control="000000804") is None
+    finally:
+        rt.ledger.close()
+
+
+def _repeats(ledger: Ledger, file_id: str, control: str) -> list[InterchangeRecord]:
+    """The rows of `file_id` with `control`, checked: the first processed it, each later one is
+    its duplicate (the repeat of an interchange in one file)."""
+    first, *later = [i for i in ledger.interchanges_for_file(file_id) if i.control == control]
+    assert first.duplicate_of is None and later, (first, later)
+    assert [i.duplicate_of for i in later] == [first.id] * len(later)
+    return [first, *later]
+
+
+def _said_repeated(ledger: Ledger, file_id: str, count: int) -> None:
+    """The file's errors name each repeat as one, not as an interchange of another file."""
+    record = ledger.get_file(file_id)
+    assert record is not None
+    repeats = [e for e in record.errors if e["code"] == "duplicate_interchange"]
+    assert len(repeats) == count, record.errors
+    assert all("earlier in this file" in e["message"] for e in repeats), repeats
+
+
+def check_interchange_twice_in_one_file(url: str, data: Path) -> None:
+    """An interchange repeated in one file (next to itself, after another one, three times;
+    X12 and EDIFACT) is processed once: the first copy's events only, each repeat recorded
+    as its duplicate and rejected in the acks (TA1 code 025 / CONTRL UCI action 4), the
+    file translated, its other interchanges as usual."""
+    rt = _runtime(url, data)
+    try:
+        ledger = rt.ledger
+        twice = x12_214(805, "TWICE")
+        x12 = _receive(rt, twice * 2 + x12_214(806, "OTHER") + twice, "twice.edi")
+        translate_received(rt, x12)
+        assert _state(ledger, x12.id) is FileState.TRANSLATED
+        assert len(_repeats(ledger, x12.id, "000000805")) == 3
+        assert len(_processed(ledger, "000000806", x12.id)) == 1
+        assert len(ledger.events_for_file(x12.id)) == 4  # two of 805, two of 806
+        _said_repeated(ledger, x12.id, 2)
+        acks = "".join(a.content for a in ledger.acks_for_file(x12.id))
+        assert acks.count("TA1*000000805*261125*1200*R*025~") == 2, acks
+        edifact = _receive(rt, _iftsta("EDI9", "REP") * 3, "twice.edifact")
+        translate_received(rt, edifact)
+        assert _state(ledger, edifact.id) is FileState.TRANSLATED
+        assert len(_repeats(ledger, edifact.id, "EDI9")) == 3
+        assert len(ledger.events_for_file(edifact.id)) == 2
+        _said_repeated(ledger, edifact.id, 2)
+        contrl = [a.content for a in ledger.acks_for_file(edifact.id) if a.type == "CONTRL"]
+        assert sum("+EDI9+" in c and "UCI+" in c and "+4+" in c for c in contrl) == 2, contrl
+    finally:
+        rt.ledger.close()
+
+
+def check_interchange_twice_in_a_retried_file(url: str, data: Path) -> None:
+    """A file's attempt died after recording the first copy of an interchange the file holds
+    twice: the retry takes that row over (it does not count as processed before) and still
+    processes the interchange once, the second copy its duplicate."""
+    rt = _runtime(url, data)
+    try:
+        ledger, text = rt.ledger, x12_214(807, "RETWICE")
+        crashed = _receive(rt, text * 2, "crashed-twice.edi")
+        _died_after_recording(ledger, crashed.id, 807)
+        [old] = ledger.interchanges_for_file(crashed.id)
+        translate_received(rt, crashed)
+        assert _state(ledger, crashed.id) is FileState.TRANSLATED
+        first, _ = _repeats(ledger, crashed.id, "000000807")
+        assert first.id != old.id and len(ledger.events_for_file(crashed.id)) == 2
+        _said_repeated(ledger, crashed.id, 1)
+    finally:
+        rt.ledger.close()
+
+
+def check_interchange_twice_in_a_replay(url: str, data: Path) -> None:
+    """An operator's replay sends its interchanges again on purpose, but one it holds twice
+    still goes once."""
+    rt = _runtime(url, data)
+    try:
+        ledger, text = rt.ledger, x12_214(808, "REPLAYTWICE")
+        original = _receive(rt, text, "once.edi")
+        translate_received(rt, original)
+        replay = _receive(rt, text * 2, "replay-twice.edi", replay_of=original.id)
+        translate_received(rt, replay)
+        assert _state(ledger, replay.id) is FileState.TRANSLATED
+        first, _ = _repeats(ledger, replay.id, "000000808")
+        assert first.replay and len(ledger.events_for_file(replay.id)) == 2
+        _said_repeated(ledger, replay.id, 1)
     finally:
         rt.ledger.close()
 

@@ -27,20 +27,14 @@ from gateway.service.runtime import Runtime
 from gateway.service.storage import FileStore, FileTooLarge
 from gateway.service.translating import translate_received
 from gateway.service.worker import Gateway
+from tests.claim_checks import x12_214
 
 PROFILE = PartnerProfile(id="bulk", x12_sender_ids=("BULKCAR",), selling_party="999US",
                          ship_from="ABCD", seller="demo")  # fmt: skip
 
 
 def _214(control: int, sets: int) -> bytes:
-    text = (f"ISA*00*          *00*          *ZZ*BULKCAR        *ZZ*AMAZONDF       *261125*"
-            f"1200*U*00401*{control:09d}*0*P*>~GS*QM*BULKCAR*AMAZONDF*20261125*1200*{control}*"
-            "X*004010~")  # fmt: skip
-    for n in range(1, sets + 1):
-        text += (f"ST*214*{n:04d}~B10*T{n}*PO{n}*SCAC~L11*PO{n}*PO~LX*1~"
-                 f"AT7*D1*NS***20261124*1700*ET~MS1*SEATTLE*WA*US~L11*1ZT{control}X{n}*2I~"
-                 f"SE*8*{n:04d}~")  # fmt: skip
-    return (text + f"GE*{sets}*{control}~IEA*1*{control:09d}~").encode("ascii")
+    return x12_214(control, f"T{control}", sets, sender="BULKCAR").encode("ascii")
 
 
 @pytest.fixture

@@ -13,8 +13,12 @@ looks in its header check and records the row right after it (`OpenClaim`, left 
 the two by `TranslationWriter.claiming`): one write transaction per interchange, as before.
 
 Processed before (`processed_query`): an interchange row that is not a replay, not itself a
-duplicate, not in the asking file and not in a quarantined file. The row of a file still
-being translated counts: it is that file's claim. A claim outlives a crash of its
+duplicate, not an earlier attempt's row of the asking file and not in a quarantined file. The
+row of a file still being translated counts: it is that file's claim. So does the row this
+attempt recorded of the same interchange earlier in the same file: an interchange sent twice
+in one file is processed once, the second copy rejected as its duplicate (X12 TA1 code 025,
+EDIFACT CONTRL; a file is no license to repeat a control number: X12.5 / ISO 9735 keep
+interchange control numbers unique per sender). A claim outlives a crash of its
 translation: the file stays `received` and is translated again, its rows kept meanwhile
 (`TranslationWriter.clear`); the new attempt's row of the same interchange takes over the
 old one (`take_over`), with the duplicates other files recorded of it. A file quarantined
@@ -30,7 +34,7 @@ import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, exists, func, select, text, update
+from sqlalchemy import Select, delete, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from gateway.ledger.engine import SessionScope
@@ -44,6 +48,7 @@ __all__ = [
     "processed_before",
     "processed_query",
     "release",
+    "repeated_before",
     "take_over",
 ]
 
@@ -58,27 +63,44 @@ def lock_interchange(session: Session, partner_id: str, sender: str, control: st
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
-def processed_query(partner_id: str, sender: str, control: str,
-                    excluding_file: str | None) -> Select[int]:  # fmt: skip
+def processed_query(partner_id: str, sender: str, control: str, excluding_file: str | None,
+                    since: int | None = None) -> Select[int]:  # fmt: skip
     """SELECT of the first interchange id processed before with this key (module doc), NULL
-    when there is none; `excluding_file`: the asking file, whose own rows never count."""
+    when there is none; `excluding_file`: the asking file, whose own rows do not count, but
+    with `since` (the id of the last row an earlier attempt of it left, 0 if none) its rows
+    after that id do: this attempt's, so a repeat in the same file is a duplicate."""
     query = (select(func.min(Interchange.id))
              .join(ReceivedFile, ReceivedFile.id == Interchange.file_id)
              .where(Interchange.partner_id == partner_id, Interchange.sender == sender,
                     Interchange.control == control, Interchange.replay.is_(False),
                     Interchange.duplicate_of.is_(None),
                     ReceivedFile.state != FileState.QUARANTINED.value))  # fmt: skip
-    if excluding_file is not None:
+    if excluding_file is not None and since is None:
         query = query.where(Interchange.file_id != excluding_file)
+    elif excluding_file is not None:
+        query = query.where(or_(Interchange.file_id != excluding_file, Interchange.id > since))
     return query
 
 
 def processed_before(session: Session, partner_id: str, sender: str, control: str,
-                     excluding_file: str) -> int | None:  # fmt: skip
-    """The id of the interchange processed before with this key (`processed_query`), None if
-    none; read in `session`'s transaction (after `lock_interchange` for a claim)."""
+                     excluding_file: str, since: int | None = None) -> int | None:  # fmt: skip
+    """The id of the interchange processed before with this key (`processed_query`, with its
+    `excluding_file` and `since`), None if none; read in `session`'s transaction (after
+    `lock_interchange` for a claim)."""
     found: int | None = session.scalar(processed_query(partner_id, sender, control,
-                                                       excluding_file))  # fmt: skip
+                                                       excluding_file, since))  # fmt: skip
+    return found
+
+
+def repeated_before(session: Session, file_id: str, sender: str, control: str,
+                    since: int) -> int | None:  # fmt: skip
+    """The id of this file's row of the interchange recorded earlier in this attempt (ids
+    after `since`), not itself a duplicate; None if none. What a replay looks at: the
+    interchanges it replays count as new, but not twice."""
+    found: int | None = session.scalar(select(func.min(Interchange.id)).where(
+        Interchange.file_id == file_id, Interchange.sender == sender,
+        Interchange.control == control, Interchange.duplicate_of.is_(None),
+        Interchange.id > since))  # fmt: skip
     return found
 
 
@@ -108,24 +130,35 @@ class OpenClaim:
     sender: str
     control: str
     original: int | None  # the interchange processed before (this one is its duplicate)
+    in_file: bool  # `original` is a row of this file's: the interchange came twice in it
     session: Session
     scope: ExitStack  # the transaction's
 
     @classmethod
     def begin(cls, ledger: SessionScope, partner_id: str, file_id: str, sender: str,
-              control: str, *, look: bool) -> OpenClaim:  # fmt: skip
-        """Open a write transaction, take the interchange's lock and, with `look` (not a
-        replay), look for the interchange processed before (`processed_before`)."""
+              control: str, *, replay: bool, since: int = 0) -> OpenClaim:  # fmt: skip
+        """Open a write transaction, take the interchange's lock and look for the interchange
+        processed before (`processed_before`: the file's rows after id `since`, this
+        attempt's, count; an earlier attempt's do not); for a `replay` (an operator's: sent
+        again on purpose) only among this attempt's rows (`repeated_before`)."""
         scope = ExitStack()
         session = scope.enter_context(ledger._tx(durable=False))
         try:
             lock_interchange(session, partner_id, sender, control)
-            original = processed_before(session, partner_id, sender, control,
-                                        file_id) if look else None  # fmt: skip
+            if replay:
+                original = repeated_before(session, file_id, sender, control, since)
+            else:
+                original = processed_before(session, partner_id, sender, control, file_id,
+                                            since)  # fmt: skip
+            in_file = (
+                original is not None
+                and session.scalar(select(Interchange.file_id).where(Interchange.id == original))
+                == file_id
+            )
         except BaseException:
             scope.__exit__(*sys.exc_info())
             raise
-        return cls(sender, control, original, session, scope)
+        return cls(sender, control, original, in_file, session, scope)
 
     def end(self, exc: BaseException | None = None) -> None:
         """End the transaction: committed, or rolled back when ended by `exc`."""

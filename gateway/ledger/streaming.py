@@ -209,6 +209,7 @@ class TranslationWriter:
         self._held = 0  # this file's interchange rows up to this id: an earlier attempt's
         self._claimed: OpenClaim | None = None  # open from `claim` to `interchange`
         self._scoped = False  # in `claiming()`
+        self.repeated = False  # the last claim's original came earlier in this file
 
     def clear(self, *, release_claims: bool = False) -> None:
         """Remove what an interrupted earlier attempt recorded (the file must be `received`, or
@@ -271,8 +272,11 @@ class TranslationWriter:
         (gateway.ledger.claims): take the interchange's lock and look for the interchange
         processed before with this sender + control number; the next `interchange()`, of
         the same sender + control number, records the row (as that one's duplicate, if any)
-        before the lock is let go. Returns that interchange's id (reject this one whole),
-        None when this file holds the interchange (always for a replay). Of two files
+        before the lock is let go. Returns that interchange's id (reject this one whole;
+        it may be this file's own, recorded earlier in this attempt: an interchange sent
+        twice in one file), None when this file holds the interchange (always for a
+        replay, unless it came twice in the replay; an earlier, interrupted attempt's row
+        of it does not count); `repeated` then says whether the id is this file's. Of two files
         claiming the same interchange at once, in any processes, exactly one gets None.
         LedgerError outside `claiming()` or with a claim of it still open."""
         if not self._scoped or self._claimed is not None:
@@ -280,7 +284,9 @@ class TranslationWriter:
         if self._replay is None:
             self.clear()
         self._claimed = OpenClaim.begin(self.ledger, self._partner_id, self.file_id, sender,
-                                        control, look=not self._replay)  # fmt: skip
+                                        control, replay=bool(self._replay),
+                                        since=self._held)  # fmt: skip
+        self.repeated = self._claimed.in_file
         return self._claimed.original
 
     def interchange(self, new: NewInterchange) -> SetIds:

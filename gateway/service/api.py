@@ -14,15 +14,22 @@ from collections import Counter
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response, Security
-from pydantic import BaseModel
 
 from gateway.auth.operators import API_KEY, OperatorKey, refuse_key
 from gateway.auth.operators import authenticated as _authenticated
 from gateway.console import install_console
 from gateway.ledger.alerting import ledger_answers
-from gateway.ledger.records import FileRecord
+from gateway.ledger.file_view import file_acks
 from gateway.ledger.replays import replay_record
-from gateway.ledger.streaming import event_counts
+from gateway.service.file_answers import (
+    LISTED,
+    AckOut,
+    FileOut,
+    ReplayOut,
+    UploadOut,
+    ack_out,
+    file_out,
+)
 from gateway.service.messages_api import router as messages_router
 from gateway.service.uploads import stream_upload
 from gateway.service.worker import Gateway, GatewayStopping
@@ -30,59 +37,6 @@ from gateway.service.worker import Gateway, GatewayStopping
 __all__ = ["create_api"]
 
 log = logging.getLogger("edigw.auth")
-
-
-class AckOut(BaseModel):
-    type: str
-    content: str
-    acknowledges: str | None
-    delivered_to: str | None
-
-
-class FileOut(BaseModel):
-    file_id: str
-    partner_id: str
-    transport: str
-    name: str
-    state: str
-    state_reason: str | None
-    syntax: str | None
-    accepted: bool | None
-    errors: list[dict[str, Any]]
-    unlisted: int  # problems past those in `errors` (1,000 at most): counted, not listed
-    received_at: str
-    interchanges: list[dict[str, Any]]
-    events: dict[str, int]
-    acknowledgements: list[AckOut]
-
-
-class UploadOut(FileOut):
-    requests: int
-
-
-class ReplayOut(FileOut):
-    replay_of: str
-    requested_by: str
-    resend: Literal["unsent", "all"]
-
-
-def _file_out(gateway: Gateway, record: FileRecord) -> dict[str, Any]:
-    ledger = gateway.rt.ledger
-    events = event_counts(ledger, record.id)
-    return {
-        "file_id": record.id, "partner_id": record.partner_id, "transport": record.transport,
-        "name": record.name, "state": record.state.value, "state_reason": record.state_reason,
-        "syntax": record.syntax, "accepted": record.accepted, "errors": record.errors,
-        "unlisted": record.errors_unlisted,
-        "received_at": record.received_at.isoformat(),
-        "interchanges": [{"sender": i.sender, "receiver": i.receiver, "control": i.control,
-                          "accepted": i.accepted, "duplicate_of": i.duplicate_of,
-                          "test": i.test} for i in ledger.interchanges_for_file(record.id)],
-        "events": events,
-        "acknowledgements": [AckOut(type=a.type, content=a.content,
-                                    acknowledges=a.acknowledges, delivered_to=a.delivered_to)
-                             for a in ledger.acks_for_file(record.id)],
-    }  # fmt: skip
 
 
 def _gateway(request: Request) -> Gateway:
@@ -222,7 +176,7 @@ def create_api(gateway: Gateway) -> FastAPI:
             gateway.release(record.id)
         fresh = await asyncio.to_thread(rt.ledger.get_file, record.id)
         assert fresh is not None
-        body = await asyncio.to_thread(_file_out, gateway, fresh)
+        body = await asyncio.to_thread(file_out, gateway, fresh)
         body["requests"] = outcome.requests if outcome else 0
         return body
 
@@ -231,7 +185,7 @@ def create_api(gateway: Gateway) -> FastAPI:
         record = await asyncio.to_thread(rt.ledger.get_file, file_id)
         if record is None or record.partner_id != partner_id:
             raise HTTPException(404, "no such file")
-        return await asyncio.to_thread(_file_out, gateway, record)
+        return await asyncio.to_thread(file_out, gateway, record)
 
     @app.post("/v1/files/{file_id}/replay", response_model=ReplayOut, status_code=201,
               summary="Replay a file (operators only): translate and submit it again as a new "
@@ -245,16 +199,29 @@ def create_api(gateway: Gateway) -> FastAPI:
         record = await gateway.replay(file_id, operator.name, resend)
         if record is None:
             raise HTTPException(404, "no such file")
-        body = await asyncio.to_thread(_file_out, gateway, record)
+        body = await asyncio.to_thread(file_out, gateway, record)
         asked = await asyncio.to_thread(replay_record, rt.ledger, record.id)
         assert asked is not None
         body.update(replay_of=asked.replay_of, requested_by=asked.requested_by,
                     resend=asked.resend)  # fmt: skip
         return body
 
-    @app.get("/v1/files/{file_id}/acks", response_model=list[AckOut])
-    async def get_acks(file_id: str, partner_id: Caller) -> list[AckOut]:
-        return (await get_file(file_id, partner_id))["acknowledgements"]  # type: ignore[no-any-return]
+    @app.get("/v1/files/{file_id}/acks", response_model=list[AckOut],
+             summary=f"A file's acks in order, from the offset-th, at most limit ({LISTED}) "
+             "of them; X-Total-Count: how many the file has")  # fmt: skip
+    async def get_acks(
+        file_id: str,
+        partner_id: Caller,
+        response: Response,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=LISTED)] = LISTED,
+    ) -> list[AckOut]:
+        record = await asyncio.to_thread(rt.ledger.get_file, file_id)
+        if record is None or record.partner_id != partner_id:
+            raise HTTPException(404, "no such file")
+        acks, count = await asyncio.to_thread(file_acks, rt.ledger, file_id, offset, limit)
+        response.headers["X-Total-Count"] = str(count)
+        return [ack_out(a) for a in acks]
 
     @app.get("/v1/search", response_model=list[FileOut],
              summary="Files by purchase order, tracking number or control number")  # fmt: skip
@@ -267,7 +234,7 @@ def create_api(gateway: Gateway) -> FastAPI:
         found = await asyncio.to_thread(rt.ledger.search, purchase_order=po,
                                         tracking_number=tracking, control=control,
                                         partner_id=partner_id)  # fmt: skip
-        return [await asyncio.to_thread(_file_out, gateway, r) for r in found]
+        return [await asyncio.to_thread(file_out, gateway, r) for r in found]
 
     @app.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:

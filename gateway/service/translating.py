@@ -50,13 +50,13 @@ def _parties(header: IsaHeader | UnbHeader) -> tuple[Syntax, str, str]:
 
 def _check(
     writer: TranslationWriter,
-    record: FileRecord,
     profile: PartnerProfile,
     duplicates: dict[tuple[str, str], int],
 ) -> InterchangeCheck:
     """The envelope check; each duplicate's original interchange id goes into `duplicates`.
     An interchange of the partner's is claimed (`TranslationWriter.claim`: the duplicate
-    look and its row in one step, so two copies translated at once are never both new)."""
+    look and its row in one step, so two copies translated at once are never both new); the
+    second copy of an interchange in one file is a duplicate too, in a replay as well."""
 
     def check(outcome: InterchangeOutcome[Any]) -> list[Problem]:
         if outcome.header is None:
@@ -69,17 +69,19 @@ def _check(
                             f"{profile.id}'s (its sender IDs are not this one)",
                             interchange=control, segment="ISA" if syntax == "x12" else "UNB",
                             element=6 if syntax == "x12" else 2, value=sender)]  # fmt: skip
-        if record.replay_of is None:
-            original = writer.claim(sender=sender, control=control)
-            if original is not None:
-                duplicates[sender, control] = original
-                return [Problem(code=ProblemCode.DUPLICATE_INTERCHANGE, level=Level.INTERCHANGE,
-                                message=f"interchange {control} from {sender} was already "
-                                "processed: not submitted again (an operator may replay it)",
-                                interchange=control,
-                                segment="ISA" if syntax == "x12" else "UNB",
-                                element=13 if syntax == "x12" else 5, value=control)]  # fmt: skip
-        return []
+        original = writer.claim(sender=sender, control=control)
+        if original is None:
+            return []
+        duplicates[sender, control] = original
+        where = (
+            "came earlier in this file: processed once"
+            if writer.repeated
+            else "was already processed: not submitted again (an operator may replay it)"
+        )
+        return [Problem(code=ProblemCode.DUPLICATE_INTERCHANGE, level=Level.INTERCHANGE,
+                        message=f"interchange {control} from {sender} {where}",
+                        interchange=control, segment="ISA" if syntax == "x12" else "UNB",
+                        element=13 if syntax == "x12" else 5, value=control)]  # fmt: skip
 
     return check
 
@@ -153,7 +155,7 @@ class _Recorder:
         self.writer = TranslationWriter(rt.ledger, record.id)
         self.writer.clear()
         self.duplicates: dict[tuple[str, str], int] = {}
-        self._check = _check(self.writer, record, profile, self.duplicates)
+        self._check = _check(self.writer, profile, self.duplicates)
         self.seller = rt.seller_of(profile) or "none"
         self.checked = 0  # interchanges with a header: the pipeline checks each
         self.duplicated = 0  # of them, those processed before (DUPLICATE_INTERCHANGE)

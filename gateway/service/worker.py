@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -63,6 +64,7 @@ class Gateway:
         self._translating: dict[str, asyncio.Task[TranslationSummary | None]] = {}
         self._stopping = False
         self.stopping = asyncio.Event()  # set when the service stops (uploads in flight: 503)
+        self.halt = threading.Event()  # the same, for work in threads (ack delivery)
         self.wake = asyncio.Event()  # intake: something was received
         self.wake_submit = asyncio.Event()  # submission: something was translated or settled
         self._settled: set[str] = set()  # files whose transactions settled since last look
@@ -211,7 +213,7 @@ class Gateway:
         self.rt.metrics.outcomes.labels(record.partner_id, summary.state.value).inc()
         record = await asyncio.to_thread(ledger.get_file, file_id)
         assert record is not None
-        await asyncio.to_thread(deliver_acks, self.rt, record)
+        await asyncio.to_thread(deliver_acks, self.rt, record, self.halt)
         self.wake_submit.set()
         return summary
 
@@ -261,7 +263,9 @@ class Gateway:
         finals = (FileState.QUARANTINED, FileState.DUPLICATE, FileState.DONE)
         for record in await asyncio.to_thread(ledger.files_in_state, *finals):
             if record.archived_at is None:  # acks first (a crash may have left some behind)
-                await asyncio.to_thread(deliver_acks, self.rt, record)
+                await asyncio.to_thread(deliver_acks, self.rt, record, self.halt)
+                if self.halt.is_set():  # acks left undelivered: archived at the next start
+                    return
                 await asyncio.to_thread(archive_file, self.rt, record)
 
     async def submit_round(self) -> None:
@@ -274,7 +278,7 @@ class Gateway:
             undelivered = {a.file_id for a in await asyncio.to_thread(ledger.undelivered_acks)}
             for record in translated:
                 if record.id in undelivered:
-                    await asyncio.to_thread(deliver_acks, self.rt, record)
+                    await asyncio.to_thread(deliver_acks, self.rt, record, self.halt)
             await submit_files(self.rt, translated[:_SUBMIT_AT_ONCE])
         if time.monotonic() - self._finished_at > _FINISH_EVERY:  # everything, now and then
             self._finished_at = time.monotonic()
@@ -338,6 +342,7 @@ class Gateway:
         await stop.wait()
         self._stopping = True
         self.stopping.set()
+        self.halt.set()
         tasks = list(self._translating.values())
         for task in tasks:
             task.cancel()
