@@ -141,7 +141,7 @@ class _Reader:
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
         msg = self.msg
-        if msg is not None and raw.una is None and raw.complete and not raw.overlong:
+        if msg is not None and raw.una is None and raw.complete and not raw.overlong | raw.run_on:
             self.feed_batch(Batch([raw.lead + raw.data], raw.offset - len(raw.lead)))
         else:
             self.feed_any(raw)
@@ -231,6 +231,9 @@ class _Reader:
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
+        elif raw.data[:12].translate(None, b"\r\n")[:3] != b"UNB":  # (or a wrapped one)
+            self.una = False  # a UNA whose UNB was cut off: the next UNB goes back to the
+            # default delimiters, as the lexer's cut does
         data = raw.data
         one_line = b"\n" not in data and b"\r" not in data
         if is_unb and one_line and (cut := unb_run_on(data, self.delimiters)) is not None:
@@ -269,6 +272,11 @@ class _Reader:
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
             self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
+        if raw.run_on:  # the next interchange header came first: this one ends there
+            why = (f"segment {seg.tag[:3]!r} at byte {raw.offset} has no segment terminator "
+                   f"{self.delimiters.segment!r} before the next interchange header at byte "
+                   f"{raw.offset + len(raw.data)}")  # fmt: skip
+            self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, seg)
         if bad is not None:
             self.charset_fault(raw, bad, self.charset, seg)
 

@@ -32,6 +32,7 @@ from gateway.envelope.x12_groups import (
     check_set_group,
 )
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
+from gateway.envelope.x12_isa import MAX_SEGMENT_LENGTH
 from gateway.envelope.x12_sets import check_se
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.origin import Origin
@@ -50,6 +51,10 @@ class X12Result:
 
 _CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being read
 _SHARED_TEXTS = 1024  # envelope values remembered to share (see _Reader.text)
+# control-structure faults listed per interchange (`_Reader.structure_fault`); the rest are
+# counted in one problem at its end: an interchange read with the wrong element separator
+# makes every segment one, and its outcome is held until its end
+STRUCTURE_FAULTS = 100
 
 
 @dataclass
@@ -77,6 +82,7 @@ class _Reader:
         self.spool = SetSpool()  # where the groups keep their finished sets (compact)
         self.texts: dict[str, str] = {}  # see text()
         self.texts_delimiters: dict[Delimiters, Delimiters] = {}
+        self.faults = 0  # structure faults of the open interchange (see STRUCTURE_FAULTS)
 
     def text(self, value: str) -> str:
         """`value`, as the same string object as an equal one of an earlier interchange or
@@ -107,6 +113,7 @@ class _Reader:
         self.component = header.delimiters.component
         self.repetition = header.delimiters.repetition if header.version >= "00402" else None
         self.ic = InterchangeOutcome(header=header, control=header.control)
+        self.faults = 0
         self.ic.problems.extend(check_isa(token.isa))
 
     def close_interchange(self, missing: bool, iea: Sequence[str] | None = None) -> None:
@@ -129,6 +136,12 @@ class _Reader:
             )
         elif iea is not None:
             ic.problems.extend(check_iea(iea, ic, self.delimiters()))
+        if self.faults > STRUCTURE_FAULTS:
+            more = self.faults - STRUCTURE_FAULTS
+            why = f"{more} more segments out of place in interchange {ic.control} are not listed"
+            ic.problems.append(problem(ProblemCode.INVALID_CONTROL_STRUCTURE, why,
+                                       Level.INTERCHANGE, interchange=ic.control))  # fmt: skip
+        self.faults = 0
         if not self.keep:
             self.result.interchanges.clear()  # the sink has had each (see read_x12)
         self.result.interchanges.append(ic)
@@ -271,6 +284,9 @@ class _Reader:
 
     def structure_fault(self, message: str, tag: str) -> None:
         assert self.ic is not None
+        self.faults += 1
+        if self.faults > STRUCTURE_FAULTS:
+            return  # counted (close_interchange)
         found = problem(
             ProblemCode.INVALID_CONTROL_STRUCTURE,
             message,
@@ -280,6 +296,45 @@ class _Reader:
             segment=tag,
         )
         (self.group.problems if self.group is not None else self.ic.problems).append(found)
+
+    def skipped(self, token: Token) -> None:
+        """Text skipped up to the next interchange header (`X12Tokenizer`): the interchange
+        it belonged to is rejected and ends there (TA1 R: the ISA's own fault comes first,
+        else segment terminator missing, 004)."""
+        ic = self.ic
+        d = ic.header.delimiters if ic is not None and ic.header is not None else None
+        upto = "the end of the file" if token.reason.endswith(" end") else "the next ISA"
+        where = f"{token.size} characters up to {upto} are skipped: {token.text[:40]!r}"
+        if token.reason.startswith("unreadable"):
+            code = ProblemCode.INTERCHANGE_HEADER_INVALID
+            why = f"no segment can be read with the ISA's delimiters; {where}"
+        elif token.reason.startswith("overlong"):
+            code = ProblemCode.SEGMENT_TERMINATOR_MISSING
+            why = (f"no segment terminator {d.segment if d else ''!r} within "
+                   f"{MAX_SEGMENT_LENGTH} characters; {where}")  # fmt: skip
+        else:
+            code = ProblemCode.SEGMENT_TERMINATOR_MISSING
+            why = f"no segment ends with the ISA's terminator {d.segment if d else ''!r}; {where}"
+        control = ic.control if ic is not None else None
+        found = problem(code, why, Level.INTERCHANGE if ic else Level.FILE, interchange=control)
+        if ic is None:
+            self.result.problems.append(found)
+            return
+        ic.problems.append(found)
+        self.close_interchange(missing=False)
+
+    def run_on(self, text: str) -> None:
+        """Text after the last segment terminator, just before the next ISA: the segment
+        lost its terminator (and the interchange its IEA, reported when the ISA comes)."""
+        ic = self.ic
+        sep = ic.header.delimiters.element if ic is not None and ic.header is not None else "*"
+        tag = text.split(sep)[0][:3]
+        why = f"segment {tag!r} has no segment terminator before the next ISA: {text[:40]!r}"
+        control = ic.control if ic is not None else None
+        found = problem(ProblemCode.SEGMENT_TERMINATOR_MISSING, why,
+                        Level.INTERCHANGE if ic else Level.FILE, interchange=control,
+                        segment=tag or None)  # fmt: skip
+        (ic.problems if ic is not None else self.result.problems).append(found)
 
     def end_of_file(self, partial: str | None) -> None:
         if partial is not None:
@@ -337,6 +392,10 @@ def read_x12(
                         Level.FILE,
                     )
                 )
+        elif token.kind == "skipped":
+            reader.skipped(token)
+        elif token.kind == "run-on":
+            reader.run_on(token.text)
         elif token.kind == "eof-partial":
             partial = token.text
     reader.end_of_file(partial)
