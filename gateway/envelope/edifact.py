@@ -213,8 +213,18 @@ class _Reader:
                 return
 
     def feed_any(self, raw: RawSegment) -> None:
+        """One segment the long way. A segment that ran on into the next ones (their
+        terminators lost: `run_on`) is read piece by piece in a loop, not by recursion: a
+        run-on interchange may hold thousands of them."""
+        rest: RawSegment | None = raw
+        while rest is not None:
+            rest = self.feed_piece(rest)
+
+    def feed_piece(self, raw: RawSegment) -> RawSegment | None:
+        """Read one segment; what follows a run-on segment's cut (see `run_on`) is returned
+        to be read next."""
         if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
-            return  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
+            return None  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
             # after interchanges: ignored, as by the X12 reader
         self.content_seen = True
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
@@ -227,7 +237,7 @@ class _Reader:
                 self.close_interchange(None)
             self.delimiters, self.una, self.envelope_seen = raw.una, True, True
             self.outside = None
-            return
+            return None
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
@@ -237,15 +247,13 @@ class _Reader:
         data = raw.data
         one_line = b"\n" not in data and b"\r" not in data
         if is_unb and one_line and (cut := unb_run_on(data, self.delimiters)) is not None:
-            self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
-            return
+            return self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
         if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
             run_on = _RUN_ON.search(data)
             if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
                 self.delimiters.element.encode("latin-1", "replace")
             ):
-                self.run_on(raw, run_on.start(), run_on.end())
-                return
+                return self.run_on(raw, run_on.start(), run_on.end())
             if self.profile.drop_line_breaks:
                 d = self.delimiters
                 for brk in (b"\r", b"\n"):  # CR/LF that is not a delimiter is no data
@@ -263,7 +271,7 @@ class _Reader:
             why, seg = seg, EdiSegment(text[:3], ())
             self.dispatch(seg, raw)
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
-            return
+            return None
         self.dispatch(seg, raw)
         if not text.isprintable() and invalid_character(text):  # rare; delimiters are no fault
             self.control_fault(seg)
@@ -279,17 +287,20 @@ class _Reader:
             self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, seg)
         if bad is not None:
             self.charset_fault(raw, bad, self.charset, seg)
+        return None
 
-    def run_on(self, raw: RawSegment, cut: int, resume: int) -> None:
-        """A segment that ran on into the next one (its terminator is missing): both are
-        read, and the first is reported (segment_terminator_missing)."""
+    def run_on(self, raw: RawSegment, cut: int, resume: int) -> RawSegment:
+        """A segment that ran on into the next one (its terminator is missing): the first
+        is read and reported (segment_terminator_missing); the rest is returned, to be read
+        next (`feed_any`)."""
         first = RawSegment(raw.data[:cut], raw.offset, raw.lead)
         self.feed_any(first)
         tag = first.data[:3].decode("latin-1")
         why = f"{tag} has no segment terminator before the line break at byte {raw.offset + cut}"
         self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, EdiSegment(tag, ()))
         lead = raw.data[cut:resume]
-        self.feed(RawSegment(raw.data[resume:], raw.offset + resume, lead, None, raw.complete))
+        rest = raw.data[resume:]
+        return RawSegment(rest, raw.offset + resume, lead, None, raw.complete, run_on=raw.run_on)
 
     def element_fault(
         self,
