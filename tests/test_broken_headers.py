@@ -295,3 +295,22 @@ def test_every_case_breaks_the_old_reading_or_is_read_as_before() -> None:
         outcome, requests = translate(mailbag(make, None))
         assert outcome.accepted and outcome.interchange_count == COUNT
         assert len(requests) == COUNT
+
+
+def test_edifact_long_interchange_read_with_a_wrong_terminator_is_read_in_a_loop() -> None:
+    """A UNA naming "|" before an interchange of 2,000 messages ending with "'": the
+    reader splits the run-on text at each line break before a service segment, one cut
+    after the other (before: one level of recursion per cut, RecursionError)."""
+    body = "'\n".join(_BODY_IFTSTA)
+    messages = "".join(
+        f"UNH+{n}+IFTSTA:D:01B:UN'\n{body}'\nUNT+{len(_BODY_IFTSTA) + 2}+{n}'\n"
+        for n in range(1, 2001)
+    )
+    data = f"UNA:+.? |\n{unb(1)}{messages}UNZ+2000+IC1'\n".encode()
+    outcome, requests = translate(data)
+    assert outcome.interchange_count == 1 and requests == []
+    (ack,) = outcome.acknowledgements
+    assert ack.type == "CONTRL" and re.search(
+        r"UCI\+IC1\S{0,2}\+CARRIER:ZZ\+AMAZON:ZZ\+4\+20", ack.content
+    )
+    assert ProblemCode.SEGMENT_TERMINATOR_MISSING in {p.code for p in outcome.problems}
