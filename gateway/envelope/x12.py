@@ -32,8 +32,8 @@ from gateway.envelope.x12_groups import (
     check_set_group,
 )
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
-from gateway.envelope.x12_isa import MAX_SEGMENT_LENGTH
 from gateway.envelope.x12_sets import check_se
+from gateway.envelope.x12_skips import run_on_problem, skipped_problem
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.origin import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
@@ -299,24 +299,11 @@ class _Reader:
 
     def skipped(self, token: Token) -> None:
         """Text skipped up to the next interchange header (`X12Tokenizer`): the interchange
-        it belonged to is rejected and ends there (TA1 R: the ISA's own fault comes first,
-        else segment terminator missing, 004)."""
+        it belonged to is rejected (`skipped_problem`) and ends there."""
         ic = self.ic
         d = ic.header.delimiters if ic is not None and ic.header is not None else None
-        upto = "the end of the file" if token.reason.endswith(" end") else "the next ISA"
-        where = f"{token.size} characters up to {upto} are skipped: {token.text[:40]!r}"
-        if token.reason.startswith("unreadable"):
-            code = ProblemCode.INTERCHANGE_HEADER_INVALID
-            why = f"no segment can be read with the ISA's delimiters; {where}"
-        elif token.reason.startswith("overlong"):
-            code = ProblemCode.SEGMENT_TERMINATOR_MISSING
-            why = (f"no segment terminator {d.segment if d else ''!r} within "
-                   f"{MAX_SEGMENT_LENGTH} characters; {where}")  # fmt: skip
-        else:
-            code = ProblemCode.SEGMENT_TERMINATOR_MISSING
-            why = f"no segment ends with the ISA's terminator {d.segment if d else ''!r}; {where}"
-        control = ic.control if ic is not None else None
-        found = problem(code, why, Level.INTERCHANGE if ic else Level.FILE, interchange=control)
+        found = skipped_problem(token.reason, token.size, token.text, ic.control if ic else None,
+                                d.segment if d else None)  # fmt: skip
         if ic is None:
             self.result.problems.append(found)
             return
@@ -324,17 +311,12 @@ class _Reader:
         self.close_interchange(missing=False)
 
     def run_on(self, text: str) -> None:
-        """Text after the last segment terminator, just before the next ISA: the segment
-        lost its terminator (and the interchange its IEA, reported when the ISA comes)."""
+        """Text after the last segment terminator, just before the next ISA (`run_on_problem`)."""
         ic = self.ic
-        sep = ic.header.delimiters.element if ic is not None and ic.header is not None else "*"
-        tag = text.split(sep)[0][:3]
-        why = f"segment {tag!r} has no segment terminator before the next ISA: {text[:40]!r}"
-        control = ic.control if ic is not None else None
-        found = problem(ProblemCode.SEGMENT_TERMINATOR_MISSING, why,
-                        Level.INTERCHANGE if ic else Level.FILE, interchange=control,
-                        segment=tag or None)  # fmt: skip
-        (ic.problems if ic is not None else self.result.problems).append(found)
+        if ic is None or ic.header is None:
+            self.result.problems.append(run_on_problem(text, None, "*"))
+            return
+        ic.problems.append(run_on_problem(text, ic.control, ic.header.delimiters.element))
 
     def end_of_file(self, partial: str | None) -> None:
         if partial is not None:
