@@ -241,9 +241,15 @@ class _Reader:
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
-        elif raw.data[:12].translate(None, b"\r\n")[:3] != b"UNB":  # (or a wrapped one)
-            self.una = False  # a UNA whose UNB was cut off: the next UNB goes back to the
-            # default delimiters, as the lexer's cut does
+        elif (
+            self.una
+            and self.delimiters.element.encode("latin-1", "replace") in raw.data
+            and raw.data[:12].translate(None, b"\r\n")[:3] != b"UNB"  # (nor a wrapped UNB)
+        ):
+            # a segment with data between a UNA and the next UNB: the UNA's UNB was cut off
+            # (its tag taken into a short UNA); the next UNB goes back to the defaults, as
+            # the lexer's cut does (a stray character, e.g. a second terminator, is no data)
+            self.una = False
         data = raw.data
         one_line = b"\n" not in data and b"\r" not in data
         if is_unb and one_line and (cut := unb_run_on(data, self.delimiters)) is not None:
