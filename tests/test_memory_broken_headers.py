@@ -147,3 +147,20 @@ def test_x12_interchange_of_stray_segments_is_bounded(small: None) -> None:
     assert growth < 3 * N * PER_UNIT, growth
     # the ones listed, the count of the rest, and the IEA missing
     assert outcome4.problem_count == x12_reader.STRUCTURE_FAULTS + 2
+
+
+def test_x12_text_between_interchanges_is_not_held(small: None) -> None:
+    """Megabytes of text that is no EDI between two interchanges (a mail body pasted into
+    a mailbag): passed over chunk by chunk, its first 200 characters the sample in the
+    file's problem; the interchange after it is read."""
+
+    def make(units: int) -> bytes:
+        junk = "".join(f"see the attached file, line {n}\n" for n in range(units * 20))
+        return (x12_interchange(1) + junk + x12_interchange(2)).encode()
+
+    growth, outcome1, outcome4 = _grows_by(make)
+    assert growth < 3 * N * PER_UNIT, growth  # a unit: 20 lines of ~35 characters
+    for outcome in (outcome1, outcome4):
+        assert outcome.interchange_count == 2 and outcome.events == 2
+        (problem,) = [p for p in outcome.problems if p.level.value == "file"]
+        assert "see the attached file, line 0" in problem.message

@@ -170,19 +170,24 @@ class X12Tokenizer:
         return 1
 
     def _junk(self) -> Token:
-        """Text up to the next 'ISA' (or the end), which is not part of any interchange."""
-        start = self._pos
+        """Text up to the next 'ISA' (or the end), which is not part of any interchange.
+        Its first 200 characters are the token's sample; the rest is passed over chunk by
+        chunk (megabytes of it between two interchanges are not held)."""
+        start, offset, sample = self._pos, 1, ""  # (at `start` is no ISA that can be read)
         while True:
-            nxt = self._buf.find("ISA", self._pos + 1)
+            buf = self._buf
+            nxt = buf.find("ISA", start + offset)
+            end = nxt if nxt >= 0 else max(start + offset, len(buf) - 2)  # "IS" may begin one
+            if len(sample) < 200:
+                sample += buf[start:end][: 200 - len(sample)]
+            self._pos = end
             if nxt >= 0:
-                text = self._buf[start:nxt]
-                self._pos = nxt
-                return Token("junk", text=text[:200])
+                return Token("junk", text=sample)
             if not self._more():
-                text = self._buf[start:]
+                sample += self._buf[end:][: max(0, 200 - len(sample))]
                 self._pos = len(self._buf)
-                return Token("junk", text=text[:200])
-            start = 0  # _more() rebased the buffer at the old position
+                return Token("junk", text=sample)
+            start, offset = 0, 0  # _more() rebased the buffer at `end`
 
     def _skip(self, reason: str) -> Token:
         """Skip from the read position up to the next interchange header in its fixed
