@@ -249,6 +249,10 @@ def _edifact_segments_end_otherwise(text: str) -> str:  # the UNB "'", the rest 
     return text[:head] + text[head:].replace("'", "|")
 
 
+def _unb_without_terminator(text: str) -> str:  # runs on into the UNH on the next line
+    return text.replace(f"+IC{BROKEN}'\nUNH", f"+IC{BROKEN}\nUNH", 1)
+
+
 EDIFACT_CASES: dict[str, tuple[Callable[[str], str], str | None]] = {
     # case: (break, UCI 0085 of the broken interchange's CONTRL; None: no CONTRL can name it)
     "UNA terminator not the segments'": (_una(":+.? |"), "20"),
@@ -256,6 +260,7 @@ EDIFACT_CASES: dict[str, tuple[Callable[[str], str], str | None]] = {
     "UNA blank terminator": (_una(":+.?  "), "20"),
     "UNA cut off": (_una(":+."), None),  # it takes the UNB's first characters
     "UNZ missing": (_edifact_no_unz, "13"),
+    "UNB terminator missing": (_unb_without_terminator, "20"),
     "segments end otherwise": (_edifact_segments_end_otherwise, "20"),
 }
 
