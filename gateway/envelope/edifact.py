@@ -146,7 +146,7 @@ class _Reader:
     # -- segments ------------------------------------------------------------------------
     def feed(self, raw: RawSegment) -> None:
         msg = self.msg
-        if msg is not None and raw.una is None and raw.complete and not raw.overlong:
+        if msg is not None and raw.una is None and raw.complete and not raw.overlong | raw.run_on:
             self.feed_batch(Batch([raw.lead + raw.data], raw.offset - len(raw.lead)))
         else:
             self.feed_any(raw)
@@ -218,8 +218,18 @@ class _Reader:
                 return
 
     def feed_any(self, raw: RawSegment) -> None:
+        """One segment the long way. A segment that ran on into the next ones (their
+        terminators lost: `run_on`) is read piece by piece in a loop, not by recursion: a
+        run-on interchange may hold thousands of them."""
+        rest: RawSegment | None = raw
+        while rest is not None:
+            rest = self.feed_piece(rest)
+
+    def feed_piece(self, raw: RawSegment) -> RawSegment | None:
+        """Read one segment; what follows a run-on segment's cut (see `run_on`) is returned
+        to be read next."""
         if self.ic is None and raw.una is None and not raw.data.strip(_PADDING):
-            return  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
+            return None  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
             # after interchanges: ignored, as by the X12 reader
         self.content_seen = True
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
@@ -232,22 +242,29 @@ class _Reader:
                 self.close_interchange(None)
             self.delimiters, self.una, self.envelope_seen = raw.una, True, True
             self.outside = None
-            return
+            return None
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
             self.delimiters = DEFAULT_DELIMITERS
+        elif (
+            self.una
+            and self.delimiters.element.encode("latin-1", "replace") in raw.data
+            and raw.data[:12].translate(None, b"\r\n")[:3] != b"UNB"  # (nor a wrapped UNB)
+        ):
+            # a segment with data between a UNA and the next UNB: the UNA's UNB was cut off
+            # (its tag taken into a short UNA); the next UNB goes back to the defaults, as
+            # the lexer's cut does (a stray character, e.g. a second terminator, is no data)
+            self.una = False
         data = raw.data
         one_line = b"\n" not in data and b"\r" not in data
         if is_unb and one_line and (cut := unb_run_on(data, self.delimiters)) is not None:
-            self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
-            return
+            return self.run_on(raw, cut, cut)  # a one-line file whose UNB lost its terminator
         if b"\n" in data or b"\r" in data:  # rare: a run-on segment or a wrapped line
             run_on = _RUN_ON.search(data)
             if run_on is not None and data[run_on.end() + 3 : run_on.end() + 4] == (
                 self.delimiters.element.encode("latin-1", "replace")
             ):
-                self.run_on(raw, run_on.start(), run_on.end())
-                return
+                return self.run_on(raw, run_on.start(), run_on.end())
             if self.profile.drop_line_breaks:
                 d = self.delimiters
                 for brk in (b"\r", b"\n"):  # CR/LF that is not a delimiter is no data
@@ -265,7 +282,7 @@ class _Reader:
             why, seg = seg, EdiSegment(text[:3], ())
             self.dispatch(seg, raw)
             self.fault(ProblemCode.UNRECOGNIZED_SEGMENT, why, seg)
-            return
+            return None
         self.dispatch(seg, raw)
         if not text.isprintable() and invalid_character(text):  # rare; delimiters are no fault
             self.control_fault(seg)
@@ -274,19 +291,27 @@ class _Reader:
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
             self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
+        if raw.run_on:  # the next interchange header came first: this one ends there
+            why = (f"segment {seg.tag[:3]!r} at byte {raw.offset} has no segment terminator "
+                   f"{self.delimiters.segment!r} before the next interchange header at byte "
+                   f"{raw.offset + len(raw.data)}")  # fmt: skip
+            self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, seg)
         if bad is not None:
             self.charset_fault(raw, bad, self.charset, seg)
+        return None
 
-    def run_on(self, raw: RawSegment, cut: int, resume: int) -> None:
-        """A segment that ran on into the next one (its terminator is missing): both are
-        read, and the first is reported (segment_terminator_missing)."""
+    def run_on(self, raw: RawSegment, cut: int, resume: int) -> RawSegment:
+        """A segment that ran on into the next one (its terminator is missing): the first
+        is read and reported (segment_terminator_missing); the rest is returned, to be read
+        next (`feed_any`)."""
         first = RawSegment(raw.data[:cut], raw.offset, raw.lead)
         self.feed_any(first)
         tag = first.data[:3].decode("latin-1")
         why = f"{tag} has no segment terminator before the line break at byte {raw.offset + cut}"
         self.fault(ProblemCode.SEGMENT_TERMINATOR_MISSING, why, EdiSegment(tag, ()))
         lead = raw.data[cut:resume]
-        self.feed(RawSegment(raw.data[resume:], raw.offset + resume, lead, None, raw.complete))
+        rest = raw.data[resume:]
+        return RawSegment(rest, raw.offset + resume, lead, None, raw.complete, run_on=raw.run_on)
 
     def element_fault(
         self,

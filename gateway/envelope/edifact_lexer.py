@@ -48,6 +48,14 @@ _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _NON_WHITESPACE = re.compile(rb"[^ \t\r\n]")
 _SERVICE_HEADS = (b"UNA", b"UNB")
+# An interchange header that cannot be data, whatever delimiters the interchange being read
+# declared: a UNB (after a UNA and white space, or not) whose first element starts with a
+# syntax identifier (UNOA..UNOY, ISO 9735 0001) and its version (0002), after a character
+# that is no letter or digit (`cut_segments.next_header` checks that one). A UNA whose
+# terminator the interchange's segments do not end with (or a letter, a blank) would
+# otherwise make the rest of the file one segment.
+_HEADER = re.compile(rb"UN(?:A[^\r\n]{6}[ \t\r\n]*UNB|B)[^\w\s]UNO[A-Z][^\w\s][1-9]")
+_HEADER_MARGIN = 64  # a header may begin this many bytes before the end of what was searched
 # a UNA / UNB tag hard-wrapped inside itself (U<CR/LF>NA, UN<CR/LF>B): read one at a time
 _BROKEN_TAG = re.compile(rb"U[\r\n]|UN[\r\n]")
 
@@ -61,6 +69,8 @@ class RawSegment(NamedTuple):
     una: EdifactDelimiters | None = None  # set for a UNA service string advice
     complete: bool = True  # False: the file ended before the segment terminator
     overlong: bool = False  # no terminator within MAX_SEGMENT bytes: `data` is its start
+    # no terminator before the next interchange header (`_HEADER`): `data` runs up to it
+    run_on: bool = False
 
 
 def una_delimiters(six: bytes) -> EdifactDelimiters:
@@ -135,6 +145,25 @@ def cut_segments(
     eof = False
     term, release = b"'", b"?"
     after_una = False
+    # the file offset of the next interchange header (`_HEADER`) at or after `searched`
+    # (-1: none before `searched`, the file offset up to which the buffer was searched)
+    header_abs, searched = -1, 0
+
+    def next_header(start: int) -> int:
+        """buf offset of the first interchange header at or after buf[start] (-1: none in
+        the buffer); each byte is searched about once."""
+        nonlocal header_abs, searched
+        if header_abs >= base + start:
+            return header_abs - base
+        begin = max(start, searched - base)
+        found = _HEADER.search(buf, begin)
+        while found is not None and buf[found.start() - 1 : found.start()].isalnum():
+            found = _HEADER.search(buf, found.start() + 1)  # "XUNB+UNOA:3": data
+        if found is not None:
+            header_abs = searched = base + found.start()
+            return found.start()
+        header_abs, searched = -1, max(base + start, base + len(buf) - _HEADER_MARGIN)
+        return -1
 
     def more() -> bool:
         """Read a chunk; buf then starts at the old pos (indices move by -pos)."""
@@ -189,18 +218,27 @@ def cut_segments(
                 if (idx - j) % 2:  # an odd run of release characters: the terminator is data
                     search = idx + 1
                     continue
+            header = next_header(at + 1)
+            if header >= 0 and (idx < 0 or header < idx):  # the next interchange comes first
+                data = buf[at:header].rstrip(_WHITESPACE)
+                yield RawSegment(data, base + at, lead, run_on=True)
+                pos = header
+                break
             if idx >= 0:
                 yield RawSegment(buf[at:idx], base + at, lead)
                 pos = idx + 1
                 break
             if len(buf) - at > max_segment:
                 yield RawSegment(buf[at : at + 80], base + at, lead, overlong=True)
-                pos = len(buf)
-                while (idx := buf.find(term, pos)) < 0:
-                    pos = len(buf)
+                pos = len(buf) - _HEADER_MARGIN  # skipped: up to a terminator or a header
+                while True:
+                    idx, header = buf.find(term, pos), next_header(pos)
+                    if idx >= 0 or header >= 0:
+                        break
+                    pos = max(pos, len(buf) - _HEADER_MARGIN)
                     if not more():
                         return
-                pos = idx + 1
+                pos = header if header >= 0 and (idx < 0 or header < idx) else idx + 1
                 break
             moved = pos  # indices move by -pos when more() reads
             search = len(buf) - moved
@@ -210,6 +248,9 @@ def cut_segments(
             at -= moved
         # -- the complete segments buffered after it, cut at once
         last = buf.rfind(term, pos)
+        header = next_header(pos) if last > pos else -1
+        if 0 <= header < last:  # the segment running into it is cut on its own
+            last = buf.rfind(term, pos, header)
         if last > pos and not (release and release in _WHITESPACE):  # else one at a time:
             # leading white space is skipped before a white-space release could count
             block = buf[pos:last]

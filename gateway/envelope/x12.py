@@ -33,6 +33,7 @@ from gateway.envelope.x12_groups import (
 )
 from gateway.envelope.x12_header import IsaHeader, check_isa, isa_header
 from gateway.envelope.x12_sets import check_se
+from gateway.envelope.x12_skips import run_on_problem, skipped_problem
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.origin import Origin
 from gateway.parse.x12_documents import ACK_SETS, parse_set
@@ -54,6 +55,10 @@ class X12Result:
 
 _CONTROL_TAGS = frozenset({"SE", "ST", "GS", "GE", "IEA"})  # end the set being read
 _SHARED_TEXTS = 1024  # envelope values remembered to share (see _Reader.text)
+# control-structure faults listed per interchange (`_Reader.structure_fault`); the rest are
+# counted in one problem at its end: an interchange read with the wrong element separator
+# makes every segment one, and its outcome is held until its end
+STRUCTURE_FAULTS = 100
 
 
 @dataclass
@@ -82,6 +87,7 @@ class _Reader:
         self.spool = SetSpool()  # where the groups keep their finished sets (compact)
         self.texts: dict[str, str] = {}  # see text()
         self.texts_delimiters: dict[Delimiters, Delimiters] = {}
+        self.faults = 0  # structure faults of the open interchange (see STRUCTURE_FAULTS)
 
     def text(self, value: str) -> str:
         """`value`, as the same string object as an equal one of an earlier interchange or
@@ -112,6 +118,7 @@ class _Reader:
         self.component = header.delimiters.component
         self.repetition = header.delimiters.repetition if header.version >= "00402" else None
         self.ic = InterchangeOutcome(header=header, control=header.control)
+        self.faults = 0
         self.ic.problems.extend(check_isa(token.isa))
         self.file_problems.interchange(header.control)
 
@@ -135,6 +142,12 @@ class _Reader:
             )
         elif iea is not None:
             ic.problems.extend(check_iea(iea, ic, self.delimiters()))
+        if self.faults > STRUCTURE_FAULTS:
+            more = self.faults - STRUCTURE_FAULTS
+            why = f"{more} more segments out of place in interchange {ic.control} are not listed"
+            ic.problems.append(problem(ProblemCode.INVALID_CONTROL_STRUCTURE, why,
+                                       Level.INTERCHANGE, interchange=ic.control))  # fmt: skip
+        self.faults = 0
         if not self.keep:
             self.result.interchanges.clear()  # the sink has had each (see read_x12)
         self.result.interchanges.append(ic)
@@ -277,6 +290,9 @@ class _Reader:
 
     def structure_fault(self, message: str, tag: str) -> None:
         assert self.ic is not None
+        self.faults += 1
+        if self.faults > STRUCTURE_FAULTS:
+            return  # counted (close_interchange)
         found = problem(
             ProblemCode.INVALID_CONTROL_STRUCTURE,
             message,
@@ -286,6 +302,27 @@ class _Reader:
             segment=tag,
         )
         (self.group.problems if self.group is not None else self.ic.problems).append(found)
+
+    def skipped(self, token: Token) -> None:
+        """Text skipped up to the next interchange header (`X12Tokenizer`): the interchange
+        it belonged to is rejected (`skipped_problem`) and ends there."""
+        ic = self.ic
+        d = ic.header.delimiters if ic is not None and ic.header is not None else None
+        found = skipped_problem(token.reason, token.size, token.text, ic.control if ic else None,
+                                d.segment if d else None)  # fmt: skip
+        if ic is None:
+            self.result.problems.append(found)
+            return
+        ic.problems.append(found)
+        self.close_interchange(missing=False)
+
+    def run_on(self, text: str) -> None:
+        """Text after the last segment terminator, just before the next ISA (`run_on_problem`)."""
+        ic = self.ic
+        if ic is None or ic.header is None:
+            self.result.problems.append(run_on_problem(text, None, "*"))
+            return
+        ic.problems.append(run_on_problem(text, ic.control, ic.header.delimiters.element))
 
     def end_of_file(self, partial: str | None) -> None:
         if partial is not None:
@@ -346,6 +383,10 @@ def read_x12(
                         Level.FILE,
                     )
                 )
+        elif token.kind == "skipped":
+            reader.skipped(token)
+        elif token.kind == "run-on":
+            reader.run_on(token.text)
         elif token.kind == "eof-partial":
             partial = token.text
     reader.end_of_file(partial)

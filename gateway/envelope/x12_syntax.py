@@ -1,12 +1,17 @@
-"""X12 delimiters and the streaming segment tokenizer.
+"""The streaming X12 segment tokenizer.
 
-Delimiters come from each ISA: element separator = ISA character 4, repetition separator =
-ISA11 (00402 and later), component separator = ISA16, segment terminator = the character
-after ISA16, whether or not CR/LF follows it. A file may hold several interchanges with
-different delimiters (a 'mailbag'): they are read again at every ISA.
+Delimiters come from each ISA (`gateway.envelope.x12_isa`): a file may hold several
+interchanges with different delimiters (a 'mailbag'): they are read again at every ISA.
 
 The tokenizer yields one segment at a time as a list `[tag, element1, element2, ...]` so
 element n is at index n. It keeps one chunk of text in memory, never the whole file.
+
+A broken interchange ends at the next interchange header (`x12_isa.header_at`), whatever
+its own delimiters say: an ISA at a segment start (the interchange before it lost its IEA),
+or an ISA in its fixed layout anywhere (the broken one declared a terminator that its
+segments do not end with). An ISA whose delimiters cannot split segments, and text with no
+terminator for MAX_SEGMENT_LENGTH characters, are skipped up to the next header (a
+"skipped" token says why and how much): one chunk, never the rest of the file, is held.
 
 CR and LF that are not a delimiter are not data: files hard-wrapped at a fixed width put
 them in the middle of segments (and of the ISA). With `drop_line_breaks` (the default; a
@@ -18,10 +23,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from gateway.envelope.x12_blocks import after_terminators, plain_texts, without
+from gateway.envelope.x12_isa import (
+    ISA_LENGTH,
+    MAX_SEGMENT_LENGTH,
+    SPACE,
+    Delimiters,
+    IsaText,
+    header_at,
+    line_break_table,
+    parse_isa,
+    readable,
+    usable_delimiter,
+)
 
 __all__ = [
     "ISA_LENGTH",
@@ -33,137 +49,28 @@ __all__ = [
     "usable_delimiter",
 ]
 
-ISA_LENGTH = 106  # "ISA" + 16 fixed-width elements with their separators + terminator
-_ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
-_SPACE = " \t\r\n\f\v\x1a"  # \x1a: DOS end-of-file mark
 # Between and after interchanges, SUB (0x1A, the DOS end-of-file mark) and NUL padding are
 # ignored like white space, the same rule as the EDIFACT reader's; inside an interchange a
 # NUL is an invalid character.
-_PADDING = _SPACE + "\x00"
+_PADDING = SPACE + "\x00"
 _LEADING_PADDING = re.compile("[" + re.escape(_PADDING) + "]*")  # matches at any offset
-
-
-_BLANK = " \t\r\n\v\f\x85\xa0"
-
-
-def usable_delimiter(c: str | None, terminator: bool = False) -> bool:
-    """A character that can delimit: one character that is no letter, digit or blank (a
-    segment terminator may be CR or LF). Punctuation, the C0 separators (FS GS RS US, BEL)
-    and multi-byte characters such as U+2026 are all legal delimiters."""
-    if c is None or len(c) != 1:
-        return False
-    if terminator and c in "\r\n":
-        return True
-    return not c.isalnum() and c not in _BLANK
-
-
-def line_break_table(*delimiters: str | None) -> dict[int, None]:
-    """str.translate table removing CR and LF, except one that is itself a delimiter."""
-    return {ord(c): None for c in "\r\n" if c not in delimiters}
-
-
-@dataclass(frozen=True, slots=True)
-class Delimiters:
-    element: str
-    component: str
-    repetition: str | None
-    segment: str
-    suffix: str = ""  # what followed the terminator in the ISA (e.g. "\r\n"), for acks
-
-
-@dataclass(frozen=True, slots=True)
-class IsaText:
-    """The ISA as read: its elements (index 1..16), delimiters, and layout faults."""
-
-    elements: list[str]
-    delimiters: Delimiters
-    length: int  # characters from 'I' to the terminator, inclusive
-    width_faults: tuple[int, ...]  # ISA element numbers whose width is not the fixed one
 
 
 # A token is either a parsed ISA, a segment, or a stretch of text that is no segment.
 class Token(NamedTuple):  # a tuple: one is made for every segment, so it must be cheap
-    kind: str  # "isa" | "segment" | "segments" | "junk" | "eof-partial"
+    # "isa" | "segment" | "segments" | "junk" | "eof-partial" | "run-on" (the text before
+    # the next ISA, after the last terminator) | "skipped" (`reason`: "unreadable" - the
+    # ISA's delimiters split nothing -, "unterminated" - no segment ended with the ISA's
+    # terminator before the next ISA -, "overlong" - no terminator for MAX_SEGMENT_LENGTH;
+    # " end" added when the skip ran to the end of the file, not to an ISA)
+    kind: str
     isa: IsaText | None = None
     segment: list[str] | None = None
-    text: str = ""
+    text: str = ""  # a sample of a junk, partial, run-on or skipped text
     # kind "segments" (`X12Tokenizer.batches`): the segments of one chunk, in order
     segments: list[list[str]] | None = None
-
-
-def _parse_isa(
-    buf: str, start: int, final: bool, drop_breaks: bool = True
-) -> tuple[IsaText | None, int]:
-    """Read an ISA at buf[start:]; (None, -1) if more text is needed, (None, start) if it
-    cannot be an ISA. Tolerant of non-fixed-width ISAs: the 16 element separators are
-    counted, the layout is checked afterwards. With `drop_breaks`, CR/LF inside ISA01..ISA15
-    are removed first (ISA16 and the terminator are taken as they stand)."""
-    if len(buf) - start < 4:
-        return (None, start) if final else (None, -1)
-    sep = buf[start + 3]
-    if sep.isalnum() or sep in _SPACE:
-        return None, start
-    pos = start + 3
-    for _ in range(15):
-        nxt = buf.find(sep, pos + 1, pos + 200)
-        if nxt < 0:
-            if not final and len(buf) - pos < 200:
-                return None, -1
-            return None, start
-        pos = nxt
-    # pos is the separator before ISA16; ISA16 is the next character, the terminator after
-    if pos + 2 >= len(buf):
-        if not final:
-            return None, -1
-        return None, start
-    # With `drop_breaks`, a hard-wrapped file may put CR/LF before ISA16 or after it: ISA16
-    # is the first character after the separator that is no CR/LF, and the terminator the
-    # next one that is no CR/LF - unless a segment tag (a letter) follows the CR/LF
-    # directly: then that CR/LF (or CR LF) is the file's terminator, as before.
-    at, wrapped = pos + 1, 0
-    while drop_breaks and at < len(buf) and buf[at] in "\r\n":
-        at, wrapped = at + 1, wrapped + 1
-    after = at + 1
-    while drop_breaks and after < len(buf) and buf[after] in "\r\n":
-        after += 1
-    if after >= len(buf) and not final:
-        return None, -1
-    if after < len(buf) and after > at + 1 and not buf[after].isalpha():
-        wrapped += after - at - 1  # the breaks after ISA16 were wrapping, not terminating
-    else:
-        after = at + 1
-    if after >= len(buf):
-        return None, start
-    component = buf[at]
-    terminator = buf[after]
-    end = after + 1
-    if terminator in "\r\n" and not component.isalnum():
-        # ISA16 missing: the character read as ISA16 is the terminator the next segment
-        # ends with too (`*P*~` LF `GS*...~` LF): taken as the terminator, ISA16 as the same
-        # character, which check_isa reports (TA1 027) and acks answer with `* > ~`.
-        nl = buf.find(terminator, end, end + 4096)
-        line = buf[end:nl].rstrip("\r\n") if nl > 0 else ""
-        if line[:2].isalpha() and line.endswith(component):
-            terminator, end = component, at + 1
-    suffix_end = end
-    while suffix_end < len(buf) and buf[suffix_end] in "\r\n" and buf[suffix_end] != terminator:
-        suffix_end += 1
-    if suffix_end == len(buf) and not final:
-        return None, -1
-    body = buf[start + 4 : pos]
-    removed = wrapped
-    if drop_breaks and ("\n" in body or "\r" in body):
-        cleaned = body.translate(line_break_table(sep))
-        removed, body = removed + len(body) - len(cleaned), cleaned
-    elements = ["ISA", *body.split(sep), component]
-    repetition = elements[11] if len(elements[11]) == 1 and not elements[11].isalnum() else None
-    faults = tuple(
-        i + 1
-        for i, width in enumerate(_ISA_WIDTHS)
-        if i + 1 < len(elements) and len(elements[i + 1]) != width
-    )
-    delims = Delimiters(sep, component, repetition, terminator, buf[end:suffix_end])
-    return IsaText(elements, delims, end - start - removed, faults), end
+    size: int = 0  # kind "skipped": the characters skipped
+    reason: str = ""  # kind "skipped": why
 
 
 class X12Tokenizer:
@@ -176,6 +83,7 @@ class X12Tokenizer:
         self._pos = 0
         self._eof = False
         self.delimiters: Delimiters | None = None
+        self._split_any = False  # a segment of the interchange being read ended
 
     def _more(self) -> bool:
         if self._eof:
@@ -192,7 +100,7 @@ class X12Tokenizer:
         for token in self.batches():
             if token.segments is not None:
                 for segment in token.segments:
-                    yield _new(Token, ("segment", None, segment, "", None))
+                    yield _new(Token, ("segment", None, segment, "", None, 0, ""))
             else:
                 yield token
 
@@ -209,7 +117,9 @@ class X12Tokenizer:
                 if token is None:
                     return
                 yield token
-                continue
+                if token.isa is not None and not readable(token.isa.delimiters):
+                    yield self._skip("unreadable")  # nothing could be split: a wrong split
+                continue  # would run into the interchanges after it
             yield from self._segments()
             if self.delimiters is not None:  # text ran out inside an interchange
                 return
@@ -230,16 +140,16 @@ class X12Tokenizer:
                 len(self._buf) - self._pos >= 3 or self._eof
             ):
                 return self._junk()
-            isa, end = _parse_isa(self._buf, self._pos, self._eof, self._drop)
+            isa, end = parse_isa(self._buf, self._pos, self._eof, self._drop)
             if isa is None and end == -1:
                 if not self._more():
-                    isa, end = _parse_isa(self._buf, self._pos, True, self._drop)
+                    isa, end = parse_isa(self._buf, self._pos, True, self._drop)
                 else:
                     continue
             if isa is None:
                 return self._junk()
             self._pos = end
-            self.delimiters = isa.delimiters
+            self.delimiters, self._split_any = isa.delimiters, False
             return Token("isa", isa=isa)
 
     def _unwrap_tag(self) -> int:
@@ -260,19 +170,96 @@ class X12Tokenizer:
         return 1
 
     def _junk(self) -> Token:
-        """Text up to the next 'ISA' (or the end), which is not part of any interchange."""
-        start = self._pos
+        """Text up to the next 'ISA' (or the end), which is not part of any interchange.
+        Its first 200 characters are the token's sample; the rest is passed over chunk by
+        chunk (megabytes of it between two interchanges are not held)."""
+        start, offset, sample = self._pos, 1, ""  # (at `start` is no ISA that can be read)
         while True:
-            nxt = self._buf.find("ISA", self._pos + 1)
+            buf = self._buf
+            nxt = buf.find("ISA", start + offset)
+            end = nxt if nxt >= 0 else max(start + offset, len(buf) - 2)  # "IS" may begin one
+            if len(sample) < 200:
+                sample += buf[start:end][: 200 - len(sample)]
+            self._pos = end
             if nxt >= 0:
-                text = self._buf[start:nxt]
-                self._pos = nxt
-                return Token("junk", text=text[:200])
+                return Token("junk", text=sample)
             if not self._more():
-                text = self._buf[start:]
+                sample += self._buf[end:][: max(0, 200 - len(sample))]
                 self._pos = len(self._buf)
-                return Token("junk", text=text[:200])
-            start = 0  # _more() rebased the buffer at the old position
+                return Token("junk", text=sample)
+            start, offset = 0, 0  # _more() rebased the buffer at `end`
+
+    def _skip(self, reason: str) -> Token:
+        """Skip from the read position up to the next interchange header in its fixed
+        layout (`header_at`) or the end of the file: the interchange being read ends there.
+        Of the text skipped, at most the last few characters are kept between chunks."""
+        start = at = self._pos
+        sample, size = self._buf[start : start + 200], 0
+        while True:
+            buf, final = self._buf, self._eof
+            found, pending = buf.find("ISA", at), -1
+            while found >= 0:
+                verdict = header_at(buf, found, final, False, self._drop)
+                if verdict == 1:
+                    self._pos, self.delimiters = found, None
+                    return Token("skipped", text=sample, size=size + found - start,
+                                 reason=reason)  # fmt: skip
+                if verdict == -1:
+                    pending = found
+                    break
+                found = buf.find("ISA", found + 1)
+            if final:
+                self._pos, self.delimiters = len(buf), None
+                size += len(buf) - start
+                return Token("skipped", text=sample, size=size, reason=reason + " end")
+            # keep the character before an "ISA" that may start a header, or before the
+            # place where one may begin in the next chunk
+            keep = max(start, pending - 1 if pending >= 0 else len(buf) - 3)
+            size += keep - start
+            self._pos = keep
+            start = at = 0 if self._more() else keep
+
+    def _next_header(self, buf: str, pos: int, end: int, term: str) -> tuple[int, int]:
+        """(offset, verdict) of the first "ISA" in buf[pos:end] that starts an interchange
+        header (verdict 1) or needs more text to tell (-1); (-1, 0) when there is none.
+        `pos` is a segment start of the interchange being read."""
+        found = buf.find("ISA", pos, end)
+        while found >= 0:
+            before = buf.rfind(term, pos, found)
+            begin = pos if before < 0 else before + len(term)
+            at_start = not buf[begin:found].strip(_PADDING)
+            verdict = header_at(buf, found, self._eof, at_start, self._drop)
+            if verdict:
+                return found, verdict
+            found = buf.find("ISA", found + 1, end)
+        return -1, 0
+
+    def _cut_before(self, buf: str, pos: int, header: int, delims: Delimiters) -> Iterator[Token]:
+        """The interchange being read ends at the header at buf[header]: its segments up to
+        there, the text after its last terminator as a "run-on" token (an IEA that only
+        lost its terminator is read), or, when no segment of it ended with its terminator,
+        a "skipped" one. The next read starts at the header, with its own delimiters."""
+        term, sep = delims.segment, delims.element
+        skip = "".join(c for c in SPACE if c not in (term, sep))
+        region = buf[pos:header]
+        self._pos, self.delimiters = header, None
+        if term not in region and not self._split_any:
+            if region.strip(_PADDING):
+                yield Token("skipped", text=region[:200], size=len(region), reason="unterminated")
+            return
+        texts = region.split(term)
+        tail = texts.pop().strip(skip)
+        if self._drop:
+            breaks = "".join(map(chr, line_break_table(term, sep, delims.component)))
+            texts = [without(text, breaks) for text in texts]
+            tail = without(tail, breaks)
+        batch = [text.split(sep) for text in (t.strip(skip) for t in texts) if text]
+        if tail.startswith("IEA"):
+            batch.append(tail.split(sep))
+        if batch:
+            yield _new(Token, ("segments", None, None, "", batch, 0, ""))
+        if tail and not tail.startswith("IEA"):
+            yield Token("run-on", text=tail[:200])
 
     def _segments(self) -> Iterator[Token]:
         """Segments up to the IEA: the text up to the buffer's last terminator is split at
@@ -281,14 +268,33 @@ class X12Tokenizer:
         assert delims is not None
         term, sep = delims.segment, delims.element
         step = len(term)
-        skip = "".join(c for c in _SPACE if c not in (term, sep))
+        skip = "".join(c for c in SPACE if c not in (term, sep))
         breaks = "".join(map(chr, line_break_table(term, sep, delims.component, delims.repetition)))
         drop = self._drop and bool(breaks)
         window = _WINDOW  # with breaks dropped: the most text read at once (see below)
         while True:
             buf, pos = self._buf, self._pos
             last = buf.rfind(term, pos)
+            iea = buf.find("IEA", pos, last) if last >= 0 else -1
+            if iea >= 0:  # read up to that segment only: a mailbag holds thousands of IEAs
+                last = buf.find(term, iea)
+            # the next interchange header ends this one, whatever its terminator found
+            header, verdict = self._next_header(buf, pos, len(buf) if last < 0 else last, term)
+            if verdict == 1:
+                yield from self._cut_before(buf, pos, header, delims)
+                return
+            if verdict == -1:  # read up to the segment before it; more text tells
+                last = buf.rfind(term, pos, header)
+                if last < 0:
+                    self._more()  # at the end of the file, the verdict is 0 or 1
+                    continue
+                iea = buf.find("IEA", pos, last)
+                if iea >= 0:
+                    last = buf.find(term, iea)
             if last < 0:
+                if len(buf) - pos > MAX_SEGMENT_LENGTH:
+                    yield self._skip("overlong")
+                    return
                 if self._more():
                     continue
                 rest = self._buf[self._pos :].strip(skip)
@@ -301,9 +307,6 @@ class X12Tokenizer:
                 elif rest:
                     yield Token("eof-partial", text=rest[:200])
                 return
-            iea = buf.find("IEA", pos, last)
-            if iea >= 0:  # read up to that segment only: a mailbag holds thousands of IEAs
-                last = buf.find(term, iea)
             if drop and last - pos > window:
                 # an IEA tag wrapped by a line break ("I" LF "EA") is found only once the
                 # breaks are dropped: read a window of whole segments at a time, doubled
@@ -313,6 +316,7 @@ class X12Tokenizer:
                     last = cut
                 window *= 2
             self._pos = last + step
+            self._split_any = True
             block = buf[pos:last]
             if drop:  # terminators stay where they were
                 block = without(block, breaks)
@@ -329,7 +333,7 @@ class X12Tokenizer:
             if plain is not None:  # the common block: split at once
                 for start in range(0, len(plain), _BATCH):
                     batch = [text.split(sep) for text in plain[start : start + _BATCH]]
-                    yield _new(Token, ("segments", None, None, "", batch))
+                    yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                 if first < 0:
                     continue
             texts = block.split(term)
@@ -346,14 +350,14 @@ class X12Tokenizer:
                     self.delimiters = None
                     if count < skipped + len(texts):  # else it ends the block: at last + step
                         self._pos = after_terminators(buf, term, pos, count)
-                    yield _new(Token, ("segments", None, None, "", batch))
+                    yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                     return
                 if len(batch) >= _BATCH:  # a few at a time: their memory is soon reused
-                    yield _new(Token, ("segments", None, None, "", batch))
+                    yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                     batch = []
                     add = batch.append
             if batch:
-                yield _new(Token, ("segments", None, None, "", batch))
+                yield _new(Token, ("segments", None, None, "", batch, 0, ""))
 
 
 _new = tuple.__new__
