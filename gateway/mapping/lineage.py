@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from json.encoder import encode_basestring_ascii as _quote  # json.dumps' own, in C
 from typing import Any, Literal
 
@@ -45,6 +45,7 @@ __all__ = [
     "item_reports",
     "item_reports_json",
     "lineage_text",
+    "varies_in_time",
 ]
 
 LineageKind = Literal["segment", "code_table", "profile", "default", "derived"]
@@ -222,13 +223,81 @@ def item_reports_json(trail: Trail, prefix: str) -> list[str]:
 _ITEMS: dict[Trail, tuple[str, ...]] = {}
 
 
+# compact trail functions -> the index in their trails of the local time read, a naive
+# datetime that may differ item by item (a scan a minute) while the rest repeats
+_TIME_AT: dict[Any, int] = {}
+# a compact trail with its time left out -> its tails and, by position, the entries that
+# hold the time (worded per item); None: the shape's texts depend on the time otherwise
+_SHAPES: dict[Trail, Any] = {}  # Shape | None
+
+
+def varies_in_time(function: Any, at: int) -> None:
+    """Declare that the compact trails of `function` hold the local time read at index `at`
+    (the function itself at 0), which only the details of converted times (`TimeDetail`)
+    depend on: `lineage_text` then words their other entries once per shape, not once per
+    distinct time. A shape for which that does not hold (checked on its first item) is
+    worded per trail, as any other."""
+    _TIME_AT[function] = at
+
+
+Shape = tuple[tuple[str, ...], tuple[tuple[int, Entry], ...]]  # tails, the time's entries
+
+
+def _template(trail: Trail, at: int) -> Shape | None:
+    """The tails of a compact trail and its time's entries, if only `TimeDetail`s whose
+    time is the one at `at` change when that time does (tried with another time)."""
+    local = trail[at]
+    made = list(entries(full_trail(trail)))
+    other = local + timedelta(days=1, minutes=1)
+    moved = list(entries(full_trail((*trail[:at], other, *trail[at + 1 :]))))
+    if len(moved) != len(made):
+        return None
+    marks: list[tuple[int, Entry]] = []
+    for position, (entry, shifted) in enumerate(zip(made, moved, strict=True)):
+        if entry == shifted:
+            continue
+        detail = entry[6]
+        if (entry[:6] != shifted[:6] or type(detail) is not tuple or detail[0] != local
+                or shifted[6] != (other, detail[1], detail[2])):  # fmt: skip
+            return None
+        marks.append((position, entry))
+    return _tails(full_trail(trail)), tuple(marks)
+
+
+def _timed_tails(trail: Trail, at: int) -> tuple[str, ...] | None:
+    """`_tails(full_trail(trail))` made from its shape's (`_SHAPES`), the time's entries
+    worded with this trail's time; None when the shape has none."""
+    local = trail[at]
+    if type(local) is not datetime:
+        return None
+    shape = (*trail[:at], None, *trail[at + 1 :])
+    if shape in _SHAPES:
+        found = _SHAPES[shape]
+    else:
+        if len(_SHAPES) >= 4096:
+            _SHAPES.clear()
+        found = _SHAPES[shape] = _template(trail, at)
+    if found is None:
+        return None
+    tails, marks = found
+    out = list(tails)
+    for position, entry in marks:
+        detail = entry[6]
+        assert type(detail) is tuple
+        out[position] = _quoted(entry[0])[1:] + _tail(
+            entry[1], entry[2], entry[3], entry[4], entry[5], (local, detail[1], detail[2])
+        )
+    return tuple(out)
+
+
 def lineage_text(key: str, trails: Iterable[Trail]) -> str:
     """The lineage of a body whose item list is `key`, one trail per item (flat or
     compact), as the JSON text of its entries' objects joined by ", ": exactly
     `", ".join(item_reports_json(trail, f"/{key}/{index}") ...)` for every item, the text
     `edigw translate --lineage` prints between the brackets of "lineage". A compact
     trail's entries are made and worded once per distinct trail (equal arguments: strings,
-    ints, None, naive datetimes and tuples of them, whose equal values print the same)."""
+    ints, None, naive datetimes and tuples of them, whose equal values print the same), and
+    when its function `varies_in_time`, once per trail shape but for its time's entries."""
     head = '{"path": ' + _quote(f"/{key}/")[:-1]  # an item's index needs no escaping
     items = _ITEMS
     out: list[str] = []
@@ -236,9 +305,11 @@ def lineage_text(key: str, trails: Iterable[Trail]) -> str:
         if trail and callable(trail[0]):
             tails = items.get(trail)
             if tails is None:
+                at = _TIME_AT.get(trail[0])
+                timed = _timed_tails(trail, at) if at is not None else None
                 if len(items) >= 4096:
                     items.clear()
-                tails = items[trail] = _tails(full_trail(trail))
+                tails = items[trail] = _tails(full_trail(trail)) if timed is None else timed
         else:
             tails = _tails(trail)
         if tails:

@@ -11,6 +11,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from gateway.mapping.build import Builder
+from gateway.mapping.lineage import varies_in_time
 from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import (
     CITY,
@@ -195,3 +196,8 @@ def fast_trail(
     trail += (TRACKING, "segment", tracking[0], tracking[1], tracking[2], tracking[3], None,
               "/purchaseOrderNumber", "segment", po[0], po[1], po[2], po[3], None)  # fmt: skip
     return tuple(trail)
+
+
+# fast_update's trail: (fast_trail, shared, notes, syntax, reason_text, how, code, reason,
+# srcs, local, ...): the local time read is at 9
+varies_in_time(fast_trail, 9)
