@@ -39,12 +39,14 @@ varies_in_time(_dated_label, 2)
 
 
 def test_distinct_times_are_worded_from_their_shapes() -> None:
-    shapes = len(lineage._SHAPES)
     requests = _translated(_iftsta(40, 80, distinct_times=True))
+    trail: tuple[Any, ...] = ()
     for r in requests:
         trails = list(r.stored_trails())
         assert r.lineage_text() == _expected(ITEM_KEY[r.operation], trails)
-    assert len(lineage._SHAPES) > shapes  # the status updates' trails went by their shapes
+        trail = trails[-1]
+    at = lineage._TIME_AT[trail[0]]  # the status updates' trails went by their shapes
+    assert lineage._SHAPES.get((*trail[:at], None, *trail[at + 1 :])) is not None
 
 
 def test_a_shape_is_worded_per_item_where_its_time_goes() -> None:
