@@ -193,6 +193,33 @@ def test_x12_later_interchanges_survive_a_broken_one(case: str) -> None:
     assert len(outcome.acknowledgements) == 2 * (COUNT - 1) + 1
 
 
+def _inner(ack: Acknowledgement) -> tuple[str, list[str]]:
+    """An ack's type and segments but its envelopes' (their numbers are the acks' own)."""
+    envelopes = ("ISA*", "IEA*", "GS*", "GE*")
+    return ack.type, [s for s in ack.content.split("\n") if not s.startswith(envelopes)]
+
+
+@pytest.mark.parametrize("ending", ["\n", "~\n", ""])
+@pytest.mark.parametrize("length", [*range(4, 100, 9), 100, 102, 103, 104])
+def test_x12_a_header_cut_off_before_the_next_one_loses_nothing_after_it(
+    length: int, ending: str
+) -> None:
+    """An ISA cut off after `length` characters, the next interchange's ISA right after it
+    (a line end, a terminator or nothing between): its separators, counted on into the next
+    ISA, must not take that one with it. The cut text is reported (an error: the file is
+    not accepted); every other interchange is read and acknowledged as in a clean mailbag.
+    Before, the next interchange was lost whole (no ack, nothing sent)."""
+    outcome, requests = translate(mailbag(x12_interchange, lambda _: isa(BROKEN)[:length] + ending))
+    clean, clean_requests = translate(mailbag(x12_interchange, None))
+    tracking = f"1Z{BROKEN:010d}"
+    assert _texts(requests) == [r for r in _texts(clean_requests) if tracking not in r]
+    for n in (*range(1, BROKEN), *range(BROKEN + 1, COUNT + 1)):
+        control = f"{n:09d}"
+        assert [_inner(a) for a in acks_for(outcome, control)] == \
+            [_inner(a) for a in acks_for(clean, control)], n  # fmt: skip
+    assert not outcome.accepted and any(p.severity == "error" for p in outcome.problems)
+
+
 def test_x12_a_file_cut_off_inside_the_last_isa_keeps_the_ones_before() -> None:
     data = mailbag(x12_interchange, None) + isa(COUNT + 1).encode()[:40]
     outcome, requests = translate(data)

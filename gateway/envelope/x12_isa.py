@@ -73,12 +73,15 @@ class IsaText:
 
 
 def parse_isa(
-    buf: str, start: int, final: bool, drop_breaks: bool = True
+    buf: str, start: int, final: bool, drop_breaks: bool = True, inner: bool = False
 ) -> tuple[IsaText | None, int]:
     """Read an ISA at buf[start:]; (None, -1) if more text is needed, (None, start) if it
     cannot be an ISA. Tolerant of non-fixed-width ISAs: the 16 element separators are
     counted, the layout is checked afterwards. With `drop_breaks`, CR/LF inside ISA01..ISA15
-    are removed first (ISA16 and the terminator are taken as they stand)."""
+    are removed first (ISA16 and the terminator are taken as they stand). An ISA cut off
+    before its end, whose counted separators run into the next interchange's header (a
+    whole ISA in its fixed layout: `_clean_at`), cannot be one: the next one is read whole
+    (`inner`: the look for that next header, made once)."""
     if len(buf) - start < 4:
         return (None, start) if final else (None, -1)
     sep = buf[start + 3]
@@ -126,6 +129,10 @@ def parse_isa(
         line = buf[end:nl].rstrip("\r\n") if nl > 0 else ""
         if line[:2].isalpha() and line.endswith(component):
             terminator, end = component, at + 1
+    if not inner:  # cut off: the next header starts before this one's end
+        cut = _clean_at(buf, start, end, final, drop_breaks)
+        if cut != 0:
+            return None, (-1 if cut < 0 else start)
     suffix_end = end
     while suffix_end < len(buf) and buf[suffix_end] in "\r\n" and buf[suffix_end] != terminator:
         suffix_end += 1
@@ -145,6 +152,22 @@ def parse_isa(
     )
     delims = Delimiters(sep, component, repetition, terminator, buf[end:suffix_end])
     return IsaText(elements, delims, end - start - removed, faults), end
+
+
+def _clean_at(buf: str, start: int, end: int, final: bool, drop: bool) -> int:
+    """Whether an ISA in its fixed layout (`header_at`'s test) starts inside the ISA read at
+    buf[start:end] (after its own "ISA"): 1 yes, 0 no, -1 more text needed to tell."""
+    tag = "ISA" + buf[start + 3]
+    at = buf.find(tag, start + 4, end + 3)  # starting before `end`
+    while at >= 0:
+        isa, found_end = parse_isa(buf, at, final, drop, inner=True)
+        if isa is None and found_end == -1:
+            return -1
+        if isa is not None and isa.length == ISA_LENGTH and not isa.width_faults \
+                and readable(isa.delimiters) and isa.elements[13].isdigit():  # fmt: skip
+            return 1
+        at = buf.find(tag, at + 4, end + 3)
+    return 0
 
 
 # X12 (X12.5 / X12.6) sets no maximum segment length. The longest element of the sets read
