@@ -50,7 +50,9 @@ def test_answers_list_the_first_interchanges_and_acks_and_count_all(
     contents = [a["content"] for page in pages for a in page]
     assert len(contents) == INTERCHANGES == len(set(contents))
     assert all(f"AK1*QM*{700 + n}~" in contents[n] for n in range(INTERCHANGES))
-    too_many = http.get(f"/v1/files/{file_id}/acks", params={"limit": listed + 1}, headers=KEY)
-    assert too_many.status_code == 422
+    for params in ({"limit": listed + 1}, {"limit": 0}, {"offset": -1}, {"offset": 2**63},
+                   {"offset": "abc"}):  # fmt: skip
+        refused = http.get(f"/v1/files/{file_id}/acks", params=params, headers=KEY)
+        assert refused.status_code == 422, (params, refused.text)
     other = http.get(f"/v1/files/{file_id}/acks", headers={"X-API-Key": "wrong"})
     assert other.status_code in (401, 403)

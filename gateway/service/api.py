@@ -21,6 +21,7 @@ from gateway.console import install_console
 from gateway.ledger.alerting import ledger_answers
 from gateway.ledger.file_view import file_acks
 from gateway.ledger.replays import replay_record
+from gateway.ledger.tables import MAX_ID
 from gateway.service.file_answers import (
     LISTED,
     AckOut,
@@ -213,7 +214,7 @@ def create_api(gateway: Gateway) -> FastAPI:
         file_id: str,
         partner_id: Caller,
         response: Response,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,  # the ledger's id bound
         limit: Annotated[int, Query(ge=1, le=LISTED)] = LISTED,
     ) -> list[AckOut]:
         record = await asyncio.to_thread(rt.ledger.get_file, file_id)
