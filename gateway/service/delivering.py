@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from gateway.ledger.mailbox import MAILBOX
 from gateway.ledger.records import AckInfo, AckRecord, FileRecord
@@ -42,11 +44,42 @@ def arrival_transport(rt: Runtime, file: FileRecord) -> str:
     return file.transport
 
 
+_GUARD = threading.Lock()
+_LOCKS: dict[str, tuple[threading.Lock, int]] = {}  # file id -> its lock, deliveries using it
+
+
+@contextmanager
+def _one_delivery(file_id: str) -> Iterator[None]:
+    """One delivery of a file's acks at a time in this process: the translation's own and
+    the work loop's (which picks up acks left `created`) met on a fresh file, and each
+    wrote the acks it had listed, some twice (a reviewer's partner collected 50 of 1,637
+    997s twice). The second waits, then finds them delivered."""
+    with _GUARD:
+        lock, users = _LOCKS.get(file_id) or (threading.Lock(), 0)
+        _LOCKS[file_id] = (lock, users + 1)
+    try:
+        with lock:
+            yield
+    finally:
+        with _GUARD:
+            lock, users = _LOCKS[file_id]
+            if users == 1:
+                del _LOCKS[file_id]
+            else:
+                _LOCKS[file_id] = (lock, users - 1)
+
+
 def deliver_acks(rt: Runtime, file: FileRecord, halt: threading.Event | None = None) -> int:
     """Deliver every `created` ack of a file, its text read when it is written (one at a
     time: a big advice comes in several parts); how many were delivered now. Once `halt` is
     set (the service stops) it stops before the next ack: a mailbag's thousands of acks
-    must not hold a shutdown up; the rest stay `created`, delivered at the next start."""
+    must not hold a shutdown up; the rest stay `created`, delivered at the next start.
+    One delivery per file at a time (`_one_delivery`)."""
+    with _one_delivery(file.id):
+        return _deliver(rt, file, halt)
+
+
+def _deliver(rt: Runtime, file: FileRecord, halt: threading.Event | None) -> int:
     delivered = 0
     transport: str | None = None
     for ack in rt.ledger.ack_infos_for_file(file.id):
