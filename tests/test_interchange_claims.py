@@ -19,3 +19,19 @@ def test_claims(tmp_path: Path, check: ClaimCheck) -> None:
     ledger.migrate()
     ledger.close()
     check(url, tmp_path / "data")
+
+
+def test_taking_a_claim_over_finds_the_duplicates_by_index(tmp_path: Path) -> None:
+    """`take_over` repoints the duplicates of each row a resumed mailbag takes over: by the
+    index on duplicate_of, not a scan of every interchange ever recorded (a reviewer's
+    resumed 8 MB mailbag took 3 min 13 s against 30 s for its first attempt)."""
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    ledger.migrate()
+    try:
+        with ledger.engine.connect() as connection:
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN UPDATE interchanges SET duplicate_of = 1 WHERE duplicate_of = 2"
+            ).all()
+        assert any("ix_interchanges_duplicate_of" in str(row[-1]) for row in plan), plan
+    finally:
+        ledger.close()

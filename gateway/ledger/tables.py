@@ -124,7 +124,9 @@ class Interchange(Base):
     control: Mapped[str] = mapped_column(String(32), index=True)  # ISA13 / UNB05
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # ISA15=T / UNB11=1
     accepted: Mapped[bool | None] = mapped_column(Boolean)
-    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("interchanges.id"))
+    # indexed: a claim taken over repoints the duplicates of the row it replaces
+    # (gateway.ledger.claims.take_over), once per interchange of a resumed mailbag
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("interchanges.id"), index=True)
     replay: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
