@@ -390,6 +390,35 @@ def check_interchange_twice_in_a_replay(url: str, data: Path) -> None:
         rt.ledger.close()
 
 
+def check_a_copy_rejected_whole_does_not_make_the_next_a_duplicate(url: str, data: Path) -> None:
+    """An interchange rejected whole (TA1 R: here its IEA missing, or counting the wrong
+    number of groups) was not processed: its corrected copy under the same control number,
+    later in the same file or in another file, is processed, not rejected as a duplicate."""
+    rt = _runtime(url, data)
+    try:
+        ledger, good = rt.ledger, x12_214(809, "FIXED")
+        no_iea = good[: good.index("IEA*")]
+        same_file = _receive(rt, no_iea + good, "fixed-after.edi")
+        translate_received(rt, same_file)
+        first, second = ledger.interchanges_for_file(same_file.id)
+        assert (first.accepted, second.accepted, second.duplicate_of) == (False, True, None)
+        assert len(ledger.events_for_file(same_file.id)) == 2
+        wrong_count = x12_214(810, "REFIXED").replace("IEA*1*", "IEA*2*")
+        rejected = _receive(rt, wrong_count, "wrong-count.edi")
+        translate_received(rt, rejected)
+        [row] = ledger.interchanges_for_file(rejected.id)
+        assert row.accepted is False and ledger.events_for_file(rejected.id) == []
+        corrected = _receive(rt, x12_214(810, "REFIXED"), "corrected.edi")
+        translate_received(rt, corrected)
+        assert _state(ledger, corrected.id) is FileState.TRANSLATED
+        assert len(ledger.events_for_file(corrected.id)) == 2
+        resent = _receive(rt, x12_214(810, "REFIXED"), "resent.edi")  # processed: a duplicate
+        translate_received(rt, resent)
+        _is_rejected_duplicate(ledger, resent.id, 810)
+    finally:
+        rt.ledger.close()
+
+
 CLAIM_CHECKS: dict[str, ClaimCheck] = {
     name.removeprefix("check_"): check
     for name, check in sorted(globals().items())

@@ -13,7 +13,9 @@ looks in its header check and records the row right after it (`OpenClaim`, left 
 the two by `TranslationWriter.claiming`): one write transaction per interchange, as before.
 
 Processed before (`processed_query`): an interchange row that is not a replay, not itself a
-duplicate, not an earlier attempt's row of the asking file and not in a quarantined file. The
+duplicate, not rejected whole (TA1 R / CONTRL UCI 4: nothing of it was taken, so its
+corrected copy under the same control number is processed), not an earlier attempt's row
+of the asking file and not in a quarantined file. The
 row of a file still being translated counts: it is that file's claim. So does the row this
 attempt recorded of the same interchange earlier in the same file: an interchange sent twice
 in one file is processed once, the second copy rejected as its duplicate (X12 TA1 code 025,
@@ -73,7 +75,7 @@ def processed_query(partner_id: str, sender: str, control: str, excluding_file: 
              .join(ReceivedFile, ReceivedFile.id == Interchange.file_id)
              .where(Interchange.partner_id == partner_id, Interchange.sender == sender,
                     Interchange.control == control, Interchange.replay.is_(False),
-                    Interchange.duplicate_of.is_(None),
+                    Interchange.duplicate_of.is_(None), Interchange.accepted.is_not(False),
                     ReceivedFile.state != FileState.QUARANTINED.value))  # fmt: skip
     if excluding_file is not None and since is None:
         query = query.where(Interchange.file_id != excluding_file)
@@ -100,7 +102,7 @@ def repeated_before(session: Session, file_id: str, sender: str, control: str,
     found: int | None = session.scalar(select(func.min(Interchange.id)).where(
         Interchange.file_id == file_id, Interchange.sender == sender,
         Interchange.control == control, Interchange.duplicate_of.is_(None),
-        Interchange.id > since))  # fmt: skip
+        Interchange.accepted.is_not(False), Interchange.id > since))  # fmt: skip
     return found
 
 
