@@ -96,13 +96,18 @@ def test_stray_text_does_not_push_out_the_interchanges_problems(make: Any, per_g
     assert result.outcome.unlisted >= STRAY - KEPT
 
 
-def test_an_error_among_the_counted_stray_text_still_refuses_the_file() -> None:
-    """The first KEPT chunks are plain text (warnings), the ones after could be EDI: only
-    counted, and still an error."""
-    data = _x12(1) + _stray_x12(KEPT) + "ISA*broken header*\n" * 5
+@pytest.mark.parametrize("errors", [1, 5])
+def test_an_error_among_the_counted_stray_text_still_refuses_the_file(errors: int) -> None:
+    """The first KEPT chunks are plain text (warnings), the ones after could be EDI: the
+    first of those takes the last warning's place (the reason the file is refused is
+    listed), the others are only counted, and still errors."""
+    data = _x12(1) + _stray_x12(KEPT) + "ISA*broken header*\n" * errors
     result = translate(data)
-    assert [p.severity for p in result.outcome.problems] == [Severity.WARNING] * KEPT
-    assert result.outcome.unlisted == 5 and result.outcome.unlisted_error
+    severities = [p.severity for p in result.outcome.problems]
+    assert severities == [Severity.WARNING] * (KEPT - 1) + [Severity.ERROR]
+    assert "broken header" in result.outcome.problems[-1].message
+    assert result.outcome.unlisted == errors
+    assert result.outcome.unlisted_error is (errors > 1)
     assert not result.outcome.accepted
 
 

@@ -101,18 +101,30 @@ class FileProblems:
         self.syntax = syntax
         self.unlisted = 0
         self.unlisted_error = False
+        self.error_listed = False  # known: an error is among `listed`
         self.number = 0  # interchanges begun
         self.last = ""  # the latest one's interchange_name
         self.pending: list[_Pending] = []
 
-    def add(self, found: Problem) -> bool:
-        """List `found`, or count it past KEPT_FILE_PROBLEMS; True when it was listed."""
+    def add(self, found: Problem) -> int:
+        """List `found`, or count it past KEPT_FILE_PROBLEMS; its index in `listed`, -1 when
+        it was only counted. The first error past them takes the place of the last warning
+        listed, when no error is listed yet: the reason a file is refused is never among
+        the unlisted only (a reviewer's 251st stray chunk, the one error, went unseen)."""
         if len(self.listed) < KEPT_FILE_PROBLEMS:
             self.listed.append(found)
-            return True
+            return len(self.listed) - 1
         self.unlisted += 1
-        self.unlisted_error = self.unlisted_error or found.severity is Severity.ERROR
-        return False
+        if found.severity is not Severity.ERROR:
+            return -1
+        if not self.error_listed and all(p.severity is not Severity.ERROR for p in self.listed):
+            self.error_listed = True
+            index = len(self.listed) - 1  # a warning, counted now instead
+            self.listed[index] = found
+            self.pending = [p for p in self.pending if p[0] != index]
+            return index
+        self.error_listed = self.unlisted_error = True
+        return -1
 
     def after_interchange(
         self,
@@ -125,8 +137,9 @@ class FileProblems:
         seps = tuple(delimiters)
         between = (self.last, None)
         found = trailing_text(text, seps, self.syntax, terminated, between, offset)
-        if self.add(found):
-            self.pending.append((len(self.listed) - 1, text, seps, terminated, offset))
+        index = self.add(found)
+        if index >= 0:
+            self.pending.append((index, text, seps, terminated, offset))
 
     def interchange(self, control: str | None) -> None:
         """An interchange with control number `control` begins: the text before it, after
