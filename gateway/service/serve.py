@@ -267,6 +267,8 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
         stop.set()
         scheduler.shutdown(wait=False)  # no new job; a running one is cancelled (see _job)
         await worker
+        if not warming.done():  # workers still starting: stopped now, a spawned child may
+            await asyncio.wait({warming}, timeout=_WARMING_WAIT)  # find its lock gone
         warming.cancel()
         pool.close()
         await webhooks.aclose()
@@ -276,6 +278,12 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
             await client.aclose()
         ledger.close()
         log.info("edigw stopped")
+
+
+# seconds a stop waits for translation workers still starting (they take a few to import
+# the gateway): stopping the pool while one is spawned left it without the semaphore it
+# unpickles, and its traceback on stderr (multiprocessing spawn); within the 10 s stop
+_WARMING_WAIT = 5.0
 
 
 def _job(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
