@@ -23,6 +23,8 @@ class AckContext:
     next_control: int = 1
     references_per_interchange: bool = False
     _reference: int = 0
+    # `now` and its stamps (`stamps`), made once per `now`
+    _stamps: tuple[datetime, str, str, str] | None = field(default=None, repr=False, compare=False)
 
     def take_control(self) -> int:
         """The next interchange control number (ISA13 / UNB 0020); references start again."""
@@ -45,3 +47,13 @@ class AckContext:
         """`now` in UTC (a naive `now` is taken as UTC already)."""
         now = self.now
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    def stamps(self) -> tuple[str, str, str]:
+        """`now` in UTC as an ack writes it: (YYMMDD, HHMM, CCYYMMDD): ISA09 / ISA10, GS04
+        and UNB 0017 / 0019. Made once per `now` (a mailbag's thousands of acks share it)."""
+        now, made = self.now, self._stamps
+        if made is None or made[0] is not now:
+            utc = self.utc()
+            made = (now, utc.strftime("%y%m%d"), utc.strftime("%H%M"), utc.strftime("%Y%m%d"))
+            self._stamps = made
+        return made[1], made[2], made[3]

@@ -55,12 +55,25 @@ _MAX_UCD = 99
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
+# inbound delimiters (by identity: a reader shares one object among its interchanges) ->
+# (them, the CONTRL's); a mailbag asks once per interchange
+_DELIMITERS: dict[int, tuple[EdifactDelimiters, EdifactDelimiters]] = {}
+_MEMO_MAX = 4096
+
+
 def contrl_delimiters(d: EdifactDelimiters) -> EdifactDelimiters:
     """The inbound delimiters when a CONTRL can be written with them, else the defaults
     `:+.? '` (keeping the partner's line break)."""
+    hit = _DELIMITERS.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
     ok = usable(d)
     suffix = "" if d.segment in "\r\n" else _line_break(d.suffix)
-    return replace(d if ok else DEFAULT_DELIMITERS, suffix=suffix)
+    made = replace(d if ok else DEFAULT_DELIMITERS, suffix=suffix)
+    if len(_DELIMITERS) >= _MEMO_MAX:
+        _DELIMITERS.clear()
+    _DELIMITERS[id(d)] = (d, made)
+    return made
 
 
 def _line_break(suffix: str) -> str:
@@ -85,7 +98,7 @@ class _Segment:
 
 def _seg(tag: str, *elements: Element | int | None) -> _Segment:
     return _Segment(
-        tag, tuple("" if e is None else str(e) if isinstance(e, int) else e for e in elements)
+        tag, tuple(["" if e is None else str(e) if isinstance(e, int) else e for e in elements])
     )
 
 
@@ -103,20 +116,22 @@ class _Writer:
         self._special = frozenset(special)
 
     def _escape(self, value: str) -> str:
+        if self._special.isdisjoint(value):  # the usual value: nothing to release
+            return value
         if self.d.release is None:
             return "".join(c for c in value if c not in self._special)
         return "".join(self.d.release + c if c in self._special else c for c in value)
 
     def _element(self, element: Element) -> str:
         if isinstance(element, tuple):
-            parts = list(element)
+            parts = [self._escape(c) for c in element]
             while parts and parts[-1] == "":
                 parts.pop()
-            return self.d.component.join(self._escape(c) for c in parts)
+            return self.d.component.join(parts)
         return self._escape(element)
 
     def render(self, segment: _Segment) -> str:
-        parts = [segment.tag, *(self._element(e) for e in segment.elements)]
+        parts = [segment.tag, *[self._element(e) for e in segment.elements]]
         while len(parts) > 1 and parts[-1] == "":
             parts.pop()
         return self.d.element.join(parts) + self.d.segment + self.d.suffix
@@ -177,8 +192,8 @@ def contrl_interchange(
     delimiters = contrl_delimiters(header.delimiters)
     writer = _Writer(delimiters, version)
     control = str(ctx.take_control())
-    now = ctx.utc()
-    date = now.strftime("%Y%m%d" if version == "4" else "%y%m%d")
+    short, time, long = ctx.stamps()
+    date = long if version == "4" else short
     syntax_id = header.syntax_id if header.syntax_id in CHARSETS else "UNOA"  # S001 0001 a4
     sender = _party(header.sender, header.sender_qualifier)
     recipient = _party(header.recipient, header.recipient_qualifier)
@@ -187,7 +202,7 @@ def contrl_interchange(
         (syntax_id, version),
         recipient,
         sender,
-        (date, now.strftime("%H%M")),
+        (date, time),
         control,
         *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
     )

@@ -21,7 +21,6 @@ from gateway.ack.x12_envelope import (
     ack_delimiters,
     fit,
     group_header,
-    iea_segment,
     is_5010,
     isa_text,
     seg,
@@ -99,7 +98,7 @@ def functional_ack(
     out.text(isa_text(header, control, ctx))
     for group in groups:
         _group(out, header, group, kind, ctx)
-    out.write(iea_segment(len(groups), control))
+    out.line("IEA", len(groups), f"{control % 10**9:09d}")  # as iea_segment
     return out.getvalue()
 
 
@@ -140,10 +139,10 @@ def _group(
     control = ctx.take_reference()
     out.write(group_header(header, group, version, control, ctx))
     first = out.count
-    out.write(seg("ST", kind, "0001", reference))
+    out.line("ST", kind, "0001", reference)
     _body(out, group, kind, five)
-    out.write(seg("SE", out.count - first + 1, "0001"))  # SE01 counts ST .. SE
-    out.write(seg("GE", 1, control))
+    out.line("SE", out.count - first + 1, "0001")  # SE01 counts ST .. SE
+    out.line("GE", 1, control)
 
 
 def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> None:
@@ -151,7 +150,7 @@ def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> No
     d = out.d
     # AK1: functional identifier, group control, (5010+) the group's version (AN 1/12)
     version = fit(group.version, d, 1, 12) if five else None
-    out.write(seg("AK1", _ak101(group, d), fit(group.control, d, 1, 9), version))
+    out.line("AK1", _ak101(group, d), fit(group.control, d, 1, 9), version)
     # a group with an error (GS / GE fault) is rejected whole: none of its sets is sent, so
     # none gets AK5 A / E (a set with faults of its own keeps its AK2 .. AK5 R loop), AK904
     # is 0 and AK905 names the group fault (X12.6: AK9 reports the group's envelope)

@@ -55,7 +55,7 @@ class Segment:
 def seg(tag: str, *elements: Element | int | None) -> Segment:
     """A segment; None is an empty element, ints are written as digits."""
     return Segment(
-        tag, tuple("" if e is None else str(e) if isinstance(e, int) else e for e in elements)
+        tag, tuple(["" if e is None else str(e) if isinstance(e, int) else e for e in elements])
     )
 
 
@@ -98,6 +98,16 @@ class SegmentWriter:
             self._out.write(_render(segment, self.d))
         self.count += len(segments)
 
+    def line(self, tag: str, *elements: str | int | None) -> None:
+        """One segment of simple elements, as `write(seg(tag, *elements))` writes it, made
+        straight into text (no `Segment` object: an ack per interchange of a mailbag)."""
+        parts = [tag, *["" if e is None else str(e) if isinstance(e, int) else e for e in elements]]
+        while len(parts) > 1 and parts[-1] == "":
+            parts.pop()
+        d = self.d
+        self._out.write(d.element.join(parts) + d.segment + d.suffix)
+        self.count += 1
+
     def getvalue(self) -> str:
         return self._out.getvalue()
 
@@ -127,12 +137,30 @@ def line_break(suffix: str) -> str:
     return ""
 
 
+# inbound delimiters (by identity: an interchange's reader shares one object among its
+# headers) -> (them, the ack's); a mailbag's thousands of acks each ask several times
+_ACK_DELIMITERS: dict[int, tuple[Delimiters, Delimiters]] = {}
+_MEMO_MAX = 4096  # entries kept by each memo of this module (then it starts again)
+
+
 def ack_delimiters(inbound: IsaHeader) -> Delimiters:
     """The delimiters an ack to `inbound` is written with: the inbound ones when usable
     (distinct, no letter, digit or blank), else the conventional
     `* > ~`; the repetition separator (00402+) likewise, else `^`; the partner's line break
-    after each segment, never other white space."""
+    after each segment, never other white space. The same object for the same inbound
+    delimiters object (`fit` and `isa_text` key their memos on it)."""
     d = inbound.delimiters
+    hit = _ACK_DELIMITERS.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    made = _ack_delimiters(d)
+    if len(_ACK_DELIMITERS) >= _MEMO_MAX:
+        _ACK_DELIMITERS.clear()
+    _ACK_DELIMITERS[id(d)] = (d, made)
+    return made
+
+
+def _ack_delimiters(d: Delimiters) -> Delimiters:
     main = (d.element, d.component, d.segment)
     ok = usable_delimiter(d.element) and usable_delimiter(d.component)
     ok = ok and usable_delimiter(d.segment, terminator=True)
@@ -146,9 +174,25 @@ def ack_delimiters(inbound: IsaHeader) -> Delimiters:
     return Delimiters(d.element, d.component, repetition, d.segment, suffix)
 
 
+# (value, id of the delimiters, low, high, numeric) -> (the delimiters, what `fit` made)
+_FITS: dict[tuple[str | None, int, int, int, bool], tuple[Delimiters, str | None]] = {}
+
+
 def fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool = False) -> str | None:
     """A value copied from the input into an ack element of `low`..`high` characters (N0
     when `numeric`); None when it does not fit or holds a delimiter or control character."""
+    key = (value, id(d), low, high, numeric)
+    hit = _FITS.get(key)
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    made = _fit(value, d, low, high, numeric)
+    if len(_FITS) >= _MEMO_MAX:
+        _FITS.clear()
+    _FITS[key] = (d, made)
+    return made
+
+
+def _fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool) -> str | None:
     text = (value or "").strip(" ")  # blank padding only: a TAB is a control character
     if clean(text, d) != text or (numeric and not is_digits(text)):
         return None
@@ -163,13 +207,32 @@ def is_5010(version: str | None) -> bool:
 _ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1)
 
 
+# (id of the ack's delimiters, the inbound ISA05..ISA08, ISA12, ISA15, the ack's date and
+# time) -> (those delimiters, the ack's ISA up to ISA13, after it)
+_ISA_PARTS: dict[tuple[int, str, str, str, str, str, str, str, str], tuple[Delimiters, str, str]]
+_ISA_PARTS = {}
+
+
 def isa_text(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
     """ISA01..ISA16 of the ack, fixed width (106 characters with its terminator)."""
     d = ack_delimiters(inbound)
+    date, time, _ = ctx.stamps()
+    get = inbound.get
+    key = (id(d), get(5), get(6), get(7), get(8), get(12), get(15), date, time)
+    hit = _ISA_PARTS.get(key)
+    if hit is None or hit[0] is not d:
+        hit = (d, *_isa_parts(inbound, d, date, time))
+        if len(_ISA_PARTS) >= _MEMO_MAX:
+            _ISA_PARTS.clear()
+        _ISA_PARTS[key] = hit
+    return f"{hit[1]}{control % 10**9:09d}{hit[2]}"
+
+
+def _isa_parts(inbound: IsaHeader, d: Delimiters, date: str, time: str) -> tuple[str, str]:
+    """The ack's ISA text before ISA13 (its separator included) and after it."""
     version = inbound.version if len(inbound.version) == 5 and is_digits(inbound.version) else ""
     version = version or "00401"
     usage = inbound.get(15).strip()
-    now = ctx.utc()
 
     def qualifier(value: str) -> str:  # ISA05 / ISA07: ID 2/2
         return value if len(value) == 2 and value.isalnum() and value.isascii() else "ZZ"
@@ -178,12 +241,13 @@ def isa_text(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
         "00", "", "00", "",
         qualifier(inbound.receiver_qualifier), fit(inbound.receiver, d, 1, 15) or "0",
         qualifier(inbound.sender_qualifier), fit(inbound.sender, d, 1, 15) or "0",
-        now.strftime("%y%m%d"), now.strftime("%H%M"),
-        d.repetition if version >= "00402" and d.repetition else "U",
-        version, f"{control % 10**9:09d}", "0", usage if usage in ("P", "T", "I") else "P",
+        date, time, d.repetition if version >= "00402" and d.repetition else "U",
+        version, "", "0", usage if usage in ("P", "T", "I") else "P",
     )  # fmt: skip
     fields = [v[:w].ljust(w) for v, w in zip(values, _ISA_WIDTHS, strict=True)]
-    return d.element.join(["ISA", *fields, d.component]) + d.segment + d.suffix
+    sep = d.element
+    head = sep.join(["ISA", *fields[:12], ""])
+    return head, sep + sep.join([*fields[13:], d.component]) + d.segment + d.suffix
 
 
 def interchange_text(
@@ -229,15 +293,15 @@ def group_header(
     functional_id: str = "FA",
 ) -> Segment:
     """The GS of an answer to `group` (see `group_segments`); GS06 = `control`."""
-    now = ctx.utc()
+    _, time, date = ctx.stamps()
     d = ack_delimiters(inbound)
     return seg(
         "GS",
         functional_id,
         fit(group.receiver, d, 2, 15) or fit(inbound.receiver, d, 2, 15) or "00",
         fit(group.sender, d, 2, 15) or fit(inbound.sender, d, 2, 15) or "00",
-        now.strftime("%Y%m%d"),
-        now.strftime("%H%M"),
+        date,
+        time,
         control,
         "X",
         version,

@@ -122,6 +122,10 @@ class _Reader:
         # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
         self.known_for: tuple[EdifactDelimiters | None, str, str] = (None, "", "")
+        # one object per distinct UNA, and per (UNA, line break after the UNB): a mailbag
+        # repeats them, and the acks key their memos on the object (`contrl_delimiters`)
+        self.shared: dict[EdifactDelimiters, EdifactDelimiters] = {}
+        self.suffixed: dict[tuple[int, str], tuple[EdifactDelimiters, EdifactDelimiters]] = {}
 
     # -- placement -----------------------------------------------------------------------
     def where(self) -> dict[str, object]:
@@ -225,6 +229,18 @@ class _Reader:
         while rest is not None:
             rest = self.feed_piece(rest)
 
+    def share(self, d: EdifactDelimiters, suffix: str | None = None) -> EdifactDelimiters:
+        """`d` (with `suffix` when given) as the object kept for equal ones (`shared`)."""
+        if len(self.shared) >= 64 or len(self.suffixed) >= 64:
+            self.shared.clear()
+            self.suffixed.clear()
+        if suffix is None:
+            return self.shared.setdefault(d, d)
+        hit = self.suffixed.get((id(d), suffix))
+        if hit is None or hit[0] is not d:
+            hit = self.suffixed[(id(d), suffix)] = (d, self.share(replace(d, suffix=suffix)))
+        return hit[1]
+
     def feed_piece(self, raw: RawSegment) -> RawSegment | None:
         """Read one segment; what follows a run-on segment's cut (see `run_on`) is returned
         to be read next."""
@@ -235,12 +251,13 @@ class _Reader:
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
             header = self.ic.header
             suffix = line_break(raw.lead)
-            self.ic.header = replace(header, delimiters=replace(header.delimiters, suffix=suffix))
+            if suffix != header.delimiters.suffix:
+                self.ic.header = replace(header, delimiters=self.share(header.delimiters, suffix))
         self.suffix_pending = False
         if raw.una is not None:
             if self.ic is not None:
                 self.close_interchange(None)
-            self.delimiters, self.una, self.envelope_seen = raw.una, True, True
+            self.delimiters, self.una, self.envelope_seen = self.share(raw.una), True, True
             self.outside = None
             return None
         is_unb = raw.data[:3] == b"UNB"

@@ -8,6 +8,7 @@ UTF-8.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome
@@ -88,6 +89,7 @@ def service_faults(
     return found
 
 
+@functools.lru_cache(maxsize=1024)  # a mailbag's interchanges share a few stamps
 def _valid_stamp(date: str, time: str) -> bool:
     formats = {6: "%y%m%d", 8: "%Y%m%d"}
     if len(date) not in formats or not is_digits(date) or len(time) != 4 or not is_digits(time):

@@ -68,10 +68,36 @@ def _valid_time(value: str) -> bool:
     return int(value[:2]) < 24 and int(value[2:4]) < 60 and seconds < 60
 
 
+# the GS segments found faultless, but for GS06, with the interchange's delimiters (a
+# mailbag repeats one GS thousands of times, its control number aside)
+_CLEAN_GS: set[tuple[str, ...]] = set()
+_CLEAN_MAX = 1024
+
+
 def check_gs(gs: Sequence[str], interchange: str | None, delimiters: str = "") -> list[Problem]:
     """GS header faults: mandatory elements, date, time, control number, agency; every
     element's type and length, no delimiter or control character (`delimiters`: the
     interchange's)."""
+    # a faultless GS06 (1-9 digits, none of them a delimiter) takes no part in the other
+    # checks: a GS checked before with another control number has the same faults (none)
+    control = gs[6] if len(gs) > 6 else ""
+    plain = (
+        0 < len(control) <= 9
+        and is_digits(control)
+        and not any(map(delimiters.__contains__, control))
+    )
+    key = (*gs[:6], *gs[7:], delimiters)
+    if plain and key in _CLEAN_GS:
+        return []
+    problems = _check_gs(gs, interchange, delimiters)
+    if plain and not problems:
+        if len(_CLEAN_GS) >= _CLEAN_MAX:
+            _CLEAN_GS.clear()
+        _CLEAN_GS.add(key)
+    return problems
+
+
+def _check_gs(gs: Sequence[str], interchange: str | None, delimiters: str) -> list[Problem]:
     problems: list[Problem] = []
 
     def bad(n: int, message: str) -> None:

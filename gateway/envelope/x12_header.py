@@ -104,10 +104,33 @@ def _delimiter_problems(d: Delimiters) -> list[Problem]:
     return found
 
 
+# the ISAs found faultless, but for ISA13, with their delimiters (a mailbag repeats one ISA
+# thousands of times, its control number aside): (ISA01..ISA12, ISA14..ISA16, delimiters,
+# length, width faults)
+_CLEAN: set[tuple[object, ...]] = set()
+_CLEAN_MAX = 1024
+
+
 def check_isa(isa: IsaText) -> list[Problem]:
     """Problems with the ISA; any of them rejects the interchange (TA1 R)."""
     elements = isa.elements
     control = elements[13] if len(elements) > 13 else None
+    # a faultless ISA13 (9 digits) takes no part in the other checks: one ISA checked before
+    # with another control number has the same faults (none)
+    plain = control is not None and len(control) == 9 and is_digits(control)
+    key = (*elements[:13], *elements[14:], isa.delimiters, isa.length, isa.width_faults)
+    if plain and key in _CLEAN:
+        return []
+    problems = _check_isa(isa, control)
+    if plain and not problems:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN.add(key)
+    return problems
+
+
+def _check_isa(isa: IsaText, control: str | None) -> list[Problem]:
+    elements = isa.elements
     problems: list[Problem] = _delimiter_problems(isa.delimiters)
     d = isa.delimiters
     used = [d.element, d.component, d.segment] + ([d.repetition] if d.repetition else [])
