@@ -1,5 +1,6 @@
 """Benchmark: translate ~20 MB X12 214s (times repeating over a day; a time of their own
-per scan; a mailbag of one interchange per shipment) and a ~20 MB EDIFACT IFTSTA end to end.
+per scan; a mailbag of one interchange per shipment) and ~20 MB EDIFACT IFTSTAs (one
+interchange; a mailbag of one interchange per shipment) end to end.
 
 Each row is one fresh child process that read one generated file and printed its seconds
 (imports included), count and peak RSS: edigw (requests serialised to JSON and discarded,
@@ -108,16 +109,21 @@ def write_214(
     return events
 
 
-def write_iftsta(path: Path, target_mb: float, consignments: int = 100) -> int:
-    """An IFTSTA interchange of many messages (100 consignments each); events."""
+def write_iftsta(
+    path: Path, target_mb: float, consignments: int = 100, mailbag: bool = False
+) -> int:
+    """An IFTSTA interchange of many messages (100 consignments each), or with `mailbag` a
+    mailbag of one interchange (UNA, UNB, one message of 1-3 consignments, UNZ) per
+    shipment; events."""
     events = 0
     with path.open("w", encoding="ascii") as out:
-        out.write("UNA:+.? '\nUNB+UNOA:3+CARRIER:ZZ+AMAZON:ZZ+261125:1200+1'\n")
+        if not mailbag:
+            out.write("UNA:+.? '\nUNB+UNOA:3+CARRIER:ZZ+AMAZON:ZZ+261125:1200+1'\n")
         messages = 0
         while out.tell() < target_mb * 1_000_000:
             messages += 1
             lines = [f"UNH+{messages}+IFTSTA:D:01B:UN", f"BGM+23+ST{messages}+9"]
-            for n in range(1, consignments + 1):
+            for n in range(1, (1 + messages % 3 if mailbag else consignments) + 1):
                 status = EDI_STATUS[n % len(EDI_STATUS)]
                 lines += [
                     f"CNI+{n}+TRK{messages:08d}{n:06d}",
@@ -128,8 +134,13 @@ def write_iftsta(path: Path, target_mb: float, consignments: int = 100) -> int:
                 ]
                 events += 1
             lines.append(f"UNT+{len(lines) + 1}+{messages}")
+            if mailbag:
+                unb = f"UNA:+.? '\nUNB+UNOA:3+CARRIER:ZZ+AMAZON:ZZ+261125:1200+{messages}'\n"
+                out.write(unb + "'\n".join(lines) + f"'\nUNZ+1+{messages}'\n")
+                continue
             out.write("'\n".join(lines) + "'\n")
-        out.write(f"UNZ+{messages}+1'\n")
+        if not mailbag:
+            out.write(f"UNZ+{messages}+1'\n")
     return events
 
 
@@ -306,6 +317,9 @@ def main() -> None:
             # and one interchange per shipment: a mailbag of small files
             ("214 mailbag", Path(tmp) / "mailbag.214", partial(write_214, mailbag=True), "pyx12"),
             ("EDIFACT IFTSTA", Path(tmp) / "bench.iftsta", write_iftsta, "pydifact"),
+            # one interchange per shipment, as carriers' mailbags of status messages come
+            ("IFTSTA mailbag", Path(tmp) / "mailbag.iftsta",
+             partial(write_iftsta, mailbag=True), "pydifact"),
         ]  # fmt: skip
         # CPU MB/s: the file over the child's CPU seconds, steadier than wall on a busy host
         print(f"{'file':15} {'MB':>5} {'reader':9} {'seconds':>8} {'MB/s':>7} {'CPU MB/s':>8} "

@@ -122,6 +122,8 @@ class _Reader:
         # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
         self.known_for: tuple[EdifactDelimiters | None, str, str] = (None, "", "")
+        self.known_by: dict[tuple[EdifactDelimiters | None, str, str], dict[bytes, EdiSegment]]
+        self.known_by = {}
         # one object per distinct UNA, and per (UNA, line break after the UNB): a mailbag
         # repeats them, and the acks key their memos on the object (`contrl_delimiters`)
         self.shared: dict[EdifactDelimiters, EdifactDelimiters] = {}
@@ -164,10 +166,16 @@ class _Reader:
         every element check (`segment_clean`: the text's fast acceptance, else the full
         checks) is split once per interchange and shared; a message made only of those is
         `checked`."""
+        if not batch.pieces:
+            return
         segments, d, charset = self.known, self.delimiters, self.charset
         if (d, charset, self.repetition) != self.known_for:
-            segments.clear()
+            # a mailbag goes back and forth between its interchanges' charset and the one
+            # read between them: each keeps its segments
             self.known_for = (d, charset, self.repetition)
+            if len(self.known_by) >= 4:
+                self.known_by.clear()
+            segments = self.known = self.known_by.setdefault(self.known_for, {})
         element, component, release = d.element, d.component, d.release or "\n"
         repetition = self.repetition or "\n"  # a segment holding it goes the long way
         plain = len({d.component, d.element, d.segment}) == 3

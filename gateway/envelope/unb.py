@@ -26,12 +26,27 @@ class EdifactDelimiters:
 DEFAULT_DELIMITERS = EdifactDelimiters()
 
 
+# delimiters (by identity: the reader shares one object per UNA) -> (them, `usable`)
+_USABLE: dict[int, tuple[EdifactDelimiters, bool]] = {}
+
+
 def usable(d: EdifactDelimiters) -> bool:
     """Whether an interchange can be read and answered with these delimiters: component,
     element, release and repetition no letter, digit or blank, the terminator also CR or LF,
     the decimal mark (UNA3) likewise no letter, digit or blank; the five delimiters distinct
     (a blank release or repetition declares none). The decimal mark is data, not a
     delimiter: it may equal one (a value holding it is then released)."""
+    hit = _USABLE.get(id(d))
+    if hit is not None and hit[0] is d:
+        return hit[1]
+    made = _usable(d)
+    if len(_USABLE) >= 256:
+        _USABLE.clear()
+    _USABLE[id(d)] = (d, made)
+    return made
+
+
+def _usable(d: EdifactDelimiters) -> bool:
     chars = [d.component, d.element, d.segment]
     chars += [c for c in (d.release, d.repetition) if c and c != " "]
     return (
