@@ -183,10 +183,14 @@ def _pyx12(path: str) -> int:
 
 
 def _pydifact(path: str) -> int:
-    """pydifact's Parser over the whole text: Segment objects, nothing mapped; the segments."""
+    """pydifact's Parser over the whole text: Segment objects, nothing mapped; the segments.
+    It takes one UNA per text: a mailbag is parsed one interchange (from its UNA) at a time."""
     from pydifact.parser import Parser
 
-    return sum(1 for _ in Parser().parse(Path(path).read_text(encoding="latin-1")))
+    text = Path(path).read_text(encoding="latin-1")
+    parts = ["UNA" + part for part in text.split("UNA")[1:]] if text.count("UNA") > 1 else [text]
+    parser = Parser()
+    return sum(1 for part in parts for _ in parser.parse(part))
 
 
 READERS = {
