@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+from gateway.ack.context import MAX_CONTROL
 from gateway.ops_cli import ops_app
 
 if TYPE_CHECKING:  # the commands import what they use: `edigw --help` and a small file start fast
@@ -170,7 +171,7 @@ def translate(
     partner: Annotated[str | None, typer.Option("--partner")] = None,
     timezone: Annotated[str | None, typer.Option("--timezone")] = None,
     lineage: Annotated[bool, typer.Option("--lineage", help="add each value's lineage")] = False,
-    ack_control: Annotated[int, typer.Option("--ack-control", min=1)] = 1,
+    ack_control: Annotated[int, typer.Option("--ack-control", min=1, max=MAX_CONTROL)] = 1,
 ) -> None:
     """Translate EDI files into SP-API requests and acknowledgements (JSON lines)."""
     from gateway.ack.context import AckContext
@@ -229,7 +230,7 @@ def submit(
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="folder for acks and advices")] = Path("out"),
-    ack_control: Annotated[int, typer.Option("--ack-control", min=1)] = 1,
+    ack_control: Annotated[int, typer.Option("--ack-control", min=1, max=MAX_CONTROL)] = 1,
 ) -> None:
     """Translate EDI files, submit them to the SP-API and print one JSON line per file."""
     from gateway.submit.cli_support import run_submit

@@ -96,6 +96,8 @@ def test_any_error_exits_one_and_still_prints_every_file(tmp_path: Path) -> None
         ("translate", "x.edi", "--partner", "no-such-partner"),
         ("translate", "x.edi", "--timezone", "Mars/Olympus"),
         ("translate", "x.edi", "--no-such-option"),
+        ("translate", "x.edi", "--ack-control", "1000000000"),  # ISA13 holds nine digits
+        ("translate", "x.edi", "--ack-control", "0"),
     ],
 )
 def test_usage_errors_exit_two(args: tuple[str, ...]) -> None:
@@ -157,3 +159,17 @@ def test_hash_secret_prints_a_hash_that_verifies(kind: str) -> None:
               "sftp": lambda: verify_password(encoded, "s3cret-phrase"),
               "api-key": lambda: encoded == sha256}  # fmt: skip
     assert checks[kind]()
+
+
+def test_ack_control_numbers_go_on_from_1_after_nine_digits(tmp_path: Path) -> None:
+    """ISA13 and GS06 hold nine digits: numbers taken past 999,999,999 start again at 1
+    (they were printed as ISA13 000000000 and a ten-digit GS06)."""
+    text = (SAMPLES / "01-x12-214-delivered" / "input.edi").read_text()
+    isa13 = text.split("*")[13]
+    mailbag = tmp_path / "mailbag.edi"
+    mailbag.write_text("".join(text.replace(isa13, f"{n:09d}") for n in (11, 12, 13)))
+    (line,) = lines(edigw("translate", mailbag, "--partner", "demo", "--ack-control", "999999998"))
+    acks = [str(a["content"]) for a in line["acknowledgements"]]  # type: ignore[union-attr]
+    # the CLI numbers ISA13 and GS06 from one counter: ISA13, GS06, ISA13, GS06, ...
+    taken = [(ack.split("~")[0].split("*")[13], ack.split("GS*")[1].split("*")[5]) for ack in acks]
+    assert taken == [("999999998", "999999999"), ("000000001", "2"), ("000000003", "4")]

@@ -14,7 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = ["AckContext"]
+__all__ = ["MAX_CONTROL", "AckContext"]
+
+# the largest ISA13 / GS06 (N0 9/9, N0 1/9), and so of every control number an ack takes
+# (the ledger's counters wrap below it too: gateway.ledger.controls)
+MAX_CONTROL = 999_999_999
 
 
 @dataclass
@@ -27,9 +31,10 @@ class AckContext:
     _stamps: tuple[datetime, str, str, str] | None = field(default=None, repr=False, compare=False)
 
     def take_control(self) -> int:
-        """The next interchange control number (ISA13 / UNB 0020); references start again."""
+        """The next interchange control number (ISA13 / UNB 0020); references start again.
+        After 999,999,999 (ISA13's nine digits) the numbers go on from 1."""
         value = self.next_control
-        self.next_control += 1
+        self.next_control = 1 if value >= MAX_CONTROL else value + 1
         self._reference = 0
         return value
 
@@ -38,7 +43,7 @@ class AckContext:
         inside the current interchange, or the next of the shared counter (see above)."""
         if not self.references_per_interchange:
             value = self.next_control
-            self.next_control += 1
+            self.next_control = 1 if value >= MAX_CONTROL else value + 1
             return value
         self._reference += 1
         return self._reference

@@ -15,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gateway.ack.context import MAX_CONTROL  # ISA13 / UNB 0020 in nine digits
 from gateway.ledger.engine import SessionScope
 from gateway.ledger.states import LedgerError
 from gateway.ledger.tables import ControlCounter
 
 __all__ = ["MAX_CONTROL", "ControlConflict", "next_control", "take_controls"]
 
-MAX_CONTROL = 999_999_999  # ISA13 / UNB 0020 in nine digits
 _WRAP_AT = MAX_CONTROL - 1_000_000  # numbering restarts at 1 beyond this (room for one file)
 
 

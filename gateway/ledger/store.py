@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from gateway.ack.context import MAX_CONTROL  # ISA13 / GS06 / ST02: nine digits, then 1
 from gateway.ledger.claims import lock_interchange, processed_before, processed_query
 from gateway.ledger.engine import NotFoundError
 from gateway.ledger.migrate import downgrade, upgrade
@@ -46,7 +47,6 @@ from gateway.ledger.tables import (
 
 __all__ = ["MAX_CONTROL", "Ledger"]
 
-MAX_CONTROL = 999_999_999  # ISA13 / GS06 / ST02 fit in nine digits; numbers wrap to 1 after it
 _FILE_FIELDS = frozenset({"syntax", "accepted", "errors", "archived_at", "stored_path"})
 
 
