@@ -109,3 +109,39 @@ def test_edi_like_text_between_edifact_interchanges_says_where_in_bytes() -> Non
         f"#2 (UNB 0020 IC1002), at byte {end}"
     )
     assert between.severity is after.severity is Severity.ERROR
+
+
+def _second(syntax: str) -> str:
+    """The first file's interchange again under another control number (EDIFACT: after its
+    own UNA too, as a mailbag of files joined holds them)."""
+    return _FILES[syntax].replace("000000101", "000000102").replace("IC1001", "IC1002")
+
+
+@pytest.mark.parametrize("syntax", sorted(_FILES))
+@pytest.mark.parametrize(
+    "junk",
+    ["Sent from my phone\n", "-- \r\nEDI team, ext. 4711\r\n", "Regards, the carrier\n", "END\r\n"],
+)
+def test_plain_text_between_interchanges_is_a_warning_in_both_syntaxes(
+    syntax: str, junk: str
+) -> None:
+    """A footer between the interchanges of a mailbag runs into the next header without a
+    terminator: in EDIFACT it was read as a segment cut short there (two errors, the file
+    refused), in X12 as ignored text (a warning). Both now warn, and both interchanges go.
+    (A footer glued to the next UNA, no line break between, still takes the UNA with it.)"""
+    result = translate(_FILES[syntax] + junk + _second(syntax))
+    assert len(result.bodies) == 2 and result.outcome.accepted
+    assert _file_problems(result) == [("invalid_control_structure", Severity.WARNING)]
+    (problem,) = result.outcome.problems
+    assert "is ignored" in problem.message and "between" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("syntax", "junk"),
+    [("x12", "L11*1Z4711B*2I\n"), ("edifact", "CNI+2+1Z4711B\n"), ("edifact", "STS+1+21'\n")],
+)
+def test_edi_like_text_between_interchanges_stays_an_error(syntax: str, junk: str) -> None:
+    result = translate(_FILES[syntax] + junk + _second(syntax))
+    assert len(result.bodies) == 2 and not result.outcome.accepted
+    (problem,) = result.outcome.problems
+    assert problem.severity is Severity.ERROR and "could be EDI" in problem.message

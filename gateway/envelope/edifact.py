@@ -118,6 +118,7 @@ class _Reader:
         self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
+        self.trailing = False  # see feed_piece
         # message segments seen under these delimiters, charset and repetition separator,
         # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
@@ -256,6 +257,7 @@ class _Reader:
             return None  # white space, SUB (0x1A, DOS end of file) or NUL padding between or
             # after interchanges: ignored, as by the X12 reader
         self.content_seen = True
+        self.trailing = False  # `raw` is text after a whole interchange (outside_interchange)
         if self.suffix_pending and self.ic is not None and self.ic.header is not None:
             header = self.ic.header
             suffix = line_break(raw.lead)
@@ -316,7 +318,7 @@ class _Reader:
         if raw.overlong:
             why = f"segment at byte {raw.offset} has no terminator within its size limit"
             self.fault(ProblemCode.ELEMENT_TOO_LONG, why, seg)
-        if raw.run_on:  # the next interchange header came first: this one ends there
+        if raw.run_on and not self.trailing:  # the next interchange header came first
             why = (f"segment {seg.tag[:3]!r} at byte {raw.offset} has no segment terminator "
                    f"{self.delimiters.segment!r} before the next interchange header at byte "
                    f"{raw.offset + len(raw.data)}")  # fmt: skip
@@ -410,9 +412,13 @@ class _Reader:
         if done and seg.tag != "UNH" and self.outside is None:  # after a whole interchange
             self.outside = "junk"
             text = raw.data.decode("latin-1")
+            # text cut where the next interchange header begins ended with no terminator
+            # (a mail footer between the interchanges of a mailbag: ignored, as in X12)
+            terminated = raw.complete and not raw.run_on
             self.file_problems.after_interchange(
-                text, (self.delimiters.element,), raw.complete, raw.offset
+                text, (self.delimiters.element,), terminated, raw.offset
             )
+            self.trailing = True
             return
         if seg.tag == "UNH" and self.outside != "orphan":
             self.outside, self.envelope_seen = "orphan", True
