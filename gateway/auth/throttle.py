@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["LockedOut", "LoginAttempt", "LoginLimits", "LoginThrottle"]
 
@@ -57,6 +57,10 @@ class LoginLimits(BaseModel):
     window_seconds: float = 900.0  # failures older than this are forgotten
     ssh_max_auth_tries: int = 6  # authentication attempts per SSH connection
     ssh_login_grace_time: float = 60.0  # seconds to authenticate before the server hangs up
+    # SSH connections not yet logged in, at once (OpenSSH's MaxStartups / PerSourceMaxStartups):
+    # past either limit a new connection is refused at once
+    ssh_max_startups: int = Field(default=100, ge=1)
+    ssh_max_startups_per_peer: int = Field(default=10, ge=1)
 
 
 @dataclass

@@ -16,6 +16,12 @@ reserved on the account before its password is checked, so parallel connections 
 than `lockout_after` checks per lockout (gateway.auth.throttle); the checks run in the
 process's hash pool (gateway.auth.hashing: a bounded number at a time). Every failed login is
 logged at warning level with the account and the peer, never the password.
+
+Connections not yet logged in are limited as OpenSSH's MaxStartups / PerSourceMaxStartups
+limit them: at most `max_startups` at once, `max_startups_per_peer` from one address; a
+connection past either limit is refused at once (SSH disconnect "too many connections",
+logged at warning level with the peer), so a flood of idle or slow handshakes cannot hold the
+server's memory or keep partners out. Logged-in sessions do not count.
 """
 
 from __future__ import annotations
@@ -57,6 +63,32 @@ class SftpAccount:
     max_file_bytes: int | None = None  # biggest upload accepted (a write past it fails)
 
 
+class _Startups:
+    """Connections not yet logged in: in all and per peer address (see the module docstring)."""
+
+    def __init__(self, most: int, most_per_peer: int) -> None:
+        self.most, self.most_per_peer = most, most_per_peer
+        self.total = 0
+        self.by_peer: dict[str, int] = {}
+
+    def admit(self, peer: str) -> bool:
+        """Count a new connection from `peer`; False (not counted) past either limit."""
+        if self.total >= self.most or self.by_peer.get(peer, 0) >= self.most_per_peer:
+            return False
+        self.total += 1
+        self.by_peer[peer] = self.by_peer.get(peer, 0) + 1
+        return True
+
+    def release(self, peer: str) -> None:
+        """A counted connection logged in or went away."""
+        self.total -= 1
+        left = self.by_peer[peer] - 1
+        if left:
+            self.by_peer[peer] = left
+        else:
+            del self.by_peer[peer]
+
+
 class _AccountServer(asyncssh.SSHServer):
     """Per-connection authentication against the configured accounts.
 
@@ -70,6 +102,7 @@ class _AccountServer(asyncssh.SSHServer):
         keys: Mapping[str, frozenset[bytes]],
         throttle: LoginThrottle | None = None,
         max_auth_tries: int = 6,
+        startups: _Startups | None = None,
     ) -> None:
         self._accounts = accounts
         self._keys = keys
@@ -78,11 +111,32 @@ class _AccountServer(asyncssh.SSHServer):
         self._failures = 0
         self._conn: asyncssh.SSHServerConnection | None = None
         self._peer = "unknown"
+        self._startups = startups
+        self._counted = False  # among the startups until it logs in or goes away
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         peer = conn.get_extra_info("peername")
         self._peer = str(peer[0]) if peer else "unknown"
+        if self._startups is None:
+            return
+        self._counted = self._startups.admit(self._peer)
+        if not self._counted:
+            log.warning("ssh connection refused: too many not logged in",
+                        extra={"peer": self._peer, "transport": "sftp"})  # fmt: skip
+            self._conn = None
+            conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, "too many connections")
+
+    def auth_completed(self) -> None:
+        self._uncount()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._uncount()
+
+    def _uncount(self) -> None:
+        if self._counted and self._startups is not None:
+            self._counted = False
+            self._startups.release(self._peer)
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -182,9 +236,12 @@ async def start_sftp_server(
     throttle: LoginThrottle | None = None,
     max_auth_tries: int = 6,
     login_grace_time: float = 60.0,
+    max_startups: int = 100,
+    max_startups_per_peer: int = 10,
 ) -> asyncssh.SSHAcceptor:
     """Listen on host:port; creates <root>/<partner>/{inbox,outbox} and the host key if missing.
-    `throttle`, `max_auth_tries`, `login_grace_time`: see the module docstring.
+    `throttle`, `max_auth_tries`, `login_grace_time`, `max_startups`,
+    `max_startups_per_peer`: see the module docstring.
 
     Close it with `acceptor.close(); await acceptor.wait_closed()`.
     """
@@ -195,6 +252,7 @@ async def start_sftp_server(
     ensure_host_key(host_key_path)
     keys = {user: _account_keys(account) for user, account in by_user.items()}
     registry = UploadRegistry()
+    startups = _Startups(max_startups, max_startups_per_peer)
 
     def sftp_factory(chan: asyncssh.SSHServerChannel[bytes]) -> ChrootedSftpServer:
         account = by_user[chan.get_extra_info("username")]
@@ -206,7 +264,7 @@ async def start_sftp_server(
     acceptor: asyncssh.SSHAcceptor = await asyncssh.listen(
         host,
         port,
-        server_factory=lambda: _AccountServer(by_user, keys, throttle, max_auth_tries),
+        server_factory=lambda: _AccountServer(by_user, keys, throttle, max_auth_tries, startups),
         login_timeout=login_grace_time,
         server_host_keys=[str(host_key_path)],
         sftp_factory=sftp_factory,

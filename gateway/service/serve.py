@@ -211,11 +211,13 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     gateway.recover()
     await gateway.sweep_inboxes()
     limits = settings.login
-    acceptor = await start_sftp_server(settings.sftp_host, settings.sftp_port, rt.sftp_root,
-                                       _accounts(rt), SftpIntake(gateway),
-                                       settings.data_dir / "ssh_host_key", throttle=rt.throttle,
-                                       max_auth_tries=limits.ssh_max_auth_tries,
-                                       login_grace_time=limits.ssh_login_grace_time)  # fmt: skip
+    acceptor = await start_sftp_server(
+        settings.sftp_host, settings.sftp_port, rt.sftp_root, _accounts(rt), SftpIntake(gateway),
+        settings.data_dir / "ssh_host_key", throttle=rt.throttle,
+        max_auth_tries=limits.ssh_max_auth_tries, login_grace_time=limits.ssh_login_grace_time,
+        max_startups=limits.ssh_max_startups,
+        max_startups_per_peer=limits.ssh_max_startups_per_peer,
+    )  # fmt: skip
     scheduler = AsyncIOScheduler()
     scheduler.add_job(_job(gateway.poll), "interval", seconds=settings.poll_interval,
                       max_instances=1, coalesce=True, id="poll-transactions")  # fmt: skip
