@@ -52,6 +52,9 @@ class ServiceSettings(BaseSettings):
     max_file_mb: float = 100.0  # per upload, HTTP and SFTP (a partner profile may differ)
     http_timeout: float = 30.0  # seconds without a byte of headers or body: connection closed
     http_max_connections: int = 200  # concurrent HTTP connections (beyond them: 503)
+    # of those, open at once from one peer address (beyond them: 503); behind a reverse proxy
+    # every client shares its address: set it to http_max_connections there
+    http_max_connections_per_peer: int = Field(50, ge=1)
     http_uploads_per_partner: int = Field(4, ge=1)  # one partner's uploads in flight (then 429)
     part_retention_hours: float = 72.0  # unrenamed *.part uploads in /inbox are removed after
     replay_preview_mb: float = 10.0  # largest file whose replay the ops side previews, MB

@@ -239,8 +239,9 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
                                         port=settings.http_port, log_level="warning",
                                         lifespan="off", access_log=False,
-                                        http=TimedH11Protocol.with_header_timeout(
-                                            settings.http_timeout),
+                                        http=TimedH11Protocol.with_limits(
+                                            settings.http_timeout,
+                                            settings.http_max_connections_per_peer),
                                         limit_concurrency=settings.http_max_connections,
                                         timeout_keep_alive=5,
                                         timeout_graceful_shutdown=3))  # fmt: skip

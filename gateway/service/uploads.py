@@ -9,7 +9,10 @@ long as it likes otherwise).
 
 `TimedH11Protocol` is uvicorn's h11 protocol with a deadline for the request headers: a
 connection that has not sent a complete request head within `http_timeout` seconds of
-opening is closed (uvicorn itself only times out idle keep-alive connections).
+opening is closed (uvicorn itself only times out idle keep-alive connections). It also caps
+the connections open at once from one peer address (`http_max_connections_per_peer`): one
+more is answered 503 with Retry-After and closed, so a single client cannot take every one
+of the `http_max_connections` (uvicorn's own cap, for all peers together).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import HTTPException, Request
 from starlette.types import Message
@@ -133,15 +136,35 @@ async def stream_upload(
     return await asyncio.to_thread(incoming.commit), name
 
 
+_TOO_MANY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+    b"retry-after: 5\r\nconnection: close\r\ncontent-length: 44\r\n\r\n"
+    b"too many connections open from your address"
+)
+
+
 class TimedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol; closes a connection whose first request head is not complete
-    within `header_timeout` seconds (set on the class by `with_header_timeout`)."""
+    within `header_timeout` seconds, and answers 503 to a connection past `per_peer` open
+    ones from its address (both set on a class of its own by `with_limits`)."""
 
     header_timeout = 30.0
+    per_peer = 50
+    open_by_peer: ClassVar[dict[str, int]] = {}  # this class's connections, by peer address
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._header_deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if peer else ""
+        count = self.open_by_peer.get(address, 0)
+        self._counted: str | None = None
+        if count >= self.per_peer:
+            transport.write(_TOO_MANY)
+            transport.close()
+            return
+        self.open_by_peer[address] = count + 1
+        self._counted = address
 
     def _head_too_slow(self) -> None:
         if self.cycle is None and not self.transport.is_closing():
@@ -149,8 +172,18 @@ class TimedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._header_deadline.cancel()
+        address, self._counted = self._counted, None
+        if address is not None:
+            left = self.open_by_peer[address] - 1
+            if left:
+                self.open_by_peer[address] = left
+            else:
+                del self.open_by_peer[address]
         super().connection_lost(exc)
 
     @classmethod
-    def with_header_timeout(cls, seconds: float) -> type[TimedH11Protocol]:
-        return type("TimedH11Protocol", (cls,), {"header_timeout": seconds})
+    def with_limits(cls, header_seconds: float, per_peer: int) -> type[TimedH11Protocol]:
+        """A protocol class of its own (its own count of open connections per peer) with
+        these limits: seconds to send a request head, connections open from one address."""
+        limits = {"header_timeout": header_seconds, "per_peer": per_peer, "open_by_peer": {}}
+        return type("TimedH11Protocol", (cls,), limits)
