@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.lineage import NO_SRC, WIDTH, LineageKind, TimeDetail, entries
-from gateway.mapping.times import TimeError, to_iso
+from gateway.mapping.times import TimeError, UnwritableTime, to_iso
 from gateway.mapping.wording import missing_source
 from gateway.origin import Origin
 from gateway.parse.records import EventTime, Src, Val
@@ -180,13 +180,14 @@ class Builder:
         zone = when.zone
         found = self.converted(when)
         if isinstance(found, TimeError):
-            self.fault(
-                ProblemCode.INVALID_FIELD,
-                f"{what}: {found}",
-                src=zone.src if zone else when.srcs[0] if when.srcs else None,
-                position=position,
-                value=zone.value if zone else None,
-            )
+            date = when.srcs[0] if when.srcs else None
+            value: str | None
+            if isinstance(found, UnwritableTime):  # the date's fault, not the zone's
+                src, value = date, when.local.date().isoformat().replace("-", "")
+            else:
+                src, value = (zone.src, zone.value) if zone else (date, None)
+            self.fault(ProblemCode.INVALID_FIELD, f"{what}: {found}", src=src,
+                       position=position, value=value)  # fmt: skip
             return None
         iso, how = found
         srcs = tuple(map(tuple, when.srcs))

@@ -10,13 +10,33 @@ from gateway.mapping.codes import CodeTables
 from gateway.parse.dates import _parse_local, parse_local
 from gateway.parse.records import EventTime
 
-__all__ = ["TimeError", "_parse_local", "parse_local", "to_iso"]
+__all__ = ["TimeError", "UnwritableTime", "_parse_local", "parse_local", "to_iso"]
 
 _OFFSET = re.compile(r"^([+-])([0-9]{2}):?([0-9]{2})?$")
 
 
 class TimeError(ValueError):
     """A zone the tables do not know (a data problem the caller reports)."""
+
+
+class UnwritableTime(TimeError):
+    """A time whose zone, on its date, is offset from UTC by a part of a minute (local mean
+    time, before the zone took standard time, e.g. -04:56:02 in New York before 1883): RFC
+    3339, which the SP-API's date-time follows, writes offsets in whole minutes only
+    (time-numoffset = ("+" / "-") time-hour ":" time-minute). The date is at fault."""
+
+
+def _whole_minutes(offset: timedelta, local: datetime, how: str) -> timedelta:
+    """`offset`, unless it holds seconds (UnwritableTime)."""
+    if offset % _MINUTE:
+        total = int(offset.total_seconds())
+        sign, seconds = ("-" if total < 0 else "+"), abs(total)
+        shown = f"{sign}{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        raise UnwritableTime(
+            f"{local.isoformat(' ', 'minutes')} ({how}) is offset {shown} from UTC on that "
+            "date (local mean time): RFC 3339 date-times take offsets in whole minutes"
+        )
+    return offset
 
 
 def _fixed(text: str) -> timezone:
@@ -46,12 +66,14 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
         aware = local.replace(tzinfo=tz)
         if aware.utcoffset() == _ZERO:
             return aware.strftime("%Y-%m-%dT%H:%M:%SZ"), how
+        _whole_minutes(aware.utcoffset() or _ZERO, local, how)
         return aware.isoformat(timespec="seconds"), how
     # the same text, made faster: the zone's offset for the local time (as the aware time
     # reads it), the naive time's ISO text (whole seconds), the offset's suffix
     offset = tz.utcoffset(local)
     if offset is None:  # (no zone of the tables has none) no suffix, as isoformat writes it
         return local.isoformat(), how
+    _whole_minutes(offset, local, how)
     if offset == _ZERO:
         return local.isoformat() + "Z", how
     suffix = _SUFFIXES.get(offset)
@@ -61,6 +83,7 @@ def to_iso(when: EventTime, tables: CodeTables, partner_tz: str) -> tuple[str, s
 
 
 _ZERO = timedelta(0)
+_MINUTE = timedelta(minutes=1)
 _SUFFIXES: dict[timedelta, str] = {}  # UTC offset -> "+hh:mm" as isoformat writes it
 
 
