@@ -177,6 +177,23 @@ def test_invalid_body_gets_amazon_error_shape(api: TestClient) -> None:
     assert api.post(STATUS_PATH, json={"shipmentStatusUpdates": []}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    "when",
+    ["1850-01-01T16:42:00-04:56:02", "2026-11-24 16:42:00Z", "2026-11-24T16:42:00", "20261124"],
+)
+def test_a_status_time_that_is_no_rfc3339_date_time_is_invalid_input(
+    api: TestClient, when: str
+) -> None:
+    """The model's statusDateTime is `format: date-time` (RFC 3339): production refuses
+    other text with 400 InvalidInput. The check needs rfc3339-validator, a dependency of the
+    gateway itself (without it jsonschema passes any date-time text, kinder than Amazon)."""
+    body = status_body()
+    body["shipmentStatusUpdates"][0]["statusUpdateDetails"]["statusDateTime"] = when
+    response = api.post(STATUS_PATH, json=body)
+    assert response.status_code == 400
+    assert "statusDateTime" in response.json()["errors"][0]["details"]
+
+
 def test_confirmed_tracking_number_settles_as_success(api: TestClient) -> None:
     confirmation = submit(api, CONFIRM_PATH, confirmation_body())
     assert settled(api, confirmation)["status"] == "Success"
