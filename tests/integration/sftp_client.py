@@ -1,16 +1,23 @@
 """The OpenSSH `sftp` client run in batch mode, for the integration tests: one runner that logs
-in with a password via SSH_ASKPASS, shared by the hosted-server and the whole-service tests."""
+in with a password via SSH_ASKPASS, shared by the hosted-server and the whole-service tests;
+and the hosted server run on a loop of its own beside them (`serving`)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["SftpResult", "run", "sftp_with_password"]
+import asyncssh
+
+__all__ = ["SftpResult", "run", "serving", "sftp_with_password"]
 
 
 @dataclass
@@ -51,3 +58,28 @@ def sftp_with_password(
     args += ["-P", str(port), *(arg for option in options for arg in ("-o", option))]
     args.append(f"{user}@127.0.0.1")
     return run(args, cwd=cwd, env=env)
+
+
+@contextmanager
+def serving(
+    start: Callable[[], Coroutine[Any, Any, asyncssh.SSHAcceptor]],
+) -> Iterator[tuple[asyncssh.SSHAcceptor, asyncio.AbstractEventLoop, threading.Thread]]:
+    """The hosted SFTP server that `start()` starts, on an event loop of its own in a thread
+    (the OpenSSH clients the tests run block): (its acceptor, the loop, the thread); closed
+    at the end."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="sftp-loop", daemon=True)
+    thread.start()
+    acceptor = asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+    try:
+        yield acceptor, loop, thread
+    finally:
+
+        async def stop() -> None:
+            acceptor.close()
+            await acceptor.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +20,7 @@ import pytest
 from gateway.inbound import sftp as sftp_module
 from gateway.inbound.credentials import hash_password, verify_password
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
-from tests.integration.sftp_client import SftpResult, run, sftp_with_password
+from tests.integration.sftp_client import SftpResult, run, serving, sftp_with_password
 
 SFTP = "/usr/bin/sftp"
 SSH = "/usr/bin/ssh"
@@ -116,26 +117,12 @@ def server(tmp_path: Path) -> Iterator[Server]:
     ]
     root = tmp_path / "sftp"
     sink = RecordingSink()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="sftp-loop", daemon=True)
-    thread.start()
     host_key = tmp_path / "ssh_host_key"
-    start = start_sftp_server("127.0.0.1", 0, root, accounts, sink, host_key)
-    acceptor = asyncio.run_coroutine_threadsafe(start, loop).result(timeout=30)
     work = tmp_path / "work"
     work.mkdir()
-    try:
+    start = partial(start_sftp_server, "127.0.0.1", 0, root, accounts, sink, host_key)
+    with serving(start) as (acceptor, loop, thread):
         yield Server(root, acceptor.get_port(), key, sink, loop, thread, work)
-    finally:
-
-        async def stop() -> None:
-            acceptor.close()
-            await acceptor.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 # -- set-up and credentials --------------------------------------------------------------------

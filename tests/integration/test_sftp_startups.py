@@ -5,19 +5,19 @@ logged in, do not count. Real OpenSSH `sftp` logs in beside the flood."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from gateway.inbound.credentials import hash_password
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
-from tests.integration.sftp_client import run
+from tests.integration.sftp_client import run, serving
 from tests.integration.test_sftp_server import SFTP, RecordingSink
 
 PER_PEER, IN_ALL = 2, 3
@@ -52,27 +52,13 @@ def server(tmp_path: Path) -> Iterator[Server]:
     account = SftpAccount("acme", "acme", hash_password("pw-acme-1"),
                           ((tmp_path / "id_acme.pub").read_text().strip(),))  # fmt: skip
     sink = RecordingSink()
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    start = start_sftp_server("127.0.0.1", 0, tmp_path / "sftp", [account], sink,
-                              tmp_path / "host_key", max_startups=IN_ALL,
-                              max_startups_per_peer=PER_PEER)  # fmt: skip
-    acceptor = asyncio.run_coroutine_threadsafe(start, loop).result(timeout=30)
+    start = partial(start_sftp_server, "127.0.0.1", 0, tmp_path / "sftp", [account], sink,
+                    tmp_path / "host_key", max_startups=IN_ALL,
+                    max_startups_per_peer=PER_PEER)  # fmt: skip
     work = tmp_path / "work"
     work.mkdir()
-    try:
+    with serving(start) as (acceptor, _, _):
         yield Server(acceptor.get_port(), key, work, sink)
-    finally:
-
-        async def stop() -> None:
-            acceptor.close()
-            await acceptor.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 def _idle(port: int, source: str) -> socket.socket:
