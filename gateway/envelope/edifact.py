@@ -23,6 +23,7 @@ from gateway.envelope.edifact_faults import (
     control_character,
     line_break,
     repetition_too_many,
+    una_cut_short,
     unb_run_on,
 )
 from gateway.envelope.edifact_header import (
@@ -119,6 +120,7 @@ class _Reader:
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
         self.trailing = False  # see feed_piece
+        self.una_cut: bytes | None = None  # a UNA cut short before the next UNB (the lexer's)
         # message segments seen under these delimiters, charset and repetition separator,
         # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
@@ -269,6 +271,7 @@ class _Reader:
                 self.close_interchange(None)
             self.delimiters, self.una, self.envelope_seen = self.share(raw.una), True, True
             self.outside = None
+            self.una_cut = raw.data if raw.short else None
             return None
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
@@ -435,6 +438,9 @@ class _Reader:
             self.close_interchange(None)
         header, problems = read_unb(seg, self.delimiters, self.una)
         self.ic = InterchangeOutcome(header=header, control=header.control or None)
+        if self.una and self.una_cut is not None:
+            self.ic.problems.append(una_cut_short(self.una_cut, header.control))
+        self.una_cut = None
         self.ic.problems.extend(problems)
         self.file_problems.interchange(header.control)
         self.charset, self.una, self.envelope_seen = header.charset, False, True

@@ -12,9 +12,10 @@ from gateway.envelope.edifact_lexer import unreleased_at
 from gateway.envelope.unb import EdifactDelimiters
 from gateway.parse.edifact_common import EdiSegment
 from gateway.parse.edifact_tables import SIMPLE_ELEMENTS
+from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import describe_invalid, invalid_character
 
-__all__ = ["control_character", "line_break", "repetition_too_many", "unb_run_on"]
+__all__ = ["control_character", "line_break", "repetition_too_many", "una_cut_short", "unb_run_on"]
 
 _At = tuple[int | None, int | None]  # (data element, component)
 
@@ -85,3 +86,20 @@ def repetition_too_many(
         f"separator {repetition!r}"
     )
     return why, (element, None if simple else component)
+
+
+def una_cut_short(una: bytes, control: str | None) -> Problem:
+    """The fault of a UNA with fewer than its six service characters before the UNB after
+    it (ISO 9735: UNA and six characters, the sixth the segment terminator): its delimiters
+    are not known, so the interchange is read with the defaults to be named and answered,
+    and rejected (CONTRL UCI action 4)."""
+    shown = una.decode("latin-1").rstrip("\r\n")
+    count = len(shown) - 3
+    return Problem(
+        code=ProblemCode.SEGMENT_TERMINATOR_INVALID,
+        message=f"the UNA is cut short: {shown!r} holds {count} of its 6 service characters "
+        "before the UNB; its delimiters are unknown and the interchange is rejected",
+        level=Level.INTERCHANGE,
+        interchange=control or None,
+        segment="UNA",
+    )

@@ -71,6 +71,8 @@ class RawSegment(NamedTuple):
     overlong: bool = False  # no terminator within MAX_SEGMENT bytes: `data` is its start
     # no terminator before the next interchange header (`_HEADER`): `data` runs up to it
     run_on: bool = False
+    # a UNA cut short by the UNB after it (`_short_una`): `una` is then the defaults
+    short: bool = False
 
 
 def una_delimiters(six: bytes) -> EdifactDelimiters:
@@ -183,7 +185,7 @@ def cut_segments(
     while True:
         # -- the segment at pos: white space, UNA, delimiters, its end (releases honoured)
         found = _NON_WHITESPACE.search(buf, pos)
-        while (found is None or len(buf) - found.start() < 9) and more():
+        while (found is None or len(buf) - found.start() < 20) and more():  # (`_short_una`)
             found = _NON_WHITESPACE.search(buf, pos)
         if found is None:
             return
@@ -199,6 +201,11 @@ def cut_segments(
                     break
                 at -= moved
                 wrapped = _wrapped_una(buf, at, eof)
+        cut = _short_una(buf, at) if head == b"UNA" else None
+        if cut is not None:  # the UNB after it is read with the default delimiters
+            yield RawSegment(buf[at:cut], base + at, lead, DEFAULT_DELIMITERS, short=True)
+            after_una, pos = False, cut
+            continue
         if (head == b"UNA" and len(buf) - at >= 9) or isinstance(wrapped, tuple):
             six, end = wrapped if isinstance(wrapped, tuple) else (buf[at + 3 : at + 9], 9)
             yield RawSegment(buf[at : at + end], base + at, lead, una_delimiters(six))
@@ -276,6 +283,20 @@ def cut_segments(
 
 _BREAKS = b"\r\n"
 _UNA_SPAN = 400  # a UNA hard-wrapped at width 1 with CR LF after every character: 27 bytes
+
+
+def _short_una(buf: bytes, at: int) -> int | None:
+    """Where a UNA at `at` ends when it is cut short: fewer than its six service characters
+    come before the next segment's "UNB" (after a line break, or five right before it). Its
+    characters would otherwise take that UNB's first letters as delimiters, and the
+    interchange would be lost unanswered. None: a UNA of six characters (its sixth may be a
+    line break: a file whose segment terminator is CR or LF)."""
+    for end in range(at + 3, at + 9):
+        if end == at + 8:  # five characters before it: the UNB right there, not a line break
+            return end if buf.startswith(b"UNB", end) else None
+        if buf[end : end + 12].lstrip(b"\r\n").startswith(b"UNB"):
+            return end
+    return None
 
 
 def _wrapped_una(buf: bytes, start: int, eof: bool) -> tuple[bytes, int] | int | None:
