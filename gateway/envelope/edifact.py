@@ -167,7 +167,8 @@ class _Reader:
         which gives the same segment plus what it reports. Carrier files repeat most of
         their segments: each distinct one (with the white space before it) that passes
         every element check (`segment_clean`: the text's fast acceptance, else the full
-        checks) is split once per interchange and shared; a message made only of those is
+        checks) is split once per delimiters, charset and repetition separator (a mailbag's
+        interchanges share them) and shared; a message made only of those is
         `checked`."""
         if not batch.pieces:
             return
