@@ -178,3 +178,23 @@ def test_without_una_each_edifact_interchange_keeps_its_own_line_break() -> None
     assert "\r\n" not in texts["IC1"]
     for control in ("IC2", "IC4"):
         assert texts[control].count("'\r\n") == texts[control].count("'") > 4
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("CARRIER:ZZ", "OTHERCAR:ZZ"), "+AMAZON:ZZ+OTHERCAR:ZZ+"),  # the sender, swapped in
+        (("CARRIER:ZZ", "CARRIER:01"), "+AMAZON:ZZ+CARRIER:01+"),  # its qualifier
+        (("+IC3'", "+IC3++++++1'"), "++++++1'"),  # 0035: a test interchange
+        (("UNOA:3", "UNOC:4"), "UNB+UNOC:4+"),  # syntax and level (UNB date in CCYYMMDD)
+    ],
+)
+def test_a_contrl_head_follows_each_interchange_of_a_mailbag(
+    change: tuple[str, str], expected: str
+) -> None:
+    third = edifact_interchange(3).replace(*change, 1)  # the UNB's, not the UNZ's
+    data = edifact_interchange(1) + edifact_interchange(2) + third + edifact_interchange(4)
+    outcome, _ = translate(data.encode("latin-1"))
+    heads = {c: acks_for(outcome, c)[0].content.split("UCI")[0] for c in ("IC1", "IC3", "IC4")}
+    assert expected in heads["IC3"], heads["IC3"]
+    assert expected not in heads["IC1"] and expected not in heads["IC4"]

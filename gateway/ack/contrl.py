@@ -189,23 +189,8 @@ def contrl_interchange(
 ) -> str:
     """The whole CONTRL interchange (UNA/UNB..UNZ) for one inbound interchange."""
     version = header.syntax_version if header.syntax_version in ("1", "2", "3", "4") else "3"
-    delimiters = contrl_delimiters(header.delimiters)
-    writer = _Writer(delimiters, version)
+    writer, before, after, sender, recipient = _head(header, version, ctx)
     control = str(ctx.take_control())
-    short, time, long = ctx.stamps()
-    date = long if version == "4" else short
-    syntax_id = header.syntax_id if header.syntax_id in CHARSETS else "UNOA"  # S001 0001 a4
-    sender = _party(header.sender, header.sender_qualifier)
-    recipient = _party(header.recipient, header.recipient_qualifier)
-    unb = _seg(
-        "UNB",
-        (syntax_id, version),
-        recipient,
-        sender,
-        (date, time),
-        control,
-        *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
-    )
     rejected = not outcome.accepted
     first = errors_first(outcome.problems)[0] if outcome.problems else None
     uci = _seg(
@@ -216,11 +201,8 @@ def contrl_interchange(
         _REJECTED if rejected else _ACCEPTED,
         *_where(first),
     )
-    una = header.una or _non_default(delimiters)
     out = AckText()
-    out.write(writer.una() if una else "")
-    out.write(writer.render(unb))
-    out.write(writer.render(_seg("UNH", "1", message_identifier(version))))
+    out.write(before + control + after)  # UNA, UNB, UNH
     out.write(writer.render(uci))
     count = 2  # UNH, UCI: UNT 0074 counts UNH .. UNT
     if not rejected:  # a rejected interchange rejects everything in it: the UCI says all
@@ -235,6 +217,49 @@ def contrl_interchange(
     out.write(writer.render(_seg("UNT", count + 1, "1")))
     out.write(writer.render(_seg("UNZ", 1, control)))
     return out.getvalue()
+
+
+# (id of the inbound delimiters, what the head is made of) -> (those delimiters, `_head`);
+# a mailbag's CONTRLs differ in their control numbers only
+_HEADS: dict[tuple[object, ...], tuple[EdifactDelimiters, _Head]] = {}
+_Head = tuple["_Writer", str, str, tuple[str, ...], tuple[str, ...]]
+
+
+def _head(header: UnbHeader, version: str, ctx: AckContext) -> _Head:
+    """(the CONTRL's writer, its text before and after its own control number, UNB 0020:
+    UNA, UNB, UNH; its S002 and S003), made once per inbound delimiters, parties, syntax and
+    minute."""
+    short, time, long = ctx.stamps()
+    date = long if version == "4" else short
+    syntax_id = header.syntax_id if header.syntax_id in CHARSETS else "UNOA"  # S001 0001 a4
+    h = header
+    key = (id(h.delimiters), version, syntax_id, h.sender, h.sender_qualifier, h.recipient,
+           h.recipient_qualifier, h.test, h.una, date, time)  # fmt: skip
+    hit = _HEADS.get(key)
+    if hit is not None and hit[0] is header.delimiters:
+        return hit[1]
+    delimiters = contrl_delimiters(header.delimiters)
+    writer = _Writer(delimiters, version)
+    sender = _party(header.sender, header.sender_qualifier)
+    recipient = _party(header.recipient, header.recipient_qualifier)
+    unb = _seg(
+        "UNB",
+        (syntax_id, version),
+        recipient,
+        sender,
+        (date, time),
+        "\x00",  # the control number's place: no value copied into the CONTRL holds NUL
+        *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
+    )
+    una = header.una or _non_default(delimiters)
+    text = (writer.una() if una else "") + writer.render(unb)
+    text += writer.render(_seg("UNH", "1", message_identifier(version)))
+    before, after = text.split("\x00")
+    made = (writer, before, after, sender, recipient)
+    if len(_HEADS) >= _MEMO_MAX:
+        _HEADS.clear()
+    _HEADS[key] = (header.delimiters, made)
+    return made
 
 
 def _non_default(d: EdifactDelimiters) -> bool:
