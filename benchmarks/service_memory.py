@@ -18,7 +18,13 @@ after file is a leak; one that grows with the first file and then stays is a hig
 (memory the allocator keeps for reuse). `--no-trace` leaves tracemalloc off (the RSS without
 its own bookkeeping).
 
-    .venv/bin/python benchmarks/service_memory.py [--files 4] [--mb 8] [--no-trace]
+`--service` measures `make run` itself instead: `edigw serve --demo --emulator-settle success`
+in a temporary data folder (the SP-API emulator in the serving process, as there), each file
+uploaded over HTTP as the demo partner's (senders made DEMOCARRIER) and waited for until it is
+done; printed: the serving process's RSS after each file (its translation workers are its
+children, not counted).
+
+    .venv/bin/python benchmarks/service_memory.py [--files 4] [--mb 8] [--no-trace] [--service]
 """
 
 from __future__ import annotations
@@ -116,6 +122,72 @@ def _one_file(gateway: Gateway, path: Path, trace: bool) -> dict[str, float]:
             "finish": finishing, "rss": _rss(), "seconds": time.monotonic() - started}  # fmt: skip
 
 
+def _demo_file(path: Path, mb: float, n: int) -> int:
+    """A `write_214` mailbag from the demo partner's sender (ISA06 / GS02 DEMOCARRIER), its
+    control numbers its own (`n` 1-9: no interchange a duplicate of another file's); how
+    many interchanges."""
+    write_214(path, mb, mailbag=True)
+    text = path.read_text("ascii").replace("*02*SCAC           *", "*ZZ*DEMOCARRIER    *")
+    text = text.replace("GS*QM*SCAC*", "GS*QM*DEMOCARRIER*")
+    text = text.replace("*U*00401*0", f"*U*00401*{n % 10}").replace("IEA*1*0", f"IEA*1*{n % 10}")
+    path.write_text(text, "ascii")
+    return text.count("ISA*")
+
+
+def service(files: int, mb: float, timeout: float = 3600.0) -> None:
+    """`--service` (module doc)."""
+    import subprocess
+
+    import httpx
+    from service import _port, _wait_http, _wait_log
+
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        http, sftp, emulator = _port(), _port(), _port()
+        log = (tmp / "gateway.log").open("wb")
+        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--demo", "--data-dir",
+                                 str(tmp / "data"), "--http-port", str(http), "--sftp-port",
+                                 str(sftp), "--emulator-port", str(emulator),
+                                 "--emulator-settle", "success"],
+                                stdout=log, stderr=log)  # fmt: skip
+        try:
+            _wait_http(f"http://127.0.0.1:{http}/readyz")
+            _wait_log(tmp / "gateway.log", "translation workers ready", 120)
+            main = psutil.Process(proc.pid)
+            print(f"start: rss {main.memory_info().rss / MB:.0f} MB", flush=True)
+            key = {"X-API-Key": "demo-key"}
+            for n in range(1, files + 1):
+                path = tmp / f"bag{n}.edi"
+                interchanges = _demo_file(path, mb, n)
+                started, peak = time.monotonic(), 0.0
+                with path.open("rb") as body:
+                    answer = httpx.post(f"http://127.0.0.1:{http}/v1/partners/demo/interchanges",
+                                        content=body.read(), headers=key,
+                                        timeout=timeout)  # fmt: skip
+                answer.raise_for_status()
+                file_id = answer.json()["file_id"]
+                state = ""
+                while time.monotonic() - started < timeout:
+                    peak = max(peak, main.memory_info().rss / MB)
+                    state = httpx.get(f"http://127.0.0.1:{http}/v1/files/{file_id}", headers=key,
+                                      timeout=60).json()["state"]  # fmt: skip
+                    if state in ("done", "quarantined", "failed", "duplicate"):
+                        break
+                    time.sleep(1.0)
+                path.unlink()
+                rss = main.memory_info().rss / MB
+                print(f"file {n}: {interchanges} interchanges, {state} after "
+                      f"{time.monotonic() - started:.0f} s; rss {rss:.0f} MB "
+                      f"(peak while it went through {peak:.0f} MB)", flush=True)  # fmt: skip
+        finally:
+            log.close()
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=4, help="mailbags in a row")
@@ -123,7 +195,12 @@ def main() -> None:
     parser.add_argument("--no-trace", action="store_true", help="tracemalloc off")
     parser.add_argument("--failures-only", action="store_true",
                         help="the partner asks for no positive advices")  # fmt: skip
+    parser.add_argument("--service", action="store_true",
+                        help="measure `edigw serve --demo` (make run) instead")  # fmt: skip
     args = parser.parse_args()
+    if args.service:
+        service(args.files, args.mb)
+        return
     trace = not args.no_trace
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
