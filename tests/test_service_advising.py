@@ -98,8 +98,10 @@ def _submitted(tmp_path: Path) -> tuple[Runtime, str]:
 
 
 def _advices(rt: Runtime, file_id: str) -> dict[str, list[str]]:
-    """{interchange advised: its 824's segments without the envelope's dates}."""
-    return {a.acknowledges or "": [s for s in a.content.split("~\n")
+    """{interchange advised: its 824's segments without the envelope's dates, nor BGN's
+    (the clock's minute: two runs may straddle one)}."""
+    return {a.acknowledges or "": [s.rsplit("*", 2)[0] if s.startswith("BGN") else s
+                                   for s in a.content.split("~\n")
                                    if not s.startswith(("ISA", "GS"))]
             for a in rt.ledger.acks_for_file(file_id) if a.type == "824"}  # fmt: skip
 

@@ -14,7 +14,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import gateway.service.webhooks as webhooks
+from gateway.ledger import FileState
 from gateway.ledger.mailbox import MAILBOX
+from gateway.ledger.records import AckInfo
 from gateway.service.runtime import Runtime
 from gateway.service.webhooks import WebhookPusher, push_webhooks
 from tests.test_service_jobs import runtime
@@ -110,3 +115,32 @@ def test_a_failing_receiver_waits_longer_after_each_round(tmp_path: Path) -> Non
         assert len(good) == 1 and len(bad) == 3 * 4  # ATTEMPTS tries per round, 4 rounds
         [pending] = rt.ledger.webhook_pending("slow", 99)
         assert pending.webhook_status == "HTTP 503" and pending.webhook_attempts == 12
+
+
+def test_a_round_reads_the_pending_messages_in_pages_and_sends_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mailbag's thousands of mailbox messages are read a page at a time (never all of
+    them at once): a round goes through every page, in order, each message sent once."""
+    monkeypatch.setattr(webhooks, "_PAGE", 3)
+    with receiver() as (url, arrivals), receiver() as (other_url, _):
+        rt = two_partners(tmp_path, url, other_url)
+        (file_id,) = [f.id for f in rt.ledger.files_in_state(FileState.RECEIVED)
+                      if f.partner_id == "slow"]  # fmt: skip
+        for n in range(7):
+            rt.ledger.mark_delivered(rt.ledger.add_ack(file_id, "997", f"ack {n}"), MAILBOX)
+        reads: list[tuple[int, int | None]] = []
+        pending = rt.ledger.webhook_pending
+
+        def counted(
+            partner: str, attempts: int, after: int = 0, limit: int | None = None
+        ) -> list[AckInfo]:
+            if partner == "slow":
+                reads.append((after, limit))
+            return pending(partner, attempts, after, limit)
+
+        monkeypatch.setattr(rt.ledger, "webhook_pending", counted)
+        assert asyncio.run(push_webhooks(rt)) == 9
+    assert len(arrivals) == 8  # the partner's first message and the 7 others
+    assert [limit for _, limit in reads] == [3, 3, 3, 3] and reads[0][0] == 0  # 3 + 3 + 2
+    assert pending("slow", 99) == []

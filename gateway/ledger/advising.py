@@ -4,6 +4,9 @@ A file may hold hundreds of thousands of events: its advices are built while its
 read in pages of `PAGE` rows (keyset on the event id, `LIMIT PAGE`, each page its own short
 read transaction), so memory follows the page and what the advices say, not the file.
 Only what an advice needs is read: no bodies, only the `origin` of each event's lineage.
+The file's interchange rows and its advices recorded so far are read the same way: those of
+a page's interchange control numbers (`interchanges_by_control`, `advices_of_controls`), and
+those no event names a page at a time (`unmet_interchanges`); never all of a mailbag's.
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, func, select
 
 from gateway.ledger.paging import in_pages
-from gateway.ledger.records import CallRecord, TransactionRecord
+from gateway.ledger.records import CallRecord, InterchangeRecord, TransactionRecord
 from gateway.ledger.states import EventState
 from gateway.ledger.store import Ledger
-from gateway.ledger.tables import Ack, ApiCall, Event, Transaction
+from gateway.ledger.tables import Ack, ApiCall, Event, Interchange, Transaction
 
-__all__ = ["PAGE", "AdviceRow", "advice_pages", "advices_of_file",
-           "call_items", "calls_by_id", "group_version", "transactions_of"]  # fmt: skip
+__all__ = ["PAGE", "AdviceRow", "advice_pages", "advices_of_controls", "advices_of_file",
+           "call_items", "calls_by_id", "group_version", "has_advices",
+           "interchanges_by_control", "met_before", "transactions_of",
+           "unmet_interchanges"]  # fmt: skip
 
 PAGE = 1000  # rows per read
 
@@ -96,6 +101,87 @@ def transactions_of(ledger: Ledger, interchange_id: int,
     transaction."""
     query = select(Transaction).where(Transaction.interchange_id == interchange_id)
     return in_pages(ledger, query, Transaction.id, TransactionRecord.of, page or PAGE)
+
+
+_ADVICES = ("824", "APERAK")
+
+
+def _event_control() -> ColumnElement[str]:
+    """An event's interchange control number as its advice reads it: its lineage's
+    `origin.interchange_control`, '' when it has none (`gateway.service.advising.origin_of`)."""
+    return func.coalesce(Event.lineage[("origin", "interchange_control")].as_string(), "")
+
+
+def interchanges_by_control(
+    ledger: Ledger, file_id: str, controls: Iterable[str]
+) -> dict[str, list[InterchangeRecord]]:
+    """Control number -> the file's interchange rows with it (any syntax), by id, for the
+    control numbers `controls` (a page's worth: the caller bounds them)."""
+    wanted = sorted(set(controls))
+    found: dict[str, list[InterchangeRecord]] = {control: [] for control in wanted}
+    if not wanted:
+        return found
+    query = (select(Interchange).where(Interchange.file_id == file_id,
+                                       Interchange.control.in_(wanted))
+             .order_by(Interchange.id))  # fmt: skip
+    with ledger._read() as session:
+        for row in session.scalars(query):
+            found[row.control].append(InterchangeRecord.of(row))
+    return found
+
+
+def met_before(ledger: Ledger, file_id: str, control: str, before: int) -> bool:
+    """Whether an event of the file before the event id `before`, not `unknown`, names the
+    interchange control number `control` (one indexed read of the file's earlier events)."""
+    query = select(exists().where(Event.file_id == file_id, Event.id < before,
+                                  Event.state != EventState.UNKNOWN.value,
+                                  _event_control() == control))  # fmt: skip
+    with ledger._read() as session:
+        return bool(session.scalar(query))
+
+
+def unmet_interchanges(ledger: Ledger, file_id: str,
+                       page: int | None = None) -> Iterator[list[InterchangeRecord]]:  # fmt: skip
+    """The file's interchange rows whose control number no event of the file (but those in
+    state `unknown`) names, by id, `page` (default PAGE) rows per read transaction: the
+    interchanges whose every set was refused, or that were rejected whole. The database
+    compares them with its events' control numbers, nothing of them is held here."""
+    named = (select(_event_control()).where(Event.file_id == file_id,
+                                            Event.state != EventState.UNKNOWN.value)
+             .distinct().scalar_subquery())  # fmt: skip
+    query = select(Interchange).where(Interchange.file_id == file_id,
+                                      Interchange.control.not_in(named))  # fmt: skip
+    rows = in_pages(ledger, query, Interchange.id, InterchangeRecord.of, page or PAGE)
+    batch: list[InterchangeRecord] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == (page or PAGE):
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def has_advices(ledger: Ledger, file_id: str) -> bool:
+    """Whether the file has a recorded 824 / APERAK (a finish interrupted after some)."""
+    query = select(exists().where(Ack.file_id == file_id, Ack.type.in_(_ADVICES)))
+    with ledger._read() as session:
+        return bool(session.scalar(query))
+
+
+def advices_of_controls(ledger: Ledger, file_id: str,
+                        controls: Iterable[str]) -> list[tuple[int, str, str]]:  # fmt: skip
+    """(ack id, type, interchange control answered) of the file's recorded 824s / APERAKs
+    that answer the control numbers `controls` (a page's worth), in the order recorded."""
+    wanted = sorted(set(controls))
+    if not wanted:
+        return []
+    query = (select(Ack.id, Ack.type, Ack.acknowledges)
+             .where(Ack.file_id == file_id, Ack.type.in_(_ADVICES),
+                    Ack.acknowledges.in_(wanted))
+             .order_by(Ack.id))  # fmt: skip
+    with ledger._read() as session:
+        return [(i, t, str(a)) for i, t, a in session.execute(query)]
 
 
 def advices_of_file(ledger: Ledger, file_id: str) -> list[tuple[int, str, str]]:

@@ -74,14 +74,16 @@ class MailboxLedger(SessionScope):
             row.collected_at = utc_now()
             return True
 
-    def webhook_pending(self, partner_id: str, max_attempts: int) -> list[AckInfo]:
+    def webhook_pending(self, partner_id: str, max_attempts: int, after: int = 0,
+                        limit: int | None = None) -> list[AckInfo]:  # fmt: skip
         """The partner's acks not yet delivered to its webhook (and not given up on), without
-        their text (`ack_text`, one at a time)."""
+        their text (`ack_text`, one at a time): those with ids after `after`, the first
+        `limit` of them (a page: a mailbag brings as many acks as interchanges)."""
         query = (select(*AckInfo.columns()).join(ReceivedFile, Ack.file_id == ReceivedFile.id)
                  .where(ReceivedFile.partner_id == partner_id, Ack.delivered_to == MAILBOX,
                         Ack.webhook_status.is_(None) | (Ack.webhook_status != "delivered"),
-                        Ack.webhook_attempts < max_attempts)
-                 .order_by(Ack.id))  # fmt: skip
+                        Ack.webhook_attempts < max_attempts, Ack.id > after)
+                 .order_by(Ack.id).limit(limit))  # fmt: skip
         with self._read() as session:
             return [_info(row) for row in session.execute(query)]
 

@@ -220,9 +220,15 @@ class Ledger(SubmissionLedger):
         with self._read() as session:
             return [_ack(row) for row in session.scalars(query)]
 
-    def ack_infos_for_file(self, file_id: str) -> list[AckInfo]:
-        """The file's acks and advices without their text (`ack_content`), in order."""
-        query = select(*AckInfo.columns()).where(Ack.file_id == file_id).order_by(Ack.id)
+    def ack_infos_for_file(self, file_id: str, state: AckState | None = None, after: int = 0,
+                           limit: int | None = None) -> list[AckInfo]:  # fmt: skip
+        """The file's acks and advices without their text (`ack_content`), in order: those in
+        `state` (all by default) with ids after `after`, the first `limit` of them (a page:
+        a mailbag has as many acks as interchanges)."""
+        query = select(*AckInfo.columns()).where(Ack.file_id == file_id, Ack.id > after)
+        if state is not None:
+            query = query.where(Ack.state == state.value)
+        query = query.order_by(Ack.id).limit(limit)
         with self._read() as session:
             return [_info(row) for row in session.execute(query)]
 
@@ -233,6 +239,12 @@ class Ledger(SubmissionLedger):
         if content is None:
             raise NotFoundError(f"no ack {ack_id}")
         return content
+
+    def files_with_undelivered_acks(self) -> set[str]:
+        """The ids of the files that have an ack not delivered yet (no ack is read)."""
+        query = select(Ack.file_id).where(Ack.state == AckState.CREATED.value).distinct()
+        with self._read() as session:
+            return set(session.scalars(query))
 
     def undelivered_acks(self) -> list[AckInfo]:
         """The acks not delivered yet (their text not read)."""

@@ -27,7 +27,7 @@ from gateway.ack.context import AckContext
 from gateway.ledger.advising import (
     AdviceRow,
     advice_pages,
-    advices_of_file,
+    advices_of_controls,
     call_items,
     calls_by_id,
     group_version,
@@ -77,11 +77,11 @@ def page_calls(rt: Runtime, rows: Iterable[AdviceRow]) -> Calls:
     return calls, errors
 
 
-def advised_sets(rt: Runtime, file_id: str) -> dict[str, int]:
+def advised_sets(rt: Runtime, file_id: str, controls: Iterable[str]) -> dict[str, int]:
     """Interchange control -> sets its recorded advice parts report (each part's text read
-    on its own); empty, and no text read, before the file's first advice."""
+    on its own), for the control numbers `controls` (a page's worth)."""
     counts: dict[str, int] = {}
-    for ack_id, kind, control in advices_of_file(rt.ledger, file_id):
+    for ack_id, kind, control in advices_of_controls(rt.ledger, file_id, controls):
         counts[control] = counts.get(control, 0) + sets_in(kind, rt.ledger.ack_content(ack_id))
     return counts
 

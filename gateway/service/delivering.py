@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from gateway.ledger.mailbox import MAILBOX
 from gateway.ledger.records import AckInfo, AckRecord, FileRecord
+from gateway.ledger.states import AckState
 from gateway.service.crash import crash_point
 from gateway.service.runtime import Runtime
 from gateway.service.storage import write_durably
@@ -25,6 +26,7 @@ from gateway.service.storage import write_durably
 __all__ = ["ack_file_name", "deliver_acks"]
 
 log = logging.getLogger("edigw.service")
+_PAGE = 500  # acks read at a time (without their text)
 
 
 def ack_file_name(file: FileRecord, ack: AckInfo | AckRecord) -> str:
@@ -79,12 +81,19 @@ def deliver_acks(rt: Runtime, file: FileRecord, halt: threading.Event | None = N
         return _deliver(rt, file, halt)
 
 
+def _created(rt: Runtime, file_id: str) -> Iterator[AckInfo]:
+    """The file's `created` acks in order, `_PAGE` per read (keyset on the ack id): never a
+    list of a mailbag's every ack."""
+    after = 0
+    while page := rt.ledger.ack_infos_for_file(file_id, AckState.CREATED, after, _PAGE):
+        yield from page
+        after = page[-1].id
+
+
 def _deliver(rt: Runtime, file: FileRecord, halt: threading.Event | None) -> int:
     delivered = 0
     transport: str | None = None
-    for ack in rt.ledger.ack_infos_for_file(file.id):
-        if ack.state.value != "created":
-            continue
+    for ack in _created(rt, file.id):
         if halt is not None and halt.is_set():
             log.info("ack delivery stopped with the service: the rest at the next start",
                      extra={"file_id": file.id, "delivered": delivered})  # fmt: skip

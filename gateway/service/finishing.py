@@ -16,7 +16,13 @@ import logging
 from collections import Counter
 
 from gateway.ack.advice_parts import advice_kind
-from gateway.ledger.advising import advice_pages
+from gateway.ledger.advising import (
+    advice_pages,
+    has_advices,
+    interchanges_by_control,
+    met_before,
+    unmet_interchanges,
+)
 from gateway.ledger.records import FileRecord, InterchangeRecord
 from gateway.ledger.states import EventState, FileState
 from gateway.ledger.streaming import event_counts
@@ -43,60 +49,92 @@ def _syntax(value: str) -> Syntax:
     return "x12" if value == "x12" else "edifact"
 
 
+class _Advising:
+    """The advices of one file, interchange by interchange (`_advise`); `sent` counts the
+    parts recorded by kind. Holds the interchange being advised and what the current page
+    of events (or of interchanges no event names) needs, never a list of the file's
+    interchanges: a mailbag's tens of thousands are read a page of control numbers at a
+    time (gateway.ledger.advising)."""
+
+    def __init__(self, rt: Runtime, file: FileRecord) -> None:
+        self.rt, self.file = rt, file
+        self.positive = rt.partner(file.partner_id).ack.positive_advice
+        self.resumed = has_advices(rt.ledger, file.id)  # parts recorded by an earlier try
+        self.sent: Counter[str] = Counter()
+        self._rows: dict[str, list[InterchangeRecord]] = {}  # the page's, by control
+        self._advised: dict[str, int] = {}  # the page's controls: sets advised before
+
+    def look_up(self, controls: set[str]) -> None:
+        """The interchange rows and earlier advices of a page's control numbers."""
+        self._rows = interchanges_by_control(self.rt.ledger, self.file.id, controls)
+        self._advised = advised_sets(self.rt, self.file.id, controls) if self.resumed else {}
+
+    def rows(self, syntax: str, control: str) -> list[InterchangeRecord]:
+        """The file's interchange rows of a syntax and control number (of the page's)."""
+        return [r for r in self._rows.get(control, ()) if r.syntax == syntax]
+
+    def met_before(self, control: str, first_event: int) -> bool:
+        """Whether an earlier event named `control` (its interchange was advised then): only
+        asked when the file has not exactly one interchange with that number, else its
+        events come one after the other (recorded right after their interchange)."""
+        if len(self._rows.get(control, ())) == 1:
+            return False
+        return met_before(self.rt.ledger, self.file.id, control, first_event)
+
+    def advice(self, syntax: str, control: str) -> InterchangeAdvice:
+        """The advice of the interchange(s) of a syntax and control number (of the page's)."""
+        return InterchangeAdvice(self.rt, self.file, _syntax(syntax), control,
+                                 self.rows(syntax, control), self.positive,
+                                 self._advised.get(control, 0))  # fmt: skip
+
+    def finish(self, advice: InterchangeAdvice | None) -> None:
+        if advice is not None:
+            advice.finish()
+            self.sent[advice_kind(advice.syntax)] += advice.recorded
+
+
 def _advise(rt: Runtime, file: FileRecord) -> Counter[str] | None:
     """Advise every interchange of the file, one at a time while the events stream by
     (interchange by interchange: the writers record each interchange's events together, in
     set order), each in parts recorded as they fill (gateway.service.advising); the sets
-    recorded parts already report are skipped. None if an event turned out not final
+    recorded parts already report are skipped. Then the interchanges no event names (sets
+    refused, none sent), a page at a time. None if an event turned out not final
     meanwhile."""
-    positive = rt.partner(file.partner_id).ack.positive_advice
-    advised = advised_sets(rt, file.id)
-    interchanges: dict[tuple[str, str], list[InterchangeRecord]] = {}
-    for ic in rt.ledger.interchanges_for_file(file.id):
-        interchanges.setdefault((ic.syntax, ic.control), []).append(ic)
-    sent: Counter[str] = Counter()
+    advising = _Advising(rt, file)
     current: InterchangeAdvice | None = None
     current_key: tuple[str, str, str] | None = None
-    seen: set[str] = set()  # interchange controls met in the stream (a handful per file)
-
-    def advise(advice: InterchangeAdvice | None) -> None:
-        if advice is not None:
-            advice.finish()
-            sent[advice_kind(advice.syntax)] += advice.recorded
-
     try:
         for page in advice_pages(rt.ledger, file.id):  # a page of rows (and their calls)
             if any(row.state not in FINAL for row in page):
                 return None
             calls = page_calls(rt, page)
+            advising.look_up({origin_of(r).interchange_control for r in page
+                              if r.state is not EventState.UNKNOWN})  # fmt: skip
             for row in page:
                 if row.state is EventState.UNKNOWN:  # ops decide those; nothing to tell yet
                     continue
                 origin = origin_of(row)
                 key = interchange_key(origin)
                 if key != current_key:
-                    advise(current)
+                    advising.finish(current)
                     current, current_key = None, key
                     control = origin.interchange_control
-                    if control not in seen:
-                        seen.add(control)
-                        syntax = _syntax(origin.syntax)
-                        rows_of = interchanges.pop((syntax, control), [])
-                        current = InterchangeAdvice(rt, file, syntax, control, rows_of,
-                                                    positive, advised.get(control, 0))  # fmt: skip
+                    if not advising.met_before(control, row.id):
+                        current = advising.advice(_syntax(origin.syntax), control)
                         current.start(row)
                 if current is not None:
                     current.add(origin, row, calls)
-        advise(current)
-        for (syntax_name, control), rows in interchanges.items():  # sets refused, none sent
-            if control not in seen:
-                advice = InterchangeAdvice(rt, file, _syntax(syntax_name), control, rows,
-                                           positive, advised.get(control, 0))  # fmt: skip
-                advice.start(None)
-                advise(advice)
+        advising.finish(current)
+        for rows in unmet_interchanges(rt.ledger, file.id):  # sets refused, none sent
+            advising.look_up({r.control for r in rows})
+            for ic in rows:  # each (syntax, control) once, with its first row
+                if advising.rows(ic.syntax, ic.control)[0].id == ic.id:
+                    advice = advising.advice(ic.syntax, ic.control)
+                    advice.start(None)
+                    advising.finish(advice)
     except NotFinal:
         return None
-    return sent
+    return advising.sent
 
 
 def archive_file(rt: Runtime, file: FileRecord) -> None:

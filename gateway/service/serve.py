@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("edigw.service")
+_DEMO_REQUEST_LOG = 200  # requests the in-process emulator keeps for GET /_emulator/requests
 DEMO_SELLER = "demo"
 # the demo seller's fields that point it at the in-process emulator (replaced by --demo)
 EMULATOR_FIELDS = frozenset({"client_id", "client_secret", "refresh_token", "endpoint",
@@ -141,7 +142,10 @@ def _emulator_thread(port: int, settle: Settle = "never",
     """The SP-API emulator on 127.0.0.1:port in a thread of this process; with `state_file`
     its confirmations, transactions and request record are read from it at start and written
     back at the end (the demo keeps them in the data folder across restarts)."""
-    config = EmulatorConfig(settle=settle, request_log=2_000)  # the demo's memory stays flat
+    # the demo's memory stays flat: each request is recorded with its parsed body, ~165 KB
+    # for a call of 100 status updates; 2,000 of them grew the serving process by ~45 MB per
+    # 13,000-interchange mailbag (benchmarks/service_memory.py --service), up to ~330 MB
+    config = EmulatorConfig(settle=settle, request_log=_DEMO_REQUEST_LOG)
     if settle != "never":
         log.warning("the in-process SP-API emulator settles transactions as %r after %g s "
                     "(a snappy demo; Amazon's production leaves V1 transactions Processing)",

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from functools import partial
 from typing import Any
 
@@ -28,7 +30,7 @@ from tenacity import (
 )
 
 from gateway.ledger.mailbox import with_content
-from gateway.ledger.records import AckRecord
+from gateway.ledger.records import AckInfo, AckRecord
 from gateway.service.runtime import Runtime
 
 __all__ = ["ATTEMPTS", "MAX_ATTEMPTS", "WebhookPusher", "message_json", "push_webhooks"]
@@ -36,6 +38,7 @@ __all__ = ["ATTEMPTS", "MAX_ATTEMPTS", "WebhookPusher", "message_json", "push_we
 log = logging.getLogger("edigw.service")
 ATTEMPTS = 3  # per round
 MAX_ATTEMPTS = 30  # in all, then the message stays in the mailbox only
+_PAGE = 500  # pending messages read at a time (without their text)
 DELIVERED = "delivered"
 
 
@@ -136,13 +139,20 @@ class WebhookPusher:
         if self._own:
             await self._http.aclose()
 
+    async def _pending(self, partner_id: str) -> AsyncGenerator[AckInfo, None]:
+        """The partner's pending messages in order, `_PAGE` per read (keyset on the id)."""
+        after = 0
+        while page := await asyncio.to_thread(self.rt.ledger.webhook_pending, partner_id,
+                                              MAX_ATTEMPTS, after, _PAGE):  # fmt: skip
+            for info in page:
+                yield info
+            after = page[-1].id
+
     async def _round(self, partner_id: str, url: str) -> int:
         delivered, ok = 0, True
         try:
-            async with self._slots:
-                pending = await asyncio.to_thread(self.rt.ledger.webhook_pending, partner_id,
-                                                  MAX_ATTEMPTS)  # fmt: skip
-                for info in pending:  # each text read when it is sent
+            async with self._slots, aclosing(self._pending(partner_id)) as pending:
+                async for info in pending:  # each text read when it is sent
                     content = await asyncio.to_thread(self.rt.ledger.ack_text, info.id)
                     body = message_json(with_content(info, content))
                     del content

@@ -275,7 +275,7 @@ class Gateway:
         async with self._submit_lock:
             translated = await asyncio.to_thread(ledger.files_in_state, FileState.TRANSLATED)
             # acks a crash left undelivered (one query, not one per translated file per round)
-            undelivered = {a.file_id for a in await asyncio.to_thread(ledger.undelivered_acks)}
+            undelivered = await asyncio.to_thread(ledger.files_with_undelivered_acks)
             for record in translated:
                 if record.id in undelivered:
                     await asyncio.to_thread(deliver_acks, self.rt, record, self.halt)
