@@ -256,6 +256,8 @@ def _head(header: UnbHeader, version: str, ctx: AckContext) -> _Head:
     text += writer.render(_seg("UNH", "1", message_identifier(version)))
     before, after = text.split("\x00")
     made = (writer, before, after, sender, recipient)
+    if any(isinstance(v, str) and len(v) > 64 for v in key):  # nothing long is kept
+        return made
     if len(_HEADS) >= _MEMO_MAX:
         _HEADS.clear()
     _HEADS[key] = (header.delimiters, made)

@@ -141,6 +141,7 @@ def line_break(suffix: str) -> str:
 # headers) -> (them, the ack's); a mailbag's thousands of acks each ask several times
 _ACK_DELIMITERS: dict[int, tuple[Delimiters, Delimiters]] = {}
 _MEMO_MAX = 4096  # entries kept by each memo of this module (then it starts again)
+_MEMO_VALUE = 64  # longest inbound value a memo keeps (an ack element holds 35 at most)
 
 
 def ack_delimiters(inbound: IsaHeader) -> Delimiters:
@@ -154,6 +155,8 @@ def ack_delimiters(inbound: IsaHeader) -> Delimiters:
     if hit is not None and hit[0] is d:
         return hit[1]
     made = _ack_delimiters(d)
+    if len(d.suffix) > 2:  # a long run of line breaks after the ISA is not kept
+        return made
     if len(_ACK_DELIMITERS) >= _MEMO_MAX:
         _ACK_DELIMITERS.clear()
     _ACK_DELIMITERS[id(d)] = (d, made)
@@ -181,6 +184,8 @@ _FITS: dict[tuple[str | None, int, int, int, bool], tuple[Delimiters, str | None
 def fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool = False) -> str | None:
     """A value copied from the input into an ack element of `low`..`high` characters (N0
     when `numeric`); None when it does not fit or holds a delimiter or control character."""
+    if value is not None and len(value) > _MEMO_VALUE:  # not kept: never copied anyway
+        return _fit(value, d, low, high, numeric)
     key = (value, id(d), low, high, numeric)
     hit = _FITS.get(key)
     if hit is not None and hit[0] is d:
@@ -222,6 +227,8 @@ def isa_text(inbound: IsaHeader, control: int, ctx: AckContext) -> str:
     hit = _ISA_PARTS.get(key)
     if hit is None or hit[0] is not d:
         hit = (d, *_isa_parts(inbound, d, date, time))
+        if any(len(v) > _MEMO_VALUE for v in key[1:7]):  # not kept
+            return f"{hit[1]}{control % 10**9:09d}{hit[2]}"
         if len(_ISA_PARTS) >= _MEMO_MAX:
             _ISA_PARTS.clear()
         _ISA_PARTS[key] = hit

@@ -89,8 +89,14 @@ def service_faults(
     return found
 
 
-@functools.lru_cache(maxsize=1024)  # a mailbag's interchanges share a few stamps
 def _valid_stamp(date: str, time: str) -> bool:
+    """A UNB date (YYMMDD / CCYYMMDD) and time (HHMM) that exist; only short texts are
+    remembered (`_stamp`): nothing long from a file is kept."""
+    return len(date) <= 8 and len(time) <= 4 and _stamp(date, time)
+
+
+@functools.lru_cache(maxsize=1024)  # a mailbag's interchanges share a few stamps
+def _stamp(date: str, time: str) -> bool:
     formats = {6: "%y%m%d", 8: "%Y%m%d"}
     if len(date) not in formats or not is_digits(date) or len(time) != 4 or not is_digits(time):
         return False

@@ -86,6 +86,7 @@ def check_gs(gs: Sequence[str], interchange: str | None, delimiters: str = "") -
         and is_digits(control)
         and not any(map(delimiters.__contains__, control))
     )
+    plain = plain and len(gs) <= 10 and all(len(v) <= 64 for v in gs)  # nothing long kept
     key = (*gs[:6], *gs[7:], delimiters)
     if plain and key in _CLEAN_GS:
         return []

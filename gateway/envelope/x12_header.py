@@ -118,6 +118,8 @@ def check_isa(isa: IsaText) -> list[Problem]:
     # a faultless ISA13 (9 digits) takes no part in the other checks: one ISA checked before
     # with another control number has the same faults (none)
     plain = control is not None and len(control) == 9 and is_digits(control)
+    # (an ISA of its fixed width and at most a line break after it: nothing long is kept)
+    plain = plain and isa.length == ISA_LENGTH and len(isa.delimiters.suffix) <= 2
     key = (*elements[:13], *elements[14:], isa.delimiters, isa.length, isa.width_faults)
     if plain and key in _CLEAN:
         return []
