@@ -197,6 +197,8 @@ def _ak9(group: GroupOutcome, statuses: dict[str, int]) -> Segment:
 def _included(group: GroupOutcome, received: int) -> int:
     """GE01 as read (the value of a GROUP_COUNT_MISMATCH problem), else the sets counted."""
     for p in group.problems:
-        if p.code is ProblemCode.GROUP_COUNT_MISMATCH and p.value and is_digits(p.value):
-            return int(p.value)
+        # AK902 is N0 1/6: a longer GE01 (up to thousands of digits) is not copied
+        if p.code is ProblemCode.GROUP_COUNT_MISMATCH and is_digits(p.value or "") \
+                and len(p.value or "") <= 6:  # fmt: skip
+            return int(p.value or "0")
     return received
