@@ -24,6 +24,7 @@ from gateway.envelope.edifact_faults import (
     line_break,
     repetition_too_many,
     una_cut_short,
+    unb_own_delimiters,
     unb_run_on,
 )
 from gateway.envelope.edifact_header import (
@@ -121,6 +122,9 @@ class _Reader:
         self.suffix_pending = False
         self.trailing = False  # see feed_piece
         self.una_cut: bytes | None = None  # a UNA cut short before the next UNB (the lexer's)
+        # the delimiters a UNA declared before the next UNB (None: none, or cut short) and
+        # those the UNB shows instead (the lexer's `own`)
+        self.una_own: tuple[EdifactDelimiters | None, EdifactDelimiters] | None = None
         # message segments seen under these delimiters, charset and repetition separator,
         # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
@@ -270,9 +274,13 @@ class _Reader:
         if raw.una is not None:
             if self.ic is not None:
                 self.close_interchange(None)
+            if raw.own:  # the delimiters the UNB after it shows; the UNA, if any, kept
+                declared = self.una and self.una_cut is None
+                self.una_own = (self.delimiters if declared else None, raw.una)
+            else:
+                self.una_cut, self.una_own = (raw.data if raw.short else None), None
             self.delimiters, self.una, self.envelope_seen = self.share(raw.una), True, True
             self.outside = None
-            self.una_cut = raw.data if raw.short else None
             return None
         is_unb = raw.data[:3] == b"UNB"
         if is_unb and not self.una:
@@ -441,7 +449,9 @@ class _Reader:
         self.ic = InterchangeOutcome(header=header, control=header.control or None)
         if self.una and self.una_cut is not None:
             self.ic.problems.append(una_cut_short(self.una_cut, header.control))
-        self.una_cut = None
+        if self.una and self.una_own is not None:
+            self.ic.problems.append(unb_own_delimiters(*self.una_own, header.control))
+        self.una_cut = self.una_own = None
         self.ic.problems.extend(problems)
         self.file_problems.interchange(header.control)
         self.charset, self.una, self.envelope_seen = header.charset, False, True

@@ -15,7 +15,14 @@ from gateway.parse.edifact_tables import SIMPLE_ELEMENTS
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import describe_invalid, invalid_character
 
-__all__ = ["control_character", "line_break", "repetition_too_many", "una_cut_short", "unb_run_on"]
+__all__ = [
+    "control_character",
+    "line_break",
+    "repetition_too_many",
+    "una_cut_short",
+    "unb_own_delimiters",
+    "unb_run_on",
+]
 
 _At = tuple[int | None, int | None]  # (data element, component)
 
@@ -102,4 +109,35 @@ def una_cut_short(una: bytes, control: str | None) -> Problem:
         level=Level.INTERCHANGE,
         interchange=control or None,
         segment="UNA",
+    )
+
+
+def unb_own_delimiters(
+    declared: EdifactDelimiters | None, shown: EdifactDelimiters, control: str | None
+) -> Problem:
+    """The fault of a UNB whose element separator or segment terminator is not the one in
+    force: the UNA's (`declared`), or the defaults "+" and "'" when no whole UNA came
+    before it (None). ISO 9735 section 7: delimiters other than the defaults are declared
+    by a UNA. The interchange was read with the delimiters the UNB shows (`shown`,
+    `edifact_lexer._unb_own`), which are a guess: it is named and answered with them, and
+    rejected (CONTRL UCI action 4, code 20) rather than translated from a guess."""
+    element, terminator = (declared.element, declared.segment) if declared else ("+", "'")
+    source = "the UNA declares" if declared else "no UNA declares them (the defaults are"
+    d = shown
+    if d.element != element:
+        code, what = ProblemCode.ELEMENT_SEPARATOR_INVALID, "separates its elements with"
+        used, expected, at = d.element, element, 1
+    else:
+        code, what = ProblemCode.SEGMENT_TERMINATOR_INVALID, "ends with"
+        used, expected, at = d.segment, terminator, None
+    closing = "" if declared else ")"
+    return Problem(
+        code=code,
+        message=f"the UNB {what} {used!r} but {source} {expected!r}{closing}; the "
+        f"interchange was read with the delimiters the UNB shows (component {d.component!r}, "
+        f"element {d.element!r}, segment terminator {d.segment!r}) and is rejected",
+        level=Level.INTERCHANGE,
+        interchange=control or None,
+        segment="UNB",
+        element=at,
     )

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters
+from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, usable
 from gateway.parse.edifact_common import EdiSegment
 
 if TYPE_CHECKING:  # pydifact is imported when a segment holds a release character
@@ -73,6 +73,9 @@ class RawSegment(NamedTuple):
     run_on: bool = False
     # a UNA cut short by the UNB after it (`_short_una`): `una` is then the defaults
     short: bool = False
+    # no UNA: the delimiters a UNB shows that are not those in force (`_unb_own`), given
+    # as `una` (empty `data`) before the UNB itself
+    own: bool = False
 
 
 def una_delimiters(six: bytes) -> EdifactDelimiters:
@@ -147,6 +150,8 @@ def cut_segments(
     eof = False
     term, release = b"'", b"?"
     after_una = False
+    element = b"+"  # the element separator of the last UNA read
+    unusable = False  # the last UNA read declares delimiters no interchange can be read with
     # the file offset of the next interchange header (`_HEADER`) at or after `searched`
     # (-1: none before `searched`, the file offset up to which the buffer was searched)
     header_abs, searched = -1, 0
@@ -208,9 +213,25 @@ def cut_segments(
             continue
         if (head == b"UNA" and len(buf) - at >= 9) or isinstance(wrapped, tuple):
             six, end = wrapped if isinstance(wrapped, tuple) else (buf[at + 3 : at + 9], 9)
-            yield RawSegment(buf[at : at + end], base + at, lead, una_delimiters(six))
+            declared = una_delimiters(six)
+            yield RawSegment(buf[at : at + end], base + at, lead, declared)
             term, release = six[5:6], b"" if six[3:4] == b" " else six[3:4]
-            after_una, pos = True, at + end
+            after_una, pos, element = True, at + end, six[1:2]
+            unusable = not usable(declared)  # the reader answers its UNB with the defaults
+            continue
+        in_force = (element, term) if after_una else (b"+", b"'")
+        guess = head == b"UNB" and not (after_una and unusable)
+        own = _unb_own(buf, at, *in_force, eof) if guess else None
+        while own == -1:
+            moved = pos  # indices move by -pos when more() reads
+            if not more():
+                break
+            at -= moved
+            own = _unb_own(buf, at, *in_force, eof)
+        if isinstance(own, bytes):  # read with them, as after a UNA that declared them
+            yield RawSegment(b"", base + at, lead, una_delimiters(own), own=True)
+            term, release, element = own[5:6], b"", own[1:2]
+            after_una, pos = True, at
             continue
         if head == b"UNB" and not after_una:
             term, release = b"'", b"?"
@@ -297,6 +318,43 @@ def _short_una(buf: bytes, at: int) -> int | None:
         if buf[end : end + 12].lstrip(b"\r\n").startswith(b"UNB"):
             return end
     return None
+
+
+_UNB_SPAN = 2048  # a UNB's own segment terminator is looked for within this many bytes
+
+
+def _unb_own(buf: bytes, at: int, element: bytes, term: bytes, eof: bool) -> bytes | int | None:
+    """The six service characters a UNB at `at` shows when they are not those in force
+    (`element`, `term`: the UNA's, else the defaults "+" and "'"): the character after its
+    tag as the element separator, the one after its syntax identifier UNOx as the component
+    separator (else ":"), the one right before the next UNH / UNG / UNZ tag (line breaks
+    between skipped) as the segment terminator; "." as the decimal mark, no
+    release character, no repetition separator. A partner that left out its UNA (or cut
+    it short, or sent another interchange's) is read with them, to be named and answered.
+    -1: more bytes are needed; None: the UNB uses the delimiters in force, or shows none."""
+    sep = buf[at + 3 : at + 4]
+    if not sep:
+        return None if eof else -1
+    if sep.isalnum() or sep in _WHITESPACE:
+        return None
+    if sep == element:  # the common case: the terminator in force ends the UNB
+        idx = buf.find(term, at + 4, at + _UNB_SPAN)
+        text = buf[at + 4 : idx]
+        if idx >= 0 and b"UNH" not in text and b"UNG" not in text and b"UNZ" not in text:
+            return None
+    window = buf[at + 4 : at + _UNB_SPAN]
+    found = re.search(rb"([^\w\s])[\r\n]*UN[HGZ]" + re.escape(sep), window)
+    if found is None:
+        return -1 if not eof and len(buf) - at < _UNB_SPAN else None
+    seg_term = found.group(1)
+    if sep == element and seg_term == term:
+        return None
+    component = window[4:5] if window[:3] == b"UNO" else b":"
+    if not component or component.isalnum() or component in (sep, seg_term, b" ", b"\r", b"\n"):
+        component = b":"
+    if seg_term in (sep, component):
+        return None
+    return component + sep + b".  " + seg_term  # (the decimal mark may equal a delimiter)
 
 
 def _wrapped_una(buf: bytes, start: int, eof: bool) -> tuple[bytes, int] | int | None:
