@@ -8,12 +8,30 @@ or EDIFACT (CONTRL) error code the partner will read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
-__all__ = ["Level", "Problem", "ProblemCode", "Severity", "problem", "with_segment_tag"]
+__all__ = [
+    "MAX_MESSAGE",
+    "MAX_VALUE",
+    "Level",
+    "Problem",
+    "ProblemCode",
+    "Severity",
+    "clip",
+    "problem",
+    "with_segment_tag",
+]
+
+# A problem copies what it is about out of the file (a value, a control number, the value
+# quoted in its message). A partner's value may be a megabyte (an element up to the
+# segment size limit); each problem keeps at most these many characters of each, so the
+# upload answer, the ledger and the console stay small (1,000 problems are listed).
+MAX_MESSAGE = 1000
+MAX_VALUE = 200
 
 
 class Severity(StrEnum):
@@ -124,6 +142,24 @@ class Problem(BaseModel):
     status: str | None = None
     item: str | None = None
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _clipped(cls, value: object, info: ValidationInfo) -> object:
+        """Each text at most MAX_VALUE characters, the message MAX_MESSAGE (`clip`)."""
+        if isinstance(value, str) and len(value) > MAX_VALUE:
+            return _clip_field(info.field_name or "", value)
+        return value
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """BaseModel.model_copy, with the texts of `update` clipped as validation clips
+        them (model_copy does not validate; the readers name a problem's place with it)."""
+        if update:
+            update = {
+                k: _clip_field(k, v) if isinstance(v, str) and len(v) > MAX_VALUE else v
+                for k, v in update.items()
+            }
+        return super().model_copy(update=update, deep=deep)
+
     def to_report(self) -> dict[str, object]:
         """The CLI/JSON shape: code, severity (always), message, segment, position, then the
         rest when known. A file is accepted when no entry has severity `error`."""
@@ -141,6 +177,22 @@ class Problem(BaseModel):
         )
         report.update(extra)
         return report
+
+
+def clip(text: str, most: int) -> str:
+    """`text` when it has at most `most` characters; else its start and end, about `most`
+    characters in all, around a note of how many characters were left out (the end of a
+    message says what is wrong with the value quoted before it)."""
+    if len(text) <= most:
+        return text
+    tail = most // 4
+    head = most - tail - 40
+    left_out = len(text) - head - tail
+    return f"{text[:head]}[... {left_out:,} characters left out ...]{text[-tail:]}"
+
+
+def _clip_field(name: str, text: str) -> str:
+    return clip(text, MAX_MESSAGE if name == "message" else MAX_VALUE)
 
 
 def problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:

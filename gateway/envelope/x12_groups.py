@@ -48,9 +48,10 @@ def format_faults(
 
 
 def _same_number(a: str, b: str) -> bool:
-    """Control numbers compare as numbers when both are digits (IEA02 '3438' = '000003438')."""
+    """Control numbers compare as numbers when both are digits (IEA02 '3438' = '000003438');
+    without int(), which refuses more than 4,300 digits."""
     if is_digits(a) and is_digits(b):
-        return int(a) == int(b)
+        return (a.lstrip("0") or "0") == (b.lstrip("0") or "0")
     return a == b
 
 
