@@ -47,6 +47,7 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict
 
 from gateway.auth.hashing import run_check
+from gateway.auth.peers import peer_block
 from gateway.auth.throttle import LockedOut, LoginAttempt, LoginThrottle
 
 # The `X-API-Key` header as an OpenAPI security scheme (an Authorize button in /docs); the
@@ -227,7 +228,7 @@ async def authenticated(request: Request, key: str | None) -> Operator:
     attempt: LoginAttempt | None = None
     if throttle is not None:
         try:
-            attempt = throttle.begin(f"peer:{_peer(request)}")
+            attempt = throttle.begin(f"peer:{peer_block(_peer(request))}")
         except LockedOut as exc:
             _log_failure(request, "operator-api-key", True)
             raise _too_many(exc.wait) from None
@@ -256,7 +257,7 @@ async def refuse_key(
     if operators is not None and operators.known_key(request.headers.get("X-API-Key")):
         raise HTTPException(403, "an operator's X-API-Key is not a partner's: operators use "
                                  "/v1/ops/... and the console")  # fmt: skip
-    counted = (*keys, f"peer:{_peer(request)}")
+    counted = (*keys, f"peer:{peer_block(_peer(request))}")
     wait = throttle.locked(*counted) if throttle is not None else 0.0
     _log_failure(request, account, bool(wait))
     if wait:
@@ -278,7 +279,7 @@ async def password_login(request: Request, name: str, password: str) -> Operator
     attempt: LoginAttempt | None = None
     if throttle is not None:
         try:
-            attempt = throttle.begin(account, f"peer:{_peer(request)}", lock=(account,))
+            attempt = throttle.begin(account, f"peer:{peer_block(_peer(request))}", lock=(account,))
         except LockedOut as exc:
             _log_failure(request, name, True, method="password")
             raise _too_many(exc.wait) from None

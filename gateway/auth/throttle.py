@@ -1,7 +1,8 @@
 """Failed-login throttling: per account and per peer address, a growing delay and then a
 temporary lockout (SSH passwords, the console's passwords, partner and operator API keys).
 
-`LoginThrottle(limits)` counts failures per key (`"account:sftp:demo"`, `"peer:10.0.0.7"`, ...)
+`LoginThrottle(limits)` counts failures per key (`"account:sftp:demo"`, `"peer:10.0.0.7"`, ...;
+an IPv6 peer is keyed by its /64, `gateway.auth.peers`)
 within `limits.window_seconds`. After `free_failures` failures of a key every further failure
 costs `delay_base * 2**k` seconds (capped at `delay_max`) before the refusal is answered; at
 `lockout_after` failures the key is locked for `lockout_seconds` (`locked(key)` tells how long).

@@ -18,7 +18,8 @@ process's hash pool (gateway.auth.hashing: a bounded number at a time). Every fa
 logged at warning level with the account and the peer, never the password.
 
 Connections not yet logged in are limited as OpenSSH's MaxStartups / PerSourceMaxStartups
-limit them: at most `max_startups` at once, `max_startups_per_peer` from one address; a
+limit them: at most `max_startups` at once, `max_startups_per_peer` from one address (an IPv6
+/64 is one: `gateway.auth.peers`); a
 connection past either limit is refused at once (SSH disconnect "too many connections",
 logged at warning level with the peer), so a flood of idle or slow handshakes cannot hold the
 server's memory or keep partners out. Logged-in sessions do not count.
@@ -37,6 +38,7 @@ from pathlib import Path
 import asyncssh
 
 from gateway.auth.hashing import run_check
+from gateway.auth.peers import peer_block
 from gateway.auth.throttle import LockedOut, LoginAttempt, LoginThrottle
 from gateway.inbound.credentials import hash_password, verify_password
 from gateway.inbound.sftp_fs import ChrootedSftpServer, UploadRegistry, UploadSink
@@ -120,7 +122,7 @@ class _AccountServer(asyncssh.SSHServer):
         self._peer = str(peer[0]) if peer else "unknown"
         if self._startups is None:
             return
-        self._counted = self._startups.admit(self._peer)
+        self._counted = self._startups.admit(peer_block(self._peer))
         if not self._counted:
             log.warning("ssh connection refused: too many not logged in",
                         extra={"peer": self._peer, "transport": "sftp"})  # fmt: skip
@@ -136,7 +138,7 @@ class _AccountServer(asyncssh.SSHServer):
     def _uncount(self) -> None:
         if self._counted and self._startups is not None:
             self._counted = False
-            self._startups.release(self._peer)
+            self._startups.release(peer_block(self._peer))
 
     def begin_auth(self, username: str) -> bool:
         return True
@@ -158,7 +160,7 @@ class _AccountServer(asyncssh.SSHServer):
         attempt: LoginAttempt | None = None
         if self._throttle is not None:
             try:  # reserved before the check; only the account is locked, not the address
-                attempt = self._throttle.begin(account_key, f"peer:{self._peer}",
+                attempt = self._throttle.begin(account_key, f"peer:{peer_block(self._peer)}",
                                                lock=(account_key,))  # fmt: skip
             except LockedOut:
                 self._failed(username, "password", locked=True)

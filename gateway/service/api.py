@@ -45,10 +45,6 @@ def _gateway(request: Request) -> Gateway:
     return gateway
 
 
-def _peer(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 async def _partner_key(
     partner_id: str, request: Request, x_api_key: Annotated[str | None, Security(API_KEY)] = None
 ) -> str:

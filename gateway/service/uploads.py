@@ -10,7 +10,8 @@ long as it likes otherwise).
 `TimedH11Protocol` is uvicorn's h11 protocol with a deadline for the request headers: a
 connection that has not sent a complete request head within `http_timeout` seconds of
 opening is closed (uvicorn itself only times out idle keep-alive connections). It also caps
-the connections open at once from one peer address (`http_max_connections_per_peer`): one
+the connections open at once from one peer address (`http_max_connections_per_peer`; an
+IPv6 /64 is one address, `gateway.auth.peers`): one
 more is answered 503 with Retry-After and closed, so a single client cannot take every one
 of the `http_max_connections` (uvicorn's own cap, for all peers together).
 """
@@ -26,6 +27,7 @@ from fastapi import HTTPException, Request
 from starlette.types import Message
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from gateway.auth.peers import peer_block
 from gateway.service.storage import FileTooLarge, Incoming, StoredFile
 
 __all__ = ["TimedH11Protocol", "stream_upload"]
@@ -156,7 +158,7 @@ class TimedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._header_deadline = self.loop.call_later(self.header_timeout, self._head_too_slow)
         peer = transport.get_extra_info("peername")
-        address = str(peer[0]) if peer else ""
+        address = peer_block(str(peer[0])) if peer else ""  # (an IPv6 /64 as one)
         count = self.open_by_peer.get(address, 0)
         self._counted: str | None = None
         if count >= self.per_peer:
