@@ -11,6 +11,7 @@ import gc
 import io
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 from gateway.ack.context import AckContext
 from gateway.pipeline import translate_stream
@@ -103,3 +104,19 @@ def test_line_breaks_after_an_isa_are_not_kept_after_the_file() -> None:
     ]
     held = _held_after(files, _whole)
     assert held < 1_000_000, f"{held:,} bytes of line breaks after 12 ISAs stay in memory"
+
+
+def test_refused_sets_do_not_fill_the_ack_memo() -> None:
+    """Each refused set's AK2 copies its control number (ST02), which no other set shares:
+    `fit` remembered each one (up to 4,096 entries, ~600 bytes a set), so the memory of a
+    file of refused sets grew with its sets (tests/test_memory_recording.py). Now a set's
+    control number goes through `fit_unique`, which remembers nothing."""
+    from gateway.ack import x12_envelope
+    from tests.test_memory_per_set import x12_214
+
+    x12_envelope._FITS.clear()
+    data = x12_214(3000).replace(b"AT7*D1*NS", b"AT7*ZZ*Q7")  # a status no table maps
+    outcome: Any = _whole(data)
+    (ack,) = [a for a in outcome.acknowledgements if a.type == "997"]
+    assert "AK2*214*000003000" in ack.content
+    assert len(x12_envelope._FITS) < 50, len(x12_envelope._FITS)

@@ -32,6 +32,7 @@ __all__ = [
     "ack_delimiters",
     "clean",
     "fit",
+    "fit_unique",
     "group_header",
     "group_segments",
     "iea_segment",
@@ -195,6 +196,14 @@ def fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool = F
         _FITS.clear()
     _FITS[key] = (d, made)
     return made
+
+
+def fit_unique(
+    value: str | None, d: Delimiters, low: int, high: int, numeric: bool = False
+) -> str | None:
+    """`fit` for a value that differs each time (a set's control number): not remembered,
+    so a file of 100,000 refused sets does not fill the memo with their numbers."""
+    return _fit(value, d, low, high, numeric)
 
 
 def _fit(value: str | None, d: Delimiters, low: int, high: int, numeric: bool) -> str | None:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from gateway.ack.codes import is_implementation_code, x12_code
 from gateway.ack.model import errors_first
-from gateway.ack.x12_envelope import Element, Segment, clean, fit, seg
+from gateway.ack.x12_envelope import Element, Segment, clean, fit, fit_unique, seg
 from gateway.envelope.outcome import SetOutcome
 from gateway.envelope.x12_syntax import Delimiters
 from gateway.problems import Level, Problem, Severity
@@ -86,7 +86,7 @@ def set_response(
     type_code = fit(s.type_code, d, 3, 3)
     if type_code is None or not is_digits(type_code):
         type_code = SET_BY_GROUP.get(functional_id or "")
-    ak202 = fit(s.control, d, 4, 9) or _NO_CONTROL
+    ak202 = fit_unique(s.control, d, 4, 9) or _NO_CONTROL
     version = fit(s.version, d, 1, 35) if five else None
     status, codes = _set_status(s, kind)
     if type_code is None:
@@ -128,7 +128,7 @@ class Accepted:
         if parts is None:
             return None
         if not _PLAIN_CONTROL(control):
-            control = fit(control, self.d, 4, 9) or _NO_CONTROL
+            control = fit_unique(control, self.d, 4, 9) or _NO_CONTROL
         return parts[0] + control + parts[1]
 
     def _parts(self, type_code: str, version: str | None) -> tuple[str, str] | None:
