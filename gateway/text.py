@@ -15,6 +15,7 @@ is decided by its Unicode category (`invalid_character`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -25,6 +26,7 @@ __all__ = [
     "invalid_character",
     "is_digits",
     "plain_class",
+    "suspect_pattern",
     "value_fault",
 ]
 
@@ -49,6 +51,16 @@ def plain_class(exclude: str) -> str:
                 parts.append(_range(start, code - 1))
             start = code + 1
     return "[" + "".join(parts) + "]"
+
+
+@functools.lru_cache(maxsize=256)
+def suspect_pattern(also: str = "") -> re.Pattern[str]:
+    """One character that is a suspect (`SUSPECT_CHARACTERS`: not surely printable data) or
+    one of `also` (delimiters), compiled as the complement of `plain_class(also)`: the same
+    characters, where the class of SUSPECT_CHARACTERS itself takes `re` ~40 ms to compile
+    (per process and per delimiter set: a mailbag of interchanges with other delimiters
+    paid it at every one)."""
+    return re.compile("[^" + plain_class(also)[1:])
 
 
 def _range(low: int, high: int) -> str:

@@ -23,7 +23,6 @@ CONTRL:2:2:UN (the identifier partners on the older syntax use for it).
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
@@ -34,9 +33,9 @@ from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
-from gateway.parse.x12_elements import CONTROL_CHARACTERS
 from gateway.problems import Level, Problem, Severity
 from gateway.profile import AckPreferences
+from gateway.text import suspect_pattern
 
 __all__ = [
     "EdifactSegment",
@@ -52,7 +51,7 @@ Element = str | tuple[str, ...]  # a simple element, or a composite's components
 _ACCEPTED, _REJECTED = "7", "4"  # 0083 action: acknowledged / rejected
 _MAX_UCS = 999
 _MAX_UCD = 99
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_CONTROL = suspect_pattern()  # CONTROL_CHARACTERS
 
 
 # inbound delimiters (by identity: a reader shares one object among its interchanges) ->

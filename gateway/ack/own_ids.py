@@ -10,18 +10,17 @@ S003 (the interchange's recipient, ISO 9735 CONTRL) then names the same party.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from gateway.ack.x12_envelope import ack_delimiters, fit
 from gateway.envelope.unb import UnbHeader
 from gateway.envelope.x12_header import IsaHeader
-from gateway.parse.x12_elements import CONTROL_CHARACTERS
 from gateway.profile import AckPreferences
+from gateway.text import suspect_pattern
 
 __all__ = ["edifact_own_id", "x12_own_id"]
 
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_CONTROL = suspect_pattern()  # CONTROL_CHARACTERS
 
 
 def x12_own_id(header: IsaHeader, prefs: AckPreferences) -> IsaHeader:

@@ -10,7 +10,6 @@ out, a mandatory one replaced by a placeholder of the element's type.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,8 +20,7 @@ from gateway.ack.model import AckText
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
-from gateway.parse.x12_elements import CONTROL_CHARACTERS
-from gateway.text import is_digits
+from gateway.text import is_digits, suspect_pattern
 
 __all__ = [
     "CONVENTIONAL",
@@ -119,11 +117,9 @@ def clean(value: str, d: Delimiters) -> str:
     return _unwanted(d.element, d.component, d.segment, d.repetition).sub("", value)
 
 
-@functools.lru_cache(maxsize=64)
 def _unwanted(*delimiters: str | None) -> re.Pattern[str]:
-    """One character class: the delimiters and every control character."""
-    chars = "".join(re.escape(c) for c in delimiters if c)
-    return re.compile(f"[{chars}{CONTROL_CHARACTERS}]")
+    """One character class: the delimiters and every control character (`suspect_pattern`)."""
+    return suspect_pattern("".join(c for c in delimiters if c))
 
 
 # X12's conventional delimiters: * > ~ (and ^ for repetition from 00402 on)
