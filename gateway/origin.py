@@ -4,17 +4,17 @@ the ledger, so it stands beside the stages like `problems` and `spapi`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = ["Origin", "Syntax"]
 
 Syntax = Literal["x12", "edifact"]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """The envelope a record came from (control numbers, parties, test flag)."""
+class Origin(NamedTuple):
+    """The envelope a record came from (control numbers, parties, test flag). A named tuple:
+    one is made per transaction set, and a frozen dataclass took ~10x as long to make (its
+    __init__ sets each field through object.__setattr__; mypyc does not compile it)."""
 
     syntax: Syntax
     sender: str
@@ -28,4 +28,14 @@ class Origin:
     # The interchange's delimiters (X12 element/component/repetition/terminator; EDIFACT
     # component/element/release/repetition in syntax 4/terminator): no body value may hold
     # one, even released. Not part of the record's identity.
-    delimiters: str = field(default="", compare=False)
+    delimiters: str = ""
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when all but the delimiters are (they are not part of the identity)."""
+        return isinstance(other, Origin) and self[:9] == other[:9]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self[:9])

@@ -12,8 +12,6 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Iterator
-from dataclasses import fields
-from operator import attrgetter
 from typing import IO, Any
 
 from gateway.mapping.result import TranslatedRequest
@@ -24,20 +22,20 @@ __all__ = ["SPILL_AFTER", "RequestSpool"]
 SPILL_AFTER = 2000  # status updates / confirmations held in memory per interchange
 
 
-_ORIGIN_FIELDS = attrgetter(*(f.name for f in fields(Origin)))
+_new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
 
 
 def _to_record(group: str | None, request: TranslatedRequest) -> tuple[object, ...]:
     """A request as plain values, cheap to pickle: the body as finished JSON text (orjson),
     the lineage as its compact trails."""
-    return (group, request.operation, request.body_text(), _ORIGIN_FIELDS(request.origin),
+    return (group, request.operation, request.body_text(), tuple(request.origin),
             request.purchase_orders, request.tracking_numbers, request.stored_trails())  # fmt: skip
 
 
 def _from_record(record: tuple[Any, ...]) -> tuple[str | None, TranslatedRequest]:
     group, operation, text, origin, purchase_orders, tracking_numbers, trails = record
     request = TranslatedRequest.from_items(
-        operation, None, Origin(*origin), purchase_orders, tracking_numbers, trails, text=text
+        operation, None, _new(Origin, origin), purchase_orders, tracking_numbers, trails, text=text
     )
     return group, request
 

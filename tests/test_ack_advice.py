@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import textwrap
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,8 +75,8 @@ def test_x12_rejected_item_only_without_positive_advice() -> None:
 
 
 def test_x12_positive_advice_lists_accepted_items_and_test_flag() -> None:
-    test = replace(X12, test=True)
-    other = replace(test, transaction_control="0002")
+    test = X12._replace(test=True)
+    other = test._replace(transaction_control="0002")
     items = [
         _item(test, "PO1", "1Z1", UNCONFIRMED),
         _item(test, "PO2", "1Z2"),
@@ -111,7 +110,7 @@ def test_nothing_to_say_gives_no_advice() -> None:
 
 
 def test_x12_long_message_delimiters_and_5010() -> None:
-    five = replace(X12, version="005010")
+    five = X12._replace(version="005010")
     long = ApiError(
         "DuplicateRequest",
         "The shipment status update for*tracking~number 1Z1 was already "
@@ -140,7 +139,7 @@ def test_x12_long_message_delimiters_and_5010() -> None:
 
 
 def test_x12_rejected_call_without_errors_and_groups_per_original_group() -> None:
-    second = replace(X12, group_control="46", version="004030", transaction_control="0009")
+    second = X12._replace(group_control="46", version="004030", transaction_control="0009")
     rejected = AdviceItem(X12, ("PO1",), (), False)
     [ack] = _advices([rejected, _item(second, "PO2", "1Z2", UNCONFIRMED)], positive=False)
     lines = ack.content.splitlines()
@@ -160,10 +159,10 @@ def test_x12_rejected_call_without_errors_and_groups_per_original_group() -> Non
 
 
 def test_edifact_accepted_and_rejected_messages_with_escaping() -> None:
-    test = replace(EDI, test=True)
+    test = EDI._replace(test=True)
     tricky = ApiError("InvalidInput", "Can't update 'TRK+1': status?code:X1 unknown")
     items = [
-        _item(replace(test, transaction_control="M2"), "PO2", "TRK2"),
+        _item(test._replace(transaction_control="M2"), "PO2", "TRK2"),
         _item(test, "PO1", "TRK+1", tricky),
     ]
     [ack] = _advices(items, positive=True)
@@ -223,7 +222,7 @@ def test_edifact_beyond_latin1_uses_unow_syntax_4() -> None:
 
 
 def test_several_interchanges_give_several_advices_in_order() -> None:
-    second_x12 = replace(X12, interchange_control="000000124")
+    second_x12 = X12._replace(interchange_control="000000124")
     items = [
         _item(X12, "PO1", "1Z1", UNCONFIRMED),
         _item(EDI, "PO2", "T2", UNCONFIRMED),

@@ -248,7 +248,6 @@ def _slow_and_fast(
     and by the one-go path (`status_one_go.fast_update`), or None each when that path sends nothing.
     The one-go path's purchase order and tracking number are checked against its update."""
     import json
-    from dataclasses import replace
 
     from gateway.mapping.build import Builder
     from gateway.mapping.lineage import full_trail
@@ -256,7 +255,7 @@ def _slow_and_fast(
     from gateway.mapping.status_lineage import parties_of
     from gateway.mapping.status_one_go import fast_update, one_go
 
-    b = Builder(replace(origin(syntax), delimiters=delimiters), PROFILE, TABLES)
+    b = Builder(origin(syntax)._replace(delimiters=delimiters), PROFILE, TABLES)
     selling, ship_from, shared = parties_of(b)
     assert selling is not None and ship_from is not None
     slow = _update(b, ev, selling, ship_from)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.ack.context import AckContext
@@ -89,7 +89,7 @@ def _check(
 def _events(request: TranslatedRequest, seller: str) -> list[NewEvent]:
     """A request's events, one per item; each item's lineage comes from its own trail
     (paths relative to the item)."""
-    where = asdict(request.origin)
+    where = request.origin._asdict()
     events = []
     for index, item in enumerate(request.items()):
         po, tracking, _ = item_keys(request.operation, item)
