@@ -10,6 +10,7 @@ in force is read as it was."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -108,34 +109,42 @@ def test_a_second_interchange_goes_back_to_the_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    ("head", "element", "expected"),
+    ("text", "element", "expected"),
     [
-        (b"UNB*UNOA|3*S*R*261124|1830*1~UNH*1", b"+", b"|*.  ~"),
-        (b"UNB+UNOA:3+S+R+261124:1830+1~UNH+1", b"+", b":+.  ~"),  # the terminator alone
-        (b"UNB*UNOA|3*S*R*261124|1830*1~\r\nUNH*1", b"+", b"|*.  ~"),
-        (b"UNB*UNOA|3*S*R*261124|1830*1~UNG*1", b"+", b"|*.  ~"),
-        (b"UNB+UNOA:3+S+R+261124:1830+1'UNH+1", b"*", b":+.  '"),
-        (b"UNB+UNOA:3+S+R+261124:1830+1'UNH+1", b"+", None),  # the delimiters in force
-        (b"UNB*UNO*S*R*1~UNH*1", b"+", b":*.  ~"),  # no component separator: ":"
-        (b"UNB.UNOA:3.S.R.1~UNH.1", b"+", b":..  ~"),  # the decimal mark is data (`usable`)
+        (b"UNB*UNOA|3*S*R*261124|1830*1~UNH*1*IFTSTA~", b"+", b"|*.  ~"),
+        (b"UNB+UNOA:3+S+R+261124:1830+1~UNH+1+IFTSTA~", b"+", b":+.  ~"),  # the terminator
+        (b"UNB*UNOA|3*S*R*261124|1830*1~\r\nUNH*1*IFTSTA~\r\n", b"+", b"|*.  ~"),
+        (b"UNB*UNOA|3*S*R*261124|1830*1~UNG*1*X~", b"+", b"|*.  ~"),
+        (b"UNB+UNOA:3+S+R+261124:1830+1'UNH+1+IFTSTA'", b"*", b":+.  '"),  # the separator
+        (b"UNB+UNOA:3+S+R+261124:1830+1'UNH+1+IFTSTA'", b"+", None),  # the ones in force
+        (b"UNB*UNO*S*R*D*1~UNH*1~", b"+", b":*.  ~"),  # no component separator: ":"
+        (b"UNB.UNOA:3.S.R.D:T.1~UNH.1~", b"+", b":..  ~"),  # the decimal mark is data
     ],
 )
-def test_the_delimiters_a_unb_shows(head: bytes, element: bytes, expected: bytes | None) -> None:
-    assert _unb_own(head + b"+IFTSTA'", 0, element, b"'", True) == expected
+def test_the_delimiters_a_unb_shows(text: bytes, element: bytes, expected: bytes | None) -> None:
+    assert _unb_own(text, 0, element, b"'", True) == expected
 
 
 @pytest.mark.parametrize(
-    "head",
+    "text",
     [
-        b"UNB+UNOA:3+S+R+1'UNH+1",  # the delimiter in force
-        b"UNBXUNOA:3XSXRX1'UNHX1",  # a letter: no separator
-        b"UNB UNOA:3 S R 1'UNH 1",  # a blank
-        b"UNB*UNOA:3*S*R*1",  # no message after it: no terminator shown
-        b"UNB*UNOA:3*S*R*1*UNH*1",  # the "terminator" is the element separator
+        b"UNB+UNOA:3+S+R+D:T+1'UNH+1'",  # the delimiters in force
+        b"UNBXUNOA:3XSXRXD:TX1'UNHX1'",  # a letter: no separator
+        b"UNB UNOA:3 S R D:T 1'UNH 1'",  # a blank
+        b"UNB\x00UNOA:3\x00S\x00R\x00D:T\x001~UNH\x001~",  # NUL: no delimiter
+        b"UNB*UNOA\x003*S*R*D\x00T*1~UNH*1~",  # nor as the component separator
+        b"UNB*UNOA:3*S*R*D:T*1",  # no message after it: no terminator shown
+        b"UNB*UNOA:3*S*R*D:T*1*UNH*1",  # the "terminator" is the element separator
+        # data that looks like a cut: a party "DEMO/UNH", "ACME-UNG", a released "O?"
+        b"UNB+UNOC:3+DEMO/UNH+AMAZONDF:ZZ+261124:1830+IC1'\nUNH+1+IFTSTA'",
+        b"UNB+UNOC:3+ACME-UNG+AMAZONDF:ZZ+261124:1830+IC1'UNH+1+IFTSTA'",
+        b"UNB+UNOC:3+O??UNH+AMAZONDF:ZZ+261124:1830+IC1'UNH+1+IFTSTA'",
+        b"UNB+UNOC:3+S+R+261124:1830+IC/UNH+1'UNH+1+IFTSTA'",  # in 0020: the next ends "'"
+        b"UNB*UNOC:3*S*R*261124:1830*IC1~UNH*1*IFTSTA'BGM*1'",  # the next segment ends "'"
     ],
 )
-def test_no_delimiters_are_guessed_from_what_shows_none(head: bytes) -> None:
-    assert _unb_own(head, 0, b"+", b"'", True) is None
+def test_no_delimiters_are_guessed_from_what_shows_none(text: bytes) -> None:
+    assert _unb_own(text, 0, b"+", b"'", True) is None
 
 
 def test_more_bytes_are_asked_for_before_giving_up() -> None:
@@ -154,3 +163,56 @@ def test_a_unb_spanning_reads_is_read_whole(before_cut: int) -> None:
     (contrl,) = acks_for(outcome, "IC40")
     assert re.search(r"UCI\*IC40\*CARRIER\|ZZ\*AMAZON\|ZZ\*4\*20", contrl.content), contrl
     assert len(requests) == 39
+
+
+SAMPLE = (Path(__file__).resolve().parents[1] / "samples" / "10-edifact-iftsta-d01b"
+          / "input.edi").read_text()  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("DEMOCARRIER:ZZ", "DEMO/UNH:ZZ"),  # S002: a party holding "/UNH"
+        ("DEMOCARRIER:ZZ", "ACME-UNG:ZZ"),
+        ("DEMOCARRIER:ZZ", "O??UNH:ZZ"),  # a released "?" before "UNH"
+        ("AMAZONDF:ZZ", "AMAZON.UNZ:ZZ"),  # S003
+        ("IC1001", "IC/UNH"),  # 0020 (and UNZ)
+    ],
+)
+@pytest.mark.parametrize("una", [True, False])
+def test_a_unb_holding_what_looks_like_a_cut_is_read_as_before(
+    where: str, value: str, una: bool
+) -> None:
+    """Review 20 (HIGH): a party "DEMO/UNH" made the "/" the UNB's terminator, and a good
+    file was rejected with a CONTRL addressed to "0"."""
+    text = SAMPLE.replace(where, value)
+    if not una:
+        text = text[text.index("UNB") :]
+    outcome, requests = translate(text.encode("latin-1"))
+    assert outcome.accepted, [p.message for p in outcome.problems]
+    assert len(requests) == 1
+    (contrl,) = outcome.acknowledgements
+    assert "UCI+IC" in contrl.content and "+7'" in contrl.content, contrl.content
+
+
+@pytest.mark.parametrize("head", ["", "UNA\x00*.? ~", "UNA:\x00.? '", "UNA:+.?\x00'"])
+def test_nul_delimiters_are_no_internal_error(head: str) -> None:
+    """Review 20 (MEDIUM): a UNB separated by NUL (no UNA) was guessed and crashed the
+    CONTRL writer, which marked the control number's place with a NUL; a UNA declaring a
+    NUL delimiter crashed it already. Answered or refused, never an internal error."""
+    body = _in(edifact_interchange(1), "|", "\x00", "~") if not head else edifact_interchange(1)
+    if head:
+        body = body.replace("+", head[4]).replace(":", head[3]).replace("'", head[8])
+    outcome, _ = translate((head + body + edifact_interchange(2)).encode("latin-1"))
+    assert ProblemCode.INTERNAL_ERROR not in {p.code for p in outcome.problems}
+    (second,) = acks_for(outcome, "IC2")
+    assert "UCI+IC2+CARRIER:ZZ+AMAZON:ZZ+7'" in second.content
+
+
+def test_the_message_names_the_delimiters_in_force() -> None:
+    """Review 20 (LOW): a UNA, an empty segment, then a UNB of its own: the defaults were in
+    force, but the message said "ends with '~' but the UNA declares '~'"."""
+    text = "UNA:*.? ~~" + _in(edifact_interchange(1), ":", "*", "~")
+    outcome, _ = translate(text.encode("latin-1"))
+    (own,) = [p for p in outcome.problems if "the UNB shows" in p.message]
+    assert "no UNA declares them (the defaults are '+')" in own.message, own.message

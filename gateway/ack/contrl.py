@@ -239,6 +239,10 @@ def _head(header: UnbHeader, version: str, ctx: AckContext) -> _Head:
         return hit[1]
     delimiters = contrl_delimiters(header.delimiters)
     writer = _Writer(delimiters, version)
+    # a control character no delimiter is (a UNA may declare NUL, or any of them)
+    d = delimiters
+    used = (d.component, d.element, d.decimal, d.release, d.repetition, d.segment)
+    mark = next(c for c in "\x00\x01\x02\x03\x04\x05\x06" if c not in used)
     sender = _party(header.sender, header.sender_qualifier)
     recipient = _party(header.recipient, header.recipient_qualifier)
     unb = _seg(
@@ -247,13 +251,13 @@ def _head(header: UnbHeader, version: str, ctx: AckContext) -> _Head:
         recipient,
         sender,
         (date, time),
-        "\x00",  # the control number's place: no value copied into the CONTRL holds NUL
+        mark,  # the control number's place: no value copied into the CONTRL holds one
         *([None] * 5 + ["1"] if header.test else []),  # 0035 test indicator
     )
     una = header.una or _non_default(delimiters)
     text = (writer.una() if una else "") + writer.render(unb)
     text += writer.render(_seg("UNH", "1", message_identifier(version)))
-    before, after = text.split("\x00")
+    before, after = text.split(mark)
     made = (writer, before, after, sender, recipient)
     if any(isinstance(v, str) and len(v) > 64 for v in key):  # nothing long is kept
         return made

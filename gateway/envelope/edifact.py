@@ -122,9 +122,9 @@ class _Reader:
         self.suffix_pending = False
         self.trailing = False  # see feed_piece
         self.una_cut: bytes | None = None  # a UNA cut short before the next UNB (the lexer's)
-        # the delimiters a UNA declared before the next UNB (None: none, or cut short) and
-        # those the UNB shows instead (the lexer's `own`)
-        self.una_own: tuple[EdifactDelimiters | None, EdifactDelimiters] | None = None
+        # the element separator and terminator a UNA declared before the next UNB (None:
+        # none, the defaults) and the delimiters the UNB shows instead (the lexer's `own`)
+        self.una_own: tuple[str | None, EdifactDelimiters] | None = None
         # message segments seen under these delimiters, charset and repetition separator,
         # each `segment_clean`: bytes -> segment
         self.known: dict[bytes, EdiSegment] = {}
@@ -275,8 +275,8 @@ class _Reader:
             if self.ic is not None:
                 self.close_interchange(None)
             if raw.own:  # the delimiters the UNB after it shows; the UNA, if any, kept
-                declared = self.una and self.una_cut is None
-                self.una_own = (self.delimiters if declared else None, raw.una)
+                declared = raw.data.decode("latin-1")  # (the element separator, terminator)
+                self.una_own = (declared or None, raw.una)
             else:
                 self.una_cut, self.una_own = (raw.data if raw.short else None), None
             self.delimiters, self.una, self.envelope_seen = self.share(raw.una), True, True

@@ -113,15 +113,16 @@ def una_cut_short(una: bytes, control: str | None) -> Problem:
 
 
 def unb_own_delimiters(
-    declared: EdifactDelimiters | None, shown: EdifactDelimiters, control: str | None
+    declared: str | None, shown: EdifactDelimiters, control: str | None
 ) -> Problem:
     """The fault of a UNB whose element separator or segment terminator is not the one in
-    force: the UNA's (`declared`), or the defaults "+" and "'" when no whole UNA came
-    before it (None). ISO 9735 section 7: delimiters other than the defaults are declared
-    by a UNA. The interchange was read with the delimiters the UNB shows (`shown`,
-    `edifact_lexer._unb_own`), which are a guess: it is named and answered with them, and
-    rejected (CONTRL UCI action 4, code 20) rather than translated from a guess."""
-    element, terminator = (declared.element, declared.segment) if declared else ("+", "'")
+    force: the UNA's (`declared`: its element separator and terminator), or the defaults
+    "+" and "'" when no whole UNA came right before it (None). ISO 9735 section 7:
+    delimiters other than the defaults are declared by a UNA. The interchange was read with
+    the delimiters the UNB shows (`shown`, `edifact_lexer._unb_own`), which are a guess: it
+    is named and answered with them, and rejected (CONTRL UCI action 4, code 20) rather
+    than translated from a guess."""
+    element, terminator = (declared[0], declared[1]) if declared else ("+", "'")
     source = "the UNA declares" if declared else "no UNA declares them (the defaults are"
     d = shown
     if d.element != element:

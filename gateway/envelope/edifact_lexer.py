@@ -73,8 +73,9 @@ class RawSegment(NamedTuple):
     run_on: bool = False
     # a UNA cut short by the UNB after it (`_short_una`): `una` is then the defaults
     short: bool = False
-    # no UNA: the delimiters a UNB shows that are not those in force (`_unb_own`), given
-    # as `una` (empty `data`) before the UNB itself
+    # the delimiters a UNB shows that are not those in force (`_unb_own`), given as `una`
+    # before the UNB itself; `data` is then the element separator and terminator in force
+    # when a UNA declared them, else empty (the defaults)
     own: bool = False
 
 
@@ -219,17 +220,18 @@ def cut_segments(
             after_una, pos, element = True, at + end, six[1:2]
             unusable = not usable(declared)  # the reader answers its UNB with the defaults
             continue
-        in_force = (element, term) if after_una else (b"+", b"'")
+        in_force = element + term if after_una else b"+'"
         guess = head == b"UNB" and not (after_una and unusable)
-        own = _unb_own(buf, at, *in_force, eof) if guess else None
+        own = _unb_own(buf, at, in_force[:1], in_force[1:], eof) if guess else None
         while own == -1:
             moved = pos  # indices move by -pos when more() reads
             if not more():
                 break
             at -= moved
-            own = _unb_own(buf, at, *in_force, eof)
+            own = _unb_own(buf, at, in_force[:1], in_force[1:], eof)
         if isinstance(own, bytes):  # read with them, as after a UNA that declared them
-            yield RawSegment(b"", base + at, lead, una_delimiters(own), own=True)
+            in_una = in_force if after_una else b""  # (the reader's message names them)
+            yield RawSegment(in_una, base + at, lead, una_delimiters(own), own=True)
             term, release, element = own[5:6], b"", own[1:2]
             after_una, pos = True, at
             continue
@@ -320,7 +322,8 @@ def _short_una(buf: bytes, at: int) -> int | None:
     return None
 
 
-_UNB_SPAN = 2048  # a UNB's own segment terminator is looked for within this many bytes
+_UNB_SPAN = 512  # a UNB is ~250 bytes at most (ISO 9735-2 lengths): searched this far
+_NEXT_SPAN = 256  # the segment after it, read to confirm its terminator
 
 
 def _unb_own(buf: bytes, at: int, element: bytes, term: bytes, eof: bool) -> bytes | int | None:
@@ -328,33 +331,44 @@ def _unb_own(buf: bytes, at: int, element: bytes, term: bytes, eof: bool) -> byt
     (`element`, `term`: the UNA's, else the defaults "+" and "'"): the character after its
     tag as the element separator, the one after its syntax identifier UNOx as the component
     separator (else ":"), the one right before the next UNH / UNG / UNZ tag (line breaks
-    between skipped) as the segment terminator; "." as the decimal mark, no
-    release character, no repetition separator. A partner that left out its UNA (or cut
-    it short, or sent another interchange's) is read with them, to be named and answered.
+    between skipped) as the segment terminator; "." as the decimal mark, no release
+    character, no repetition separator. A partner that left out its UNA (or cut it short,
+    or sent another interchange's) is read with them, to be named and answered.
+
+    Only a guess the file bears out: the UNB it cuts holds its five mandatory elements
+    (S001..0020), the segment after it ends with the same terminator before any terminator
+    in force, and the six are usable delimiters (no NUL, letter, digit or blank); a UNB
+    holding "/UNH+" as data (a party "DEMO/UNH") is read with the delimiters in force.
     -1: more bytes are needed; None: the UNB uses the delimiters in force, or shows none."""
     sep = buf[at + 3 : at + 4]
     if not sep:
         return None if eof else -1
-    if sep.isalnum() or sep in _WHITESPACE:
+    if sep.isalnum() or sep in _WHITESPACE or sep == b"\x00":
         return None
     if sep == element:  # the common case: the terminator in force ends the UNB
         idx = buf.find(term, at + 4, at + _UNB_SPAN)
         text = buf[at + 4 : idx]
         if idx >= 0 and b"UNH" not in text and b"UNG" not in text and b"UNZ" not in text:
             return None
-    window = buf[at + 4 : at + _UNB_SPAN]
-    found = re.search(rb"([^\w\s])[\r\n]*UN[HGZ]" + re.escape(sep), window)
+    window = buf[at + 4 : at + _UNB_SPAN + _NEXT_SPAN]
+    short = not eof and len(buf) - at < _UNB_SPAN + _NEXT_SPAN  # more bytes may tell
+    found = re.compile(rb"([^\w\s])[\r\n]*UN[HGZ]" + re.escape(sep)).search(window, 0, _UNB_SPAN)
     if found is None:
-        return -1 if not eof and len(buf) - at < _UNB_SPAN else None
+        return -1 if short else None
     seg_term = found.group(1)
     if sep == element and seg_term == term:
+        return None
+    if window[: found.start()].count(sep) < 4:  # S001 S002 S003 S004 0020: a cut in data
         return None
     component = window[4:5] if window[:3] == b"UNO" else b":"
     if not component or component.isalnum() or component in (sep, seg_term, b" ", b"\r", b"\n"):
         component = b":"
-    if seg_term in (sep, component):
-        return None
-    return component + sep + b".  " + seg_term  # (the decimal mark may equal a delimiter)
+    rest = window[found.end() :]
+    ends, other = rest.find(seg_term), rest.find(term)
+    if ends < 0 or (0 <= other < ends and term not in (seg_term, sep, component)):
+        return -1 if short and ends < 0 else None  # the next segment ends otherwise
+    six = component + sep + b".  " + seg_term  # (the decimal mark may equal a delimiter)
+    return six if b"\x00" not in six and usable(una_delimiters(six)) else None
 
 
 def _wrapped_una(buf: bytes, start: int, eof: bool) -> tuple[bytes, int] | int | None:
