@@ -596,6 +596,67 @@ def check_downgrade_upgrade(ledger: Ledger) -> None:
     assert ledger.get_file(_file(ledger)) is not None
 
 
+def check_megabyte_envelope_values_are_recorded_to_their_columns(ledger: Ledger) -> None:
+    """A partner's megabyte control numbers and parties (UNB 0020 and 0004, UNH 0062, GS06,
+    ST02) go into columns of 32 / 64 characters: PostgreSQL refused them (a VARCHAR's
+    length), the recording failed and the file was retried and quarantined unanswered;
+    SQLite kept them whole, in every upload answer and log line (review 20). They are
+    recorded cut to their columns (`column_text`); the file is translated and answered."""
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from gateway.ledger.records import CONTROL_WIDTH, KEY_WIDTH, PARTY_WIDTH
+    from gateway.mapping.codes import load_code_tables
+    from gateway.profile import PartnerProfile
+    from gateway.service.config import ServiceSettings
+    from gateway.service.metrics import Metrics
+    from gateway.service.runtime import Runtime
+    from gateway.service.storage import FileStore
+    from gateway.service.translating import translate_received
+    from gateway.service.worker import Gateway
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    edifact = (samples / "10-edifact-iftsta-d01b" / "input.edi").read_text()
+    x12 = (samples / "01-x12-214-delivered" / "input.edi").read_text()
+    big = "7" * 1_000_000
+    files = {
+        "edifact.edi": edifact.replace("IC1001", "IC" + big).replace("UNH+1+", f"UNH+M{big}+")
+        .replace("UNT+15+1", f"UNT+15+M{big}").replace("DEMOCARRIER:ZZ", f"D{big}:ZZ"),
+        "x12.edi": x12.replace("*1830*1*X*", f"*1830*{big}*X*").replace("GE*1*1~", f"GE*1*{big}~")
+        .replace("0001~", f"S{big}~"),
+        # accepted: a purchase order of 70 characters (RFF 1154 an..70), as long as allowed
+        "po.edi": edifact.replace("PO4711", "PO" + "4" * 68).replace("IC1001", "IC1002"),
+    }  # fmt: skip
+    profile = PartnerProfile(id="demo", x12_sender_ids=("DEMOCARRIER",), selling_party="999US",
+                             ship_from="ABCD", seller="demo")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        rt = Runtime(settings=ServiceSettings(data_dir=Path(tmp)), ledger=ledger,
+                     store=FileStore(Path(tmp)), partners={"demo": profile},
+                     tables=load_code_tables(), metrics=Metrics(),
+                     default_seller="demo")  # fmt: skip
+        for name, text in files.items():
+            received = asyncio.run(Gateway(rt).receive("demo", "http", name, text.encode()))
+            record = ledger.get_file(received.id)
+            assert record is not None
+            assert translate_received(rt, record).state is FileState.TRANSLATED
+            (ic,) = ledger.interchanges_for_file(received.id)
+            assert len(ic.control) <= CONTROL_WIDTH and len(ic.sender) <= PARTY_WIDTH
+            sets = ledger.transactions_for_file(received.id)
+            assert sets and all(len(t.control) <= CONTROL_WIDTH for t in sets)
+            assert all(len(t.group_control or "") <= CONTROL_WIDTH for t in sets)
+            acks = ledger.acks_for_file(received.id)
+            assert acks and all(len(a.acknowledges or "") <= CONTROL_WIDTH for a in acks)
+            assert all(len(a.content) < 2_000 for a in acks)
+        long_po = "PO" + "4" * 68
+        (event, *_) = [e for f in ledger.files_in_state(*FileState) if f.name == "po.edi"
+                       for e in ledger.events_for_file(f.id)]  # fmt: skip
+        assert event.payload["purchaseOrderNumber"] == long_po  # sent whole
+        assert event.purchase_order is not None and len(event.purchase_order) == KEY_WIDTH
+        (found,) = ledger.search(purchase_order=long_po)  # found by the whole value
+        assert found.name == "po.edi"
+
+
 CHECKS: dict[str, Check] = {
     name.removeprefix("check_"): check
     for name, check in sorted(globals().items())

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gateway.problems import MAX_MESSAGE, MAX_VALUE, Level, Problem, ProblemCode, clip
+from tests.ops_support import PARTNER_KEY
 from tests.test_broken_headers import translate
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -91,3 +93,17 @@ def test_made_and_copied_problems_are_clipped() -> None:
     short = Problem(code=ProblemCode.ELEMENT_TOO_LONG, message="fine", level=Level.ELEMENT,
                     value="v" * MAX_VALUE)  # fmt: skip
     assert short.value == "v" * MAX_VALUE and short.message == "fine"
+
+
+def test_the_upload_answer_does_not_carry_a_megabyte_control(app: Any) -> None:
+    """Review 20: problems were clipped, but the interchange's control number went whole
+    into the ledger and from there into the upload answer (interchanges[].control,
+    acknowledgements[].acknowledges), the delivery log line and webhooks."""
+    client, _ = app
+    data = EDIFACT.replace("IC1001", "IC" + NINES).encode("latin-1")
+    answer = client.post("/v1/partners/demo/interchanges", content=data,
+                         headers={**PARTNER_KEY, "X-File-Name": "big.edi"})  # fmt: skip
+    assert answer.status_code == 201, answer.text[:300]
+    assert len(answer.content) < 20_000, {k: len(json.dumps(v)) for k, v in answer.json().items()}
+    (interchange,) = answer.json()["interchanges"]
+    assert interchange["control"].startswith("IC999") and interchange["control"].endswith("…")

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, tru
 from sqlalchemy.orm import Session, defer
 
 from gateway.ledger.engine import SessionScope
+from gateway.ledger.records import KEY_WIDTH, column_text
 from gateway.ledger.tables import (
     ApiCall,
     Event,
@@ -121,8 +122,9 @@ def _refused_calls() -> ColumnElement[bool]:
 
 def _same(column: Any, value: str) -> ColumnElement[bool]:
     """`column` equals `value` ignoring case (upper() on both; expression indexes
-    ix_*_upper of migration 0002_issue10 keep it indexed)."""
-    return func.upper(column) == value.upper()
+    ix_*_upper of migration 0002_issue10 keep it indexed), `value` cut as the column holds
+    it (`column_text`: a purchase order of 70 characters)."""
+    return func.upper(column) == column_text(value, KEY_WIDTH).upper()
 
 
 def _matched(session: Any, q: SearchQuery, ids: Sequence[str]) -> dict[str, list[str]]:

@@ -10,6 +10,10 @@ from typing import Any, Self
 from gateway.ledger.states import AckState, EventState, FileState
 
 __all__ = [
+    "CODE_WIDTH",
+    "CONTROL_WIDTH",
+    "KEY_WIDTH",
+    "PARTY_WIDTH",
     "AckInfo",
     "AckRecord",
     "CallRecord",
@@ -18,6 +22,7 @@ __all__ = [
     "InterchangeRecord",
     "NewEvent",
     "TransactionRecord",
+    "column_text",
 ]
 
 
@@ -78,6 +83,26 @@ class TransactionRecord(_Snapshot):
     errors: list[dict[str, Any]]
 
 
+# the lengths of the columns a partner's values go into (tables.py): control numbers
+# (interchange, group, set, the control an ack answers), parties, set types, and an event's
+# purchase order and tracking number (its payload keeps them whole)
+CONTROL_WIDTH = 32
+PARTY_WIDTH = 64
+CODE_WIDTH = 16
+KEY_WIDTH = 64
+
+
+def column_text(text: str, width: int) -> str:
+    """`text` whole when it has at most `width` characters, else its first `width` - 1 and
+    "…". A partner's envelope value may be a megabyte (UNB 0020, ST02, GS06: the standards
+    allow 9 or 14 characters, so such an interchange or set is rejected), a purchase order
+    70 characters (EDIFACT RFF 1154 an..70, accepted); PostgreSQL refuses a value longer
+    than its VARCHAR column (the file's recording failed, it was retried and quarantined
+    unanswered) and SQLite kept it whole, in every upload answer and log line showing it.
+    Searches cut what they look for the same way."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     """One item to submit: `payload` is the item's body (statusUpdateDetails / confirmation)."""
@@ -89,6 +114,12 @@ class NewEvent:
     tracking_number: str | None = None
     lineage: Any = None  # JSON: where each value came from (segment, position, element)
     transaction_id: int | None = None  # the ledger's transactions.id it came from
+
+    def __post_init__(self) -> None:  # the search columns hold what fits (`column_text`)
+        for name in ("purchase_order", "tracking_number"):
+            value = getattr(self, name)
+            if value is not None and len(value) > KEY_WIDTH:
+                object.__setattr__(self, name, column_text(value, KEY_WIDTH))
 
 
 @dataclass(frozen=True, slots=True)

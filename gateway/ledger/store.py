@@ -20,11 +20,13 @@ from gateway.ledger.claims import lock_interchange, processed_before, processed_
 from gateway.ledger.engine import NotFoundError
 from gateway.ledger.migrate import downgrade, upgrade
 from gateway.ledger.records import (
+    KEY_WIDTH,
     AckInfo,
     AckRecord,
     FileRecord,
     InterchangeRecord,
     TransactionRecord,
+    column_text,
 )
 from gateway.ledger.states import (
     AckState,
@@ -294,10 +296,10 @@ class Ledger(SubmissionLedger):
             query = query.where(ReceivedFile.partner_id == partner_id)
         if purchase_order is not None:
             query = query.where(ReceivedFile.id.in_(select(Event.file_id).where(
-                Event.purchase_order == purchase_order)))  # fmt: skip
+                Event.purchase_order == column_text(purchase_order, KEY_WIDTH))))  # fmt: skip
         if tracking_number is not None:
             query = query.where(ReceivedFile.id.in_(select(Event.file_id).where(
-                Event.tracking_number == tracking_number)))  # fmt: skip
+                Event.tracking_number == column_text(tracking_number, KEY_WIDTH))))  # fmt: skip
         if control is not None:
             query = query.where(ReceivedFile.id.in_(select(Interchange.file_id).where(
                 Interchange.control == control)))  # fmt: skip

@@ -22,7 +22,14 @@ from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.unb import UnbHeader
 from gateway.envelope.x12_header import IsaHeader
 from gateway.ledger.controls import ControlConflict, next_control
-from gateway.ledger.records import FileRecord, NewEvent
+from gateway.ledger.records import (
+    CODE_WIDTH,
+    CONTROL_WIDTH,
+    PARTY_WIDTH,
+    FileRecord,
+    NewEvent,
+    column_text,
+)
 from gateway.ledger.states import FileState
 from gateway.ledger.streaming import SetIds, TranslationWriter
 from gateway.ledger.translation import NewAck, NewInterchange, NewTransaction
@@ -42,10 +49,18 @@ _CONTROL_RETRIES = 5  # numbering the acks again when another ack took the numbe
 
 
 def _parties(header: IsaHeader | UnbHeader) -> tuple[Syntax, str, str]:
-    """(syntax, sender, receiver) of an interchange header."""
+    """(syntax, sender, receiver) of an interchange header, as recorded (`column_text`)."""
     if isinstance(header, IsaHeader):
-        return "x12", header.sender, header.receiver
-    return "edifact", header.sender.strip(), header.recipient.strip()
+        sender, receiver = header.sender, header.receiver
+    else:
+        sender, receiver = header.sender.strip(), header.recipient.strip()
+    syntax: Syntax = "x12" if isinstance(header, IsaHeader) else "edifact"
+    return syntax, column_text(sender, PARTY_WIDTH), column_text(receiver, PARTY_WIDTH)
+
+
+def _control(text: str | None) -> str:
+    """A control number as recorded (`column_text`)."""
+    return column_text((text or "").strip(), CONTROL_WIDTH)
 
 
 def _check(
@@ -62,7 +77,7 @@ def _check(
         if outcome.header is None:
             return []
         syntax, sender, _ = _parties(outcome.header)
-        control = (outcome.control or "").strip()
+        control = _control(outcome.control)
         if not profile.owns_sender(syntax, sender):
             return [Problem(code=ProblemCode.UNKNOWN_SENDER, level=Level.INTERCHANGE,
                             message=f"interchange sender {sender!r} is not partner "
@@ -107,8 +122,10 @@ def _transactions(ic: InterchangeOutcome[Any], accepted: bool) -> Iterator[NewTr
     for group in ic.groups:
         for st in group.sets:
             errors = tuple(p.to_report() for p in st.problems + st.mapping_problems)
-            yield NewTransaction(control=st.control, type_code=st.type_code,
-                                 accepted=st.accepted and accepted, group_control=group.control,
+            group_control = group.control and column_text(group.control, CONTROL_WIDTH)
+            yield NewTransaction(control=column_text(st.control, CONTROL_WIDTH),
+                                 type_code=column_text(st.type_code, CODE_WIDTH),
+                                 accepted=st.accepted and accepted, group_control=group_control,
                                  errors=errors)  # fmt: skip
 
 
@@ -120,7 +137,7 @@ def _interchange(
     if ic.header is None:
         return None
     syntax, sender, receiver = _parties(ic.header)
-    control = (ic.control or "").strip()
+    control = _control(ic.control)
     duplicate_of = None
     if any(p.code is ProblemCode.DUPLICATE_INTERCHANGE for p in [*ic.problems, *problems]):
         duplicate_of = duplicates.get((sender, control))
@@ -135,7 +152,8 @@ def _acks(acks: Iterable[Acknowledgement], shift: int) -> Iterator[NewAck]:
     """The acks to record, one at a time (a mailbag's wait in a file: `AckSpool`), their
     interchange control numbers moved by `shift` when the partner's counter moved on."""
     for a in acks:
-        yield NewAck(a.type, shift_interchange_control(a.content, shift), a.acknowledges)
+        acknowledges = a.acknowledges and column_text(a.acknowledges, CONTROL_WIDTH)
+        yield NewAck(a.type, shift_interchange_control(a.content, shift), acknowledges)
 
 
 @dataclass(frozen=True)
