@@ -627,6 +627,8 @@ def check_megabyte_envelope_values_are_recorded_to_their_columns(ledger: Ledger)
         .replace("0001~", f"S{big}~"),
         # accepted: a purchase order of 70 characters (RFF 1154 an..70), as long as allowed
         "po.edi": edifact.replace("PO4711", "PO" + "4" * 68).replace("IC1001", "IC1002"),
+        # a name of 1,000 characters (X-File-Name): the column holds 255
+        "n" * 1_000: edifact.replace("IC1001", "IC1003"),
     }  # fmt: skip
     profile = PartnerProfile(id="demo", x12_sender_ids=("DEMOCARRIER",), selling_party="999US",
                              ship_from="ABCD", seller="demo")  # fmt: skip
@@ -639,6 +641,7 @@ def check_megabyte_envelope_values_are_recorded_to_their_columns(ledger: Ledger)
             received = asyncio.run(Gateway(rt).receive("demo", "http", name, text.encode()))
             record = ledger.get_file(received.id)
             assert record is not None
+            assert record.name == (name if len(name) <= 255 else name[:254] + "…")
             assert translate_received(rt, record).state is FileState.TRANSLATED
             (ic,) = ledger.interchanges_for_file(received.id)
             assert len(ic.control) <= CONTROL_WIDTH and len(ic.sender) <= PARTY_WIDTH

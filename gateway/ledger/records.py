@@ -13,6 +13,7 @@ __all__ = [
     "CODE_WIDTH",
     "CONTROL_WIDTH",
     "KEY_WIDTH",
+    "NAME_WIDTH",
     "PARTY_WIDTH",
     "AckInfo",
     "AckRecord",
@@ -90,6 +91,7 @@ CONTROL_WIDTH = 32
 PARTY_WIDTH = 64
 CODE_WIDTH = 16
 KEY_WIDTH = 64
+NAME_WIDTH = 255  # a received file's name (an HTTP upload's X-File-Name: any length)
 
 
 def column_text(text: str, width: int) -> str:

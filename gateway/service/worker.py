@@ -12,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from gateway.ledger.records import FileRecord
+from gateway.ledger.records import NAME_WIDTH, FileRecord, column_text
 from gateway.ledger.replays import Resend, record_replay_file
 from gateway.ledger.states import FileState, Transport
 from gateway.ledger.streaming import TranslationWriter, begin_attempt, give_back_attempt
@@ -127,6 +127,7 @@ class Gateway:
         """Record a durably stored file, and only then return (the sender may now be told).
         `claim`: the caller translates it itself (the HTTP answer); release with `release`."""
         self.rt.partner(partner_id)
+        name = column_text(name, NAME_WIDTH)  # (PostgreSQL refuses a longer one)
         crash_point("received:stored")
         if claim:  # before the record exists: the work loop must never see it unclaimed
             self._claimed.add(stored.file_id)
