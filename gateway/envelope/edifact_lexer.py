@@ -58,6 +58,7 @@ _HEADER = re.compile(rb"UN(?:A[^\r\n]{6}[ \t\r\n]*UNB|B)[^\w\s]UNO[A-Z][^\w\s][1
 _HEADER_MARGIN = 64  # a header may begin this many bytes before the end of what was searched
 # a UNA / UNB tag hard-wrapped inside itself (U<CR/LF>NA, UN<CR/LF>B): read one at a time
 _BROKEN_TAG = re.compile(rb"U[\r\n]|UN[\r\n]")
+_SERVICE_TEXT = re.compile(rb"UN[AB]|U[\r\n]|UN[\r\n]")  # where a batch must stop
 
 
 class RawSegment(NamedTuple):
@@ -281,22 +282,23 @@ def cut_segments(
         header = next_header(pos) if last > pos else -1
         if 0 <= header < last:  # the segment running into it is cut on its own
             last = buf.rfind(term, pos, header)
+        block: bytes | None = None
         if last > pos and not (release and release in _WHITESPACE):  # else one at a time:
             # leading white space is skipped before a white-space release could count
             block = buf[pos:last]
+            service = _SERVICE_TEXT.search(block)
+            if service is not None:
+                # the batch ends before the piece holding it: a UNA / UNB (or a tag wrapped
+                # inside itself) is read on its own, the delimiters may change there (such a
+                # tag in data costs one segment read that way); a file of short UNBs was
+                # split whole at each one (quadratic: 40 s a MB)
+                cut = block.rfind(term, 0, service.start())
+                block = block[:cut] if cut >= 0 else None
+        if block is not None:
             pieces = block.split(term)
             size = len(block) + 1
             if release and (release + term in block or block.endswith(release)):
                 pieces, size = _join_released(pieces, term, release)
-            if b"UNA" in block or b"UNB" in block or _BROKEN_TAG.search(block):
-                for n, piece in enumerate(pieces):
-                    if (
-                        piece.lstrip(_WHITESPACE)[:12].translate(None, _BREAKS)[:3]
-                        in _SERVICE_HEADS
-                    ):
-                        size = sum(map(len, pieces[:n])) + n
-                        del pieces[n:]  # read from the UNA/UNB on: the delimiters may change
-                        break
             if pieces:
                 yield Batch(pieces, base + pos)
             pos += size
@@ -352,23 +354,45 @@ def _unb_own(buf: bytes, at: int, element: bytes, term: bytes, eof: bool) -> byt
             return None
     window = buf[at + 4 : at + _UNB_SPAN + _NEXT_SPAN]
     short = not eof and len(buf) - at < _UNB_SPAN + _NEXT_SPAN  # more bytes may tell
-    found = re.compile(rb"([^\w\s])[\r\n]*UN[HGZ]" + re.escape(sep)).search(window, 0, _UNB_SPAN)
+    found = _next_service_tag(window, sep)
     if found is None:
         return -1 if short else None
-    seg_term = found.group(1)
+    end_at, tag_end = found
+    seg_term = window[end_at : end_at + 1]
     if sep == element and seg_term == term:
         return None
-    if window[: found.start()].count(sep) < 4:  # S001 S002 S003 S004 0020: a cut in data
+    if window[:end_at].count(sep) < 4:  # S001 S002 S003 S004 0020: a cut in data
         return None
     component = window[4:5] if window[:3] == b"UNO" else b":"
     if not component or component.isalnum() or component in (sep, seg_term, b" ", b"\r", b"\n"):
         component = b":"
-    rest = window[found.end() :]
+    rest = window[tag_end:]
     ends, other = rest.find(seg_term), rest.find(term)
     if ends < 0 or (0 <= other < ends and term not in (seg_term, sep, component)):
         return -1 if short and ends < 0 else None  # the next segment ends otherwise
     six = component + sep + b".  " + seg_term  # (the decimal mark may equal a delimiter)
     return six if b"\x00" not in six and usable(una_delimiters(six)) else None
+
+
+def _next_service_tag(window: bytes, sep: bytes) -> tuple[int, int] | None:
+    """The first UNH / UNG / UNZ tag and `sep` within the first _UNB_SPAN bytes of `window`
+    right after a character that is no letter, digit, underscore or blank (CR / LF between
+    skipped): (that character's index, the index after `sep`); None when there is none. A
+    few bytes.find in place of a regex that tried every punctuation character."""
+    start = 0
+    while True:
+        hits = [i for tag in (b"UNH", b"UNG", b"UNZ")
+                if (i := window.find(tag + sep, start, _UNB_SPAN + 4)) >= 0]  # fmt: skip
+        if not hits:
+            return None
+        at = min(hits)
+        before = at
+        while before > 0 and window[before - 1] in b"\r\n":
+            before -= 1
+        char = window[before - 1 : before]
+        if before > 0 and not char.isalnum() and char not in b"_ \t\x0b\x0c\r\n":
+            return before - 1, at + 4
+        start = at + 1
 
 
 def _wrapped_una(buf: bytes, start: int, eof: bool) -> tuple[bytes, int] | int | None:
