@@ -55,6 +55,11 @@ class ServiceSettings(BaseSettings):
     # of those, open at once from one peer address (beyond them: 503); behind a reverse proxy
     # every client shares its address: set it to http_max_connections there
     http_max_connections_per_peer: int = Field(50, ge=1)
+    # the addresses whose X-Forwarded-For / -Proto the service believes (a reverse proxy's,
+    # comma-separated; "" believes none): the client address the login throttle counts and
+    # the logs name. uvicorn's own default is 127.0.0.1; here none, so a process on the host
+    # cannot pose as any address (review 20): a reverse proxy's address is set explicitly
+    http_trusted_proxies: str = ""
     http_uploads_per_partner: int = Field(4, ge=1)  # one partner's uploads in flight (then 429)
     part_retention_hours: float = 72.0  # unrenamed *.part uploads in /inbox are removed after
     replay_preview_mb: float = 10.0  # largest file whose replay the ops side previews, MB

@@ -191,6 +191,20 @@ def _accounts(rt: Runtime) -> list[SftpAccount]:
     return accounts
 
 
+def http_config(app: Any, settings: ServiceSettings) -> uvicorn.Config:
+    """The HTTP server's uvicorn configuration: the limits of `settings` (header time,
+    connections in all and per peer) and the reverse proxies whose X-Forwarded-For is
+    believed (`http_trusted_proxies`; none: no header is, not even 127.0.0.1's)."""
+    trusted = settings.http_trusted_proxies.strip()
+    return uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                          log_level="warning", lifespan="off", access_log=False,
+                          http=TimedH11Protocol.with_limits(
+                              settings.http_timeout, settings.http_max_connections_per_peer),
+                          limit_concurrency=settings.http_max_connections,
+                          proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+                          timeout_keep_alive=5, timeout_graceful_shutdown=3)  # fmt: skip
+
+
 async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                  settings_file: Path | None = None) -> None:  # fmt: skip
     make_private(settings.data_dir)
@@ -240,15 +254,7 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
     scheduler.add_job(_job(purge_parts), "interval", args=[rt], hours=1, max_instances=1,
                       next_run_time=datetime.now(UTC), id="part-retention")  # fmt: skip
     scheduler.start()
-    api = _Server(uvicorn.Config(create_api(gateway), host=settings.http_host,
-                                        port=settings.http_port, log_level="warning",
-                                        lifespan="off", access_log=False,
-                                        http=TimedH11Protocol.with_limits(
-                                            settings.http_timeout,
-                                            settings.http_max_connections_per_peer),
-                                        limit_concurrency=settings.http_max_connections,
-                                        timeout_keep_alive=5,
-                                        timeout_graceful_shutdown=3))  # fmt: skip
+    api = _Server(http_config(create_api(gateway), settings))
     stop = asyncio.Event()
     worker = asyncio.create_task(gateway.run(stop))
     ports = {what.lower(): f"{host}:{port}" for what, host, port in _listeners(settings)}
