@@ -166,7 +166,11 @@ def cut_segments(
             return header_abs - base
         begin = max(start, searched - base)
         found = _HEADER.search(buf, begin)
-        while found is not None and buf[found.start() - 1 : found.start()].isalnum():
+        while (
+            found is not None
+            and found.start() > 0  # (a negative slice index: mypyc's slice refuses it)
+            and buf[found.start() - 1 : found.start()].isalnum()
+        ):
             found = _HEADER.search(buf, found.start() + 1)  # "XUNB+UNOA:3": data
         if found is not None:
             header_abs = searched = base + found.start()
@@ -349,7 +353,7 @@ def _unb_own(buf: bytes, at: int, element: bytes, term: bytes, eof: bool) -> byt
         return None
     if sep == element:  # the common case: the terminator in force ends the UNB
         idx = buf.find(term, at + 4, at + _UNB_SPAN)
-        text = buf[at + 4 : idx]
+        text = buf[at + 4 : idx] if idx >= 0 else b""  # (no negative index: mypyc's slice)
         if idx >= 0 and b"UNH" not in text and b"UNG" not in text and b"UNZ" not in text:
             return None
     window = buf[at + 4 : at + _UNB_SPAN + _NEXT_SPAN]
@@ -389,8 +393,8 @@ def _next_service_tag(window: bytes, sep: bytes) -> tuple[int, int] | None:
         before = at
         while before > 0 and window[before - 1] in b"\r\n":
             before -= 1
-        char = window[before - 1 : before]
-        if before > 0 and not char.isalnum() and char not in b"_ \t\x0b\x0c\r\n":
+        char = window[before - 1 : before] if before > 0 else b""  # (no negative index)
+        if char and not char.isalnum() and char not in b"_ \t\x0b\x0c\r\n":
             return before - 1, at + 4
         start = at + 1
 
