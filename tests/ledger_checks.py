@@ -660,6 +660,18 @@ def check_megabyte_envelope_values_are_recorded_to_their_columns(ledger: Ledger)
         assert found.name == "po.edi"
 
 
+def check_a_transaction_id_longer_than_its_column_is_recorded_cut(ledger: Ledger) -> None:
+    """SP-API's transactionId is any string the remote answers (~50 characters from
+    Amazon): one over the column's 128 made PostgreSQL refuse the call's record, leaving
+    its events in `sending` (review 21)."""
+    file_id = _file(ledger)
+    call = ledger.mark_sending(ledger.add_events(file_id, [_event("PO1", "1Z1")]))
+    ledger.record_call(call, _accepted("T" * 200))
+    (event,) = ledger.events_for_file(file_id)
+    assert event.state is EventState.ACCEPTED
+    assert event.amazon_transaction_id == "T" * 127 + "…"
+
+
 CHECKS: dict[str, Check] = {
     name.removeprefix("check_"): check
     for name, check in sorted(globals().items())

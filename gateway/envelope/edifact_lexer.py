@@ -289,15 +289,16 @@ def cut_segments(
         block: bytes | None = None
         if last > pos and not (release and release in _WHITESPACE):  # else one at a time:
             # leading white space is skipped before a white-space release could count
-            block = buf[pos:last]
-            service = _SERVICE_TEXT.search(block)
-            if service is not None:
+            service = _SERVICE_TEXT.search(buf, pos, last)  # (in place: no copy of the rest)
+            if service is None:
+                block = buf[pos:last]
+            else:
                 # the batch ends before the piece holding it: a UNA / UNB (or a tag wrapped
                 # inside itself) is read on its own, the delimiters may change there (such a
                 # tag in data costs one segment read that way); a file of short UNBs was
                 # split whole at each one (quadratic: 40 s a MB)
-                cut = block.rfind(term, 0, service.start())
-                block = block[:cut] if cut >= 0 else None
+                cut = buf.rfind(term, pos, service.start())
+                block = buf[pos:cut] if cut >= 0 else None
         if block is not None:
             pieces = block.split(term)
             size = len(block) + 1
@@ -386,7 +387,7 @@ def _next_service_tag(window: bytes, sep: bytes) -> tuple[int, int] | None:
     start = 0
     while True:
         hits = [i for tag in (b"UNH", b"UNG", b"UNZ")
-                if (i := window.find(tag + sep, start, _UNB_SPAN + 4)) >= 0]  # fmt: skip
+                if (i := window.find(tag + sep, start, _UNB_SPAN)) >= 0]  # fmt: skip
         if not hits:
             return None
         at = min(hits)

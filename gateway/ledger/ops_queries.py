@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, tru
 from sqlalchemy.orm import Session, defer
 
 from gateway.ledger.engine import SessionScope
-from gateway.ledger.records import KEY_WIDTH, column_text
+from gateway.ledger.records import CONTROL_WIDTH, KEY_WIDTH, column_text
 from gateway.ledger.tables import (
     ApiCall,
     Event,
@@ -41,8 +41,9 @@ _MAX_CONTROL_DIGITS = 14  # ISA13 9, GS06/ST02 up to 9, UNB 0020 up to 14
 
 def control_variants(control: str) -> list[str]:
     """The stored spellings a control number may have: as given, and for digits every
-    zero-padded width up to 14 (`123` -> `123`, `0123`, ..., `000000123`, ...)."""
-    control = control.strip()
+    zero-padded width up to 14 (`123` -> `123`, `0123`, ..., `000000123`, ...); a longer
+    one cut as recorded (`column_text`)."""
+    control = column_text(control.strip(), CONTROL_WIDTH)
     if not control.isdigit():
         return [control]
     bare = control.lstrip("0") or "0"

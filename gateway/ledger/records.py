@@ -101,8 +101,22 @@ def column_text(text: str, width: int) -> str:
     70 characters (EDIFACT RFF 1154 an..70, accepted); PostgreSQL refuses a value longer
     than its VARCHAR column (the file's recording failed, it was retried and quarantined
     unanswered) and SQLite kept it whole, in every upload answer and log line showing it.
-    Searches cut what they look for the same way."""
+    Searches cut what they look for the same way. A NUL and a lone surrogate (an SFTP name
+    that is no UTF-8, `os.fsdecode`'s \udcff) become U+FFFD: no database stores them
+    (PostgreSQL refuses NUL in text, both refuse what UTF-8 cannot encode), and the upload
+    was refused again at every try."""
+    if not text.isascii() or "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            errors = "surrogateescape" if _escapes_only(text) else "replace"
+            text = text.encode("utf-8", errors).decode("utf-8", "replace")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _escapes_only(text: str) -> bool:  # only os.fsdecode's escapes (U+DC80..U+DCFF) as surrogates
+    return all(not "\ud800" <= c <= "\udfff" or "\udc80" <= c <= "\udcff" for c in text)
 
 
 @dataclass(frozen=True, slots=True)

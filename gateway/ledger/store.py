@@ -20,6 +20,7 @@ from gateway.ledger.claims import lock_interchange, processed_before, processed_
 from gateway.ledger.engine import NotFoundError
 from gateway.ledger.migrate import downgrade, upgrade
 from gateway.ledger.records import (
+    CONTROL_WIDTH,
     KEY_WIDTH,
     AckInfo,
     AckRecord,
@@ -302,7 +303,7 @@ class Ledger(SubmissionLedger):
                 Event.tracking_number == column_text(tracking_number, KEY_WIDTH))))  # fmt: skip
         if control is not None:
             query = query.where(ReceivedFile.id.in_(select(Interchange.file_id).where(
-                Interchange.control == control)))  # fmt: skip
+                Interchange.control == column_text(control, CONTROL_WIDTH))))  # fmt: skip
         query = query.order_by(ReceivedFile.received_at.desc(), ReceivedFile.id).limit(limit)
         with self._read() as session:
             return [_file(row) for row in session.scalars(query)]

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.ledger.mailbox import MailboxLedger
-from gateway.ledger.records import CallRecord, EventRecord, NewEvent
+from gateway.ledger.records import CallRecord, EventRecord, NewEvent, column_text
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED, SettlingLedger
 from gateway.ledger.states import EventState, LedgerError, StateError, check_event_move
 from gateway.ledger.tables import (
@@ -162,7 +162,9 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
             call.status_code = result.status_code
             call.attempts = result.attempts
             call.request_ids = list(result.request_ids)
-            call.transaction_id = result.transaction_id
+            # Amazon's ids are ~50 characters; a longer one is kept cut (`column_text`)
+            transaction_id = result.transaction_id and column_text(result.transaction_id, 128)
+            call.transaction_id = transaction_id
             call.errors = _errors(result.errors)
             call.throttled = result.throttled
             call.finished_at = utc_now()
@@ -177,7 +179,7 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
             seller = call.seller
             for row in session.scalars(call_event_rows(call_id)):
                 _move(row, target)
-                row.amazon_transaction_id = result.transaction_id
+                row.amazon_transaction_id = transaction_id
         if result.blocked:
             code = next((e.code for e in result.errors if e.code.startswith("lwa_")), "lwa")
             self.set_seller_state(seller, REAUTHORIZATION_NEEDED, code)

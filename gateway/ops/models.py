@@ -41,11 +41,12 @@ class SearchQuery(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     partner: str | None = Field(None, max_length=64, description="partner id")
-    po: str | None = Field(None, max_length=64, description="purchase order number")
-    tracking: str | None = Field(None, max_length=64, description="tracking number")
+    # (a purchase order may have 70 characters, EDIFACT RFF 1154; the ledger keeps 64)
+    po: str | None = Field(None, max_length=200, description="purchase order number")
+    tracking: str | None = Field(None, max_length=200, description="tracking number")
     control: str | None = Field(
         None,
-        max_length=32,
+        max_length=200,
         description="any control number: ISA13 (with or without leading zeros), GS06, ST02, "
         "UNB 0020, UNH 0062",
     )

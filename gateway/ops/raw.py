@@ -22,6 +22,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
+from gateway.ledger.records import CONTROL_WIDTH, column_text
+
 __all__ = [
     "ErrorLocator",
     "RawSegment",
@@ -199,10 +201,12 @@ def split_segments(data: bytes) -> list[RawSegment]:
 
 @lru_cache(maxsize=4096)  # a file's segments repeat their set's and interchange's numbers
 def control_key(value: Any) -> str | None:
-    """A control number as compared: blanks stripped, leading zeros dropped from digits."""
+    """A control number as compared: blanks stripped, cut as the ledger records it
+    (`column_text`: a problem's or the file's whole one meets the ledger's), leading zeros
+    dropped from digits."""
     if value is None:
         return None
-    text = str(value).strip()
+    text = column_text(str(value).strip(), CONTROL_WIDTH)
     try:
         return str(int(text)) if text.isdigit() else text
     except ValueError:  # digits int() does not read (superscripts)

@@ -6,10 +6,11 @@ defaults below. Every setting is listed in the README."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -68,6 +69,31 @@ class ServiceSettings(BaseSettings):
     metrics_token: SecretStr | None = None  # /metrics needs `Authorization: Bearer <token>`
     operators: dict[str, OperatorAccount] = Field(default_factory=dict)  # people, by name
     login: LoginLimits = Field(default_factory=LoginLimits)  # failed-login delays, lockout
+
+    @field_validator("http_trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        """Comma-separated IP addresses or networks; not "*" (every client could then name
+        any address in X-Forwarded-For)."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            if entry == "*":
+                raise ValueError('"*" would believe every client: name the reverse proxies')
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                why = f"{entry!r} is no IP address or network (comma-separated)"
+                raise ValueError(why) from None
+        return ",".join(entries)
+
+    @field_validator("operators")
+    @classmethod
+    def _operator_names(cls, value: dict[str, OperatorAccount]) -> dict[str, OperatorAccount]:
+        """Names of 1 to 64 printable characters (the ledger records who did what)."""
+        for name in value:
+            if not 0 < len(name) <= 64 or not name.isprintable():
+                raise ValueError(f"operator name {name[:70]!r}: 1 to 64 printable characters")
+        return value
 
     def translation_limit(self, size_bytes: int) -> float:
         """Seconds a file of `size_bytes` may take to translate in a worker:
