@@ -25,7 +25,7 @@ COPY pyproject.toml README.md setup.py ./
 COPY gateway ./gateway
 COPY mappings ./mappings
 RUN if [ "$EDIGW_MYPYC" = 1 ]; then \
-      pip install --no-cache-dir "setuptools>=68" wheel "mypy>=1.10" types-PyYAML . \
+      pip install --no-cache-dir "setuptools>=68" wheel "mypy>=2.3,<3" types-PyYAML . \
       && EDIGW_MYPYC=1 pip wheel --no-cache-dir --no-deps --no-build-isolation \
          --wheel-dir /wheels . \
       && python -c "import glob, zipfile; [w] = glob.glob('/wheels/*.whl'); \
