@@ -5,7 +5,8 @@ that are not released (an odd run of release characters before a terminator make
 data). It works on bytes: every delimiter is a single ASCII byte and no multi-byte UTF-8
 sequence contains one, so cutting before decoding is safe for every EDIFACT charset. A UNA
 service string advice switches the delimiters; a UNB not preceded by a UNA goes back to
-the defaults `:+.? '`. Memory stays flat: one chunk (64 KiB) or one segment at a time.
+the defaults `:+.? '`, unless it shows others the file bears out (`_unb_own`: it is then
+read with them, to be answered and rejected). Memory stays flat: one chunk (64 KiB) or one segment at a time.
 `cut_segments` is the same cut for the reader: the complete segments buffered after the
 one at the read position come as one `Batch` (one bytes.split, released terminators joined
 back), so the common segment costs no per-byte Python work.
@@ -47,7 +48,6 @@ MAX_SEGMENT = 1 << 20
 _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _NON_WHITESPACE = re.compile(rb"[^ \t\r\n]")
-_SERVICE_HEADS = (b"UNA", b"UNB")
 # An interchange header that cannot be data, whatever delimiters the interchange being read
 # declared: a UNB (after a UNA and white space, or not) whose first element starts with a
 # syntax identifier (UNOA..UNOY, ISO 9735 0001) and its version (0002), after a character
@@ -56,9 +56,9 @@ _SERVICE_HEADS = (b"UNA", b"UNB")
 # otherwise make the rest of the file one segment.
 _HEADER = re.compile(rb"UN(?:A[^\r\n]{6}[ \t\r\n]*UNB|B)[^\w\s]UNO[A-Z][^\w\s][1-9]")
 _HEADER_MARGIN = 64  # a header may begin this many bytes before the end of what was searched
-# a UNA / UNB tag hard-wrapped inside itself (U<CR/LF>NA, UN<CR/LF>B): read one at a time
-_BROKEN_TAG = re.compile(rb"U[\r\n]|UN[\r\n]")
-_SERVICE_TEXT = re.compile(rb"UN[AB]|U[\r\n]|UN[\r\n]")  # where a batch must stop
+# where a batch of segments must stop: a UNA / UNB (the delimiters may change there), or
+# such a tag hard-wrapped inside itself (U<CR/LF>NA, UN<CR/LF>B); read one at a time
+_SERVICE_TEXT = re.compile(rb"UN[AB]|U[\r\n]|UN[\r\n]")
 
 
 class RawSegment(NamedTuple):
