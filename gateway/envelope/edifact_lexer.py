@@ -6,10 +6,10 @@ data). It works on bytes: every delimiter is a single ASCII byte and no multi-by
 sequence contains one, so cutting before decoding is safe for every EDIFACT charset. A UNA
 service string advice switches the delimiters; a UNB not preceded by a UNA goes back to
 the defaults `:+.? '`, unless it shows others the file bears out (`_unb_own`: it is then
-read with them, to be answered and rejected). Memory stays flat: one chunk (64 KiB) or one segment at a time.
-`cut_segments` is the same cut for the reader: the complete segments buffered after the
-one at the read position come as one `Batch` (one bytes.split, released terminators joined
-back), so the common segment costs no per-byte Python work.
+read with them, to be answered and rejected). Memory stays flat: one chunk (64 KiB) or
+one segment at a time. `cut_segments` is the same cut for the reader: the complete segments
+buffered after the one at the read position come as one `Batch` (one bytes.split, released
+terminators joined back), so the common segment costs no per-byte Python work.
 
 `decode_segment` decodes one segment with the interchange's charset (a fault becomes a
 position, not an exception) and `tokenize` splits the text into data elements and
