@@ -280,6 +280,26 @@ def startup(tmp: Path, runs: int = 5, compiled: Path | None = None) -> dict[str,
     return figures
 
 
+def toolchain() -> str:
+    """Python, mypy (mypyc) and the C compiler with its flags: what the figures depend on
+    beside the code (stop 19's compiled rows were 2x today's on the same commit)."""
+    import platform
+    import sysconfig
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mypy = version("mypy")
+    except PackageNotFoundError:
+        mypy = "not installed"
+    cc = (sysconfig.get_config_var("CC") or "?").split()[0]
+    cc_version = subprocess.run([cc, "--version"], capture_output=True, text=True, check=False)
+    first = (cc_version.stdout.splitlines() or ["?"])[0]
+    flags = sysconfig.get_config_var("CFLAGS") or ""
+    opt = " ".join(f for f in flags.split() if f.startswith(("-O", "-march", "-g")))
+    return (f"toolchain: Python {platform.python_version()}, mypy {mypy}, {first} ({opt}), "
+            f"{os.cpu_count()} CPUs, {platform.machine()}")  # fmt: skip
+
+
 def stale(compiled: Path) -> list[str]:
     """The gateway sources the build in `compiled` was not made from (missing there, or
     different from its copy): a compiled module built before an edit would be measured."""
@@ -313,6 +333,7 @@ def main() -> None:
               " (`make compiled`): pure figures only")  # fmt: skip
         compiled = None
     modes = ("edigw", "lineage", *(("mypyc", "mypyc+lin") if compiled else ()))
+    print(toolchain())
     # bytecode of every module, as an installed package has it: a host that sets
     # PYTHONDONTWRITEBYTECODE (CI, containers) would otherwise compile every import again in
     # each child (~0.3 s of a 20 MB row)
