@@ -10,7 +10,6 @@ out, a mandatory one replaced by a placeholder of the element's type.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,12 +113,10 @@ class SegmentWriter:
 def clean(value: str, d: Delimiters) -> str:
     """A copied value without the delimiters it cannot carry (X12 has no release char) and
     without control characters."""
-    return _unwanted(d.element, d.component, d.segment, d.repetition).sub("", value)
-
-
-def _unwanted(*delimiters: str | None) -> re.Pattern[str]:
-    """One character class: the delimiters and every control character (`suspect_pattern`)."""
-    return suspect_pattern("".join(c for c in delimiters if c))
+    # one character class: the delimiters and every control character (kept per delimiters)
+    return suspect_pattern(d.element + d.component + d.segment + (d.repetition or "")).sub(
+        "", value
+    )
 
 
 # X12's conventional delimiters: * > ~ (and ^ for repetition from 00402 on)
