@@ -179,7 +179,8 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
-    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+    # indexed: a group's version is read from its first event (ledger.advising.group_version)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
     operation: Mapped[str] = mapped_column(String(64))
     seller: Mapped[str] = mapped_column(String(64))
     purchase_order: Mapped[str | None] = mapped_column(String(64), index=True)

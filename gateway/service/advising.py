@@ -252,7 +252,7 @@ class InterchangeAdvice:
                     found.add(origin, row, calls)
             group = st.group_control
             version = (self.versions.get(group)
-                       or group_version(self.rt.ledger, self.file.id, ic.id, group)
+                       or group_version(self.rt.ledger, ic.id, group)
                        or _DEFAULT_VERSION[self.syntax])  # fmt: skip
             self.versions.setdefault(group, version)
             origin = Origin(self.syntax, ic.sender, ic.receiver, ic.control, group, st.control,
