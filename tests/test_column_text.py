@@ -123,3 +123,38 @@ def test_partner_search_finds_a_long_control_as_it_finds_a_long_po(rt: Runtime) 
     control = "C" * 40
     record = _translate(rt, "c.edi", EDIFACT.replace("IC1001", control))
     assert [f.id for f in rt.ledger.search(control=control)] == [record.id]
+
+
+def test_the_widths_values_are_cut_to_are_the_migrated_columns_lengths(tmp_path: Path) -> None:
+    """Each width `column_text` cuts to is the length of the columns it guards as the
+    migrations made them (tables.py reads the widths from `gateway.ledger.records`): a width
+    wider than its column would be refused by PostgreSQL again."""
+    from sqlalchemy import inspect
+
+    from gateway.ledger import records
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'widths.db'}")
+    ledger.migrate()
+    guarded = {
+        ("received_files", "name"): records.NAME_WIDTH,
+        ("interchanges", "sender"): records.PARTY_WIDTH,
+        ("interchanges", "receiver"): records.PARTY_WIDTH,
+        ("interchanges", "control"): records.CONTROL_WIDTH,
+        ("transactions", "group_control"): records.CONTROL_WIDTH,
+        ("transactions", "control"): records.CONTROL_WIDTH,
+        ("transactions", "type_code"): records.CODE_WIDTH,
+        ("acks", "acknowledges"): records.CONTROL_WIDTH,
+        ("events", "purchase_order"): records.KEY_WIDTH,
+        ("events", "tracking_number"): records.KEY_WIDTH,
+        ("events", "amazon_transaction_id"): records.AMAZON_ID_WIDTH,
+        ("api_calls", "transaction_id"): records.AMAZON_ID_WIDTH,
+        ("ops_search_terms", "value"): records.KEY_WIDTH,
+    }
+    try:
+        inspector = inspect(ledger.engine)
+        lengths = {(table, c["name"]): getattr(c["type"], "length", None)
+                   for table in {t for t, _ in guarded}
+                   for c in inspector.get_columns(table)}  # fmt: skip
+    finally:
+        ledger.close()
+    assert {key: lengths[key] for key in guarded} == guarded

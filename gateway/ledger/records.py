@@ -10,6 +10,7 @@ from typing import Any, Self
 from gateway.ledger.states import AckState, EventState, FileState
 
 __all__ = [
+    "AMAZON_ID_WIDTH",
     "CODE_WIDTH",
     "CONTROL_WIDTH",
     "KEY_WIDTH",
@@ -84,14 +85,18 @@ class TransactionRecord(_Snapshot):
     errors: list[dict[str, Any]]
 
 
-# the lengths of the columns a partner's values go into (tables.py): control numbers
-# (interchange, group, set, the control an ack answers), parties, set types, and an event's
-# purchase order and tracking number (its payload keeps them whole)
+# the lengths of the columns a partner's values go into (tables.py reads them from here;
+# each migration keeps the length it created): control numbers (interchange, group, set,
+# the control an ack answers), parties, set types, an event's purchase order and tracking
+# number and a refused set's search terms (its payload keeps them whole), a received file's
+# name (an HTTP upload's X-File-Name: any length); and Amazon's transaction ids (~50
+# characters)
 CONTROL_WIDTH = 32
 PARTY_WIDTH = 64
 CODE_WIDTH = 16
 KEY_WIDTH = 64
-NAME_WIDTH = 255  # a received file's name (an HTTP upload's X-File-Name: any length)
+NAME_WIDTH = 255
+AMAZON_ID_WIDTH = 128
 
 
 def column_text(text: str, width: int) -> str:

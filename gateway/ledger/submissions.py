@@ -15,7 +15,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from gateway.ledger.mailbox import MailboxLedger
-from gateway.ledger.records import CallRecord, EventRecord, NewEvent, column_text
+from gateway.ledger.records import (
+    AMAZON_ID_WIDTH,
+    CallRecord,
+    EventRecord,
+    NewEvent,
+    column_text,
+)
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED, SettlingLedger
 from gateway.ledger.states import EventState, LedgerError, StateError, check_event_move
 from gateway.ledger.tables import (
@@ -163,8 +169,8 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
             call.attempts = result.attempts
             call.request_ids = list(result.request_ids)
             # Amazon's ids are ~50 characters; a longer one is kept cut (`column_text`)
-            transaction_id = result.transaction_id and column_text(result.transaction_id, 128)
-            call.transaction_id = transaction_id
+            amazon_id = result.transaction_id
+            call.transaction_id = amazon_id and column_text(amazon_id, AMAZON_ID_WIDTH)
             call.errors = _errors(result.errors)
             call.throttled = result.throttled
             call.finished_at = utc_now()
@@ -179,7 +185,7 @@ class SubmissionLedger(SettlingLedger, MailboxLedger):
             seller = call.seller
             for row in session.scalars(call_event_rows(call_id)):
                 _move(row, target)
-                row.amazon_transaction_id = transaction_id
+                row.amazon_transaction_id = call.transaction_id
         if result.blocked:
             code = next((e.code for e in result.errors if e.code.startswith("lwa_")), "lwa")
             self.set_seller_state(seller, REAUTHORIZATION_NEEDED, code)

@@ -27,6 +27,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, defer, mapped_column
 
+from gateway.ledger.records import (  # the columns a partner's or Amazon's values go into
+    AMAZON_ID_WIDTH,
+    CODE_WIDTH,
+    CONTROL_WIDTH,
+    KEY_WIDTH,
+    NAME_WIDTH,
+    PARTY_WIDTH,
+)
+
 __all__ = [
     "MAX_ID",
     "STATE_ONLY",
@@ -89,7 +98,7 @@ class ReceivedFile(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # uuid4 text
     partner_id: Mapped[str] = mapped_column(String(64), index=True)
     transport: Mapped[str] = mapped_column(String(16))  # sftp | http | cli | replay
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(NAME_WIDTH))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     stored_path: Mapped[str] = mapped_column(Text)
@@ -119,9 +128,9 @@ class Interchange(Base):
     file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
     partner_id: Mapped[str] = mapped_column(String(64))
     syntax: Mapped[str] = mapped_column(String(16))
-    sender: Mapped[str] = mapped_column(String(64))  # ISA06 / UNB02
-    receiver: Mapped[str] = mapped_column(String(64))  # ISA08 / UNB03
-    control: Mapped[str] = mapped_column(String(32), index=True)  # ISA13 / UNB05
+    sender: Mapped[str] = mapped_column(String(PARTY_WIDTH))  # ISA06 / UNB02
+    receiver: Mapped[str] = mapped_column(String(PARTY_WIDTH))  # ISA08 / UNB03
+    control: Mapped[str] = mapped_column(String(CONTROL_WIDTH), index=True)  # ISA13 / UNB05
     test: Mapped[bool] = mapped_column(Boolean, default=False)  # ISA15=T / UNB11=1
     accepted: Mapped[bool | None] = mapped_column(Boolean)
     # indexed: a claim taken over repoints the duplicates of the row it replaces
@@ -137,9 +146,9 @@ class Transaction(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     interchange_id: Mapped[int] = mapped_column(ForeignKey("interchanges.id"), index=True)
-    group_control: Mapped[str | None] = mapped_column(String(32))
-    control: Mapped[str] = mapped_column(String(32))  # ST02 / UNH01
-    type_code: Mapped[str] = mapped_column(String(16))  # 214, 856, IFTSTA, DESADV
+    group_control: Mapped[str | None] = mapped_column(String(CONTROL_WIDTH))
+    control: Mapped[str] = mapped_column(String(CONTROL_WIDTH))  # ST02 / UNH01
+    type_code: Mapped[str] = mapped_column(String(CODE_WIDTH))  # 214, 856, IFTSTA, DESADV
     accepted: Mapped[bool] = mapped_column(Boolean)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
@@ -157,7 +166,8 @@ class ApiCall(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     request_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    transaction_id: Mapped[str | None] = mapped_column(String(128), index=True)  # Amazon's
+    # Amazon's transactionId
+    transaction_id: Mapped[str | None] = mapped_column(String(AMAZON_ID_WIDTH), index=True)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     throttled: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime]
@@ -183,13 +193,13 @@ class Event(Base):
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"), index=True)
     operation: Mapped[str] = mapped_column(String(64))
     seller: Mapped[str] = mapped_column(String(64))
-    purchase_order: Mapped[str | None] = mapped_column(String(64), index=True)
-    tracking_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    purchase_order: Mapped[str | None] = mapped_column(String(KEY_WIDTH), index=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(KEY_WIDTH), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     lineage: Mapped[Any] = mapped_column(JSON, nullable=True)
     state: Mapped[str] = mapped_column(String(16), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("api_calls.id"), index=True)
-    amazon_transaction_id: Mapped[str | None] = mapped_column(String(128))
+    amazon_transaction_id: Mapped[str | None] = mapped_column(String(AMAZON_ID_WIDTH))
     updated_at: Mapped[datetime]
     # 0002_issue7: sent again after a retryable transaction Failure
     resubmits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -204,7 +214,7 @@ class Ack(Base):
     file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
     type: Mapped[str] = mapped_column(String(8))  # 997 999 TA1 CONTRL 824 APERAK
     content: Mapped[str] = mapped_column(Text)
-    acknowledges: Mapped[str | None] = mapped_column(String(32))
+    acknowledges: Mapped[str | None] = mapped_column(String(CONTROL_WIDTH))
     created_at: Mapped[datetime]
     state: Mapped[str] = mapped_column(String(16), index=True)
     delivered_to: Mapped[str | None] = mapped_column(Text)  # path or 'http-response'
@@ -306,7 +316,7 @@ class OpsSearchTerm(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     file_id: Mapped[str] = mapped_column(ForeignKey("received_files.id"), index=True)
-    value: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[str] = mapped_column(String(KEY_WIDTH), index=True)
 
 
 # Search indexes of the ops console (migration 0002_issue10): control numbers of the sets

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Text, cast, select
 
+from gateway.ledger.records import KEY_WIDTH
 from gateway.ledger.store import Ledger
 from gateway.ledger.tables import Interchange, OpsSearchTerm, Transaction
 from gateway.ops.raw import RawSegment, control_key, iter_segments
@@ -22,7 +23,8 @@ __all__ = ["after_translation", "rejected_set_terms"]
 
 _ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "UNA", "UNB", "UNZ", "UNG", "UNE",
                        "UNH", "UNT", "DTM", "G62"})  # fmt: skip
-_TERM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,63}$")
+# a term fits its column (ops_search_terms.value)
+_TERM = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._/-]{{2,{KEY_WIDTH - 1}}}$")
 _MAX_TERMS = 500  # per file
 _INDEX_BYTES = 16 << 20  # of a refused file read for its sets' search terms
 _REJECTED_SETS = 20_000  # the first ones in file order: their terms are read, not all sets'
