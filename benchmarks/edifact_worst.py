@@ -5,7 +5,7 @@ built, requests discarded), each in a fresh child process: seconds, MB/s and pea
   each). Before stop 20 the lexer split its whole buffer again at each one: 40 s a MB.
 - `UNB in data`: a valid IFTSTA whose every LOC place name holds "UNB" (a batch stops at
   each; the segment holding it is read on its own).
-- `look-alike cuts`: a mailbag of interchanges whose sender holds "/UNH+" (`_unb_own`
+- `look-alike cuts`: a mailbag of interchanges whose sender holds "/UNH+" (`edifact_shown.unb_own`
   looks for a cut and finds none that the file bears out).
 - `IFTSTA mailbag`: the plain mailbag of benchmarks/translate.py, for comparison.
 

@@ -1,7 +1,7 @@
 """An interchange whose UNB uses delimiters no UNA declares: the partner left its UNA out,
 cut it short, or sent one that declares others. Its UNB was taken for one long segment (or
 the file for no EDIFACT), the interchange got no CONTRL, only file-level errors. Now the
-UNB is read with the delimiters it shows (`edifact_lexer._unb_own`: the character after
+UNB is read with the delimiters it shows (`edifact_shown.unb_own`: the character after
 its tag, the one after its syntax identifier, the one before the next UNH/UNG/UNZ), the
 interchange is named and answered with them, and rejected (CONTRL UCI action 4, code 20,
 element UNB 1); the interchanges around it go on as before. A UNB that uses the delimiters
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.envelope.edifact_lexer import _unb_own
+from gateway.envelope.edifact_shown import unb_own
 from gateway.problems import ProblemCode
 from tests.test_broken_headers import COUNT, acks_for, edifact_interchange, translate
 
@@ -122,7 +122,7 @@ def test_a_second_interchange_goes_back_to_the_defaults() -> None:
     ],
 )
 def test_the_delimiters_a_unb_shows(text: bytes, element: bytes, expected: bytes | None) -> None:
-    assert _unb_own(text, 0, element, b"'", True) == expected
+    assert unb_own(text, 0, element, b"'", True) == expected
 
 
 @pytest.mark.parametrize(
@@ -144,12 +144,12 @@ def test_the_delimiters_a_unb_shows(text: bytes, element: bytes, expected: bytes
     ],
 )
 def test_no_delimiters_are_guessed_from_what_shows_none(text: bytes) -> None:
-    assert _unb_own(text, 0, b"+", b"'", True) is None
+    assert unb_own(text, 0, b"+", b"'", True) is None
 
 
 def test_more_bytes_are_asked_for_before_giving_up() -> None:
-    assert _unb_own(b"UNB*UNOA:3*S*R*1", 0, b"+", b"'", False) == -1
-    assert _unb_own(b"UNB", 0, b"+", b"'", False) == -1
+    assert unb_own(b"UNB*UNOA:3*S*R*1", 0, b"+", b"'", False) == -1
+    assert unb_own(b"UNB", 0, b"+", b"'", False) == -1
 
 
 @pytest.mark.parametrize("before_cut", [60, 20, 5, 2])

@@ -119,7 +119,7 @@ def unb_own_delimiters(
     force: the UNA's (`declared`: its element separator and terminator), or the defaults
     "+" and "'" when no whole UNA came right before it (None). ISO 9735 section 7:
     delimiters other than the defaults are declared by a UNA. The interchange was read with
-    the delimiters the UNB shows (`shown`, `edifact_lexer._unb_own`), which are a guess: it
+    the delimiters the UNB shows (`shown`, `edifact_shown.unb_own`), which are a guess: it
     is named and answered with them, and rejected (CONTRL UCI action 4, code 20) rather
     than translated from a guess."""
     element, terminator = (declared[0], declared[1]) if declared else ("+", "'")
