@@ -135,26 +135,22 @@ def test_the_widths_values_are_cut_to_are_the_migrated_columns_lengths(tmp_path:
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'widths.db'}")
     ledger.migrate()
-    guarded = {
-        ("received_files", "name"): records.NAME_WIDTH,
-        ("interchanges", "sender"): records.PARTY_WIDTH,
-        ("interchanges", "receiver"): records.PARTY_WIDTH,
-        ("interchanges", "control"): records.CONTROL_WIDTH,
-        ("transactions", "group_control"): records.CONTROL_WIDTH,
-        ("transactions", "control"): records.CONTROL_WIDTH,
-        ("transactions", "type_code"): records.CODE_WIDTH,
-        ("acks", "acknowledges"): records.CONTROL_WIDTH,
-        ("events", "purchase_order"): records.KEY_WIDTH,
-        ("events", "tracking_number"): records.KEY_WIDTH,
-        ("events", "amazon_transaction_id"): records.AMAZON_ID_WIDTH,
-        ("api_calls", "transaction_id"): records.AMAZON_ID_WIDTH,
-        ("ops_search_terms", "value"): records.KEY_WIDTH,
-    }
+    guarded = [
+        (records.NAME_WIDTH, "received_files.name"),
+        (records.PARTY_WIDTH, "interchanges.sender interchanges.receiver"),
+        (records.CONTROL_WIDTH, "interchanges.control transactions.group_control "
+                                "transactions.control acks.acknowledges"),
+        (records.CODE_WIDTH, "transactions.type_code"),
+        (records.KEY_WIDTH, "events.purchase_order events.tracking_number ops_search_terms.value"),
+        (records.AMAZON_ID_WIDTH, "events.amazon_transaction_id api_calls.transaction_id"),
+    ]  # fmt: skip
+    widths = {tuple(column.split(".")): width for width, columns in guarded
+              for column in columns.split()}  # fmt: skip
     try:
         inspector = inspect(ledger.engine)
         lengths = {(table, c["name"]): getattr(c["type"], "length", None)
-                   for table in {t for t, _ in guarded}
+                   for table in {t for t, _ in widths}
                    for c in inspector.get_columns(table)}  # fmt: skip
     finally:
         ledger.close()
-    assert {key: lengths[key] for key in guarded} == guarded
+    assert {key: lengths[key] for key in widths} == widths
