@@ -476,6 +476,7 @@ class _Reader:
         self.result.interchanges.append(ic)
         self.ic, self.charset, self.repetition = None, "latin-1", ""
         self.sink.end_interchange(ic)
+        self.spool.release()  # its groups' sets go with it
 
     # -- group ---------------------------------------------------------------------------
     def start_group(self, seg: EdiSegment) -> None:
@@ -505,7 +506,7 @@ class _Reader:
                 return
         else:
             group.problems.extend(check_une(une, group, self.ic.control))
-        group.sets.flush()
+        group.sets.close()
         self.ic.groups.append(group)
         self.group, self.explicit = None, False
 

@@ -81,6 +81,25 @@ class SetSpool:
     def __init__(self) -> None:
         self._fd: int | None = None
         self._end = 0
+        self._held: list[SetOutcomes] = []  # finished groups of the interchange read (`hold`)
+        self._held_sets = 0
+
+    def hold(self, sets: SetOutcomes) -> None:
+        """Keep a finished group's last sets in memory while the finished groups of the
+        interchange being read hold fewer than `_BATCH` in all; past that move them all
+        here. A mailbag's interchange of one set is answered and dropped without a write
+        and a read back; an interchange of 10,000 small groups holds `_BATCH` sets at most."""
+        self._held.append(sets)
+        self._held_sets += sets.unflushed
+        if self._held_sets >= _BATCH:
+            for held in self._held:
+                held.flush()
+            self.release()
+
+    def release(self) -> None:
+        """The interchange read has ended (its sink had it): its groups are held no longer.
+        Their sets stay with their outcome, and go with it."""
+        self._held, self._held_sets = [], 0
 
     def write(self, data: bytes) -> tuple[int, int]:
         """Append `data`; its (offset, length) for `read`. Raises OSError (disk full)."""
@@ -153,6 +172,17 @@ class SetOutcomes:
         self.any_version = self.any_version or bool(outcome.version)
         if len(self._tail) >= _BATCH:
             self.flush()
+
+    @property
+    def unflushed(self) -> int:
+        """Sets held in memory, not (yet) moved to the spool."""
+        return len(self._tail)
+
+    def close(self) -> None:
+        """The group has ended: its sets held in memory go to the spool when the
+        interchange's finished groups hold `_BATCH` of them (`SetSpool.hold`)."""
+        if self.spool is not None and self._tail:
+            self.spool.hold(self)
 
     def flush(self) -> None:
         """Move the sets held in memory to the spool (when there is one)."""

@@ -153,6 +153,7 @@ class _Reader:
         self.result.interchanges.append(ic)
         self.ic = None
         self.sink.end_interchange(ic)
+        self.spool.release()  # its groups' sets go with it
 
     # -- functional group ----------------------------------------------------------------
     def start_group(self, gs: list[str]) -> None:
@@ -180,7 +181,7 @@ class _Reader:
         group = self.group
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         group.problems.extend(check_group_sets(group, self.ic.control))
-        group.sets.flush()
+        group.sets.close()
         self.ic.groups.append(group)
         self.group = None
 
