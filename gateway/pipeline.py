@@ -189,7 +189,9 @@ class _Translator:
         unlisted, error = _list(self.problems, _flatten((outcome,)))
         self.unlisted += unlisted
         self.unlisted_error = self.unlisted_error or error
-        if self.keep:
+        if self.keep:  # its sets to the set spool: a kept outcome holds none in memory
+            for group in outcome.groups:
+                group.sets.flush()
             self.interchanges.append(outcome)
 
     def release(self, outcome: InterchangeOutcome[Any]) -> None:

@@ -475,8 +475,10 @@ class _Reader:
             self.result.interchanges.clear()  # the sink has had each (see read_edifact)
         self.result.interchanges.append(ic)
         self.ic, self.charset, self.repetition = None, "latin-1", ""
-        self.sink.end_interchange(ic)
-        self.spool.release()  # its groups' sets go with it
+        try:
+            self.sink.end_interchange(ic)
+        finally:  # its groups' sets go with it (to the spool when the result keeps it)
+            self.spool.release(keep=self.keep)
 
     # -- group ---------------------------------------------------------------------------
     def start_group(self, seg: EdiSegment) -> None:

@@ -96,10 +96,15 @@ class SetSpool:
                 held.flush()
             self.release()
 
-    def release(self) -> None:
+    def release(self, keep: bool = False) -> None:
         """The interchange read has ended (its sink had it): its groups are held no longer.
-        Their sets stay with their outcome, and go with it."""
-        self._held, self._held_sets = [], 0
+        Their sets stay with their outcome, and go with it; with `keep` (the outcome is kept
+        to the end of the file) they are moved here first, so that kept outcomes hold no
+        sets in memory."""
+        held, self._held, self._held_sets = self._held, [], 0
+        if keep:
+            for sets in held:
+                sets.flush()
 
     def write(self, data: bytes) -> tuple[int, int]:
         """Append `data`; its (offset, length) for `read`. Raises OSError (disk full)."""

@@ -152,8 +152,10 @@ class _Reader:
             self.result.interchanges.clear()  # the sink has had each (see read_x12)
         self.result.interchanges.append(ic)
         self.ic = None
-        self.sink.end_interchange(ic)
-        self.spool.release()  # its groups' sets go with it
+        try:
+            self.sink.end_interchange(ic)
+        finally:  # its groups' sets go with it (to the spool when the result keeps it)
+            self.spool.release(keep=self.keep)
 
     # -- functional group ----------------------------------------------------------------
     def start_group(self, gs: list[str]) -> None:
