@@ -5,7 +5,7 @@ translate: one JSON object per input file, one per line (the scripted-use contra
   "content"}], "errors": [{"code", "message", "segment", "position", ...}], "unlisted",
   "accepted"}; `unlisted`: problems past the 1,000 listed in `errors` (counted, not listed)
 Exit 0 when every file was accepted, 1 when any had errors, 2 for usage errors.
-demo: translates the bundled samples and shows the result (what `make run` does for now).
+demo: translates the bundled samples and shows the result (`make demo`; `make run` serves).
 """
 
 from __future__ import annotations
