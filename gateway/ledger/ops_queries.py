@@ -61,9 +61,12 @@ def file_errors(session: Session, file_id: str, limit: int) -> tuple[list[dict[s
     holds 100,000 errors, never parsed whole here (SQLite json_each / PostgreSQL
     json_array_elements, both in array order)."""
     if session.get_bind().dialect.name == "postgresql":
-        each = func.json_array_elements(ReceivedFile.errors).table_valued("value")
-        query = select(each.render_derived().c.value).select_from(ReceivedFile)
-        query = query.join(each.render_derived(), true())
+        # one derived table, numbered (WITH ORDINALITY): each render_derived() is another
+        # FROM item, and two made a cartesian product that listed them in order by chance
+        each = (func.json_array_elements(ReceivedFile.errors)
+                .table_valued("value", with_ordinality="number").render_derived())  # fmt: skip
+        query = select(each.c.value).select_from(ReceivedFile).join(each, true())
+        query = query.order_by(each.c.number)
     else:
         each = func.json_each(ReceivedFile.errors).table_valued("key", "value")
         query = select(each.c.value).select_from(ReceivedFile).join(each, true())
