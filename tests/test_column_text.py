@@ -141,6 +141,7 @@ def test_the_widths_values_are_cut_to_are_the_migrated_columns_lengths(tmp_path:
         (records.CONTROL_WIDTH, "interchanges.control transactions.group_control "
                                 "transactions.control acks.acknowledges"),
         (records.CODE_WIDTH, "transactions.type_code"),
+        (records.VERSION_WIDTH, "transactions.version"),
         (records.KEY_WIDTH, "events.purchase_order events.tracking_number ops_search_terms.value"),
         (records.AMAZON_ID_WIDTH, "events.amazon_transaction_id api_calls.transaction_id"),
     ]  # fmt: skip

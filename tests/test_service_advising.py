@@ -255,3 +255,54 @@ def test_a_failed_calls_errors_are_advised_for_the_sets_they_name(tmp_path: Path
         assert f"1Z51A{n} " in text and f"1Z51B{n} " in text and "whole batch" in text
         others = {f"1Z51A{m} " for m in range(1, 7) if m != n}
         assert not [o for o in others if o in text], loop
+
+
+def test_a_group_without_events_is_advised_in_its_own_version(tmp_path: Path) -> None:
+    """A 005010 group whose every set the gateway refused has no event to read its version
+    from: its 824 named the default 004010 in GS08 and OTI10, and an 824 interchange made
+    of such groups ISA12 00401. The version is recorded with each set (0006)."""
+    rt = runtime(tmp_path)
+    text = _214(31, 1).replace("*00401*", "*00501*").replace("*X*004010~", "*X*005010X214~")
+    refused = _214(32, 1, unmapped_in=1).replace("AT7*D1*NS", "AT7*ZZ*Q7")
+    group = refused[refused.index("GS*") : refused.index("IEA*")]  # its group, both refused
+    group = group.replace("*X*004010~", "*X*005010X214~")
+    text = text.replace("IEA*1*", group + "IEA*2*")
+    file_id = _receive(rt, text.encode("ascii"))
+    _translate(rt, file_id)
+    sets = rt.ledger.transactions_for_file(file_id)
+    assert [s.version for s in sets] == ["005010X214", "005010X214"]
+    ids = [e.id for e in rt.ledger.events_for_file(file_id)]
+    assert len(ids) == 2  # the first group's; the second's were all refused
+    call_id = rt.ledger.mark_sending(ids)
+    rt.ledger.record_call(call_id, CallResult(OPERATION, "http://x", 202, 1, (), "tx-1", ()))
+    rt.ledger.update_transaction_status(call_id, TransactionStatus.SUCCESS)
+    rt.ledger.advance(file_id, FileState.SUBMITTED)
+    record = rt.ledger.get_file(file_id)
+    assert record is not None and finish_file_sync(rt, record)
+    (advice,) = [a.content for a in rt.ledger.acks_for_file(file_id) if a.type == "824"]
+    assert "*X*005010X214~" in advice and "004010" not in advice, advice
+    assert "*00501*" in advice.split("~")[0]  # ISA12
+
+
+def test_a_sets_version_is_recorded_as_its_events_origins_name_it() -> None:
+    """X12 GS08, else ISA12; EDIFACT UNH S009 0052:0054 (`message_version`), from the parts
+    `read_unh` joined."""
+    from gateway.envelope.edifact_header import read_unh
+    from gateway.envelope.edifact_lexer import tokenize
+    from gateway.envelope.edifact_messages import message_version
+    from gateway.envelope.unb import UnbHeader
+    from gateway.envelope.x12_header import IsaHeader
+    from gateway.envelope.x12_syntax import Delimiters
+    from gateway.service.translating import _version
+
+    elements = ("ISA", *([""] * 11), "00501", "000000001", "0", "P", ">")
+    isa = IsaHeader(elements, Delimiters("*", ">", None, "~", "\n"))
+    assert _version(isa, "005010X214", None) == "005010X214"
+    assert _version(isa, None, None) == "00501"
+    unb = object.__new__(UnbHeader)
+    for s009 in ("IFTSTA:D:01B:UN", "IFTSTA:D:96A:UN:EAN005", "IFTSTA:1:911:UN", "IFTSTA:S:93A:UN"):
+        unh = tokenize(f"UNH+1+{s009}")
+        assert not isinstance(unh, str)
+        outcome, _ = read_unh(unh)
+        assert _version(unb, None, outcome.version) == message_version(unh)
+    assert _version(unb, None, None) is None

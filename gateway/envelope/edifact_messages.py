@@ -34,7 +34,11 @@ ACK_MESSAGES = frozenset({"CONTRL"})
 
 def message_version(unh: EdiSegment) -> str:
     """'D:96A' from S009 0052:0054 (a non-standard UN version such as '0' reads as D)."""
-    version, release, agency = unh.get(2, 2), unh.get(2, 3), unh.get(2, 4)
+    return s009_version(unh.get(2, 2), unh.get(2, 3), unh.get(2, 4))
+
+
+def s009_version(version: str, release: str, agency: str) -> str:
+    """'D:96A' from UNH S009's 0052, 0054 and 0051 (`message_version`)."""
     if agency == "UN" and version not in ("D", "S"):
         version = "D"
     return f"{version}:{release}"

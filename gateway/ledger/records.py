@@ -16,6 +16,7 @@ __all__ = [
     "KEY_WIDTH",
     "NAME_WIDTH",
     "PARTY_WIDTH",
+    "VERSION_WIDTH",
     "AckInfo",
     "AckRecord",
     "CallRecord",
@@ -83,6 +84,9 @@ class TransactionRecord(_Snapshot):
     type_code: str
     accepted: bool
     errors: list[dict[str, Any]]
+    # the version its events' origins name (X12 GS08, else ISA12; EDIFACT UNH S009
+    # version:release), None when recorded before 0006: an advice of a set without events
+    version: str | None
 
 
 # the lengths of the columns a partner's values go into (tables.py reads them from here;
@@ -90,13 +94,14 @@ class TransactionRecord(_Snapshot):
 # the control an ack answers), parties, set types, an event's purchase order and tracking
 # number and a refused set's search terms (its payload keeps them whole), a received file's
 # name (an HTTP upload's X-File-Name: any length); and Amazon's transaction ids (~50
-# characters)
+# characters); a set's version (GS08 AN 1/12; UNH S009 0052:0054)
 CONTROL_WIDTH = 32
 PARTY_WIDTH = 64
 CODE_WIDTH = 16
 KEY_WIDTH = 64
 NAME_WIDTH = 255
 AMAZON_ID_WIDTH = 128
+VERSION_WIDTH = 16
 
 
 def column_text(text: str, width: int) -> str:

@@ -188,13 +188,14 @@ class Ledger(SubmissionLedger):
 
     def record_transaction(self, interchange_id: int, *, control: str, type_code: str,
                            accepted: bool, group_control: str | None = None,
-                           errors: Iterable[dict[str, Any]] = ()) -> int:  # fmt: skip
+                           errors: Iterable[dict[str, Any]] = (),
+                           version: str | None = None) -> int:  # fmt: skip
         """A transaction set / message; `errors` are Problem.to_report() dicts."""
         with self._tx() as session:
             self._row(session, Interchange, interchange_id)
             row = Transaction(interchange_id=interchange_id, group_control=group_control,
                               control=control, type_code=type_code, accepted=accepted,
-                              errors=list(errors))  # fmt: skip
+                              errors=list(errors), version=version)  # fmt: skip
             session.add(row)
             session.flush()
             return row.id

@@ -142,7 +142,7 @@ def event_counts(ledger: Ledger, file_id: str) -> dict[str, int]:
 def _set_rows(interchange_id: int, sets: Iterable[NewTransaction]) -> list[dict[str, Any]]:
     return [{"interchange_id": interchange_id, "group_control": st.group_control,
              "control": st.control, "type_code": st.type_code, "accepted": st.accepted,
-             "errors": list(st.errors)} for st in sets]  # fmt: skip
+             "errors": list(st.errors), "version": st.version} for st in sets]  # fmt: skip
 
 
 class SetIds:

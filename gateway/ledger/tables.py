@@ -34,6 +34,7 @@ from gateway.ledger.records import (  # the columns a partner's or Amazon's valu
     KEY_WIDTH,
     NAME_WIDTH,
     PARTY_WIDTH,
+    VERSION_WIDTH,
 )
 
 __all__ = [
@@ -151,6 +152,8 @@ class Transaction(Base):
     type_code: Mapped[str] = mapped_column(String(CODE_WIDTH))  # 214, 856, IFTSTA, DESADV
     accepted: Mapped[bool] = mapped_column(Boolean)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # 0006: the version its events' origins name (records.TransactionRecord.version)
+    version: Mapped[str | None] = mapped_column(String(VERSION_WIDTH))
 
 
 class ApiCall(Base):

@@ -29,6 +29,7 @@ class NewTransaction:
     group_control: str | None
     errors: tuple[dict[str, Any], ...] = ()
     events: tuple[NewEvent, ...] = ()  # what this set means for Amazon
+    version: str | None = None  # as its events' origins name it (TransactionRecord.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,7 @@ def record_translation(
                 transaction = Transaction(interchange_id=interchange.id,
                                           group_control=st.group_control, control=st.control,
                                           type_code=st.type_code, accepted=st.accepted,
-                                          errors=list(st.errors))  # fmt: skip
+                                          errors=list(st.errors), version=st.version)  # fmt: skip
                 session.add(transaction)
                 session.flush()
                 # an operator's replay resends only what did not succeed

@@ -253,6 +253,7 @@ class InterchangeAdvice:
             group = st.group_control
             version = (self.versions.get(group)
                        or group_version(self.rt.ledger, ic.id, group)
+                       or st.version  # a group without events: as recorded (0006)
                        or _DEFAULT_VERSION[self.syntax])  # fmt: skip
             self.versions.setdefault(group, version)
             origin = Origin(self.syntax, ic.sender, ic.receiver, ic.control, group, st.control,

@@ -18,6 +18,7 @@ from typing import Any
 from gateway.ack.context import AckContext
 from gateway.ack.model import Acknowledgement
 from gateway.ack.renumber import shift_interchange_control
+from gateway.envelope.edifact_messages import s009_version
 from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.unb import UnbHeader
 from gateway.envelope.x12_header import IsaHeader
@@ -26,6 +27,7 @@ from gateway.ledger.records import (
     CODE_WIDTH,
     CONTROL_WIDTH,
     PARTY_WIDTH,
+    VERSION_WIDTH,
     FileRecord,
     NewEvent,
     column_text,
@@ -123,10 +125,25 @@ def _transactions(ic: InterchangeOutcome[Any], accepted: bool) -> Iterator[NewTr
         for st in group.sets:
             errors = tuple(p.to_report() for p in st.problems + st.mapping_problems)
             group_control = group.control and column_text(group.control, CONTROL_WIDTH)
+            version = _version(ic.header, group.version, st.version)
             yield NewTransaction(control=column_text(st.control, CONTROL_WIDTH),
                                  type_code=column_text(st.type_code, CODE_WIDTH),
                                  accepted=st.accepted and accepted, group_control=group_control,
-                                 errors=errors)  # fmt: skip
+                                 errors=errors, version=version)  # fmt: skip
+
+
+def _version(header: IsaHeader | UnbHeader | None, group: str | None,
+             message: str | None) -> str | None:  # fmt: skip
+    """A set's version as its events' origins name it (`envelope.x12` / `message_origin`):
+    X12 GS08, else ISA12; EDIFACT UNH S009 version:release (`read_unh` joined the parts)."""
+    if isinstance(header, IsaHeader):
+        found = group or header.version
+    elif message:
+        version, release, agency, *_ = [*message.split(":"), "", "", ""]
+        found = s009_version(version, release, agency)
+    else:
+        return None
+    return column_text(found, VERSION_WIDTH) if found else None
 
 
 def _interchange(
