@@ -28,6 +28,12 @@ class EmulatorConfig(BaseModel):
     seed: seeds the fault-injection RNG (None: unseeded).
     request_log: how many of the latest requests `GET /_emulator/requests` keeps (older ones
       are forgotten, so a long-running demo's memory stays bounded).
+    transactions_kept / errors_kept: the most transactions, and errors in all of them, whose
+      status the emulator keeps; the oldest are forgotten first, and getTransactionStatus
+      then answers them 404 as for an id never issued. Amazon does not document how long a
+      transaction's status stays readable: this is the emulator's own bound, so that a
+      long-running demo, whose every refused status update adds an error (~200 bytes), does
+      not grow without end (the demo's serving process grew ~10 MB a 10 MB file).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -42,3 +48,5 @@ class EmulatorConfig(BaseModel):
     token_lifetime: float = Field(default=3600.0, gt=0)
     seed: int | None = None
     request_log: int = Field(default=20_000, ge=1)
+    transactions_kept: int = Field(default=20_000, ge=1)
+    errors_kept: int = Field(default=200_000, ge=1)

@@ -66,7 +66,8 @@ class EmulatorState:
         self._tokens: dict[str, tuple[str, float]] = {}  # access token -> (client id, expiry)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._confirmed: dict[str, set[str]] = {}  # PO -> tracking numbers
-        self._transactions: dict[str, Transaction] = {}
+        self._transactions: dict[str, Transaction] = {}  # oldest first (`_keep`)
+        self._errors = 0  # in all of them
         self._requests: deque[dict[str, Any]] = deque(maxlen=config.request_log)
 
     # --- LWA ---------------------------------------------------------------------------------
@@ -126,8 +127,21 @@ class EmulatorState:
                     error = self._unconfirmed(update)
                     if error and error not in transaction.errors:
                         transaction.errors.append(error)
-            self._transactions[transaction.transaction_id] = transaction
+            self._keep(transaction)
         return transaction.transaction_id
+
+    def _keep(self, transaction: Transaction) -> None:
+        """Record `transaction`, forgetting the oldest ones past `transactions_kept`
+        transactions or `errors_kept` errors in all (never the one just recorded). Called
+        with the lock held."""
+        kept = self._transactions
+        kept[transaction.transaction_id] = transaction
+        self._errors += len(transaction.errors)
+        config = self.config
+        while len(kept) > 1 and (len(kept) > config.transactions_kept
+                                 or self._errors > config.errors_kept):  # fmt: skip
+            oldest = kept.pop(next(iter(kept)))
+            self._errors -= len(oldest.errors)
 
     def _unconfirmed(self, update: dict[str, Any]) -> ApiErrorJson | None:
         po = update["purchaseOrderNumber"]
@@ -178,6 +192,7 @@ class EmulatorState:
             self._buckets.clear()
             self._confirmed.clear()
             self._transactions.clear()
+            self._errors = 0
             self._requests.clear()
             self.faults = FaultInjector(self.config.seed)
 
@@ -204,9 +219,9 @@ class EmulatorState:
             for po, tracking in data.get("confirmed", []):
                 self._confirmed.setdefault(str(po), set()).update(tracking)
             for t in data.get("transactions", []):
-                self._transactions[t["transaction_id"]] = Transaction(
-                    t["transaction_id"], t["operation"], now - float(t["age"]),
-                    bool(t["sandbox"]), list(t["errors"]))  # fmt: skip
+                self._keep(Transaction(t["transaction_id"], t["operation"],
+                                       now - float(t["age"]), bool(t["sandbox"]),
+                                       list(t["errors"])))  # fmt: skip
             self._requests.extend(data.get("requests", []))
 
 
