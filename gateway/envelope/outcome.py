@@ -92,9 +92,7 @@ class SetSpool:
         self._held.append(sets)
         self._held_sets += sets.unflushed
         if self._held_sets >= _BATCH:
-            for held in self._held:
-                held.flush()
-            self.release()
+            self.release(keep=True)
 
     def release(self, keep: bool = False) -> None:
         """The interchange read has ended (its sink had it): its groups are held no longer.
