@@ -23,15 +23,17 @@ from gateway.ack.x12 import x12_acks
 from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.x12 import X12Result, read_x12
+from gateway.mapping.build import CHUNK_SIZE, chunks, unique
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status
+from gateway.mapping.status_set_one_go import one_go_214
 from gateway.origin import Origin, Syntax
 from gateway.parse.records import Document, StatusDocument
 from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import AckPreferences, PartnerProfile
-from gateway.request_spool import RequestSpool
+from gateway.request_spool import RequestSpool, status_record
 
 __all__ = ["TranslationOutcome", "detect_syntax", "translate_stream", "unreadable"]
 
@@ -159,8 +161,10 @@ class _Translator:
         acks: AckBuilder,
         ack_context: AckContext,
         keep: bool,
+        one_go: bool = True,
     ) -> None:
         self.profile, self.tables, self.emit, self.check = profile, tables, emit, check
+        self.one_go = one_go  # clean 214 sets in one go (`status_set`)
         self.spool = RequestSpool()
         self.requests = 0
         self.events = 0
@@ -179,6 +183,28 @@ class _Translator:
         for request in requests:
             self.spool.add(origin.group_control, request)
         return problems
+
+    def status_set(
+        self,
+        origin: Origin,
+        segments: Sequence[Sequence[str]],
+        component: str,
+        repetition: str | None,
+        version: str | None,
+    ) -> bool:
+        if not self.one_go:
+            return False
+        mapped = one_go_214(segments, origin, self.profile, self.tables, component, repetition,
+                            version)  # fmt: skip
+        if mapped is None:
+            return False
+        group = origin.group_control
+        for part in chunks(mapped, CHUNK_SIZE):  # as `status_requests` makes its requests
+            texts, purchase_orders, tracking_numbers, trails = zip(*part, strict=True)
+            record = status_record(group, origin, texts, unique(purchase_orders),
+                                   unique(tracking_numbers), trails)  # fmt: skip
+            self.spool.add_record(record, len(trails))
+        return True
 
     def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None:
         if self.check is not None and outcome.header is not None:
@@ -275,13 +301,17 @@ def translate_stream(
     emit: Emit,
     check: InterchangeCheck | None = None,
     keep_interchanges: bool = False,
+    one_go: bool = True,
 ) -> TranslationOutcome:
     """Translate one file read from `stream` (seekable binary); requests go to `emit`.
     `check` may reject whole interchanges (see InterchangeCheck). The outcome lists the
     interchange outcomes only with `keep_interchanges` (a mailbag's would grow with it);
-    its acknowledgements past a few MB wait in a temporary file (AckSpool)."""
+    its acknowledgements past a few MB wait in a temporary file (AckSpool). X12 214 sets
+    that nothing is to be said of are translated in one go (`status_set_one_go`); with
+    `one_go` False every set takes the general way (the same outputs: the tests compare)."""
     with _fewer_collections():
-        return _translate(stream, profile, tables, ack_context, emit, check, keep_interchanges)
+        return _translate(stream, profile, tables, ack_context, emit, check, keep_interchanges,
+                          one_go)  # fmt: skip
 
 
 def _translate(
@@ -292,6 +322,7 @@ def _translate(
     emit: Emit,
     check: InterchangeCheck | None,
     keep: bool,
+    one_go: bool = True,
 ) -> TranslationOutcome:
     head = stream.read(4096)
     stream.seek(0)
@@ -301,7 +332,7 @@ def _translate(
         outcome.problems.append(fault)
         return outcome
     answer: AckBuilder = x12_acks if syntax == "x12" else contrl_acks
-    translator = _Translator(profile, tables, emit, check, answer, ack_context, keep)
+    translator = _Translator(profile, tables, emit, check, answer, ack_context, keep, one_go)
     read: X12Result | EdifactResult
     if syntax == "x12":
         read = read_x12(stream, translator, profile, keep=False)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from gateway.origin import Origin
 from gateway.parse.records import Document
@@ -27,6 +27,7 @@ __all__ = [
     "DocumentSink",
     "GroupOutcome",
     "InterchangeOutcome",
+    "OneGoSink",
     "SetOutcome",
     "SetOutcomes",
     "SetSpool",
@@ -50,6 +51,24 @@ class DocumentSink(Protocol):
     def document(self, origin: Origin, document: Document) -> list[Problem]: ...
 
     def end_interchange(self, outcome: InterchangeOutcome[Any]) -> None: ...
+
+
+@runtime_checkable
+class OneGoSink(DocumentSink, Protocol):
+    """A sink that may also take a whole X12 214 set in one go (`status_set`): it returns
+    True when it translated the set and nothing is to be said of it (no parse or mapping
+    problem), False when the reader is to parse it and hand the document to `document`
+    (which says what is wrong). `segments` are ST..SE inclusive; `component` /
+    `repetition` the interchange's ISA16 / ISA11, `version` the set's ST03 or GS08."""
+
+    def status_set(
+        self,
+        origin: Origin,
+        segments: Sequence[Sequence[str]],
+        component: str,
+        repetition: str | None,
+        version: str | None,
+    ) -> bool: ...
 
 
 def has_error(problems: list[Problem]) -> bool:

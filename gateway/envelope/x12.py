@@ -19,6 +19,7 @@ from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
     InterchangeOutcome,
+    OneGoSink,
     SetOutcome,
     SetOutcomes,
     SetSpool,
@@ -75,6 +76,8 @@ def _delimiter_chars(d: Delimiters, repetition: str | None) -> str:
 class _Reader:
     def __init__(self, sink: DocumentSink, profile: PartnerProfile, keep: bool = True) -> None:
         self.sink = sink
+        # the sink's way of taking a clean 214 set whole, when it has one (`OneGoSink`)
+        self.one_go = sink.status_set if isinstance(sink, OneGoSink) else None
         self.profile = profile
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = X12Result()
@@ -213,10 +216,17 @@ class _Reader:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True
+        version = outcome.version or (group.version if group else None)
+        one_go = self.one_go
+        if (one_go is not None and outcome.type_code == "214" and not envelope
+                and group is not None and ic is not None and ic.header is not None
+                and one_go(self.origin(ic.header, group, outcome), segments, self.component,
+                           self.repetition, version)):  # fmt: skip
+            group.sets.append(outcome)  # translated whole: nothing to say of it
+            return
         document, problems = parse_set(
-            segments, self.profile, self.component, self.repetition,
-            outcome.version or (group.version if group else None),
-        )  # fmt: skip
+            segments, self.profile, self.component, self.repetition, version
+        )
         if document is None and outcome.type_code not in ACK_SETS:
             outcome.supported = False
         if envelope or problems:
@@ -236,25 +246,28 @@ class _Reader:
                 group = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
                 ic.groups.append(group)
         if document is not None and outcome.accepted and ic is not None and ic.header:
-            origin = Origin(
-                syntax="x12",
-                sender=ic.header.sender,
-                receiver=ic.header.receiver,
-                interchange_control=ic.header.control,
-                group_control=group_control,
-                transaction_control=outcome.control,
-                transaction_type=outcome.type_code,
-                version=(group.version if group and group.version else ic.header.version),
-                test=ic.header.test,
-                delimiters=_delimiter_chars(ic.header.delimiters, self.repetition),
-            )
-            mapped = self.sink.document(origin, document)
+            mapped = self.sink.document(self.origin(ic.header, group, outcome), document)
             if mapped:
                 tags = [segment[0] for segment in segments]
                 outcome.mapping_problems.extend(with_segment_tag(p.model_copy(update=where), tags)
                                                 for p in mapped)  # fmt: skip
         if group is not None:
             group.sets.append(outcome)  # kept compact from here on: finished first
+
+    def origin(self, header: IsaHeader, group: GroupOutcome | None, outcome: SetOutcome) -> Origin:
+        """Where a set's requests come from: its interchange, group and set."""
+        return Origin(
+            syntax="x12",
+            sender=header.sender,
+            receiver=header.receiver,
+            interchange_control=header.control,
+            group_control=group.control if group else None,
+            transaction_control=outcome.control,
+            transaction_type=outcome.type_code,
+            version=(group.version if group and group.version else header.version),
+            test=header.test,
+            delimiters=_delimiter_chars(header.delimiters, self.repetition),
+        )
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:

@@ -41,7 +41,7 @@ from gateway.parse.records import StatusDocument, StatusEvent, Val
 from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
-__all__ = ["map_status"]
+__all__ = ["map_status", "status_requests"]
 
 # a dict as `json.dumps` writes it
 _ENCODE = json.JSONEncoder(check_circular=False).encode
@@ -202,6 +202,15 @@ def map_status(
                            shared + tuple(trail)))  # fmt: skip
     if selling is None or ship_from is None:
         return [], b.problems
+    return status_requests(origin, mapped), b.problems
+
+
+def status_requests(
+    origin: Origin, mapped: list[tuple[str, str, str, tuple[Any, ...]]]
+) -> list[TranslatedRequest]:
+    """The submitShipmentStatusUpdates requests of one document's mapped updates, each as
+    (JSON text, purchase order, tracking number, trail), in order: one request per
+    `CHUNK_SIZE` updates, its body their texts joined."""
     requests = []
     for part in chunks(mapped, CHUNK_SIZE):
         texts, purchase_orders, tracking_numbers, trails = zip(*part, strict=True)
@@ -217,4 +226,4 @@ def map_status(
                 text=text.encode("ascii"),
             )
         )
-    return requests, b.problems
+    return requests

@@ -11,6 +11,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from gateway.mapping.build import Builder
+from gateway.mapping.codes import CodeTables
 from gateway.mapping.lineage import varies_in_time
 from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import (
@@ -24,14 +25,15 @@ from gateway.mapping.status_lineage import (
     TRACKING,
     default_notes,
     holding,
+    parties_of,
     resolve_status,
 )
 from gateway.mapping.times import TimeError
-from gateway.origin import Syntax
+from gateway.origin import Origin, Syntax
 from gateway.parse.records import Src, StatusEvent
 from gateway.profile import PartnerProfile
 
-__all__ = ["OneGo", "fast_trail", "fast_update", "one_go"]
+__all__ = ["OneGo", "fast_trail", "fast_update", "one_go", "one_go_of", "update_text"]
 
 _esc = encode_basestring_ascii  # a JSON string as `json.dumps` writes it (ASCII, same escapes)
 
@@ -77,6 +79,20 @@ def one_go(b: Builder, selling: str, ship_from: str, shared: tuple[Any, ...]) ->
     return made
 
 
+def one_go_of(origin: Origin, profile: PartnerProfile, tables: CodeTables) -> OneGo | None:
+    """The `OneGo` of a document from `origin` (`one_go`, kept on the tables' cache); None
+    when the profile lacks a selling or ship-from party (`status.map_status` reports
+    that). A `Builder` is made only when the cache has none yet."""
+    hit = tables.cache.get(("one-go", id(profile), origin.syntax, origin.delimiters))
+    if isinstance(hit, OneGo) and hit.profile is profile:
+        return hit
+    b = Builder(origin, profile, tables)
+    selling, ship_from, shared = parties_of(b)
+    if selling is None or ship_from is None:
+        return None
+    return one_go(b, selling, ship_from, shared)
+
+
 def fast_update(
     b: Builder, event: StatusEvent, go: OneGo
 ) -> tuple[str, str, str, tuple[Any, ...]] | None:
@@ -116,19 +132,11 @@ def fast_update(
         country_code = country.value
     found, how = resolved
     iso, zone_how = converted
-    address = go.head_text
-    if city is not None:
-        address += f', "city": {_esc(city.value)}'
-    if state is not None:
-        address += f', "stateOrRegion": {_esc(state.value)}'
-    if postal is not None:
-        address += f', "postalCode": {_esc(postal.value)}'
-    text = (
-        f'{{"purchaseOrderNumber": {_esc(po.value)}, {go.parties_text}"statusUpdateDetails": '
-        f'{{"trackingNumber": {_esc(tracking.value)}, "statusCode": {_esc(found.status)}, '
-        f'"reasonCode": {_esc(found.reason)}, "statusDateTime": {_esc(iso)}, '
-        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
-    )
+    text = update_text(
+        go, po.value, tracking.value, found.status, found.reason, iso,
+        city.value if city is not None else None, state.value if state is not None else None,
+        postal.value if postal is not None else None, country_code,
+    )  # fmt: skip
     # the trail by reference (`fast_trail` makes its entries when someone asks): shared
     # objects and the sources read (each `Src` shared by the sets of the same shape), so a
     # spooled trail pickles as references
@@ -140,6 +148,37 @@ def fast_update(
              state.src if state is not None else None,
              postal.src if postal is not None else None, tracking.src, po.src)  # fmt: skip
     return text, po.value, tracking.value, trail
+
+
+def update_text(
+    go: OneGo,
+    po: str,
+    tracking: str,
+    status: str,
+    reason: str,
+    iso: str,
+    city: str | None,
+    state: str | None,
+    postal: str | None,
+    country_code: str,
+) -> str:
+    """A ShipmentStatusUpdate's JSON text as `json.dumps` writes its dict (keys in the
+    model's order, ASCII escapes): the purchase order, `go`'s parties, then the details
+    (tracking number, Amazon's status and reason codes, the ISO-8601 time, the address
+    defaults with the city, state and postal code read, the alpha-2 country)."""
+    address = go.head_text
+    if city is not None:
+        address += f', "city": {_esc(city)}'
+    if state is not None:
+        address += f', "stateOrRegion": {_esc(state)}'
+    if postal is not None:
+        address += f', "postalCode": {_esc(postal)}'
+    return (
+        f'{{"purchaseOrderNumber": {_esc(po)}, {go.parties_text}"statusUpdateDetails": '
+        f'{{"trackingNumber": {_esc(tracking)}, "statusCode": {_esc(status)}, '
+        f'"reasonCode": {_esc(reason)}, "statusDateTime": {_esc(iso)}, '
+        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
+    )
 
 
 def fast_trail(

@@ -12,6 +12,7 @@ from gateway.parse.relations import (
     SATISFIED,
     Note,
     check_syntax_notes,
+    presence_key,
     syntax_notes,
 )
 from gateway.parse.x12_elements import El, check_elements
@@ -20,7 +21,10 @@ from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
 from gateway.problems import Problem
 from gateway.text import plain_class
 
-__all__ = ["ROW", "ROWS", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
+__all__ = [
+    "ROW", "ROWS", "event_time", "faultless", "src_of", "src_row", "val", "validate_set",
+    "value_of",
+]  # fmt: skip
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
@@ -211,6 +215,44 @@ def validate_set(
                 clean.clear()
             clean.add(text)
     return problems
+
+
+def faultless(
+    segments: Sequence[Sequence[str]],
+    component: str = ">",
+    repetition: str | None = None,
+    notes: Mapping[str, tuple[Note, ...]] | None = None,
+    elements: Mapping[str, Sequence[El]] = ELEMENTS,
+    limits: Mapping[str, int] = MAX_ELEMENTS,
+) -> bool:
+    """True when `validate_set` surely finds no element or syntax-note fault in the body of
+    a set (ST..SE inclusive; its structure is `check_structure`'s): every segment's text was
+    found faultless before or its tag's fast pattern accepts it and its syntax notes are
+    met, and no element holds a NUL. False means only "not surely": `validate_set` says
+    what is wrong, if anything. Texts it accepts are remembered as `validate_set` does."""
+    relations = syntax_notes(None) if notes is None else notes
+    clean = _clean_texts(elements, limits, component, repetition, relations)
+    body = segments[1:-1]  # positions 2..SE-1
+    texts = list(map(_JOIN, body))
+    if _JOIN(texts).count("\x00") != sum(map(len, body)) - 1:
+        return False  # an element holds a NUL: a text may read as another segment's
+    unknown = set(texts).difference(clean)
+    if not unknown:
+        return True
+    fast = _fast_checks(elements, limits, component, repetition)
+    for text in unknown:
+        i = texts.index(text)
+        seg, position, tag = body[i], i + 2, body[i][0]
+        related = relations.get(tag)
+        if related is not None and SATISFIED.get(presence_key(seg, related)) is not related \
+                and check_syntax_notes(seg, position, related):  # fmt: skip
+            return False
+        if fast[tag](text) is None:
+            return False
+    if len(clean) + len(unknown) > _CLEAN_SIZE:
+        clean.clear()
+    clean.update(unknown)
+    return True
 
 
 def _clean_texts(

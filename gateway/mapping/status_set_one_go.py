@@ -1,0 +1,227 @@
+"""The one-go way of translating a whole X12 214 set: a set that every check passes becomes
+its updates' JSON texts and trails by reference in one pass over its segments, without the
+records (`Val`, `StatusEvent`) and problem lists in between. Any set that anything would be
+said of (a structure, element, syntax-note or mapping fault or warning) is left to the
+general way (`parse.x12_214.parse_214`, then `mapping.status.map_status`), which says
+why. The two ways read the same values from the same places (the module docstring of
+`parse.x12_214`), the updates are `status_one_go.fast_update`'s (text and trail), and the
+tests hold the two ways to each other on every sample, corpus file and mutation of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from gateway.mapping.build import Builder
+from gateway.mapping.codes import CodeTables, StatusResolution
+from gateway.mapping.rules import PO_PATTERN
+from gateway.mapping.status_lineage import resolve_status
+from gateway.mapping.status_one_go import OneGo, fast_trail, one_go_of, update_text
+from gateway.mapping.times import TimeError
+from gateway.origin import Origin
+from gateway.parse.dates import parse_local
+from gateway.parse.records import EventTime, Src, Val
+from gateway.parse.relations import syntax_notes
+from gateway.parse.x12_common import ROWS, faultless, src_of, src_row
+from gateway.parse.x12_structure import check_structure
+from gateway.parse.x12_tables import SET_214
+from gateway.profile import PartnerProfile
+
+__all__ = ["Mapped", "one_go_214"]
+
+Mapped = tuple[str, str, str, tuple[Any, ...]]  # JSON text, purchase order, tracking, trail
+
+_new = tuple.__new__  # Val / EventTime are named tuples: made without their __new__
+
+
+# the tags read (`parse_214`'s), each by the number of its branch
+_AT7, _MS1, _L11, _LX, _B10, _N1 = range(6)
+_READ = {"AT7": _AT7, "MS1": _MS1, "L11": _L11, "LX": _LX, "B10": _B10, "N1": _N1}
+
+
+def _src(tag: str, position: int, n: int) -> Src:
+    """The shared `Src` of element `n` of the segment at `position` (`x12_common.src_row`:
+    the same object `parse_214` reads)."""
+    row = ROWS.get((tag, position)) or src_row(tag, position)
+    found: Src | None = row[n]
+    return found if found is not None else src_of(row, tag, position, n)
+
+
+def _element(seg: Sequence[str], n: int) -> str:
+    """Element `n` as `parse_214` reads it: stripped, '' when absent or blank."""
+    return seg[n].strip() if n < len(seg) else ""
+
+
+def one_go_214(
+    segments: Sequence[Sequence[str]],
+    origin: Origin,
+    profile: PartnerProfile,
+    tables: CodeTables,
+    component: str = ">",
+    repetition: str | None = None,
+    version: str | None = None,
+) -> list[Mapped] | None:
+    """The mapped updates of one 214 set (ST..SE inclusive) in file order, each as (JSON
+    text, purchase order, tracking number, trail by reference), when the general way
+    would find no problem at all in it (parse or mapping, error or warning) and map every
+    event; else None, and the caller takes the general way. `component` / `repetition`
+    are the interchange's ISA16 / ISA11 separators, `version` the set's ST03 or GS08 (the
+    syntax notes)."""
+    if check_structure(SET_214, segments, profile.structure == "tolerant"):
+        return None
+    if not faultless(segments, component, repetition, syntax_notes(version)):
+        return None
+    go = one_go_of(origin, profile, tables)
+    if go is None:
+        return None
+    sources = profile.field_sources
+    po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
+    po_from_b10, tracking_from_b10 = sources.po_from_b10, sources.tracking_from_b10
+    # (value, tag, position, element) of each reference read, None when absent
+    header_po: tuple[str, str, int, int] | None = None
+    b10_po: tuple[str, str, int, int] | None = None
+    b10_tracking: tuple[str, str, int, int] | None = None
+    lx_po: tuple[str, str, int, int] | None = None
+    lx_tracking: tuple[str, str, int, int] | None = None
+    at7s: list[list[Any]] | None = None  # the LX loop's [AT7 position, AT7, MS1 pos, MS1]
+    in_party = False
+    mapped: list[Mapped] = []
+    for position, seg in enumerate(segments[1:-1], start=2):  # positions 2..SE-1
+        tag = seg[0]
+        read = _READ.get(tag)
+        if read is None:
+            continue
+        if read == _AT7:
+            if at7s is not None:
+                at7s.append([position, seg, 0, None])
+        elif read == _MS1:
+            if at7s:
+                at7s[-1][2:] = position, seg
+            elif at7s is not None:
+                return None  # an MS1 before its loop's AT7: parse_214 says why
+        elif read == _L11:
+            qualifier = seg[2] if len(seg) > 2 else ""
+            if at7s is not None:
+                if qualifier in po_quals and lx_po is None:
+                    value = _element(seg, 1)
+                    lx_po = (value, tag, position, 1) if value else None
+                elif qualifier in track_quals and lx_tracking is None:
+                    value = _element(seg, 1)
+                    lx_tracking = (value, tag, position, 1) if value else None
+            elif not in_party and qualifier in po_quals and header_po is None:
+                value = _element(seg, 1)
+                header_po = (value, tag, position, 1) if value else None
+        elif read == _LX:
+            if at7s is not None:
+                po = lx_po or header_po or (b10_po if po_from_b10 else None)
+                tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
+                for at7 in at7s:
+                    update = _update(at7, po, tracking, go, origin, profile, tables)
+                    if update is None:
+                        return None
+                    mapped.append(update)
+            at7s, lx_po, lx_tracking, in_party = [], None, None, False
+        elif read == _B10:
+            value = _element(seg, 1)
+            b10_tracking = (value, tag, position, 1) if value else None
+            value = _element(seg, 2)
+            b10_po = (value, tag, position, 2) if value else None
+        else:  # N1
+            in_party = at7s is None
+    if at7s is not None:
+        po = lx_po or header_po or (b10_po if po_from_b10 else None)
+        tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
+        for at7 in at7s:
+            update = _update(at7, po, tracking, go, origin, profile, tables)
+            if update is None:
+                return None
+            mapped.append(update)
+    return mapped
+
+
+def _update(
+    read: list[Any],
+    po: tuple[str, str, int, int] | None,
+    tracking: tuple[str, str, int, int] | None,
+    go: OneGo,
+    origin: Origin,
+    profile: PartnerProfile,
+    tables: CodeTables,
+) -> Mapped | None:
+    """One AT7's update (`status_one_go.fast_update`'s text and trail), `read` as [AT7
+    position, AT7, MS1 position, MS1 or None]; None when any check would fail or warn."""
+    at7_pos, at7, ms1_pos, ms1 = read
+    if len(at7) == 8:  # AT7-01..07 all there (the usual case): read at once
+        code, reason, date, time, zone = at7[1], at7[2], at7[5], at7[6], at7[7]
+        code, reason, date = code.strip(), reason.strip(), date.strip()
+        time, zone = time.strip(), zone.strip()
+    else:
+        code, reason = _element(at7, 1), _element(at7, 2)
+        date, time, zone = _element(at7, 5), _element(at7, 6), _element(at7, 7)
+    if po is None or tracking is None or not code or not date:
+        return None
+    local = parse_local(date, time or None)
+    if local is None or not PO_PATTERN.match(po[0]):
+        return None
+    city = state = country = ""
+    if ms1 is not None:
+        if len(ms1) == 4:
+            city, state, country = ms1[1].strip(), ms1[2].strip(), ms1[3].strip()
+        else:
+            city, state, country = _element(ms1, 1), _element(ms1, 2), _element(ms1, 3)
+    holding = go.holding
+    if holding is not None and holding(po[0] + tracking[0] + code + reason + city + state
+                                       + country):  # fmt: skip
+        return None
+    syntax = go.syntax
+    reason_text = reason or go.missing_reason
+    cache = tables.cache
+    resolved: tuple[StatusResolution, str] | None
+    hit = cast("tuple[object, tuple[StatusResolution, str] | None] | None",
+               cache.get(("status", syntax, code, reason_text, id(profile))))  # fmt: skip
+    if hit is not None and hit[0] is profile:
+        resolved = hit[1]
+    else:
+        resolved = resolve_status(Builder(origin, profile, tables), syntax, code, reason_text)
+    if resolved is None:
+        return None
+    date_src = _src("AT7", at7_pos, 5)
+    if time and zone:
+        srcs: tuple[Src, ...] = (date_src, _src("AT7", at7_pos, 6), _src("AT7", at7_pos, 7))
+    elif time:
+        srcs = (date_src, _src("AT7", at7_pos, 6))
+    elif zone:
+        srcs = (date_src, _src("AT7", at7_pos, 7))
+    else:
+        srcs = (date_src,)
+    converted = cast("tuple[str, str] | TimeError | None",
+                     cache.get(("time", local, zone or None, profile.timezone)))  # fmt: skip
+    if converted is None:
+        zone_val = _new(Val, (zone, _src("AT7", at7_pos, 7))) if zone else None
+        when = _new(EventTime, (local, zone_val, srcs))
+        converted = Builder(origin, profile, tables).converted(when)
+    if isinstance(converted, TimeError):
+        return None
+    alpha3 = None
+    if not country:
+        country_code = go.default_country
+        if not country_code:
+            return None
+    elif len(country) == 3:
+        alpha3 = country
+        country_code = go.countries.get(country.upper(), "")
+        if not country_code:
+            return None
+    else:
+        country_code = country
+    found, how = resolved
+    iso, zone_how = converted
+    text = update_text(go, po[0], tracking[0], found.status, found.reason, iso, city or None,
+                       state or None, None, country_code)  # fmt: skip
+    trail = (fast_trail, go.shared, go.notes, syntax, reason_text, how, _src("AT7", at7_pos, 1),
+             _src("AT7", at7_pos, 2) if reason else None, srcs, local, zone_how,
+             _src("MS1", ms1_pos, 3) if country else None, alpha3, country_code,
+             _src("MS1", ms1_pos, 1) if city else None,
+             _src("MS1", ms1_pos, 2) if state else None, None,
+             _src(tracking[1], tracking[2], tracking[3]), _src(po[1], po[2], po[3]))  # fmt: skip
+    return text, po[0], tracking[0], trail
