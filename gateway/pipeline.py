@@ -187,7 +187,7 @@ class _Translator:
     def status_set(
         self,
         origin: Origin,
-        segments: Sequence[Sequence[str]],
+        segments: list[list[str]],
         component: str,
         repetition: str | None,
         version: str | None,

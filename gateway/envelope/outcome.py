@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -64,7 +64,7 @@ class OneGoSink(DocumentSink, Protocol):
     def status_set(
         self,
         origin: Origin,
-        segments: Sequence[Sequence[str]],
+        segments: list[list[str]],
         component: str,
         repetition: str | None,
         version: str | None,

@@ -68,6 +68,9 @@ class _Set:
     segments: list[list[str]]
 
 
+_new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
+
+
 def _delimiter_chars(d: Delimiters, repetition: str | None) -> str:
     """The characters of an X12 interchange that no data value may hold."""
     return d.element + d.component + d.segment + (repetition or "")
@@ -91,6 +94,10 @@ class _Reader:
         self.texts: dict[str, str] = {}  # see text()
         self.texts_delimiters: dict[Delimiters, Delimiters] = {}
         self.faults = 0  # structure faults of the open interchange (see STRUCTURE_FAULTS)
+        # the header and group of the last set's Origin, and its values before and after the
+        # set's own (`origin`)
+        self.origin_head: tuple[IsaHeader, GroupOutcome | None, tuple[object, ...],
+                                tuple[object, ...]] | None = None  # fmt: skip
 
     def text(self, value: str) -> str:
         """`value`, as the same string object as an equal one of an earlier interchange or
@@ -255,19 +262,16 @@ class _Reader:
             group.sets.append(outcome)  # kept compact from here on: finished first
 
     def origin(self, header: IsaHeader, group: GroupOutcome | None, outcome: SetOutcome) -> Origin:
-        """Where a set's requests come from: its interchange, group and set."""
-        return Origin(
-            syntax="x12",
-            sender=header.sender,
-            receiver=header.receiver,
-            interchange_control=header.control,
-            group_control=group.control if group else None,
-            transaction_control=outcome.control,
-            transaction_type=outcome.type_code,
-            version=(group.version if group and group.version else header.version),
-            test=header.test,
-            delimiters=_delimiter_chars(header.delimiters, self.repetition),
-        )
+        """Where a set's requests come from: its interchange, group and set (the values of
+        the interchange and group made once for all their sets)."""
+        head = self.origin_head
+        if head is None or head[0] is not header or head[1] is not group:
+            version = group.version if group and group.version else header.version
+            before = ("x12", header.sender, header.receiver, header.control,
+                      group.control if group else None)  # fmt: skip
+            after = (version, header.test, _delimiter_chars(header.delimiters, self.repetition))
+            head = self.origin_head = (header, group, before, after)
+        return _new(Origin, (*head[2], outcome.control, outcome.type_code, *head[3]))
 
     # -- dispatch ------------------------------------------------------------------------
     def segment(self, seg: list[str]) -> None:

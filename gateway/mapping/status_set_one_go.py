@@ -9,7 +9,6 @@ tests hold the two ways to each other on every sample, corpus file and mutation 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, cast
 
 from gateway.mapping.build import Builder
@@ -47,13 +46,46 @@ def _src(tag: str, position: int, n: int) -> Src:
     return found if found is not None else src_of(row, tag, position, n)
 
 
-def _element(seg: Sequence[str], n: int) -> str:
+# position -> the shared `Src`s read of the AT7 there (status, reason, date, time, zone and
+# the three times' sources together) and of the MS1 there (city, state, country): a file
+# repeats a few set shapes, so each is made once (`_src`), not once per event
+_AT7_SRCS: dict[int, tuple[Src, Src, Src, Src, Src, tuple[Src, Src, Src]]] = {}
+_MS1_SRCS: dict[int, tuple[Src, Src, Src]] = {}
+_SRCS_KEPT = 1024  # positions kept
+
+
+def _at7_srcs(position: int) -> tuple[Src, Src, Src, Src, Src, tuple[Src, Src, Src]]:
+    found = _AT7_SRCS.get(position)
+    if found is None:
+        if len(_AT7_SRCS) >= _SRCS_KEPT:
+            _AT7_SRCS.clear()
+        date, time, zone = (
+            _src("AT7", position, 5),
+            _src("AT7", position, 6),
+            _src("AT7", position, 7),
+        )
+        found = _AT7_SRCS[position] = (_src("AT7", position, 1), _src("AT7", position, 2), date,
+                                       time, zone, (date, time, zone))  # fmt: skip
+    return found
+
+
+def _ms1_srcs(position: int) -> tuple[Src, Src, Src]:
+    found = _MS1_SRCS.get(position)
+    if found is None:
+        if len(_MS1_SRCS) >= _SRCS_KEPT:
+            _MS1_SRCS.clear()
+        found = _MS1_SRCS[position] = (_src("MS1", position, 1), _src("MS1", position, 2),
+                                       _src("MS1", position, 3))  # fmt: skip
+    return found
+
+
+def _element(seg: list[str], n: int) -> str:
     """Element `n` as `parse_214` reads it: stripped, '' when absent or blank."""
     return seg[n].strip() if n < len(seg) else ""
 
 
 def one_go_214(
-    segments: Sequence[Sequence[str]],
+    segments: list[list[str]],
     origin: Origin,
     profile: PartnerProfile,
     tables: CodeTables,
@@ -83,7 +115,9 @@ def one_go_214(
     b10_tracking: tuple[str, str, int, int] | None = None
     lx_po: tuple[str, str, int, int] | None = None
     lx_tracking: tuple[str, str, int, int] | None = None
-    at7s: list[list[Any]] | None = None  # the LX loop's [AT7 position, AT7, MS1 pos, MS1]
+    # the LX loop's AT7s (position, segment) and the MS1 after each; None before the first LX
+    at7s: list[tuple[int, list[str]]] | None = None
+    ms1s: list[tuple[int, list[str]] | None] = []
     in_party = False
     mapped: list[Mapped] = []
     for position, seg in enumerate(segments[1:-1], start=2):  # positions 2..SE-1
@@ -93,10 +127,11 @@ def one_go_214(
             continue
         if read == _AT7:
             if at7s is not None:
-                at7s.append([position, seg, 0, None])
+                at7s.append((position, seg))
+                ms1s.append(None)
         elif read == _MS1:
             if at7s:
-                at7s[-1][2:] = position, seg
+                ms1s[-1] = (position, seg)
             elif at7s is not None:
                 return None  # an MS1 before its loop's AT7: parse_214 says why
         elif read == _L11:
@@ -115,12 +150,12 @@ def one_go_214(
             if at7s is not None:
                 po = lx_po or header_po or (b10_po if po_from_b10 else None)
                 tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
-                for at7 in at7s:
-                    update = _update(at7, po, tracking, go, origin, profile, tables)
+                for at7, ms1 in zip(at7s, ms1s, strict=True):
+                    update = _update(at7, ms1, po, tracking, go, origin, profile, tables)
                     if update is None:
                         return None
                     mapped.append(update)
-            at7s, lx_po, lx_tracking, in_party = [], None, None, False
+            at7s, ms1s, lx_po, lx_tracking, in_party = [], [], None, None, False
         elif read == _B10:
             value = _element(seg, 1)
             b10_tracking = (value, tag, position, 1) if value else None
@@ -131,8 +166,8 @@ def one_go_214(
     if at7s is not None:
         po = lx_po or header_po or (b10_po if po_from_b10 else None)
         tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
-        for at7 in at7s:
-            update = _update(at7, po, tracking, go, origin, profile, tables)
+        for at7, ms1 in zip(at7s, ms1s, strict=True):
+            update = _update(at7, ms1, po, tracking, go, origin, profile, tables)
             if update is None:
                 return None
             mapped.append(update)
@@ -140,7 +175,8 @@ def one_go_214(
 
 
 def _update(
-    read: list[Any],
+    at7_read: tuple[int, list[str]],
+    ms1_read: tuple[int, list[str]] | None,
     po: tuple[str, str, int, int] | None,
     tracking: tuple[str, str, int, int] | None,
     go: OneGo,
@@ -148,9 +184,10 @@ def _update(
     profile: PartnerProfile,
     tables: CodeTables,
 ) -> Mapped | None:
-    """One AT7's update (`status_one_go.fast_update`'s text and trail), `read` as [AT7
-    position, AT7, MS1 position, MS1 or None]; None when any check would fail or warn."""
-    at7_pos, at7, ms1_pos, ms1 = read
+    """One AT7's update (`status_one_go.fast_update`'s text and trail), from the AT7 and the
+    MS1 after it, each as (position, segment); None when any check would fail or warn."""
+    at7_pos, at7 = at7_read
+    ms1_pos, ms1 = ms1_read if ms1_read is not None else (0, None)
     if len(at7) == 8:  # AT7-01..07 all there (the usual case): read at once
         code, reason, date, time, zone = at7[1], at7[2], at7[5], at7[6], at7[7]
         code, reason, date = code.strip(), reason.strip(), date.strip()
@@ -185,19 +222,19 @@ def _update(
         resolved = resolve_status(Builder(origin, profile, tables), syntax, code, reason_text)
     if resolved is None:
         return None
-    date_src = _src("AT7", at7_pos, 5)
+    code_src, reason_src, date_src, time_src, zone_src, all_three = _at7_srcs(at7_pos)
     if time and zone:
-        srcs: tuple[Src, ...] = (date_src, _src("AT7", at7_pos, 6), _src("AT7", at7_pos, 7))
+        srcs: tuple[Src, ...] = all_three
     elif time:
-        srcs = (date_src, _src("AT7", at7_pos, 6))
+        srcs = (date_src, time_src)
     elif zone:
-        srcs = (date_src, _src("AT7", at7_pos, 7))
+        srcs = (date_src, zone_src)
     else:
         srcs = (date_src,)
     converted = cast("tuple[str, str] | TimeError | None",
                      cache.get(("time", local, zone or None, profile.timezone)))  # fmt: skip
     if converted is None:
-        zone_val = _new(Val, (zone, _src("AT7", at7_pos, 7))) if zone else None
+        zone_val = _new(Val, (zone, zone_src)) if zone else None
         when = _new(EventTime, (local, zone_val, srcs))
         converted = Builder(origin, profile, tables).converted(when)
     if isinstance(converted, TimeError):
@@ -218,10 +255,12 @@ def _update(
     iso, zone_how = converted
     text = update_text(go, po[0], tracking[0], found.status, found.reason, iso, city or None,
                        state or None, None, country_code)  # fmt: skip
-    trail = (fast_trail, go.shared, go.notes, syntax, reason_text, how, _src("AT7", at7_pos, 1),
-             _src("AT7", at7_pos, 2) if reason else None, srcs, local, zone_how,
-             _src("MS1", ms1_pos, 3) if country else None, alpha3, country_code,
-             _src("MS1", ms1_pos, 1) if city else None,
-             _src("MS1", ms1_pos, 2) if state else None, None,
+    city_src = state_src = country_src = None
+    if ms1 is not None:
+        city_src, state_src, country_src = _ms1_srcs(ms1_pos)
+    trail = (fast_trail, go.shared, go.notes, syntax, reason_text, how, code_src,
+             reason_src if reason else None, srcs, local, zone_how,
+             country_src if country else None, alpha3, country_code,
+             city_src if city else None, state_src if state else None, None,
              _src(tracking[1], tracking[2], tracking[3]), _src(po[1], po[2], po[3]))  # fmt: skip
     return text, po[0], tracking[0], trail

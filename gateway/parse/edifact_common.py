@@ -14,7 +14,7 @@ from gateway.parse.records import EventTime, Src, Val
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits
 
-__all__ = ["DTM_FORMATS", "EdiSegment", "dtm_time", "element_problem", "val"]
+__all__ = ["DTM_FORMATS", "EdiSegment", "dtm_time", "element_problem", "shared_src", "val"]
 
 
 class EdiSegment(NamedTuple):
@@ -55,6 +55,24 @@ def element_problem(
     )
 
 
+# (tag, position, element, component) -> its `Src`, shared: the messages of a file repeat a
+# few shapes, so their values share a handful of sources, and a spooled trail pickles each
+# once (by reference) instead of once per value
+_SRCS: dict[tuple[str, int, int, int | None], Src] = {}
+_SRCS_KEPT = 1 << 14
+
+
+def shared_src(tag: str, position: int, element: int, component: int | None) -> Src:
+    """The `Src` of a place in a message, the same object for every message (`_SRCS`)."""
+    key = (tag, position, element, component)
+    found = _SRCS.get(key)
+    if found is None:
+        if len(_SRCS) >= _SRCS_KEPT:
+            _SRCS.clear()
+        found = _SRCS[key] = _new(Src, key)
+    return found
+
+
 def val(seg: EdiSegment, position: int, element: int, component: int | None = None) -> Val | None:
     """A sourced value; `component` None reads a simple data element (first component)."""
     index = (component or 1) - 1
@@ -63,8 +81,8 @@ def val(seg: EdiSegment, position: int, element: int, component: int | None = No
             value = seg[1][element - 1][index].strip()
         except IndexError:
             return None
-        if value:  # the named tuples made directly (tuple.__new__): this runs per value read
-            return _new(Val, (value, _new(Src, (seg[0], position, element, component))))
+        if value:  # the named tuple made directly (tuple.__new__): this runs per value read
+            return _new(Val, (value, shared_src(seg[0], position, element, component)))
     return None
 
 
@@ -95,7 +113,7 @@ def dtm_time(seg: EdiSegment, position: int) -> EventTime | None:
     if read is None:
         return None
     local, zone = read
-    src = Src(seg.tag, position, 1, 2)
+    src = shared_src(seg.tag, position, 1, 2)
     return EventTime(local, Val(zone, src) if zone else None, (src,))
 
 

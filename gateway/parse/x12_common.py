@@ -12,7 +12,6 @@ from gateway.parse.relations import (
     SATISFIED,
     Note,
     check_syntax_notes,
-    presence_key,
     syntax_notes,
 )
 from gateway.parse.x12_elements import El, check_elements
@@ -244,8 +243,13 @@ def faultless(
         i = texts.index(text)
         seg, position, tag = body[i], i + 2, body[i][0]
         related = relations.get(tag)
-        if related is not None and SATISFIED.get(presence_key(seg, related)) is not related \
-                and check_syntax_notes(seg, position, related):  # fmt: skip
+        # relations.presence_key inlined: one lookup per segment
+        if (
+            related is not None
+            and SATISFIED.get((id(related), tuple(map(bool, seg)) if "" in seg else len(seg)))
+            is not related
+            and check_syntax_notes(seg, position, related)
+        ):
             return False
         if fast[tag](text) is None:
             return False
