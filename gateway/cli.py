@@ -197,7 +197,15 @@ def demo(
 
 
 def main() -> None:
-    app()
+    """The `edigw` command. A ledger migrated by a newer release (`SchemaTooNew`) ends any
+    command that opens it with one line and exit status 2, not a traceback."""
+    from gateway.ledger.migrate import SchemaTooNew
+
+    try:
+        app()
+    except SchemaTooNew as exc:
+        typer.echo(f"edigw: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 app.add_typer(ops_app, name="ops", help="Search, show and replay files of a running gateway")

@@ -10,9 +10,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from alembic.util import CommandError
+from sqlalchemy import Engine, inspect, text
 
-__all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
+from gateway.ledger.states import LedgerError
+
+__all__ = [
+    "SchemaTooNew", "alembic_config", "current_revision", "downgrade", "head_revision",
+    "upgrade",
+]  # fmt: skip
 
 _HERE = Path(__file__).resolve().parent
 
@@ -27,9 +33,35 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+class SchemaTooNew(LedgerError):
+    """The ledger was migrated by a newer release, to a revision this one does not know: it
+    is not touched (one line for the operator, not Alembic's traceback)."""
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Alembic upgrade to `revision`. Raises SchemaTooNew, before any change, when the
+    database is at a revision that the packaged scripts do not name."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        # read as plain SQL: Alembic's MigrationContext logs its set-up, and a refusal is to
+        # be the operator's one line
+        stored = inspect(connection).has_table("alembic_version")
+        found: list[str] = list(
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        ) if stored else []  # fmt: skip
+        script = ScriptDirectory.from_config(config)
+        for current in found:
+            try:
+                script.get_revision(current)
+            except CommandError:
+                head = head_revision()
+                raise SchemaTooNew(
+                    f"the ledger's schema is at revision {current!r}, which this release does "
+                    f"not know (a newer release migrated it; this one goes up to {head!r}): "
+                    "run the newer release, or first take the ledger back with `alembic -c "
+                    f"gateway/ledger/alembic.ini -x url=... downgrade {head}` from the newer "
+                    "release's checkout (README, Ledger)"
+                ) from None
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

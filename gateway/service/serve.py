@@ -28,6 +28,7 @@ from gateway.emulator.app import create_app as create_emulator
 from gateway.emulator.config import EmulatorConfig, Settle
 from gateway.emulator.state import EmulatorState
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
+from gateway.ledger.migrate import SchemaTooNew
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
@@ -209,7 +210,11 @@ async def _serve(settings: ServiceSettings, partners: dict[str, PartnerProfile],
                  settings_file: Path | None = None) -> None:  # fmt: skip
     make_private(settings.data_dir)
     ledger = Ledger(settings.url)
-    ledger.migrate()
+    try:
+        ledger.migrate()
+    except SchemaTooNew as exc:
+        ledger.close()
+        raise StartupError(str(exc)) from None
     for seller, (state, _) in ledger.seller_states().items():  # tried again once per start
         if state == REAUTHORIZATION_NEEDED and seller in settings.sellers:
             ledger.resume_seller(seller)

@@ -54,3 +54,15 @@ def test_demo_listens_on_loopback_only(tmp_path: Path, variable: str) -> None:
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert "--demo serves demo credentials" in done.stderr and "0.0.0.0" in done.stderr
     assert not data.exists()
+
+
+def test_a_ledger_from_a_newer_release_is_refused_in_one_line(tmp_path: Path) -> None:
+    from tests.test_ledger_newer_schema import FUTURE, future_ledger
+
+    data = tmp_path / "data"
+    future_ledger(data)
+    done = _serve(tmp_path, "--data-dir", str(data), "--emulator-port", str(free_port()))
+    assert done.returncode == 2, done
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "edigw serve: the ledger's schema is at revision" in done.stderr
+    assert FUTURE in done.stderr
