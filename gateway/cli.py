@@ -199,11 +199,15 @@ def demo(
 def main() -> None:
     """The `edigw` command. A ledger migrated by a newer release (`SchemaTooNew`) ends any
     command that opens it with one line and exit status 2, not a traceback."""
-    from gateway.ledger.migrate import SchemaTooNew
-
     try:
         app()
-    except SchemaTooNew as exc:
+    except Exception as exc:
+        # only a command that opened the ledger has imported it: `translate` starts without
+        # SQLAlchemy and Alembic (their import is half a second)
+        migrate = sys.modules.get("gateway.ledger.migrate")
+        too_new = getattr(migrate, "SchemaTooNew", None)
+        if too_new is None or not isinstance(exc, too_new):
+            raise
         typer.echo(f"edigw: {exc}", err=True)
         raise SystemExit(2) from None
 
