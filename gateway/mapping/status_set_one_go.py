@@ -35,7 +35,9 @@ _new = tuple.__new__  # Val / EventTime are named tuples: made without their __n
 
 # the tags read (`parse_214`'s), each by the number of its branch
 _AT7, _MS1, _L11, _LX, _B10, _N1 = range(6)
-_READ = {"AT7": _AT7, "MS1": _MS1, "L11": _L11, "LX": _LX, "B10": _B10, "N1": _N1}
+_READ = {"AT7": _AT7, "MS1": _MS1, "L11": _L11, "LX": _LX, "B10": _B10, "N1": _N1,
+         "\x00END": _LX}  # fmt: skip
+_END = ["\x00END"]  # after the body: ends the last LX loop as the next LX would
 
 
 def _src(tag: str, position: int, n: int) -> Src:
@@ -120,7 +122,9 @@ def one_go_214(
     ms1s: list[tuple[int, list[str]] | None] = []
     in_party = False
     mapped: list[Mapped] = []
-    for position, seg in enumerate(segments[1:-1], start=2):  # positions 2..SE-1
+    body = segments[1:-1]  # positions 2..SE-1
+    body.append(_END)
+    for position, seg in enumerate(body, start=2):
         tag = seg[0]
         read = _READ.get(tag)
         if read is None:
@@ -146,7 +150,7 @@ def one_go_214(
             elif not in_party and qualifier in po_quals and header_po is None:
                 value = _element(seg, 1)
                 header_po = (value, tag, position, 1) if value else None
-        elif read == _LX:
+        elif read == _LX:  # a loop begins, or (`_END`) the set ends: the last loop's events
             if at7s is not None:
                 po = lx_po or header_po or (b10_po if po_from_b10 else None)
                 tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
@@ -163,14 +167,6 @@ def one_go_214(
             b10_po = (value, tag, position, 2) if value else None
         else:  # N1
             in_party = at7s is None
-    if at7s is not None:
-        po = lx_po or header_po or (b10_po if po_from_b10 else None)
-        tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
-        for at7, ms1 in zip(at7s, ms1s, strict=True):
-            update = _update(at7, ms1, po, tracking, go, origin, profile, tables)
-            if update is None:
-                return None
-            mapped.append(update)
     return mapped
 
 

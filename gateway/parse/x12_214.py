@@ -5,6 +5,10 @@ Default field sources (a partner profile may change the qualifiers):
 - tracking number: L11 qualifier 2I in the LX loop, else B10-01;
 - status/reason: AT7-01/02; time: AT7-05/06/07; location: MS1-01/02/03.
 One event per AT7 (an LX loop may report several).
+
+A set that nothing is to be said of is read the same way, in one go with its mapping, by
+`gateway.mapping.status_set_one_go` (tests/test_one_go_sets.py holds the two equal): a
+change to what is read from where here is made there too.
 """
 
 from __future__ import annotations
