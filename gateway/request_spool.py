@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from gateway.mapping.result import TranslatedRequest
+from gateway.mapping.status import status_body
 from gateway.origin import Origin
 
 __all__ = ["SPILL_AFTER", "RequestSpool", "status_record"]
@@ -42,8 +43,7 @@ def status_record(
 ) -> tuple[object, ...]:
     """The record (`_to_record`) of a submitShipmentStatusUpdates request from its updates'
     JSON texts, as `mapping.status.status_requests` makes its body."""
-    text = '{"shipmentStatusUpdates": [' + ", ".join(texts) + "]}"
-    return (group, "submitShipmentStatusUpdates", text.encode("ascii"), tuple(origin),
+    return (group, "submitShipmentStatusUpdates", status_body(texts), tuple(origin),
             purchase_orders, tracking_numbers, trails)  # fmt: skip
 
 

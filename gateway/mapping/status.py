@@ -15,6 +15,7 @@ the tests hold them to), reporting why it is left out, with its lineage as a com
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -41,7 +42,7 @@ from gateway.parse.records import StatusDocument, StatusEvent, Val
 from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
-__all__ = ["map_status", "status_requests"]
+__all__ = ["map_status", "status_body", "status_requests"]
 
 # a dict as `json.dumps` writes it
 _ENCODE = json.JSONEncoder(check_circular=False).encode
@@ -214,7 +215,6 @@ def status_requests(
     requests = []
     for part in chunks(mapped, CHUNK_SIZE):
         texts, purchase_orders, tracking_numbers, trails = zip(*part, strict=True)
-        text = '{"shipmentStatusUpdates": [' + ", ".join(texts) + "]}"
         requests.append(
             TranslatedRequest.from_items(
                 "submitShipmentStatusUpdates",
@@ -223,7 +223,12 @@ def status_requests(
                 purchase_orders=unique(purchase_orders),
                 tracking_numbers=unique(tracking_numbers),
                 trails=trails,
-                text=text.encode("ascii"),
+                text=status_body(texts),
             )
         )
     return requests
+
+
+def status_body(texts: Sequence[str]) -> bytes:
+    """A submitShipmentStatusUpdates body as JSON text (ASCII), from its updates' texts."""
+    return ('{"shipmentStatusUpdates": [' + ", ".join(texts) + "]}").encode("ascii")
