@@ -66,6 +66,7 @@ bench: $(STAMP) compiled
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/translate.py
 	$(BIN)/python benchmarks/edifact_worst.py
+	$(BIN)/python benchmarks/x12_worst.py
 	$(BIN)/python benchmarks/submit.py
 	$(BIN)/python benchmarks/service.py
 	$(BIN)/python benchmarks/console.py

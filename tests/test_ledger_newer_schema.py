@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from gateway.ledger.migrate import SchemaTooNew, current_revision, head_revision
+from gateway.ledger.migrate import SchemaTooNew, check_schema, current_revision, head_revision
 from gateway.ledger.store import Ledger
 
 FUTURE = "0099_from_a_newer_release"
@@ -73,3 +73,30 @@ def test_a_command_on_a_newer_ledger_says_one_line(tmp_path: Path) -> None:
         and FUTURE in done.stderr
     )
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("stored", ["", "0", "not a revision"])
+def test_a_row_that_names_no_revision_is_refused_too(tmp_path: Path, stored: str) -> None:
+    """An empty or foreign `alembic_version` row is refused in the same one line (Alembic
+    itself asserted on an empty one)."""
+    url = future_ledger(tmp_path)
+    ledger = Ledger(url)
+    try:
+        with ledger.engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": stored})
+        with pytest.raises(SchemaTooNew, match="which this release does not know"):
+            check_schema(ledger.engine)
+        with pytest.raises(SchemaTooNew):
+            ledger.migrate()
+    finally:
+        ledger.close()
+
+
+def test_check_schema_passes_a_new_and_a_current_ledger(tmp_path: Path) -> None:
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    try:
+        check_schema(ledger.engine)  # never migrated
+        ledger.migrate()
+        check_schema(ledger.engine)
+    finally:
+        ledger.close()

@@ -11,13 +11,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from gateway.ledger.states import LedgerError
 
 __all__ = [
-    "SchemaTooNew", "alembic_config", "current_revision", "downgrade", "head_revision",
-    "upgrade",
+    "SchemaTooNew", "alembic_config", "check_schema", "current_revision", "downgrade",
+    "head_revision", "upgrade",
 ]  # fmt: skip
 
 _HERE = Path(__file__).resolve().parent
@@ -38,30 +38,44 @@ class SchemaTooNew(LedgerError):
     is not touched (one line for the operator, not Alembic's traceback)."""
 
 
+def check_schema(engine: Engine) -> None:
+    """Raise SchemaTooNew when the database is at a revision that the packaged scripts do
+    not name (a newer release migrated it, or the row is not Alembic's); nothing is
+    changed. A database never migrated passes."""
+    with engine.connect() as connection:
+        _refuse_unknown(connection, alembic_config(engine))
+
+
+def _refuse_unknown(connection: Connection, config: Config) -> None:
+    # read as plain SQL: Alembic's MigrationContext logs its set-up, and a refusal is to be
+    # the operator's one line
+    if not inspect(connection).has_table("alembic_version"):
+        return
+    found = list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    script = ScriptDirectory.from_config(config)
+    for current in found:
+        try:
+            known = bool(current) and script.get_revision(current) is not None
+        except CommandError:
+            known = False
+        if not known:
+            head = head_revision()
+            raise SchemaTooNew(
+                f"the ledger's schema is at revision {current!r}, which this release does not "
+                f"know (a newer release migrated it, or the row is not Alembic's); this one "
+                f"goes up to {head!r}: run the newer release, or first take the ledger back "
+                "with `alembic -c "
+                f"gateway/ledger/alembic.ini -x url=... downgrade {head}` from the newer "
+                "release's checkout (README, Ledger)"
+            )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Alembic upgrade to `revision`. Raises SchemaTooNew, before any change, when the
-    database is at a revision that the packaged scripts do not name."""
+    database is at a revision that the packaged scripts do not name (`check_schema`)."""
     config = alembic_config(engine)
     with engine.begin() as connection:
-        # read as plain SQL: Alembic's MigrationContext logs its set-up, and a refusal is to
-        # be the operator's one line
-        stored = inspect(connection).has_table("alembic_version")
-        found: list[str] = list(
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        ) if stored else []  # fmt: skip
-        script = ScriptDirectory.from_config(config)
-        for current in found:
-            try:
-                script.get_revision(current)
-            except CommandError:
-                head = head_revision()
-                raise SchemaTooNew(
-                    f"the ledger's schema is at revision {current!r}, which this release does "
-                    f"not know (a newer release migrated it; this one goes up to {head!r}): "
-                    "run the newer release, or first take the ledger back with `alembic -c "
-                    f"gateway/ledger/alembic.ini -x url=... downgrade {head}` from the newer "
-                    "release's checkout (README, Ledger)"
-                ) from None
+        _refuse_unknown(connection, config)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

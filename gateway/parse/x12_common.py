@@ -239,8 +239,11 @@ def faultless(
     if not unknown:
         return True
     fast = _fast_checks(elements, limits, component, repetition)
+    # a place of each text (the checks depend on the text alone), found in one pass: a set
+    # of 100,000 distinct segments must not be searched once per segment
+    where = dict(zip(texts, range(len(texts)), strict=True)) if len(unknown) > 8 else None
     for text in unknown:
-        i = texts.index(text)
+        i = where[text] if where is not None else texts.index(text)
         seg, position, tag = body[i], i + 2, body[i][0]
         related = relations.get(tag)
         # relations.presence_key inlined: one lookup per segment
@@ -255,7 +258,8 @@ def faultless(
             return False
     if len(clean) + len(unknown) > _CLEAN_SIZE:
         clean.clear()
-    clean.update(unknown)
+    if len(unknown) <= _CLEAN_SIZE:  # a giant set's texts are not all remembered
+        clean.update(unknown)
     return True
 
 

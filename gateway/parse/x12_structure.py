@@ -108,6 +108,7 @@ def _find(frame: _Frame, tag: str, is_root: bool) -> int:
 # of set shapes, and the walk depends on nothing else
 _WALKS: dict[tuple[int, int, tuple[str, ...], bool], tuple[Loop, list[Problem]]] = {}
 _WALKS_MAX = 4096
+_WALK_KEPT_SEGMENTS = 2000  # longer sets' walks are not kept: 4096 of them could hold GBs
 _KNOWN: dict[int, tuple[Loop, set[str]]] = {}  # table identity -> every tag it names
 
 
@@ -132,6 +133,8 @@ def check_structure(
         if known is None or known[0] is not table:
             known = _KNOWN[id(table)] = (table, segment_tags(table))
         walk = _walk(table, tags, known[1], len(segments), tolerant)
+        if len(tags) > _WALK_KEPT_SEGMENTS:
+            return walk  # a set this long is its own shape: not kept (nor its problems)
         entry = _WALKS[key] = (table, walk)
     return list(entry[1])
 

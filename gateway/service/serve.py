@@ -28,7 +28,7 @@ from gateway.emulator.app import create_app as create_emulator
 from gateway.emulator.config import EmulatorConfig, Settle
 from gateway.emulator.state import EmulatorState
 from gateway.inbound.sftp import SftpAccount, start_sftp_server
-from gateway.ledger.migrate import SchemaTooNew
+from gateway.ledger.migrate import SchemaTooNew, check_schema
 from gateway.ledger.settling import REAUTHORIZATION_NEEDED
 from gateway.ledger.store import Ledger
 from gateway.mapping.codes import load_code_tables
@@ -351,6 +351,13 @@ def run_service(settings: ServiceSettings, demo: bool, settings_file: Path | Non
     check_ports(_listeners(settings))
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     data_lock = lock_data_dir(settings.data_dir)  # held until the process ends
+    ledger = Ledger(settings.url)
+    try:  # a ledger from a newer release: refused before anything starts or is written
+        check_schema(ledger.engine)
+    except SchemaTooNew as exc:
+        raise StartupError(str(exc)) from None
+    finally:
+        ledger.close()
     if settings.emulator_port is not None:
         state_file = settings.data_dir / "emulator-state.json" if demo else None
         with _emulator_thread(settings.emulator_port, emulator_settle, state_file):

@@ -56,13 +56,19 @@ def test_demo_listens_on_loopback_only(tmp_path: Path, variable: str) -> None:
     assert not data.exists()
 
 
-def test_a_ledger_from_a_newer_release_is_refused_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("demo", [False, True])
+def test_a_ledger_from_a_newer_release_is_refused_in_one_line(tmp_path: Path, demo: bool) -> None:
+    """Before anything starts or is written: with --demo, no emulator (its state file) and
+    no warning of its before the one line."""
     from tests.test_ledger_newer_schema import FUTURE, future_ledger
 
     data = tmp_path / "data"
     future_ledger(data)
-    done = _serve(tmp_path, "--data-dir", str(data), "--emulator-port", str(free_port()))
+    before = sorted(p.name for p in data.iterdir())
+    done = _serve(tmp_path, *(["--demo"] if demo else []), "--data-dir", str(data),
+                  "--emulator-port", str(free_port()))  # fmt: skip
     assert done.returncode == 2, done
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert "edigw serve: the ledger's schema is at revision" in done.stderr
     assert FUTURE in done.stderr
+    assert sorted(p.name for p in data.iterdir()) == before  # no emulator-state.json

@@ -1,0 +1,41 @@
+"""One very long 214 set (tens of thousands of segments) is read in time and memory that grow
+with it, and leaves no more behind than a small one: the caches that make repeated set shapes
+cheap keep neither its texts past their cap nor its structure walk (benchmarks/x12_worst.py
+prints the seconds per segment of such sets, both ways). Stop 22's reviewer: the first
+one-go element check searched the whole set once per new text (30 s for 100,000 segments)
+and remembered every text of it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.parse import x12_common, x12_structure
+from tests.test_one_go_sets import same_both_ways
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from x12_worst import write
+
+
+@pytest.mark.parametrize("kind", ["distinct LX", "distinct L11", "events"])
+def test_a_long_set_is_read_the_same_both_ways_and_kept_by_no_cache(
+    tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "long.edi"
+    count = write(path, kind, 12_000)
+    out = same_both_ways(path.read_bytes())
+    assert out["counts"][4] == 1  # one interchange
+    remembered = [len(entry[3]) for entry in x12_common._CLEAN.values()]
+    assert remembered and max(remembered) <= x12_common._CLEAN_SIZE
+    longest = max((len(key[2]) for key in x12_structure._WALKS), default=0)
+    assert longest <= x12_structure._WALK_KEPT_SEGMENTS < count
+
+
+def test_a_long_clean_set_sends_every_event(tmp_path: Path) -> None:
+    path = tmp_path / "events.edi"
+    write(path, "events", 6_000)
+    out = same_both_ways(path.read_bytes())
+    assert out["counts"][0] and out["counts"][1] == 6_000 // 5  # every event sent
