@@ -108,7 +108,9 @@ def _find(frame: _Frame, tag: str, is_root: bool) -> int:
 # of set shapes, and the walk depends on nothing else
 _WALKS: dict[tuple[int, int, tuple[str, ...], bool], tuple[Loop, list[Problem]]] = {}
 _WALKS_MAX = 4096
-_WALK_KEPT_SEGMENTS = 2000  # longer sets' walks are not kept: 4096 of them could hold GBs
+_WALK_KEPT_SEGMENTS = 2000  # of longer sets' walks, only the last is kept (4096: GBs)
+# the key of that walk
+_LONG: list[tuple[int, int, tuple[str, ...], bool] | None] = [None]
 _KNOWN: dict[int, tuple[Loop, set[str]]] = {}  # table identity -> every tag it names
 
 
@@ -133,9 +135,14 @@ def check_structure(
         if known is None or known[0] is not table:
             known = _KNOWN[id(table)] = (table, segment_tags(table))
         walk = _walk(table, tags, known[1], len(segments), tolerant)
+        entry = (table, walk)
         if len(tags) > _WALK_KEPT_SEGMENTS:
-            return walk  # a set this long is its own shape: not kept (nor its problems)
-        entry = _WALKS[key] = (table, walk)
+            # a set this long is its own shape: only the last one is kept (the one-go way
+            # and the general way both ask for it), not thousands with their problems
+            if _LONG[0] is not None:
+                _WALKS.pop(_LONG[0], None)
+            _LONG[0] = key
+        _WALKS[key] = entry
     return list(entry[1])
 
 
