@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.parse import x12_common, x12_structure
+from gateway.parse import x12_accept, x12_structure
 from tests.test_one_go_sets import same_both_ways
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -28,8 +28,8 @@ def test_a_long_set_is_read_the_same_both_ways_and_kept_by_no_cache(
     count = write(path, kind, 12_000)
     out = same_both_ways(path.read_bytes())
     assert out["counts"][4] == 1  # one interchange
-    remembered = [len(entry[3]) for entry in x12_common._CLEAN.values()]
-    assert remembered and max(remembered) <= x12_common._CLEAN_SIZE
+    remembered = [len(entry[3]) for entry in x12_accept._CLEAN.values()]
+    assert remembered and max(remembered) <= x12_accept.CLEAN_SIZE
     long = [key for key in x12_structure._WALKS if len(key[2]) > x12_structure._WALK_KEPT_SEGMENTS]
     assert len(long) <= 1 and count > x12_structure._WALK_KEPT_SEGMENTS  # the last one only
 

@@ -13,7 +13,7 @@ from gateway.parse.relations import (
     presence_key,
     syntax_notes,
 )
-from gateway.parse.x12_common import _fast_checks
+from gateway.parse.x12_accept import fast_checks as _fast_checks
 from gateway.parse.x12_elements import check_elements
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
 

@@ -19,7 +19,7 @@ import pytest
 from gateway.ack.context import AckContext
 from gateway.mapping.codes import load_code_tables
 from gateway.mapping.result import TranslatedRequest
-from gateway.parse import x12_common
+from gateway.parse import x12_accept
 from gateway.pipeline import translate_stream
 from gateway.profile import FieldSources, PartnerProfile
 from tests.golden import cases as sample_cases
@@ -70,12 +70,12 @@ def _outputs(data: bytes, profile: PartnerProfile, one_go: bool) -> dict[str, An
 
 def same_both_ways(data: bytes, profile: PartnerProfile = PROFILE) -> dict[str, Any]:
     """The outputs of `data` (one go), asserted equal to the general way's. Each way starts
-    with no segment text remembered as faultless (`x12_common._CLEAN`): the general way
+    with no segment text remembered as faultless (`x12_accept._CLEAN`): the general way
     skips the texts remembered, so one that the one-go way let through by mistake must not
     be trusted by the general way it is compared with."""
-    x12_common._CLEAN.clear()
+    x12_accept._CLEAN.clear()
     general = _outputs(data, profile, one_go=False)
-    x12_common._CLEAN.clear()
+    x12_accept._CLEAN.clear()
     fast = _outputs(data, profile, one_go=True)
     assert fast == general
     return fast

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import gateway.parse.x12_accept as x12_accept
 import gateway.parse.x12_common as x12_common
 from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import validate_set
@@ -40,14 +41,14 @@ def _validate(segments: list[list[str]]) -> list[Problem]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(SEGMENT, min_size=1, max_size=8), st.lists(SEGMENT, min_size=1, max_size=8))
 def test_a_warm_memo_changes_no_problem(seen: list[list[str]], body: list[list[str]]) -> None:
-    x12_common._CLEAN.clear()
+    x12_accept._CLEAN.clear()
     cold = _shown(_validate(_set(body)))
     _validate(_set(seen + body))  # the memo now holds whatever of these was faultless
     assert _shown(_validate(_set(body))) == cold
 
 
 def test_a_nul_inside_an_element_is_not_taken_for_a_known_segment() -> None:
-    x12_common._CLEAN.clear()
+    x12_accept._CLEAN.clear()
     plain = _validate(_set([["L11", "1Z4711", "2I"]]))
     assert [p for p in plain if p.segment == "L11"] == []  # (a 214 needs more: not here)
     hidden = _validate(_set([["L11", "1Z4711\x002I"]]))  # joins to the same text

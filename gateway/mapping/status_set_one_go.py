@@ -21,7 +21,8 @@ from gateway.origin import Origin
 from gateway.parse.dates import parse_local
 from gateway.parse.records import EventTime, Src, Val
 from gateway.parse.relations import syntax_notes
-from gateway.parse.x12_common import ROWS, faultless, src_of, src_row
+from gateway.parse.x12_accept import faultless
+from gateway.parse.x12_common import ROWS, src_of, src_row
 from gateway.parse.x12_structure import check_structure
 from gateway.parse.x12_tables import SET_214
 from gateway.profile import PartnerProfile
