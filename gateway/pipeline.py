@@ -23,11 +23,10 @@ from gateway.ack.x12 import x12_acks
 from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.x12 import X12Result, read_x12
-from gateway.mapping.build import CHUNK_SIZE, chunks, unique
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
-from gateway.mapping.status import map_status
+from gateway.mapping.status import map_status, status_parts
 from gateway.mapping.status_set_one_go import one_go_214
 from gateway.origin import Origin, Syntax
 from gateway.parse.records import Document, StatusDocument
@@ -199,10 +198,9 @@ class _Translator:
         if mapped is None:
             return False
         group = origin.group_control
-        for part in chunks(mapped, CHUNK_SIZE):  # as `status_requests` makes its requests
-            texts, purchase_orders, tracking_numbers, trails = zip(*part, strict=True)
-            record = status_record(group, origin, texts, unique(purchase_orders),
-                                   unique(tracking_numbers), trails)  # fmt: skip
+        for texts, purchase_orders, tracking_numbers, trails in status_parts(mapped):
+            record = status_record(group, origin, texts, purchase_orders, tracking_numbers,
+                                   trails)  # fmt: skip
             self.spool.add_record(record, len(trails))
         return True
 

@@ -214,9 +214,6 @@ class _Reader:
             segments.append(se)
         outcome.segment_count = len(segments)
         ic, group = self.ic, self.group
-        ic_control = ic.control if ic else None
-        group_control = group.control if group else None
-        where = {"interchange": ic_control, "group": group_control, "transaction": outcome.control}
         envelope = check_se(segments, se, self.delimiters())
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
@@ -234,6 +231,9 @@ class _Reader:
         document, problems = parse_set(
             segments, self.profile, self.component, self.repetition, version
         )
+        where = {"interchange": ic.control if ic else None,
+                 "group": group.control if group else None,
+                 "transaction": outcome.control}  # fmt: skip
         if document is None and outcome.type_code not in ACK_SETS:
             outcome.supported = False
         if envelope or problems:

@@ -15,7 +15,7 @@ the tests hold them to), reporting why it is left out, with its lineage as a com
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -42,7 +42,7 @@ from gateway.parse.records import StatusDocument, StatusEvent, Val
 from gateway.problems import Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
-__all__ = ["map_status", "status_body", "status_requests"]
+__all__ = ["map_status", "status_body", "status_parts", "status_requests"]
 
 # a dict as `json.dumps` writes it
 _ENCODE = json.JSONEncoder(check_circular=False).encode
@@ -210,23 +210,29 @@ def status_requests(
     origin: Origin, mapped: list[tuple[str, str, str, tuple[Any, ...]]]
 ) -> list[TranslatedRequest]:
     """The submitShipmentStatusUpdates requests of one document's mapped updates, each as
-    (JSON text, purchase order, tracking number, trail), in order: one request per
-    `CHUNK_SIZE` updates, its body their texts joined."""
-    requests = []
+    (JSON text, purchase order, tracking number, trail), in order (`status_parts`)."""
+    return [
+        TranslatedRequest.from_items(
+            "submitShipmentStatusUpdates",
+            None,
+            origin,
+            purchase_orders=purchase_orders,
+            tracking_numbers=tracking_numbers,
+            trails=trails,
+            text=status_body(texts),
+        )
+        for texts, purchase_orders, tracking_numbers, trails in status_parts(mapped)
+    ]
+
+
+def status_parts(
+    mapped: list[tuple[str, str, str, tuple[Any, ...]]],
+) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Any, ...]]]:
+    """One request's worth per `CHUNK_SIZE` mapped updates: (their texts, the purchase
+    orders and tracking numbers each once, their trails)."""
     for part in chunks(mapped, CHUNK_SIZE):
         texts, purchase_orders, tracking_numbers, trails = zip(*part, strict=True)
-        requests.append(
-            TranslatedRequest.from_items(
-                "submitShipmentStatusUpdates",
-                None,
-                origin,
-                purchase_orders=unique(purchase_orders),
-                tracking_numbers=unique(tracking_numbers),
-                trails=trails,
-                text=status_body(texts),
-            )
-        )
-    return requests
+        yield texts, unique(purchase_orders), unique(tracking_numbers), trails
 
 
 def status_body(texts: Sequence[str]) -> bytes:
