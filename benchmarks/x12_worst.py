@@ -58,7 +58,9 @@ def _child(path: str, one_go: bool) -> None:
     from gateway.pipeline import translate_stream
     from gateway.profile import PartnerProfile
 
-    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    # a set of 100,000 segments is past the default max_set_segments (50,000): rejected
+    # unread. Measured here is reading one, as a partner profile that allows it does
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_segments=10**7)
     tables = load_code_tables()
     start = time.perf_counter()
     with open(path, "rb") as stream:

@@ -83,13 +83,16 @@ class TranslationOutcome:
 
 def _list(listed: list[Problem], problems: Iterable[Problem]) -> tuple[int, bool]:
     """Append `problems` to `listed` up to LISTED_PROBLEMS in all; (how many were left out,
-    whether an error was among them)."""
+    whether an error was among them). A set's PROBLEMS_NOT_LISTED problem stands for its
+    `unlisted` problems, none of them listed (`SetProblems`), whether it is listed or not."""
     unlisted, error = 0, False
     for problem in problems:
+        stands_for = problem.unlisted or 1
         if len(listed) < LISTED_PROBLEMS:
             listed.append(problem)
+            unlisted += stands_for - 1
         else:
-            unlisted += 1
+            unlisted += stands_for
             error = error or problem.severity is Severity.ERROR
     return unlisted, error
 

@@ -8,7 +8,7 @@ or EDIFACT (CONTRL) error code the partner will read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, Self
 
@@ -17,9 +17,11 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 __all__ = [
     "MAX_MESSAGE",
     "MAX_VALUE",
+    "SET_PROBLEMS",
     "Level",
     "Problem",
     "ProblemCode",
+    "SetProblems",
     "Severity",
     "clip",
     "problem",
@@ -32,6 +34,10 @@ __all__ = [
 # upload answer, the ledger and the console stay small (1,000 problems are listed).
 MAX_MESSAGE = 1000
 MAX_VALUE = 200
+# Problems one transaction set / message lists (`SetProblems`); the others are counted. An
+# ack names at most 999 segments of a set (997 AK3 / 999 IK3 / CONTRL UCS loops): a set of
+# 100,000 faulty segments would otherwise hold 100,000 Problems of about 1.2 KB each.
+SET_PROBLEMS = 1000
 
 
 class Severity(StrEnum):
@@ -86,6 +92,7 @@ class ProblemCode(StrEnum):
     SET_COUNT_MISMATCH = "set_count_mismatch"
     SET_NOT_SUPPORTED = "set_not_supported"
     SET_HEADER_INVALID = "set_header_invalid"
+    SET_TOO_LARGE = "set_too_large"  # more segments than the profile's max_set_segments
     # segments
     UNRECOGNIZED_SEGMENT = "unrecognized_segment"
     UNEXPECTED_SEGMENT = "unexpected_segment"
@@ -114,6 +121,8 @@ class ProblemCode(StrEnum):
     BUSINESS_RULE = "business_rule"
     CONTRACT_VIOLATION = "contract_violation"
     CONTAINER_INCOMPLETE = "container_incomplete"
+    # a set's problems past SET_PROBLEMS: one problem counts them (`Problem.unlisted`)
+    PROBLEMS_NOT_LISTED = "problems_not_listed"
 
 
 class Problem(BaseModel):
@@ -141,6 +150,8 @@ class Problem(BaseModel):
     tracking_number: str | None = None
     status: str | None = None
     item: str | None = None
+    # PROBLEMS_NOT_LISTED only: how many problems of its set it stands for (none listed)
+    unlisted: int | None = None
 
     @field_validator("*", mode="after")
     @classmethod
@@ -193,6 +204,60 @@ def clip(text: str, most: int) -> str:
 
 def _clip_field(name: str, text: str) -> str:
     return clip(text, MAX_MESSAGE if name == "message" else MAX_VALUE)
+
+
+class SetProblems:
+    """The problems of one transaction set / message as they are found, in that order: the
+    first `most` (SET_PROBLEMS) kept, the others counted, so that a set of any size holds
+    a bounded number. Takes `append` / `extend` as a list does; a PROBLEMS_NOT_LISTED
+    problem added (another `SetProblems`' count) is counted, not kept. `len` is every
+    problem found; `listed()` the list a `SetOutcome` holds."""
+
+    __slots__ = ("_error", "_kept", "_level", "_more", "_most")
+
+    def __init__(self, level: Level = Level.SEGMENT, most: int | None = None) -> None:
+        """`level`: the count's own (SEGMENT: a 997 AK502 5 / IK502 5 and no AK3, it has
+        no position; MAPPING for mapping problems, which no syntax ack reads)."""
+        self._kept: list[Problem] = []
+        self._more = 0
+        self._error = False
+        self._level = level
+        self._most = SET_PROBLEMS if most is None else most
+
+    def append(self, problem: Problem) -> None:
+        if problem.code is ProblemCode.PROBLEMS_NOT_LISTED:
+            self._more += problem.unlisted or 0
+            self._error = self._error or problem.severity is Severity.ERROR
+        elif len(self._kept) < self._most:
+            self._kept.append(problem)
+        else:
+            self._more += 1
+            self._error = self._error or problem.severity is Severity.ERROR
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def __len__(self) -> int:
+        return len(self._kept) + self._more
+
+    def listed(self, **where: object) -> list[Problem]:
+        """The problems kept, then (when there were more) one PROBLEMS_NOT_LISTED problem
+        that counts the others (placed by `where`: interchange=, group=, transaction=): an
+        error when one of them is (the set is rejected as the whole list would reject it),
+        else a warning."""
+        if not self._more:
+            return self._kept
+        more = problem(
+            ProblemCode.PROBLEMS_NOT_LISTED,
+            f"{self._more:,} more problems of this set are not listed (the first "
+            f"{len(self._kept):,} are)",
+            self._level,
+            severity=Severity.ERROR if self._error else Severity.WARNING,
+            unlisted=self._more,
+            **where,
+        )
+        return [*self._kept, more]
 
 
 def problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:

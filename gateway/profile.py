@@ -136,6 +136,13 @@ class PartnerProfile(_Data):
     ack: AckPreferences = Field(default_factory=AckPreferences)
     transports: Transports = Field(default_factory=Transports)
     max_file_mb: float | None = None  # biggest upload accepted; None: the service's setting
+    # the most segments one transaction set / message may have (ST..SE, UNH..UNT: SE01 /
+    # UNT 0074). A set is held whole until its trailer: about 0.8-1 KB a segment at the
+    # peak (a 100 MB upload of one 214 set took 4 GB). A longer one is counted, not held,
+    # and rejected (SET_TOO_LARGE on its segment at this position). 50,000 (a 214 of 10,000
+    # status events, an IFTSTA of 10,000 consignments) keeps a translation under 100 MB;
+    # raise it for a partner whose sets are longer, at that cost
+    max_set_segments: int = Field(default=50_000, ge=10)
 
     def owns_sender(self, syntax: Syntax, sender: str) -> bool:
         """Whether an interchange sender ID belongs to this partner (no IDs listed: any)."""

@@ -78,6 +78,10 @@ CODES: dict[str, AckCode] = {
     "segment_over_max": _row("5", "35"),
     "segment_not_in_set": _row("6", "15"),
     "segment_out_of_order": _row("7", "15"),
+    # a set past the partner's max_set_segments, named at its first segment past it (no
+    # code of 718 / 0085 says "too large": AK304 2 unexpected segment, 0085 15 not
+    # supported in this position; AK502 5 follows from it)
+    "set_too_large": _row("2", "15"),
     # elements -> AK403 / IK403
     "mandatory_element_missing": _row("1", "13"),
     "conditional_element_missing": _row("2", "13"),
@@ -91,6 +95,9 @@ CODES: dict[str, AckCode] = {
     "exclusion_violated": _row("10", "12"),
     "too_many_repetitions": _row("12", "35"),  # 0085 35: too many repetitions
     "too_many_components": _row("13", "16"),
+    # a set's problems past those it lists (gateway.problems.SetProblems): no segment of its
+    # own (no AK3 / UCS); at segment level it makes AK502 5 as the listed ones do
+    "problems_not_listed": _row(None, None),
 }
 
 # TA105 by ISA element for a bad ISA field (INTERCHANGE_FIELD_INVALID / HEADER_INVALID)

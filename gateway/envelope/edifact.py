@@ -58,14 +58,23 @@ from gateway.envelope.outcome import (
     SetOutcome,
     SetOutcomes,
     SetSpool,
+    TooLarge,
     has_error,
+    hold,
 )
 from gateway.envelope.trailing import FileProblems
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
 from gateway.parse.edifact_accept import text_acceptance
 from gateway.parse.edifact_checks import segment_clean
 from gateway.parse.edifact_common import EdiSegment
-from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
+from gateway.problems import (
+    Level,
+    Problem,
+    ProblemCode,
+    SetProblems,
+    problem,
+    with_segment_tag,
+)
 from gateway.profile import PartnerProfile
 from gateway.text import invalid_character
 
@@ -93,6 +102,20 @@ class _Message:
     segments: list[EdiSegment]
     # every body segment was split by `feed_batch` and found `segment_clean` there
     checked: bool = True
+    # the faults the reader finds in its segments (control characters, repetitions cut
+    # short), SET_PROBLEMS listed at most: made at the first
+    faults: SetProblems | None = None
+    too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
+
+    def position(self) -> int:
+        """The position of the segment last read (UNH = 1)."""
+        too_large = self.too_large
+        return len(self.segments) + (too_large.dropped if too_large is not None else 0)
+
+    def fault(self, found: Problem) -> None:
+        if self.faults is None:
+            self.faults = SetProblems()
+        self.faults.append(found)
 
 
 _PADDING = b" \t\r\n\f\v\x1a\x00"
@@ -148,8 +171,8 @@ class _Reader:
         """A problem where the reader stands: message, interchange or file."""
         tag = seg.tag[:3] if seg else None
         if self.msg is not None:
-            where = {**self.where(), "segment": tag, "position": len(self.msg.segments)}
-            self.msg.outcome.problems.append(problem(code, message, Level.SEGMENT, **where))
+            where = {**self.where(), "segment": tag, "position": self.msg.position()}
+            self.msg.fault(problem(code, message, Level.SEGMENT, **where))
         elif self.ic is not None:
             found = problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
             self.ic.problems.append(found)
@@ -236,6 +259,9 @@ class _Reader:
             if self.delimiters is not d or self.charset != charset:  # a run-on UNB
                 self.feed_batch(Batch(pieces[n + 1 :], offset + len(piece) + 1))
                 return
+        most = self.profile.max_set_segments
+        if msg is not None and len(msg.segments) >= most:
+            msg.too_large = hold(msg.segments, most, msg.too_large)
 
     def feed_any(self, raw: RawSegment) -> None:
         """One segment the long way. A segment that ran on into the next ones (their
@@ -365,8 +391,8 @@ class _Reader:
         problem."""
         element, component = at
         if in_message and self.msg is not None:
-            where = {**self.where(), "segment": tag, "position": len(self.msg.segments)}
-            self.msg.outcome.problems.append(
+            where = {**self.where(), "segment": tag, "position": self.msg.position()}
+            self.msg.fault(
                 problem(code, why, Level.ELEMENT, element=element, component=component, **where)
             )
         elif self.ic is not None:
@@ -397,9 +423,12 @@ class _Reader:
 
     def dispatch(self, seg: EdiSegment, raw: RawSegment) -> None:
         tag = seg.tag
-        if self.msg is not None and tag not in _SERVICE:
-            self.msg.segments.append(seg)
-            self.msg.checked = False  # not split by feed_batch: not known to be clean
+        msg = self.msg
+        if msg is not None and tag not in _SERVICE:
+            msg.segments.append(seg)
+            msg.checked = False  # not split by feed_batch: not known to be clean
+            if len(msg.segments) >= self.profile.max_set_segments:
+                msg.too_large = hold(msg.segments, self.profile.max_set_segments, msg.too_large)
         elif tag == "UNB":
             self.start_interchange(seg, raw)
         elif self.ic is None:
@@ -527,16 +556,23 @@ class _Reader:
 
     def close_message(self, unt: EdiSegment | None) -> None:
         assert self.msg is not None and self.ic is not None and self.group is not None
-        outcome, segments, checked = self.msg.outcome, self.msg.segments, self.msg.checked
+        msg = self.msg
+        outcome, segments, checked, faults = msg.outcome, msg.segments, msg.checked, msg.faults
+        too_large = hold(segments, self.profile.max_set_segments, msg.too_large)
         where = self.where()
         self.msg = None
         if unt is not None:
             segments.append(unt)
-        trailer = check_unt(unt, len(segments), outcome.control)
+        outcome.segment_count = len(segments) + (too_large.dropped if too_large else 0)
+        trailer = check_unt(unt, outcome.segment_count, outcome.control)
+        if faults is not None:
+            outcome.problems.extend(faults.listed(**where))
         outcome.problems.extend(p.model_copy(update=where) for p in trailer)
-        outcome.segment_count = len(segments)
         type_code = outcome.type_code
-        if type_code in ACK_MESSAGES:
+        if too_large is not None:  # not read: its first segments are not the message
+            large = too_large.problem("message", outcome.control, outcome.segment_count)
+            outcome.problems.append(large.model_copy(update=where))
+        elif type_code in ACK_MESSAGES:
             self.ic.is_acknowledgment = True
         elif type_code not in TRANSLATED_MESSAGES:
             outcome.supported = False
@@ -547,11 +583,15 @@ class _Reader:
                 for p in outcome.problems
                 if p.code is ProblemCode.TOO_MANY_REPETITIONS
             }
-            outcome.problems.extend(
-                p.model_copy(update=where)
-                for p in problems
-                if not repeated or (p.position, p.element) not in repeated
-            )
+            if problems:  # its faults and its parse's: SET_PROBLEMS listed
+                found = SetProblems()
+                found.extend(outcome.problems)
+                found.extend(
+                    p.model_copy(update=where)
+                    for p in problems
+                    if not repeated or (p.position, p.element) not in repeated
+                )
+                outcome.problems = found.listed(**where)
             if document is not None and not has_error(outcome.problems):
                 assert self.ic.header is not None
                 origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])

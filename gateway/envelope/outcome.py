@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from gateway.origin import Origin
 from gateway.parse.records import Document
-from gateway.problems import Problem, Severity
+from gateway.problems import Level, Problem, ProblemCode, Severity
 
 __all__ = [
     "DocumentSink",
@@ -31,7 +31,9 @@ __all__ = [
     "SetOutcome",
     "SetOutcomes",
     "SetSpool",
+    "TooLarge",
     "has_error",
+    "hold",
 ]
 
 H = TypeVar("H")
@@ -69,6 +71,56 @@ class OneGoSink(DocumentSink, Protocol):
         repetition: str | None,
         version: str | None,
     ) -> bool: ...
+
+
+class TooLarge:
+    """A set / message of more segments than `most` (the partner profile's
+    max_set_segments, trailer included) being read: its segments past the first `most` - 1
+    are counted, not held (`hold`), and it is rejected with the SET_TOO_LARGE problem on
+    the first of them, at position `most` (`problem`)."""
+
+    __slots__ = ("dropped", "most", "tag")
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.dropped = 0  # segments past the first most - 1 (the trailer not among them)
+        self.tag = ""  # the first one's
+
+    def cut(self, segments: list[Any]) -> None:
+        """Drop `segments` past the first `most` - 1 (each segment's [0] is its tag)."""
+        keep = self.most - 1
+        extra = len(segments) - keep
+        if extra > 0:
+            self.tag = self.tag or segments[keep][0]
+            self.dropped += extra
+            del segments[keep:]
+
+    def problem(self, kind: str, control: str, total: int) -> Problem:
+        """The problem of the set (`kind`: "transaction set" / "message") of `total`
+        segments, once it ended."""
+        return Problem(
+            code=ProblemCode.SET_TOO_LARGE,
+            message=f"{kind} {control} has {total:,} segments, more than the {self.most:,} the "
+            "gateway reads in one (partner profile max_set_segments): it is not translated; "
+            "send its content in several",
+            level=Level.SEGMENT,
+            segment=self.tag[:3] or None,
+            position=self.most,
+            value=str(total),
+        )
+
+
+def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge | None:
+    """A set's / message's segments being read (the trailer not yet among them), those past
+    the first `most` - 1 (`most`: the partner profile's max_set_segments) counted, not
+    held: `too_large` (made at the first cut) when there are more, else None. The readers
+    ask after each batch of segments and at the trailer, so that memory stays bounded
+    however long the set."""
+    if len(segments) < most:
+        return too_large
+    too_large = too_large or TooLarge(most)
+    too_large.cut(segments)
+    return too_large
 
 
 def has_error(problems: list[Problem]) -> bool:
@@ -161,6 +213,9 @@ class SetSpool:
 # mapping_problems) after them
 _Entry = tuple[Any, ...]
 _BATCH = 256  # sets a group holds in memory before they go to its spool
+# ... where 16 problems held weigh as one set: a set lists up to SET_PROBLEMS (1,000), a
+# problem is about 1.2 KB, so 256 faulty sets would hold 300 MB (4,096 problems: 5 MB)
+_PROBLEMS_PER_SET = 16
 
 
 class SetOutcomes:
@@ -169,11 +224,13 @@ class SetOutcomes:
     batches. Reading gives new `SetOutcome` objects each time: a set is not changed once
     appended. `type_codes` and `any_version` summarise the sets without reading them."""
 
-    __slots__ = ("_batches", "_count", "_tail", "any_version", "spool", "type_codes")
+    __slots__ = ("_batches", "_count", "_problems", "_tail", "any_version", "spool",
+                 "type_codes")  # fmt: skip
 
     def __init__(self, sets: Iterable[SetOutcome] = (), spool: SetSpool | None = None) -> None:
         self._batches: list[tuple[int, int]] = []  # (offset, length) in the spool
         self._tail: list[_Entry] = []
+        self._problems = 0  # those of the sets in `_tail`
         self._count = 0
         self.spool = spool
         self.type_codes: tuple[str, ...] = ()  # every ST01 / UNH 0065 seen, as read, once
@@ -187,18 +244,20 @@ class SetOutcomes:
         if outcome.problems or outcome.mapping_problems or not outcome.supported:
             problems = (outcome.supported, list(outcome.problems), list(outcome.mapping_problems))
             entry = (*entry, *problems)
+            self._problems += len(outcome.problems) + len(outcome.mapping_problems)
         self._tail.append(entry)
         self._count += 1
         if outcome.type_code not in self.type_codes:  # (a tuple: most groups hold one type)
             self.type_codes = (*self.type_codes, outcome.type_code)
         self.any_version = self.any_version or bool(outcome.version)
-        if len(self._tail) >= _BATCH:
+        if self.unflushed >= _BATCH:
             self.flush()
 
     @property
     def unflushed(self) -> int:
-        """Sets held in memory, not (yet) moved to the spool."""
-        return len(self._tail)
+        """Sets held in memory, not (yet) moved to the spool, each `_PROBLEMS_PER_SET` of
+        their problems weighing one more set."""
+        return len(self._tail) + self._problems // _PROBLEMS_PER_SET
 
     def close(self) -> None:
         """The group has ended: its sets held in memory go to the spool when the
@@ -211,7 +270,7 @@ class SetOutcomes:
         if self.spool is not None and self._tail:
             data = pickle.dumps(self._tail, protocol=pickle.HIGHEST_PROTOCOL)
             self._batches.append(self.spool.write(data))
-            self._tail = []
+            self._tail, self._problems = [], 0
 
     def __len__(self) -> int:
         return self._count

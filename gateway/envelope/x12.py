@@ -23,6 +23,8 @@ from gateway.envelope.outcome import (
     SetOutcome,
     SetOutcomes,
     SetSpool,
+    TooLarge,
+    hold,
 )
 from gateway.envelope.trailing import FileProblems
 from gateway.envelope.x12_groups import (
@@ -66,6 +68,7 @@ STRUCTURE_FAULTS = 100
 class _Set:
     outcome: SetOutcome
     segments: list[list[str]]
+    too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
 
 
 _new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
@@ -209,12 +212,18 @@ class _Reader:
     def close_set(self, se: list[str] | None) -> None:
         assert self.set is not None
         current, self.set = self.set, None
-        outcome, segments = current.outcome, current.segments
+        current.too_large = hold(current.segments, self.profile.max_set_segments,
+                                 current.too_large)  # fmt: skip
+        outcome, segments, too_large = current.outcome, current.segments, current.too_large
         if se is not None:
             segments.append(se)
-        outcome.segment_count = len(segments)
+        dropped = too_large.dropped if too_large is not None else 0
+        outcome.segment_count = len(segments) + dropped
         ic, group = self.ic, self.group
-        envelope = check_se(segments, se, self.delimiters())
+        envelope = check_se(segments, se, self.delimiters(), outcome.segment_count)
+        if too_large is not None:
+            envelope.append(too_large.problem("transaction set", outcome.control,
+                                              outcome.segment_count))  # fmt: skip
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
@@ -228,13 +237,15 @@ class _Reader:
                            self.repetition, version)):  # fmt: skip
             group.sets.append(outcome)  # translated whole: nothing to say of it
             return
-        document, problems = parse_set(
-            segments, self.profile, self.component, self.repetition, version
+        document, problems = (
+            (None, [])
+            if too_large is not None
+            else parse_set(segments, self.profile, self.component, self.repetition, version)
         )
         where = {"interchange": ic.control if ic else None,
                  "group": group.control if group else None,
                  "transaction": outcome.control}  # fmt: skip
-        if document is None and outcome.type_code not in ACK_SETS:
+        if document is None and outcome.type_code not in ACK_SETS and too_large is None:
             outcome.supported = False
         if envelope or problems:
             outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
@@ -374,6 +385,7 @@ def read_x12(
     reader = _Reader(sink, profile, keep)
     tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
+    most = profile.max_set_segments
     for token in tokenizer.batches():
         batch = token.segments
         if batch is not None:
@@ -384,6 +396,8 @@ def read_x12(
                 else:
                     reader.segment(seg)
                     current = reader.set
+            if current is not None and len(current.segments) >= most:
+                current.too_large = hold(current.segments, most, current.too_large)
         elif token.kind == "isa":
             reader.start_interchange(token)
         elif token.kind == "junk":

@@ -22,20 +22,29 @@ def _get(seg: Sequence[str], n: int) -> str:
 
 
 def check_se(
-    segments: Sequence[Sequence[str]], se: Sequence[str] | None, delimiters: str = ""
+    segments: Sequence[Sequence[str]],
+    se: Sequence[str] | None,
+    delimiters: str = "",
+    count: int | None = None,
 ) -> list[Problem]:
     """SE trailer: present, SE01 = segments ST..SE, SE02 = ST02; ST01/ST02 present; ST and
     SE elements of their type and length, without delimiter or control character (AK502
-    6 / 7 for ST01 / ST02)."""
-    if se is not None and _plain_envelope(segments[0], se, len(segments), delimiters):
+    6 / 7 for ST01 / ST02). `count`: the set's segments when `segments` holds only some
+    (a set past the profile's max_set_segments), else len(segments)."""
+    total = len(segments) if count is None else count
+    if se is not None and _plain_envelope(segments[0], se, total, delimiters):
         return []
-    return _se_problems(segments, se, delimiters)
+    return _se_problems(segments, se, delimiters, total)
 
 
 def _se_problems(
-    segments: Sequence[Sequence[str]], se: Sequence[str] | None, delimiters: str
+    segments: Sequence[Sequence[str]],
+    se: Sequence[str] | None,
+    delimiters: str,
+    total: int | None = None,
 ) -> list[Problem]:
     """`check_se` without its shortcut for the plain case: every check, one by one."""
+    total = len(segments) if total is None else total
     st = segments[0]
     problems: list[Problem] = []
     where: dict[str, Any] = {"level": Level.TRANSACTION}
@@ -55,12 +64,12 @@ def _se_problems(
                 code=ProblemCode.SET_TRAILER_MISSING,
                 message=f"transaction set {_get(st, 2)} has no SE trailer",
                 segment="SE",
-                position=len(segments) + 1,
+                position=total + 1,
                 **where,
             )
         )
         return problems
-    where.update(segment="SE", position=len(segments))  # SE01/SE02 faults sit on the SE
+    where.update(segment="SE", position=total)  # SE01/SE02 faults sit on the SE
     count, control = _get(se, 1), _get(se, 2)
     if format_faults(se, SE_FORMATS, delimiters):
         count, control = se[1] if len(se) > 1 else "", se[2] if len(se) > 2 else ""
@@ -69,8 +78,8 @@ def _se_problems(
         return Problem(code=code, message=message, element=n, element_ref=ref,
                        value=value or None, **where)  # fmt: skip
 
-    if count != str(len(segments)):
-        message = f"SE01 says {count or 'nothing'} segments, the set has {len(segments)}"
+    if count != str(total):
+        message = f"SE01 says {count or 'nothing'} segments, the set has {total}"
         problems.append(se_fault(ProblemCode.SET_COUNT_MISMATCH, message, 1, "96", count))
     if control != _get(st, 2):
         message = f"SE02 {control!r} does not match ST02 {_get(st, 2)!r}"

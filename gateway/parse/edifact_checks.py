@@ -27,7 +27,7 @@ from gateway.parse.edifact_releases import (
 from gateway.parse.edifact_tables import COMPOSITES, SEGMENT_CHECKS, SIMPLE_ELEMENTS, Chk
 from gateway.parse.relations import check_dependencies
 from gateway.parse.x12_structure import Loop, check_structure
-from gateway.problems import Problem, ProblemCode
+from gateway.problems import Problem, ProblemCode, SetProblems
 from gateway.text import is_digits
 
 __all__ = ["check_segment", "elements_clean", "segment_clean", "validate_message"]
@@ -254,14 +254,19 @@ def validate_message(
     the dependency notes of its segments for the directory release in UNH S009 0054;
     `tolerant` reads a segment misplaced within its group with a warning."""
     # the walker reads each segment's [0]: an EdiSegment's tag
-    problems = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
+    structure = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
     release = segments[0].get(2, 3) if segments else ""
     # lengths that grew after this release (1004, 1154): not cached per segment
     narrowed = narrowed_checks(release)
     rules, objects = _RULES, _CLEAN_OBJECTS
     faulty, narrowing = _distinct_faults(segments[1:-1], narrowed, release)
+    dependencies = release_dependencies(release) if segments else {}
+    if not (faulty or narrowing or dependencies):  # (the walk lists SET_PROBLEMS at most)
+        return structure
+    problems = SetProblems()  # a message of 100,000 faulty segments lists SET_PROBLEMS
+    problems.extend(structure)
     if faulty or narrowing:  # the problems at each position, then the narrowed lengths
-        late: list[Problem] = []
+        late = SetProblems()
         for position in range(2, len(segments)):
             seg = segments[position - 1]
             tag = seg[0]
@@ -269,12 +274,11 @@ def validate_message(
                 late.extend(narrowed_problems(seg, position, narrowed[tag], release))
             if faulty and tag in rules and objects.get(id(seg)) is not seg:
                 problems.extend(check_segment(seg, position))
-        problems.extend(late)
-    dependencies = release_dependencies(release) if segments else {}
+        problems.extend(late.listed())
     if dependencies:  # most directories carry none for the segments read
         for position in range(2, len(segments)):
             seg = segments[position - 1]
             related = dependencies.get(seg.tag)
             if related:
                 problems.extend(check_dependencies(seg.tag, seg.elements, position, related))
-    return problems
+    return problems.listed()

@@ -22,7 +22,7 @@ from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import ROW, src_row, validate_set, value_of
 from gateway.parse.x12_common import ROWS as _ROWS
 from gateway.parse.x12_tables import SET_214
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.problems import Level, Problem, ProblemCode, SetProblems
 from gateway.profile import FieldSources
 
 __all__ = ["parse_214"]
@@ -90,8 +90,9 @@ def parse_214(
     """The status events of one 214 set (ST..SE inclusive) and its validation problems;
     `component` / `repetition` are the interchange's ISA16 / ISA11 separators."""
     notes = syntax_notes(version)
-    problems = validate_set(SET_214, segments, component=component, repetition=repetition,
-                            notes=notes, tolerant=tolerant)  # fmt: skip
+    problems = SetProblems()  # each misplaced MS1 adds one
+    problems.extend(validate_set(SET_214, segments, component=component, repetition=repetition,
+                                 notes=notes, tolerant=tolerant))  # fmt: skip
     po_quals, track_quals = sources.po_reference_qualifiers, sources.tracking_reference_qualifiers
     po_from_b10, tracking_from_b10 = sources.po_from_b10, sources.tracking_from_b10
     header_po: Val | None = None
@@ -150,4 +151,4 @@ def parse_214(
         po = lx_po or header_po or (b10_po if po_from_b10 else None)
         tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
         events += [_at7_event(at7, po, tracking) for at7 in at7s]
-    return StatusDocument(tuple(events)), problems
+    return StatusDocument(tuple(events)), problems.listed()

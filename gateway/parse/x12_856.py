@@ -41,7 +41,7 @@ from gateway.parse.records import (
 from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import event_time, val, validate_set
 from gateway.parse.x12_tables import SET_856
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.problems import Level, Problem, ProblemCode, SetProblems
 from gateway.profile import FieldSources
 
 __all__ = ["parse_856"]
@@ -107,7 +107,7 @@ def _build_tree(
     header: list[_Seg] = []
     nodes: list[_Node] = []
     by_id: dict[str, _Node] = {}
-    problems: list[Problem] = []
+    problems = SetProblems()  # an 856 of 100,000 faulty HLs lists SET_PROBLEMS
     for position in range(2, len(segments)):
         seg = segments[position - 1]
         if seg[0] != "HL":
@@ -132,7 +132,7 @@ def _build_tree(
         if parent is not None:
             parent.children.append(node)
         nodes.append(node)
-    return header, nodes, problems
+    return header, nodes, problems.listed()
 
 
 class _Reader:
@@ -308,7 +308,7 @@ def _outside_orders(nodes: Sequence[_Node], segments: Sequence[Sequence[str]]) -
     gateway rejects the set naming the HL (AK4 on HL02, code 7) rather than guess which
     order it meant. Only the topmost such HL is named (its children hang from it)."""
     under_order: dict[int, bool] = {}
-    problems: list[Problem] = []
+    problems = SetProblems()
     for node in nodes:
         parent = node.parent
         above = parent is not None and under_order.get(id(parent), False)
@@ -326,7 +326,7 @@ def _outside_orders(nodes: Sequence[_Node], segments: Sequence[Sequence[str]]) -
         )  # fmt: skip
         seg = segments[node.position - 1]
         problems.append(_hl_problem(seg, node.position, 2, "734", why))
-    return problems
+    return problems.listed()
 
 
 def parse_856(
@@ -339,8 +339,9 @@ def parse_856(
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
     """The notices of one 856 set (ST..SE inclusive) and its validation problems."""
     notes = syntax_notes(version)
-    problems = validate_set(SET_856, segments, component=component, repetition=repetition,
-                            notes=notes, tolerant=tolerant)  # fmt: skip
+    problems = SetProblems()
+    problems.extend(validate_set(SET_856, segments, component=component, repetition=repetition,
+                                 notes=notes, tolerant=tolerant))  # fmt: skip
     header, nodes, hl_problems = _build_tree(segments)
     problems.extend(hl_problems)
     if any(n.level == "O" for n in nodes):
@@ -348,4 +349,4 @@ def parse_856(
     reader = _Reader(header, sources, component)
     orders = [n for n in nodes if n.level == "O"] or [n for n in nodes if n.level == "S"]
     notices = tuple(reader.notice(order) for order in orders)
-    return ShipNoticeDocument(notices), problems
+    return ShipNoticeDocument(notices), problems.listed()

@@ -17,7 +17,7 @@ from gateway.parse.x12_accept import CLEAN_SIZE, JOIN, clean_texts, fast_checks
 from gateway.parse.x12_elements import El, check_elements
 from gateway.parse.x12_structure import Loop, check_structure
 from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
-from gateway.problems import Problem
+from gateway.problems import Problem, SetProblems
 
 __all__ = ["ROW", "ROWS", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
 
@@ -49,7 +49,8 @@ def validate_set(
     elements are checked for control characters and for the interchange's component
     (`component`, ISA16) and repetition (`repetition`, ISA11) separators, which X12 data may
     not hold outside composites (`COMPOSITES`) and repeating elements (`REPEATS`)."""
-    problems = check_structure(table, segments, tolerant)
+    problems = SetProblems()
+    problems.extend(check_structure(table, segments, tolerant))
     fast = fast_checks(elements, limits, component, repetition)
     relations = syntax_notes(None) if notes is None else notes
     clean = clean_texts(elements, limits, component, repetition, relations)
@@ -100,7 +101,7 @@ def validate_set(
             if len(clean) >= CLEAN_SIZE:
                 clean.clear()
             clean.add(text)
-    return problems
+    return problems.listed()
 
 
 _new = tuple.__new__  # Val / Src / EventTime are named tuples: made without their __new__

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.problems import Level, Problem, ProblemCode, SetProblems, Severity
 
 __all__ = ["Loop", "Seg", "check_structure", "segment_tags"]
 
@@ -150,7 +150,7 @@ def _walk(
     table: Loop, tags: Sequence[str], known: set[str], last: int, tolerant: bool = False
 ) -> list[Problem]:
     """The walk itself: `tags` are those of positions 2..last-1 (the SE is at `last`)."""
-    problems: list[Problem] = []
+    problems = SetProblems()  # a set of 100,000 over-max segments lists SET_PROBLEMS
     stack = [_Frame(table)]
     for position, tag in enumerate(tags, start=2):
         depth, index = len(stack) - 1, -1
@@ -182,10 +182,10 @@ def _walk(
             stack.append(_Frame(child))
     for frame in reversed(stack):
         problems.extend(_missing(frame, len(frame.loop.children), last, "SE"))
-    return problems
+    return problems.listed()
 
 
-def _tolerate(stack: list[_Frame], tag: str, position: int, problems: list[Problem]) -> bool:
+def _tolerate(stack: list[_Frame], tag: str, position: int, problems: SetProblems) -> bool:
     """Tolerant structure: read `tag` where it is when the innermost group that places it at
     all places it exactly once (sub-groups of that group opened since are closed first, so
     a TD5 after an 856 HL's N1 loop is the HL's). A warning is added; False (nothing added)

@@ -1,0 +1,269 @@
+"""A set's problems are bounded (`gateway.problems.SetProblems`): one transaction set or
+message lists SET_PROBLEMS problems at most and counts the others in one PROBLEMS_NOT_LISTED
+problem, so a 2 MB file of 100,000 faulty segments no longer holds 100,000 Problems (329 MB
+peak at stop 22). Every kind of fault that grows with a set (structure, unknown segments,
+element values, control characters, syntax notes, misplaced segments, HL links, unmapped
+statuses, the EDIFACT reader's own faults) is translated twice, with a small cap and with
+none: the verdicts, counts, requests and ack statuses must be the same, and the capped
+sets must list no more than the cap."""
+
+from __future__ import annotations
+
+import io
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gateway import problems as problems_module
+from gateway.ack.context import AckContext
+from gateway.envelope.outcome import SetOutcome, SetOutcomes, SetSpool
+from gateway.mapping.codes import load_code_tables
+from gateway.mapping.result import TranslatedRequest
+from gateway.pipeline import TranslationOutcome, translate_stream
+from gateway.problems import Level, Problem, ProblemCode, SetProblems, Severity, problem
+from gateway.profile import PartnerProfile
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+PROFILE = PartnerProfile(selling_party="999US", ship_from="ABCD")
+TOLERANT = PartnerProfile(selling_party="999US", ship_from="ABCD", structure="tolerant")
+N = 1500  # faults per set: past the small cap below and past the acks' 999 segments
+CAP = 40
+
+ISA = (
+    "ISA*00*          *00*          *02*SCAC           *ZZ*AMAZONDF       "
+    "*261125*1200*U*00401*000000001*0*P*>~\n"
+)
+
+
+def _x12(functional_id: str, body: list[str]) -> bytes:
+    lines = ["ST*214*0001" if functional_id == "QM" else "ST*856*0001", *body]
+    lines.append(f"SE*{len(lines) + 1}*0001")
+    group = f"GS*{functional_id}*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+    return (ISA + group + "~\n".join(lines) + "~\nGE*1*1~\nIEA*1*000000001~\n").encode("latin-1")
+
+
+_HEAD = ["B10*7000001*PO00000001*SCAC", "L11*PO00000001*PO"]
+_EVENT = ["LX*1", "AT7*D1*NS***20261124*1030*ET", "MS1*SEATTLE*WA*US", "L11*1Z00000001*2I"]
+
+
+def _events(at7: Callable[[int], str], ms1: str = "MS1*SEATTLE*WA*US") -> list[str]:
+    body = list(_HEAD)
+    for i in range(1, N + 1):
+        body += [f"LX*{i}", at7(i), ms1, f"L11*1Z{i:012d}*2I"]
+    return body
+
+
+def _214_over_max() -> bytes:  # L11 over its loop's maximum use (AK304 5)
+    return _x12("QM", [*_HEAD, *_EVENT, *(f"L11*1Z{i:012d}*2I" for i in range(N))])
+
+
+def _214_unknown() -> bytes:  # segments no 214 has (AK304 1 / 2)
+    return _x12("QM", [*_HEAD, *_EVENT, *(f"ZZZ*{i}" for i in range(N))])
+
+
+def _214_bad_dates() -> bytes:  # an invalid AT705 date per event (AK403 8)
+    return _x12("QM", _events(lambda i: f"AT7*D1*NS***2026{i % 90 + 13:02d}24*1030*ET"))
+
+
+def _214_control_characters() -> bytes:  # a BEL in MS101 per event (AK403 6)
+    return _x12("QM", _events(lambda i: "AT7*D1*NS***20261124*1030*ET", "MS1*SEA\x07TTLE*WA*US"))
+
+
+def _214_syntax_notes() -> bytes:  # AT705 without AT706 (the P0506 note) per event
+    return _x12("QM", _events(lambda i: "AT7*D1*NS***20261124"))
+
+
+def _214_unmapped() -> bytes:  # a status pair the DF table does not know (mapping problems)
+    return _x12("QM", _events(lambda i: "AT7*ZZ*QQ***20261124*0715*LT"))
+
+
+def _214_misplaced_ms1() -> bytes:  # (tolerant) an MS1 before its loop's AT7, per event
+    body = list(_HEAD)
+    for i in range(1, N + 1):
+        body += [f"LX*{i}", "MS1*SEATTLE*WA*US", "AT7*D1*NS***20261124*1030*ET"]
+    return _x12("QM", body)
+
+
+def _856_bad_parents() -> bytes:  # HL02 naming no HL before it (AK4 on HL02)
+    body = ["BSN*00*SHIP1*20261124*1830*0001", "HL*1**S", "N1*SF*DC*92*ABCD",
+            "N1*SE*Vendor*92*999US", "HL*2*1*O", "PRF*PO1"]  # fmt: skip
+    for i in range(3, N + 3):
+        body += [f"HL*{i}*{i + 5000}*I", f"LIN*{i}*BP*B00EXAMPLE1", "SN1**1*EA"]
+    return _x12("SH", [*body, f"CTT*{N + 2}"])
+
+
+def _iftsta(events: Callable[[int], list[str]]) -> bytes:
+    body = ["BGM+77+ST4711+9", "DTM+137:202611241830:203", "NAD+CA+DEMOCARRIER::9"]
+    for i in range(1, N + 1):
+        body += events(i)
+    lines = ["UNH+1+IFTSTA:D:01B:UN", *body]
+    lines.append(f"UNT+{len(lines) + 1}+1")
+    head = "UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001'\n"
+    return (head + "'\n".join(lines) + "'\nUNZ+1+IC1001'\n").encode("latin-1")
+
+
+def _event(i: int, cni: str = "", sts: str = "STS+1+302::6+000") -> list[str]:
+    return [f"CNI+{i}+1Z{i:08d}{cni}", sts, "RFF+ON:PO4711", "DTM+334:202611240715-06:303",
+            "LOC+175+USCHI::6:Chicago"]  # fmt: skip
+
+
+def _iftsta_control_characters() -> bytes:  # the reader's own fault per CNI (UCD 21)
+    return _iftsta(lambda i: _event(i, cni="\x07"))
+
+
+def _iftsta_unknown() -> bytes:  # segments no IFTSTA has
+    return _iftsta(lambda i: [*_event(i), f"ZZZ+{i}"])
+
+
+def _iftsta_unmapped() -> bytes:  # a status the DF table does not know (mapping problems)
+    return _iftsta(lambda i: _event(i, sts="STS+1+999::6+000"))
+
+
+KINDS: dict[str, tuple[Callable[[], bytes], PartnerProfile]] = {
+    "214 over max": (_214_over_max, PROFILE),
+    "214 unknown segments": (_214_unknown, PROFILE),
+    "214 bad dates": (_214_bad_dates, PROFILE),
+    "214 control characters": (_214_control_characters, PROFILE),
+    "214 syntax notes": (_214_syntax_notes, PROFILE),
+    "214 unmapped statuses": (_214_unmapped, PROFILE),
+    "214 misplaced MS1 (tolerant)": (_214_misplaced_ms1, TOLERANT),
+    "856 bad HL parents": (_856_bad_parents, PROFILE),
+    "IFTSTA control characters": (_iftsta_control_characters, PROFILE),
+    "IFTSTA unknown segments": (_iftsta_unknown, PROFILE),
+    "IFTSTA unmapped statuses": (_iftsta_unmapped, PROFILE),
+}
+
+
+def _translate(data: bytes, profile: PartnerProfile) -> tuple[TranslationOutcome, list[Any]]:
+    requests: list[TranslatedRequest] = []
+    outcome = translate_stream(io.BytesIO(data), profile, load_code_tables(),
+                               AckContext(now=NOW), requests.append,
+                               keep_interchanges=True)  # fmt: skip
+    return outcome, [(r.operation, r.body_text()) for r in requests]
+
+
+def _verdicts(outcome: TranslationOutcome) -> list[str]:
+    """The ack segments that say the verdict (AK5 / IK5 / AK9 / TA1, UCI / UCM), each whole."""
+    found: list[str] = []
+    for ack in outcome.acknowledgements:
+        for segment in ack.content.replace("\n", "").replace("'", "~").split("~"):
+            if segment[:3] in ("AK5", "IK5", "AK9", "TA1", "UCI", "UCM"):
+                found.append(segment)
+    return found
+
+
+def _set_counts(outcome: TranslationOutcome) -> list[tuple[bool, int, int]]:
+    """Per set: accepted, its problems counted (a PROBLEMS_NOT_LISTED one standing for its
+    `unlisted`), its mapping problems counted."""
+
+    def count(found: list[Problem]) -> int:
+        return sum(p.unlisted or 1 for p in found)
+
+    return [(s.accepted, count(s.problems), count(s.mapping_problems))
+            for ic in outcome.interchanges for g in ic.groups for s in g.sets]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_capped_set_says_what_the_whole_list_says(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make, profile = KINDS[kind]
+    data = make()
+    monkeypatch.setattr(problems_module, "SET_PROBLEMS", 10**9)
+    whole, whole_requests = _translate(data, profile)
+    monkeypatch.setattr(problems_module, "SET_PROBLEMS", CAP)
+    capped, capped_requests = _translate(data, profile)
+
+    counts = _set_counts(whole)
+    assert max(c[1] + c[2] for c in counts) >= 1000  # about a fault per event or segment
+    assert _set_counts(capped) == counts
+    assert capped.accepted == whole.accepted
+    assert capped.problem_count == whole.problem_count
+    assert capped_requests == whole_requests
+    assert _verdicts(capped) == _verdicts(whole)
+    counted = 0
+    for ic in capped.interchanges:
+        for group in ic.groups:
+            for s in group.sets:
+                for found in (s.problems, s.mapping_problems):
+                    summaries = [p for p in found if p.code is ProblemCode.PROBLEMS_NOT_LISTED]
+                    assert len(found) <= CAP + 5  # the cap, its count, the envelope's own
+                    assert len(summaries) <= 1
+                    if summaries:
+                        assert summaries[0].transaction == s.control  # placed as the others
+                        assert summaries[0].severity is Severity.ERROR
+                        counted += 1
+    assert counted  # the cap was reached
+
+
+def test_the_acks_name_at_most_999_segments_of_a_capped_set() -> None:
+    outcome, _ = _translate(_214_over_max(), PROFILE)
+    content = outcome.acknowledgements[-1].content
+    assert content.count("AK3*L11*") == 999
+    assert "AK5*R*5~" in content
+    problem_count = sum(p.unlisted or 1 for p in outcome.problems) + outcome.unlisted
+    # the LX loop allows 300 L11 (004010 214): its own and N more
+    assert problem_count == outcome.problem_count == N + 1 - 300
+
+
+def test_a_set_of_100000_faulty_segments_holds_a_bounded_number() -> None:
+    """Memory, not time: the peak traced while translating a set of 100,000 over-max L11s
+    (2.3 MB) was 290 MB at stop 22."""
+    data = _x12("QM", [*_HEAD, *_EVENT, *(f"L11*1Z{i:012d}*2I" for i in range(100_000))])
+    long_sets = PROFILE.model_copy(update={"max_set_segments": 200_000})  # (default 50,000)
+    tracemalloc.start()
+    try:
+        outcome, _ = _translate(data, long_sets)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not outcome.accepted and outcome.problem_count == 100_000 + 1 - 300
+    assert peak < 80 * 2**20, f"{peak / 2**20:.0f} MB traced"
+
+
+def _faulty(control: str, problems: int) -> SetOutcome:
+    found = [problem(ProblemCode.UNRECOGNIZED_SEGMENT, "x", Level.SEGMENT, position=i + 2)
+             for i in range(problems)]  # fmt: skip
+    return SetOutcome(control, "214", problems=found)
+
+
+def test_held_sets_weigh_their_problems() -> None:
+    """A group holds 256 problem-free sets in memory before they go to the spool, but only
+    a few sets of 1,000 problems each."""
+    spool = SetSpool()
+    sets = SetOutcomes(spool=spool)
+    for i in range(300):
+        sets.append(SetOutcome(str(i), "214"))
+    assert sets.unflushed == 300 - 256
+    heavy = SetOutcomes(spool=spool)
+    for i in range(20):
+        heavy.append(_faulty(str(i), 1000))
+        assert heavy.unflushed < 256
+    assert [len(s.problems) for s in heavy] == [1000] * 20
+    spool.close()
+
+
+def test_set_problems_keep_the_first_and_count_the_rest() -> None:
+    found = SetProblems(most=3)
+    warning = problem(ProblemCode.UNEXPECTED_SEGMENT, "w", Level.SEGMENT, severity="warning")
+    error = problem(ProblemCode.UNRECOGNIZED_SEGMENT, "e", Level.SEGMENT)
+    found.extend([warning] * 5)
+    assert len(found) == 5
+    listed = found.listed(transaction="0001")
+    assert listed[:3] == [warning] * 3
+    more = listed[3]
+    assert (more.code, more.unlisted, more.severity, more.transaction, len(listed)) == (
+        ProblemCode.PROBLEMS_NOT_LISTED, 2, Severity.WARNING, "0001", 4)  # fmt: skip
+    found.append(error)  # an error past the cap rejects the set as the whole list would
+    assert found.listed()[-1].severity is Severity.ERROR
+    outer = SetProblems(most=10)  # another's count is counted, not listed
+    outer.append(error)
+    outer.extend(found.listed())
+    assert len(outer) == 1 + 6
+    codes = [error.code, *[warning.code] * 3, ProblemCode.PROBLEMS_NOT_LISTED]
+    assert [p.code for p in outer.listed()] == codes
+    assert outer.listed()[-1].unlisted == 3
+    assert SetProblems().listed() == []
