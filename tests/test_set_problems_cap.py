@@ -267,3 +267,21 @@ def test_set_problems_keep_the_first_and_count_the_rest() -> None:
     assert [p.code for p in outer.listed()] == codes
     assert outer.listed()[-1].unlisted == 3
     assert SetProblems().listed() == []
+
+
+def test_faults_outside_any_message_are_bounded_per_interchange() -> None:
+    """The EDIFACT reader's faults of segments between UNB and UNZ outside any message (a
+    control character in each): the first 100 listed, the others counted; 100,000 of them
+    made 100,000 problems (179 MB) at stop 22. X12 counts its stray segments the same way
+    (STRUCTURE_FAULTS)."""
+    head = "UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001+++++1'\n"
+    stray = "".join(f"FTX+AAA+++X\x07{i}'\n" for i in range(N))
+    message = "UNH+1+IFTSTA:D:01B:UN'\nBGM+77+ST4711+9'\nUNT+3+1'\n"
+    outcome, requests = _translate((head + stray + message + "UNZ+1+IC1001'\n").encode(), PROFILE)
+    own = [p for p in outcome.problems if p.level is Level.INTERCHANGE]
+    assert len(own) == 101 and not requests and not outcome.accepted
+    (more,) = [p for p in own if p.code is ProblemCode.PROBLEMS_NOT_LISTED]
+    # N control characters and the stray stretch itself; the message's own problem after
+    assert (more.unlisted, more.severity) == (N + 1 - 100, Severity.ERROR)
+    assert outcome.problem_count == N + 1 + 1
+    assert "UCI+IC1001+DEMOCARRIER:ZZ+AMAZONDF:ZZ+4+15+FTX'" in outcome.acknowledgements[0].content

@@ -118,6 +118,10 @@ class _Message:
         self.faults.append(found)
 
 
+# reader faults (control characters, bad repetitions, ...) of the segments outside any
+# message listed per interchange; the others counted in one PROBLEMS_NOT_LISTED (as X12's
+# STRUCTURE_FAULTS)
+INTERCHANGE_FAULTS = 100
 _PADDING = b" \t\r\n\f\v\x1a\x00"
 _WHITESPACE = b" \t\r\n"  # what the lexer strips before a segment
 _KNOWN_MAX = 4096
@@ -140,6 +144,7 @@ class _Reader:
         self.msg: _Message | None = None
         self.messages = self.groups = 0  # counted for UNZ 0036
         self.stray = False  # a stretch of stray segments inside the interchange was reported
+        self.faults = 0  # reader faults of the open interchange outside its messages
         self.outside: str | None = None  # "junk" / "orphan": stretch outside interchanges
         self.envelope_seen = self.content_seen = False
         self.suffix_pending = False
@@ -174,8 +179,9 @@ class _Reader:
             where = {**self.where(), "segment": tag, "position": self.msg.position()}
             self.msg.fault(problem(code, message, Level.SEGMENT, **where))
         elif self.ic is not None:
-            found = problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
-            self.ic.problems.append(found)
+            self.interchange_fault(
+                problem(code, message, Level.INTERCHANGE, **self.where(), segment=tag)
+            )
         else:
             self.file_problems.add(problem(code, message, Level.FILE, segment=tag))
 
@@ -398,6 +404,15 @@ class _Reader:
         elif self.ic is not None:
             found = problem(code, why, Level.INTERCHANGE, **self.where(), segment=tag,
                             element=element, component=component)  # fmt: skip
+            self.interchange_fault(found)
+
+    def interchange_fault(self, found: Problem) -> None:
+        """A fault of a segment outside any message: the first INTERCHANGE_FAULTS of an
+        interchange listed, the others counted (`close_interchange`): 100,000 segments
+        with a control character between UNB and UNZ made 100,000 problems (179 MB)."""
+        assert self.ic is not None
+        self.faults += 1
+        if self.faults <= INTERCHANGE_FAULTS:
             self.ic.problems.append(found)
 
     def control_fault(self, seg: EdiSegment) -> None:
@@ -500,6 +515,14 @@ class _Reader:
         if self.group is not None:
             self.close_group(None)
         ic.problems.extend(check_unz(unz, ic, self.groups or self.messages))
+        if self.faults > INTERCHANGE_FAULTS:
+            more = self.faults - INTERCHANGE_FAULTS
+            ic.problems.append(problem(
+                ProblemCode.PROBLEMS_NOT_LISTED,
+                f"{more:,} more faults in segments outside any message of interchange "
+                f"{ic.control} are not listed", Level.INTERCHANGE, interchange=ic.control,
+                unlisted=more))  # fmt: skip
+        self.faults = 0
         if not self.keep:
             self.result.interchanges.clear()  # the sink has had each (see read_edifact)
         self.result.interchanges.append(ic)
