@@ -139,7 +139,7 @@ class PartnerProfile(_Data):
     # the most segments one transaction set / message may have (ST..SE, UNH..UNT: SE01 /
     # UNT 0074). A set is held whole until its trailer: about 0.8-1 KB a segment at the
     # peak (a 100 MB upload of one 214 set took 4 GB). A longer one is counted, not held,
-    # and rejected (SET_TOO_LARGE on its segment at this position). 50,000 (a 214 of 10,000
+    # and rejected (SET_TOO_LARGE on its first segment past it). 50,000 (a 214 of 10,000
     # status events, an IFTSTA of 10,000 consignments) keeps a translation under 100 MB;
     # raise it for a partner whose sets are longer, at that cost
     max_set_segments: int = Field(default=50_000, ge=10)

@@ -95,13 +95,17 @@ def _856_bad_parents() -> bytes:  # HL02 naming no HL before it (AK4 on HL02)
     return _x12("SH", [*body, f"CTT*{N + 2}"])
 
 
-def _iftsta(events: Callable[[int], list[str]]) -> bytes:
+def _iftsta(events: Callable[[int], list[str]], count: int = 0, four: bool = False) -> bytes:
+    """One IFTSTA of N events; `count`: its UNT 0074 when not the right one; `four`: syntax
+    4 with `*` as the repetition separator."""
     body = ["BGM+77+ST4711+9", "DTM+137:202611241830:203", "NAD+CA+DEMOCARRIER::9"]
     for i in range(1, N + 1):
         body += events(i)
     lines = ["UNH+1+IFTSTA:D:01B:UN", *body]
-    lines.append(f"UNT+{len(lines) + 1}+1")
+    lines.append(f"UNT+{count or len(lines) + 1}+1")
     head = "UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001'\n"
+    if four:
+        head = "UNA:+.?*'\nUNB+UNOC:4+DEMOCARRIER:ZZ+AMAZONDF:ZZ+20261124:1830+IC1001'\n"
     return (head + "'\n".join(lines) + "'\nUNZ+1+IC1001'\n").encode("latin-1")
 
 
@@ -112,6 +116,14 @@ def _event(i: int, cni: str = "", sts: str = "STS+1+302::6+000") -> list[str]:
 
 def _iftsta_control_characters() -> bytes:  # the reader's own fault per CNI (UCD 21)
     return _iftsta(lambda i: _event(i, cni="\x07"))
+
+
+def _iftsta_faults_and_count() -> bytes:  # the reader's faults past the cap, a wrong UNT
+    return _iftsta(lambda i: _event(i, cni="\x07"), count=7)
+
+
+def _iftsta_repetitions() -> bytes:  # a repetition separator in a simple element (UCD 35)
+    return _iftsta(lambda i: _event(i, sts="STS+1+3*02::6+000"), four=True)
 
 
 def _iftsta_unknown() -> bytes:  # segments no IFTSTA has
@@ -132,6 +144,8 @@ KINDS: dict[str, tuple[Callable[[], bytes], PartnerProfile]] = {
     "214 misplaced MS1 (tolerant)": (_214_misplaced_ms1, TOLERANT),
     "856 bad HL parents": (_856_bad_parents, PROFILE),
     "IFTSTA control characters": (_iftsta_control_characters, PROFILE),
+    "IFTSTA control characters, wrong UNT count": (_iftsta_faults_and_count, PROFILE),
+    "IFTSTA repetitions": (_iftsta_repetitions, PROFILE),
     "IFTSTA unknown segments": (_iftsta_unknown, PROFILE),
     "IFTSTA unmapped statuses": (_iftsta_unmapped, PROFILE),
 }
@@ -188,15 +202,38 @@ def test_a_capped_set_says_what_the_whole_list_says(
     for ic in capped.interchanges:
         for group in ic.groups:
             for s in group.sets:
-                for found in (s.problems, s.mapping_problems):
-                    summaries = [p for p in found if p.code is ProblemCode.PROBLEMS_NOT_LISTED]
-                    assert len(found) <= CAP + 5  # the cap, its count, the envelope's own
-                    assert len(summaries) <= 1
-                    if summaries:
-                        assert summaries[0].transaction == s.control  # placed as the others
-                        assert summaries[0].severity is Severity.ERROR
-                        counted += 1
-    assert counted  # the cap was reached
+                found = s.problems
+                summaries = [p for p in found if p.code is ProblemCode.PROBLEMS_NOT_LISTED]
+                assert len(found) <= CAP + 5  # the cap, its count, the envelope's own
+                assert len(summaries) <= 1
+                if summaries:
+                    assert summaries[0].transaction == s.control  # placed as the others
+                    assert summaries[0].severity is Severity.ERROR
+                    counted += 1
+                # an application advice names every refused event: mapping problems are
+                # not capped (a set's events are bounded by max_set_segments)
+                assert all(p.code is not ProblemCode.PROBLEMS_NOT_LISTED
+                           for p in s.mapping_problems)  # fmt: skip
+    assert counted or "unmapped" in kind  # the cap was reached
+
+
+def test_the_listed_problems_are_those_of_the_lowest_positions() -> None:
+    """A fault at position 6 found after 1,500 structure problems behind it is still the
+    first the 997 names (its AK3 / AK4); the structure ones past the first 999 are not."""
+    body = [*_HEAD, "LX*1", "AT7*D1*NS***20261124*1030*ET", "MS1*SEA\x07TTLE*WA*US",
+            *(f"L11*1Z{i:012d}*2I" for i in range(N))]  # fmt: skip
+    outcome, _ = _translate(_x12("QM", body), PROFILE)
+    content = outcome.acknowledgements[-1].content
+    assert "AK3*MS1*6**8~\nAK4*1*19*6" in content
+    assert content.count("AK3*") == 999
+    found = SetProblems(most=3)
+    at = [problem(ProblemCode.UNRECOGNIZED_SEGMENT, "x", Level.SEGMENT, position=n)
+          for n in (9, 7, 8, 2, 5, 1, 6)]  # fmt: skip
+    found.extend(at)
+    trailer = problem(ProblemCode.SET_COUNT_MISMATCH, "t", Level.TRANSACTION, position=99)
+    found.append(trailer)  # (the envelope's own are always kept)
+    assert sorted(p.position or 0 for p in found.listed()[:-1]) == [1, 2, 5, 99]
+    assert found.listed()[-1].unlisted == 4 and len(found) == 8
 
 
 def test_the_acks_name_at_most_999_segments_of_a_capped_set() -> None:

@@ -144,14 +144,14 @@ def test_a_set_past_the_limit_is_rejected_at_it(kind: str, most: int) -> None:
         assert len(found) == 1  # and nothing else to say of the set:
         assert [p for p in over.problems if p.transaction == first[0]] == found
         (fault,) = found
-        assert (fault.position, fault.level, fault.value) == (most, Level.SEGMENT, str(n))
+        assert (fault.position, fault.level, fault.value) == (most + 1, Level.SEGMENT, str(n))
         assert fault.transaction == first[0] and fault.interchange is not None
         assert f"has {n:,} segments, more than the {most:,}" in fault.message
         ack = over.acknowledgements[-1].content
         if kind == "IFTSTA":
-            assert f"UCS+{most}+15'" in ack.replace("\n", "")
+            assert f"UCS+{most + 1}+15'" in ack.replace("\n", "")
         else:
-            assert f"AK3*{fault.segment}*{most}**2~" in ack
+            assert f"AK3*{fault.segment}*{most + 1}**2~" in ack
             assert "AK5*R*5~" in ack and "AK9*P*2*2*1~" in ack
 
 
@@ -171,7 +171,7 @@ def test_a_message_past_the_limit_places_its_faults_where_they_are() -> None:
     body[59] = body[59].replace("302", "3\x0702")
     outcome, _ = _translate(_edifact(_edifact_message("1", body)), _profile(30))
     places = {(p.code, p.position) for p in outcome.problems}
-    assert (ProblemCode.SET_TOO_LARGE, 30) in places
+    assert (ProblemCode.SET_TOO_LARGE, 31) in places
     assert any(p.code is not ProblemCode.SET_TOO_LARGE and p.position == 61 for p in
                outcome.problems), places  # fmt: skip
 
@@ -207,3 +207,48 @@ def test_the_limit_is_a_profile_setting() -> None:
     assert PartnerProfile().max_set_segments == 50_000
     with pytest.raises(ValueError, match="max_set_segments"):
         PartnerProfile(max_set_segments=3)
+
+
+def test_a_set_without_trailer_at_the_limit_is_not_too_large() -> None:
+    """Held whole up to the limit: a set cut short after exactly `most` segments is
+    rejected for its missing trailer only; one more segment and it is too large too."""
+    for n, too_large in ((40, False), (41, True)):
+        body = _214_body(10)[: n - 1]
+        data = (ISA + "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\nST*214*0001~\n"
+                + "~\n".join(body) + "~\nGE*1*1~\nIEA*1*000000001~\n").encode()  # fmt: skip
+        outcome, _ = _translate(data, _profile(40))
+        codes = {p.code for p in outcome.problems}
+        assert ProblemCode.SET_TRAILER_MISSING in codes
+        assert (ProblemCode.SET_TOO_LARGE in codes) is too_large
+
+
+def test_a_set_whose_trailer_is_past_the_limit_is_too_large() -> None:
+    lines = _214_body(9)  # 38 + ST + SE = 40 segments
+    data = _x12("QM", _x12_set("214", "0001", lines))
+    assert _translate(data, _profile(40))[0].accepted
+    outcome, requests = _translate(data, _profile(39))
+    assert not requests
+    (fault,) = outcome.problems
+    assert (fault.code, fault.segment, fault.position) == (ProblemCode.SET_TOO_LARGE, "SE", 40)
+
+
+def test_an_unsupported_set_past_the_limit_is_still_unsupported() -> None:
+    x12 = _x12("IN", _x12_set("810", "0001", [f"IT1*{i}*1*EA*9.99" for i in range(60)]))
+    ack = _translate(x12, _profile(20))[0].acknowledgements[-1].content
+    assert "AK5*R*1*5~" in ack and "AK3*IT1*21**2~" in ack
+    body = [f"FTX+AAA+++X{i}" for i in range(60)]
+    edifact = _edifact(_edifact_message("1", body, kind="INVOIC:D:96A:UN"))
+    ack = _translate(edifact, _profile(20))[0].acknowledgements[-1].content.replace("\n", "")
+    assert "UCM+1+INVOIC:D:96A:UN+4+14'" in ack and "UCS+21+15'" in ack
+
+
+def test_an_inbound_acknowledgement_past_the_limit_is_not_acknowledged_back() -> None:
+    """Two gateways must not answer each other's acks, however long (CONTRL, 997)."""
+    ucm = [f"UCM+{i}+IFTSTA:D:01B:UN+7" for i in range(1, 40)]
+    contrl = _edifact(_edifact_message("1", ["UCI+1+A:ZZ+B:ZZ+7", *ucm], "CONTRL:D:3:UN"))
+    outcome, _ = _translate(contrl, _profile(20))
+    assert not outcome.accepted and not outcome.acknowledgements
+    ak2 = [f"AK2*214*{i:04d}" for i in range(1, 40)]
+    x997 = _x12("FA", _x12_set("997", "0001", ["AK1*QM*1", *ak2, "AK9*A*39*39*39"]))
+    outcome, _ = _translate(x997, _profile(20))
+    assert not outcome.accepted and not outcome.acknowledgements

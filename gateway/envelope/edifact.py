@@ -61,6 +61,7 @@ from gateway.envelope.outcome import (
     TooLarge,
     has_error,
     hold,
+    set_too_large,
 )
 from gateway.envelope.trailing import FileProblems
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
@@ -105,6 +106,8 @@ class _Message:
     # the faults the reader finds in its segments (control characters, repetitions cut
     # short), SET_PROBLEMS listed at most: made at the first
     faults: SetProblems | None = None
+    # (position, element) of each repetition fault among them, listed or not
+    repeated: set[tuple[int | None, int | None]] | None = None
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
 
     def position(self) -> int:
@@ -116,6 +119,10 @@ class _Message:
         if self.faults is None:
             self.faults = SetProblems()
         self.faults.append(found)
+        if found.code is ProblemCode.TOO_MANY_REPETITIONS:
+            if self.repeated is None:
+                self.repeated = set()
+            self.repeated.add((found.position, found.element))
 
 
 # reader faults (control characters, bad repetitions, ...) of the segments outside any
@@ -266,7 +273,7 @@ class _Reader:
                 self.feed_batch(Batch(pieces[n + 1 :], offset + len(piece) + 1))
                 return
         most = self.profile.max_set_segments
-        if msg is not None and len(msg.segments) >= most:
+        if msg is not None and len(msg.segments) > most:
             msg.too_large = hold(msg.segments, most, msg.too_large)
 
     def feed_any(self, raw: RawSegment) -> None:
@@ -442,7 +449,7 @@ class _Reader:
         if msg is not None and tag not in _SERVICE:
             msg.segments.append(seg)
             msg.checked = False  # not split by feed_batch: not known to be clean
-            if len(msg.segments) >= self.profile.max_set_segments:
+            if len(msg.segments) > self.profile.max_set_segments:
                 msg.too_large = hold(msg.segments, self.profile.max_set_segments, msg.too_large)
         elif tag == "UNB":
             self.start_interchange(seg, raw)
@@ -581,7 +588,8 @@ class _Reader:
         assert self.msg is not None and self.ic is not None and self.group is not None
         msg = self.msg
         outcome, segments, checked, faults = msg.outcome, msg.segments, msg.checked, msg.faults
-        too_large = hold(segments, self.profile.max_set_segments, msg.too_large)
+        most = self.profile.max_set_segments
+        too_large = hold(segments, most, msg.too_large)
         where = self.where()
         self.msg = None
         if unt is not None:
@@ -592,29 +600,33 @@ class _Reader:
             outcome.problems.extend(faults.listed(**where))
         outcome.problems.extend(p.model_copy(update=where) for p in trailer)
         type_code = outcome.type_code
-        if too_large is not None:  # not read: its first segments are not the message
-            large = too_large.problem("message", outcome.control, outcome.segment_count)
-            outcome.problems.append(large.model_copy(update=where))
-        elif type_code in ACK_MESSAGES:
+        large = outcome.segment_count > most  # not read, whatever it holds
+        if large:
+            tag = too_large.tag if too_large is not None else "UNT"
+            found = set_too_large("message", outcome.control, outcome.segment_count, most, tag)
+            outcome.problems.append(found.model_copy(update=where))
+        if type_code in ACK_MESSAGES:
             self.ic.is_acknowledgment = True
         elif type_code not in TRANSLATED_MESSAGES:
             outcome.supported = False
-        elif unt is not None:
-            document, problems = parse_message(type_code, segments, self.profile, checked)
+        elif unt is not None and not large:
             repeated = {  # a value cut short by a repetition separator: one fault is enough
                 (p.position, p.element)
                 for p in outcome.problems
                 if p.code is ProblemCode.TOO_MANY_REPETITIONS
             }
+            repeated.update(msg.repeated or ())  # (those past the listed faults too)
+            document, problems = parse_message(type_code, segments, self.profile, checked,
+                                               repeated)  # fmt: skip
             if problems:  # its faults and its parse's: SET_PROBLEMS listed
-                found = SetProblems()
-                found.extend(outcome.problems)
-                found.extend(
+                listed = SetProblems()
+                listed.extend(outcome.problems)
+                listed.extend(
                     p.model_copy(update=where)
                     for p in problems
                     if not repeated or (p.position, p.element) not in repeated
                 )
-                outcome.problems = found.listed(**where)
+                outcome.problems = listed.listed(**where)
             if document is not None and not has_error(outcome.problems):
                 assert self.ic.header is not None
                 origin = message_origin(self.ic.header, self.group.control, outcome, segments[0])

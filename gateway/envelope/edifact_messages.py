@@ -7,7 +7,7 @@ application advice) and every other type are not translated (SetOutcome.supporte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from gateway.envelope.outcome import SetOutcome
 from gateway.envelope.unb import UnbHeader
@@ -45,16 +45,22 @@ def s009_version(version: str, release: str, agency: str) -> str:
 
 
 def parse_message(
-    type_code: str, segments: Sequence[EdiSegment], profile: PartnerProfile, checked: bool = False
+    type_code: str,
+    segments: Sequence[EdiSegment],
+    profile: PartnerProfile,
+    checked: bool = False,
+    skip: Collection[tuple[int | None, int | None]] = (),
 ) -> tuple[Document | None, list[Problem]]:
     """(document, validation problems) of one message UNH..UNT; None for other types.
     `checked`: every body segment is known to be `edifact_checks.segment_clean` (the
-    reader checked each as it split it), which spares the IFTSTA parser looking again."""
+    reader checked each as it split it), which spares the IFTSTA parser looking again;
+    `skip`: (position, element) places of the reader's repetition faults (one fault is
+    enough: the parse says nothing more there)."""
     tolerant = profile.structure == "tolerant"
     if type_code == "IFTSTA":
-        return parse_iftsta(segments, profile.field_sources, tolerant, checked)
+        return parse_iftsta(segments, profile.field_sources, tolerant, checked, skip)
     if type_code == "DESADV":
-        return parse_desadv(segments, profile.field_sources, tolerant)
+        return parse_desadv(segments, profile.field_sources, tolerant, skip)
     return None, []
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "TooLarge",
     "has_error",
     "hold",
+    "set_too_large",
 ]
 
 H = TypeVar("H")
@@ -74,53 +75,52 @@ class OneGoSink(DocumentSink, Protocol):
 
 
 class TooLarge:
-    """A set / message of more segments than `most` (the partner profile's
-    max_set_segments, trailer included) being read: its segments past the first `most` - 1
-    are counted, not held (`hold`), and it is rejected with the SET_TOO_LARGE problem on
-    the first of them, at position `most` (`problem`)."""
+    """The segments of a set / message being read past the first `most` (the partner
+    profile's max_set_segments), counted, not held (`hold`)."""
 
     __slots__ = ("dropped", "most", "tag")
 
     def __init__(self, most: int) -> None:
         self.most = most
-        self.dropped = 0  # segments past the first most - 1 (the trailer not among them)
+        self.dropped = 0  # segments past the first `most` (the trailer not among them)
         self.tag = ""  # the first one's
 
     def cut(self, segments: list[Any]) -> None:
-        """Drop `segments` past the first `most` - 1 (each segment's [0] is its tag)."""
-        keep = self.most - 1
-        extra = len(segments) - keep
+        """Drop `segments` past the first `most` (each segment's [0] is its tag)."""
+        extra = len(segments) - self.most
         if extra > 0:
-            self.tag = self.tag or segments[keep][0]
+            self.tag = self.tag or segments[self.most][0]
             self.dropped += extra
-            del segments[keep:]
-
-    def problem(self, kind: str, control: str, total: int) -> Problem:
-        """The problem of the set (`kind`: "transaction set" / "message") of `total`
-        segments, once it ended."""
-        return Problem(
-            code=ProblemCode.SET_TOO_LARGE,
-            message=f"{kind} {control} has {total:,} segments, more than the {self.most:,} the "
-            "gateway reads in one (partner profile max_set_segments): it is not translated; "
-            "send its content in several",
-            level=Level.SEGMENT,
-            segment=self.tag[:3] or None,
-            position=self.most,
-            value=str(total),
-        )
+            del segments[self.most :]
 
 
 def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge | None:
     """A set's / message's segments being read (the trailer not yet among them), those past
-    the first `most` - 1 (`most`: the partner profile's max_set_segments) counted, not
-    held: `too_large` (made at the first cut) when there are more, else None. The readers
-    ask after each batch of segments and at the trailer, so that memory stays bounded
-    however long the set."""
-    if len(segments) < most:
+    the first `most` (the partner profile's max_set_segments) counted, not held:
+    `too_large` (made at the first cut) when there are more, else None. The readers ask
+    after each batch of segments and at the trailer, so that memory stays bounded however
+    long the set."""
+    if len(segments) <= most:
         return too_large
     too_large = too_large or TooLarge(most)
     too_large.cut(segments)
     return too_large
+
+
+def set_too_large(kind: str, control: str, total: int, most: int, tag: str) -> Problem:
+    """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message") of
+    `total` segments, trailer included, more than `most`: on its segment at position
+    `most` + 1 (`tag`), the first one past the limit."""
+    return Problem(
+        code=ProblemCode.SET_TOO_LARGE,
+        message=f"{kind} {control} has {total:,} segments, more than the {most:,} the gateway "
+        "reads in one (partner profile max_set_segments): it is not translated; send its "
+        "content in several",
+        level=Level.SEGMENT,
+        segment=tag[:3] or None,
+        position=most + 1,
+        value=str(total),
+    )
 
 
 def has_error(problems: list[Problem]) -> bool:

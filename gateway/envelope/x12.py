@@ -25,6 +25,7 @@ from gateway.envelope.outcome import (
     SetSpool,
     TooLarge,
     hold,
+    set_too_large,
 )
 from gateway.envelope.trailing import FileProblems
 from gateway.envelope.x12_groups import (
@@ -39,7 +40,7 @@ from gateway.envelope.x12_sets import check_se
 from gateway.envelope.x12_skips import run_on_problem, skipped_problem
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.origin import Origin
-from gateway.parse.x12_documents import ACK_SETS, parse_set
+from gateway.parse.x12_documents import ACK_SETS, TRANSLATED_SETS, parse_set
 from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
 
@@ -212,18 +213,20 @@ class _Reader:
     def close_set(self, se: list[str] | None) -> None:
         assert self.set is not None
         current, self.set = self.set, None
-        current.too_large = hold(current.segments, self.profile.max_set_segments,
-                                 current.too_large)  # fmt: skip
-        outcome, segments, too_large = current.outcome, current.segments, current.too_large
+        most = self.profile.max_set_segments
+        too_large = hold(current.segments, most, current.too_large)
+        outcome, segments = current.outcome, current.segments
         if se is not None:
             segments.append(se)
         dropped = too_large.dropped if too_large is not None else 0
         outcome.segment_count = len(segments) + dropped
+        large = outcome.segment_count > most  # not read, whatever it holds
         ic, group = self.ic, self.group
         envelope = check_se(segments, se, self.delimiters(), outcome.segment_count)
-        if too_large is not None:
-            envelope.append(too_large.problem("transaction set", outcome.control,
-                                              outcome.segment_count))  # fmt: skip
+        if large:
+            tag = too_large.tag if too_large is not None else "SE"
+            envelope.append(set_too_large("transaction set", outcome.control,
+                                          outcome.segment_count, most, tag))  # fmt: skip
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
@@ -239,14 +242,14 @@ class _Reader:
             return
         document, problems = (
             (None, [])
-            if too_large is not None
+            if large
             else parse_set(segments, self.profile, self.component, self.repetition, version)
         )
         where = {"interchange": ic.control if ic else None,
                  "group": group.control if group else None,
                  "transaction": outcome.control}  # fmt: skip
-        if document is None and outcome.type_code not in ACK_SETS and too_large is None:
-            outcome.supported = False
+        if document is None and outcome.type_code not in ACK_SETS:
+            outcome.supported = large and outcome.type_code in TRANSLATED_SETS
         if envelope or problems:
             outcome.problems.extend(p.model_copy(update=where) for p in [*envelope, *problems])
         if group is None:
@@ -396,7 +399,7 @@ def read_x12(
                 else:
                     reader.segment(seg)
                     current = reader.set
-            if current is not None and len(current.segments) >= most:
+            if current is not None and len(current.segments) > most:
                 current.too_large = hold(current.segments, most, current.too_large)
         elif token.kind == "isa":
             reader.start_interchange(token)

@@ -20,7 +20,7 @@ from gateway.mapping.times import TimeError, UnwritableTime, to_iso
 from gateway.mapping.wording import missing_source
 from gateway.origin import Origin
 from gateway.parse.records import EventTime, Src, Val
-from gateway.problems import Level, Problem, ProblemCode, SetProblems, Severity
+from gateway.problems import Level, Problem, ProblemCode, Severity
 from gateway.profile import PartnerProfile
 
 __all__ = ["CHUNK_SIZE", "Builder", "Trace", "chunks", "decimal_text", "unique", "whole_number"]
@@ -70,8 +70,10 @@ class Builder:
     origin: Origin
     profile: PartnerProfile
     tables: CodeTables
-    # a document of 100,000 unmapped events lists SET_PROBLEMS (`listed()`), counts the rest
-    problems: SetProblems = field(default_factory=lambda: SetProblems(Level.MAPPING))
+    # not capped as a set's syntax problems are (`SetProblems`): an application advice
+    # (824 / APERAK) names every refused event; a set's events are bounded by the partner
+    # profile's max_set_segments
+    problems: list[Problem] = field(default_factory=list)
     # the event being mapped (purchase_order / tracking_number / status / item) and the
     # segment position that starts it: every problem found meanwhile names them
     about: dict[str, str] = field(default_factory=dict)
@@ -88,12 +90,6 @@ class Builder:
             yield
         finally:
             self.about, self.at = saved
-
-    def listed(self) -> list[Problem]:
-        """The problems found (`SetProblems.listed`), their count placed as they are."""
-        o = self.origin
-        return self.problems.listed(interchange=o.interchange_control, group=o.group_control,
-                                    transaction=o.transaction_control)  # fmt: skip
 
     def fault(
         self,

@@ -190,4 +190,4 @@ def map_ship_notices(
                 trails=tuple(tuple(trace.entries) for _, trace in part),
             )
         )
-    return requests, b.listed()
+    return requests, b.problems

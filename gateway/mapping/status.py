@@ -202,8 +202,8 @@ def map_status(
                            body["statusUpdateDetails"]["trackingNumber"],
                            shared + tuple(trail)))  # fmt: skip
     if selling is None or ship_from is None:
-        return [], b.listed()
-    return status_requests(origin, mapped), b.listed()
+        return [], b.problems
+    return status_requests(origin, mapped), b.problems
 
 
 def status_requests(

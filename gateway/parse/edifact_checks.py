@@ -12,7 +12,7 @@ read: mandatory data elements and components, lengths, numeric values, DTM forma
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import cast
 
 from gateway.parse.dates import parse_local
@@ -248,11 +248,15 @@ def elements_clean(segments: Sequence[EdiSegment], checked: bool = False) -> boo
 
 
 def validate_message(
-    table: Loop, segments: Sequence[EdiSegment], tolerant: bool = False
+    table: Loop,
+    segments: Sequence[EdiSegment],
+    tolerant: bool = False,
+    skip: Collection[tuple[int | None, int | None]] = (),
 ) -> list[Problem]:
     """Structure and element problems of one message, `segments` UNH..UNT inclusive, and
     the dependency notes of its segments for the directory release in UNH S009 0054;
-    `tolerant` reads a segment misplaced within its group with a warning."""
+    `tolerant` reads a segment misplaced within its group with a warning; none at the
+    (position, element) places in `skip` (faults the reader said already)."""
     # the walker reads each segment's [0]: an EdiSegment's tag
     structure = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
     release = segments[0].get(2, 3) if segments else ""
@@ -263,10 +267,10 @@ def validate_message(
     dependencies = release_dependencies(release) if segments else {}
     if not (faulty or narrowing or dependencies):  # (the walk lists SET_PROBLEMS at most)
         return structure
-    problems = SetProblems()  # a message of 100,000 faulty segments lists SET_PROBLEMS
+    problems = SetProblems(skip=skip)  # a message of 100,000 faulty segments: SET_PROBLEMS
     problems.extend(structure)
     if faulty or narrowing:  # the problems at each position, then the narrowed lengths
-        late = SetProblems()
+        late = SetProblems(skip=skip)
         for position in range(2, len(segments)):
             seg = segments[position - 1]
             tag = seg[0]

@@ -21,7 +21,7 @@ The segment table is a pragmatic union of D96A..D10B (EANCOM included), read for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from gateway.parse.edifact_checks import validate_message
@@ -266,10 +266,14 @@ class _Reader:
 
 
 def parse_desadv(
-    segments: Sequence[EdiSegment], sources: FieldSources, tolerant: bool = False
+    segments: Sequence[EdiSegment],
+    sources: FieldSources,
+    tolerant: bool = False,
+    skip: Collection[tuple[int | None, int | None]] = (),
 ) -> tuple[ShipNoticeDocument, list[Problem]]:
-    """The ship notice of one DESADV (UNH..UNT inclusive) and its validation problems."""
-    problems = validate_message(DESADV, segments, tolerant)
+    """The ship notice of one DESADV (UNH..UNT inclusive) and its validation problems, none
+    at the (position, element) places the reader reported (`skip`)."""
+    problems = validate_message(DESADV, segments, tolerant, skip)
     reader = _Reader(sources)
     for position in range(2, len(segments)):
         reader.segment(segments[position - 1], position)

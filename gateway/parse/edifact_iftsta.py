@@ -15,7 +15,7 @@ The segment table is a pragmatic union of D96A..D10B, read for every release.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import TypeVar
@@ -167,9 +167,11 @@ def parse_iftsta(
     sources: FieldSources,
     tolerant: bool = False,
     checked: bool = False,
+    skip: Collection[tuple[int | None, int | None]] = (),
 ) -> tuple[StatusDocument, list[Problem]]:
     """The status events of one IFTSTA (UNH..UNT inclusive) and its validation problems;
-    `checked`: every body segment is known to be `edifact_checks.segment_clean`.
+    `checked`: every body segment is known to be `edifact_checks.segment_clean`; `skip`:
+    (position, element) places the reader has reported (`validate_message`).
 
     A message of a known shape (`edifact_iftsta_plan`) free of element problems is read at
     the places its plan gives; any other in one pass over all its segments, which reports
@@ -180,7 +182,7 @@ def parse_iftsta(
     plan = plan_of(IFTSTA, segments, tags, tolerant)
     if plan is not None and elements_clean(segments, checked):
         return StatusDocument(_planned(plan, segments, sources.edifact_po_qualifiers)), []
-    problems = validate_message(IFTSTA, segments, tolerant)
+    problems = validate_message(IFTSTA, segments, tolerant, skip)
     po_quals = sources.edifact_po_qualifiers
     message_po: Val | None = None
     events: list[StatusEvent] = []
