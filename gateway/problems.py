@@ -151,7 +151,8 @@ class Problem(BaseModel):
     tracking_number: str | None = None
     status: str | None = None
     item: str | None = None
-    # PROBLEMS_NOT_LISTED only: how many problems of its set it stands for (none listed)
+    # a problem that stands for others not listed (PROBLEMS_NOT_LISTED, the X12 reader's
+    # count of stray segments): how many problems it stands for
     unlisted: int | None = None
 
     @field_validator("*", mode="after")
@@ -210,9 +211,10 @@ def _clip_field(name: str, text: str) -> str:
 class SetProblems:
     """The syntax problems of one transaction set / message as they are found, in that
     order, a bounded number of them however long the set: the first `most` (SET_PROBLEMS)
-    kept, and past that, of the problems with a position, those of the lowest positions
-    (an ack names the first segments in error: a set's structure problems found first
-    would otherwise push out an element fault before them); the others are counted.
+    kept, and past that, of the problems with a position, errors before warnings (a CONTRL
+    names errors only) and then those of the lowest positions (an ack names the first
+    segments in error: a set's structure problems found first would otherwise push out an
+    element fault before them); the others are counted.
     Transaction-level problems (its header and trailer: a handful) are always kept. Takes
     `append` / `extend` as a list does; a PROBLEMS_NOT_LISTED problem added (another
     `SetProblems`' count) is counted, not kept. `len` is every problem found; `listed()`
@@ -237,7 +239,7 @@ class SetProblems:
         self._level = level
         self._most = SET_PROBLEMS if most is None else most
         # once full: a heap of (-position, index in _kept) of the kept with a position
-        self._worst: list[tuple[int, int]] | None = None
+        self._worst: list[tuple[tuple[int, int], int]] | None = None
 
     def append(self, problem: Problem) -> None:
         if self._skip and (problem.position, problem.element) in self._skip:
@@ -252,22 +254,24 @@ class SetProblems:
 
     def _instead(self, problem: Problem) -> Problem:
         """Which problem is counted rather than kept when `problem` is found with the list
-        full: a kept one of a higher position (put in its place), else `problem`."""
+        full: the kept one that ranks last (`_rank`: warnings after errors, then by
+        position), put in its place when `problem` ranks before it, else `problem`."""
         if problem.position is None:
             return problem
         worst = self._worst
-        if worst is None:
+        if worst is None:  # a heap of (the rank negated, index in _kept)
             worst = self._worst = [
-                (-p.position, i)
+                (_negated(p), i)
                 for i, p in enumerate(self._kept)
                 if p.position is not None and p.level is not Level.TRANSACTION
             ]
             heapq.heapify(worst)
-        if not worst or -worst[0][0] <= problem.position:
+        rank = _negated(problem)
+        if not worst or rank <= worst[0][0]:
             return problem
         index = worst[0][1]
         counted, self._kept[index] = self._kept[index], problem
-        heapq.heapreplace(worst, (-problem.position, index))
+        heapq.heapreplace(worst, (rank, index))
         return counted
 
     def _count(self, problem: Problem) -> None:
@@ -298,6 +302,12 @@ class SetProblems:
             **where,
         )
         return [*self._kept, more]
+
+
+def _negated(p: Problem) -> tuple[int, int]:
+    """A kept problem's rank negated (`SetProblems._instead`): an error before a warning (a
+    CONTRL names errors only), then the lowest position (the segments an ack names first)."""
+    return (-1 if p.severity is Severity.WARNING else 0), -(p.position or 0)
 
 
 def problem(code: ProblemCode, message: str, level: Level, **where: object) -> Problem:

@@ -255,6 +255,8 @@ def test_x12_structure_faults_listed_per_interchange_are_bounded() -> None:
     faults = [p for p in ic.problems if p.code is ProblemCode.INVALID_CONTROL_STRUCTURE]
     assert len(faults) == STRUCTURE_FAULTS + 1
     assert faults[-1].message.startswith("50 more segments out of place")
+    assert faults[-1].unlisted == 50  # it stands for them: the file's count holds each
+    assert outcome.problem_count == STRUCTURE_FAULTS + 50 + len(outcome.problems) - len(faults)
 
 
 # -- EDIFACT ---------------------------------------------------------------------------

@@ -322,3 +322,27 @@ def test_faults_outside_any_message_are_bounded_per_interchange() -> None:
     assert (more.unlisted, more.severity) == (N + 1 - 100, Severity.ERROR)
     assert outcome.problem_count == N + 1 + 1
     assert "UCI+IC1001+DEMOCARRIER:ZZ+AMAZONDF:ZZ+4+15+FTX'" in outcome.acknowledgements[0].content
+
+
+def test_an_error_past_the_cap_is_listed_before_warnings() -> None:
+    """Tolerant structure: 1,500 consignments with RFF before STS (a warning each), then a
+    control character in the last LOC (an error): the CONTRL names errors only, so the
+    error must be among those listed (its UCS / UCD 21), not only counted."""
+
+    def event(i: int) -> list[str]:
+        loc = "LOC+175+USCHI::6:Chi\x07cago" if i == N else "LOC+175+USCHI::6:Chicago"
+        return [f"CNI+{i}+1Z{i:08d}", "RFF+ON:PO4711", "STS+1+302::6+000",
+                "DTM+334:202611240715-06:303", loc]  # fmt: skip
+
+    outcome, requests = _translate(_iftsta(event), TOLERANT)
+    assert not requests and not outcome.accepted
+    listed = [p for p in outcome.problems if p.severity is Severity.ERROR]
+    assert any(p.code is ProblemCode.INVALID_CHARACTER for p in listed)
+    position = 1 + 3 + 5 * N  # UNH, BGM DTM NAD, then the events: the last LOC
+    assert f"UCS+{position}'\nUCD+21+2:4'" in outcome.acknowledgements[-1].content
+    found = SetProblems(most=2)
+    warning = problem(ProblemCode.UNEXPECTED_SEGMENT, "w", Level.SEGMENT, severity="warning")
+    found.extend(warning.model_copy(update={"position": n}) for n in (2, 3, 4))
+    found.append(problem(ProblemCode.UNRECOGNIZED_SEGMENT, "e", Level.SEGMENT, position=9))
+    assert sorted((p.severity.value, p.position) for p in found.listed()[:2]) == [
+        ("error", 9), ("warning", 2)]  # fmt: skip

@@ -160,7 +160,8 @@ class _Reader:
             more = self.faults - STRUCTURE_FAULTS
             why = f"{more} more segments out of place in interchange {ic.control} are not listed"
             ic.problems.append(problem(ProblemCode.INVALID_CONTROL_STRUCTURE, why,
-                                       Level.INTERCHANGE, interchange=ic.control))  # fmt: skip
+                                       Level.INTERCHANGE, interchange=ic.control,
+                                       unlisted=more))  # fmt: skip
         self.faults = 0
         if not self.keep:
             self.result.interchanges.clear()  # the sink has had each (see read_x12)
