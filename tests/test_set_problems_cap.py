@@ -23,8 +23,9 @@ from gateway.envelope.outcome import SetOutcome, SetOutcomes, SetSpool
 from gateway.mapping.codes import load_code_tables
 from gateway.mapping.result import TranslatedRequest
 from gateway.pipeline import TranslationOutcome, translate_stream
-from gateway.problems import Level, Problem, ProblemCode, SetProblems, Severity, problem
+from gateway.problems import Level, Problem, ProblemCode, Severity, problem
 from gateway.profile import PartnerProfile
+from gateway.set_problems import SetProblems
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 PROFILE = PartnerProfile(selling_party="999US", ship_from="ABCD")
@@ -276,10 +277,12 @@ def test_held_sets_weigh_their_problems() -> None:
         sets.append(SetOutcome(str(i), "214"))
     assert sets.unflushed == 300 - 256
     heavy = SetOutcomes(spool=spool)
+    heavy.append(_faulty("first", 1000))
+    assert heavy.unflushed == 1 + 1000 // 16  # a set and its problems' weight
     for i in range(20):
         heavy.append(_faulty(str(i), 1000))
         assert heavy.unflushed < 256
-    assert [len(s.problems) for s in heavy] == [1000] * 20
+    assert [len(s.problems) for s in heavy] == [1000] * 21
     spool.close()
 
 

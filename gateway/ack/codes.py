@@ -95,7 +95,7 @@ CODES: dict[str, AckCode] = {
     "exclusion_violated": _row("10", "12"),
     "too_many_repetitions": _row("12", "35"),  # 0085 35: too many repetitions
     "too_many_components": _row("13", "16"),
-    # a set's problems past those it lists (gateway.problems.SetProblems): no segment of its
+    # a set's problems past those it lists (gateway.set_problems.SetProblems): no segment of its
     # own (no AK3 / UCS); at segment level it makes AK502 5 as the listed ones do
     "problems_not_listed": _row(None, None),
 }

@@ -68,15 +68,9 @@ from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeade
 from gateway.parse.edifact_accept import text_acceptance
 from gateway.parse.edifact_checks import segment_clean
 from gateway.parse.edifact_common import EdiSegment
-from gateway.problems import (
-    Level,
-    Problem,
-    ProblemCode,
-    SetProblems,
-    problem,
-    with_segment_tag,
-)
+from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
 from gateway.profile import PartnerProfile
+from gateway.set_problems import SetProblems
 from gateway.text import invalid_character
 
 __all__ = ["EdifactResult", "read_edifact"]

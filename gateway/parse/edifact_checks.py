@@ -27,7 +27,8 @@ from gateway.parse.edifact_releases import (
 from gateway.parse.edifact_tables import COMPOSITES, SEGMENT_CHECKS, SIMPLE_ELEMENTS, Chk
 from gateway.parse.relations import check_dependencies
 from gateway.parse.x12_structure import Loop, check_structure
-from gateway.problems import Problem, ProblemCode, SetProblems
+from gateway.problems import Problem, ProblemCode
+from gateway.set_problems import SetProblems
 from gateway.text import is_digits
 
 __all__ = ["check_segment", "elements_clean", "segment_clean", "validate_message"]

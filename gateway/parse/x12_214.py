@@ -22,8 +22,9 @@ from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import ROW, src_row, validate_set, value_of
 from gateway.parse.x12_common import ROWS as _ROWS
 from gateway.parse.x12_tables import SET_214
-from gateway.problems import Level, Problem, ProblemCode, SetProblems
+from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import FieldSources
+from gateway.set_problems import SetProblems
 
 __all__ = ["parse_214"]
 

@@ -41,8 +41,9 @@ from gateway.parse.records import (
 from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_common import event_time, val, validate_set
 from gateway.parse.x12_tables import SET_856
-from gateway.problems import Level, Problem, ProblemCode, SetProblems
+from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import FieldSources
+from gateway.set_problems import SetProblems
 
 __all__ = ["parse_856"]
 

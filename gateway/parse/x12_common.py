@@ -17,7 +17,8 @@ from gateway.parse.x12_accept import CLEAN_SIZE, JOIN, clean_texts, fast_checks
 from gateway.parse.x12_elements import El, check_elements
 from gateway.parse.x12_structure import Loop, check_structure
 from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
-from gateway.problems import Problem, SetProblems
+from gateway.problems import Problem
+from gateway.set_problems import SetProblems
 
 __all__ = ["ROW", "ROWS", "event_time", "src_of", "src_row", "val", "validate_set", "value_of"]
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
-from gateway.problems import Level, Problem, ProblemCode, SetProblems, Severity
+from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.set_problems import SetProblems
 
 __all__ = ["Loop", "Seg", "check_structure", "segment_tags"]
 
