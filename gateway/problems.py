@@ -71,6 +71,8 @@ class ProblemCode(StrEnum):
     INTERCHANGE_TRAILER_MISSING = "interchange_trailer_missing"
     INTERCHANGE_CONTROL_MISMATCH = "interchange_control_mismatch"
     INTERCHANGE_COUNT_MISMATCH = "interchange_count_mismatch"
+    # more functional groups than the profile's max_interchange_groups
+    INTERCHANGE_TOO_LARGE = "interchange_too_large"
     INTERCHANGE_SYNTAX_UNSUPPORTED = "interchange_syntax_unsupported"
     INTERCHANGE_HEADER_MISSING = "interchange_header_missing"
     INVALID_CONTROL_STRUCTURE = "invalid_control_structure"

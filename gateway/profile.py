@@ -143,6 +143,15 @@ class PartnerProfile(_Data):
     # status events, an IFTSTA of 10,000 consignments) keeps a translation under 100 MB;
     # raise it for a partner whose sets are longer, at that cost
     max_set_segments: int = Field(default=50_000, ge=10)
+    # the most functional groups (GS..GE, UNG..UNE; an X12 set outside any GS counts as
+    # one) one interchange may have. Its group outcomes are held until its trailer (the
+    # 997 / CONTRL names each): about 0.6 KB a group, and its ack about 0.35 KB more (one
+    # interchange of 100,000 groups of one 214 set each, a 21 MB file, peaked at 146 MB; of
+    # IFTSTA, 39 MB, at 171 MB). Past it the interchange is rejected whole
+    # (INTERCHANGE_TOO_LARGE, TA1 024 / UCI 0085 35), its further groups counted, not
+    # held or translated. Senders put a group per functional ID, some one per set: 20,000
+    # keeps a translation under 70 MB; raise it for a partner that sends more, at that cost
+    max_interchange_groups: int = Field(default=20_000, ge=1)
 
     def owns_sender(self, syntax: Syntax, sender: str) -> bool:
         """Whether an interchange sender ID belongs to this partner (no IDs listed: any)."""

@@ -43,6 +43,9 @@ CODES: dict[str, AckCode] = {
     "interchange_trailer_missing": _row("023", "13"),
     "interchange_control_mismatch": _row("001", "28"),
     "interchange_count_mismatch": _row("021", "29"),
+    # more groups than the partner's max_interchange_groups: TA1 024 invalid interchange
+    # content; 0085 35 too many segment repetitions (UNG repeated past what is read)
+    "interchange_too_large": _row("024", "35"),
     "interchange_syntax_unsupported": _row("003", "2"),
     "interchange_header_missing": _row("024", "13"),
     "invalid_control_structure": _row("022", "15"),

@@ -51,6 +51,7 @@ from gateway.envelope.edifact_messages import (
     message_origin,
     parse_message,
 )
+from gateway.envelope.limits import TooLarge, hold, keep_group, set_too_large
 from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
@@ -58,10 +59,7 @@ from gateway.envelope.outcome import (
     SetOutcome,
     SetOutcomes,
     SetSpool,
-    TooLarge,
     has_error,
-    hold,
-    set_too_large,
 )
 from gateway.envelope.trailing import FileProblems
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
@@ -562,7 +560,7 @@ class _Reader:
         else:
             group.problems.extend(check_une(une, group, self.ic.control))
         group.sets.close()
-        self.ic.groups.append(group)
+        keep_group(self.ic, group, self.profile.max_interchange_groups, "UNG")
         self.group, self.explicit = None, False
 
     # -- message -------------------------------------------------------------------------
@@ -589,6 +587,8 @@ class _Reader:
         if unt is not None:
             segments.append(unt)
         outcome.segment_count = len(segments) + (too_large.dropped if too_large else 0)
+        if len(self.ic.groups) >= self.profile.max_interchange_groups:
+            return  # its group is past the limit: the interchange is rejected (keep_group)
         trailer = check_unt(unt, outcome.segment_count, outcome.control)
         if faults is not None:
             outcome.problems.extend(faults.listed(**where))

@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from gateway.origin import Origin
 from gateway.parse.records import Document
-from gateway.problems import Level, Problem, ProblemCode, Severity
+from gateway.problems import Problem, Severity
 
 __all__ = [
     "DocumentSink",
@@ -31,10 +31,7 @@ __all__ = [
     "SetOutcome",
     "SetOutcomes",
     "SetSpool",
-    "TooLarge",
     "has_error",
-    "hold",
-    "set_too_large",
 ]
 
 H = TypeVar("H")
@@ -72,55 +69,6 @@ class OneGoSink(DocumentSink, Protocol):
         repetition: str | None,
         version: str | None,
     ) -> bool: ...
-
-
-class TooLarge:
-    """The segments of a set / message being read past the first `most` (the partner
-    profile's max_set_segments), counted, not held (`hold`)."""
-
-    __slots__ = ("dropped", "most", "tag")
-
-    def __init__(self, most: int) -> None:
-        self.most = most
-        self.dropped = 0  # segments past the first `most` (the trailer not among them)
-        self.tag = ""  # the first one's
-
-    def cut(self, segments: list[Any]) -> None:
-        """Drop `segments` past the first `most` (each segment's [0] is its tag)."""
-        extra = len(segments) - self.most
-        if extra > 0:
-            self.tag = self.tag or segments[self.most][0]
-            self.dropped += extra
-            del segments[self.most :]
-
-
-def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge | None:
-    """A set's / message's segments being read (the trailer not yet among them), those past
-    the first `most` (the partner profile's max_set_segments) counted, not held:
-    `too_large` (made at the first cut) when there are more, else None. The readers ask
-    after each batch of segments and at the trailer, so that memory stays bounded however
-    long the set."""
-    if len(segments) <= most:
-        return too_large
-    too_large = too_large or TooLarge(most)
-    too_large.cut(segments)
-    return too_large
-
-
-def set_too_large(kind: str, control: str, total: int, most: int, tag: str) -> Problem:
-    """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message") of
-    `total` segments, trailer included, more than `most`: on its segment at position
-    `most` + 1 (`tag`), the first one past the limit."""
-    return Problem(
-        code=ProblemCode.SET_TOO_LARGE,
-        message=f"{kind} {control} has {total:,} segments, more than the {most:,} the gateway "
-        "reads in one (partner profile max_set_segments): it is not translated; send its "
-        "content in several",
-        level=Level.SEGMENT,
-        segment=tag[:3] or None,
-        position=most + 1,
-        value=str(total),
-    )
 
 
 def has_error(problems: list[Problem]) -> bool:
@@ -362,6 +310,9 @@ class InterchangeOutcome(Generic[H]):
     problems: list[Problem] = field(default_factory=list)
     groups: list[GroupOutcome] = field(default_factory=list)
     is_acknowledgment: bool = False  # inbound 997/999/TA1/CONTRL: never acknowledged back
+    # groups read past the partner profile's max_interchange_groups: counted, not held
+    # (envelope.limits.keep_group); the interchange is rejected
+    groups_dropped: int = 0
 
     @property
     def accepted(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
+from gateway.envelope.limits import TooLarge, hold, keep_group, set_too_large
 from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
@@ -23,9 +24,6 @@ from gateway.envelope.outcome import (
     SetOutcome,
     SetOutcomes,
     SetSpool,
-    TooLarge,
-    hold,
-    set_too_large,
 )
 from gateway.envelope.trailing import FileProblems
 from gateway.envelope.x12_groups import (
@@ -98,6 +96,7 @@ class _Reader:
         self.texts: dict[str, str] = {}  # see text()
         self.texts_delimiters: dict[Delimiters, Delimiters] = {}
         self.faults = 0  # structure faults of the open interchange (see STRUCTURE_FAULTS)
+        self.gs_groups = 0  # GS read in the open interchange (IEA01), kept or not
         # the header and group of the last set's Origin, and its values before and after the
         # set's own (`origin`)
         self.origin_head: tuple[IsaHeader, GroupOutcome | None, tuple[object, ...],
@@ -132,7 +131,7 @@ class _Reader:
         self.component = header.delimiters.component
         self.repetition = header.delimiters.repetition if header.version >= "00402" else None
         self.ic = InterchangeOutcome(header=header, control=header.control)
-        self.faults = 0
+        self.faults = self.gs_groups = 0
         self.ic.problems.extend(check_isa(token.isa))
         self.file_problems.interchange(header.control)
 
@@ -155,7 +154,7 @@ class _Reader:
                 )
             )
         elif iea is not None:
-            ic.problems.extend(check_iea(iea, ic, self.delimiters()))
+            ic.problems.extend(check_iea(iea, ic, self.delimiters(), self.gs_groups))
         if self.faults > STRUCTURE_FAULTS:
             more = self.faults - STRUCTURE_FAULTS
             why = f"{more} more segments out of place in interchange {ic.control} are not listed"
@@ -190,6 +189,7 @@ class _Reader:
         if group.functional_id == "FA":
             self.ic.is_acknowledgment = True
         self.group = group
+        self.gs_groups += 1
 
     def close_group(self, ge: Sequence[str] | None) -> None:
         assert self.ic is not None and self.group is not None
@@ -199,7 +199,7 @@ class _Reader:
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         group.problems.extend(check_group_sets(group, self.ic.control))
         group.sets.close()
-        self.ic.groups.append(group)
+        keep_group(self.ic, group, self.profile.max_interchange_groups, "GS")
         self.group = None
 
     # -- transaction set -----------------------------------------------------------------
@@ -223,6 +223,12 @@ class _Reader:
         outcome.segment_count = len(segments) + dropped
         large = outcome.segment_count > most  # not read, whatever it holds
         ic, group = self.ic, self.group
+        most_groups = self.profile.max_interchange_groups
+        if ic is not None and len(ic.groups) >= most_groups:
+            # its group is past the limit: the interchange is rejected (keep_group)
+            if group is None:  # the group of its own a set outside any GS gets, counted
+                keep_group(ic, GroupOutcome(None, None), most_groups, "ST")
+            return
         envelope = check_se(segments, se, self.delimiters(), outcome.segment_count)
         if large:
             tag = too_large.tag if too_large is not None else "SE"
@@ -266,7 +272,7 @@ class _Reader:
             )
             if ic is not None:
                 group = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
-                ic.groups.append(group)
+                keep_group(ic, group, most_groups, "ST")
         if document is not None and outcome.accepted and ic is not None and ic.header:
             mapped = self.sink.document(self.origin(ic.header, group, outcome), document)
             if mapped:

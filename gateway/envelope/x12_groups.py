@@ -192,16 +192,19 @@ def check_ge(
 
 
 def check_iea(
-    iea: Sequence[str], ic: InterchangeOutcome[Any], delimiters: str = ""
+    iea: Sequence[str], ic: InterchangeOutcome[Any], delimiters: str = "", groups: int = -1
 ) -> list[Problem]:
-    """IEA trailer: IEA01 = number of groups, IEA02 = ISA13."""
+    """IEA trailer: IEA01 = number of groups (`groups`, the GS read, when the reader
+    counted them: those past the profile's max_interchange_groups are not in `ic.groups`;
+    else `ic.groups` with a GS), IEA02 = ISA13."""
     problems: list[Problem] = []
     where: dict[str, Any] = {"level": Level.INTERCHANGE, "interchange": ic.control,
                              "segment": "IEA"}  # fmt: skip
     count, control = _get(iea, 1), _get(iea, 2)
     if format_faults(iea, {**IEA_FORMATS, 2: (9, 9, True)}, delimiters):
         count, control = iea[1] if len(iea) > 1 else "", iea[2] if len(iea) > 2 else ""
-    groups = sum(1 for g in ic.groups if g.control is not None)
+    if groups < 0:
+        groups = sum(1 for g in ic.groups if g.control is not None)
     if count != str(groups):
         problems.append(
             Problem(

@@ -1,0 +1,99 @@
+"""The partner profile's size limits on what one interchange holds while it is read.
+
+An envelope reader holds a transaction set / message whole until its trailer, and an
+interchange's group outcomes until its trailer (the 997 / CONTRL answering them names
+every group). Past the profile's `max_set_segments` a set's segments are counted, not held
+(`hold`, then `set_too_large` rejects the set); past `max_interchange_groups` an
+interchange's groups are counted, not held (`keep_group`, which rejects the interchange
+whole with `interchange_too_large`), so memory stays bounded whatever the file's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
+from gateway.problems import Level, Problem, ProblemCode
+
+__all__ = ["TooLarge", "hold", "keep_group", "set_too_large"]
+
+
+class TooLarge:
+    """The segments of a set / message being read past the first `most` (the partner
+    profile's max_set_segments), counted, not held (`hold`)."""
+
+    __slots__ = ("dropped", "most", "tag")
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.dropped = 0  # segments past the first `most` (the trailer not among them)
+        self.tag = ""  # the first one's
+
+    def cut(self, segments: list[Any]) -> None:
+        """Drop `segments` past the first `most` (each segment's [0] is its tag)."""
+        extra = len(segments) - self.most
+        if extra > 0:
+            self.tag = self.tag or segments[self.most][0]
+            self.dropped += extra
+            del segments[self.most :]
+
+
+def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge | None:
+    """A set's / message's segments being read (the trailer not yet among them), those past
+    the first `most` (the partner profile's max_set_segments) counted, not held:
+    `too_large` (made at the first cut) when there are more, else None. The readers ask
+    after each batch of segments and at the trailer, so that memory stays bounded however
+    long the set."""
+    if len(segments) <= most:
+        return too_large
+    too_large = too_large or TooLarge(most)
+    too_large.cut(segments)
+    return too_large
+
+
+def set_too_large(kind: str, control: str, total: int, most: int, tag: str) -> Problem:
+    """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message") of
+    `total` segments, trailer included, more than `most`: on its segment at position
+    `most` + 1 (`tag`), the first one past the limit."""
+    return Problem(
+        code=ProblemCode.SET_TOO_LARGE,
+        message=f"{kind} {control} has {total:,} segments, more than the {most:,} the gateway "
+        "reads in one (partner profile max_set_segments): it is not translated; send its "
+        "content in several",
+        level=Level.SEGMENT,
+        segment=tag[:3] or None,
+        position=most + 1,
+        value=str(total),
+    )
+
+
+def keep_group(ic: InterchangeOutcome[Any], group: GroupOutcome, most: int, tag: str) -> None:
+    """Append a finished `group` to `ic.groups`, or, when `ic` already holds `most` (the
+    partner profile's max_interchange_groups), count it in `ic.groups_dropped` instead of
+    holding it: the first one past the limit adds the INTERCHANGE_TOO_LARGE error that
+    rejects the interchange whole (a TA1 / CONTRL UCI answers it; no group is acknowledged
+    or translated). `tag` is the group header's (GS / UNG; ST for the group an X12 set
+    outside any GS gets), for the message. The readers still check the trailer's group
+    count (IEA01 / UNZ 0036) against every group read."""
+    if len(ic.groups) < most:
+        ic.groups.append(group)
+        return
+    if not ic.groups_dropped:
+        first = (
+            f"{tag} {group.control}"
+            if group.control is not None
+            else f"the {tag} outside any group"
+        )
+        ic.problems.append(
+            Problem(
+                code=ProblemCode.INTERCHANGE_TOO_LARGE,
+                message=f"interchange {ic.control} has more than the {most:,} functional "
+                "groups the gateway reads in one (partner profile max_interchange_groups): "
+                f"it is rejected whole, its groups from {first} on are counted, not "
+                "read; send them in several interchanges",
+                level=Level.INTERCHANGE,
+                interchange=ic.control,
+                segment=tag,
+            )
+        )
+    ic.groups_dropped += 1
