@@ -143,6 +143,12 @@ class PartnerProfile(_Data):
     # status events, an IFTSTA of 10,000 consignments) keeps a translation under 100 MB;
     # raise it for a partner whose sets are longer, at that cost
     max_set_segments: int = Field(default=50_000, ge=10)
+    # the same for a ship notice (X12 856, EDIFACT DESADV), whose parse and mapping hold
+    # about 2 KB a segment, more with long LIN segments (measured: an 856 of 50,000 HL /
+    # LIN / SN1 segments peaked at 142 MB, of 10,000 segments of 31-element LINs at 96 MB).
+    # 10,000 (about 3,000 items in one ship notice; a DF order has a few) keeps one under
+    # 100 MB
+    max_ship_notice_segments: int = Field(default=10_000, ge=10)
     # the most functional groups (GS..GE, UNG..UNE; an X12 set outside any GS counts as
     # one) one interchange may have. Its group outcomes are held until its trailer (the
     # 997 / CONTRL names each): about 0.6 KB a group, and its ack about 0.35 KB more (one

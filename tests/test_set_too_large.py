@@ -29,7 +29,8 @@ ISA = (
 
 
 def _profile(most: int = 50_000) -> PartnerProfile:
-    return PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_segments=most)
+    return PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_segments=most,
+                          max_ship_notice_segments=most)  # fmt: skip
 
 
 def _214_body(events: int, start: int = 1) -> list[str]:
@@ -205,8 +206,60 @@ def test_a_set_past_the_limit_is_not_held(kind: str) -> None:
 
 def test_the_limit_is_a_profile_setting() -> None:
     assert PartnerProfile().max_set_segments == 50_000
+    assert PartnerProfile().max_ship_notice_segments == 10_000
     with pytest.raises(ValueError, match="max_set_segments"):
         PartnerProfile(max_set_segments=3)
+    with pytest.raises(ValueError, match="max_ship_notice_segments"):
+        PartnerProfile(max_ship_notice_segments=3)
+
+
+def _desadv(n: int) -> bytes:
+    """A DESADV of `n` segments (UNH..UNT) of packages (CPS, PAC, PCI, GIN, LIN, QTY)."""
+    body = ["BGM+351+DES4711+9", "DTM+137:20261124:102", "RFF+ON:PO4711",
+            "NAD+SU+999US::9++Demo Vendor", "NAD+SF+ABCD::9++Demo Vendor DC",
+            "TDT+20+V42+30+31:::FEDEX_GROUND+CARR7:172:182", "CPS+1"]  # fmt: skip
+    k = 2
+    while len(body) + 3 + 6 <= n:
+        body += [f"CPS+{k}+1", "PAC+1++CT", "PCI+33E", f"GIN+BJ+{k:020d}",
+                 f"LIN+{k}++4006381333931:EN", "QTY+12:2:PCE"]  # fmt: skip
+        k += 1
+    body += [f"FTX+AAA+++X{i}" for i in range(n - len(body) - 3)]
+    body.append(f"CNT+2:{k - 2}")
+    return _edifact(_edifact_message("1", body, "DESADV:D:96A:UN:EAN005"))
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [(_856, "856"), (_desadv, "DESADV"), (_214, "214"), (_iftsta, "IFTSTA")],
+)
+def test_ship_notices_have_a_limit_of_their_own(make: Callable[[int], bytes], kind: str) -> None:
+    """An 856 / DESADV holds about twice a status message's memory a segment (its parse and
+    mapping): the profile's max_ship_notice_segments (10,000) is its limit, and
+    max_set_segments (50,000) that of a 214 / IFTSTA."""
+    ship_notice = kind in ("856", "DESADV")
+    profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
+    outcome, requests = _translate(make(10_000), profile)
+    (first, *_) = _sets(outcome)
+    assert first[1:] == (True, 10_000) and requests
+    outcome, requests = _translate(make(10_005), profile)  # (whole IFTSTA events)
+    (first, *_) = _sets(outcome)
+    assert first[1:] == (not ship_notice, 10_005)
+    found = [p for ic in outcome.interchanges for g in ic.groups for s in g.sets
+             for p in s.problems if p.code is ProblemCode.SET_TOO_LARGE]  # fmt: skip
+    if ship_notice:
+        (too_large,) = found
+        assert too_large.position == 10_001
+        assert "max_ship_notice_segments" in too_large.message
+    else:
+        assert found == []
+    # each limit its own: a low max_set_segments leaves a ship notice alone, and back
+    low = PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_segments=100,
+                         max_ship_notice_segments=100)  # fmt: skip
+    setting = "max_ship_notice_segments" if ship_notice else "max_set_segments"
+    outcome, _ = _translate(make(500), low.model_copy(update={setting: 10_000}))
+    assert _sets(outcome)[0][1:] == (True, 500)
+    outcome, _ = _translate(make(500), low)
+    assert _sets(outcome)[0][1:] == (False, 500)
 
 
 def test_a_set_without_trailer_at_the_limit_is_not_too_large() -> None:

@@ -51,7 +51,7 @@ from gateway.envelope.edifact_messages import (
     message_origin,
     parse_message,
 )
-from gateway.envelope.limits import TooLarge, hold, keep_group, set_too_large
+from gateway.envelope.limits import TooLarge, hold, keep_group, most_segments, set_too_large
 from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
@@ -101,6 +101,7 @@ class _Message:
     # (position, element) of each repetition fault among them, listed or not
     repeated: set[tuple[int | None, int | None]] | None = None
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
+    most: int = 0  # the most segments it may have (`limits.most_segments`)
 
     def position(self) -> int:
         """The position of the segment last read (UNH = 1)."""
@@ -264,9 +265,8 @@ class _Reader:
             if self.delimiters is not d or self.charset != charset:  # a run-on UNB
                 self.feed_batch(Batch(pieces[n + 1 :], offset + len(piece) + 1))
                 return
-        most = self.profile.max_set_segments
-        if msg is not None and len(msg.segments) > most:
-            msg.too_large = hold(msg.segments, most, msg.too_large)
+        if msg is not None and len(msg.segments) > msg.most:
+            msg.too_large = hold(msg.segments, msg.most, msg.too_large)
 
     def feed_any(self, raw: RawSegment) -> None:
         """One segment the long way. A segment that ran on into the next ones (their
@@ -441,8 +441,8 @@ class _Reader:
         if msg is not None and tag not in _SERVICE:
             msg.segments.append(seg)
             msg.checked = False  # not split by feed_batch: not known to be clean
-            if len(msg.segments) > self.profile.max_set_segments:
-                msg.too_large = hold(msg.segments, self.profile.max_set_segments, msg.too_large)
+            if len(msg.segments) > msg.most:
+                msg.too_large = hold(msg.segments, msg.most, msg.too_large)
         elif tag == "UNB":
             self.start_interchange(seg, raw)
         elif self.ic is None:
@@ -571,7 +571,7 @@ class _Reader:
             bare = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
             self.group, self.explicit = bare, False
         outcome, problems = read_unh(seg, self.delimiters.component)
-        self.msg = _Message(outcome, [seg])
+        self.msg = _Message(outcome, [seg], most=most_segments(self.profile, outcome.type_code))
         outcome.problems.extend(p.model_copy(update=self.where()) for p in problems)
         self.messages += 1
         self.stray = False
@@ -580,7 +580,7 @@ class _Reader:
         assert self.msg is not None and self.ic is not None and self.group is not None
         msg = self.msg
         outcome, segments, checked, faults = msg.outcome, msg.segments, msg.checked, msg.faults
-        most = self.profile.max_set_segments
+        most = msg.most
         too_large = hold(segments, most, msg.too_large)
         where = self.where()
         self.msg = None
@@ -597,7 +597,9 @@ class _Reader:
         large = outcome.segment_count > most  # not read, whatever it holds
         if large:
             tag = too_large.tag if too_large is not None else "UNT"
-            found = set_too_large("message", outcome.control, outcome.segment_count, most, tag)
+            found = set_too_large(
+                "message", outcome.control, outcome.segment_count, most, tag, outcome.type_code
+            )
             outcome.problems.append(found.model_copy(update=where))
         if type_code in ACK_MESSAGES:
             self.ic.is_acknowledgment = True

@@ -14,13 +14,28 @@ from typing import Any
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
 from gateway.problems import Level, Problem, ProblemCode
+from gateway.profile import PartnerProfile
 
-__all__ = ["TooLarge", "hold", "keep_group", "set_too_large"]
+__all__ = ["SHIP_NOTICES", "TooLarge", "hold", "keep_group", "most_segments", "set_too_large"]
+
+# ship notices (X12 856, EDIFACT DESADV): their own limit (`most_segments`)
+SHIP_NOTICES = frozenset({"856", "DESADV"})
+
+
+def most_segments(profile: PartnerProfile, type_code: str) -> int:
+    """The most segments a set / message of `type_code` (ST01 / UNH 0065) may have: the
+    partner profile's max_ship_notice_segments for a ship notice (856 / DESADV: its parse
+    and mapping hold about twice a status message's memory a segment, more with long LIN
+    segments), its max_set_segments for any other."""
+    if type_code in SHIP_NOTICES:
+        return profile.max_ship_notice_segments
+    return profile.max_set_segments
 
 
 class TooLarge:
     """The segments of a set / message being read past the first `most` (the partner
-    profile's max_set_segments), counted, not held (`hold`)."""
+    profile's max_set_segments, or max_ship_notice_segments: `most_segments`), counted,
+    not held (`hold`)."""
 
     __slots__ = ("dropped", "most", "tag")
 
@@ -51,14 +66,17 @@ def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge
     return too_large
 
 
-def set_too_large(kind: str, control: str, total: int, most: int, tag: str) -> Problem:
-    """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message") of
-    `total` segments, trailer included, more than `most`: on its segment at position
-    `most` + 1 (`tag`), the first one past the limit."""
+def set_too_large(
+    kind: str, control: str, total: int, most: int, tag: str, type_code: str = ""
+) -> Problem:
+    """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message"; of
+    `type_code`, ST01 / UNH 0065) of `total` segments, trailer included, more than `most`:
+    on its segment at position `most` + 1 (`tag`), the first one past the limit."""
+    setting = "max_ship_notice_segments" if type_code in SHIP_NOTICES else "max_set_segments"
     return Problem(
         code=ProblemCode.SET_TOO_LARGE,
         message=f"{kind} {control} has {total:,} segments, more than the {most:,} the gateway "
-        "reads in one (partner profile max_set_segments): it is not translated; send its "
+        f"reads in one (partner profile {setting}): it is not translated; send its "
         "content in several",
         level=Level.SEGMENT,
         segment=tag[:3] or None,

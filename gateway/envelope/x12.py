@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
-from gateway.envelope.limits import TooLarge, hold, keep_group, set_too_large
+from gateway.envelope.limits import TooLarge, hold, keep_group, most_segments, set_too_large
 from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
@@ -68,6 +68,7 @@ class _Set:
     outcome: SetOutcome
     segments: list[list[str]]
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
+    most: int = 0  # the most segments it may have (`limits.most_segments`)
 
 
 _new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
@@ -209,12 +210,12 @@ class _Reader:
         control = st[2] if len(st) > 2 else ""
         type_code = sys.intern(st[1]) if len(st) > 1 else ""  # one "214" for all sets
         outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
-        self.set = _Set(outcome, [st])
+        self.set = _Set(outcome, [st], most=most_segments(self.profile, type_code))
 
     def close_set(self, se: list[str] | None) -> None:
         assert self.set is not None
         current, self.set = self.set, None
-        most = self.profile.max_set_segments
+        most = current.most
         too_large = hold(current.segments, most, current.too_large)
         outcome, segments = current.outcome, current.segments
         if se is not None:
@@ -233,7 +234,8 @@ class _Reader:
         if large:
             tag = too_large.tag if too_large is not None else "SE"
             envelope.append(set_too_large("transaction set", outcome.control,
-                                          outcome.segment_count, most, tag))  # fmt: skip
+                                          outcome.segment_count, most, tag,
+                                          outcome.type_code))  # fmt: skip
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
@@ -395,7 +397,6 @@ def read_x12(
     reader = _Reader(sink, profile, keep)
     tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
-    most = profile.max_set_segments
     for token in tokenizer.batches():
         batch = token.segments
         if batch is not None:
@@ -406,8 +407,8 @@ def read_x12(
                 else:
                     reader.segment(seg)
                     current = reader.set
-            if current is not None and len(current.segments) > most:
-                current.too_large = hold(current.segments, most, current.too_large)
+            if current is not None and len(current.segments) > current.most:
+                current.too_large = hold(current.segments, current.most, current.too_large)
         elif token.kind == "isa":
             reader.start_interchange(token)
         elif token.kind == "junk":
