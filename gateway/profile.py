@@ -149,15 +149,17 @@ class PartnerProfile(_Data):
     # 10,000 (about 3,000 items in one ship notice; a DF order has a few) keeps one under
     # 100 MB
     max_ship_notice_segments: int = Field(default=10_000, ge=10)
-    # the most functional groups (GS..GE, UNG..UNE; an X12 set outside any GS counts as
-    # one) one interchange may have. Its group outcomes are held until its trailer (the
-    # 997 / CONTRL names each): about 0.6 KB a group, and its ack about 0.35 KB more (one
-    # interchange of 100,000 groups of one 214 set each, a 21 MB file, peaked at 146 MB; of
-    # IFTSTA, 39 MB, at 171 MB). Past it the interchange is rejected whole
-    # (INTERCHANGE_TOO_LARGE, TA1 024 / UCI 0085 35), its further groups counted, not
-    # held or translated. Senders put a group per functional ID, some one per set: 20,000
+    # the most functional groups (GS..GE, UNG..UNE; an X12 set outside any GS, and each run
+    # of EDIFACT messages outside any UNG, counts as one) one interchange may hold, each
+    # problem of a group's own header / trailer counting as one more. Its group outcomes
+    # are held until its trailer (the 997 / CONTRL names each): about 0.6 KB a group and
+    # 1 KB a problem, and its ack about 0.35 KB a group (one interchange of 100,000 groups
+    # of one 214 set each, a 21 MB file, peaked at 146 MB; of IFTSTA, 171 MB; 20,000
+    # groups faulty in every GS / GE element, 360 MB). Past it the interchange is rejected
+    # whole (INTERCHANGE_TOO_LARGE, TA1 024 / UCI 0085 35), its further groups counted, not
+    # held or translated. Senders put a group per functional ID, some one per set: 10,000
     # keeps a translation under 70 MB; raise it for a partner that sends more, at that cost
-    max_interchange_groups: int = Field(default=20_000, ge=1)
+    max_interchange_groups: int = Field(default=10_000, ge=1)
 
     def owns_sender(self, syntax: Syntax, sender: str) -> bool:
         """Whether an interchange sender ID belongs to this partner (no IDs listed: any)."""

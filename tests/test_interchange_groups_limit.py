@@ -204,6 +204,39 @@ def test_an_inbound_ack_past_the_limit_is_not_answered() -> None:
     assert requests == [] and _acks(outcome) == []
 
 
+def test_an_inbound_ack_seen_only_past_the_limit_is_not_answered() -> None:
+    """A 997 set outside any GS, or a CONTRL outside any UNG, past the limit still marks
+    its interchange as an ack: never answered (it was not, before the limit)."""
+    stray_997 = "ST*997*0001~AK1*QM*1~AK9*A*1*1*1~SE*4*0001~\n"
+    x12 = _x12(_214, "QM", 1, iea01=1)
+    x12 = x12.replace("IEA*1*", stray_997 + "IEA*1*")
+    contrl = ("UNH+2+CONTRL:D:3:UN'\nUCI+IC1001+DEMOCARRIER:ZZ+AMAZONDF:ZZ+7'\n"
+              "UNT+3+2'\n")  # fmt: skip
+    edifact = _edifact(1).replace("UNZ+1+", contrl + "UNZ+1+")
+    for text in (x12, edifact):
+        outcome, requests = _translate(text, _profile(1))
+        assert requests == [] and _acks(outcome) == [], _acks(outcome)
+        assert outcome.interchanges[0].groups_dropped == 1
+
+
+def test_a_group_weighs_its_own_problems() -> None:
+    """A group's header / trailer problems are held with it until the interchange's end (an
+    AK9 names them): each counts as one more group toward the limit, so that groups
+    faulty in every element cannot hold 15 KB each 10,000 times."""
+    bad = _x12(_214, "QM", 6).replace("AMAZONDF*20261125", "AMAZONDF*2026XX25")  # GS04
+    outcome, _ = _translate(bad, _profile())
+    (ic,) = outcome.interchanges
+    weights = [1 + len(g.problems) for g in ic.groups]
+    assert all(w > 1 for w in weights) and ic.group_weight == sum(weights)
+    most = sum(weights[:4])
+    kept, _ = _translate(bad, _profile(most))
+    (ic,) = kept.interchanges
+    assert (len(ic.groups), ic.groups_dropped, ic.group_weight) == (4, 2, most)
+    assert ProblemCode.INTERCHANGE_TOO_LARGE in {p.code for p in ic.problems}
+    clean, _ = _translate(_x12(_214, "QM", 6), _profile(most))
+    assert clean.accepted and clean.interchanges[0].group_weight == 6
+
+
 def _traced_peak(text: str, profile: PartnerProfile) -> int:
     data = text.encode("latin-1")
     tables = load_code_tables()

@@ -4,7 +4,10 @@ A mailbag of 100,000 interchanges is answered by 100,000 TA1 / 997 / CONTRL inte
 about 40% of the file's own size in text: `AckSpool` holds them in memory up to a budget
 of characters and moves them past it, in batches, to an unnamed temporary file (the
 envelope's `SetSpool`), so a translation's memory does not grow with the number of
-interchanges while its acks wait for the end of the file.
+interchanges while its acks wait for the end of the file. One ack longer than `CHUNK`
+(a 997 naming every set of a group of 100,000 faulty sets: about 20 MB) goes to the file
+alone, as its text encoded a chunk at a time, not pickled: a pickle would be a second copy
+of it in memory.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import overload
 from gateway.ack.model import Acknowledgement
 from gateway.envelope.outcome import SetSpool
 
-__all__ = ["BUDGET", "AckSpool"]
+__all__ = ["BUDGET", "CHUNK", "AckSpool"]
 
 BUDGET = 4 << 20  # characters of ack text held in memory before they go to the file
+CHUNK = 1 << 20  # characters: a longer ack is spilled alone, a chunk at a time
 
 _Entry = tuple[str, str, str | None]  # (type, content, acknowledges): a compiled
 # Acknowledgement (a frozen dataclass) does not unpickle, so the spool keeps plain tuples
@@ -35,7 +39,10 @@ class AckSpool(Sequence[Acknowledgement]):
         self._held: list[Acknowledgement] = []
         self._held_chars = 0
         self._spool: SetSpool | None = None
-        self._batches: list[tuple[int, int, int]] = []  # (offset, length, acks) each
+        # (offset, length, acks) each: a pickled batch of acks, or (acks 0) one long ack's
+        # text (`_long`, its type and acknowledges kept here)
+        self._batches: list[tuple[int, int, int]] = []
+        self._long: dict[int, tuple[str, str | None]] = {}  # batch offset -> (type, acks)
         self._spilled = 0  # acks in the batches
         for ack in acks:
             self.append(ack)
@@ -45,13 +52,32 @@ class AckSpool(Sequence[Acknowledgement]):
         self._held.append(ack)
         self._held_chars += len(ack.content)
         if self._held_chars > self._budget:
-            entries = [(a.type, a.content, a.acknowledges) for a in self._held]
-            if self._spool is None:
-                self._spool = SetSpool()
-            offset, length = self._spool.write(pickle.dumps(entries, pickle.HIGHEST_PROTOCOL))
-            self._batches.append((offset, length, len(entries)))
-            self._spilled += len(entries)
-            self._held, self._held_chars = [], 0
+            self._spill()
+
+    def _spill(self) -> None:
+        """The held acks to the file in order: the short ones in pickled batches, a long
+        one alone as its text (UTF-8 with surrogates passed, a `CHUNK` at a time)."""
+        spool = self._spool = self._spool or SetSpool()
+        entries: list[_Entry] = []
+        for ack in [*self._held, None]:
+            if ack is not None and len(ack.content) <= CHUNK:
+                entries.append((ack.type, ack.content, ack.acknowledges))
+                continue
+            if entries:
+                offset, length = spool.write(pickle.dumps(entries, pickle.HIGHEST_PROTOCOL))
+                self._batches.append((offset, length, len(entries)))
+                entries = []
+            if ack is not None:
+                text, start, length = ack.content, -1, 0
+                for at in range(0, len(text), CHUNK):
+                    offset, written = spool.write(
+                        text[at : at + CHUNK].encode("utf-8", "surrogatepass")
+                    )
+                    start, length = start if start >= 0 else offset, length + written
+                self._batches.append((start, length, 0))
+                self._long[start] = (ack.type, ack.acknowledges)
+        self._spilled += len(self._held)
+        self._held, self._held_chars = [], 0
 
     def extend(self, acks: Iterable[Acknowledgement]) -> None:
         for ack in acks:
@@ -59,6 +85,10 @@ class AckSpool(Sequence[Acknowledgement]):
 
     def _batch(self, offset: int, length: int) -> list[Acknowledgement]:
         assert self._spool is not None
+        if offset in self._long:
+            type_, acknowledges = self._long[offset]
+            text = self._spool.read(offset, length).decode("utf-8", "surrogatepass")
+            return [Acknowledgement(type_, text, acknowledges)]  # type: ignore[arg-type]
         entries: list[_Entry] = pickle.loads(self._spool.read(offset, length))
         return [Acknowledgement(type, content, acknowledges)  # type: ignore[arg-type]
                 for type, content, acknowledges in entries]  # fmt: skip
@@ -86,6 +116,7 @@ class AckSpool(Sequence[Acknowledgement]):
         if position >= self._spilled:
             return self._held[position - self._spilled]
         for offset, length, count in self._batches:
+            count = count or 1  # (a long ack's)
             if position < count:
                 return self._batch(offset, length)[position]
             position -= count

@@ -560,7 +560,7 @@ class _Reader:
         else:
             group.problems.extend(check_une(une, group, self.ic.control))
         group.sets.close()
-        keep_group(self.ic, group, self.profile.max_interchange_groups, "UNG")
+        keep_group(self.ic, group, self.profile.max_interchange_groups)
         self.group, self.explicit = None, False
 
     # -- message -------------------------------------------------------------------------
@@ -587,13 +587,15 @@ class _Reader:
         if unt is not None:
             segments.append(unt)
         outcome.segment_count = len(segments) + (too_large.dropped if too_large else 0)
-        if len(self.ic.groups) >= self.profile.max_interchange_groups:
+        type_code = outcome.type_code
+        if type_code in ACK_MESSAGES:
+            self.ic.is_acknowledgment = True  # (never answered, whatever its size)
+        if self.ic.groups_full(self.profile.max_interchange_groups):
             return  # its group is past the limit: the interchange is rejected (keep_group)
         trailer = check_unt(unt, outcome.segment_count, outcome.control)
         if faults is not None:
             outcome.problems.extend(faults.listed(**where))
         outcome.problems.extend(p.model_copy(update=where) for p in trailer)
-        type_code = outcome.type_code
         large = outcome.segment_count > most  # not read, whatever it holds
         if large:
             tag = too_large.tag if too_large is not None else "UNT"
@@ -601,11 +603,10 @@ class _Reader:
                 "message", outcome.control, outcome.segment_count, most, tag, outcome.type_code
             )
             outcome.problems.append(found.model_copy(update=where))
-        if type_code in ACK_MESSAGES:
-            self.ic.is_acknowledgment = True
-        elif type_code not in TRANSLATED_MESSAGES:
+        translated = type_code in TRANSLATED_MESSAGES
+        if not translated and type_code not in ACK_MESSAGES:
             outcome.supported = False
-        elif unt is not None and not large:
+        elif translated and unt is not None and not large:
             repeated = {  # a value cut short by a repetition separator: one fault is enough
                 (p.position, p.element)
                 for p in outcome.problems

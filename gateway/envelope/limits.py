@@ -2,10 +2,13 @@
 
 An envelope reader holds a transaction set / message whole until its trailer, and an
 interchange's group outcomes until its trailer (the 997 / CONTRL answering them names
-every group). Past the profile's `max_set_segments` a set's segments are counted, not held
-(`hold`, then `set_too_large` rejects the set); past `max_interchange_groups` an
-interchange's groups are counted, not held (`keep_group`, which rejects the interchange
-whole with `interchange_too_large`), so memory stays bounded whatever the file's shape.
+every group). Past the profile's `max_set_segments` (`max_ship_notice_segments` for an
+856 / DESADV: `most_segments`) a set's segments are counted, not held (`hold`, then
+`set_too_large` rejects the set); past `max_interchange_groups` (a group's own problems
+weighing one more each) an interchange's groups are counted, not held (`keep_group`, which
+rejects the interchange whole with `interchange_too_large`). What the two bound is what
+grows with a set's length or an interchange's groups; their defaults are set from the
+peaks measured on the shapes named at the profile's fields.
 """
 
 from __future__ import annotations
@@ -85,33 +88,30 @@ def set_too_large(
     )
 
 
-def keep_group(ic: InterchangeOutcome[Any], group: GroupOutcome, most: int, tag: str) -> None:
-    """Append a finished `group` to `ic.groups`, or, when `ic` already holds `most` (the
-    partner profile's max_interchange_groups), count it in `ic.groups_dropped` instead of
-    holding it: the first one past the limit adds the INTERCHANGE_TOO_LARGE error that
-    rejects the interchange whole (a TA1 / CONTRL UCI answers it; no group is acknowledged
-    or translated). `tag` is the group header's (GS / UNG; ST for the group an X12 set
-    outside any GS gets), for the message. The readers still check the trailer's group
-    count (IEA01 / UNZ 0036) against every group read."""
-    if len(ic.groups) < most:
+def keep_group(ic: InterchangeOutcome[Any], group: GroupOutcome, most: int) -> None:
+    """Append a finished `group` to `ic.groups` while the interchange's groups weigh at most
+    `most` (the partner profile's max_interchange_groups: a group weighs one, and one more
+    for each problem of its own, `ic.group_weight`), else count it in `ic.groups_dropped`
+    instead of holding it, as every group after it: the first one past the limit adds the
+    INTERCHANGE_TOO_LARGE error that rejects the interchange whole (a TA1 / CONTRL UCI
+    answers it; no group is acknowledged or translated). The readers still check the
+    trailer's group count (IEA01 / UNZ 0036) against every group read."""
+    weight = 1 + len(group.problems)
+    if not ic.groups_dropped and ic.group_weight + weight <= most:
         ic.groups.append(group)
+        ic.group_weight += weight
         return
     if not ic.groups_dropped:
-        first = (
-            f"{tag} {group.control}"
-            if group.control is not None
-            else f"the {tag} outside any group"
-        )
         ic.problems.append(
             Problem(
                 code=ProblemCode.INTERCHANGE_TOO_LARGE,
-                message=f"interchange {ic.control} has more than the {most:,} functional "
-                "groups the gateway reads in one (partner profile max_interchange_groups): "
-                f"it is rejected whole, its groups from {first} on are counted, not "
-                "read; send them in several interchanges",
+                message=f"interchange {ic.control} holds more than the {most:,} functional "
+                "groups the gateway reads in one (partner profile max_interchange_groups; "
+                "each problem of a group's own header or trailer counts as one more): it is "
+                f"rejected whole, its groups from the {len(ic.groups) + 1:,}th on are "
+                "counted, not read; send them in several interchanges",
                 level=Level.INTERCHANGE,
                 interchange=ic.control,
-                segment=tag,
             )
         )
     ic.groups_dropped += 1

@@ -311,8 +311,14 @@ class InterchangeOutcome(Generic[H]):
     groups: list[GroupOutcome] = field(default_factory=list)
     is_acknowledgment: bool = False  # inbound 997/999/TA1/CONTRL: never acknowledged back
     # groups read past the partner profile's max_interchange_groups: counted, not held
-    # (envelope.limits.keep_group); the interchange is rejected
+    # (envelope.limits.keep_group, which weighs `groups`); the interchange is rejected
     groups_dropped: int = 0
+    group_weight: int = 0
+
+    def groups_full(self, most: int) -> bool:
+        """Whether a group read now would not be held (`keep_group`): its sets need not be
+        translated."""
+        return bool(self.groups_dropped) or self.group_weight >= most
 
     @property
     def accepted(self) -> bool:

@@ -200,7 +200,7 @@ class _Reader:
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         group.problems.extend(check_group_sets(group, self.ic.control))
         group.sets.close()
-        keep_group(self.ic, group, self.profile.max_interchange_groups, "GS")
+        keep_group(self.ic, group, self.profile.max_interchange_groups)
         self.group = None
 
     # -- transaction set -----------------------------------------------------------------
@@ -225,10 +225,12 @@ class _Reader:
         large = outcome.segment_count > most  # not read, whatever it holds
         ic, group = self.ic, self.group
         most_groups = self.profile.max_interchange_groups
-        if ic is not None and len(ic.groups) >= most_groups:
+        if outcome.type_code in ACK_SETS and ic is not None:
+            ic.is_acknowledgment = True  # (never answered, whatever its size)
+        if ic is not None and ic.groups_full(most_groups):
             # its group is past the limit: the interchange is rejected (keep_group)
             if group is None:  # the group of its own a set outside any GS gets, counted
-                keep_group(ic, GroupOutcome(None, None), most_groups, "ST")
+                keep_group(ic, GroupOutcome(None, None), most_groups)
             return
         envelope = check_se(segments, se, self.delimiters(), outcome.segment_count)
         if large:
@@ -239,8 +241,6 @@ class _Reader:
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
-        if outcome.type_code in ACK_SETS and ic is not None:
-            ic.is_acknowledgment = True
         version = outcome.version or (group.version if group else None)
         one_go = self.one_go
         if (one_go is not None and outcome.type_code == "214" and not envelope
@@ -274,7 +274,7 @@ class _Reader:
             )
             if ic is not None:
                 group = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
-                keep_group(ic, group, most_groups, "ST")
+                keep_group(ic, group, most_groups)
         if document is not None and outcome.accepted and ic is not None and ic.header:
             mapped = self.sink.document(self.origin(ic.header, group, outcome), document)
             if mapped:
