@@ -67,6 +67,7 @@ bench: $(STAMP) compiled
 	$(BIN)/python benchmarks/translate.py
 	$(BIN)/python benchmarks/edifact_worst.py
 	$(BIN)/python benchmarks/x12_worst.py
+	$(BIN)/python benchmarks/translate_shapes.py
 	$(BIN)/python benchmarks/submit.py
 	$(BIN)/python benchmarks/service.py
 	$(BIN)/python benchmarks/console.py
