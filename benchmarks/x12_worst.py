@@ -58,9 +58,11 @@ def _child(path: str, one_go: bool) -> None:
     from gateway.pipeline import translate_stream
     from gateway.profile import PartnerProfile
 
-    # a set of 100,000 segments is past the default max_set_segments (50,000): rejected
+    # a set of 100,000 segments is past the default max_set_segments (20,000): rejected
     # unread. Measured here is reading one, as a partner profile that allows it does
-    profile = PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_segments=10**7)
+    profile = PartnerProfile(
+        selling_party="999US", ship_from="ABCD", max_set_segments=10**7, max_set_elements=10**9
+    )
     tables = load_code_tables()
     start = time.perf_counter()
     with open(path, "rb") as stream:

@@ -138,17 +138,25 @@ class PartnerProfile(_Data):
     max_file_mb: float | None = None  # biggest upload accepted; None: the service's setting
     # the most segments one transaction set / message may have (ST..SE, UNH..UNT: SE01 /
     # UNT 0074). A set is held whole until its trailer: about 0.8-1 KB a segment at the
-    # peak (a 100 MB upload of one 214 set took 4 GB). A longer one is counted, not held,
-    # and rejected (SET_TOO_LARGE on its first segment past it). 50,000 (a 214 of 10,000
-    # status events, an IFTSTA of 10,000 consignments) keeps a translation under 100 MB;
-    # raise it for a partner whose sets are longer, at that cost
-    max_set_segments: int = Field(default=50_000, ge=10)
+    # peak (a 100 MB upload of one 214 set took 4 GB), and 1.5 KB more for each event the
+    # mapping refuses (a 214 of 10,000 refused events, 40,004 segments, peaked at 119 MB).
+    # A longer one is counted, not held, and rejected (SET_TOO_LARGE on its first segment
+    # past it). 20,000 (a 214 of 5,000 status events, an IFTSTA of 4,000 consignments)
+    # keeps a translation under 100 MB; raise it for a partner whose sets are longer, at
+    # that cost
+    max_set_segments: int = Field(default=20_000, ge=10)
+    # the most items (segment tags and data elements) one X12 set may hold, counted as it
+    # is read: a segment's elements are held as an object each until the trailer (a 5 MB
+    # set of a few hundred segments of 10,000 elements each peaked at 169 MB, 10 MB at
+    # 296 MB). 150,000 keeps any set under 100 MB; a 214 of 20,000 segments holds about
+    # 90,000. Past it the set is rejected (SET_TOO_LARGE on the segment that went past)
+    max_set_elements: int = Field(default=150_000, ge=100)
     # the same for a ship notice (X12 856, EDIFACT DESADV), whose parse and mapping hold
-    # about 2 KB a segment, more with long LIN segments (measured: an 856 of 50,000 HL /
-    # LIN / SN1 segments peaked at 142 MB, of 10,000 segments of 31-element LINs at 96 MB).
-    # 10,000 (about 3,000 items in one ship notice; a DF order has a few) keeps one under
-    # 100 MB
-    max_ship_notice_segments: int = Field(default=10_000, ge=10)
+    # about 2 KB a segment, more with long LIN segments and refused items (measured: an
+    # 856 of 50,000 HL / LIN / SN1 segments peaked at 142 MB, of 10,000 segments of
+    # 31-element LINs with every item refused at 105 MB). 5,000 (about 1,600 items in one
+    # ship notice; a DF order has a few) keeps one under 100 MB
+    max_ship_notice_segments: int = Field(default=5_000, ge=10)
     # the most functional groups (GS..GE, UNG..UNE; an X12 set outside any GS, and each run
     # of EDIFACT messages outside any UNG, counts as one) one interchange may hold, each
     # problem of a group's own header / trailer counting as one more. Its group outcomes

@@ -251,7 +251,7 @@ def test_a_set_of_100000_faulty_segments_holds_a_bounded_number() -> None:
     """Memory, not time: the peak traced while translating a set of 100,000 over-max L11s
     (2.3 MB) was 290 MB at stop 22."""
     data = _x12("QM", [*_HEAD, *_EVENT, *(f"L11*1Z{i:012d}*2I" for i in range(100_000))])
-    long_sets = PROFILE.model_copy(update={"max_set_segments": 200_000})  # (default 50,000)
+    long_sets = PROFILE.model_copy(update={"max_set_segments": 200_000, "max_set_elements": 10**6})
     tracemalloc.start()
     try:
         outcome, _ = _translate(data, long_sets)

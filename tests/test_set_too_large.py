@@ -205,8 +205,9 @@ def test_a_set_past_the_limit_is_not_held(kind: str) -> None:
 
 
 def test_the_limit_is_a_profile_setting() -> None:
-    assert PartnerProfile().max_set_segments == 50_000
-    assert PartnerProfile().max_ship_notice_segments == 10_000
+    assert PartnerProfile().max_set_segments == 20_000
+    assert PartnerProfile().max_ship_notice_segments == 5_000
+    assert PartnerProfile().max_set_elements == 150_000
     with pytest.raises(ValueError, match="max_set_segments"):
         PartnerProfile(max_set_segments=3)
     with pytest.raises(ValueError, match="max_ship_notice_segments"):
@@ -234,21 +235,23 @@ def _desadv(n: int) -> bytes:
 )
 def test_ship_notices_have_a_limit_of_their_own(make: Callable[[int], bytes], kind: str) -> None:
     """An 856 / DESADV holds about twice a status message's memory a segment (its parse and
-    mapping): the profile's max_ship_notice_segments (10,000) is its limit, and
-    max_set_segments (50,000) that of a 214 / IFTSTA."""
+    mapping): the profile's max_ship_notice_segments (5,000) is its limit, and
+    max_set_segments (20,000) that of a 214 / IFTSTA."""
     ship_notice = kind in ("856", "DESADV")
     profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
-    outcome, requests = _translate(make(10_000), profile)
+    most = profile.max_ship_notice_segments
+    assert most < profile.max_set_segments
+    outcome, requests = _translate(make(most), profile)
     (first, *_) = _sets(outcome)
-    assert first[1:] == (True, 10_000) and requests
-    outcome, requests = _translate(make(10_005), profile)  # (whole IFTSTA events)
+    assert first[1:] == (True, most) and requests
+    outcome, requests = _translate(make(most + 5), profile)  # (whole IFTSTA events)
     (first, *_) = _sets(outcome)
-    assert first[1:] == (not ship_notice, 10_005)
+    assert first[1:] == (not ship_notice, most + 5)
     found = [p for ic in outcome.interchanges for g in ic.groups for s in g.sets
              for p in s.problems if p.code is ProblemCode.SET_TOO_LARGE]  # fmt: skip
     if ship_notice:
         (too_large,) = found
-        assert too_large.position == 10_001
+        assert too_large.position == most + 1
         assert "max_ship_notice_segments" in too_large.message
     else:
         assert found == []
@@ -305,3 +308,62 @@ def test_an_inbound_acknowledgement_past_the_limit_is_not_acknowledged_back() ->
     x997 = _x12("FA", _x12_set("997", "0001", ["AK1*QM*1", *ak2, "AK9*A*39*39*39"]))
     outcome, _ = _translate(x997, _profile(20))
     assert not outcome.accepted and not outcome.acknowledgements
+
+
+def _wide_214(items: list[int]) -> bytes:
+    """A 214 set whose body after B10 / L11 is one event, then one L11 per entry of `items`
+    with that many items (tag and elements: L11, the reference, its qualifier and more)."""
+    body = _214_body(1)
+    body += [
+        "L11*" + "*".join(f"R{n}x{i}" for i in range(count - 1)) for n, count in enumerate(items)
+    ]
+    return _x12("QM", _x12_set("214", "0001", body))
+
+
+def _elements_profile(budget: int) -> PartnerProfile:
+    return PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_elements=budget)
+
+
+def test_a_set_past_the_element_budget_is_rejected_at_the_segment_that_went_past() -> None:
+    """X12 holds each element of a set as an object until its trailer: past the profile's
+    max_set_elements (tags counted) the set is rejected with SET_TOO_LARGE on the segment
+    that took the count past it, the rest counted, not held; at it, translated as before."""
+    clean = _x12("QM", _x12_set("214", "0001", _214_body(30)))
+    items = sum(len(line.split("*")) for line in ["ST*214*0001", *_214_body(30)])
+    at_budget, requests = _translate(clean, _elements_profile(items))
+    whole, whole_requests = _translate(clean, _profile())
+    assert requests == whole_requests and _sets(at_budget) == _sets(whole)
+    assert _sets(at_budget)[0][1]
+    over, requests = _translate(clean, _elements_profile(items - 1))
+    assert requests == [] and not _sets(over)[0][1]
+    (found,) = [p for ic in over.interchanges for g in ic.groups for s in g.sets
+                for p in s.problems]  # fmt: skip
+    assert found.code is ProblemCode.SET_TOO_LARGE and found.level is Level.SEGMENT
+    assert found.position == 2 + len(_214_body(30)) - 1  # the last body segment went past
+    assert "max_set_elements" in found.message and found.segment == "L11"
+    # wide segments: the one that crosses the budget is named, the set's count is exact
+    # (the body before them holds 27 items: positions 8 on are the wide L11s)
+    for budget, widths, position in ((1_000, [400, 400, 400, 400], 10), (1_000, [2_000], 8)):
+        outcome, _ = _translate(_wide_214(widths), _elements_profile(budget))
+        (first,) = _sets(outcome)
+        assert first[1:] == (False, 8 + len(widths))
+        (found,) = [p for ic in outcome.interchanges for g in ic.groups for s in g.sets
+                    for p in s.problems if p.code is ProblemCode.SET_TOO_LARGE]  # fmt: skip
+        assert found.position == position, found
+
+
+def test_wide_segments_are_not_held() -> None:
+    """A set of 200 segments of 5,000 elements each (a 3 MB file) is rejected past the
+    default budget while holding about what the budget allows: a few MB traced, where
+    holding every element took about 60 MB."""
+    data = _wide_214([5_000] * 200)
+    assert len(data) > 3_000_000
+    _translate(_x12("QM", _x12_set("214", "0001", _214_body(2))), _profile())  # warm-up
+    tracemalloc.start()
+    try:
+        outcome, _ = _translate(data, PartnerProfile(selling_party="999US", ship_from="ABCD"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not _sets(outcome)[0][1]
+    assert peak < 25 * 2**20, f"{peak / 2**20:.0f} MB traced"

@@ -13,13 +13,23 @@ peaks measured on the shapes named at the profile's fields.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import islice
 from typing import Any
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
-__all__ = ["SHIP_NOTICES", "TooLarge", "hold", "keep_group", "most_segments", "set_too_large"]
+__all__ = [
+    "SHIP_NOTICES",
+    "TooLarge",
+    "element_cut",
+    "hold",
+    "keep_group",
+    "most_segments",
+    "set_too_large",
+]
 
 # ship notices (X12 856, EDIFACT DESADV): their own limit (`most_segments`)
 SHIP_NOTICES = frozenset({"856", "DESADV"})
@@ -69,18 +79,48 @@ def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge
     return too_large
 
 
+def element_cut(
+    segments: Sequence[Sequence[str]], counted: int, elements: int, budget: int
+) -> tuple[int, int, int | None]:
+    """Count the items (tag and elements: `len`) of `segments[counted:]` onto `elements`:
+    (segments counted, the count, None) while the count stays within `budget` (the partner
+    profile's max_set_elements), else (the same, k) with k >= 1 the index of the segment
+    that takes it past: the set keeps its first k segments (`hold`)."""
+    total = elements + sum(map(len, islice(segments, counted, None)))
+    if total <= budget:
+        return len(segments), total, None
+    total = elements
+    for k in range(counted, len(segments)):
+        total += len(segments[k])
+        if total > budget:
+            return k, total, max(k, 1)
+    raise AssertionError("the count was past the budget")  # pragma: no cover
+
+
 def set_too_large(
-    kind: str, control: str, total: int, most: int, tag: str, type_code: str = ""
+    kind: str,
+    control: str,
+    total: int,
+    most: int,
+    tag: str,
+    type_code: str = "",
+    elements: int = 0,
 ) -> Problem:
     """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message"; of
     `type_code`, ST01 / UNH 0065) of `total` segments, trailer included, more than `most`:
-    on its segment at position `most` + 1 (`tag`), the first one past the limit."""
+    on its segment at position `most` + 1 (`tag`), the first one past the limit. With
+    `elements` (the max_set_elements it went past), the limit was that count of elements,
+    reached within its first `most` + 1 segments."""
     setting = "max_ship_notice_segments" if type_code in SHIP_NOTICES else "max_set_segments"
+    what = f"has {total:,} segments, more than the {most:,} the gateway reads in one"
+    if elements:
+        setting = "max_set_elements"
+        what = (f"holds more than the {elements:,} data elements (tags included) the gateway "
+                f"reads in one, from its segment {most + 1:,} on")  # fmt: skip
     return Problem(
         code=ProblemCode.SET_TOO_LARGE,
-        message=f"{kind} {control} has {total:,} segments, more than the {most:,} the gateway "
-        f"reads in one (partner profile {setting}): it is not translated; send its "
-        "content in several",
+        message=f"{kind} {control} {what} (partner profile {setting}): it is not "
+        "translated; send its content in several",
         level=Level.SEGMENT,
         segment=tag[:3] or None,
         position=most + 1,

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
-from gateway.envelope.limits import TooLarge, hold, keep_group, most_segments, set_too_large
+from gateway.envelope.limits import (
+    TooLarge,
+    element_cut,
+    hold,
+    keep_group,
+    most_segments,
+    set_too_large,
+)
 from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
@@ -69,6 +76,11 @@ class _Set:
     segments: list[list[str]]
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
     most: int = 0  # the most segments it may have (`limits.most_segments`)
+    # its segments' items counted (`_Reader.count_elements`): how many segments, how many
+    # items, and the max_set_elements it went past (0: none)
+    counted: int = 0
+    elements: int = 0
+    wide: int = 0
 
 
 _new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
@@ -212,9 +224,27 @@ class _Reader:
         outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
         self.set = _Set(outcome, [st], most=most_segments(self.profile, type_code))
 
+    def count_elements(self, current: _Set) -> None:
+        """Count the items (tags and elements) of the set's segments read since the last
+        count: past the profile's max_set_elements it keeps the segments before the one
+        that went past (its `most`, then `hold` drops the rest as they are read), and is
+        rejected as too large. A segment's elements are held as one object each: a set of
+        a few segments of 10,000 elements each took 300 MB."""
+        if current.too_large is not None:
+            return  # nothing past a cut is held
+        budget = self.profile.max_set_elements
+        counted, elements, cut = element_cut(
+            current.segments, current.counted, current.elements, budget
+        )
+        current.counted, current.elements = counted, elements
+        if cut is not None:
+            current.most, current.wide = cut, budget
+            current.too_large = hold(current.segments, cut, None)
+
     def close_set(self, se: list[str] | None) -> None:
         assert self.set is not None
         current, self.set = self.set, None
+        self.count_elements(current)
         most = current.most
         too_large = hold(current.segments, most, current.too_large)
         outcome, segments = current.outcome, current.segments
@@ -222,7 +252,7 @@ class _Reader:
             segments.append(se)
         dropped = too_large.dropped if too_large is not None else 0
         outcome.segment_count = len(segments) + dropped
-        large = outcome.segment_count > most  # not read, whatever it holds
+        large = outcome.segment_count > most or current.wide > 0  # not read, whatever it holds
         ic, group = self.ic, self.group
         most_groups = self.profile.max_interchange_groups
         if outcome.type_code in ACK_SETS and ic is not None:
@@ -237,7 +267,7 @@ class _Reader:
             tag = too_large.tag if too_large is not None else "SE"
             envelope.append(set_too_large("transaction set", outcome.control,
                                           outcome.segment_count, most, tag,
-                                          outcome.type_code))  # fmt: skip
+                                          outcome.type_code, current.wide))  # fmt: skip
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
@@ -407,8 +437,11 @@ def read_x12(
                 else:
                     reader.segment(seg)
                     current = reader.set
-            if current is not None and len(current.segments) > current.most:
-                current.too_large = hold(current.segments, current.most, current.too_large)
+            if current is not None:
+                if len(current.segments) > current.most:
+                    current.too_large = hold(current.segments, current.most, current.too_large)
+                elif current.too_large is None:  # (a batch is at most a chunk's text)
+                    reader.count_elements(current)
         elif token.kind == "isa":
             reader.start_interchange(token)
         elif token.kind == "junk":

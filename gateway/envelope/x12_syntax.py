@@ -331,8 +331,11 @@ class X12Tokenizer:
             else:
                 plain = plain_texts(block, term, skip)
             if plain is not None:  # the common block: split at once
-                for start in range(0, len(plain), _BATCH):
-                    batch = [text.split(sep) for text in plain[start : start + _BATCH]]
+                # a few at a time when they are long (each element is an object: 64 wide
+                # segments of a 2 MiB block split at once took 40 MB)
+                per = _BATCH if len(block) < _LONG * len(plain) else 4
+                for start in range(0, len(plain), per):
+                    batch = [text.split(sep) for text in plain[start : start + per]]
                     yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                 if first < 0:
                     continue
@@ -362,4 +365,5 @@ class X12Tokenizer:
 
 _new = tuple.__new__
 _BATCH = 64  # segments per "segments" token
+_LONG = 256  # characters a segment of a block, on average, past which it is split 4 at a time
 _WINDOW = 4096  # characters first read at once with line breaks dropped (`_segments`)
