@@ -244,7 +244,11 @@ class _Reader:
     def close_set(self, se: list[str] | None) -> None:
         assert self.set is not None
         current, self.set = self.set, None
-        self.count_elements(current)
+        if current.too_large is None:  # count_elements, its common case inlined
+            segs, counted = current.segments, current.counted
+            total = current.elements + sum(map(len, segs[counted:] if counted else segs))
+            if total > self.profile.max_set_elements:
+                self.count_elements(current)
         most = current.most
         too_large = hold(current.segments, most, current.too_large)
         outcome, segments = current.outcome, current.segments
@@ -425,6 +429,7 @@ def read_x12(
     interchange outcome, or with `keep` False only the last one (a mailbag of 100,000
     interchanges is not held: the sink takes what it needs of each as it ends)."""
     reader = _Reader(sink, profile, keep)
+    budget = profile.max_set_elements
     tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
     for token in tokenizer.batches():
@@ -441,7 +446,12 @@ def read_x12(
                 if len(current.segments) > current.most:
                     current.too_large = hold(current.segments, current.most, current.too_large)
                 elif current.too_large is None:  # (a batch is at most a chunk's text)
-                    reader.count_elements(current)
+                    segs, counted = current.segments, current.counted  # count_elements, inlined
+                    total = current.elements + sum(map(len, segs[counted:] if counted else segs))
+                    if total > budget:
+                        reader.count_elements(current)
+                    else:
+                        current.counted, current.elements = len(segs), total
         elif token.kind == "isa":
             reader.start_interchange(token)
         elif token.kind == "junk":
