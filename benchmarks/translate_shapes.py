@@ -13,6 +13,11 @@ peak RSS (from wait4) and its seconds.
 - `856`: one ship notice of HL / LIN / SN1 items, each LIN with 15 product ID pairs (the
   most elements a segment of it has), at max_ship_notice_segments (10,000) and past it;
 - `DESADV`: one message of CPS / PAC / PCI / GIN / LIN / QTY packages, likewise;
+- `refused 214`: one 214 of status events the mapping refuses (status ZZ), each a problem
+  held for the 824, at max_set_segments (20,000) and past it;
+- `856 refused`: an 856 of HL / LIN items with wide LINs and no SN1, every item refused,
+  at max_ship_notice_segments;
+- `wide 214 MB`: one 214 of segments of 10,000 elements each (max_set_elements);
 - `faulty 214`: `--faulty-mb` of 214 sets each with a faulty MS2 in one group (a 997 of
   an AK2 .. AK5 per set, about a fifth of the file, written as the sets are read).
 
@@ -103,6 +108,43 @@ def desadv(segments: int) -> str:
     return UNB + "'\n".join([*lines, f"UNT+{len(lines) + 1}+1"]) + "'\nUNZ+1+IC1'\n"
 
 
+def refused_214(segments: int) -> str:
+    """A 214 of (`segments` - 4) / 4 refused status events (ST, B10, L11 .. SE)."""
+    event = "LX*1~AT7*ZZ*QQ***20261124*0715*LT~MS1*DALLAS*TX*US~L11*1Z777*2I~"
+    events = (segments - 4) // 4
+    body = "ST*214*0001~B10*1Z777*PO7777*DEMO~L11*PO7777*PO~" + event * events
+    group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~"
+    return ISA + group + body + f"SE*{events * 4 + 4}*0001~GE*1*1~IEA*1*000000001~\n"
+
+
+def refused_856(segments: int) -> str:
+    """An 856 of `segments` segments: HL / LIN items (15 product ID pairs of 47 characters
+    each), no SN1, so that the mapping refuses every item."""
+    head = ["BSN*00*SHIP1*20261124*1830*0001", "HL*1**S", "TD5**2*UPSN*M*UPS Ground",
+            "N1*SF*DC*92*ABCD", "N1*SE*Vendor*92*999US", "HL*2*1*O", "PRF*PO4711",
+            "HL*3*2*P", "MAN*CP*1Z999AA10123456784"]  # fmt: skip
+    qualifiers = ["BP", "VN", "UP", "EN", "SK", "PI", "CB", "IN", "MG", "UK", "UA", "VP", "PN",
+                  "BV", "ZZ"]  # fmt: skip
+    body, hl = list(head), 3
+    while len(body) < segments - 4:
+        hl += 1
+        lin = f"LIN*{hl}" + "".join(f"*{q}*{q}{hl:010d}" + "X" * 35 for q in qualifiers)
+        body += [f"HL*{hl}*3*I", lin]
+    lines = ["ST*856*0001", *body, f"CTT*{hl}"]
+    lines.append(f"SE*{len(lines) + 1}*0001")
+    group = "GS*SH*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+    return ISA + group + "~\n".join(lines) + "~\nGE*1*1~\nIEA*1*000000001~\n"
+
+
+def wide_214(mb: int) -> str:
+    """One 214 of about `mb` MB: L11 segments of 10,000 two-letter elements each."""
+    segment = "L11" + "*ab" * 10_000
+    count = mb * 1_000_000 // len(segment)
+    group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+    body = "ST*214*0001~\nB10*1Z4711*PO4711*DEMO~\n" + (segment + "~\n") * count
+    return ISA + group + body + f"SE*{count + 3}*0001~\nGE*1*1~\nIEA*1*000000001~\n"
+
+
 SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("groups X12", gs_groups, 10_000),
     ("groups X12", gs_groups, 200_000),
@@ -114,6 +156,10 @@ SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("856 segments", ship_notice_856, 50_000),
     ("DESADV segments", desadv, 10_000),
     ("DESADV segments", desadv, 50_000),
+    ("refused 214", refused_214, 20_000),
+    ("refused 214", refused_214, 48_000),
+    ("856 refused", refused_856, 5_000),
+    ("wide 214 MB", wide_214, 10),
 ]
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from gateway.ack.codes import edifact_code
 from gateway.ack.context import AckContext
-from gateway.ack.model import Acknowledgement, AckText, answerable, errors_first
+from gateway.ack.model import Acknowledgement, AckText, Room, answerable, errors_first
 from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
@@ -209,8 +209,9 @@ def contrl_interchange(
         grouped = [g for g in outcome.groups if g.control is not None]
         # written as the messages are read: a CONTRL listing 100,000 messages is held as
         # its text only
-        listed = (s for g in bare for m in g.sets for s in _message(m, list_all))
-        for segment in itertools.chain(listed, *(_group(g, list_all) for g in grouped)):
+        room = Room()  # the segments in error it may still name (UCS)
+        listed = (s for g in bare for m in g.sets for s in _message(m, list_all, room))
+        for segment in itertools.chain(listed, *(_group(g, list_all, room) for g in grouped)):
             out.write(writer.render(segment))
             count += 1
     out.write(writer.render(_seg("UNT", count + 1, "1")))
@@ -273,11 +274,11 @@ def _non_default(d: EdifactDelimiters) -> bool:
     return mine != (default.component, default.element, default.decimal, default.release, "'")
 
 
-def _group(group: GroupOutcome, list_all: bool) -> Iterator[_Segment]:
+def _group(group: GroupOutcome, list_all: bool, room: Room) -> Iterator[_Segment]:
     """UCF for a UNG..UNE group (when rejected, listed or holding a rejected message), then
-    its messages (yielded as they are read)."""
+    its messages (yielded as they are read); `room`: as `_message`."""
     rejected = has_error(group.problems)
-    messages: Iterator[_Segment] = (s for m in group.sets for s in _message(m, list_all))
+    messages: Iterator[_Segment] = (s for m in group.sets for s in _message(m, list_all, room))
     if not (rejected or list_all):  # listed only for a rejected message: look for the first
         found = next(messages, None)
         if found is None:
@@ -305,10 +306,12 @@ def _reference(message: SetOutcome, own: list[Problem]) -> str:
     return _an(message.control, 14) or "0"
 
 
-def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:
+def _message(message: SetOutcome, list_all: bool, room: Room | None = None) -> list[_Segment]:
     """UCM (+ UCS / UCD per segment in error) for a message that is listed: 0062, S009,
     0083, then for a fault of the message itself 0085 with where it is (0013 service segment
-    tag, S011 data element position:component) when known."""
+    tag, S011 data element position:component) when known. With `room` (the CONTRL's
+    segments in error left to name, `model.SEGMENT_ERRORS`), at most that many UCS, taken
+    from it."""
     if message.accepted and not list_all:
         return []
     errors = [p for p in message.problems if p.severity is Severity.ERROR]
@@ -326,13 +329,21 @@ def _message(message: SetOutcome, list_all: bool) -> list[_Segment]:
     action = _ACCEPTED if message.accepted else _REJECTED
     control = _reference(message, own)
     segments = [_seg("UCM", control, identifier, action, *where)]
-    return segments + _segment_reports(errors)
+    if room is None:
+        return segments + _segment_reports(errors)
+    reports = _segment_reports(errors, max(room.left, 0))
+    room.left -= sum(1 for s in reports if s.tag == "UCS")
+    return segments + reports
 
 
-def _segment_reports(errors: list[Problem]) -> list[_Segment]:
+def _segment_reports(errors: list[Problem], most: int = _MAX_UCS) -> list[_Segment]:
     """UCS (segment position, code) per segment-level error; a UCS without code followed by
-    UCD (code, element:component) for the element errors of one segment."""
+    UCD (code, element:component) for the element errors of one segment; `most` UCS at
+    most (`_MAX_UCS`)."""
+    most = min(most, _MAX_UCS)
     segments: list[_Segment] = []
+    if most <= 0:
+        return segments
     last: tuple[int, str | None] | None = None
     ucd_count = 0
     ucs_count = 0
@@ -354,7 +365,7 @@ def _segment_reports(errors: list[Problem]) -> list[_Segment]:
                 )
                 segments.append(_seg("UCD", edifact_code(p), position))
                 ucd_count += 1
-        if ucs_count >= _MAX_UCS:
+        if ucs_count >= most:
             break
     return segments
 

@@ -157,6 +157,7 @@ def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> No
     rejected = any(p.severity is Severity.ERROR for p in group.problems)
     statuses = {"A": 0, "E": 0, "R": 0}
     accepted = Accepted(kind, five, d, group.functional_id)
+    room = out.room
     for item in group.sets.read():
         if type(item) is tuple:  # accepted without any problem: its AK2 / AK5 A as text
             text = None if rejected else accepted.text(*item[:3])
@@ -166,7 +167,7 @@ def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> No
                 continue
             item = SetOutcome(item[0], item[1], item[2], segment_count=item[3])
         assert isinstance(item, SetOutcome)
-        segments, status = set_response(item, kind, five, d, group.functional_id)
+        segments, status = set_response(item, kind, five, d, group.functional_id, room)
         if rejected and status != "R":
             segments, status = [], "R"
         out.write(*segments)

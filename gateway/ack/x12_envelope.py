@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gateway.ack.context import AckContext
-from gateway.ack.model import AckText
+from gateway.ack.model import AckText, Room
 from gateway.envelope.outcome import GroupOutcome
 from gateway.envelope.x12_header import IsaHeader
 from gateway.envelope.x12_syntax import Delimiters, usable_delimiter
@@ -81,6 +81,7 @@ class SegmentWriter:
         self.d = d
         self.count = 0
         self._out = AckText()
+        self.room = Room()  # the segments in error it may still name (all its groups)
 
     def text(self, text: str) -> None:
         """Already rendered text (the fixed-width ISA)."""

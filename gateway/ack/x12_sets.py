@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from gateway.ack.codes import is_implementation_code, x12_code
-from gateway.ack.model import errors_first
+from gateway.ack.model import Room, errors_first
 from gateway.ack.x12_envelope import Element, Segment, clean, fit, fit_unique, seg
 from gateway.envelope.outcome import SetOutcome
 from gateway.envelope.x12_syntax import Delimiters
@@ -73,9 +73,16 @@ _NO_CONTROL = "0000"  # AK202 placeholder: AN 4/9, for an ST02 that cannot be co
 
 
 def set_response(
-    s: SetOutcome, kind: Kind, five: bool, d: Delimiters, functional_id: str | None = None
+    s: SetOutcome,
+    kind: Kind,
+    five: bool,
+    d: Delimiters,
+    functional_id: str | None = None,
+    room: Room | None = None,
 ) -> tuple[list[Segment], str]:
-    """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501."""
+    """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501. With `room`,
+    the ack's segments in error left to name (`model.SEGMENT_ERRORS`): at most that many
+    AK3 loops, taken from it."""
     k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
     # AK201 ID 3/3 (ST01, a code of list 143: digits), AK202 AN 4/9 (mandatory), AK203 AN
     # 1/35 (left out when it does not fit). An ST01 that cannot be copied is named by its
@@ -92,7 +99,11 @@ def set_response(
     if type_code is None:
         return [], status
     segments = [seg("AK2", type_code, ak202, version)]
-    for entry in _segment_errors(s.problems, kind):
+    entries = _segment_errors(s.problems, kind)
+    if room is not None:
+        entries = entries[: max(room.left, 0)]
+        room.left -= len(entries)
+    for entry in entries:
         tag = fit(entry.tag, d, 2, 3)  # AK301 ID 2/3: a tag that is not one becomes "ZZZ"
         tag = tag if tag and tag.isalnum() and tag.isascii() else "ZZZ"
         segments.append(seg(k3, tag, entry.position, None, entry.code))
