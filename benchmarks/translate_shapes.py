@@ -18,6 +18,8 @@ peak RSS (from wait4) and its seconds.
 - `856 refused`: an 856 of HL / LIN items with wide LINs and no SN1, every item refused,
   at max_ship_notice_segments;
 - `wide 214 MB`: one 214 of segments of 10,000 elements each (max_set_elements);
+- `tiny sets MB`: one group of sets of ST and SE alone, each rejected (max_interchange_sets:
+  the 997 answers every set);
 - `faulty 214`: `--faulty-mb` of 214 sets each with a faulty MS2 in one group (a 997 of
   an AK2 .. AK5 per set, about a fifth of the file, written as the sets are read).
 
@@ -145,6 +147,14 @@ def wide_214(mb: int) -> str:
     return ISA + group + body + f"SE*{count + 3}*0001~\nGE*1*1~\nIEA*1*000000001~\n"
 
 
+def tiny_sets(mb: int) -> str:
+    """One group of about `mb` MB of sets of ST and SE alone (each faulty: no B10)."""
+    count = mb * 1_000_000 // 22
+    body = "".join(f"ST*214*{n % 10_000:04d}~SE*2*{n % 10_000:04d}~" for n in range(count))
+    group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~"
+    return ISA + group + body + f"GE*{count}*1~IEA*1*000000001~\n"
+
+
 SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("groups X12", gs_groups, 10_000),
     ("groups X12", gs_groups, 200_000),
@@ -160,6 +170,7 @@ SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("refused 214", refused_214, 48_000),
     ("856 refused", refused_856, 5_000),
     ("wide 214 MB", wide_214, 10),
+    ("tiny sets MB", tiny_sets, 20),
 ]
 
 

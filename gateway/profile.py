@@ -168,6 +168,13 @@ class PartnerProfile(_Data):
     # held or translated. Senders put a group per functional ID, some one per set: 10,000
     # keeps a translation under 70 MB; raise it for a partner that sends more, at that cost
     max_interchange_groups: int = Field(default=10_000, ge=1)
+    # the most transaction sets / messages one interchange may hold: its 997 / CONTRL,
+    # built whole before it is sent, answers each (AK2 .. AK5, about 25 bytes a set): 20 MB
+    # of 909,091 minimal faulty sets made a 23 MB 997 and peaked at 115 MB. Past it the
+    # interchange is rejected whole (INTERCHANGE_TOO_LARGE, a TA1 / UCI answers it), its
+    # further sets counted, not read. 250,000 holds 100 MB of the benchmark's 214 sets
+    # (229,337)
+    max_interchange_sets: int = Field(default=250_000, ge=1)
 
     def owns_sender(self, syntax: Syntax, sender: str) -> bool:
         """Whether an interchange sender ID belongs to this partner (no IDs listed: any)."""

@@ -237,6 +237,49 @@ def test_a_group_weighs_its_own_problems() -> None:
     assert clean.accepted and clean.interchanges[0].group_weight == 6
 
 
+def _sets_profile(most: int) -> PartnerProfile:
+    return PartnerProfile(selling_party="999US", ship_from="ABCD", max_interchange_sets=most)
+
+
+@pytest.mark.parametrize("syntax", ["x12", "edifact"])
+def test_an_interchange_past_the_sets_limit_is_rejected_whole(syntax: str) -> None:
+    """Its 997 / CONTRL answers every set (an AK2 .. AK5 each), built whole: past the
+    profile's max_interchange_sets the interchange is rejected (a TA1 / UCI), its further
+    sets counted for GE01 / UNE, not read; at the limit, translated as before."""
+
+    def one_group(n: int, control: int = 1) -> str:
+        if syntax == "edifact":
+            body = "".join(_iftsta(i) for i in range(1, n + 1))
+            head = f"UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC{control}'\n"
+            return head + body + f"UNZ+{n}+IC{control}'\n"
+        group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+        body = "".join(_214(i) for i in range(1, n + 1))
+        return _isa(control) + group + body + f"GE*{n}*1~\nIEA*1*{control:09d}~\n"
+
+    at_limit, requests = _translate(one_group(5), _sets_profile(5))
+    whole, whole_requests = _translate(one_group(5), _sets_profile(250_000))
+    assert at_limit.accepted and requests == whole_requests and len(requests) == 5
+    assert _acks(at_limit) == _acks(whole)
+    for n in (6, 12):
+        over, requests = _translate(one_group(n), _sets_profile(5))
+        assert requests == [] and not over.accepted
+        (ic,) = over.interchanges
+        codes = [p.code for p in ic.problems]
+        assert codes == [ProblemCode.INTERCHANGE_TOO_LARGE], ic.problems  # counts still agree
+        assert "max_interchange_sets" in ic.problems[0].message
+        assert all(not g.problems for g in ic.groups)  # GE01 / UNE 0060 counted every set
+        ((kind, content),) = _acks(over)
+        if syntax == "edifact":
+            uci = next(s for s in content.split("'") if s.strip().startswith("UCI"))
+            assert kind == "CONTRL" and uci.strip().split("+")[4:6] == ["4", "35"]
+        else:
+            ta1 = next(s for s in content.split("~") if s.strip().startswith("TA1"))
+            assert kind == "TA1" and ta1.strip().split("*")[4:6] == ["R", "024"]
+    # a mailbag: the interchange past the limit is rejected, the next one is translated
+    outcome, requests = _translate(one_group(7, 1) + one_group(3, 2), _sets_profile(5))
+    assert len(requests) == 3 and [ic.accepted for ic in outcome.interchanges] == [False, True]
+
+
 def _traced_peak(text: str, profile: PartnerProfile) -> int:
     data = text.encode("latin-1")
     tables = load_code_tables()

@@ -51,7 +51,14 @@ from gateway.envelope.edifact_messages import (
     message_origin,
     parse_message,
 )
-from gateway.envelope.limits import TooLarge, hold, keep_group, most_segments, set_too_large
+from gateway.envelope.limits import (
+    TooLarge,
+    count_set,
+    hold,
+    keep_group,
+    most_segments,
+    set_too_large,
+)
 from gateway.envelope.outcome import (
     DocumentSink,
     GroupOutcome,
@@ -592,6 +599,9 @@ class _Reader:
             self.ic.is_acknowledgment = True  # (never answered, whatever its size)
         if self.ic.groups_full(self.profile.max_interchange_groups):
             return  # its group is past the limit: the interchange is rejected (keep_group)
+        if not count_set(self.ic, self.profile.max_interchange_sets):
+            self.group.sets.append(outcome)  # past the limit: kept for UNE / UNZ, not read
+            return
         trailer = check_unt(unt, outcome.segment_count, outcome.control)
         if faults is not None:
             outcome.problems.extend(faults.listed(**where))

@@ -24,6 +24,7 @@ from gateway.profile import PartnerProfile
 __all__ = [
     "SHIP_NOTICES",
     "TooLarge",
+    "count_set",
     "element_cut",
     "hold",
     "keep_group",
@@ -148,10 +149,34 @@ def keep_group(ic: InterchangeOutcome[Any], group: GroupOutcome, most: int) -> N
                 message=f"interchange {ic.control} holds more than the {most:,} functional "
                 "groups the gateway reads in one (partner profile max_interchange_groups; "
                 "each problem of a group's own header or trailer counts as one more): it is "
-                f"rejected whole, its groups from the {len(ic.groups) + 1:,}th on are "
+                f"rejected whole, its groups from group {len(ic.groups) + 1:,} on are "
                 "counted, not read; send them in several interchanges",
                 level=Level.INTERCHANGE,
                 interchange=ic.control,
             )
         )
     ic.groups_dropped += 1
+
+
+def count_set(ic: InterchangeOutcome[Any], most: int) -> bool:
+    """Count one more transaction set / message read in `ic`: False past `most` (the
+    partner profile's max_interchange_sets), when the set is not to be translated (its
+    outcome is still kept, compact, for the trailer counts); the first one past adds the
+    INTERCHANGE_TOO_LARGE error that rejects the interchange whole (its 997 / CONTRL, one
+    AK2 .. AK5 / UCM a set, would grow with them: a TA1 / UCI answers it)."""
+    ic.sets_read += 1
+    if ic.sets_read <= most:
+        return True
+    if ic.sets_read == most + 1:
+        ic.problems.append(
+            Problem(
+                code=ProblemCode.INTERCHANGE_TOO_LARGE,
+                message=f"interchange {ic.control} holds more than the {most:,} transaction "
+                "sets / messages the gateway reads in one (partner profile "
+                "max_interchange_sets): it is rejected whole, its sets from set "
+                f"{most + 1:,} on are counted, not read; send them in several interchanges",
+                level=Level.INTERCHANGE,
+                interchange=ic.control,
+            )
+        )
+    return False

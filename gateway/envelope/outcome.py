@@ -314,6 +314,7 @@ class InterchangeOutcome(Generic[H]):
     # (envelope.limits.keep_group, which weighs `groups`); the interchange is rejected
     groups_dropped: int = 0
     group_weight: int = 0
+    sets_read: int = 0  # transaction sets / messages, for max_interchange_sets (`limits`)
 
     def groups_full(self, most: int) -> bool:
         """Whether a group read now would not be held (`keep_group`): its sets need not be

@@ -17,6 +17,7 @@ from typing import BinaryIO
 from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.limits import (
     TooLarge,
+    count_set,
     element_cut,
     hold,
     keep_group,
@@ -265,6 +266,10 @@ class _Reader:
             # its group is past the limit: the interchange is rejected (keep_group)
             if group is None:  # the group of its own a set outside any GS gets, counted
                 keep_group(ic, GroupOutcome(None, None), most_groups)
+            return
+        if ic is not None and not count_set(ic, self.profile.max_interchange_sets):
+            if group is not None:  # past the limit: kept for GE01, not read (count_set)
+                group.sets.append(outcome)
             return
         envelope = check_se(segments, se, self.delimiters(), outcome.segment_count)
         if large:
