@@ -11,7 +11,7 @@ peak RSS (from wait4) and its seconds.
 - `faulty groups`: GS / GE faulty in every element (each problem weighs one more group);
 - `stray sets`: 214 sets outside any GS (each gets a group of its own);
 - `856`: one ship notice of HL / LIN / SN1 items, each LIN with 15 product ID pairs (the
-  most elements a segment of it has), at max_ship_notice_segments (10,000) and past it;
+  most elements a segment of it has), at max_ship_notice_segments (5,000) and past it;
 - `DESADV`: one message of CPS / PAC / PCI / GIN / LIN / QTY packages, likewise;
 - `refused 214`: one 214 of status events the mapping refuses (status ZZ), each a problem
   held for the 824, at max_set_segments (20,000) and past it;
@@ -162,9 +162,9 @@ SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("groups IFTSTA", ung_groups, 100_000),
     ("faulty groups", faulty_groups, 20_000),
     ("stray sets", stray_sets, 20_000),
-    ("856 segments", ship_notice_856, 10_000),
+    ("856 segments", ship_notice_856, 5_000),
     ("856 segments", ship_notice_856, 50_000),
-    ("DESADV segments", desadv, 10_000),
+    ("DESADV segments", desadv, 5_000),
     ("DESADV segments", desadv, 50_000),
     ("refused 214", refused_214, 20_000),
     ("refused 214", refused_214, 48_000),

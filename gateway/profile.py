@@ -148,9 +148,11 @@ class PartnerProfile(_Data):
     # the most items (segment tags and data elements) one X12 set may hold, counted as it
     # is read: a segment's elements are held as an object each until the trailer (a 5 MB
     # set of a few hundred segments of 10,000 elements each peaked at 169 MB, 10 MB at
-    # 296 MB). 150,000 keeps any set under 100 MB; a 214 of 20,000 segments holds about
-    # 90,000. Past it the set is rejected (SET_TOO_LARGE on the segment that went past)
-    max_set_elements: int = Field(default=150_000, ge=100)
+    # 296 MB). 150,000 keeps such a set under 100 MB (not one of a few elements of a
+    # megabyte each: items are counted, not characters); a 214 of 20,000 segments holds
+    # about 90,000. Past it the set is rejected (SET_TOO_LARGE on the segment that went
+    # past, or on the one past max_set_segments when that comes first)
+    max_set_elements: int = Field(default=150_000, ge=10)
     # the same for a ship notice (X12 856, EDIFACT DESADV), whose parse and mapping hold
     # about 2 KB a segment, more with long LIN segments and refused items (measured: an
     # 856 of 50,000 HL / LIN / SN1 segments peaked at 142 MB, of 10,000 segments of

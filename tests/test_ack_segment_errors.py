@@ -1,8 +1,8 @@
-"""One ack names at most SEGMENT_ERRORS segments in error (997 / 999 AK3 / IK3 loops, CONTRL
-UCS), over all its sets / messages; past that a set / message is answered by its AK2 .. AK5
-/ UCM alone, whose code still says why (the standards make the segment reports optional).
-A 997 naming every faulty segment of 3 MB of sets was 27.6 MB, built in memory (131 MB
-peak). Below the budget every segment in error is named as before."""
+"""One ack writes at most SEGMENT_ERRORS segment reports (997 / 999 AK3 / AK4, IK3 / IK4;
+CONTRL UCS / UCD), over all its sets / messages; past that a set / message is answered by
+its AK2 .. AK5 / UCM alone, which still reject it (the standards make the segment reports
+optional). A 997 naming every faulty segment of 3 MB of sets was 27.6 MB, built in memory
+(131 MB peak). Below the budget every segment in error is named as before."""
 
 from __future__ import annotations
 
@@ -58,12 +58,12 @@ def _segments(content: str, terminator: str) -> list[str]:
 @pytest.mark.parametrize("kind", ["997", "999"])
 def test_an_x12_ack_names_at_most_the_budget_of_segments(kind: str) -> None:
     profile = PartnerProfile(selling_party="999US", ship_from="ABCD", ack=AckPreferences(x12=kind))
-    sets = SEGMENT_ERRORS // PER_SET + 3  # past the budget by three sets' worth
+    sets = SEGMENT_ERRORS // (2 * PER_SET) + 3  # past the budget by three sets' worth
     _, content = _ack(_x12(sets), kind, profile)
     segments = _segments(content, "~")
-    k3, k5 = ("IK3", "IK5") if kind == "999" else ("AK3", "AK5")
+    k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
     tags = [s.split("*")[0] for s in segments]
-    assert tags.count(k3) == SEGMENT_ERRORS
+    assert tags.count(k3) + tags.count(k4) == SEGMENT_ERRORS  # (an AK4 under each AK3)
     assert tags.count("AK2") == sets and tags.count(k5) == sets  # every set answered
     assert all(s.startswith(f"{k5}*R") for s in segments if s.startswith(k5))
     ak9 = next(s for s in segments if s.startswith("AK9"))
@@ -78,7 +78,7 @@ def test_an_x12_ack_names_at_most_the_budget_of_segments(kind: str) -> None:
 
 def test_a_contrl_names_at_most_the_budget_of_segments() -> None:
     profile = PartnerProfile(selling_party="999US", ship_from="ABCD")
-    messages = SEGMENT_ERRORS // PER_SET + 3
+    messages = SEGMENT_ERRORS // PER_SET + 3  # (a UCS alone for each unknown segment)
     _, content = _ack(_edifact(messages), "CONTRL", profile)
     segments = _segments(content, "'")
     tags = [s.split("+")[0] for s in segments]
@@ -92,3 +92,42 @@ def test_under_the_budget_every_segment_is_named() -> None:
     _, content = _ack(_x12(3), "997", profile)
     tags = [s.split("*")[0] for s in _segments(content, "~")]
     assert tags.count("AK3") == 3 * PER_SET
+
+
+def test_many_element_reports_are_counted_too() -> None:
+    """AK4s take from the budget as AK3s do: sets of segments with 99 element faults each
+    (an AK4 apiece) are not named past it."""
+    faulty = "MS1" + "*\x01" * 99  # 99 elements with a control character: AK4 each
+    body = "".join(
+        f"ST*214*{n:04d}~B10*1Z*PO{n}*DEMO~{(faulty + '~') * 10}SE*13*{n:04d}~\n"
+        for n in range(1, 60)
+    )
+    group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+    data = (ISA + group + body + "GE*59*1~\nIEA*1*000000001~\n").encode("latin-1")
+    _, content = _ack(data, "997", PartnerProfile(selling_party="999US", ship_from="ABCD"))
+    tags = [s.split("*")[0] for s in _segments(content, "~")]
+    assert tags.count("AK3") > 0 and tags.count("AK3") + tags.count("AK4") <= SEGMENT_ERRORS
+    assert tags.count("AK2") == tags.count("AK5") == 59
+
+
+def test_reports_a_rejected_group_drops_take_nothing() -> None:
+    """A group rejected whole (its GE01 wrong) drops the AK3s of its sets that were not
+    rejected themselves: they take nothing from the budget, and the next group's faulty
+    sets are named."""
+    tolerant = PartnerProfile(selling_party="999US", ship_from="ABCD", structure="tolerant")
+    event = "LX*1~L11*1Z1*2I~AT7*D1*NS***20261124*1030*ET~MS1*SEATTLE*WA*US~"
+    warned = "".join(
+        f"ST*214*{n:04d}~B10*1Z*PO{n}*DEMO~{event * 900}SE*{3602 + 1}*{n:04d}~\n"
+        for n in range(1, 10)
+    )
+    faulty = "".join(
+        f"ST*214*{n:04d}~B10*1Z*PO{n}*DEMO~{'LX~' * 50}SE*53*{n:04d}~\n" for n in range(1, 4)
+    )
+    data = (ISA + "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n" + warned + "GE*99*1~\n"
+            + "GS*QM*SCAC*AMAZONDF*20261125*1200*2*X*004010~\n" + faulty + "GE*3*2~\n"
+            + "IEA*2*000000001~\n").encode()  # fmt: skip
+    _, content = _ack(data, "997", tolerant)
+    segments = _segments(content, "~")
+    second = segments.index(next(s for s in segments if s.startswith("AK1*QM*2")))
+    tags = [s.split("*")[0] for s in segments[second:]]
+    assert tags.count("AK3") == 3 * 50

@@ -367,3 +367,23 @@ def test_wide_segments_are_not_held() -> None:
         tracemalloc.stop()
     assert not _sets(outcome)[0][1]
     assert peak < 25 * 2**20, f"{peak / 2**20:.0f} MB traced"
+
+
+@pytest.mark.parametrize("length", [40, 300])  # a set within one batch of 64, and across
+def test_the_first_limit_reached_is_the_one_named(length: int) -> None:
+    """Whichever of max_set_segments / max_set_elements a set reaches first is named, at
+    the segment that reached it, wherever the reader's batches end."""
+    body = [f"LX*{i}" for i in range(1, length)]  # two items each, after ST's three
+    data = _x12("QM", _x12_set("214", "0001", body))
+    most = length // 4
+    for budget, setting, position in (
+        (2 * most, "max_set_elements", most),  # 3 + 2 (k - 1) items > 2 most at k = most
+        (10 * most, "max_set_segments", most + 1),
+    ):
+        profile = PartnerProfile(selling_party="999US", ship_from="ABCD", max_set_segments=most,
+                                 max_set_elements=budget)  # fmt: skip
+        outcome, _ = _translate(data, profile)
+        found = [p for ic in outcome.interchanges for g in ic.groups for s in g.sets
+                 for p in s.problems if p.code is ProblemCode.SET_TOO_LARGE]  # fmt: skip
+        assert len(found) == 1 and setting in found[0].message, found
+        assert found[0].position == position, (budget, found[0])

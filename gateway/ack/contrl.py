@@ -332,17 +332,16 @@ def _message(message: SetOutcome, list_all: bool, room: Room | None = None) -> l
     if room is None:
         return segments + _segment_reports(errors)
     reports = _segment_reports(errors, max(room.left, 0))
-    room.left -= sum(1 for s in reports if s.tag == "UCS")
+    room.left -= len(reports)
     return segments + reports
 
 
-def _segment_reports(errors: list[Problem], most: int = _MAX_UCS) -> list[_Segment]:
+def _segment_reports(errors: list[Problem], most: int = -1) -> list[_Segment]:
     """UCS (segment position, code) per segment-level error; a UCS without code followed by
-    UCD (code, element:component) for the element errors of one segment; `most` UCS at
-    most (`_MAX_UCS`)."""
-    most = min(most, _MAX_UCS)
+    UCD (code, element:component) for the element errors of one segment; `_MAX_UCS` UCS at
+    most, and with `most` >= 0 that many UCS and UCD in all."""
     segments: list[_Segment] = []
-    if most <= 0:
+    if most == 0:
         return segments
     last: tuple[int, str | None] | None = None
     ucd_count = 0
@@ -365,7 +364,7 @@ def _segment_reports(errors: list[Problem], most: int = _MAX_UCS) -> list[_Segme
                 )
                 segments.append(_seg("UCD", edifact_code(p), position))
                 ucd_count += 1
-        if ucs_count >= most:
+        if ucs_count >= _MAX_UCS or 0 <= most <= len(segments):
             break
     return segments
 

@@ -50,15 +50,15 @@ def errors_first(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.ERROR] or problems
 
 
-# segments in error one ack names (997 / 999 AK3 / IK3 loops, CONTRL UCS), over all its
-# sets / messages: past it a set / message is answered by its AK2 .. AK5 / UCM alone (the
-# standards make those segments optional; the code of AK5 / UCM still says why). A 997
+# segment reports one ack writes (997 / 999 AK3 / AK4, IK3 / IK4; CONTRL UCS / UCD), over
+# all its sets / messages: past it a set / message is answered by its AK2 .. AK5 / UCM
+# alone (the standards make those segments optional; AK5 / UCM still reject it). A 997
 # naming every faulty segment of 3 MB of sets was 27.6 MB, built in memory
 SEGMENT_ERRORS = 20_000
 
 
 class Room:
-    """The segments in error an ack may still name (`SEGMENT_ERRORS` to begin with)."""
+    """The segment reports an ack may still write (`SEGMENT_ERRORS` to begin with)."""
 
     __slots__ = ("left",)
 

@@ -167,9 +167,11 @@ def _body(out: SegmentWriter, group: GroupOutcome, kind: Kind, five: bool) -> No
                 continue
             item = SetOutcome(item[0], item[1], item[2], segment_count=item[3])
         assert isinstance(item, SetOutcome)
+        before = room.left
         segments, status = set_response(item, kind, five, d, group.functional_id, room)
         if rejected and status != "R":
             segments, status = [], "R"
+            room.left = before  # not written: its reports take nothing from the budget
         out.write(*segments)
         statuses[status] += 1
     out.write(_ak9(group, statuses))

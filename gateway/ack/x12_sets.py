@@ -81,8 +81,8 @@ def set_response(
     room: Room | None = None,
 ) -> tuple[list[Segment], str]:
     """AK2, AK3 / AK4 (IK3 / IK4) per segment in error, AK5 (IK5); and AK501. With `room`,
-    the ack's segments in error left to name (`model.SEGMENT_ERRORS`): at most that many
-    AK3 loops, taken from it."""
+    the ack's segment reports left to write (`model.SEGMENT_ERRORS`): at most that many
+    AK3 and AK4 segments, taken from it."""
     k3, k4, k5 = ("IK3", "IK4", "IK5") if kind == "999" else ("AK3", "AK4", "AK5")
     # AK201 ID 3/3 (ST01, a code of list 143: digits), AK202 AN 4/9 (mandatory), AK203 AN
     # 1/35 (left out when it does not fit). An ST01 that cannot be copied is named by its
@@ -99,19 +99,24 @@ def set_response(
     if type_code is None:
         return [], status
     segments = [seg("AK2", type_code, ak202, version)]
-    entries = _segment_errors(s.problems, kind)
-    if room is not None:
-        entries = entries[: max(room.left, 0)]
-        room.left -= len(entries)
-    for entry in entries:
+    left = room.left if room is not None else -1  # (-1: no budget)
+    for entry in _segment_errors(s.problems, kind):
+        if left == 0:
+            break
         tag = fit(entry.tag, d, 2, 3)  # AK301 ID 2/3: a tag that is not one becomes "ZZZ"
         tag = tag if tag and tag.isalnum() and tag.isascii() else "ZZZ"
         segments.append(seg(k3, tag, entry.position, None, entry.code))
-        for p in [p for p in entry.elements if p.element is not None][:_MAX_AK4]:
+        left -= 1
+        most = _MAX_AK4 if left < 0 else min(_MAX_AK4, left)
+        elements = [p for p in entry.elements if p.element is not None][:most]
+        left -= len(elements) if left >= 0 else 0
+        for p in elements:
             value = clean(p.value or "", d)[:99].strip() or None  # AK404 AN 1/99
             code = x12_code(p, kind)
             ref = fit(p.element_ref, d, 1, 4, numeric=True)  # AK402 N0 1/4
             segments.append(seg(k4, _element_position(p, five), ref, code, value))
+    if room is not None:
+        room.left = left
     segments.append(seg(k5, status, *codes))
     return segments, status
 

@@ -234,8 +234,9 @@ class _Reader:
         if current.too_large is not None:
             return  # nothing past a cut is held
         budget = self.profile.max_set_elements
+        # (those within the segment limit: past it, that limit is the first one reached)
         counted, elements, cut = element_cut(
-            current.segments, current.counted, current.elements, budget
+            current.segments[: current.most], current.counted, current.elements, budget
         )
         current.counted, current.elements = counted, elements
         if cut is not None:
@@ -247,7 +248,7 @@ class _Reader:
         current, self.set = self.set, None
         if current.too_large is None:  # count_elements, its common case inlined
             segs, counted = current.segments, current.counted
-            total = current.elements + sum(map(len, segs[counted:] if counted else segs))
+            total = current.elements + sum(map(len, segs[counted : current.most]))
             if total > self.profile.max_set_elements:
                 self.count_elements(current)
         most = current.most
@@ -448,15 +449,15 @@ def read_x12(
                     reader.segment(seg)
                     current = reader.set
             if current is not None:
-                if len(current.segments) > current.most:
-                    current.too_large = hold(current.segments, current.most, current.too_large)
-                elif current.too_large is None:  # (a batch is at most a chunk's text)
+                if current.too_large is None:  # (a batch is at most a chunk's text)
                     segs, counted = current.segments, current.counted  # count_elements, inlined
-                    total = current.elements + sum(map(len, segs[counted:] if counted else segs))
+                    total = current.elements + sum(map(len, segs[counted : current.most]))
                     if total > budget:
                         reader.count_elements(current)
                     else:
-                        current.counted, current.elements = len(segs), total
+                        current.counted, current.elements = min(len(segs), current.most), total
+                if len(current.segments) > current.most:
+                    current.too_large = hold(current.segments, current.most, current.too_large)
         elif token.kind == "isa":
             reader.start_interchange(token)
         elif token.kind == "junk":

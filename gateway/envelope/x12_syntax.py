@@ -325,21 +325,24 @@ class X12Tokenizer:
             if first >= 0:  # the segments before the one with "IEA" may split at once
                 cut = block.rfind(term, 0, first)
                 plain = plain_texts(block[:cut], term, skip) if cut > 0 else None
+                length = cut  # (of the text `plain` holds)
                 if plain is not None:
                     skipped = block.count(term, 0, cut) + 1
                     block = block[cut + step :]
             else:
                 plain = plain_texts(block, term, skip)
+                length = len(block)
             if plain is not None:  # the common block: split at once
                 # a few at a time when they are long (each element is an object: 64 wide
                 # segments of a 2 MiB block split at once took 40 MB)
-                per = _BATCH if len(block) < _LONG * len(plain) else 4
+                per = _BATCH if length < _LONG * len(plain) else 4
                 for start in range(0, len(plain), per):
                     batch = [text.split(sep) for text in plain[start : start + per]]
                     yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                 if first < 0:
                     continue
             texts = block.split(term)
+            per = _BATCH if len(block) < _LONG * len(texts) else 4  # (as above)
             batch = []
             add = batch.append
             for count, text in enumerate(texts, start=skipped + 1):
@@ -355,7 +358,7 @@ class X12Tokenizer:
                         self._pos = after_terminators(buf, term, pos, count)
                     yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                     return
-                if len(batch) >= _BATCH:  # a few at a time: their memory is soon reused
+                if len(batch) >= per:  # a few at a time: their memory is soon reused
                     yield _new(Token, ("segments", None, None, "", batch, 0, ""))
                     batch = []
                     add = batch.append
