@@ -328,12 +328,13 @@ def _message(message: SetOutcome, list_all: bool, room: Room | None = None) -> l
     )
     action = _ACCEPTED if message.accepted else _REJECTED
     control = _reference(message, own)
-    segments = [_seg("UCM", control, identifier, action, *where)]
     if room is None:
-        return segments + _segment_reports(errors)
+        return [_seg("UCM", control, identifier, action, *where), *_segment_reports(errors)]
     reports = _segment_reports(errors, max(room.left, 0))
     room.left -= len(reports)
-    return segments + reports
+    if not reports and not where and errors:  # past the budget: its first fault's code
+        where = (edifact_code(errors_first(errors)[0]),)
+    return [_seg("UCM", control, identifier, action, *where), *reports]
 
 
 def _segment_reports(errors: list[Problem], most: int = -1) -> list[_Segment]:
