@@ -16,12 +16,12 @@ from typing import BinaryIO
 
 from gateway.envelope.decode import decoded_chunks
 from gateway.envelope.limits import (
+    SHIP_NOTICES,
     TooLarge,
     count_set,
     element_cut,
     hold,
     keep_group,
-    most_segments,
     set_too_large,
 )
 from gateway.envelope.outcome import (
@@ -71,7 +71,7 @@ _SHARED_TEXTS = 1024  # envelope values remembered to share (see _Reader.text)
 STRUCTURE_FAULTS = 100
 
 
-@dataclass
+@dataclass(slots=True)
 class _Set:
     outcome: SetOutcome
     segments: list[list[str]]
@@ -98,6 +98,15 @@ class _Reader:
         # the sink's way of taking a clean 214 set whole, when it has one (`OneGoSink`)
         self.one_go = sink.status_set if isinstance(sink, OneGoSink) else None
         self.profile = profile
+        # the profile's limits (`limits`), read once
+        self.most_segments, self.most_notice = (
+            profile.max_set_segments,
+            profile.max_ship_notice_segments,
+        )
+        self.most_groups, self.most_sets = (
+            profile.max_interchange_groups,
+            profile.max_interchange_sets,
+        )
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = X12Result()
         self.file_problems = FileProblems(self.result.problems, "X12")
@@ -223,7 +232,8 @@ class _Reader:
         control = st[2] if len(st) > 2 else ""
         type_code = sys.intern(st[1]) if len(st) > 1 else ""  # one "214" for all sets
         outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
-        self.set = _Set(outcome, [st], most=most_segments(self.profile, type_code))
+        most = self.most_notice if type_code in SHIP_NOTICES else self.most_segments
+        self.set = _Set(outcome, [st], most=most)  # (limits.most_segments, inline)
 
     def count_elements(self, current: _Set) -> None:
         """Count the items (tags and elements) of the set's segments read since the last
@@ -260,18 +270,22 @@ class _Reader:
         outcome.segment_count = len(segments) + dropped
         large = outcome.segment_count > most or current.wide > 0  # not read, whatever it holds
         ic, group = self.ic, self.group
-        most_groups = self.profile.max_interchange_groups
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True  # (never answered, whatever its size)
-        if ic is not None and ic.groups_full(most_groups):
-            # its group is past the limit: the interchange is rejected (keep_group)
-            if group is None:  # the group of its own a set outside any GS gets, counted
-                keep_group(ic, GroupOutcome(None, None), most_groups)
-            return
-        if ic is not None and not count_set(ic, self.profile.max_interchange_sets):
-            if group is not None:  # past the limit: kept for GE01, not read (count_set)
-                group.sets.append(outcome)
-            return
+        # the interchange's limits (`limits.keep_group` / `count_set`), the common case inline
+        if ic is not None and (ic.groups_dropped or ic.group_weight >= self.most_groups
+                               or ic.sets_read >= self.most_sets):  # fmt: skip
+            if ic.groups_full(self.most_groups):
+                # its group is past the limit: the interchange is rejected (keep_group)
+                if group is None:  # the group of its own a set outside any GS gets, counted
+                    keep_group(ic, GroupOutcome(None, None), self.most_groups)
+                return
+            if not count_set(ic, self.most_sets):
+                if group is not None:  # past the limit: kept for GE01, not read (count_set)
+                    group.sets.append(outcome)
+                return
+        elif ic is not None:
+            ic.sets_read += 1  # (count_set, inline)
         envelope = check_se(segments, se, self.delimiters(), outcome.segment_count)
         if large:
             tag = too_large.tag if too_large is not None else "SE"
@@ -314,7 +328,7 @@ class _Reader:
             )
             if ic is not None:
                 group = GroupOutcome(None, None, sets=SetOutcomes(spool=self.spool))
-                keep_group(ic, group, most_groups)
+                keep_group(ic, group, self.most_groups)
         if document is not None and outcome.accepted and ic is not None and ic.header:
             mapped = self.sink.document(self.origin(ic.header, group, outcome), document)
             if mapped:
