@@ -222,7 +222,7 @@ class _Reader:
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
         group.problems.extend(check_group_sets(group, self.ic.control))
         group.sets.close()
-        keep_group(self.ic, group, self.profile.max_interchange_groups)
+        keep_group(self.ic, group, self.most_groups)
         self.group = None
 
     # -- transaction set -----------------------------------------------------------------
