@@ -155,6 +155,35 @@ def tiny_sets(mb: int) -> str:
     return ISA + group + body + f"GE*{count}*1~IEA*1*000000001~\n"
 
 
+def long_214(mb: int) -> str:
+    """One 214 of about `mb` MB: L11 segments of one element of 1,000,000 characters each
+    (under the tokenizer's 1 MiB segment limit; past max_set_characters)."""
+    segment = "L11*" + "A" * 1_000_000 + "*PO"
+    count = max(mb * 1_000_000 // len(segment), 1)
+    group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+    body = "ST*214*0001~\nB10*1Z4711*PO4711*DEMO~\n" + (segment + "~\n") * count
+    return ISA + group + body + f"SE*{count + 3}*0001~\nGE*1*1~\nIEA*1*000000001~\n"
+
+
+def _iftsta_of(segment: str, mb: int) -> str:
+    count = max(mb * 1_000_000 // (len(segment) + 2), 1)
+    head = ["UNH+1+IFTSTA:D:01B:UN", "BGM+77+ST1+9", "CNI+1+1Z00000001"]
+    body = "'\n".join([*head, *[segment] * count, f"UNT+{count + 4}+1"])
+    return UNB + body + "'\nUNZ+1+IC1'\n"
+
+
+def wide_iftsta(mb: int) -> str:
+    """One IFTSTA of about `mb` MB: RFF segments of 10,000 two-letter components each
+    (past max_set_elements: components count)."""
+    return _iftsta_of("RFF+ON" + ":ab" * 10_000, mb)
+
+
+def long_iftsta(mb: int) -> str:
+    """One IFTSTA of about `mb` MB: RFF segments of one component of 1,000,000 characters
+    (past max_set_characters)."""
+    return _iftsta_of("RFF+ON:" + "A" * 1_000_000, mb)
+
+
 SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("groups X12", gs_groups, 10_000),
     ("groups X12", gs_groups, 200_000),
@@ -171,6 +200,10 @@ SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("856 refused", refused_856, 5_000),
     ("wide 214 MB", wide_214, 10),
     ("tiny sets MB", tiny_sets, 20),
+    ("long 214 MB", long_214, 90),
+    ("wide IFTSTA MB", wide_iftsta, 5),
+    ("wide IFTSTA MB", wide_iftsta, 20),
+    ("long IFTSTA MB", long_iftsta, 90),
 ]
 
 

@@ -145,14 +145,22 @@ class PartnerProfile(_Data):
     # keeps a translation under 100 MB; raise it for a partner whose sets are longer, at
     # that cost
     max_set_segments: int = Field(default=20_000, ge=10)
-    # the most items (segment tags and data elements) one X12 set may hold, counted as it
-    # is read: a segment's elements are held as an object each until the trailer (a 5 MB
-    # set of a few hundred segments of 10,000 elements each peaked at 169 MB, 10 MB at
-    # 296 MB). 150,000 keeps such a set under 100 MB (not one of a few elements of a
-    # megabyte each: items are counted, not characters); a 214 of 20,000 segments holds
-    # about 90,000. Past it the set is rejected (SET_TOO_LARGE on the segment that went
-    # past, or on the one past max_set_segments when that comes first)
+    # the most items one set / message may hold (X12: segment tags and data elements;
+    # EDIFACT: tags and the components of data elements, a simple element counting one),
+    # counted as it is read: each is held as an object until the trailer (a 5 MB X12 set
+    # of a few hundred segments of 10,000 elements each peaked at 169 MB, 10 MB at 296 MB;
+    # an IFTSTA of RFF segments of 10,000 components, 5 MB at 153 MB, 20 MB at 501 MB).
+    # 150,000 keeps such a set under 100 MB; a 214 of 20,000 segments holds about 90,000,
+    # an IFTSTA of 20,000 segments about 100,000. Past it the set is rejected
+    # (SET_TOO_LARGE on the segment that went past, or on the one past max_set_segments
+    # when that comes first)
     max_set_elements: int = Field(default=150_000, ge=10)
+    # the most characters one set / message may hold (its segments' text, delimiters
+    # included), counted as it is read: a few segments of elements of a megabyte each
+    # hold few items (an X12 214 of 90 segments of one 1 MB element each peaked at 297 MB,
+    # an IFTSTA of them at 130 MB). 4,000,000 is 20,000 segments of 200 characters; past
+    # it the set is rejected as max_set_elements says
+    max_set_characters: int = Field(default=4_000_000, ge=1_000)
     # the same for a ship notice (X12 856, EDIFACT DESADV), whose parse and mapping hold
     # about 2 KB a segment, more with long LIN segments and refused items (measured: an
     # 856 of 50,000 HL / LIN / SN1 segments peaked at 142 MB, of 10,000 segments of

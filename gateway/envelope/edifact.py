@@ -54,10 +54,12 @@ from gateway.envelope.edifact_messages import (
 from gateway.envelope.limits import (
     TooLarge,
     count_set,
+    edifact_size,
     hold,
     keep_group,
     most_segments,
     set_too_large,
+    size_cut,
 )
 from gateway.envelope.outcome import (
     DocumentSink,
@@ -109,6 +111,11 @@ class _Message:
     repeated: set[tuple[int | None, int | None]] | None = None
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
     most: int = 0  # the most segments it may have (`limits.most_segments`)
+    # its items (tags, components) and characters, at least (`_Reader.count_sizes`), and
+    # the (setting, limit) it went past (`limits.size_cut`)
+    items: int = 0
+    chars: int = 0
+    past: tuple[str, int] | None = None
 
     def position(self) -> int:
         """The position of the segment last read (UNH = 1)."""
@@ -132,11 +139,17 @@ INTERCHANGE_FAULTS = 100
 _PADDING = b" \t\r\n\f\v\x1a\x00"
 _WHITESPACE = b" \t\r\n"  # what the lexer strips before a segment
 _KNOWN_MAX = 4096
+# the longest segment text kept as known (`feed_batch`): the ones a file repeats are
+# short, and a clean segment may not be (4,096 texts of a megabyte would be 8 GB held)
+_KNOWN_LENGTH = 256
 
 
 class _Reader:
     def __init__(self, sink: DocumentSink, profile: PartnerProfile, keep: bool = True) -> None:
         self.sink, self.profile = sink, profile
+        self.most_items, self.most_chars = profile.max_set_elements, profile.max_set_characters
+        # the items and characters of the batch being read (`feed_batch`), at least
+        self.batch_items = self.batch_chars = 0
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = EdifactResult()
         self.file_problems = FileProblems(self.result.problems, "EDIFACT")
@@ -222,6 +235,14 @@ class _Reader:
             segments = self.known = self.known_by.setdefault(self.known_for, {})
         element, component, release = d.element, d.component, d.release or "\n"
         repetition = self.repetition or "\n"  # a segment holding it goes the long way
+        # what the batch holds, at least (a message's, when it began inside or runs on past
+        # the batch: counted exactly only past a limit, `count_sizes`): a tag and a
+        # separator before each further item; its text and a terminator after each segment
+        joined = b"".join(batch.pieces)
+        seps = [joined.count(c.encode("latin-1", "replace")) for c in (element, component)]
+        chars = self.batch_chars = len(joined) + len(batch.pieces)
+        items = self.batch_items = len(batch.pieces) + seps[0] + seps[1]
+        del joined
         plain = len({d.component, d.element, d.segment}) == 3
         accept = text_acceptance(component, element)
         new = tuple.__new__  # new(EdiSegment, (tag, elements)): the named tuple, built directly
@@ -256,7 +277,8 @@ class _Reader:
                             ) or segment_clean(seg):
                                 if len(segments) >= _KNOWN_MAX:
                                     segments.clear()
-                                segments[piece] = seg
+                                if len(piece) <= _KNOWN_LENGTH:
+                                    segments[piece] = seg
                             elif msg is not None:
                                 msg.checked = False
                 if seg is not None:
@@ -272,8 +294,31 @@ class _Reader:
             if self.delimiters is not d or self.charset != charset:  # a run-on UNB
                 self.feed_batch(Batch(pieces[n + 1 :], offset + len(piece) + 1))
                 return
-        if msg is not None and len(msg.segments) > msg.most:
-            msg.too_large = hold(msg.segments, msg.most, msg.too_large)
+        self.batch_items = self.batch_chars = 0
+        if msg is not None:
+            if msg.too_large is None:
+                msg.items += items
+                msg.chars += chars
+                if msg.items > self.most_items or msg.chars > self.most_chars:
+                    self.count_sizes(msg)
+            if len(msg.segments) > msg.most:
+                msg.too_large = hold(msg.segments, msg.most, msg.too_large)
+
+    def count_sizes(self, msg: _Message) -> None:
+        """Count exactly what the message's segments hold (`limits.size_cut`), when the
+        cheap count went past a limit: past the profile's max_set_elements (tags and
+        components) or max_set_characters it keeps the segments before the one that went
+        past (its `most`, then `hold` drops the rest as they are read), and is rejected as
+        too large. A message of RFF segments of 10,000 components each took 153 MB at
+        5 MB, 501 MB at 20 MB."""
+        if msg.too_large is not None:
+            return  # nothing past a cut is held
+        segments = msg.segments[: msg.most]  # (past it, that limit came first)
+        msg.items, msg.chars, cut, past = size_cut(segments, edifact_size, self.most_items,
+                                                   self.most_chars)  # fmt: skip
+        if past is not None:
+            msg.most, msg.past = cut, past
+            msg.too_large = hold(msg.segments, cut, None)
 
     def feed_any(self, raw: RawSegment) -> None:
         """One segment the long way. A segment that ran on into the next ones (their
@@ -448,6 +493,12 @@ class _Reader:
         if msg is not None and tag not in _SERVICE:
             msg.segments.append(seg)
             msg.checked = False  # not split by feed_batch: not known to be clean
+            if msg.too_large is None:  # (counted again with its batch, if it is in one)
+                items, chars = edifact_size(seg)
+                msg.items += items
+                msg.chars += chars
+                if msg.items > self.most_items or msg.chars > self.most_chars:
+                    self.count_sizes(msg)
             if len(msg.segments) > msg.most:
                 msg.too_large = hold(msg.segments, msg.most, msg.too_large)
         elif tag == "UNB":
@@ -586,6 +637,9 @@ class _Reader:
     def close_message(self, unt: EdiSegment | None) -> None:
         assert self.msg is not None and self.ic is not None and self.group is not None
         msg = self.msg
+        items, chars = msg.items + self.batch_items, msg.chars + self.batch_chars
+        if msg.too_large is None and (items > self.most_items or chars > self.most_chars):
+            self.count_sizes(msg)  # (with the batch being read, if any: at least its own)
         outcome, segments, checked, faults = msg.outcome, msg.segments, msg.checked, msg.faults
         most = msg.most
         too_large = hold(segments, most, msg.too_large)
@@ -606,12 +660,11 @@ class _Reader:
         if faults is not None:
             outcome.problems.extend(faults.listed(**where))
         outcome.problems.extend(p.model_copy(update=where) for p in trailer)
-        large = outcome.segment_count > most  # not read, whatever it holds
+        large = outcome.segment_count > most or msg.past is not None  # not read at all
         if large:
             tag = too_large.tag if too_large is not None else "UNT"
-            found = set_too_large(
-                "message", outcome.control, outcome.segment_count, most, tag, outcome.type_code
-            )
+            found = set_too_large("message", outcome.control, outcome.segment_count, most, tag,
+                                  outcome.type_code, msg.past)  # fmt: skip
             outcome.problems.append(found.model_copy(update=where))
         translated = type_code in TRANSLATED_MESSAGES
         if not translated and type_code not in ACK_MESSAGES:

@@ -13,11 +13,11 @@ peaks measured on the shapes named at the profile's fields.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from itertools import islice
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
+from gateway.parse.edifact_common import EdiSegment
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
 
@@ -25,12 +25,16 @@ __all__ = [
     "SHIP_NOTICES",
     "TooLarge",
     "count_set",
-    "element_cut",
+    "edifact_size",
     "hold",
     "keep_group",
     "most_segments",
     "set_too_large",
+    "size_cut",
+    "x12_size",
 ]
+
+_S = TypeVar("_S")
 
 # ship notices (X12 856, EDIFACT DESADV): their own limit (`most_segments`)
 SHIP_NOTICES = frozenset({"856", "DESADV"})
@@ -80,22 +84,45 @@ def hold(segments: list[Any], most: int, too_large: TooLarge | None) -> TooLarge
     return too_large
 
 
-def element_cut(
-    segments: Sequence[Sequence[str]], counted: int, elements: int, budget: int
-) -> tuple[int, int, int | None]:
-    """Count the items (tag and elements: `len`) of `segments[counted:]` onto `elements`:
-    (segments counted, the count, None) while the count stays within `budget` (the partner
-    profile's max_set_elements), else (the same, k) with k >= 1 the index of the segment
-    that takes it past: the set keeps its first k segments (`hold`)."""
-    total = elements + sum(map(len, islice(segments, counted, None)))
-    if total <= budget:
-        return len(segments), total, None
-    total = elements
-    for k in range(counted, len(segments)):
-        total += len(segments[k])
-        if total > budget:
-            return k, total, max(k, 1)
-    raise AssertionError("the count was past the budget")  # pragma: no cover
+def x12_size(segment: Sequence[str]) -> tuple[int, int]:
+    """(items, characters) of an X12 segment as the tokenizer split it ([tag, element1,
+    ...]): its tag and data elements, and their text with a delimiter after each (the
+    element separators and the terminator)."""
+    return len(segment), sum(map(len, segment)) + len(segment)
+
+
+def edifact_size(segment: EdiSegment) -> tuple[int, int]:
+    """(items, characters) of an EDIFACT segment: its tag and the components of its data
+    elements (a simple data element is one), and their text with a delimiter after each
+    (releases undone: the text is at most that long)."""
+    items = 1 + sum(map(len, segment.elements))
+    chars = len(segment.tag) + 1
+    for element in segment.elements:
+        chars += sum(map(len, element)) + len(element)
+    return items, chars
+
+
+def size_cut(
+    segments: Sequence[_S], size: Callable[[_S], tuple[int, int]], items: int, characters: int
+) -> tuple[int, int, int, tuple[str, int] | None]:
+    """Count what `segments` (a set's / message's segments read so far, within its segment
+    limit) hold, each by `size` (`x12_size` / `edifact_size`): (items, characters, 0, None)
+    while they stay within `items` and `characters` (the partner profile's
+    max_set_elements and max_set_characters), else (the counts so far, k, (setting,
+    limit)) with k >= 1 the index of the segment that takes them past: the set keeps its
+    first k segments (`hold`) and is rejected as too large (`set_too_large`). The readers
+    count exactly here only when their cheap count (the text of whole batches, which may
+    hold other sets' segments too) goes past a limit."""
+    held_items = held_chars = 0
+    for k, segment in enumerate(segments):
+        n, c = size(segment)
+        held_items += n
+        held_chars += c
+        if held_items > items:
+            return held_items, held_chars, max(k, 1), ("max_set_elements", items)
+        if held_chars > characters:
+            return held_items, held_chars, max(k, 1), ("max_set_characters", characters)
+    return held_items, held_chars, 0, None
 
 
 def set_too_large(
@@ -105,19 +132,24 @@ def set_too_large(
     most: int,
     tag: str,
     type_code: str = "",
-    elements: int = 0,
+    past: tuple[str, int] | None = None,
 ) -> Problem:
     """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message"; of
     `type_code`, ST01 / UNH 0065) of `total` segments, trailer included, more than `most`:
     on its segment at position `most` + 1 (`tag`), the first one past the limit. With
-    `elements` (the max_set_elements it went past), the limit was that count of elements,
-    reached within its first `most` + 1 segments."""
+    `past` (`size_cut`'s (setting, limit): max_set_elements or max_set_characters), the
+    limit was that count of items or characters, reached within its first `most` + 1
+    segments."""
     setting = "max_ship_notice_segments" if type_code in SHIP_NOTICES else "max_set_segments"
     what = f"has {total:,} segments, more than the {most:,} the gateway reads in one"
-    if elements:
-        setting = "max_set_elements"
-        what = (f"holds more than the {elements:,} data elements (tags included) the gateway "
-                f"reads in one, from its segment {most + 1:,} on")  # fmt: skip
+    if past is not None:
+        setting, limit = past
+        held = "characters (delimiters included)"
+        if setting == "max_set_elements":
+            held = "data elements (tags included)" if kind == "transaction set" else (
+                "data elements and components (tags included)")  # fmt: skip
+        what = (f"holds more than the {limit:,} {held} the gateway reads in one, from its "
+                f"segment {most + 1:,} on")  # fmt: skip
     return Problem(
         code=ProblemCode.SET_TOO_LARGE,
         message=f"{kind} {control} {what} (partner profile {setting}): it is not "

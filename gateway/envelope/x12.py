@@ -19,10 +19,11 @@ from gateway.envelope.limits import (
     SHIP_NOTICES,
     TooLarge,
     count_set,
-    element_cut,
     hold,
     keep_group,
     set_too_large,
+    size_cut,
+    x12_size,
 )
 from gateway.envelope.outcome import (
     DocumentSink,
@@ -77,11 +78,13 @@ class _Set:
     segments: list[list[str]]
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
     most: int = 0  # the most segments it may have (`limits.most_segments`)
-    # its segments' items counted (`_Reader.count_elements`): how many segments, how many
-    # items, and the max_set_elements it went past (0: none)
+    # its segments' items counted (`_Reader.count_sizes`): how many segments, how many
+    # items; its characters, at least (whole batches counted); the (setting, limit) it
+    # went past (`limits.size_cut`: max_set_elements / max_set_characters)
     counted: int = 0
     elements: int = 0
-    wide: int = 0
+    chars: int = 0
+    past: tuple[str, int] | None = None
 
 
 _new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
@@ -107,6 +110,8 @@ class _Reader:
             profile.max_interchange_groups,
             profile.max_interchange_sets,
         )
+        self.most_elements, self.most_chars = profile.max_set_elements, profile.max_set_characters
+        self.batch = 0  # the characters of the batch of segments being read (Token.size)
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = X12Result()
         self.file_problems = FileProblems(self.result.problems, "X12")
@@ -235,32 +240,31 @@ class _Reader:
         most = self.most_notice if type_code in SHIP_NOTICES else self.most_segments
         self.set = _Set(outcome, [st], most=most)  # (limits.most_segments, inline)
 
-    def count_elements(self, current: _Set) -> None:
-        """Count the items (tags and elements) of the set's segments read since the last
-        count: past the profile's max_set_elements it keeps the segments before the one
-        that went past (its `most`, then `hold` drops the rest as they are read), and is
-        rejected as too large. A segment's elements are held as one object each: a set of
-        a few segments of 10,000 elements each took 300 MB."""
+    def count_sizes(self, current: _Set) -> None:
+        """Count exactly what the set's segments hold (`limits.size_cut`), when the cheap
+        count went past a limit: past the profile's max_set_elements or max_set_characters
+        it keeps the segments before the one that went past (its `most`, then `hold` drops
+        the rest as they are read), and is rejected as too large. A segment's elements are
+        held as one object each: a set of a few segments of 10,000 elements each took
+        300 MB; one of 90 elements of a megabyte each, 297 MB."""
         if current.too_large is not None:
             return  # nothing past a cut is held
-        budget = self.profile.max_set_elements
-        # (those within the segment limit: past it, that limit is the first one reached)
-        counted, elements, cut = element_cut(
-            current.segments[: current.most], current.counted, current.elements, budget
-        )
-        current.counted, current.elements = counted, elements
-        if cut is not None:
-            current.most, current.wide = cut, budget
+        segments = current.segments[: current.most]  # (past it, that limit came first)
+        items, chars, cut, past = size_cut(segments, x12_size, self.most_elements,
+                                           self.most_chars)  # fmt: skip
+        current.counted, current.elements, current.chars = len(segments), items, chars
+        if past is not None:
+            current.most, current.past = cut, past
             current.too_large = hold(current.segments, cut, None)
 
     def close_set(self, se: list[str] | None) -> None:
         assert self.set is not None
         current, self.set = self.set, None
-        if current.too_large is None:  # count_elements, its common case inlined
+        if current.too_large is None:  # count_sizes, its common case inlined
             segs, counted = current.segments, current.counted
             total = current.elements + sum(map(len, segs[counted : current.most]))
-            if total > self.profile.max_set_elements:
-                self.count_elements(current)
+            if total > self.most_elements or current.chars + self.batch > self.most_chars:
+                self.count_sizes(current)
         most = current.most
         too_large = hold(current.segments, most, current.too_large)
         outcome, segments = current.outcome, current.segments
@@ -268,7 +272,7 @@ class _Reader:
             segments.append(se)
         dropped = too_large.dropped if too_large is not None else 0
         outcome.segment_count = len(segments) + dropped
-        large = outcome.segment_count > most or current.wide > 0  # not read, whatever it holds
+        large = outcome.segment_count > most or current.past is not None  # not read at all
         ic, group = self.ic, self.group
         if outcome.type_code in ACK_SETS and ic is not None:
             ic.is_acknowledgment = True  # (never answered, whatever its size)
@@ -291,7 +295,7 @@ class _Reader:
             tag = too_large.tag if too_large is not None else "SE"
             envelope.append(set_too_large("transaction set", outcome.control,
                                           outcome.segment_count, most, tag,
-                                          outcome.type_code, current.wide))  # fmt: skip
+                                          outcome.type_code, current.past))  # fmt: skip
         misplaced = check_set_group(outcome.type_code, group.functional_id) if group else None
         if misplaced is not None:
             envelope.insert(0, misplaced)  # the set is not sent (AK5 R, AK502 1)
@@ -449,12 +453,13 @@ def read_x12(
     interchange outcome, or with `keep` False only the last one (a mailbag of 100,000
     interchanges is not held: the sink takes what it needs of each as it ends)."""
     reader = _Reader(sink, profile, keep)
-    budget = profile.max_set_elements
+    budget, most_chars = profile.max_set_elements, profile.max_set_characters
     tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
     for token in tokenizer.batches():
         batch = token.segments
         if batch is not None:
+            reader.batch = size = token.size
             current = reader.set
             for seg in batch:
                 if current is not None and seg[0] not in _CONTROL_TAGS:  # hot: a set's body
@@ -464,12 +469,15 @@ def read_x12(
                     current = reader.set
             if current is not None:
                 if current.too_large is None:  # (a batch is at most a chunk's text)
-                    segs, counted = current.segments, current.counted  # count_elements, inlined
+                    segs, counted = current.segments, current.counted  # count_sizes, inlined
                     total = current.elements + sum(map(len, segs[counted : current.most]))
-                    if total > budget:
-                        reader.count_elements(current)
+                    # (the whole batch's characters: the set may have begun inside it)
+                    chars = current.chars + size
+                    if total > budget or chars > most_chars:
+                        reader.count_sizes(current)
                     else:
                         current.counted, current.elements = min(len(segs), current.most), total
+                        current.chars = chars
                 if len(current.segments) > current.most:
                     current.too_large = hold(current.segments, current.most, current.too_large)
         elif token.kind == "isa":

@@ -69,7 +69,9 @@ class Token(NamedTuple):  # a tuple: one is made for every segment, so it must b
     text: str = ""  # a sample of a junk, partial, run-on or skipped text
     # kind "segments" (`X12Tokenizer.batches`): the segments of one chunk, in order
     segments: list[list[str]] | None = None
-    size: int = 0  # kind "skipped": the characters skipped
+    # kind "skipped": the characters skipped; kind "segments": the characters of its
+    # segments' texts (line breaks dropped), a terminator counted after each, at least
+    size: int = 0
     reason: str = ""  # kind "skipped": why
 
 
@@ -256,8 +258,8 @@ class X12Tokenizer:
         batch = [text.split(sep) for text in (t.strip(skip) for t in texts) if text]
         if tail.startswith("IEA"):
             batch.append(tail.split(sep))
-        if batch:
-            yield _new(Token, ("segments", None, None, "", batch, 0, ""))
+        if batch:  # (its size: the region's, at least theirs)
+            yield _new(Token, ("segments", None, None, "", batch, len(region) + 1, ""))
         if tail and not tail.startswith("IEA"):
             yield Token("run-on", text=tail[:200])
 
@@ -303,7 +305,7 @@ class X12Tokenizer:
                 self._pos = len(self._buf)
                 if rest.startswith("IEA"):  # a last segment without its terminator
                     self.delimiters = None
-                    yield Token("segments", segments=[rest.split(sep)])
+                    yield Token("segments", segments=[rest.split(sep)], size=len(rest) + 1)
                 elif rest:
                     yield Token("eof-partial", text=rest[:200])
                 return
@@ -337,14 +339,17 @@ class X12Tokenizer:
                 # segments of a 2 MiB block split at once took 40 MB)
                 per = _BATCH if length < _LONG * len(plain) else 4
                 for start in range(0, len(plain), per):
-                    batch = [text.split(sep) for text in plain[start : start + per]]
-                    yield _new(Token, ("segments", None, None, "", batch, 0, ""))
+                    texts = plain[start : start + per]
+                    batch = [text.split(sep) for text in texts]
+                    size = sum(map(len, texts)) + len(texts)
+                    yield _new(Token, ("segments", None, None, "", batch, size, ""))
                 if first < 0:
                     continue
             texts = block.split(term)
             per = _BATCH if len(block) < _LONG * len(texts) else 4  # (as above)
             batch = []
             add = batch.append
+            size = 0  # (the characters of `batch`'s texts and terminators)
             for count, text in enumerate(texts, start=skipped + 1):
                 if text[:1] in skip or text[-1:] in skip:
                     text = text.strip(skip)
@@ -352,18 +357,20 @@ class X12Tokenizer:
                         continue
                 elements = text.split(sep)
                 add(elements)
+                size += len(text) + 1
                 if elements[0] == "IEA":
                     self.delimiters = None
                     if count < skipped + len(texts):  # else it ends the block: at last + step
                         self._pos = after_terminators(buf, term, pos, count)
-                    yield _new(Token, ("segments", None, None, "", batch, 0, ""))
+                    yield _new(Token, ("segments", None, None, "", batch, size, ""))
                     return
                 if len(batch) >= per:  # a few at a time: their memory is soon reused
-                    yield _new(Token, ("segments", None, None, "", batch, 0, ""))
+                    yield _new(Token, ("segments", None, None, "", batch, size, ""))
                     batch = []
                     add = batch.append
+                    size = 0
             if batch:
-                yield _new(Token, ("segments", None, None, "", batch, 0, ""))
+                yield _new(Token, ("segments", None, None, "", batch, size, ""))
 
 
 _new = tuple.__new__

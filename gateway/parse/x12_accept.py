@@ -16,7 +16,7 @@ from gateway.parse.x12_elements import El
 from gateway.parse.x12_tables import ELEMENTS, MAX_ELEMENTS
 from gateway.text import plain_class
 
-__all__ = ["CLEAN_SIZE", "JOIN", "clean_texts", "fast_checks", "faultless"]
+__all__ = ["CLEAN_LENGTH", "CLEAN_SIZE", "JOIN", "clean_texts", "fast_checks", "faultless"]
 
 JOIN = "\x00".join  # a segment's text: its elements joined by NUL
 
@@ -24,6 +24,9 @@ _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
 _CLEAN: dict[tuple[int, int, str, str, int], tuple[object, object, object, set[str]]] = {}
 CLEAN_SIZE = 4096  # faultless segment texts remembered, per tables, delimiters and notes
+# the longest text remembered: the ones a file repeats are short, and elements past a
+# table's own are not bounded in length (4,096 texts of a megabyte would be 4 GB)
+CLEAN_LENGTH = 256
 
 # per-tag fast acceptance: one regex over the segment's elements joined by NUL. It accepts
 # only values `check_elements` plainly accepts (ASCII digits, no control character, no
@@ -171,6 +174,8 @@ def faultless(
     if len(clean) + len(unknown) > CLEAN_SIZE:
         clean.clear()
     if len(unknown) <= CLEAN_SIZE:  # a giant set's texts are not all remembered
+        if max(map(len, unknown)) > CLEAN_LENGTH:  # (nor long ones)
+            unknown = {text for text in unknown if len(text) <= CLEAN_LENGTH}
         clean.update(unknown)
     return True
 

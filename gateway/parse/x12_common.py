@@ -13,7 +13,7 @@ from gateway.parse.relations import (
     check_syntax_notes,
     syntax_notes,
 )
-from gateway.parse.x12_accept import CLEAN_SIZE, JOIN, clean_texts, fast_checks
+from gateway.parse.x12_accept import CLEAN_LENGTH, CLEAN_SIZE, JOIN, clean_texts, fast_checks
 from gateway.parse.x12_elements import El, check_elements
 from gateway.parse.x12_structure import Loop, check_structure
 from gateway.parse.x12_tables import COMPOSITES, ELEMENTS, MAX_ELEMENTS, REPEATS
@@ -98,7 +98,7 @@ def validate_set(
             )  # fmt: skip
         if found:
             problems.extend(found)
-        elif ok and joined:
+        elif ok and joined and len(text) <= CLEAN_LENGTH:
             if len(clean) >= CLEAN_SIZE:
                 clean.clear()
             clean.add(text)
