@@ -20,6 +20,10 @@ peak RSS (from wait4) and its seconds.
 - `wide 214 MB`: one 214 of segments of 10,000 elements each (max_set_elements);
 - `tiny sets MB`: one group of sets of ST and SE alone, each rejected (max_interchange_sets:
   the 997 answers every set);
+- `long 214 MB`: one 214 of L11 segments of one 1,000,000-character element each
+  (max_set_characters); `long IFTSTA MB`: one IFTSTA of such RFF segments;
+- `wide IFTSTA MB`: one IFTSTA of RFF segments of 10,000 components each (max_set_elements
+  counts components);
 - `faulty 214`: `--faulty-mb` of 214 sets each with a faulty MS2 in one group (a 997 of
   an AK2 .. AK5 per set, about a fifth of the file, written as the sets are read).
 

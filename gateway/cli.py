@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from json.encoder import encode_basestring_ascii as _esc
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -90,7 +91,9 @@ def _request_json(request: TranslatedRequest, lineage: bool) -> str:
     """The request's JSON text, exactly `json.dumps({"operation", "body"[, "lineage"]})`:
     the body and the lineage objects are written as text directly
     (`TranslatedRequest.body_dumps`, `lineage_text`)."""
-    text = f'{{"operation": {json.dumps(request.operation)}, "body": {request.body_dumps()}}}'
+    # (json.dumps of a str is encode_basestring_ascii's text: called directly, once per
+    # request, without json.dumps' layers)
+    text = f'{{"operation": {_esc(request.operation)}, "body": {request.body_dumps()}}}'
     if not lineage:
         return text
     return f'{text[:-1]}, "lineage": [{request.lineage_text()}]}}'

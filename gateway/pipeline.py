@@ -23,6 +23,7 @@ from gateway.ack.x12 import x12_acks
 from gateway.envelope.edifact import EdifactResult, read_edifact
 from gateway.envelope.outcome import InterchangeOutcome, has_error
 from gateway.envelope.x12 import X12Result, read_x12
+from gateway.mapping.build import CHUNK_SIZE, unique
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
@@ -201,6 +202,12 @@ class _Translator:
         if mapped is None:
             return False
         group = origin.group_control
+        if 0 < len(mapped) <= CHUNK_SIZE:  # a set's few updates: `status_parts`' one part,
+            texts, purchase_orders, tracking_numbers, trails = zip(*mapped, strict=True)
+            record = status_record(group, origin, texts, unique(purchase_orders),
+                                   unique(tracking_numbers), trails)  # fmt: skip
+            self.spool.add_record(record, len(trails))  # made inline (no generator, no slice)
+            return True
         for texts, purchase_orders, tracking_numbers, trails in status_parts(mapped):
             record = status_record(group, origin, texts, purchase_orders, tracking_numbers,
                                    trails)  # fmt: skip

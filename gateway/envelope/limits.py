@@ -3,7 +3,9 @@
 An envelope reader holds a transaction set / message whole until its trailer, and an
 interchange's group outcomes until its trailer (the 997 / CONTRL answering them names
 every group). Past the profile's `max_set_segments` (`max_ship_notice_segments` for an
-856 / DESADV: `most_segments`) a set's segments are counted, not held (`hold`, then
+856 / DESADV: `most_segments`), and past the items or characters `max_set_elements` /
+`max_set_characters` allow (`size_cut`, which the readers call when their cheap count of
+whole batches goes past one), a set's segments are counted, not held (`hold`, then
 `set_too_large` rejects the set); past `max_interchange_groups` (a group's own problems
 weighing one more each) an interchange's groups are counted, not held (`keep_group`, which
 rejects the interchange whole with `interchange_too_large`). What the two bound is what

