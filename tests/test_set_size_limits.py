@@ -248,3 +248,19 @@ def test_long_clean_segments_are_not_remembered(syntax: str) -> None:
     if syntax == "X12":  # (FTX is not in an IFTSTA there: the messages are rejected)
         assert _events(requests) == 600
     assert peak < 12 * 2**20, f"{peak / 2**20:.0f} MB traced"
+
+
+def test_a_header_past_a_limit_is_named_itself() -> None:
+    """An ST / UNH that alone holds more than a limit is the segment named (position 1),
+    not the one after it."""
+    body = _214_body(1)
+    x12_wide = _x12("QM", _x12_set("214", "0001*" + "*".join(["X"] * 20), body))
+    x12_long = _x12("QM", _x12_set("214", "0001*" + "X" * 2_000, body))
+    edi_long = _edifact(_edifact_message("1+" + "X" * 2_000, _iftsta_body(1)))
+    for data, limits in ((x12_wide, {"max_set_elements": 10}),
+                         (x12_long, {"max_set_characters": 1_000}),
+                         (edi_long, {"max_set_characters": 1_000})):  # fmt: skip
+        outcome, requests = _translate(data, _profile(**limits))
+        (found,) = _too_large(outcome)
+        assert requests == [] and found.position == 1, found
+        assert found.segment in ("ST", "UNH") and "from its segment 1 on" in found.message

@@ -115,7 +115,7 @@ class _Message:
     # the (setting, limit) it went past (`limits.size_cut`)
     items: int = 0
     chars: int = 0
-    past: tuple[str, int] | None = None
+    past: tuple[str, int, int] | None = None
 
     def position(self) -> int:
         """The position of the segment last read (UNH = 1)."""

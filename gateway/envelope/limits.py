@@ -106,24 +106,25 @@ def edifact_size(segment: EdiSegment) -> tuple[int, int]:
 
 def size_cut(
     segments: Sequence[_S], size: Callable[[_S], tuple[int, int]], items: int, characters: int
-) -> tuple[int, int, int, tuple[str, int] | None]:
+) -> tuple[int, int, int, tuple[str, int, int] | None]:
     """Count what `segments` (a set's / message's segments read so far, within its segment
     limit) hold, each by `size` (`x12_size` / `edifact_size`): (items, characters, 0, None)
     while they stay within `items` and `characters` (the partner profile's
     max_set_elements and max_set_characters), else (the counts so far, k, (setting,
-    limit)) with k >= 1 the index of the segment that takes them past: the set keeps its
-    first k segments (`hold`) and is rejected as too large (`set_too_large`). The readers
-    count exactly here only when their cheap count (the text of whole batches, which may
-    hold other sets' segments too) goes past a limit."""
+    limit, position)) with k >= 1 the segments the set keeps (`hold`: those before the
+    one at `position` that takes the counts past, its header at least) and is rejected
+    as too large for (`set_too_large`). The readers count exactly here only when their
+    cheap count (the text of whole batches, which may hold other sets' segments too) goes
+    past a limit."""
     held_items = held_chars = 0
     for k, segment in enumerate(segments):
         n, c = size(segment)
         held_items += n
         held_chars += c
         if held_items > items:
-            return held_items, held_chars, max(k, 1), ("max_set_elements", items)
+            return held_items, held_chars, max(k, 1), ("max_set_elements", items, k + 1)
         if held_chars > characters:
-            return held_items, held_chars, max(k, 1), ("max_set_characters", characters)
+            return held_items, held_chars, max(k, 1), ("max_set_characters", characters, k + 1)
     return held_items, held_chars, 0, None
 
 
@@ -134,31 +135,34 @@ def set_too_large(
     most: int,
     tag: str,
     type_code: str = "",
-    past: tuple[str, int] | None = None,
+    past: tuple[str, int, int] | None = None,
 ) -> Problem:
     """The SET_TOO_LARGE problem of a set (`kind`: "transaction set" / "message"; of
     `type_code`, ST01 / UNH 0065) of `total` segments, trailer included, more than `most`:
     on its segment at position `most` + 1 (`tag`), the first one past the limit. With
-    `past` (`size_cut`'s (setting, limit): max_set_elements or max_set_characters), the
-    limit was that count of items or characters, reached within its first `most` + 1
-    segments."""
+    `past` (`size_cut`'s (setting, limit, position): max_set_elements or
+    max_set_characters), the limit was that count of items or characters, reached at the
+    segment at `position` (its header, ST / UNH, at 1)."""
     setting = "max_ship_notice_segments" if type_code in SHIP_NOTICES else "max_set_segments"
     what = f"has {total:,} segments, more than the {most:,} the gateway reads in one"
+    position = most + 1
     if past is not None:
-        setting, limit = past
+        setting, limit, position = past
+        if position == 1:
+            tag = "ST" if kind == "transaction set" else "UNH"
         held = "characters (delimiters included)"
         if setting == "max_set_elements":
             held = "data elements (tags included)" if kind == "transaction set" else (
                 "data elements and components (tags included)")  # fmt: skip
         what = (f"holds more than the {limit:,} {held} the gateway reads in one, from its "
-                f"segment {most + 1:,} on")  # fmt: skip
+                f"segment {position:,} on")  # fmt: skip
     return Problem(
         code=ProblemCode.SET_TOO_LARGE,
         message=f"{kind} {control} {what} (partner profile {setting}): it is not "
         "translated; send its content in several",
         level=Level.SEGMENT,
         segment=tag[:3] or None,
-        position=most + 1,
+        position=position,
         value=str(total),
     )
 

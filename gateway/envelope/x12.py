@@ -84,7 +84,7 @@ class _Set:
     counted: int = 0
     elements: int = 0
     chars: int = 0
-    past: tuple[str, int] | None = None
+    past: tuple[str, int, int] | None = None
 
 
 _new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
