@@ -14,6 +14,7 @@ must all still be read."""
 from __future__ import annotations
 
 import tracemalloc
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,18 @@ def _too_large(outcome: object) -> list[Problem]:
     return [p for ic in outcome.interchanges for g in ic.groups  # type: ignore[attr-defined]
             for s in g.sets for p in s.problems
             if p.code is ProblemCode.SET_TOO_LARGE]  # fmt: skip
+
+
+def _traced(data: bytes) -> tuple[Any, list[bytes], int]:
+    """The outcome and requests of `data` at the default limits, and the peak traced."""
+    _translate(_x12("QM", _x12_set("214", "0001", _214_body(2))), _profile())  # warm-up
+    tracemalloc.start()
+    try:
+        outcome, requests = _translate(data, _profile())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return outcome, requests, peak
 
 
 def _x12_chars(lines: list[str]) -> int:
@@ -155,13 +168,7 @@ def test_megabyte_elements_are_not_held(make: object, first: int) -> None:
     (holding them traced 58 MB in X12, 23 MB with EDIFACT releases; 11 and 8 MB now), and
     the set after it translated."""
     data = make()  # type: ignore[operator]
-    _translate(_x12("QM", _x12_set("214", "0001", _214_body(2))), _profile())  # warm-up
-    tracemalloc.start()
-    try:
-        outcome, requests = _translate(data, _profile())
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    outcome, requests, peak = _traced(data)
     (big, small) = _sets(outcome)
     assert big[1:] == (False, first - 20 + 100 + 1) and small[1]
     assert _events(requests) == 2  # the small set's events
@@ -175,12 +182,7 @@ def test_a_message_of_wide_composites_is_rejected_at_the_component_budget() -> N
     at the 15th one (the message's first 4 segments hold 11 items), not held."""
     body = [*_iftsta_body(0), "CNI+1+1Z00000001", *(["RFF+ON" + ":ab" * 10_000] * 40)]
     data = _edifact(_edifact_message("1", body))
-    tracemalloc.start()
-    try:
-        outcome, requests = _translate(data, _profile())
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    outcome, requests, peak = _traced(data)
     (found,) = _too_large(outcome)
     items = _edifact_items(["UNH+1+IFTSTA:D:01B:UN", *body[:4]])
     assert found.position == 5 + 15 and items + 15 * 10_002 > 150_000 > items + 14 * 10_002
@@ -237,13 +239,7 @@ def test_long_clean_segments_are_not_remembered(syntax: str) -> None:
         data = _edifact(*[_edifact_message(str(n), [*_iftsta_body(1),
                                                     f"FTX+AAA+++{n:06d}{'A' * 30_000}"])
                           for n in range(1, 601)])  # fmt: skip
-    _translate(_x12("QM", _x12_set("214", "0001", _214_body(2))), _profile())  # warm-up
-    tracemalloc.start()
-    try:
-        outcome, requests = _translate(data, _profile())
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    outcome, requests, peak = _traced(data)
     assert len(_sets(outcome)) == 600 and not _too_large(outcome)
     if syntax == "X12":  # (FTX is not in an IFTSTA there: the messages are rejected)
         assert _events(requests) == 600

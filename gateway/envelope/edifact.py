@@ -296,13 +296,18 @@ class _Reader:
                 return
         self.batch_items = self.batch_chars = 0
         if msg is not None:
-            if msg.too_large is None:
-                msg.items += items
-                msg.chars += chars
-                if msg.items > self.most_items or msg.chars > self.most_chars:
-                    self.count_sizes(msg)
-            if len(msg.segments) > msg.most:
-                msg.too_large = hold(msg.segments, msg.most, msg.too_large)
+            self.held(msg, items, chars)
+
+    def held(self, msg: _Message, items: int, chars: int) -> None:
+        """Count `items` and `chars` more (at least what the message read since the last
+        count) and hold what its limits allow of its segments (`count_sizes`, `hold`)."""
+        if msg.too_large is None:
+            msg.items += items
+            msg.chars += chars
+            if msg.items > self.most_items or msg.chars > self.most_chars:
+                self.count_sizes(msg)
+        if len(msg.segments) > msg.most:
+            msg.too_large = hold(msg.segments, msg.most, msg.too_large)
 
     def count_sizes(self, msg: _Message) -> None:
         """Count exactly what the message's segments hold (`limits.size_cut`), when the
@@ -493,14 +498,7 @@ class _Reader:
         if msg is not None and tag not in _SERVICE:
             msg.segments.append(seg)
             msg.checked = False  # not split by feed_batch: not known to be clean
-            if msg.too_large is None:  # (counted again with its batch, if it is in one)
-                items, chars = edifact_size(seg)
-                msg.items += items
-                msg.chars += chars
-                if msg.items > self.most_items or msg.chars > self.most_chars:
-                    self.count_sizes(msg)
-            if len(msg.segments) > msg.most:
-                msg.too_large = hold(msg.segments, msg.most, msg.too_large)
+            self.held(msg, *edifact_size(seg))  # (counted again with its batch, if in one)
         elif tag == "UNB":
             self.start_interchange(seg, raw)
         elif self.ic is None:

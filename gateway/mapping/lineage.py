@@ -240,19 +240,24 @@ def varies_in_time(function: Any, at: int) -> None:
     _TIME_AT[function] = at
 
 
-Shape = tuple[tuple[str, ...], tuple[tuple[int, Entry], ...]]  # tails, the time's entries
+# a shape's tails, and for each entry of its time: its position, its tail up to the
+# detail's value, and the detail's words after the time
+Shape = tuple[tuple[str, ...], tuple[tuple[int, str, str], ...]]
+_UNSEEN: Any = object()  # a shape not met yet (`_timed_tails`)
 
 
 def _template(trail: Trail, at: int) -> Shape | None:
-    """The tails of a compact trail and its time's entries, if only `TimeDetail`s whose
-    time is the one at `at` change when that time does (tried with another time)."""
+    """The tails of a compact trail and its time's entries (position, tail up to the
+    detail's text, the detail's words after the time: `detail_text`'s), if only
+    `TimeDetail`s whose time is the one at `at` change when that time does (tried with
+    another time)."""
     local = trail[at]
     made = list(entries(full_trail(trail)))
     other = local + timedelta(days=1, minutes=1)
     moved = list(entries(full_trail((*trail[:at], other, *trail[at + 1 :]))))
     if len(moved) != len(made):
         return None
-    marks: list[tuple[int, Entry]] = []
+    marks: list[tuple[int, str, str]] = []
     for position, (entry, shifted) in enumerate(zip(made, moved, strict=True)):
         if entry == shifted:
             continue
@@ -260,7 +265,10 @@ def _template(trail: Trail, at: int) -> Shape | None:
         if (entry[:6] != shifted[:6] or type(detail) is not tuple or detail[0] != local
                 or shifted[6] != (other, detail[1], detail[2])):  # fmt: skip
             return None
-        marks.append((position, entry))
+        head = _quoted(entry[0])[1:] + _tail(entry[1], entry[2], entry[3], entry[4], entry[5],
+                                             None)[:-1]  # fmt: skip
+        marks.append((position, head + ', "detail": ', f" from {_read_text(detail[1])}; "
+                      f"{detail[2]}"))  # fmt: skip
     return _tails(full_trail(trail)), tuple(marks)
 
 
@@ -271,9 +279,8 @@ def _timed_tails(trail: Trail, at: int) -> tuple[str, ...] | None:
     if type(local) is not datetime:
         return None
     shape = (*trail[:at], None, *trail[at + 1 :])
-    if shape in _SHAPES:
-        found = _SHAPES[shape]
-    else:
+    found = _SHAPES.get(shape, _UNSEEN)  # (one lookup: a trail's hash is not cached)
+    if found is _UNSEEN:
         if len(_SHAPES) >= 4096:
             _SHAPES.clear()
         found = _SHAPES[shape] = _template(trail, at)
@@ -281,12 +288,9 @@ def _timed_tails(trail: Trail, at: int) -> tuple[str, ...] | None:
         return None
     tails, marks = found
     out = list(tails)
-    for position, entry in marks:
-        detail = entry[6]
-        assert type(detail) is tuple
-        out[position] = _quoted(entry[0])[1:] + _tail(
-            entry[1], entry[2], entry[3], entry[4], entry[5], (local, detail[1], detail[2])
-        )
+    when = local.isoformat()
+    for position, head, words in marks:  # (`_tail` of the entry, its detail worded here)
+        out[position] = f"{head}{_quote(when + words)}}}"
     return tuple(out)
 
 
