@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from gateway.envelope.limits import size_cut
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
 from tests.test_set_too_large import (
@@ -260,3 +261,72 @@ def test_a_header_past_a_limit_is_named_itself() -> None:
         (found,) = _too_large(outcome)
         assert requests == [] and found.position == 1, found
         assert found.segment in ("ST", "UNH") and "from its segment 1 on" in found.message
+
+
+def test_a_header_read_alone_is_counted() -> None:
+    """A UNH longer than the EDIFACT lexer's buffer is read alone, in no batch: it is
+    counted all the same, and one past a limit on its own is named at position 1 at the
+    default limits (200,000 components in its message identifier)."""
+    unh_tail = "IFTSTA:D:01B:UN:" + ":".join(["ab"] * 200_000)
+    data = _edifact(_edifact_message("1", _iftsta_body(1), unh_tail),
+                    _edifact_message("2", _iftsta_body(2)))  # fmt: skip
+    outcome, requests = _translate(data, _profile())
+    (found,) = _too_large(outcome)
+    assert found.position == 1 and found.segment == "UNH" and "max_set_elements" in found.message
+    assert [accepted for _, accepted, _ in _sets(outcome)] == [False, True]
+    assert _events(requests) == 2
+
+
+def test_long_segments_are_split_one_at_a_time() -> None:
+    """A block of long segments reaches the reader one segment a batch, so a set is counted
+    after each (4 of 430,000 characters of 2-character elements split at once took a set
+    being read past 100 MB before it was counted)."""
+    from gateway.envelope.x12_syntax import X12Tokenizer
+
+    wide = "L11*" + "*".join(["ab"] * 1_000)
+    body = [*_214_body(1), *[wide] * 8]
+    text = _x12("QM", _x12_set("214", "0001", body)).decode("latin-1")
+    batches = [t.segments for t in X12Tokenizer(iter([text])).batches() if t.segments]
+    sizes = [len(batch) for batch in batches if any(len(s) > 100 for s in batch)]
+    assert sizes == [1] * 8
+
+
+def test_each_segment_is_counted_exactly_once() -> None:
+    """The exact count goes on from the segments it counted before (release characters
+    make the cheap count of EDIFACT run ahead of it batch after batch: counting from the
+    first segment each time cost a release-heavy file a third more time)."""
+    calls: list[int] = []
+
+    def size(segment: int) -> tuple[int, int]:
+        calls.append(segment)
+        return 1, 10
+
+    segments = list(range(100))
+    whole = size_cut(segments, size, 1_000, 10_000)
+    assert whole == (100, 1_000, 0, None) and calls == segments
+    calls.clear()
+    first = size_cut(segments[:60], size, 1_000, 10_000)
+    rest = size_cut(segments, size, 1_000, 10_000, 60, first[:2])
+    assert rest == whole and calls == segments
+    calls.clear()
+    assert size_cut(segments, size, 1_000, 555, 60, (60, 600)) == (
+        61,
+        610,
+        60,
+        ("max_set_characters", 555, 61),
+    )
+    assert calls == [60]
+
+
+def test_release_characters_are_counted_undone() -> None:
+    """EDIFACT text is counted with its releases undone (`?+` is one character): the cheap
+    count of the raw text runs ahead, the exact one decides."""
+    body = [*_iftsta_body(2), *[f"FTX+AAA+++{'A?+' * 100}"] * 30]
+    lines = ["UNH+1+IFTSTA:D:01B:UN", *body]
+    exact = sum(len(line.replace("?+", "+")) + 1 for line in lines)
+    data = _edifact(_edifact_message("1", body))
+    at_limit, _ = _translate(data, _profile(max_set_characters=exact))
+    assert not _too_large(at_limit)  # (rejected for its FTXs, not for its size)
+    over, _ = _translate(data, _profile(max_set_characters=exact - 1))
+    (found,) = _too_large(over)
+    assert found.position == len(lines) and found.segment == "FTX"

@@ -116,6 +116,9 @@ class _Message:
     items: int = 0
     chars: int = 0
     past: tuple[str, int, int] | None = None
+    # the segments counted exactly (`size_cut`), and their (items, characters)
+    sized: int = 0
+    exact: tuple[int, int] = (0, 0)
 
     def position(self) -> int:
         """The position of the segment last read (UNH = 1)."""
@@ -319,8 +322,10 @@ class _Reader:
         if msg.too_large is not None:
             return  # nothing past a cut is held
         segments = msg.segments[: msg.most]  # (past it, that limit came first)
-        msg.items, msg.chars, cut, past = size_cut(segments, edifact_size, self.most_items,
-                                                   self.most_chars)  # fmt: skip
+        most_items, most_chars = self.most_items, self.most_chars
+        msg.items, msg.chars, cut, past = size_cut(segments, edifact_size, most_items, most_chars,
+                                                   msg.sized, msg.exact)  # fmt: skip
+        msg.sized, msg.exact = len(segments), (msg.items, msg.chars)
         if past is not None:
             msg.most, msg.past = cut, past
             msg.too_large = hold(msg.segments, cut, None)
@@ -628,6 +633,9 @@ class _Reader:
             self.group, self.explicit = bare, False
         outcome, problems = read_unh(seg, self.delimiters.component)
         self.msg = _Message(outcome, [seg], most=most_segments(self.profile, outcome.type_code))
+        # its header counted too (one read alone, longer than the lexer's buffer, is in no
+        # batch): one alone past a limit is the segment named (`size_cut`)
+        self.held(self.msg, *edifact_size(seg))
         outcome.problems.extend(p.model_copy(update=self.where()) for p in problems)
         self.messages += 1
         self.stray = False

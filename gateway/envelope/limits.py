@@ -105,20 +105,26 @@ def edifact_size(segment: EdiSegment) -> tuple[int, int]:
 
 
 def size_cut(
-    segments: Sequence[_S], size: Callable[[_S], tuple[int, int]], items: int, characters: int
+    segments: Sequence[_S],
+    size: Callable[[_S], tuple[int, int]],
+    items: int,
+    characters: int,
+    start: int = 0,
+    held: tuple[int, int] = (0, 0),
 ) -> tuple[int, int, int, tuple[str, int, int] | None]:
     """Count what `segments` (a set's / message's segments read so far, within its segment
-    limit) hold, each by `size` (`x12_size` / `edifact_size`): (items, characters, 0, None)
+    limit) hold, each by `size` (`x12_size` / `edifact_size`), from `segments[start]` on
+    with `held` the (items, characters) of those before it: (items, characters, 0, None)
     while they stay within `items` and `characters` (the partner profile's
     max_set_elements and max_set_characters), else (the counts so far, k, (setting,
     limit, position)) with k >= 1 the segments the set keeps (`hold`: those before the
     one at `position` that takes the counts past, its header at least) and is rejected
     as too large for (`set_too_large`). The readers count exactly here only when their
-    cheap count (the text of whole batches, which may hold other sets' segments too) goes
-    past a limit."""
-    held_items = held_chars = 0
-    for k, segment in enumerate(segments):
-        n, c = size(segment)
+    cheap count (the text of whole batches, which may hold other sets' segments too, and
+    in EDIFACT release characters) goes past a limit, each segment once."""
+    held_items, held_chars = held
+    for k in range(start, len(segments)):
+        n, c = size(segments[k])
         held_items += n
         held_chars += c
         if held_items > items:

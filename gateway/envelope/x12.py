@@ -79,12 +79,15 @@ class _Set:
     too_large: TooLarge | None = None  # past the profile's max_set_segments (`hold`)
     most: int = 0  # the most segments it may have (`limits.most_segments`)
     # its segments' items counted (`_Reader.count_sizes`): how many segments, how many
-    # items; its characters, at least (whole batches counted); the (setting, limit) it
-    # went past (`limits.size_cut`: max_set_elements / max_set_characters)
+    # items; its characters, at least (whole batches counted); the (setting, limit,
+    # position) it went past (`limits.size_cut`: max_set_elements / max_set_characters)
     counted: int = 0
     elements: int = 0
     chars: int = 0
     past: tuple[str, int, int] | None = None
+    # the segments counted exactly (`size_cut`), and their (items, characters)
+    sized: int = 0
+    exact: tuple[int, int] = (0, 0)
 
 
 _new = tuple.__new__  # an Origin (a named tuple) from its values, without its __new__
@@ -250,9 +253,11 @@ class _Reader:
         if current.too_large is not None:
             return  # nothing past a cut is held
         segments = current.segments[: current.most]  # (past it, that limit came first)
-        items, chars, cut, past = size_cut(segments, x12_size, self.most_elements,
-                                           self.most_chars)  # fmt: skip
+        most_items, most_chars = self.most_elements, self.most_chars
+        items, chars, cut, past = size_cut(segments, x12_size, most_items, most_chars,
+                                           current.sized, current.exact)  # fmt: skip
         current.counted, current.elements, current.chars = len(segments), items, chars
+        current.sized, current.exact = len(segments), (items, chars)
         if past is not None:
             current.most, current.past = cut, past
             current.too_large = hold(current.segments, cut, None)

@@ -336,9 +336,10 @@ class X12Tokenizer:
                 plain = plain_texts(block, term, skip)
                 length = len(block)
             if plain is not None:  # the common block: split at once
-                # a few at a time when they are long (each element is an object: 64 wide
-                # segments of a 2 MiB block split at once took 40 MB)
-                per = _BATCH if length < _LONG * len(plain) else 4
+                # one at a time when they are long (each element is an object: 64 wide
+                # segments of a 2 MiB block split at once took 40 MB; 4 of 430,000
+                # characters took the set being read past 100 MB before it was counted)
+                per = _BATCH if length < _LONG * len(plain) else 1
                 for start in range(0, len(plain), per):
                     # (str.split mapped over the texts with the separator repeated: a fifth
                     # faster than a comprehension that calls text.split(sep) for each)
@@ -349,7 +350,7 @@ class X12Tokenizer:
                 if first < 0:
                     continue
             texts = block.split(term)
-            per = _BATCH if len(block) < _LONG * len(texts) else 4  # (as above)
+            per = _BATCH if len(block) < _LONG * len(texts) else 1  # (as above)
             batch = []
             add = batch.append
             size = 0  # (the characters of `batch`'s texts and terminators)
@@ -378,5 +379,5 @@ class X12Tokenizer:
 
 _new = tuple.__new__
 _BATCH = 64  # segments per "segments" token
-_LONG = 256  # characters a segment of a block, on average, past which it is split 4 at a time
+_LONG = 256  # characters a segment of a block, on average, past which it is split 1 at a time
 _WINDOW = 4096  # characters first read at once with line breaks dropped (`_segments`)
