@@ -22,6 +22,7 @@ from gateway.envelope.limits import size_cut
 from gateway.problems import Level, Problem, ProblemCode
 from gateway.profile import PartnerProfile
 from tests.test_set_too_large import (
+    ISA,
     _214_body,
     _856_body,
     _edifact,
@@ -330,3 +331,38 @@ def test_release_characters_are_counted_undone() -> None:
     over, _ = _translate(data, _profile(max_set_characters=exact - 1))
     (found,) = _too_large(over)
     assert found.position == len(lines) and found.segment == "FTX"
+
+
+def _codes(outcome: Any) -> list[list[str]]:
+    """The problem codes of each interchange, group and set, in order."""
+    return [[p.code.value for p in ic.problems]
+            + [p.code.value for g in ic.groups for p in g.problems]
+            + [p.code.value for g in ic.groups for s in g.sets for p in s.problems]
+            for ic in outcome.interchanges]  # fmt: skip
+
+
+def _huge_headers(syntax: str, value: str, sets: int) -> bytes:
+    """`sets` sets / messages whose control numbers (ST02 / SE02, GS06 / GE02; UNH / UNT
+    0062, UNG / UNE 0048) are all `value`."""
+    if syntax == "X12":
+        body = "".join(_x12_set("214", value, _214_body(1)) for _ in range(sets))
+        group = f"GS*QM*SCAC*AMAZONDF*20261125*1200*{value}*X*004010~\n"
+        tail = f"GE*{sets}*{value}~\nIEA*1*000000001~\n"
+        return (ISA + group + body + tail).encode("latin-1")
+    messages = "".join(_edifact_message(value, _iftsta_body(1)) for _ in range(sets))
+    head = "UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001+++++1'\n"
+    group = f"UNG+IFTSTA+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+{value}+UN+D:01B'\n"
+    tail = f"UNE+{sets}+{value}'\nUNZ+1+IC1001'\n"
+    return (head + group + messages + tail).encode("latin-1")
+
+
+@pytest.mark.parametrize("syntax", ["X12", "EDIFACT"])
+def test_long_header_values_are_kept_clipped(syntax: str) -> None:
+    """Control numbers, types and versions are kept until the interchange's trailer: a
+    long one is kept clipped (60 sets with a 200,000-character ST02 traced 25 MB, 24 MB
+    for UNH 0062; 7 and 2 MB now), and its trailer's value is compared with it clipped the
+    same way: the same problems as a value merely too long."""
+    short = _translate(_huge_headers(syntax, "1" * 20, 60), _profile())[0]
+    outcome, requests, peak = _traced(_huge_headers(syntax, "1" * 200_000, 60))
+    assert _codes(outcome) == _codes(short) and requests == []
+    assert peak < 10 * 2**20, f"{peak / 2**20:.0f} MB traced"

@@ -48,7 +48,15 @@ from gateway.envelope.x12_skips import run_on_problem, skipped_problem
 from gateway.envelope.x12_syntax import Delimiters, Token, X12Tokenizer
 from gateway.origin import Origin
 from gateway.parse.x12_documents import ACK_SETS, TRANSLATED_SETS, parse_set
-from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
+from gateway.problems import (
+    MAX_VALUE,
+    Level,
+    Problem,
+    ProblemCode,
+    clip_value,
+    problem,
+    with_segment_tag,
+)
 from gateway.profile import PartnerProfile
 
 __all__ = ["X12Result", "read_x12"]
@@ -207,13 +215,16 @@ class _Reader:
         assert self.ic is not None
         if self.group is not None:
             self.close_group(None)
-        text = self.text
+
+        def text(n: int) -> str:  # (kept to the IEA: clipped, shared)
+            return self.text(clip_value(_get(gs, n)))
+
         group = GroupOutcome(
-            functional_id=text(_get(gs, 1)),
-            control=_get(gs, 6),
-            version=text(_get(gs, 8)),
-            sender=text(_get(gs, 2)),
-            receiver=text(_get(gs, 3)),
+            functional_id=text(1),
+            control=clip_value(_get(gs, 6)),
+            version=text(8),
+            sender=text(2),
+            receiver=text(3),
             sets=SetOutcomes(spool=self.spool),
         )
         group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
@@ -238,8 +249,12 @@ class _Reader:
         if self.set is not None:
             self.close_set(None)
         control = st[2] if len(st) > 2 else ""
-        type_code = sys.intern(st[1]) if len(st) > 1 else ""  # one "214" for all sets
-        outcome = SetOutcome(control=control, type_code=type_code, version=_get(st, 3) or None)
+        type_code = st[1] if len(st) > 1 else ""
+        version = _get(st, 3)
+        if len(control) + len(type_code) + len(version) > MAX_VALUE:  # kept to the IEA
+            control, type_code, version = map(clip_value, (control, type_code, version))
+        type_code = sys.intern(type_code)  # one "214" for all sets
+        outcome = SetOutcome(control=control, type_code=type_code, version=version or None)
         most = self.most_notice if type_code in SHIP_NOTICES else self.most_segments
         self.set = _Set(outcome, [st], most=most)  # (limits.most_segments, inline)
 

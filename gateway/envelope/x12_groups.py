@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
-from gateway.problems import Level, Problem, ProblemCode
+from gateway.problems import Level, Problem, ProblemCode, clip_value
 from gateway.text import is_digits, value_fault
 
 __all__ = [
@@ -171,7 +171,7 @@ def check_ge(
         )
     header = group.control or ""
     ge_ok = is_digits(control) and len(control) <= 9
-    if not ge_ok and control == header:
+    if not ge_ok and clip_value(control) == header:  # (GS06 is kept clipped)
         pass  # the same invalid number in GS06 and GE02: the GS06 fault names it (AK905 6)
     elif not ge_ok or not _same_number(control, header):
         why = (
