@@ -24,6 +24,8 @@ peak RSS (from wait4) and its seconds.
   (max_set_characters); `long IFTSTA MB`: one IFTSTA of such RFF segments;
 - `wide IFTSTA MB`: one IFTSTA of RFF segments of 10,000 components each (max_set_elements
   counts components);
+- `long ST02 MB` / `long UNH 0062 MB`: sets / messages whose control numbers are 500,000
+  characters each (kept until the interchange's trailer: clipped);
 - `faulty 214`: `--faulty-mb` of 214 sets each with a faulty MS2 in one group (a 997 of
   an AK2 .. AK5 per set, about a fifth of the file, written as the sets are read).
 
@@ -188,6 +190,25 @@ def long_iftsta(mb: int) -> str:
     return _iftsta_of("RFF+ON:" + "A" * 1_000_000, mb)
 
 
+def long_controls_214(mb: int) -> str:
+    """One group of `mb` 214 sets whose ST02 / SE02 are 500,000 characters (kept until
+    the IEA for the 997: clipped)."""
+    control = "1" * 500_000
+    body = "".join(f"ST*214*{control}~\nB10*1Z4711*PO4711*DEMO~\nSE*3*{control}~\n"
+                   for _ in range(mb))  # fmt: skip
+    group = "GS*QM*SCAC*AMAZONDF*20261125*1200*1*X*004010~\n"
+    return ISA + group + body + f"GE*{mb}*1~\nIEA*1*000000001~\n"
+
+
+def long_controls_iftsta(mb: int) -> str:
+    """One interchange of `mb` IFTSTA messages whose UNH / UNT 0062 are 500,000
+    characters."""
+    control = "1" * 500_000
+    body = "".join(f"UNH+{control}+IFTSTA:D:01B:UN'\nBGM+77+ST1+9'\nUNT+3+{control}'\n"
+                   for _ in range(mb))  # fmt: skip
+    return UNB + body + f"UNZ+{mb}+IC1'\n"
+
+
 SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("groups X12", gs_groups, 10_000),
     ("groups X12", gs_groups, 200_000),
@@ -208,6 +229,8 @@ SHAPES: list[tuple[str, Callable[[int], str], int]] = [
     ("wide IFTSTA MB", wide_iftsta, 5),
     ("wide IFTSTA MB", wide_iftsta, 20),
     ("long IFTSTA MB", long_iftsta, 90),
+    ("long ST02 MB", long_controls_214, 90),
+    ("long UNH 0062 MB", long_controls_iftsta, 90),
 ]
 
 
