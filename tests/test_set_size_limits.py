@@ -341,18 +341,24 @@ def _codes(outcome: Any) -> list[list[str]]:
             for ic in outcome.interchanges]  # fmt: skip
 
 
-def _huge_headers(syntax: str, value: str, sets: int) -> bytes:
-    """`sets` sets / messages whose control numbers (ST02 / SE02, GS06 / GE02; UNH / UNT
-    0062, UNG / UNE 0048) are all `value`."""
+def _huge_headers(syntax: str, value: str, sets: int, trailer: str | None = None) -> bytes:
+    """`sets` sets / messages whose control numbers (ST02, GS06; UNH 0062, UNG 0048) are
+    all `value`, and their trailers' (SE02, GE02; UNT 0062, UNE 0048) `trailer` (the same
+    when not given)."""
+    end = value if trailer is None else trailer
     if syntax == "X12":
-        body = "".join(_x12_set("214", value, _214_body(1)) for _ in range(sets))
+        lines = _214_body(1)
+        body = "".join("~\n".join([f"ST*214*{value}", *lines, f"SE*{len(lines) + 2}*{end}"])
+                       + "~\n" for _ in range(sets))  # fmt: skip
         group = f"GS*QM*SCAC*AMAZONDF*20261125*1200*{value}*X*004010~\n"
-        tail = f"GE*{sets}*{value}~\nIEA*1*000000001~\n"
+        tail = f"GE*{sets}*{end}~\nIEA*1*000000001~\n"
         return (ISA + group + body + tail).encode("latin-1")
-    messages = "".join(_edifact_message(value, _iftsta_body(1)) for _ in range(sets))
+    lines = [f"UNH+{value}+IFTSTA:D:01B:UN", *_iftsta_body(1)]
+    messages = "".join("'\n".join([*lines, f"UNT+{len(lines) + 1}+{end}"]) + "'\n"
+                       for _ in range(sets))  # fmt: skip
     head = "UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001+++++1'\n"
     group = f"UNG+IFTSTA+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+{value}+UN+D:01B'\n"
-    tail = f"UNE+{sets}+{value}'\nUNZ+1+IC1001'\n"
+    tail = f"UNE+{sets}+{end}'\nUNZ+1+IC1001'\n"
     return (head + group + messages + tail).encode("latin-1")
 
 
@@ -360,9 +366,27 @@ def _huge_headers(syntax: str, value: str, sets: int) -> bytes:
 def test_long_header_values_are_kept_clipped(syntax: str) -> None:
     """Control numbers, types and versions are kept until the interchange's trailer: a
     long one is kept clipped (60 sets with a 200,000-character ST02 traced 25 MB, 24 MB
-    for UNH 0062; 7 and 2 MB now), and its trailer's value is compared with it clipped the
-    same way: the same problems as a value merely too long."""
+    for UNH 0062; 7 and 2 MB now), once its trailer's value is compared with it whole: the
+    same problems as a value merely too long."""
     short = _translate(_huge_headers(syntax, "1" * 20, 60), _profile())[0]
     outcome, requests, peak = _traced(_huge_headers(syntax, "1" * 200_000, 60))
     assert _codes(outcome) == _codes(short) and requests == []
     assert peak < 10 * 2**20, f"{peak / 2**20:.0f} MB traced"
+
+
+@pytest.mark.parametrize("syntax", ["X12", "EDIFACT"])
+def test_long_header_values_are_compared_whole(syntax: str) -> None:
+    """A trailer's control number is compared with its header's whole, before the header's
+    is clipped: two long ones that differ only where a clipped text leaves characters out
+    still mismatch, and a trailer that is the header's clipped text is not the header's."""
+    from gateway.problems import clip_value
+
+    header = "1" * 300
+    middle = header[:150] + "2" + header[151:]
+    mismatches = {"group_control_mismatch", "set_control_mismatch"}
+    for trailer in (middle, clip_value(header)):
+        outcome, _ = _translate(_huge_headers(syntax, header, 2, trailer), _profile())
+        codes = {code for codes in _codes(outcome) for code in codes}
+        assert mismatches <= codes, (trailer[:20], codes)
+    same = _translate(_huge_headers(syntax, header, 2), _profile())[0]
+    assert not mismatches & {code for codes in _codes(same) for code in codes}

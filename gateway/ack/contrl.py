@@ -33,7 +33,7 @@ from gateway.ack.own_ids import edifact_own_id
 from gateway.envelope.edifact_header import CHARSETS
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome, SetOutcome, has_error
 from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeader, usable
-from gateway.problems import Level, Problem, Severity
+from gateway.problems import Level, Problem, Severity, clip_value
 from gateway.profile import AckPreferences
 from gateway.text import suspect_pattern
 
@@ -162,7 +162,8 @@ def contrl_acks(
         header = edifact_own_id(inbound, prefs)  # our UNB S002: S003, else the own id
         list_all = header.ack_requested or prefs.positive_advice
         text = contrl_interchange(outcome, header, list_all, ctx)
-        acks.append(Acknowledgement("CONTRL", text, acknowledges=header.control))
+        # (the UNB 0020 it answers, clipped: an ack is kept to the end of the file)
+        acks.append(Acknowledgement("CONTRL", text, acknowledges=clip_value(header.control)))
     return acks
 
 

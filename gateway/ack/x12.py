@@ -117,7 +117,7 @@ def _ak101(group: GroupOutcome, d: Delimiters) -> str | None:
     if found is not None and found.isalnum() and found.isascii():
         return found
     kinds = {_GROUP_BY_SET.get(code or "") for code in group.sets.type_codes}
-    return kinds.pop() if len(kinds) == 1 else None
+    return kinds.pop() if len(kinds) == 1 and not group.sets.more_types else None
 
 
 def _group(

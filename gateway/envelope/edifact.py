@@ -75,7 +75,7 @@ from gateway.envelope.unb import DEFAULT_DELIMITERS, EdifactDelimiters, UnbHeade
 from gateway.parse.edifact_accept import text_acceptance
 from gateway.parse.edifact_checks import segment_clean
 from gateway.parse.edifact_common import EdiSegment
-from gateway.problems import Level, Problem, ProblemCode, problem, with_segment_tag
+from gateway.problems import Level, Problem, ProblemCode, clip_value, problem, with_segment_tag
 from gateway.profile import PartnerProfile
 from gateway.set_problems import SetProblems
 from gateway.text import invalid_character
@@ -145,6 +145,10 @@ _KNOWN_MAX = 4096
 # the longest segment text kept as known (`feed_batch`): the ones a file repeats are
 # short, and a clean segment may not be (4,096 texts of a megabyte would be 8 GB held)
 _KNOWN_LENGTH = 256
+# what the known segments of every delimiter set may weigh, in bytes at about 200 a
+# segment, twice its text and 56 a data element: 4,096 clean segments of 245 empty
+# elements each (250 bytes of text, 14 KB split) held 271 MB over four UNAs
+_KNOWN_BYTES = 8_000_000
 
 
 class _Reader:
@@ -182,6 +186,7 @@ class _Reader:
         self.known_for: tuple[EdifactDelimiters | None, str, str] = (None, "", "")
         self.known_by: dict[tuple[EdifactDelimiters | None, str, str], dict[bytes, EdiSegment]]
         self.known_by = {}
+        self.known_weight = 0  # what the known segments weigh (_KNOWN_BYTES)
         # one object per distinct UNA, and per (UNA, line break after the UNB): a mailbag
         # repeats them, and the acks key their memos on the object (`contrl_delimiters`)
         self.shared: dict[EdifactDelimiters, EdifactDelimiters] = {}
@@ -235,6 +240,7 @@ class _Reader:
             self.known_for = (d, charset, self.repetition)
             if len(self.known_by) >= 4:
                 self.known_by.clear()
+                self.known_weight = 0
             segments = self.known = self.known_by.setdefault(self.known_for, {})
         element, component, release = d.element, d.component, d.release or "\n"
         repetition = self.repetition or "\n"  # a segment holding it goes the long way
@@ -278,9 +284,13 @@ class _Reader:
                             if (
                                 check is not None and elements and check(text, 4) is not None
                             ) or segment_clean(seg):
-                                if len(segments) >= _KNOWN_MAX:
-                                    segments.clear()
                                 if len(piece) <= _KNOWN_LENGTH:
+                                    self.known_weight += 200 + 2 * len(piece) + 56 * len(elements)
+                                    if (len(segments) >= _KNOWN_MAX
+                                            or self.known_weight > _KNOWN_BYTES):  # fmt: skip
+                                        for kept in self.known_by.values():
+                                            kept.clear()
+                                        self.known_weight = 0
                                     segments[piece] = seg
                             elif msg is not None:
                                 msg.checked = False
@@ -620,6 +630,7 @@ class _Reader:
                 return
         else:
             group.problems.extend(check_une(une, group, self.ic.control))
+            group.control = clip_value(group.control) if group.control else group.control
         group.sets.close()
         keep_group(self.ic, group, self.profile.max_interchange_groups)
         self.group, self.explicit = None, False
@@ -654,6 +665,8 @@ class _Reader:
         if unt is not None:
             segments.append(unt)
         outcome.segment_count = len(segments) + (too_large.dropped if too_large else 0)
+        trailer = check_unt(unt, outcome.segment_count, outcome.control)
+        outcome.control = clip_value(outcome.control)  # (kept to the UNZ, once compared)
         type_code = outcome.type_code
         if type_code in ACK_MESSAGES:
             self.ic.is_acknowledgment = True  # (never answered, whatever its size)
@@ -662,7 +675,6 @@ class _Reader:
         if not count_set(self.ic, self.profile.max_interchange_sets):
             self.group.sets.append(outcome)  # past the limit: kept for UNE / UNZ, not read
             return
-        trailer = check_unt(unt, outcome.segment_count, outcome.control)
         if faults is not None:
             outcome.problems.extend(faults.listed(**where))
         outcome.problems.extend(p.model_copy(update=where) for p in trailer)

@@ -234,7 +234,7 @@ def read_ung(
     version = ":".join(v for v in (seg.get(7, 1), seg.get(7, 2)) if v)
     group = GroupOutcome(
         functional_id=clip_value(seg.get(1)) or None,
-        control=clip_value(whole(seg, 5, component)),  # (kept to the UNZ: clipped)
+        control=whole(seg, 5, component),  # (clipped once UNE is checked: `clip_value`)
         version=clip_value(version) or None,
         sender=clip_value(seg.get(2, 1)) or None,
         receiver=clip_value(seg.get(3, 1)) or None,
@@ -276,8 +276,7 @@ def check_une(
     return [
         *_count(whole(seg, 1), len(group.sets), ProblemCode.GROUP_COUNT_MISMATCH,
                 "UNE count (0060) is", lvl, element=1, element_ref="0060", **where),
-        *_reference(clip_value(whole(seg, 2)), group.control or "",
-                    ProblemCode.GROUP_CONTROL_MISMATCH,
+        *_reference(whole(seg, 2), group.control or "", ProblemCode.GROUP_CONTROL_MISMATCH,
                     "UNE reference (0048)", lvl, element=2, element_ref="0048", **where),
     ]  # fmt: skip
 
@@ -285,8 +284,8 @@ def check_une(
 def read_unh(seg: EdiSegment, component: str = ":") -> tuple[SetOutcome, list[Problem]]:
     """A message outcome from UNH (0062, S009) and its header faults (Level.TRANSACTION)."""
     parts = [seg.get(2, n) for n in range(1, 6)]
-    outcome = SetOutcome(  # (kept to the UNZ: clipped)
-        control=clip_value(whole(seg, 1, component)),
+    outcome = SetOutcome(  # (kept to the UNZ: clipped; the control once UNT is checked)
+        control=whole(seg, 1, component),
         type_code=clip_value(parts[0]),
         version=clip_value(":".join(p for p in parts[1:] if p)),
     )
@@ -342,7 +341,7 @@ def check_unt(seg: EdiSegment | None, count: int, control: str) -> list[Problem]
     return [
         *_count(whole(seg, 1), count, ProblemCode.SET_COUNT_MISMATCH,
                 "UNT segment count (0074) is", lvl, element=1, element_ref="0074", **where),
-        *_reference(clip_value(whole(seg, 2)), control, ProblemCode.SET_CONTROL_MISMATCH,
+        *_reference(whole(seg, 2), control, ProblemCode.SET_CONTROL_MISMATCH,
                     "UNT reference (0062)", lvl, element=2, element_ref="0062", **where),
     ]  # fmt: skip
 

@@ -164,6 +164,9 @@ _BATCH = 256  # sets a group holds in memory before they go to its spool
 # ... where 16 problems held weigh as one set: a set lists up to SET_PROBLEMS (1,000), a
 # problem is about 1.2 KB, so 256 faulty sets would hold 300 MB (4,096 problems: 5 MB)
 _PROBLEMS_PER_SET = 16
+# distinct ST01 / UNH 0065 a group's `type_codes` keeps: a group of 100,000 sets each of a
+# type of its own took 243 s (a tuple remade per new type) and held them all to its end
+TYPES_KEPT = 64
 
 
 class SetOutcomes:
@@ -172,8 +175,8 @@ class SetOutcomes:
     batches. Reading gives new `SetOutcome` objects each time: a set is not changed once
     appended. `type_codes` and `any_version` summarise the sets without reading them."""
 
-    __slots__ = ("_batches", "_count", "_problems", "_tail", "any_version", "spool",
-                 "type_codes")  # fmt: skip
+    __slots__ = ("_batches", "_count", "_problems", "_tail", "any_version", "more_types",
+                 "spool", "type_codes")  # fmt: skip
 
     def __init__(self, sets: Iterable[SetOutcome] = (), spool: SetSpool | None = None) -> None:
         self._batches: list[tuple[int, int]] = []  # (offset, length) in the spool
@@ -181,7 +184,9 @@ class SetOutcomes:
         self._problems = 0  # those of the sets in `_tail`
         self._count = 0
         self.spool = spool
-        self.type_codes: tuple[str, ...] = ()  # every ST01 / UNH 0065 seen, as read, once
+        # every ST01 / UNH 0065 seen, as read, once; TYPES_KEPT at most (`more_types`: more)
+        self.type_codes: tuple[str, ...] = ()
+        self.more_types = False
         self.any_version = False  # a set with ST03 / a message with a version
         for outcome in sets:
             self.append(outcome)
@@ -196,7 +201,10 @@ class SetOutcomes:
         self._tail.append(entry)
         self._count += 1
         if outcome.type_code not in self.type_codes:  # (a tuple: most groups hold one type)
-            self.type_codes = (*self.type_codes, outcome.type_code)
+            if len(self.type_codes) < TYPES_KEPT:
+                self.type_codes = (*self.type_codes, outcome.type_code)
+            else:
+                self.more_types = True
         self.any_version = self.any_version or bool(outcome.version)
         if self.unflushed >= _BATCH:
             self.flush()

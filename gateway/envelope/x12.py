@@ -216,15 +216,13 @@ class _Reader:
         if self.group is not None:
             self.close_group(None)
 
-        def text(n: int) -> str:  # (kept to the IEA: clipped, shared)
-            return self.text(clip_value(_get(gs, n)))
-
+        text = self.text  # (kept to the IEA: clipped, shared)
         group = GroupOutcome(
-            functional_id=text(1),
-            control=clip_value(_get(gs, 6)),
-            version=text(8),
-            sender=text(2),
-            receiver=text(3),
+            functional_id=text(clip_value(_get(gs, 1))),
+            control=_get(gs, 6),  # (clipped once GE is checked)
+            version=text(clip_value(_get(gs, 8))),
+            sender=text(clip_value(_get(gs, 2))),
+            receiver=text(clip_value(_get(gs, 3))),
             sets=SetOutcomes(spool=self.spool),
         )
         group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
@@ -239,6 +237,7 @@ class _Reader:
             self.close_set(None)
         group = self.group
         group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
+        group.control = clip_value(group.control) if group.control else group.control  # to IEA
         group.problems.extend(check_group_sets(group, self.ic.control))
         group.sets.close()
         keep_group(self.ic, group, self.most_groups)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.envelope.outcome import GroupOutcome, InterchangeOutcome
-from gateway.problems import Level, Problem, ProblemCode, clip_value
+from gateway.problems import Level, Problem, ProblemCode
 from gateway.text import is_digits, value_fault
 
 __all__ = [
@@ -171,7 +171,7 @@ def check_ge(
         )
     header = group.control or ""
     ge_ok = is_digits(control) and len(control) <= 9
-    if not ge_ok and clip_value(control) == header:  # (GS06 is kept clipped)
+    if not ge_ok and control == header:
         pass  # the same invalid number in GS06 and GE02: the GS06 fault names it (AK905 6)
     elif not ge_ok or not _same_number(control, header):
         why = (
@@ -265,8 +265,8 @@ def check_set_group(type_code: str, functional_id: str | None) -> Problem | None
 def check_group_sets(group: GroupOutcome, interchange: str | None) -> list[Problem]:
     """GS01 that names none of the group's sets (`GS*XX` around a 214, `GS*PO` around an
     856): the functional group is not supported (AK905 1), nothing of it is sent."""
-    if not group.sets or not _usable_gs01(group.functional_id):
-        return []
+    if not group.sets or not _usable_gs01(group.functional_id) or group.sets.more_types:
+        return []  # (more than TYPES_KEPT types: surely one without a known group)
     types = {code.strip() for code in group.sets.type_codes}
     kinds = {GROUP_BY_SET.get(code) for code in types}
     if None in kinds or group.functional_id in kinds:
