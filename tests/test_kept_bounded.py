@@ -97,3 +97,15 @@ def test_a_group_of_many_set_types_is_still_answered() -> None:
     outcome, _ = _traced(ISA + group + sets + "GE*2000*1~IEA*1*000000001~")
     (ack,) = outcome.acknowledgements
     assert ack.content.count("AK2*") == 2_000 and "AK9*R*2000*2000*0" in ack.content
+
+
+def test_a_group_of_padded_set_types_is_still_named() -> None:
+    """65 sets whose ST01 is 214 padded with 0-64 blanks are 214s to the group check (a
+    GS01 of SH names none of them): counted once, blanks stripped, not as 65 types."""
+    sets = "".join(f"ST*214{' ' * k}*{k:04d}~B10*1*PO1*SCAC~SE*3*{k:04d}~" for k in range(65))
+    group = "GS*SH*SCAC*AMAZONDF*20261125*1200*1*X*004010~"
+    outcome, _ = _traced(ISA + group + sets + "GE*65*1~IEA*1*000000001~")
+    (found,) = [p for p in outcome.problems if p.code.value == "group_header_invalid"]
+    assert "(214)" in found.message and found.element == 1
+    (ack,) = outcome.acknowledgements
+    assert "AK9*R*65*65*0*1" in ack.content

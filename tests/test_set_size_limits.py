@@ -390,3 +390,23 @@ def test_long_header_values_are_compared_whole(syntax: str) -> None:
         assert mismatches <= codes, (trailer[:20], codes)
     same = _translate(_huge_headers(syntax, header, 2), _profile())[0]
     assert not mismatches & {code for codes in _codes(same) for code in codes}
+
+
+@pytest.mark.parametrize("syntax", ["X12", "EDIFACT"])
+def test_a_group_rejected_for_a_long_control_sends_nothing(syntax: str) -> None:
+    """A group whose GS06 / UNG 0048 is too long is rejected: none of its sets' requests
+    goes, whatever the length (the group and its sets' origins name it clipped alike)."""
+    for length in (9, 20, 201, 5_000):
+        control = "1" * length
+        if syntax == "X12":
+            data = (ISA + f"GS*QM*SCAC*AMAZONDF*20261125*1200*{control}*X*004010~\n"
+                    + _x12_set("214", "0001", _214_body(2))
+                    + f"GE*1*{control}~\nIEA*1*000000001~\n").encode("latin-1")  # fmt: skip
+        else:
+            data = ("UNA:+.? '\nUNB+UNOC:3+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+IC1001'\n"
+                    f"UNG+IFTSTA+DEMOCARRIER:ZZ+AMAZONDF:ZZ+261124:1830+{control}+UN+D:01B'\n"
+                    + _edifact_message("1", _iftsta_body(2))
+                    + f"UNE+1+{control}'\nUNZ+1+IC1001'\n").encode("latin-1")  # fmt: skip
+        outcome, requests = _translate(data, _profile())
+        valid = length <= (9 if syntax == "X12" else 14)
+        assert (requests != []) == valid and outcome.accepted == valid, length

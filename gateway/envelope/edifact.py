@@ -36,6 +36,7 @@ from gateway.envelope.edifact_header import (
     read_ung,
     read_unh,
     truncated,
+    whole,
 )
 from gateway.envelope.edifact_lexer import (
     Batch,
@@ -168,6 +169,7 @@ class _Reader:
         self.group: GroupOutcome | None = None
         self.spool = SetSpool()  # where the groups keep their finished messages (compact)
         self.explicit = False  # the open group began with UNG
+        self.ung = ""  # its UNG 0048, whole (its outcome keeps it clipped)
         self.msg: _Message | None = None
         self.messages = self.groups = 0  # counted for UNZ 0036
         self.stray = False  # a stretch of stray segments inside the interchange was reported
@@ -613,6 +615,7 @@ class _Reader:
             why = "UNG after messages outside any group"
             self.fault(ProblemCode.INVALID_CONTROL_STRUCTURE, why, seg)
         self.group, problems = read_ung(seg, self.ic.control, self.delimiters.component)
+        self.ung = whole(seg, 5, self.delimiters.component)  # whole, for UNE 0048 (check_une)
         self.group.sets.spool = self.spool
         self.group.problems.extend(problems)
         self.explicit, self.stray = True, False
@@ -629,8 +632,7 @@ class _Reader:
             if group is None:
                 return
         else:
-            group.problems.extend(check_une(une, group, self.ic.control))
-            group.control = clip_value(group.control) if group.control else group.control
+            group.problems.extend(check_une(une, group, self.ic.control, self.ung))
         group.sets.close()
         keep_group(self.ic, group, self.profile.max_interchange_groups)
         self.group, self.explicit = None, False

@@ -234,7 +234,7 @@ def read_ung(
     version = ":".join(v for v in (seg.get(7, 1), seg.get(7, 2)) if v)
     group = GroupOutcome(
         functional_id=clip_value(seg.get(1)) or None,
-        control=whole(seg, 5, component),  # (clipped once UNE is checked: `clip_value`)
+        control=clip_value(whole(seg, 5, component)),  # (as its messages' origins name it)
         version=clip_value(version) or None,
         sender=clip_value(seg.get(2, 1)) or None,
         receiver=clip_value(seg.get(3, 1)) or None,
@@ -264,9 +264,10 @@ def read_ung(
 
 
 def check_une(
-    seg: EdiSegment | None, group: GroupOutcome, interchange: str | None
+    seg: EdiSegment | None, group: GroupOutcome, interchange: str | None, ung: str | None = None
 ) -> list[Problem]:
-    """UNE 0060 (messages in the group) and 0048 (= UNG 0048); a missing UNE is a problem."""
+    """UNE 0060 (messages in the group) and 0048 (= UNG 0048: `ung`, whole, when given; the
+    group keeps it clipped, `problems.clip_value`); a missing UNE is a problem."""
     where = {"interchange": interchange, "group": group.control or None, "segment": "UNE"}
     lvl = Level.GROUP
     if seg is None:
@@ -276,7 +277,8 @@ def check_une(
     return [
         *_count(whole(seg, 1), len(group.sets), ProblemCode.GROUP_COUNT_MISMATCH,
                 "UNE count (0060) is", lvl, element=1, element_ref="0060", **where),
-        *_reference(whole(seg, 2), group.control or "", ProblemCode.GROUP_CONTROL_MISMATCH,
+        *_reference(whole(seg, 2), (group.control if ung is None else ung) or "",
+                    ProblemCode.GROUP_CONTROL_MISMATCH,
                     "UNE reference (0048)", lvl, element=2, element_ref="0048", **where),
     ]  # fmt: skip
 

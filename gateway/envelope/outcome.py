@@ -175,8 +175,8 @@ class SetOutcomes:
     batches. Reading gives new `SetOutcome` objects each time: a set is not changed once
     appended. `type_codes` and `any_version` summarise the sets without reading them."""
 
-    __slots__ = ("_batches", "_count", "_problems", "_tail", "any_version", "more_types",
-                 "spool", "type_codes")  # fmt: skip
+    __slots__ = ("_batches", "_count", "_problems", "_tail", "any_version", "bare_types",
+                 "more_bare", "more_types", "spool", "type_codes")  # fmt: skip
 
     def __init__(self, sets: Iterable[SetOutcome] = (), spool: SetSpool | None = None) -> None:
         self._batches: list[tuple[int, int]] = []  # (offset, length) in the spool
@@ -187,6 +187,9 @@ class SetOutcomes:
         # every ST01 / UNH 0065 seen, as read, once; TYPES_KEPT at most (`more_types`: more)
         self.type_codes: tuple[str, ...] = ()
         self.more_types = False
+        # the same stripped of blanks ("214 " is a 214 to `check_group_sets`), likewise
+        self.bare_types: tuple[str, ...] = ()
+        self.more_bare = False
         self.any_version = False  # a set with ST03 / a message with a version
         for outcome in sets:
             self.append(outcome)
@@ -200,11 +203,18 @@ class SetOutcomes:
             self._problems += len(outcome.problems) + len(outcome.mapping_problems)
         self._tail.append(entry)
         self._count += 1
-        if outcome.type_code not in self.type_codes:  # (a tuple: most groups hold one type)
+        code = outcome.type_code
+        if code not in self.type_codes:  # (a tuple: most groups hold one type)
             if len(self.type_codes) < TYPES_KEPT:
-                self.type_codes = (*self.type_codes, outcome.type_code)
+                self.type_codes = (*self.type_codes, code)
             else:
                 self.more_types = True
+            bare = code.strip()
+            if bare not in self.bare_types:
+                if len(self.bare_types) < TYPES_KEPT:
+                    self.bare_types = (*self.bare_types, bare)
+                else:
+                    self.more_bare = True
         self.any_version = self.any_version or bool(outcome.version)
         if self.unflushed >= _BATCH:
             self.flush()

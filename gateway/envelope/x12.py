@@ -136,6 +136,7 @@ class _Reader:
         self.texts_delimiters: dict[Delimiters, Delimiters] = {}
         self.faults = 0  # structure faults of the open interchange (see STRUCTURE_FAULTS)
         self.gs_groups = 0  # GS read in the open interchange (IEA01), kept or not
+        self.gs06 = ""  # the open group's GS06, whole (its outcome keeps it clipped)
         # the header and group of the last set's Origin, and its values before and after the
         # set's own (`origin`)
         self.origin_head: tuple[IsaHeader, GroupOutcome | None, tuple[object, ...],
@@ -219,13 +220,14 @@ class _Reader:
         text = self.text  # (kept to the IEA: clipped, shared)
         group = GroupOutcome(
             functional_id=text(clip_value(_get(gs, 1))),
-            control=_get(gs, 6),  # (clipped once GE is checked)
+            control=clip_value(_get(gs, 6)),  # (as its sets' origins name it: `release`)
             version=text(clip_value(_get(gs, 8))),
             sender=text(clip_value(_get(gs, 2))),
             receiver=text(clip_value(_get(gs, 3))),
             sets=SetOutcomes(spool=self.spool),
         )
         group.problems.extend(check_gs(gs, self.ic.control, self.delimiters()))
+        self.gs06 = _get(gs, 6)  # whole, for GE02 (`check_ge`)
         if group.functional_id == "FA":
             self.ic.is_acknowledgment = True
         self.group = group
@@ -236,8 +238,8 @@ class _Reader:
         if self.set is not None:
             self.close_set(None)
         group = self.group
-        group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters()))
-        group.control = clip_value(group.control) if group.control else group.control  # to IEA
+        group.problems.extend(check_ge(ge, group, self.ic.control, self.delimiters(),
+                                       self.gs06))  # fmt: skip
         group.problems.extend(check_group_sets(group, self.ic.control))
         group.sets.close()
         keep_group(self.ic, group, self.most_groups)

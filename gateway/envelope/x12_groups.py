@@ -141,9 +141,14 @@ def _check_gs(gs: Sequence[str], interchange: str | None, delimiters: str) -> li
 
 
 def check_ge(
-    ge: Sequence[str] | None, group: GroupOutcome, interchange: str | None, delimiters: str = ""
+    ge: Sequence[str] | None,
+    group: GroupOutcome,
+    interchange: str | None,
+    delimiters: str = "",
+    gs06: str | None = None,
 ) -> list[Problem]:
-    """GE trailer: present, GE01 = number of sets, GE02 = GS06."""
+    """GE trailer: present, GE01 = number of sets, GE02 = GS06 (`gs06`, whole, when given:
+    the group keeps it clipped, `problems.clip_value`)."""
     where: dict[str, Any] = {"level": Level.GROUP, "interchange": interchange,
                              "group": group.control, "segment": "GE"}  # fmt: skip
     if ge is None:
@@ -169,7 +174,7 @@ def check_ge(
                 **where,
             )
         )
-    header = group.control or ""
+    header = (group.control if gs06 is None else gs06) or ""
     ge_ok = is_digits(control) and len(control) <= 9
     if not ge_ok and control == header:
         pass  # the same invalid number in GS06 and GE02: the GS06 fault names it (AK905 6)
@@ -265,9 +270,9 @@ def check_set_group(type_code: str, functional_id: str | None) -> Problem | None
 def check_group_sets(group: GroupOutcome, interchange: str | None) -> list[Problem]:
     """GS01 that names none of the group's sets (`GS*XX` around a 214, `GS*PO` around an
     856): the functional group is not supported (AK905 1), nothing of it is sent."""
-    if not group.sets or not _usable_gs01(group.functional_id) or group.sets.more_types:
-        return []  # (more than TYPES_KEPT types: surely one without a known group)
-    types = {code.strip() for code in group.sets.type_codes}
+    if not group.sets or not _usable_gs01(group.functional_id) or group.sets.more_bare:
+        return []  # (past TYPES_KEPT types, blanks stripped: GROUP_BY_SET names 15)
+    types = set(group.sets.bare_types)
     kinds = {GROUP_BY_SET.get(code) for code in types}
     if None in kinds or group.functional_id in kinds:
         return []  # a set of a type without a known group, or one set that belongs
