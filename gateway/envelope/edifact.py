@@ -250,9 +250,9 @@ class _Reader:
         # the batch: counted exactly only past a limit, `count_sizes`): a tag and a
         # separator before each further item; its text and a terminator after each segment
         joined = b"".join(batch.pieces)
-        seps = [joined.count(c.encode("latin-1", "replace")) for c in (element, component)]
+        seps = sum(joined.count(c.encode("latin-1", "replace")) for c in (element, component))
         chars = self.batch_chars = len(joined) + len(batch.pieces)
-        items = self.batch_items = len(batch.pieces) + seps[0] + seps[1]
+        items = self.batch_items = len(batch.pieces) + seps
         del joined
         plain = len({d.component, d.element, d.segment}) == 3
         accept = text_acceptance(component, element)

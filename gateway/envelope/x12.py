@@ -216,7 +216,6 @@ class _Reader:
         assert self.ic is not None
         if self.group is not None:
             self.close_group(None)
-
         text = self.text  # (kept to the IEA: clipped, shared)
         group = GroupOutcome(
             functional_id=text(clip_value(_get(gs, 1))),
