@@ -347,3 +347,68 @@ def test_mutations_are_translated_the_same_both_ways(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(25):
         same_both_ways(_mutated(base, rng))
+
+
+def _updates(out: dict[str, Any]) -> list[dict[str, Any]]:
+    import json
+
+    return [u for r in out["requests"] for u in json.loads(r[1])["shipmentStatusUpdates"]]
+
+
+def test_a_repeated_scan_is_read_once_and_keeps_each_shipment_its_own() -> None:
+    """Twenty sets scanned alike (the same AT7 and MS1 at the same places): their part of
+    the update is made once (`status_set_one_go._PARTS`), each update still carries its own
+    purchase order and tracking number, and both ways agree."""
+    from gateway.mapping import status_set_one_go as one_go
+
+    one_go._PARTS.clear()
+    one_go._TRIES[:] = [0, 0, 0]
+    out = same_both_ways(interchange([_set(c, [_loop(c, 1)]) for c in range(1, 21)]))
+    assert len(one_go._PARTS) == 1
+    assert one_go._TRIES[:2] == [20, 19]  # looked up once a set, found but the first time
+    updates = _updates(out)
+    assert [u["purchaseOrderNumber"] for u in updates] == [f"PO{c:08d}" for c in range(1, 21)]
+    tracking = [u["statusUpdateDetails"]["trackingNumber"] for u in updates]
+    assert tracking == [f"1Z{c:010d}0001" for c in range(1, 21)]
+    assert {u["statusUpdateDetails"]["statusDateTime"] for u in updates} == {
+        "2026-11-24T10:30:00-05:00"
+    }
+
+
+def test_a_remembered_scan_is_not_another_profiles() -> None:
+    """The same scans read for two partners one after the other: each partner's time zone
+    (the AT7 names none), status and address defaults, never the part made for the other."""
+    data = interchange([_set(c, [_loop(c, 1, "AT7*D1*NS***20261124*1030")]) for c in (1, 2)])
+    times = []
+    for zone in ("America/New_York", "Asia/Tokyo", "America/New_York"):
+        profile = PartnerProfile(selling_party="999US", ship_from="ABCD", timezone=zone)
+        updates = _updates(same_both_ways(data, profile))
+        times.append({u["statusUpdateDetails"]["statusDateTime"] for u in updates})
+    assert times == [
+        {"2026-11-24T10:30:00-05:00"},
+        {"2026-11-24T10:30:00+09:00"},
+        {"2026-11-24T10:30:00-05:00"},
+    ]
+
+
+def test_distinct_scans_then_repeated_ones_are_all_read_right() -> None:
+    """1,100 sets each scanned at its own minute (past the lookups after which distinct
+    scans are no longer looked up), then 40 scanned alike: every update is the general
+    way's, its own time and tracking number."""
+    from gateway.mapping import status_set_one_go as one_go
+
+    one_go._TRIES[:] = [0, 0, 0]
+    own = [
+        _set(c, [_loop(c, 1, f"AT7*D1*NS***20261124*{c // 60 % 24:02d}{c % 60:02d}*ET")])
+        for c in range(1, 1101)
+    ]
+    alike = [_set(c, [_loop(c, 1)]) for c in range(1101, 1141)]
+    updates = _updates(same_both_ways(interchange(own + alike)))
+    assert one_go._TRIES[2] > 0  # not looked up for a while: under a quarter was found
+    assert len(updates) == 1140
+    times = [u["statusUpdateDetails"]["statusDateTime"] for u in updates]
+    assert times[:2] == ["2026-11-24T00:01:00-05:00", "2026-11-24T00:02:00-05:00"]
+    assert times[1099] == "2026-11-24T18:20:00-05:00"
+    assert set(times[1100:]) == {"2026-11-24T10:30:00-05:00"}
+    tracking = [u["statusUpdateDetails"]["trackingNumber"] for u in updates]
+    assert tracking == [f"1Z{c:010d}0001" for c in range(1, 1141)]

@@ -33,7 +33,16 @@ from gateway.origin import Origin, Syntax
 from gateway.parse.records import Src, StatusEvent
 from gateway.profile import PartnerProfile
 
-__all__ = ["OneGo", "fast_trail", "fast_update", "one_go", "one_go_of", "update_text"]
+__all__ = [
+    "OneGo",
+    "fast_trail",
+    "fast_update",
+    "one_go",
+    "one_go_of",
+    "update_head",
+    "update_tail",
+    "update_text",
+]
 
 _esc = encode_basestring_ascii  # a JSON string as `json.dumps` writes it (ASCII, same escapes)
 
@@ -165,7 +174,34 @@ def update_text(
     """A ShipmentStatusUpdate's JSON text as `json.dumps` writes its dict (keys in the
     model's order, ASCII escapes): the purchase order, `go`'s parties, then the details
     (tracking number, Amazon's status and reason codes, the ISO-8601 time, the address
-    defaults with the city, state and postal code read, the alpha-2 country)."""
+    defaults with the city, state and postal code read, the alpha-2 country):
+    `update_head` then `update_tail`."""
+    return update_head(go, po, tracking) + update_tail(
+        go, status, reason, iso, city, state, postal, country_code
+    )
+
+
+def update_head(go: OneGo, po: str, tracking: str) -> str:
+    """`update_text` up to the status code: the purchase order, the parties, the tracking
+    number."""
+    return (
+        f'{{"purchaseOrderNumber": {_esc(po)}, {go.parties_text}"statusUpdateDetails": '
+        f'{{"trackingNumber": {_esc(tracking)}, '
+    )
+
+
+def update_tail(
+    go: OneGo,
+    status: str,
+    reason: str,
+    iso: str,
+    city: str | None,
+    state: str | None,
+    postal: str | None,
+    country_code: str,
+) -> str:
+    """`update_text` from the status code on (what an event's status, time and place give:
+    a file repeats it, `update_head` comes before it)."""
     address = go.head_text
     if city is not None:
         address += f', "city": {_esc(city)}'
@@ -174,10 +210,9 @@ def update_text(
     if postal is not None:
         address += f', "postalCode": {_esc(postal)}'
     return (
-        f'{{"purchaseOrderNumber": {_esc(po)}, {go.parties_text}"statusUpdateDetails": '
-        f'{{"trackingNumber": {_esc(tracking)}, "statusCode": {_esc(status)}, '
-        f'"reasonCode": {_esc(reason)}, "statusDateTime": {_esc(iso)}, '
-        f'"statusLocationAddress": {address}, "countryCode": {_esc(country_code)}}}}}}}'
+        f'"statusCode": {_esc(status)}, "reasonCode": {_esc(reason)}, '
+        f'"statusDateTime": {_esc(iso)}, "statusLocationAddress": {address}, '
+        f'"countryCode": {_esc(country_code)}}}}}}}'
     )
 
 

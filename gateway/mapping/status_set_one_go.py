@@ -9,13 +9,20 @@ tests hold the two ways to each other on every sample, corpus file and mutation 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from gateway.mapping.build import Builder
 from gateway.mapping.codes import CodeTables, StatusResolution
 from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import resolve_status
-from gateway.mapping.status_one_go import OneGo, fast_trail, one_go_of, update_text
+from gateway.mapping.status_one_go import (
+    OneGo,
+    fast_trail,
+    one_go_of,
+    update_head,
+    update_tail,
+)
 from gateway.mapping.times import TimeError
 from gateway.origin import Origin
 from gateway.parse.dates import parse_local
@@ -82,7 +89,7 @@ def _ms1_srcs(position: int) -> tuple[Src, Src, Src]:
     return found
 
 
-def _element(seg: list[str], n: int) -> str:
+def _element(seg: Sequence[str], n: int) -> str:
     """Element `n` as `parse_214` reads it: stripped, '' when absent or blank."""
     return seg[n].strip() if n < len(seg) else ""
 
@@ -171,6 +178,20 @@ def one_go_214(
     return mapped
 
 
+# an AT7 and the MS1 after it, each at its position, -> their part of an update (`_part`):
+# a carrier file repeats its scans' status, time and place (a 214 of 46,070 events held 48
+# distinct AT7s), each read and converted once; kept per `OneGo` (its profile and tables)
+_Part = tuple[str, tuple[Any, ...]]
+_PARTS: dict[tuple[object, ...], tuple[OneGo, _Part | None]] = {}
+_PARTS_KEPT = 4096
+_PART_LENGTH = 160  # the longest AT7 and MS1 (their elements' characters) kept
+# remembering costs when nothing repeats (a time of its own per scan: 4% more): past
+# _TRIES_SEEN lookups of which under a quarter were found, the next _TRIES_SKIPPED events
+# are not looked up. [lookups, found among them, events left not looked up]
+_TRIES = [0, 0, 0]
+_TRIES_SEEN, _TRIES_SKIPPED = 1024, 16384
+
+
 def _update(
     at7_read: tuple[int, list[str]],
     ms1_read: tuple[int, list[str]] | None,
@@ -183,8 +204,58 @@ def _update(
 ) -> Mapped | None:
     """One AT7's update (`status_one_go.fast_update`'s text and trail), from the AT7 and the
     MS1 after it, each as (position, segment); None when any check would fail or warn."""
+    if po is None or tracking is None:
+        return None
     at7_pos, at7 = at7_read
-    ms1_pos, ms1 = ms1_read if ms1_read is not None else (0, None)
+    ms1_pos, ms1 = ms1_read if ms1_read is not None else (0, ())
+    tries = _TRIES
+    if tries[2]:  # a run of scans of their own: not looked up for a while
+        tries[2] -= 1
+        part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
+    else:
+        key = (id(go), at7_pos, *at7, ms1_pos, *ms1)  # (a position parts the two: no str)
+        hit = _PARTS.get(key)
+        tries[0] += 1
+        if hit is not None and hit[0] is go:
+            part = hit[1]
+            tries[1] += 1
+        else:
+            part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
+            if sum(map(len, at7)) + sum(map(len, ms1)) <= _PART_LENGTH:
+                if len(_PARTS) >= _PARTS_KEPT:
+                    _PARTS.clear()
+                _PARTS[key] = (go, part)
+        if tries[0] >= _TRIES_SEEN:
+            if tries[1] * 4 < tries[0]:  # under a quarter found: a file of distinct scans
+                tries[2] = _TRIES_SKIPPED
+            tries[0] = tries[1] = 0
+    if part is None:
+        return None
+    po_value, tracking_value = po[0], tracking[0]
+    if not PO_PATTERN.match(po_value):
+        return None
+    holding = go.holding  # (the part's values were searched by `_part`)
+    if holding is not None and holding(po_value + tracking_value):
+        return None
+    tail, trail = part
+    trail += (_src(tracking[1], tracking[2], tracking[3]), _src(po[1], po[2], po[3]))
+    return update_head(go, po_value, tracking_value) + tail, po_value, tracking_value, trail
+
+
+def _part(
+    at7_pos: int,
+    at7: list[str],
+    ms1_pos: int,
+    ms1: Sequence[str],
+    go: OneGo,
+    origin: Origin,
+    profile: PartnerProfile,
+    tables: CodeTables,
+) -> _Part | None:
+    """What an AT7 and the MS1 after it (none: `ms1_pos` 0, `ms1` empty) give an update:
+    its JSON text from the status code on (`update_tail`) and its trail up to the
+    tracking number's source; None when a check would fail or warn (the status pair, the
+    time, the country, a delimiter in a value)."""
     if len(at7) == 8:  # AT7-01..07 all there (the usual case): read at once
         code, reason, date, time, zone = at7[1], at7[2], at7[5], at7[6], at7[7]
         code, reason, date = code.strip(), reason.strip(), date.strip()
@@ -192,20 +263,18 @@ def _update(
     else:
         code, reason = _element(at7, 1), _element(at7, 2)
         date, time, zone = _element(at7, 5), _element(at7, 6), _element(at7, 7)
-    if po is None or tracking is None or not code or not date:
+    if not code or not date:
         return None
     local = parse_local(date, time or None)
-    if local is None or not PO_PATTERN.match(po[0]):
+    if local is None:
         return None
     city = state = country = ""
-    if ms1 is not None:
-        if len(ms1) == 4:
-            city, state, country = ms1[1].strip(), ms1[2].strip(), ms1[3].strip()
-        else:
-            city, state, country = _element(ms1, 1), _element(ms1, 2), _element(ms1, 3)
+    if len(ms1) == 4:  # MS1-01..03 all there (the usual case)
+        city, state, country = ms1[1].strip(), ms1[2].strip(), ms1[3].strip()
+    elif ms1:
+        city, state, country = _element(ms1, 1), _element(ms1, 2), _element(ms1, 3)
     holding = go.holding
-    if holding is not None and holding(po[0] + tracking[0] + code + reason + city + state
-                                       + country):  # fmt: skip
+    if holding is not None and holding(code + reason + city + state + country):
         return None
     syntax = go.syntax
     reason_text = reason or go.missing_reason
@@ -250,14 +319,13 @@ def _update(
         country_code = country
     found, how = resolved
     iso, zone_how = converted
-    text = update_text(go, po[0], tracking[0], found.status, found.reason, iso, city or None,
-                       state or None, None, country_code)  # fmt: skip
+    tail = update_tail(go, found.status, found.reason, iso, city or None, state or None, None,
+                       country_code)  # fmt: skip
     city_src = state_src = country_src = None
-    if ms1 is not None:
+    if ms1:
         city_src, state_src, country_src = _ms1_srcs(ms1_pos)
     trail = (fast_trail, go.shared, go.notes, syntax, reason_text, how, code_src,
              reason_src if reason else None, srcs, local, zone_how,
              country_src if country else None, alpha3, country_code,
-             city_src if city else None, state_src if state else None, None,
-             _src(tracking[1], tracking[2], tracking[3]), _src(po[1], po[2], po[3]))  # fmt: skip
-    return text, po[0], tracking[0], trail
+             city_src if city else None, state_src if state else None, None)  # fmt: skip
+    return tail, trail
