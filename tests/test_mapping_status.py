@@ -326,3 +326,33 @@ def test_one_go_path_leaves_every_fault_to_the_reporting_path(
     slow, fast = _slow_and_fast(ev, delimiters=delimiters)
     assert slow is None  # the reporting path sends nothing and says why
     assert fast is None
+
+
+def test_repeated_scans_share_their_part_not_their_shipment_nor_their_partner() -> None:
+    """Events alike from their status code on (one scan of many shipments) are read,
+    resolved and converted once (`status_one_go._MEMO`); each update keeps its own
+    purchase order and tracking number, and a partner with another time zone never gets
+    the part made for the first."""
+    import json
+
+    from gateway.mapping import status_one_go
+
+    memo = status_one_go._MEMO
+    memo.parts.clear()
+    memo.tries = memo.found = memo.skipped = 0
+    local = when(zone=None)  # the partner's time zone applies
+    document = StatusDocument(
+        tuple(event(po=f"PO{n}", tracking=f"1Z{n}", time=local) for n in range(1, 6))
+    )
+    times = []
+    for zone in ("America/New_York", "Asia/Tokyo"):
+        profile = PartnerProfile(selling_party="999US", ship_from="ABCD", timezone=zone)
+        (request,), problems = map_status(origin(), document, profile, TABLES)
+        assert problems == []
+        updates = json.loads(request.body_text())["shipmentStatusUpdates"]
+        assert [u["purchaseOrderNumber"] for u in updates] == [f"PO{n}" for n in range(1, 6)]
+        tracking = [u["statusUpdateDetails"]["trackingNumber"] for u in updates]
+        assert tracking == [f"1Z{n}" for n in range(1, 6)]
+        times.append({u["statusUpdateDetails"]["statusDateTime"] for u in updates})
+    assert times == [{"2024-07-04T10:30:00-04:00"}, {"2024-07-04T10:30:00+09:00"}]
+    assert (memo.tries, memo.found) == (10, 8)  # each partner's first event made it

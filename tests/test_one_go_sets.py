@@ -357,15 +357,16 @@ def _updates(out: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_a_repeated_scan_is_read_once_and_keeps_each_shipment_its_own() -> None:
     """Twenty sets scanned alike (the same AT7 and MS1 at the same places): their part of
-    the update is made once (`status_set_one_go._PARTS`), each update still carries its own
+    the update is made once (`status_set_one_go._MEMO`), each update still carries its own
     purchase order and tracking number, and both ways agree."""
     from gateway.mapping import status_set_one_go as one_go
 
-    one_go._PARTS.clear()
-    one_go._TRIES[:] = [0, 0, 0]
+    memo = one_go._MEMO
+    memo.parts.clear()
+    memo.tries = memo.found = memo.skipped = 0
     out = same_both_ways(interchange([_set(c, [_loop(c, 1)]) for c in range(1, 21)]))
-    assert len(one_go._PARTS) == 1
-    assert one_go._TRIES[:2] == [20, 19]  # looked up once a set, found but the first time
+    assert len(memo.parts) == 1
+    assert (memo.tries, memo.found) == (20, 19)  # looked up once a set, found but the first
     updates = _updates(out)
     assert [u["purchaseOrderNumber"] for u in updates] == [f"PO{c:08d}" for c in range(1, 21)]
     tracking = [u["statusUpdateDetails"]["trackingNumber"] for u in updates]
@@ -397,14 +398,15 @@ def test_distinct_scans_then_repeated_ones_are_all_read_right() -> None:
     way's, its own time and tracking number."""
     from gateway.mapping import status_set_one_go as one_go
 
-    one_go._TRIES[:] = [0, 0, 0]
+    memo = one_go._MEMO
+    memo.tries = memo.found = memo.skipped = 0
     own = [
         _set(c, [_loop(c, 1, f"AT7*D1*NS***20261124*{c // 60 % 24:02d}{c % 60:02d}*ET")])
         for c in range(1, 1101)
     ]
     alike = [_set(c, [_loop(c, 1)]) for c in range(1101, 1141)]
     updates = _updates(same_both_ways(interchange(own + alike)))
-    assert one_go._TRIES[2] > 0  # not looked up for a while: under a quarter was found
+    assert memo.skipped > 0  # not looked up for a while: under a quarter was found
     assert len(updates) == 1140
     times = [u["statusUpdateDetails"]["statusDateTime"] for u in updates]
     assert times[:2] == ["2026-11-24T00:01:00-05:00", "2026-11-24T00:02:00-05:00"]

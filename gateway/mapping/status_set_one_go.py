@@ -18,6 +18,8 @@ from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import resolve_status
 from gateway.mapping.status_one_go import (
     OneGo,
+    Part,
+    PartMemo,
     fast_trail,
     one_go_of,
     update_head,
@@ -178,18 +180,10 @@ def one_go_214(
     return mapped
 
 
-# an AT7 and the MS1 after it, each at its position, -> their part of an update (`_part`):
-# a carrier file repeats its scans' status, time and place (a 214 of 46,070 events held 48
-# distinct AT7s), each read and converted once; kept per `OneGo` (its profile and tables)
-_Part = tuple[str, tuple[Any, ...]]
-_PARTS: dict[tuple[object, ...], tuple[OneGo, _Part | None]] = {}
-_PARTS_KEPT = 4096
-_PART_LENGTH = 160  # the longest AT7 and MS1 (their elements' characters) kept
-# remembering costs when nothing repeats (a time of its own per scan: 4% more): past
-# _TRIES_SEEN lookups of which under a quarter were found, the next _TRIES_SKIPPED events
-# are not looked up. [lookups, found among them, events left not looked up]
-_TRIES = [0, 0, 0]
-_TRIES_SEEN, _TRIES_SKIPPED = 1024, 16384
+# an AT7 and the MS1 after it, each at its position (a position parts the two's elements)
+# -> their part of an update (`_part`)
+_MEMO = PartMemo()
+_PART_LENGTH = 160  # the longest AT7 and MS1 (their elements' characters) remembered
 
 
 def _update(
@@ -208,27 +202,19 @@ def _update(
         return None
     at7_pos, at7 = at7_read
     ms1_pos, ms1 = ms1_read if ms1_read is not None else (0, ())
-    tries = _TRIES
-    if tries[2]:  # a run of scans of their own: not looked up for a while
-        tries[2] -= 1
+    memo = _MEMO
+    if memo.skipped:  # (scans of their own: not looked up for a while)
+        memo.skipped -= 1
         part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
     else:
-        key = (id(go), at7_pos, *at7, ms1_pos, *ms1)  # (a position parts the two: no str)
-        hit = _PARTS.get(key)
-        tries[0] += 1
-        if hit is not None and hit[0] is go:
+        key = (at7_pos, *at7, ms1_pos, *ms1)
+        hit = memo.find(key, go)
+        if hit is not None:
             part = hit[1]
-            tries[1] += 1
         else:
             part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
             if sum(map(len, at7)) + sum(map(len, ms1)) <= _PART_LENGTH:
-                if len(_PARTS) >= _PARTS_KEPT:
-                    _PARTS.clear()
-                _PARTS[key] = (go, part)
-        if tries[0] >= _TRIES_SEEN:
-            if tries[1] * 4 < tries[0]:  # under a quarter found: a file of distinct scans
-                tries[2] = _TRIES_SKIPPED
-            tries[0] = tries[1] = 0
+                memo.keep(key, go, part)
     if part is None:
         return None
     po_value, tracking_value = po[0], tracking[0]
@@ -251,7 +237,7 @@ def _part(
     origin: Origin,
     profile: PartnerProfile,
     tables: CodeTables,
-) -> _Part | None:
+) -> Part | None:
     """What an AT7 and the MS1 after it (none: `ms1_pos` 0, `ms1` empty) give an update:
     its JSON text from the status code on (`update_tail`) and its trail up to the
     tracking number's source; None when a check would fail or warn (the status pair, the
