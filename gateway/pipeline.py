@@ -194,11 +194,12 @@ class _Translator:
         component: str,
         repetition: str | None,
         version: str | None,
+        nul_free: bool = False,
     ) -> bool:
         if not self.one_go:
             return False
         mapped = one_go_214(segments, origin, self.profile, self.tables, component, repetition,
-                            version)  # fmt: skip
+                            version, nul_free)  # fmt: skip
         if mapped is None:
             return False
         group = origin.group_control

@@ -414,3 +414,46 @@ def test_distinct_scans_then_repeated_ones_are_all_read_right() -> None:
     assert set(times[1100:]) == {"2026-11-24T10:30:00-05:00"}
     tracking = [u["statusUpdateDetails"]["trackingNumber"] for u in updates]
     assert tracking == [f"1Z{c:010d}0001" for c in range(1, 1141)]
+
+
+class _Trickle(io.BytesIO):
+    """A stream that hands out at most 200 bytes a read (a file arriving in pieces)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        return super().read(200 if size is None or size < 0 else min(size, 200))
+
+
+def test_a_nul_read_late_still_takes_its_set_the_general_way() -> None:
+    """Sets before the first NUL of a file skip the count for one (`faultless`'s
+    `nul_free`); the set whose element holds it, read pieces later, does not: it is
+    reported (the general way), as when the whole file is read at once."""
+    sets = [_set(c, [_loop(c, 1)]) for c in range(1, 9)]
+    # joined by NUL, the tracking number's text reads as three plain elements (a number,
+    # the qualifier PO, a description): only the count finds the NUL it holds
+    late = _set(9, [_loop(9, 1)])
+    late[-2] = "L11*1Z0000000009\x00PO*2I"
+    sets.append(late)
+    data = interchange(sets)
+    assert data.index(b"\x00") > 1500  # many reads after the first sets
+    whole = same_both_ways(data)
+    x12_accept._CLEAN.clear()
+    requests: list[TranslatedRequest] = []
+    outcome = translate_stream(_Trickle(data), PROFILE, load_code_tables(),
+                               AckContext(now=NOW), requests.append)  # fmt: skip
+    assert [p.model_dump() for p in outcome.problems] == whole["problems"]
+    assert [r.body_text() for r in requests] == [r[1] for r in whole["requests"]]
+    assert [a.content for a in outcome.acknowledgements] == [a[1] for a in whole["acks"]]
+    assert outcome.events == whole["counts"][1] == 8  # the ninth set's update is not sent
+    assert any(p.transaction == "0009" for p in outcome.problems)
+
+
+def test_the_tokenizer_sees_a_nul_only_once_read() -> None:
+    from gateway.envelope.x12_syntax import X12Tokenizer
+
+    data = interchange([_set(c, [_loop(c, 1)]) for c in range(1, 4)]).decode("latin-1")
+    chunks = [data[:300], data[300:600] + "\x00", data[600:]]
+    tokenizer = X12Tokenizer(iter(chunks))
+    seen = []
+    for _token in tokenizer.batches():
+        seen.append(tokenizer.nul_seen)
+    assert seen[0] is False and seen[-1] is True

@@ -59,7 +59,9 @@ class OneGoSink(DocumentSink, Protocol):
     True when it translated the set and nothing is to be said of it (no parse or mapping
     problem), False when the reader is to parse it and hand the document to `document`
     (which says what is wrong). `segments` are ST..SE inclusive; `component` /
-    `repetition` the interchange's ISA16 / ISA11, `version` the set's ST03 or GS08."""
+    `repetition` the interchange's ISA16 / ISA11, `version` the set's ST03 or GS08;
+    `nul_free` True when the file read so far holds no NUL (so no element of the set
+    does)."""
 
     def status_set(
         self,
@@ -68,6 +70,7 @@ class OneGoSink(DocumentSink, Protocol):
         component: str,
         repetition: str | None,
         version: str | None,
+        nul_free: bool = False,
     ) -> bool: ...
 
 

@@ -123,6 +123,7 @@ class _Reader:
         )
         self.most_elements, self.most_chars = profile.max_set_elements, profile.max_set_characters
         self.batch = 0  # the characters of the batch of segments being read (Token.size)
+        self.tokenizer: X12Tokenizer | None = None  # read_x12's (whether a NUL was read)
         self.keep = keep  # every interchange outcome in the result, or only the last one
         self.result = X12Result()
         self.file_problems = FileProblems(self.result.problems, "X12")
@@ -324,7 +325,7 @@ class _Reader:
         if (one_go is not None and outcome.type_code == "214" and not envelope
                 and group is not None and ic is not None and ic.header is not None
                 and one_go(self.origin(ic.header, group, outcome), segments, self.component,
-                           self.repetition, version)):  # fmt: skip
+                           self.repetition, version, self.nul_free())):  # fmt: skip
             group.sets.append(outcome)  # translated whole: nothing to say of it
             return
         document, problems = (
@@ -361,6 +362,10 @@ class _Reader:
                                                 for p in mapped)  # fmt: skip
         if group is not None:
             group.sets.append(outcome)  # kept compact from here on: finished first
+
+    def nul_free(self) -> bool:
+        """True when the file read so far holds no NUL, so no element does."""
+        return self.tokenizer is not None and not self.tokenizer.nul_seen
 
     def origin(self, header: IsaHeader, group: GroupOutcome | None, outcome: SetOutcome) -> Origin:
         """Where a set's requests come from: its interchange, group and set (the values of
@@ -474,7 +479,7 @@ def read_x12(
     interchanges is not held: the sink takes what it needs of each as it ends)."""
     reader = _Reader(sink, profile, keep)
     budget, most_chars = profile.max_set_elements, profile.max_set_characters
-    tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
+    tokenizer = reader.tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
     for token in tokenizer.batches():
         batch = token.segments

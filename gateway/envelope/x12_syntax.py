@@ -82,6 +82,8 @@ class X12Tokenizer:
     def __init__(self, chunks: Iterator[str], drop_line_breaks: bool = True) -> None:
         self._chunks = chunks
         self._drop = drop_line_breaks
+        # a NUL read anywhere so far: until one is, no element holds one (`faultless`)
+        self.nul_seen = False
         self._buf = ""
         self._pos = 0
         self._eof = False
@@ -92,6 +94,8 @@ class X12Tokenizer:
         if self._eof:
             return False
         for chunk in self._chunks:
+            if "\x00" in chunk:
+                self.nul_seen = True
             self._buf = self._buf[self._pos :] + chunk
             self._pos = 0
             return True

@@ -104,16 +104,17 @@ def one_go_214(
     component: str = ">",
     repetition: str | None = None,
     version: str | None = None,
+    nul_free: bool = False,
 ) -> list[Mapped] | None:
     """The mapped updates of one 214 set (ST..SE inclusive) in file order, each as (JSON
     text, purchase order, tracking number, trail by reference), when the general way
     would find no problem at all in it (parse or mapping, error or warning) and map every
     event; else None, and the caller takes the general way. `component` / `repetition`
     are the interchange's ISA16 / ISA11 separators, `version` the set's ST03 or GS08 (the
-    syntax notes)."""
+    syntax notes); `nul_free` True when no element holds a NUL (`faultless`)."""
     if check_structure(SET_214, segments, profile.structure == "tolerant"):
         return None
-    if not faultless(segments, component, repetition, syntax_notes(version)):
+    if not faultless(segments, component, repetition, syntax_notes(version), nul_free=nul_free):
         return None
     go = one_go_of(origin, profile, tables)
     if go is None:

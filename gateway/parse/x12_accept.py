@@ -138,17 +138,20 @@ def faultless(
     notes: Mapping[str, tuple[Note, ...]] | None = None,
     elements: Mapping[str, Sequence[El]] = ELEMENTS,
     limits: Mapping[str, int] = MAX_ELEMENTS,
+    nul_free: bool = False,
 ) -> bool:
     """True when `validate_set` surely finds no element or syntax-note fault in the body of
     a set (ST..SE inclusive; its structure is `check_structure`'s): every segment's text was
     found faultless before or its tag's fast pattern accepts it and its syntax notes are
     met, and no element holds a NUL. False means only "not surely": `validate_set` says
-    what is wrong, if anything. Texts it accepts are remembered as `validate_set` does."""
+    what is wrong, if anything. Texts it accepts are remembered as `validate_set` does.
+    `nul_free`: the caller knows no element holds a NUL (the file read so far holds none),
+    so the texts need not be counted for one."""
     relations = syntax_notes(None) if notes is None else notes
     clean = clean_texts(elements, limits, component, repetition, relations)
     body = segments[1:-1]  # positions 2..SE-1
     texts = list(map(JOIN, body))
-    if JOIN(texts).count("\x00") != sum(map(len, body)) - 1:
+    if not nul_free and JOIN(texts).count("\x00") != sum(map(len, body)) - 1:
         return False  # an element holds a NUL: a text may read as another segment's
     # the texts not found faultless before, in a list: most of a set's texts were (party
     # loops, locations), and a set of its 20 texts took longer to make than the few left
