@@ -80,7 +80,7 @@ class PartMemo:
     caller)."""
 
     __slots__ = ("found", "parts", "skipped", "tries")
-    KEPT = 4096  # parts kept (the keys' values are bounded by the callers)
+    KEPT = 2048  # parts kept (the keys' values are bounded by the callers): about 4 MB at most
     SEEN = 1024
     SKIPPED = 16384
 
