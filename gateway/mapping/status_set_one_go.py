@@ -184,6 +184,7 @@ def one_go_214(
 # an AT7 and the MS1 after it, each at its position (a position parts the two's elements)
 # -> their part of an update (`_part`)
 _MEMO = PartMemo()
+_JOIN = "\x00".join
 _PART_LENGTH = 160  # the longest AT7 and MS1 (their elements' characters) remembered
 
 
@@ -208,13 +209,15 @@ def _update(
         memo.skipped -= 1
         part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
     else:
-        key = (at7_pos, *at7, ms1_pos, *ms1)
+        # (joined by NUL: `faultless` lets no set whose element holds one come here)
+        at7_text, ms1_text = _JOIN(at7), _JOIN(ms1)
+        key = (at7_pos, at7_text, ms1_pos, ms1_text)
         hit = memo.find(key, go)
         if hit is not None:
             part = hit[1]
         else:
             part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
-            if sum(map(len, at7)) + sum(map(len, ms1)) <= _PART_LENGTH:
+            if len(at7_text) + len(ms1_text) <= _PART_LENGTH:
                 memo.keep(key, go, part)
     if part is None:
         return None
