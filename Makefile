@@ -65,6 +65,7 @@ unit-compiled: compiled
 bench: $(STAMP) compiled
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/translate.py
+	$(BIN)/python benchmarks/translate_instructions.py
 	$(BIN)/python benchmarks/edifact_worst.py
 	$(BIN)/python benchmarks/x12_worst.py
 	$(BIN)/python benchmarks/translate_shapes.py

@@ -28,6 +28,7 @@ from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status, status_parts
+from gateway.mapping.status_one_go import MEMOS
 from gateway.mapping.status_set_one_go import one_go_214
 from gateway.origin import Origin, Syntax
 from gateway.parse.records import Document, StatusDocument
@@ -318,6 +319,8 @@ def translate_stream(
     its acknowledgements past a few MB wait in a temporary file (AckSpool). X12 214 sets
     that nothing is to be said of are translated in one go (`status_set_one_go`); with
     `one_go` False every set takes the general way (the same outputs: the tests compare)."""
+    for memo in MEMOS:  # what one file taught of its scans is not the next one's
+        memo.new_file()
     with _fewer_collections():
         return _translate(stream, profile, tables, ack_context, emit, check, keep_interchanges,
                           one_go)  # fmt: skip

@@ -414,6 +414,10 @@ def test_distinct_scans_then_repeated_ones_are_all_read_right() -> None:
     assert set(times[1100:]) == {"2026-11-24T10:30:00-05:00"}
     tracking = [u["statusUpdateDetails"]["trackingNumber"] for u in updates]
     assert tracking == [f"1Z{c:010d}0001" for c in range(1, 1141)]
+    # the next file starts afresh: its scans alike are looked up, and found (all but the
+    # first, unless an earlier test left that scan's part)
+    same_both_ways(interchange(alike))
+    assert (memo.skipped, memo.tries) == (0, 40) and memo.found in (39, 40)
 
 
 class _Trickle(io.BytesIO):
@@ -457,3 +461,21 @@ def test_the_tokenizer_sees_a_nul_only_once_read() -> None:
     for _token in tokenizer.batches():
         seen.append(tokenizer.nul_seen)
     assert seen[0] is False and seen[-1] is True
+
+
+def test_a_skip_count_taken_below_zero_does_not_stop_lookups() -> None:
+    """Two threads counting the same skip down may take it below 0 (ops previews translate
+    in threads): lookups go on then, they do not stop for good."""
+    from gateway.mapping import status_set_one_go as one_go
+    from gateway.mapping.status_set_one_go import one_go_214
+    from gateway.origin import Origin
+
+    origin = Origin("x12", "SCAC", "AMAZONDF", "1", "1", "0001", "214", "004010", False, "*>~")
+    memo = one_go._MEMO
+    memo.new_file()
+    memo.skipped = -1
+    for control in (1, 2):
+        segments = [line.split("*") for line in _set(control, [_loop(control, 1)])]
+        mapped = one_go_214(segments, origin, PROFILE, load_code_tables(), ">", None, "004010")
+        assert mapped is not None and len(mapped) == 1
+    assert memo.tries == 2 and memo.found >= 1

@@ -34,6 +34,7 @@ from gateway.parse.records import EventTime, Src, StatusEvent, Val
 from gateway.profile import PartnerProfile
 
 __all__ = [
+    "MEMOS",
     "OneGo",
     "Part",
     "PartMemo",
@@ -72,12 +73,14 @@ Part = tuple[str, tuple[Any, ...]]
 
 class PartMemo:
     """The parts (`Part`, or None when a check fails) of updates made before, per key (the
-    values or segments they were made of) and `OneGo`: a carrier file repeats its scans'
-    status, time and place (a 214 of 46,070 events held 48 distinct AT7s), each is read,
-    resolved, converted and written once. Remembering costs when nothing repeats (a time of
-    its own per scan: 4% more), so past `SEEN` lookups of which under a quarter found a
-    part, the next `SKIPPED` events are not looked up (`skipped`, counted down by the
-    caller)."""
+    values or segments they were made of) and `OneGo` (a profile, its code tables, a syntax
+    and delimiters: a part is only ever found by the `OneGo` that made it): a carrier file
+    repeats its scans' status, time and place (a 214 of 46,070 events held 48 distinct
+    AT7s), each is read, resolved, converted and written once. Remembering costs when
+    nothing repeats (a time of its own per scan: 4% more instructions), so past `SEEN`
+    lookups of a file of which under a quarter found a part, its next `SKIPPED` events are
+    not looked up (`skipped`, counted down by the caller; about 1% more then). The parts
+    are kept across files; what a file learned of its scans is not (`new_file`)."""
 
     __slots__ = ("found", "parts", "skipped", "tries")
     KEPT = 2048  # parts kept (the keys' values are bounded by the callers): about 4 MB at most
@@ -102,6 +105,10 @@ class PartMemo:
             self.tries = self.found = 0
         return hit
 
+    def new_file(self) -> None:
+        """A file begins: its lookups are counted afresh, and not skipped."""
+        self.tries = self.found = self.skipped = 0
+
     def keep(self, key: tuple[object, ...], go: OneGo, part: Part | None) -> None:
         """Remember `part` for `key` and `go` (all are forgotten past `KEPT`)."""
         parts = self.parts
@@ -111,6 +118,7 @@ class PartMemo:
 
 
 _MEMO = PartMemo()  # fast_update's, keyed on an event's values from its status code on
+MEMOS: list[PartMemo] = [_MEMO]  # every one (`status_set_one_go` adds its own)
 _PART_LENGTH = 160  # the most characters of those values remembered
 
 
@@ -167,8 +175,8 @@ def fast_update(
     if po is None or tracking is None:
         return None
     memo = _MEMO
-    if memo.skipped:  # (scans of their own: not looked up for a while)
-        memo.skipped -= 1
+    if memo.skipped > 0:  # (scans of their own: not looked up for a while)
+        memo.skipped -= 1  # (two threads may take it below 0: lookups then go on)
         part = _part(b, go, code, reason, when, city, state, postal, country)
     else:
         key = (code, reason, when, city, state, postal, country)

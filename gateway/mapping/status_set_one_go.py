@@ -17,6 +17,7 @@ from gateway.mapping.codes import CodeTables, StatusResolution
 from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import resolve_status
 from gateway.mapping.status_one_go import (
+    MEMOS,
     OneGo,
     Part,
     PartMemo,
@@ -184,6 +185,7 @@ def one_go_214(
 # an AT7 and the MS1 after it, each at its position (a position parts the two's elements)
 # -> their part of an update (`_part`)
 _MEMO = PartMemo()
+MEMOS.append(_MEMO)
 _JOIN = "\x00".join
 _PART_LENGTH = 160  # the longest AT7 and MS1 (their elements' characters) remembered
 
@@ -205,8 +207,8 @@ def _update(
     at7_pos, at7 = at7_read
     ms1_pos, ms1 = ms1_read if ms1_read is not None else (0, ())
     memo = _MEMO
-    if memo.skipped:  # (scans of their own: not looked up for a while)
-        memo.skipped -= 1
+    if memo.skipped > 0:  # (scans of their own: not looked up for a while)
+        memo.skipped -= 1  # (two threads may take it below 0: lookups then go on)
         part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
     else:
         # (joined by NUL: `faultless` lets no set whose element holds one come here)
