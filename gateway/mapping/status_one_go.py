@@ -44,7 +44,7 @@ __all__ = [
     "one_go_of",
     "update_head",
     "update_tail",
-    "update_text",
+    "updated",
 ]
 
 _esc = encode_basestring_ascii  # a JSON string as `json.dumps` writes it (ASCII, same escapes)
@@ -187,17 +187,23 @@ def fast_update(
             part = _part(b, go, code, reason, when, city, state, postal, country)
             if sum([len(v[0]) for v in key if type(v) is Val]) <= _PART_LENGTH:
                 memo.keep(key, go, part)
-    if part is None:
+    return updated(go, part, po.value, tracking.value, tracking.src, po.src)
+
+
+def updated(
+    go: OneGo, part: Part | None, po: str, tracking: str, tracking_src: Src, po_src: Src
+) -> tuple[str, str, str, tuple[Any, ...]] | None:
+    """An update (JSON text, purchase order, tracking number, whole trail) from its `part`
+    and its shipment's purchase order and tracking number (with their sources); None when
+    the part is (a check failed), the purchase order is not one Amazon takes, or either
+    holds a delimiter of the interchange (the part's values were searched by `_part`)."""
+    if part is None or not PO_PATTERN.match(po):
         return None
-    po_value, tracking_value = po.value, tracking.value
-    if not PO_PATTERN.match(po_value):
-        return None
-    delimiters = go.holding  # (the part's values were searched by `_part`)
-    if delimiters is not None and delimiters(po_value + tracking_value):
+    delimiters = go.holding
+    if delimiters is not None and delimiters(po + tracking):
         return None
     tail, trail = part
-    text = update_head(go, po_value, tracking_value) + tail
-    return text, po_value, tracking_value, (*trail, tracking.src, po.src)
+    return update_head(go, po, tracking) + tail, po, tracking, (*trail, tracking_src, po_src)
 
 
 def _part(
@@ -259,31 +265,10 @@ def _part(
     return tail, trail
 
 
-def update_text(
-    go: OneGo,
-    po: str,
-    tracking: str,
-    status: str,
-    reason: str,
-    iso: str,
-    city: str | None,
-    state: str | None,
-    postal: str | None,
-    country_code: str,
-) -> str:
-    """A ShipmentStatusUpdate's JSON text as `json.dumps` writes its dict (keys in the
-    model's order, ASCII escapes): the purchase order, `go`'s parties, then the details
-    (tracking number, Amazon's status and reason codes, the ISO-8601 time, the address
-    defaults with the city, state and postal code read, the alpha-2 country):
-    `update_head` then `update_tail`."""
-    return update_head(go, po, tracking) + update_tail(
-        go, status, reason, iso, city, state, postal, country_code
-    )
-
-
 def update_head(go: OneGo, po: str, tracking: str) -> str:
-    """`update_text` up to the status code: the purchase order, the parties, the tracking
-    number."""
+    """A ShipmentStatusUpdate's JSON text as `json.dumps` writes its dict (keys in the
+    model's order, ASCII escapes) up to the status code: the purchase order, `go`'s
+    parties, the tracking number. `update_tail` follows it."""
     return (
         f'{{"purchaseOrderNumber": {_esc(po)}, {go.parties_text}"statusUpdateDetails": '
         f'{{"trackingNumber": {_esc(tracking)}, '
@@ -300,8 +285,10 @@ def update_tail(
     postal: str | None,
     country_code: str,
 ) -> str:
-    """`update_text` from the status code on (what an event's status, time and place give:
-    a file repeats it, `update_head` comes before it)."""
+    """A ShipmentStatusUpdate's JSON text from the status code on (what an event's status,
+    time and place give: a file repeats it): Amazon's status and reason codes, the ISO-8601
+    time, the address defaults with the city, state and postal code read, the alpha-2
+    country. `update_head` comes before it."""
     address = go.head_text
     if city is not None:
         address += f', "city": {_esc(city)}'

@@ -14,7 +14,6 @@ from typing import Any, cast
 
 from gateway.mapping.build import Builder
 from gateway.mapping.codes import CodeTables, StatusResolution
-from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import resolve_status
 from gateway.mapping.status_one_go import (
     MEMOS,
@@ -23,8 +22,8 @@ from gateway.mapping.status_one_go import (
     PartMemo,
     fast_trail,
     one_go_of,
-    update_head,
     update_tail,
+    updated,
 )
 from gateway.mapping.times import TimeError
 from gateway.origin import Origin
@@ -221,17 +220,8 @@ def _update(
             part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
             if len(at7_text) + len(ms1_text) <= _PART_LENGTH:
                 memo.keep(key, go, part)
-    if part is None:
-        return None
-    po_value, tracking_value = po[0], tracking[0]
-    if not PO_PATTERN.match(po_value):
-        return None
-    holding = go.holding  # (the part's values were searched by `_part`)
-    if holding is not None and holding(po_value + tracking_value):
-        return None
-    tail, trail = part
-    trail += (_src(tracking[1], tracking[2], tracking[3]), _src(po[1], po[2], po[3]))
-    return update_head(go, po_value, tracking_value) + tail, po_value, tracking_value, trail
+    return updated(go, part, po[0], tracking[0], _src(tracking[1], tracking[2], tracking[3]),
+                   _src(po[1], po[2], po[3]))  # fmt: skip
 
 
 def _part(
