@@ -82,7 +82,10 @@ def val(seg: EdiSegment, position: int, element: int, component: int | None = No
         except IndexError:
             return None
         if value:  # the named tuple made directly (tuple.__new__): this runs per value read
-            return _new(Val, (value, shared_src(seg[0], position, element, component)))
+            src = _SRCS.get((seg[0], position, element, component))  # (shared_src, inline)
+            if src is None:
+                src = shared_src(seg[0], position, element, component)
+            return _new(Val, (value, src))
     return None
 
 

@@ -228,6 +228,12 @@ def parse_iftsta(
     return StatusDocument(tuple(events)), problems
 
 
+def _first(seg: EdiSegment) -> str:
+    """`seg.get(1)`: its first element's first component, stripped ('' when absent)."""
+    elements = seg[1]
+    return elements[0][0].strip() if elements and elements[0] else ""
+
+
 def _planned(
     plan: Plan, segments: Sequence[EdiSegment], po_quals: tuple[str, ...]
 ) -> tuple[StatusEvent, ...]:
@@ -235,7 +241,7 @@ def _planned(
     message_po: Val | None = None
     for position in plan.before:
         seg = segments[position - 1]
-        if seg.get(1) in po_quals:
+        if _first(seg) in po_quals:
             message_po = val(seg, position, 1, 2)
             if message_po is not None:
                 break
@@ -245,7 +251,8 @@ def _planned(
         po = None
         for position in rffs:
             seg = segments[position - 1]
-            if seg.get(1) in po_quals:
+            first = seg[1]  # (`_first`, inline: it runs per consignment)
+            if (first[0][0].strip() if first and first[0] else "") in po_quals:
                 po = val(seg, position, 1, 2)
                 if po is not None:
                     break
