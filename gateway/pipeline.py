@@ -26,9 +26,9 @@ from gateway.envelope.x12 import X12Result, read_x12
 from gateway.mapping.build import CHUNK_SIZE, unique
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.confirm import map_ship_notices
+from gateway.mapping.part_memo import MEMOS
 from gateway.mapping.result import TranslatedRequest
 from gateway.mapping.status import map_status, status_parts
-from gateway.mapping.status_one_go import MEMOS
 from gateway.mapping.status_set_one_go import one_go_214
 from gateway.origin import Origin, Syntax
 from gateway.parse.records import Document, StatusDocument

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from gateway.mapping.build import Builder
 from gateway.mapping.codes import CodeTables
 from gateway.mapping.lineage import varies_in_time
+from gateway.mapping.part_memo import MEMOS, Part, PartMemo
 from gateway.mapping.rules import PO_PATTERN
 from gateway.mapping.status_lineage import (
     CITY,
@@ -34,10 +35,7 @@ from gateway.parse.records import EventTime, Src, StatusEvent, Val
 from gateway.profile import PartnerProfile
 
 __all__ = [
-    "MEMOS",
     "OneGo",
-    "Part",
-    "PartMemo",
     "fast_trail",
     "fast_update",
     "one_go",
@@ -66,59 +64,8 @@ class OneGo(NamedTuple):
     default_country: str
 
 
-# an update's JSON text from its status code on (`update_tail`) and its trail up to the
-# tracking number's source: what an event's status, time and place give it
-Part = tuple[str, tuple[Any, ...]]
-
-
-class PartMemo:
-    """The parts (`Part`, or None when a check fails) of updates made before, per key (the
-    values or segments they were made of) and `OneGo` (a profile, its code tables, a syntax
-    and delimiters: a part is only ever found by the `OneGo` that made it): a carrier file
-    repeats its scans' status, time and place (a 214 of 46,070 events held 48 distinct
-    AT7s), each is read, resolved, converted and written once. Remembering costs when
-    nothing repeats (a time of its own per scan: 4% more instructions), so past `SEEN`
-    lookups of a file of which under a quarter found a part, its next `SKIPPED` events are
-    not looked up (`skipped`, counted down by the caller; about 1% more then). The parts
-    are kept across files; what a file learned of its scans is not (`new_file`)."""
-
-    __slots__ = ("found", "parts", "skipped", "tries")
-    KEPT = 2048  # parts kept (the keys' values are bounded by the callers): about 4 MB at most
-    SEEN = 1024
-    SKIPPED = 16384
-
-    def __init__(self) -> None:
-        self.parts: dict[tuple[object, ...], tuple[OneGo, Part | None]] = {}
-        self.tries = self.found = self.skipped = 0
-
-    def find(self, key: tuple[object, ...], go: OneGo) -> tuple[OneGo, Part | None] | None:
-        """(`go`, its part for `key`) when kept, else None."""
-        hit = self.parts.get(key)
-        if hit is not None and hit[0] is not go:
-            hit = None
-        tries = self.tries = self.tries + 1
-        if hit is not None:
-            self.found += 1
-        if tries >= self.SEEN:
-            if self.found * 4 < tries:  # under a quarter found: scans of their own
-                self.skipped = self.SKIPPED
-            self.tries = self.found = 0
-        return hit
-
-    def new_file(self) -> None:
-        """A file begins: its lookups are counted afresh, and not skipped."""
-        self.tries = self.found = self.skipped = 0
-
-    def keep(self, key: tuple[object, ...], go: OneGo, part: Part | None) -> None:
-        """Remember `part` for `key` and `go` (all are forgotten past `KEPT`)."""
-        parts = self.parts
-        if len(parts) >= self.KEPT:
-            parts.clear()
-        parts[key] = (go, part)
-
-
 _MEMO = PartMemo()  # fast_update's, keyed on an event's values from its status code on
-MEMOS: list[PartMemo] = [_MEMO]  # every one (`status_set_one_go` adds its own)
+MEMOS.append(_MEMO)
 _PART_LENGTH = 160  # the most characters of those values remembered
 
 

@@ -14,12 +14,10 @@ from typing import Any, cast
 
 from gateway.mapping.build import Builder
 from gateway.mapping.codes import CodeTables, StatusResolution
+from gateway.mapping.part_memo import MEMOS, Part, PartMemo
 from gateway.mapping.status_lineage import resolve_status
 from gateway.mapping.status_one_go import (
-    MEMOS,
     OneGo,
-    Part,
-    PartMemo,
     fast_trail,
     one_go_of,
     update_tail,
