@@ -479,3 +479,72 @@ def test_a_skip_count_taken_below_zero_does_not_stop_lookups() -> None:
         mapped = one_go_214(segments, origin, PROFILE, load_code_tables(), ">", None, "004010")
         assert mapped is not None and len(mapped) == 1
     assert memo.tries == 2 and memo.found >= 1
+
+
+_REFS = ["PO", "2I", "2I", "CN", "BM"]  # L11-02 qualifiers: purchase order, tracking, others
+
+
+def _l11(rng: random.Random, n: int) -> str:
+    value = rng.choice([f"PO{n:04d}", f"1Z{n:012d}", f"1Z{n:012d}"] * 8 + ["", " "])
+    return f"L11*{value}*{rng.choice(_REFS)}"
+
+
+def _at7_loop(rng: random.Random, n: int) -> list[str]:
+    """An AT7 loop (0205): AT7, then perhaps an MS1 and an MS2."""
+    hour = rng.choice([10, 11])
+    status = rng.choice(["D1*NS", "OD*NS", "DE*AF"] * 3 + ["X1*ZZ"])  # (the last: no such pair)
+    loop = [f"AT7*{status}***20261124*{hour}30*ET"]
+    if rng.random() < 0.8:
+        loop.append(rng.choice(["MS1*SEATTLE*WA*US", "MS1*TACOMA*WA*USA"]))
+    if rng.random() < 0.3:
+        loop.append("MS2*SCAC*TRAILER42")
+    return loop
+
+
+def _shaped_set(control: int, rng: random.Random) -> list[str]:
+    """A 214 set of a random shape that the 214 segment table allows (`SET_214`): the header
+    (B10, L11s, N1 loops with their own L11s, MS3 loops with theirs), then LX loops of AT7
+    loops, L11s and CD3 loops (their own L11s and AT7 loops)."""
+    n = control * 100
+    b10_po = rng.choice(["", f"PO{control:04d}"])
+    body = [rng.choice([f"B10*7{control:06d}*{b10_po}*SCAC"] * 9 + [f"B10**{b10_po}*SCAC"])]
+    body += [_l11(rng, n + i) for i in range(rng.randint(0, 3))]
+    for _ in range(rng.randint(0, 2)):
+        body += ["N1*SH*VENDOR", "N4*ALLENTOWN*PA*18106*US"]
+        body += [_l11(rng, n + 10 + i) for i in range(rng.randint(0, 2))]
+    for _ in range(rng.randint(0, 1)):
+        body += ["MS3*SCAC*B**M", *(_l11(rng, n + 20 + i) for i in range(rng.randint(0, 2)))]
+    for lx in range(1, rng.randint(0, 4) + 1):
+        body.append(f"LX*{lx}")
+        for _ in range(rng.randint(0, 3)):
+            body += _at7_loop(rng, n)
+        body += [_l11(rng, n + 30 + lx * 5 + i) for i in range(rng.randint(0, 3))]
+        for _ in range(rng.randint(0, 1)):
+            body += ["CD3*BOX", *(_l11(rng, n + 60 + i) for i in range(rng.randint(0, 2)))]
+            for _ in range(rng.randint(0, 2)):
+                body += _at7_loop(rng, n)
+    return [f"ST*214*{control:04d}", *body, f"SE*{len(body) + 2}*{control:04d}"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sets_of_every_shape_are_read_the_same_both_ways(seed: int) -> None:
+    """Which segments the one-go way reads, and in what role, is worked out once per set
+    shape (`status_set_plan`): sets of random shapes the segment table allows (references
+    in the header, the party and MS3 loops, the LX and CD3 loops; one AT7 or several; MS1s
+    or none; blank values), 40 per seed, each alone and all in one file, read as the
+    general way reads them. Some must take the one-go way, or nothing was compared."""
+    from gateway.mapping.status_set_one_go import one_go_214
+    from gateway.origin import Origin
+
+    rng = random.Random(seed)
+    sets = [_shaped_set(c, rng) for c in range(1, 41)]
+    origin = Origin("x12", "SCAC", "AMAZONDF", "1", "1", "0001", "214", "004010", False, "*>~")
+    taken = 0
+    for segments in sets:
+        same_both_ways(interchange([segments]))
+        split = [line.split("*") for line in segments]
+        taken += one_go_214(split, origin, PROFILE, load_code_tables(), ">", None) is not None
+    same_both_ways(interchange(sets))
+    for profile in PROFILES.values():
+        same_both_ways(interchange(sets[:10]), profile)
+    assert taken >= 8, taken

@@ -10,6 +10,7 @@ tests hold the two ways to each other on every sample, corpus file and mutation 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from gateway.mapping.build import Builder
@@ -23,6 +24,7 @@ from gateway.mapping.status_one_go import (
     update_tail,
     updated,
 )
+from gateway.mapping.status_set_plan import plan_of
 from gateway.mapping.times import TimeError
 from gateway.origin import Origin
 from gateway.parse.dates import parse_local
@@ -41,11 +43,7 @@ Mapped = tuple[str, str, str, tuple[Any, ...]]  # JSON text, purchase order, tra
 _new = tuple.__new__  # Val / EventTime are named tuples: made without their __new__
 
 
-# the tags read (`parse_214`'s), each by the number of its branch
-_AT7, _MS1, _L11, _LX, _B10, _N1 = range(6)
-_READ = {"AT7": _AT7, "MS1": _MS1, "L11": _L11, "LX": _LX, "B10": _B10, "N1": _N1,
-         "\x00END": _LX}  # fmt: skip
-_END = ["\x00END"]  # after the body: ends the last LX loop as the next LX would
+_first = itemgetter(0)  # a segment's tag
 
 
 def _src(tag: str, position: int, n: int) -> Src:
@@ -110,8 +108,13 @@ def one_go_214(
     event; else None, and the caller takes the general way. `component` / `repetition`
     are the interchange's ISA16 / ISA11 separators, `version` the set's ST03 or GS08 (the
     syntax notes); `nul_free` True when no element holds a NUL (`faultless`)."""
-    if check_structure(SET_214, segments, profile.structure == "tolerant"):
+    tags = tuple(map(_first, segments[1:-1]))
+    if check_structure(SET_214, segments, profile.structure == "tolerant", tags):
         return None
+    plan = plan_of(tags)
+    if plan is None:
+        return None  # an MS1 before its loop's AT7: parse_214 says why
+    header_l11s, loops = plan
     if not faultless(segments, component, repetition, syntax_notes(version), nul_free=nul_free):
         return None
     go = one_go_of(origin, profile, tables)
@@ -122,60 +125,40 @@ def one_go_214(
     po_from_b10, tracking_from_b10 = sources.po_from_b10, sources.tracking_from_b10
     # (value, tag, position, element) of each reference read, None when absent
     header_po: tuple[str, str, int, int] | None = None
-    b10_po: tuple[str, str, int, int] | None = None
-    b10_tracking: tuple[str, str, int, int] | None = None
-    lx_po: tuple[str, str, int, int] | None = None
-    lx_tracking: tuple[str, str, int, int] | None = None
-    # the LX loop's AT7s (position, segment) and the MS1 after each; None before the first LX
-    at7s: list[tuple[int, list[str]]] | None = None
-    ms1s: list[tuple[int, list[str]] | None] = []
-    in_party = False
-    mapped: list[Mapped] = []
-    body = segments[1:-1]  # positions 2..SE-1
-    body.append(_END)
-    for position, seg in enumerate(body, start=2):
-        tag = seg[0]
-        read = _READ.get(tag)
-        if read is None:
-            continue
-        if read == _AT7:
-            if at7s is not None:
-                at7s.append((position, seg))
-                ms1s.append(None)
-        elif read == _MS1:
-            if at7s:
-                ms1s[-1] = (position, seg)
-            elif at7s is not None:
-                return None  # an MS1 before its loop's AT7: parse_214 says why
-        elif read == _L11:
-            qualifier = seg[2] if len(seg) > 2 else ""
-            if at7s is not None:
-                if qualifier in po_quals and lx_po is None:
-                    value = _element(seg, 1)
-                    lx_po = (value, tag, position, 1) if value else None
-                elif qualifier in track_quals and lx_tracking is None:
-                    value = _element(seg, 1)
-                    lx_tracking = (value, tag, position, 1) if value else None
-            elif not in_party and qualifier in po_quals and header_po is None:
-                value = _element(seg, 1)
-                header_po = (value, tag, position, 1) if value else None
-        elif read == _LX:  # a loop begins, or (`_END`) the set ends: the last loop's events
-            if at7s is not None:
-                po = lx_po or header_po or (b10_po if po_from_b10 else None)
-                tracking = lx_tracking or (b10_tracking if tracking_from_b10 else None)
-                for at7, ms1 in zip(at7s, ms1s, strict=True):
-                    update = _update(at7, ms1, po, tracking, go, origin, profile, tables)
-                    if update is None:
-                        return None
-                    mapped.append(update)
-            at7s, ms1s, lx_po, lx_tracking, in_party = [], [], None, None, False
-        elif read == _B10:
+    for position in header_l11s:  # (the header's L11s before its first N1)
+        seg = segments[position - 1]
+        if header_po is None and (seg[2] if len(seg) > 2 else "") in po_quals:
             value = _element(seg, 1)
-            b10_tracking = (value, tag, position, 1) if value else None
-            value = _element(seg, 2)
-            b10_po = (value, tag, position, 2) if value else None
-        else:  # N1
-            in_party = at7s is None
+            header_po = (value, "L11", position, 1) if value else None
+    mapped: list[Mapped] = []
+    for b10_at, l11s, events in loops:
+        lx_po: tuple[str, str, int, int] | None = None
+        lx_tracking: tuple[str, str, int, int] | None = None
+        for position in l11s:
+            seg = segments[position - 1]
+            qualifier = seg[2] if len(seg) > 2 else ""
+            if qualifier in po_quals and lx_po is None:
+                value = _element(seg, 1)
+                lx_po = (value, "L11", position, 1) if value else None
+            elif qualifier in track_quals and lx_tracking is None:
+                value = _element(seg, 1)
+                lx_tracking = (value, "L11", position, 1) if value else None
+        po, tracking = lx_po or header_po, lx_tracking
+        if b10_at and ((po is None and po_from_b10) or (tracking is None and tracking_from_b10)):
+            b10 = segments[b10_at - 1]
+            if po is None and po_from_b10:
+                value = _element(b10, 2)
+                po = (value, "B10", b10_at, 2) if value else None
+            if tracking is None and tracking_from_b10:
+                value = _element(b10, 1)
+                tracking = (value, "B10", b10_at, 1) if value else None
+        for at7_at, ms1_at in events:
+            ms1 = (ms1_at, segments[ms1_at - 1]) if ms1_at else None
+            update = _update((at7_at, segments[at7_at - 1]), ms1, po, tracking, go, origin,
+                             profile, tables)  # fmt: skip
+            if update is None:
+                return None
+            mapped.append(update)
     return mapped
 
 

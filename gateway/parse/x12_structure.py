@@ -121,7 +121,10 @@ _KNOWN: dict[int, tuple[Loop, set[str]]] = {}  # table identity -> every tag it 
 
 
 def check_structure(
-    table: Loop, segments: Sequence[Sequence[str]], tolerant: bool = False
+    table: Loop,
+    segments: Sequence[Sequence[str]],
+    tolerant: bool = False,
+    tags: tuple[str, ...] | None = None,
 ) -> list[Problem]:
     """Structure problems of the body of one set: `segments` are ST..SE inclusive.
 
@@ -130,8 +133,9 @@ def check_structure(
     places elsewhere in the same group, at exactly one place (earlier in the group itself,
     else in one of its sub-groups), is read where it is and reported as a warning, in any
     order and however many; a segment that fits nowhere or at several places is still an
-    error."""
-    tags = tuple(map(_first, segments[1:-1]))
+    error. `tags`: the body's tags (positions 2..SE-1), when the caller has them."""
+    if tags is None:
+        tags = tuple(map(_first, segments[1:-1]))
     key = (id(table), len(segments), tags, tolerant)
     entry = _WALKS.get(key)
     if entry is None or entry[0] is not table:

@@ -1,0 +1,83 @@
+"""The reading plan of an X12 214 set's shape: which of its segments the one-go way
+(`status_set_one_go.one_go_214`) reads, and in what roles, found once per sequence of tags.
+
+`parse.x12_214.parse_214` reads a 214 set as the X12 4010/5010 214 segment table lays it
+out: the header's B10 (X12 element 145 shipment identification number, 127 reference
+identification) and L11s (128 reference identification qualifier), then each LX loop's
+AT7 (shipment status details), the MS1 after it (equipment, shipment or real property
+location) and the loop's L11s. Which segment plays which role depends on the tags alone
+and their order; a carrier's file repeats a handful of set shapes. So the roles are worked
+out once per shape (`plan_of`) and each set of that shape reads only the segments that
+play one (a set of 19 segments and 2 events: 10), without asking each segment's tag what
+it is. What the segments hold (an L11's qualifier, a value) is still read per set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+__all__ = ["LoopPlan", "Plan", "plan_of"]
+
+# an LX loop: the B10 read when the loop ends (its position, 0: none yet), the loop's L11
+# positions in order, and its events: (AT7 position, position of the last MS1 after that
+# AT7 and before the next AT7 or LX, 0: none)
+LoopPlan = tuple[int, tuple[int, ...], tuple[tuple[int, int], ...]]
+# the header's L11s read for the purchase order (positions, before the first N1 and LX),
+# and the LX loops in order; None: the set cannot be read the one-go way (an MS1 in a
+# loop before its first AT7: `parse_214` says why)
+Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
+
+_PLANS: dict[tuple[str, ...], Plan | None] = {}
+_PLANS_KEPT: Final = 1024  # shapes remembered; then all are dropped
+_PLAN_TAGS: Final = 400  # the longest shape remembered (a longer set is its own shape)
+
+
+def plan_of(tags: tuple[str, ...]) -> Plan | None:
+    """The plan of a 214 set whose body (positions 2..SE-1) has `tags`, as `Plan` says;
+    None when an MS1 comes in an LX loop before the loop's first AT7. Remembered per
+    sequence of tags (up to `_PLANS_KEPT` of them, of up to `_PLAN_TAGS` tags each)."""
+    if tags in _PLANS:
+        return _PLANS[tags]
+    plan = _plan(tags)
+    if len(tags) <= _PLAN_TAGS:
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.clear()
+        _PLANS[tags] = plan
+    return plan
+
+
+def _plan(tags: Sequence[str]) -> Plan | None:
+    """The walk `plan_of` remembers: the roles `one_go_214`'s reading gives each tag, in
+    order (`parse_214`'s reading, the module docstring)."""
+    header: list[int] = []
+    loops: list[LoopPlan] = []
+    b10 = 0  # the last B10 read so far
+    in_loop = in_party = False
+    l11s: list[int] = []
+    events: list[list[int]] = []  # [AT7 position, MS1 position]
+    for position, tag in enumerate(tags, start=2):
+        if tag == "AT7":
+            if in_loop:
+                events.append([position, 0])
+        elif tag == "MS1":
+            if events:
+                events[-1][1] = position
+            elif in_loop:
+                return None  # an MS1 before its loop's AT7
+        elif tag == "L11":
+            if in_loop:
+                l11s.append(position)
+            elif not in_party:
+                header.append(position)
+        elif tag == "LX":
+            if in_loop:
+                loops.append((b10, tuple(l11s), tuple((a, m) for a, m in events)))
+            in_loop, in_party, l11s, events = True, False, [], []
+        elif tag == "B10":
+            b10 = position
+        elif tag == "N1":
+            in_party = not in_loop
+    if in_loop:  # the set's end ends the last loop, as the next LX would
+        loops.append((b10, tuple(l11s), tuple((a, m) for a, m in events)))
+    return tuple(header), tuple(loops)
