@@ -548,3 +548,23 @@ def test_sets_of_every_shape_are_read_the_same_both_ways(seed: int) -> None:
     for profile in PROFILES.values():
         same_both_ways(interchange(sets[:10]), profile)
     assert taken >= 8, taken
+
+
+def test_set_shapes_remembered_are_bounded() -> None:
+    """A file of sets each of a shape of its own (up to 400 tags) keeps at most 1,024
+    shapes' plans, and a longer set's shape is not kept at all."""
+    from gateway.mapping import status_set_plan
+
+    plans = status_set_plan._PLANS[False]
+    plans.clear()
+    sets = [_set(c, [_loop(c, n) for n in range(1, 2 + c % 60)]) for c in range(1, 130)]
+    sets += [[s[0], *(["L11*X*BM"] * (c % 40)), *s[1:]] for c, s in enumerate(sets[:40])]
+    long_set = _set(999, [_loop(999, n) for n in range(1, 140)])  # 3 * 139 + 4 tags > 400
+    same_both_ways(interchange([*sets, long_set]))
+    assert 0 < len(plans) <= status_set_plan._PLANS_KEPT
+    assert all(len(tags) <= status_set_plan._PLAN_TAGS for tags in plans)
+    assert max(map(len, plans)) > 100  # (long ones are kept up to the limit)
+    for c in range(1100):  # distinct shapes past the limit: all dropped, then refilled
+        tags = ("B10", *(("L11", "MAN")[c >> bit & 1] for bit in range(11)))
+        status_set_plan.plan_of([["ST"], *map(list, tags), ["SE"]], tags, False)
+    assert len(plans) <= status_set_plan._PLANS_KEPT

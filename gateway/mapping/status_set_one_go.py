@@ -32,8 +32,6 @@ from gateway.parse.records import EventTime, Src, Val
 from gateway.parse.relations import syntax_notes
 from gateway.parse.x12_accept import faultless
 from gateway.parse.x12_common import ROWS, src_of, src_row
-from gateway.parse.x12_structure import check_structure
-from gateway.parse.x12_tables import SET_214
 from gateway.profile import PartnerProfile
 
 __all__ = ["Mapped", "one_go_214"]
@@ -108,12 +106,9 @@ def one_go_214(
     event; else None, and the caller takes the general way. `component` / `repetition`
     are the interchange's ISA16 / ISA11 separators, `version` the set's ST03 or GS08 (the
     syntax notes); `nul_free` True when no element holds a NUL (`faultless`)."""
-    tags = tuple(map(_first, segments[1:-1]))
-    if check_structure(SET_214, segments, profile.structure == "tolerant", tags):
-        return None
-    plan = plan_of(tags)
+    plan = plan_of(segments, tuple(map(_first, segments[1:-1])), profile.structure == "tolerant")
     if plan is None:
-        return None  # an MS1 before its loop's AT7: parse_214 says why
+        return None  # a structure fault, or an MS1 before its loop's AT7: parse_214 says why
     header_l11s, loops = plan
     if not faultless(segments, component, repetition, syntax_notes(version), nul_free=nul_free):
         return None

@@ -17,6 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from gateway.parse.x12_structure import check_structure
+from gateway.parse.x12_tables import SET_214
+
 __all__ = ["LoopPlan", "Plan", "plan_of"]
 
 # an LX loop: the B10 read when the loop ends (its position, 0: none yet), the loop's L11
@@ -28,22 +31,31 @@ LoopPlan = tuple[int, tuple[int, ...], tuple[tuple[int, int], ...]]
 # loop before its first AT7: `parse_214` says why)
 Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
 
-_PLANS: dict[tuple[str, ...], Plan | None] = {}
+# per structure reading (strict, tolerant): a shape's tags -> its plan, or None
+_PLANS: tuple[dict[tuple[str, ...], Plan | None], dict[tuple[str, ...], Plan | None]] = ({}, {})
 _PLANS_KEPT: Final = 1024  # shapes remembered; then all are dropped
 _PLAN_TAGS: Final = 400  # the longest shape remembered (a longer set is its own shape)
+_UNKNOWN: Final[Plan] = ((-1,), ())  # not yet known (no plan reads position -1)
 
 
-def plan_of(tags: tuple[str, ...]) -> Plan | None:
-    """The plan of a 214 set whose body (positions 2..SE-1) has `tags`, as `Plan` says;
-    None when an MS1 comes in an LX loop before the loop's first AT7. Remembered per
-    sequence of tags (up to `_PLANS_KEPT` of them, of up to `_PLAN_TAGS` tags each)."""
-    if tags in _PLANS:
-        return _PLANS[tags]
-    plan = _plan(tags)
+def plan_of(
+    segments: Sequence[Sequence[str]], tags: tuple[str, ...], tolerant: bool
+) -> Plan | None:
+    """The plan of the 214 set `segments` (ST..SE inclusive) whose body (positions
+    2..SE-1) has `tags`, as `Plan` says; None when the set's structure is not clean
+    (`check_structure` with `SET_214`, strict or `tolerant`, finds anything: the general way
+    says what) or an MS1 comes in an LX loop before the loop's first AT7. Both depend on
+    the tags alone: remembered per sequence of tags (up to `_PLANS_KEPT` of them, of up to
+    `_PLAN_TAGS` tags each)."""
+    plans = _PLANS[tolerant]
+    plan = plans.get(tags, _UNKNOWN)
+    if plan is not _UNKNOWN:
+        return plan
+    plan = None if check_structure(SET_214, segments, tolerant, tags) else _plan(tags)
     if len(tags) <= _PLAN_TAGS:
-        if len(_PLANS) >= _PLANS_KEPT:
-            _PLANS.clear()
-        _PLANS[tags] = plan
+        if len(plans) >= _PLANS_KEPT:
+            plans.clear()
+        plans[tags] = plan
     return plan
 
 
