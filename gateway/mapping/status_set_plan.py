@@ -35,7 +35,6 @@ Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
 _PLANS: tuple[dict[tuple[str, ...], Plan | None], dict[tuple[str, ...], Plan | None]] = ({}, {})
 _PLANS_KEPT: Final = 1024  # shapes remembered; then all are dropped
 _PLAN_TAGS: Final = 400  # the longest shape remembered (a longer set is its own shape)
-_UNKNOWN: Final[Plan] = ((-1,), ())  # not yet known (no plan reads position -1)
 
 
 def plan_of(
@@ -48,9 +47,10 @@ def plan_of(
     the tags alone: remembered per sequence of tags (up to `_PLANS_KEPT` of them, of up to
     `_PLAN_TAGS` tags each)."""
     plans = _PLANS[tolerant]
-    plan = plans.get(tags, _UNKNOWN)
-    if plan is not _UNKNOWN:
-        return plan
+    try:
+        return plans[tags]
+    except KeyError:  # a shape not seen (or not kept) yet
+        pass
     plan = None if check_structure(SET_214, segments, tolerant, tags) else _plan(tags)
     if len(tags) <= _PLAN_TAGS:
         if len(plans) >= _PLANS_KEPT:
