@@ -44,16 +44,18 @@ KINDS: list[tuple[str, str, Callable[[Path, float], int]]] = [
     ("IFTSTA mailbag", "iftsta", partial(write_iftsta, mailbag=True)),
 ]
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
-# the child: translate one file as `edigw translate` does (translate._edigw)
+# the child: translate one file as `edigw translate` does (translate._edigw); exit 3 when
+# it translated no event (a build that drops them must not pass for a fast one)
 _CHILD = (
     "import sys; sys.path.insert(0, {here!r}); import translate; "
-    "translate._edigw(sys.argv[1], False)"
+    "sys.exit(0 if translate._edigw(sys.argv[1], False) else 3)"
 )
 
 
 def instructions(path: Path, checkout: Path) -> int:
     """The instructions a child translating `path` with the gateway of `checkout` executes
-    (valgrind cachegrind's "I refs"). RuntimeError when valgrind prints none."""
+    (valgrind cachegrind's "I refs"). RuntimeError when valgrind prints none, or the
+    child translated no event."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONSAFEPATH": "1"}
     out = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
@@ -61,6 +63,8 @@ def instructions(path: Path, checkout: Path) -> int:
         check=False, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir(),
     )  # fmt: skip
     found = _REFS.search(out.stderr)
+    if out.returncode == 3:
+        raise RuntimeError(f"{checkout} translated no event of {path}")
     if found is None:
         raise RuntimeError(f"valgrind gave no count: {out.stderr.strip()[-300:]}")
     return int(found.group(1).replace(",", ""))
