@@ -110,7 +110,8 @@ def one_go_214(
     if plan is None:
         return None  # a structure fault, or an MS1 before its loop's AT7: parse_214 says why
     header_l11s, loops = plan
-    if not faultless(segments, component, repetition, syntax_notes(version), nul_free=nul_free):
+    texts = faultless(segments, component, repetition, syntax_notes(version), nul_free=nul_free)
+    if texts is None:
         return None
     go = one_go_of(origin, profile, tables)
     if go is None:
@@ -148,8 +149,7 @@ def one_go_214(
                 value = _element(b10, 1)
                 tracking = (value, "B10", b10_at, 1) if value else None
         for at7_at, ms1_at in events:
-            ms1 = (ms1_at, segments[ms1_at - 1]) if ms1_at else None
-            update = _update((at7_at, segments[at7_at - 1]), ms1, po, tracking, go, origin,
+            update = _update(at7_at, segments, texts, ms1_at, po, tracking, go, origin,
                              profile, tables)  # fmt: skip
             if update is None:
                 return None
@@ -161,13 +161,14 @@ def one_go_214(
 # -> their part of an update (`_part`)
 _MEMO = PartMemo()
 MEMOS.append(_MEMO)
-_JOIN = "\x00".join
 _PART_LENGTH = 160  # the longest AT7 and MS1 (their elements' characters) remembered
 
 
 def _update(
-    at7_read: tuple[int, list[str]],
-    ms1_read: tuple[int, list[str]] | None,
+    at7_pos: int,
+    segments: list[list[str]],
+    texts: list[str],
+    ms1_pos: int,
     po: tuple[str, str, int, int] | None,
     tracking: tuple[str, str, int, int] | None,
     go: OneGo,
@@ -175,19 +176,22 @@ def _update(
     profile: PartnerProfile,
     tables: CodeTables,
 ) -> Mapped | None:
-    """One AT7's update (`status_one_go.fast_update`'s text and trail), from the AT7 and the
-    MS1 after it, each as (position, segment); None when any check would fail or warn."""
+    """One AT7's update (`status_one_go.fast_update`'s text and trail), from the AT7 at
+    `at7_pos` and the MS1 after it at `ms1_pos` (0: none) of the set `segments` (ST..SE),
+    whose body's texts (`faultless`'s, from position 2) are `texts`; None when any check
+    would fail or warn."""
     if po is None or tracking is None:
         return None
-    at7_pos, at7 = at7_read
-    ms1_pos, ms1 = ms1_read if ms1_read is not None else (0, ())
+    at7 = segments[at7_pos - 1]
+    ms1: Sequence[str] = segments[ms1_pos - 1] if ms1_pos else ()
     memo = _MEMO
     if memo.skipped > 0:  # (scans of their own: not looked up for a while)
         memo.skipped -= 1  # (two threads may take it below 0: lookups then go on)
         part = _part(at7_pos, at7, ms1_pos, ms1, go, origin, profile, tables)
     else:
-        # (joined by NUL: `faultless` lets no set whose element holds one come here)
-        at7_text, ms1_text = _JOIN(at7), _JOIN(ms1)
+        # (the texts are joined by NUL: `faultless` lets no set whose element holds one
+        # come here)
+        at7_text, ms1_text = texts[at7_pos - 2], texts[ms1_pos - 2] if ms1_pos else ""
         key = (at7_pos, at7_text, ms1_pos, ms1_text)
         hit = memo.find(key, go)
         if hit is not None:

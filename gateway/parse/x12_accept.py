@@ -22,7 +22,10 @@ JOIN = "\x00".join  # a segment's text: its elements joined by NUL
 
 _Match = Callable[[str], object]
 _FAST: dict[tuple[int, int, str, str], tuple[object, object, dict[str, _Match]]] = {}
-_CLEAN: dict[tuple[int, int, str, str, int], tuple[object, object, object, set[str]]] = {}
+# (tables, delimiters, notes) -> the texts found faultless (`clean_texts`), and the fast
+# checks (`fast_checks`) of the same tables and delimiters, for `faultless`'s one lookup
+_CLEAN: dict[tuple[int, int, str, str, int],
+             tuple[object, object, object, set[str], dict[str, _Match]]] = {}  # fmt: skip
 CLEAN_SIZE = 4096  # faultless segment texts remembered, per tables, delimiters and notes
 # the longest text remembered: the ones a file repeats are short, and elements past a
 # table's own are not bounded in length (4,096 texts of a megabyte would be 4 GB)
@@ -139,27 +142,27 @@ def faultless(
     elements: Mapping[str, Sequence[El]] = ELEMENTS,
     limits: Mapping[str, int] = MAX_ELEMENTS,
     nul_free: bool = False,
-) -> bool:
-    """True when `validate_set` surely finds no element or syntax-note fault in the body of
-    a set (ST..SE inclusive; its structure is `check_structure`'s): every segment's text was
-    found faultless before or its tag's fast pattern accepts it and its syntax notes are
-    met, and no element holds a NUL. False means only "not surely": `validate_set` says
-    what is wrong, if anything. Texts it accepts are remembered as `validate_set` does.
-    `nul_free`: the caller knows no element holds a NUL (the file read so far holds none),
-    so the texts need not be counted for one."""
+) -> list[str] | None:
+    """The texts of the body of a set (ST..SE inclusive; positions 2..SE-1, each segment's
+    elements joined by NUL) when `validate_set` surely finds no element or syntax-note fault
+    in it (its structure is `check_structure`'s): every segment's text was found faultless
+    before or its tag's fast pattern accepts it and its syntax notes are met, and no
+    element holds a NUL. None means only "not surely": `validate_set` says what is wrong,
+    if anything. Texts it accepts are remembered as `validate_set` does. `nul_free`: the
+    caller knows no element holds a NUL (the file read so far holds none), so the texts
+    need not be counted for one."""
     relations = syntax_notes(None) if notes is None else notes
-    clean = clean_texts(elements, limits, component, repetition, relations)
+    clean, fast = _acceptance(elements, limits, component, repetition, relations)
     body = segments[1:-1]  # positions 2..SE-1
     texts = list(map(JOIN, body))
     if not nul_free and JOIN(texts).count("\x00") != sum(map(len, body)) - 1:
-        return False  # an element holds a NUL: a text may read as another segment's
+        return None  # an element holds a NUL: a text may read as another segment's
     # the texts not found faultless before, in a list: most of a set's texts were (party
     # loops, locations), and a set of its 20 texts took longer to make than the few left
     fresh = [text for text in texts if text not in clean]
     if not fresh:
-        return True
-    unknown = set(fresh)
-    fast = fast_checks(elements, limits, component, repetition)
+        return texts
+    unknown = set(fresh) if len(fresh) > 1 else fresh
     # a place of each text (the checks depend on the text alone), found in one pass: a set
     # of 100,000 distinct segments must not be searched once per segment
     where = dict(zip(texts, range(len(texts)), strict=True)) if len(unknown) > 8 else None
@@ -175,16 +178,34 @@ def faultless(
             is not related
             and check_syntax_notes(seg, i + 2, related)
         ):
-            return False
+            return None
         if fast[tag](text) is None:
-            return False
+            return None
     if len(clean) + len(unknown) > CLEAN_SIZE:
         clean.clear()
     if len(unknown) <= CLEAN_SIZE:  # a giant set's texts are not all remembered
         if max(map(len, unknown)) > CLEAN_LENGTH:  # (nor long ones)
             unknown = {text for text in unknown if len(text) <= CLEAN_LENGTH}
         clean.update(unknown)
-    return True
+    return texts
+
+
+def _acceptance(
+    elements: Mapping[str, Sequence[El]],
+    limits: Mapping[str, int],
+    component: str,
+    repetition: str | None,
+    relations: Mapping[str, tuple[Note, ...]],
+) -> tuple[set[str], dict[str, _Match]]:
+    """`clean_texts` and `fast_checks` of the same tables, delimiters and notes, found by one
+    lookup (`faultless` runs once a set)."""
+    key = (id(elements), id(limits), component, repetition or "", id(relations))
+    entry = _CLEAN.get(key)
+    if entry is None or entry[0] is not elements or entry[1] is not limits \
+            or entry[2] is not relations:  # fmt: skip
+        clean_texts(elements, limits, component, repetition, relations)
+        entry = _CLEAN[key]
+    return entry[3], entry[4]
 
 
 def clean_texts(
@@ -202,5 +223,6 @@ def clean_texts(
     entry = _CLEAN.get(key)
     if entry is None or entry[0] is not elements or entry[1] is not limits \
             or entry[2] is not relations:  # fmt: skip
-        entry = _CLEAN[key] = (elements, limits, relations, set())
+        fast = fast_checks(elements, limits, component, repetition)
+        entry = _CLEAN[key] = (elements, limits, relations, set(), fast)
     return entry[3]
