@@ -568,3 +568,41 @@ def test_set_shapes_remembered_are_bounded() -> None:
         tags = ("B10", *(("L11", "MAN")[c >> bit & 1] for bit in range(11)))
         status_set_plan.plan_of([["ST"], *map(list, tags), ["SE"]], tags, False)
     assert len(plans) <= status_set_plan._PLANS_KEPT
+
+
+def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
+    """Shapes of long junk tags (a thousand characters each, 399 a set: what a hostile file
+    may send) are remembered up to the plans' byte budget, not up to their count: the
+    memo keeps no more than about 4 MB of them (the 30 shapes fed weigh 12 MB)."""
+    import gc
+    import tracemalloc
+
+    from gateway.mapping import status_set_plan
+    from gateway.parse import x12_structure
+
+    def shapes(n: int) -> Any:
+        for c in range(n):
+            tags = tuple(f"{c:04d}{i:04d}".ljust(1000, "X") for i in range(399))
+            yield [["ST"], *([t] for t in tags), ["SE"]], tags
+
+    status_set_plan._PLANS[False].clear()
+    status_set_plan._WEIGHT[False] = 0
+    x12_structure._WALKS.clear()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for segments, tags in shapes(30):
+            assert status_set_plan.plan_of(segments, tags, False) is None  # (junk: no plan)
+        del segments, tags
+        x12_structure._WALKS.clear()  # (the structure walks' own memo: not this test's)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    plans = status_set_plan._PLANS[False]
+    assert 0 < len(plans) < 30
+    assert status_set_plan._WEIGHT[False] <= status_set_plan._PLANS_BUDGET
+    assert held < 6_000_000, held
+    plans.clear()
+    status_set_plan._WEIGHT[False] = 0

@@ -2,8 +2,9 @@
 (`status_set_one_go.one_go_214`) reads, and in what roles, found once per sequence of tags.
 
 `parse.x12_214.parse_214` reads a 214 set as the X12 4010/5010 214 segment table lays it
-out: the header's B10 (X12 element 145 shipment identification number, 127 reference
-identification) and L11s (128 reference identification qualifier), then each LX loop's
+out: the header's B10 (B10-01, X12 element 127 reference identification; B10-02, 145
+shipment identification number) and L11s (128 reference identification qualifier), then
+each LX loop's
 AT7 (shipment status details), the MS1 after it (equipment, shipment or real property
 location) and the loop's L11s. Which segment plays which role depends on the tags alone
 and their order; a carrier's file repeats a handful of set shapes. So the roles are worked
@@ -33,7 +34,14 @@ Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
 
 # per structure reading (strict, tolerant): a shape's tags -> its plan, or None
 _PLANS: tuple[dict[tuple[str, ...], Plan | None], dict[tuple[str, ...], Plan | None]] = ({}, {})
-_PLANS_KEPT: Final = 1024  # shapes remembered; then all are dropped
+# per reading: the shapes remembered, then all of that reading's are dropped at once; and
+# what they may weigh, in bytes at about 64 a tag (its place in the key and the string it
+# keeps alive), 64 a position planned and a byte a tag character: 1,024 shapes of 390
+# segments each held 57 MB without this (a file's few shapes of 20-60 segments weigh a
+# few hundred KB)
+_PLANS_KEPT: Final = 1024
+_PLANS_BUDGET: Final = 4_000_000
+_WEIGHT = [0, 0]  # what each reading's remembered plans weigh
 _PLAN_TAGS: Final = 400  # the longest shape remembered (a longer set is its own shape)
 
 
@@ -44,8 +52,8 @@ def plan_of(
     2..SE-1) has `tags`, as `Plan` says; None when the set's structure is not clean
     (`check_structure` with `SET_214`, strict or `tolerant`, finds anything: the general way
     says what) or an MS1 comes in an LX loop before the loop's first AT7. Both depend on
-    the tags alone: remembered per sequence of tags (up to `_PLANS_KEPT` of them, of up to
-    `_PLAN_TAGS` tags each)."""
+    the tags alone: remembered per sequence of tags (per reading, up to `_PLANS_KEPT` of
+    them and `_PLANS_BUDGET` bytes, of up to `_PLAN_TAGS` tags each)."""
     plans = _PLANS[tolerant]
     try:
         return plans[tags]
@@ -53,10 +61,20 @@ def plan_of(
         pass
     plan = None if check_structure(SET_214, segments, tolerant, tags) else _plan(tags)
     if len(tags) <= _PLAN_TAGS:
-        if len(plans) >= _PLANS_KEPT:
+        weight = 64 * len(tags) + sum(map(len, tags)) + 64 * _positions(plan)
+        if len(plans) >= _PLANS_KEPT or _WEIGHT[tolerant] + weight > _PLANS_BUDGET:
             plans.clear()
+            _WEIGHT[tolerant] = 0
         plans[tags] = plan
+        _WEIGHT[tolerant] += weight
     return plan
+
+
+def _positions(plan: Plan | None) -> int:
+    """The positions a plan holds (none when None)."""
+    if plan is None:
+        return 0
+    return len(plan[0]) + sum([1 + len(l11s) + 2 * len(events) for _, l11s, events in plan[1]])
 
 
 def _plan(tags: Sequence[str]) -> Plan | None:
