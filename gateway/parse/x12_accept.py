@@ -197,14 +197,14 @@ def _acceptance(
     repetition: str | None,
     relations: Mapping[str, tuple[Note, ...]],
 ) -> tuple[set[str], dict[str, _Match]]:
-    """`clean_texts` and `fast_checks` of the same tables, delimiters and notes, found by one
-    lookup (`faultless` runs once a set)."""
+    """`clean_texts` and `fast_checks` of the same tables, delimiters and notes (`faultless`
+    runs once a set: one lookup finds both)."""
     key = (id(elements), id(limits), component, repetition or "", id(relations))
     entry = _CLEAN.get(key)
     if entry is None or entry[0] is not elements or entry[1] is not limits \
             or entry[2] is not relations:  # fmt: skip
-        clean_texts(elements, limits, component, repetition, relations)
-        entry = _CLEAN[key]
+        fast = fast_checks(elements, limits, component, repetition)
+        entry = _CLEAN[key] = (elements, limits, relations, set(), fast)
     return entry[3], entry[4]
 
 
@@ -219,10 +219,4 @@ def clean_texts(
     syntax notes found a fault in, per tables, delimiters and notes: a file repeats many
     segments (party loops, locations), each is checked once. The checks depend on the
     text alone (positions only name where a fault is)."""
-    key = (id(elements), id(limits), component, repetition or "", id(relations))
-    entry = _CLEAN.get(key)
-    if entry is None or entry[0] is not elements or entry[1] is not limits \
-            or entry[2] is not relations:  # fmt: skip
-        fast = fast_checks(elements, limits, component, repetition)
-        entry = _CLEAN[key] = (elements, limits, relations, set(), fast)
-    return entry[3]
+    return _acceptance(elements, limits, component, repetition, relations)[0]
