@@ -39,3 +39,32 @@ def test_a_long_clean_set_sends_every_event(tmp_path: Path) -> None:
     write(path, "events", 6_000)
     out = same_both_ways(path.read_bytes())
     assert out["counts"][0] and out["counts"][1] == 6_000 // 5  # every event sent
+
+
+def test_structure_walks_of_long_tags_are_weighed_by_their_characters() -> None:
+    """The structure walks remembered per tag sequence keep their tags alive: sets of long
+    junk tags (399 a set, 9,900 characters each: 51 MB in all) leave no more than the walks'
+    8 MB budget behind (a review measured 60 MB when a tag's characters did not count)."""
+    import gc
+    import tracemalloc
+
+    from gateway.parse.x12_tables import SET_214
+
+    x12_structure._WALKS.clear()
+    x12_structure._WEIGHT[0] = 0
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for c in range(13):
+            tags = tuple(f"{c:04d}{i:04d}".ljust(9_900, "X") for i in range(399))
+            segments = [["ST"], *([t] for t in tags), ["SE"]]
+            assert x12_structure.check_structure(SET_214, segments, False, tags)
+        del segments, tags
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        x12_structure._WALKS.clear()
+        x12_structure._WEIGHT[0] = 0
+    assert held < 10_000_000, held

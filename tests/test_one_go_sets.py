@@ -571,28 +571,30 @@ def test_set_shapes_remembered_are_bounded() -> None:
 
 
 def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
-    """Shapes of long junk tags (a thousand characters each, 399 a set: what a hostile file
-    may send) are remembered up to the plans' byte budget, not up to their count: the
-    memo keeps no more than about 4 MB of them (the 30 shapes fed weigh 12 MB)."""
+    """Shapes of junk tags (a thousand characters each, or characters stored 4 bytes wide,
+    399 a set: what a hostile file may send) are not remembered at all, and shapes of
+    X12-like tags only up to the plans' byte budget (4 MB a reading), not up to their
+    count: 300 shapes of 400 distinct tags would weigh 7.7 MB."""
     import gc
     import tracemalloc
 
     from gateway.mapping import status_set_plan
     from gateway.parse import x12_structure
 
-    def shapes(n: int) -> Any:
+    def shapes(n: int, width: int, pad: str) -> Any:
         for c in range(n):
-            tags = tuple(f"{c:04d}{i:04d}".ljust(1000, "X") for i in range(399))
+            tags = tuple(f"{c:04d}{i:04d}".ljust(width, pad)[-width:] for i in range(399))
             yield [["ST"], *([t] for t in tags), ["SE"]], tags
 
-    status_set_plan._PLANS[False].clear()
+    plans = status_set_plan._PLANS[False]
+    plans.clear()
     status_set_plan._WEIGHT[False] = 0
     x12_structure._WALKS.clear()
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for segments, tags in shapes(30):
+        for segments, tags in [*shapes(12, 1000, "X"), *shapes(12, 300, "\U0001f600")]:
             assert status_set_plan.plan_of(segments, tags, False) is None  # (junk: no plan)
         del segments, tags
         x12_structure._WALKS.clear()  # (the structure walks' own memo: not this test's)
@@ -600,9 +602,13 @@ def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    plans = status_set_plan._PLANS[False]
-    assert 0 < len(plans) < 30
+    assert not plans and held < 1_000_000, held
+    alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    for c in range(300):  # three-character tags, 400 a shape, each shape its own
+        codes = [(c + 7 * i) % 46656 for i in range(400)]
+        tags = tuple(alnum[n // 1296] + alnum[n // 36 % 36] + alnum[n % 36] for n in codes)
+        status_set_plan.plan_of([["ST"], *([t] for t in tags), ["SE"]], tags, False)
+    assert 0 < len(plans) < 300
     assert status_set_plan._WEIGHT[False] <= status_set_plan._PLANS_BUDGET
-    assert held < 6_000_000, held
     plans.clear()
     status_set_plan._WEIGHT[False] = 0

@@ -36,13 +36,15 @@ Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
 _PLANS: tuple[dict[tuple[str, ...], Plan | None], dict[tuple[str, ...], Plan | None]] = ({}, {})
 # per reading: the shapes remembered, then all of that reading's are dropped at once; and
 # what they may weigh, in bytes at about 64 a tag (its place in the key and the string it
-# keeps alive), 64 a position planned and a byte a tag character: 1,024 shapes of 390
-# segments each held 57 MB without this (a file's few shapes of 20-60 segments weigh a
-# few hundred KB)
+# keeps alive) and 64 a position planned: 1,024 shapes of 390 segments each held 57 MB
+# without this (a file's few shapes of 20-60 segments weigh a few hundred KB). Only shapes
+# of X12 tags (1-3 ASCII characters) are remembered: a set of longer tags or of others is
+# no clean 214 anyway, and its tags may be a megabyte each
 _PLANS_KEPT: Final = 1024
 _PLANS_BUDGET: Final = 4_000_000
 _WEIGHT = [0, 0]  # what each reading's remembered plans weigh
 _PLAN_TAGS: Final = 400  # the longest shape remembered (a longer set is its own shape)
+_TAG_LENGTH: Final = 3  # the longest tag of a shape remembered
 
 
 def plan_of(
@@ -53,15 +55,20 @@ def plan_of(
     (`check_structure` with `SET_214`, strict or `tolerant`, finds anything: the general way
     says what) or an MS1 comes in an LX loop before the loop's first AT7. Both depend on
     the tags alone: remembered per sequence of tags (per reading, up to `_PLANS_KEPT` of
-    them and `_PLANS_BUDGET` bytes, of up to `_PLAN_TAGS` tags each)."""
+    them and `_PLANS_BUDGET` bytes, of up to `_PLAN_TAGS` tags each, every one of up to
+    `_TAG_LENGTH` ASCII characters)."""
     plans = _PLANS[tolerant]
     try:
         return plans[tags]
     except KeyError:  # a shape not seen (or not kept) yet
         pass
     plan = None if check_structure(SET_214, segments, tolerant, tags) else _plan(tags)
-    if len(tags) <= _PLAN_TAGS:
-        weight = 64 * len(tags) + sum(map(len, tags)) + 64 * _positions(plan)
+    if (
+        len(tags) <= _PLAN_TAGS
+        and max(map(len, tags), default=0) <= _TAG_LENGTH
+        and "".join(tags).isascii()
+    ):
+        weight = 64 * len(tags) + 64 * _positions(plan)  # (at most about 77 KB: 400 tags)
         if len(plans) >= _PLANS_KEPT or _WEIGHT[tolerant] + weight > _PLANS_BUDGET:
             plans.clear()
             _WEIGHT[tolerant] = 0

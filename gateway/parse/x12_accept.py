@@ -3,7 +3,8 @@ by NUL (`fast_checks`) that matches only segments the element checks of `x12_ele
 plainly pass (ASCII digits, no control character, no delimiter; anything else takes the
 full checks, which say what is wrong), and the segment texts found faultless before
 (`clean_texts`, per tables, delimiters and syntax notes). `x12_common.validate_set` uses
-both; `faultless` tells whether a whole set would pass them (the one-go way's check).
+both; `faultless` tells whether a whole set would pass them (the one-go way's check), and
+gives the set's texts when it would.
 """
 
 from __future__ import annotations

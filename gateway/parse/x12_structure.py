@@ -110,9 +110,11 @@ def _find(frame: _Frame, tag: str, is_root: bool) -> int:
 _WALKS: dict[tuple[int, int, tuple[str, ...], bool], tuple[Loop, list[Problem]]] = {}
 _WALKS_MAX = 4096
 _WALK_KEPT_SEGMENTS = 2000  # of longer sets' walks, only the last is kept (4096: GBs)
-# what the walks kept may weigh, in bytes at about 60 a tag and 1,500 a problem: 4,096 sets
-# of 1,990 stray segments each, every one in an order of its own, held 670 MB from a 4 MB
-# file (a file's few shapes of 20-60 segments weigh a few MB)
+# what the walks kept may weigh, in bytes at about 60 a tag, 4 a tag character (the key
+# keeps the tags alive: 13 sets of 399 tags of 9,900 characters held 60 MB when they did not
+# count) and 1,500 a problem: 4,096 sets of 1,990 stray segments each, every one in an
+# order of its own, held 670 MB from a 4 MB file (a file's few shapes of 20-60 segments
+# weigh a few MB)
 _WALKS_BUDGET = 8_000_000
 _WEIGHT = [0]  # what those kept weigh
 # the key of that walk
@@ -147,7 +149,8 @@ def check_structure(
             known = _KNOWN[id(table)] = (table, segment_tags(table))
         walk = _walk(table, tags, known[1], len(segments), tolerant)
         entry = (table, walk)
-        _WEIGHT[0] += 60 * len(tags) + 1_500 * len(walk)
+        # (a tag's characters count 4 bytes each: the widest a str stores)
+        _WEIGHT[0] += 60 * len(tags) + 4 * sum(map(len, tags)) + 1_500 * len(walk)
         if len(tags) > _WALK_KEPT_SEGMENTS:
             # a set this long is its own shape: only the last one is kept (the one-go way
             # and the general way both ask for it), not thousands with their problems
