@@ -481,13 +481,14 @@ def read_x12(
     budget, most_chars = profile.max_set_elements, profile.max_set_characters
     tokenizer = reader.tokenizer = X12Tokenizer(decoded_chunks(stream), profile.drop_line_breaks)
     partial: str | None = None
+    controls = _CONTROL_TAGS  # (a local: read once per segment)
     for token in tokenizer.batches():
         batch = token.segments
         if batch is not None:
             reader.batch = size = token.size
             current = reader.set
             for seg in batch:
-                if current is not None and seg[0] not in _CONTROL_TAGS:  # hot: a set's body
+                if current is not None and seg[0] not in controls:  # hot: a set's body
                     current.segments.append(seg)
                 else:
                     reader.segment(seg)
