@@ -555,25 +555,27 @@ def test_set_shapes_remembered_are_bounded() -> None:
     shapes' plans, and a longer set's shape is not kept at all."""
     from gateway.mapping import status_set_plan
 
-    plans = status_set_plan._PLANS[False]
-    plans.clear()
+    memo = status_set_plan.PLANS
+    memo.entries.clear()
+    memo.weight = 0
     sets = [_set(c, [_loop(c, n) for n in range(1, 2 + c % 60)]) for c in range(1, 130)]
     sets += [[s[0], *(["L11*X*BM"] * (c % 40)), *s[1:]] for c, s in enumerate(sets[:40])]
     long_set = _set(999, [_loop(999, n) for n in range(1, 140)])  # 3 * 139 + 4 tags > 400
     same_both_ways(interchange([*sets, long_set]))
-    assert 0 < len(plans) <= status_set_plan._PLANS_KEPT
-    assert all(len(tags) <= status_set_plan._PLAN_TAGS for tags in plans)
+    plans = [key[1] for key in memo.entries]
+    assert 0 < len(plans) <= 1024
+    assert all(len(tags) <= 400 for tags in plans)
     assert max(map(len, plans)) > 100  # (long ones are kept up to the limit)
     for c in range(1100):  # distinct shapes past the limit: all dropped, then refilled
         tags = ("B10", *(("L11", "MAN")[c >> bit & 1] for bit in range(11)))
-        status_set_plan.plan_of([["ST"], *map(list, tags), ["SE"]], tags, False)
-    assert len(plans) <= status_set_plan._PLANS_KEPT
+        status_set_plan.plan_of([["ST"], *map(list, tags), ["SE"]], False)
+    assert len(memo.entries) <= 1024
 
 
 def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
     """Shapes of junk tags (a thousand characters each, or characters stored 4 bytes wide,
     399 a set: what a hostile file may send) are not remembered at all, and shapes of
-    X12-like tags only up to the plans' byte budget (4 MB a reading), not up to their
+    X12-like tags only up to the plans' byte budget (4 MB), not up to their
     count: 300 shapes of 400 distinct tags would weigh 7.7 MB."""
     import gc
     import tracemalloc
@@ -583,32 +585,32 @@ def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
 
     def shapes(n: int, width: int, pad: str) -> Any:
         for c in range(n):
-            tags = tuple(f"{c:04d}{i:04d}".ljust(width, pad)[-width:] for i in range(399))
-            yield [["ST"], *([t] for t in tags), ["SE"]], tags
+            tags = (f"{c:04d}{i:04d}".ljust(width, pad)[-width:] for i in range(399))
+            yield [["ST"], *([t] for t in tags), ["SE"]]
 
-    plans = status_set_plan._PLANS[False]
-    plans.clear()
-    status_set_plan._WEIGHT[False] = 0
+    memo = status_set_plan.PLANS
+    memo.entries.clear()
+    memo.weight = 0
     x12_structure._WALKS.clear()
     gc.collect()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for segments, tags in [*shapes(12, 1000, "X"), *shapes(12, 300, "\U0001f600")]:
-            assert status_set_plan.plan_of(segments, tags, False) is None  # (junk: no plan)
-        del segments, tags
+        for segments in [*shapes(12, 1000, "X"), *shapes(12, 300, "\U0001f600")]:
+            assert status_set_plan.plan_of(segments, False) is None  # (junk: no plan)
+        del segments
         x12_structure._WALKS.clear()  # (the structure walks' own memo: not this test's)
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert not plans and held < 1_000_000, held
+    assert not memo.entries and held < 1_000_000, held
     alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     for c in range(300):  # three-character tags, 400 a shape, each shape its own
         codes = [(c + 7 * i) % 46656 for i in range(400)]
         tags = tuple(alnum[n // 1296] + alnum[n // 36 % 36] + alnum[n % 36] for n in codes)
-        status_set_plan.plan_of([["ST"], *([t] for t in tags), ["SE"]], tags, False)
-    assert 0 < len(plans) < 300
-    assert status_set_plan._WEIGHT[False] <= status_set_plan._PLANS_BUDGET
-    plans.clear()
-    status_set_plan._WEIGHT[False] = 0
+        status_set_plan.plan_of([["ST"], *([t] for t in tags), ["SE"]], False)
+    assert 0 < len(memo.entries) < 300
+    assert memo.weight <= 4_000_000
+    memo.entries.clear()
+    memo.weight = 0

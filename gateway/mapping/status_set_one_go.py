@@ -10,7 +10,6 @@ tests hold the two ways to each other on every sample, corpus file and mutation 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import Any, cast
 
 from gateway.mapping.build import Builder
@@ -39,9 +38,6 @@ __all__ = ["Mapped", "one_go_214"]
 Mapped = tuple[str, str, str, tuple[Any, ...]]  # JSON text, purchase order, tracking, trail
 
 _new = tuple.__new__  # Val / EventTime are named tuples: made without their __new__
-
-
-_first = itemgetter(0)  # a segment's tag
 
 
 def _src(tag: str, position: int, n: int) -> Src:
@@ -106,7 +102,7 @@ def one_go_214(
     event; else None, and the caller takes the general way. `component` / `repetition`
     are the interchange's ISA16 / ISA11 separators, `version` the set's ST03 or GS08 (the
     syntax notes); `nul_free` True when no element holds a NUL (`faultless`)."""
-    plan = plan_of(segments, tuple(map(_first, segments[1:-1])), profile.structure == "tolerant")
+    plan = plan_of(segments, profile.structure == "tolerant")
     if plan is None:
         return None  # a structure fault, or an MS1 before its loop's AT7: parse_214 says why
     header_l11s, loops = plan
@@ -140,7 +136,7 @@ def one_go_214(
                 value = _element(seg, 1)
                 lx_tracking = (value, "L11", position, 1) if value else None
         po, tracking = lx_po or header_po, lx_tracking
-        if b10_at and ((po is None and po_from_b10) or (tracking is None and tracking_from_b10)):
+        if b10_at:  # the B10 read by the loop's end, where the profile takes it from there
             b10 = segments[b10_at - 1]
             if po is None and po_from_b10:
                 value = _element(b10, 2)

@@ -4,21 +4,22 @@
 `parse.x12_214.parse_214` reads a 214 set as the X12 4010/5010 214 segment table lays it
 out: the header's B10 (B10-01, X12 element 127 reference identification; B10-02, 145
 shipment identification number) and L11s (128 reference identification qualifier), then
-each LX loop's
-AT7 (shipment status details), the MS1 after it (equipment, shipment or real property
-location) and the loop's L11s. Which segment plays which role depends on the tags alone
-and their order; a carrier's file repeats a handful of set shapes. So the roles are worked
-out once per shape (`plan_of`) and each set of that shape reads only the segments that
-play one (a set of 19 segments and 2 events: 10), without asking each segment's tag what
-it is. What the segments hold (an L11's qualifier, a value) is still read per set.
+each LX loop's AT7 (shipment status details), the MS1 after it (equipment, shipment or
+real property location) and the loop's L11s. Which segment plays which role depends on the
+tags alone and their order; a carrier's file repeats a handful of set shapes. So the roles
+are worked out once per shape (`plan_of`, remembered as `parse.shape_plans` remembers the
+IFTSTA's) and each set of that shape reads only the segments that play one (a set of 19
+segments and 2 events: 10), without asking each segment's tag what it is. What the
+segments hold (an L11's qualifier, a value) is still read per set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from operator import itemgetter
 
-from gateway.parse.x12_structure import check_structure
+from gateway.parse.shape_plans import ShapePlans
+from gateway.parse.shape_plans import plan_of as shape_plan
 from gateway.parse.x12_tables import SET_214
 
 __all__ = ["LoopPlan", "Plan", "plan_of"]
@@ -32,68 +33,37 @@ LoopPlan = tuple[int, tuple[int, ...], tuple[tuple[int, int], ...]]
 # loop before its first AT7: `parse_214` says why)
 Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
 
-# per structure reading (strict, tolerant): a shape's tags -> its plan, or None
-_PLANS: tuple[dict[tuple[str, ...], Plan | None], dict[tuple[str, ...], Plan | None]] = ({}, {})
-# per reading: the shapes remembered, then all of that reading's are dropped at once; and
-# what they may weigh, in bytes at about 64 a tag (its place in the key and the string it
-# keeps alive) and 64 a position planned: 1,024 shapes of 390 segments each held 57 MB
-# without this (a file's few shapes of 20-60 segments weigh a few hundred KB). Only shapes
-# of X12 tags (1-3 ASCII characters) are remembered: a set of longer tags or of others is
-# no clean 214 anyway, and its tags may be a megabyte each
-_PLANS_KEPT: Final = 1024
-_PLANS_BUDGET: Final = 4_000_000
-_WEIGHT = [0, 0]  # what each reading's remembered plans weigh
-_PLAN_TAGS: Final = 400  # the longest shape remembered (a longer set is its own shape)
-_TAG_LENGTH: Final = 3  # the longest tag of a shape remembered
+# the 214 shapes remembered (`parse.shape_plans`: bounded in count and bytes), of up to 400
+# tags each (a longer set is its own shape)
+PLANS = ShapePlans(most_tags=400)
+_first = itemgetter(0)  # a segment's tag
 
 
-def plan_of(
-    segments: Sequence[Sequence[str]], tags: tuple[str, ...], tolerant: bool
-) -> Plan | None:
-    """The plan of the 214 set `segments` (ST..SE inclusive) whose body (positions
-    2..SE-1) has `tags`, as `Plan` says; None when the set's structure is not clean
-    (`check_structure` with `SET_214`, strict or `tolerant`, finds anything: the general way
-    says what) or an MS1 comes in an LX loop before the loop's first AT7. Both depend on
-    the tags alone: remembered per sequence of tags (per reading, up to `_PLANS_KEPT` of
-    them and `_PLANS_BUDGET` bytes, of up to `_PLAN_TAGS` tags each, every one of up to
-    `_TAG_LENGTH` ASCII characters)."""
-    plans = _PLANS[tolerant]
-    try:
-        return plans[tags]
-    except KeyError:  # a shape not seen (or not kept) yet
-        pass
-    plan = None if check_structure(SET_214, segments, tolerant, tags) else _plan(tags)
-    if (
-        len(tags) <= _PLAN_TAGS
-        and max(map(len, tags), default=0) <= _TAG_LENGTH
-        and "".join(tags).isascii()
-    ):
-        weight = 64 * len(tags) + 64 * _positions(plan)  # (at most about 77 KB: 400 tags)
-        if len(plans) >= _PLANS_KEPT or _WEIGHT[tolerant] + weight > _PLANS_BUDGET:
-            plans.clear()
-            _WEIGHT[tolerant] = 0
-        plans[tags] = plan
-        _WEIGHT[tolerant] += weight
-    return plan
+def plan_of(segments: Sequence[Sequence[str]], tolerant: bool) -> Plan | None:
+    """The plan of the 214 set `segments` (ST..SE inclusive), as `Plan` says; None when the
+    set's structure is not clean (`check_structure` with `SET_214`, strict or `tolerant`,
+    finds anything: the general way says what) or an MS1 comes in an LX loop before the
+    loop's first AT7. Both depend on the tags of its body (positions 2..SE-1) alone:
+    remembered per sequence of tags (`PLANS`)."""
+    tags = tuple(map(_first, segments[1:-1]))
+    return shape_plan(PLANS, SET_214, segments, tags, tolerant, _plan, _positions)
 
 
-def _positions(plan: Plan | None) -> int:
-    """The positions a plan holds (none when None)."""
-    if plan is None:
-        return 0
+def _positions(plan: Plan) -> int:
+    """The positions a plan holds."""
     return len(plan[0]) + sum([1 + len(l11s) + 2 * len(events) for _, l11s, events in plan[1]])
 
 
 def _plan(tags: Sequence[str]) -> Plan | None:
-    """The walk `plan_of` remembers: the roles `one_go_214`'s reading gives each tag, in
-    order (`parse_214`'s reading, the module docstring)."""
+    """The roles `one_go_214`'s reading gives each tag, in order (`parse_214`'s reading, the
+    module docstring)."""
     header: list[int] = []
     loops: list[LoopPlan] = []
     b10 = 0  # the last B10 read so far
     in_loop = in_party = False
     l11s: list[int] = []
     events: list[list[int]] = []  # [AT7 position, MS1 position]
-    for position, tag in enumerate(tags, start=2):
+    for position, tag in enumerate([*tags, "LX"], start=2):  # a last LX ends the last loop
         if tag == "AT7":
             if in_loop:
                 events.append([position, 0])
@@ -109,12 +79,10 @@ def _plan(tags: Sequence[str]) -> Plan | None:
                 header.append(position)
         elif tag == "LX":
             if in_loop:
-                loops.append((b10, tuple(l11s), tuple((a, m) for a, m in events)))
+                loops.append((b10, tuple(l11s), tuple([(a, m) for a, m in events])))
             in_loop, in_party, l11s, events = True, False, [], []
         elif tag == "B10":
             b10 = position
         elif tag == "N1":
             in_party = not in_loop
-    if in_loop:  # the set's end ends the last loop, as the next LX would
-        loops.append((b10, tuple(l11s), tuple((a, m) for a, m in events)))
     return tuple(header), tuple(loops)

@@ -4,8 +4,9 @@ A carrier's IFTSTA messages repeat a handful of shapes: the same segment tags in
 order (CNI, STS, RFF, DTM, LOC per consignment, a hundred consignments a message). What the
 parser reads depends on the tags at each position, and on a few values (an RFF's qualifier
 1153, a DTM's qualifier 2005); so the positions to read are worked out once per shape, with
-the structure check of the segment table (`check_structure`): a shape with any structure
-problem (or warning) has no plan, and its messages take the full path, which reports it.
+the structure check of the segment table (`check_structure`), and remembered
+(`parse.shape_plans`, as the X12 214's are): a shape with any structure problem (or
+warning) has no plan, and its messages take the full path, which reports it.
 
 A plan gives, by segment position (UNH = 1):
 - the RFFs before the first CNI (the message's purchase order);
@@ -25,7 +26,9 @@ from operator import itemgetter
 from typing import NamedTuple, cast
 
 from gateway.parse.edifact_common import EdiSegment
-from gateway.parse.x12_structure import Loop, check_structure
+from gateway.parse.shape_plans import ShapePlans
+from gateway.parse.shape_plans import plan_of as shape_plan
+from gateway.parse.x12_structure import Loop
 
 __all__ = ["Plan", "StatusPlan", "plan_of"]
 
@@ -58,10 +61,8 @@ class Plan(NamedTuple):
 
 _SUBGROUPS = frozenset({"TDT", "EQD", "GID"})  # segment groups 6, 8, 10: not read
 
-# (table identity, body tags, tolerant) -> (table, the shape's plan, None for a shape with a
-# structure problem)
-_PLANS: dict[tuple[int, tuple[str, ...], bool], tuple[Loop, Plan | None]] = {}
-_PLANS_MAX = 1024
+# the IFTSTA shapes remembered (`shape_plans`: bounded in count and bytes)
+PLANS = ShapePlans()
 
 
 def plan_of(
@@ -69,17 +70,17 @@ def plan_of(
 ) -> Plan | None:
     """The plan of a message `segments` (UNH..UNT inclusive) whose body tags (positions
     2..n-1) are `tags`; None when `check_structure(table, segments, tolerant)` reports
-    anything. Remembered per shape (up to _PLANS_MAX shapes)."""
-    key = (id(table), tags, tolerant)
-    entry = _PLANS.get(key)
-    if entry is not None and entry[0] is table:
-        return entry[1]
-    walk = check_structure(table, cast("Sequence[Sequence[str]]", segments), tolerant)
-    plan = None if walk else _plan(tags)
-    if len(_PLANS) >= _PLANS_MAX:
-        _PLANS.clear()
-    _PLANS[key] = (table, plan)
-    return plan
+    anything. Remembered per shape (`PLANS`)."""
+    message = cast("Sequence[Sequence[str]]", segments)
+    return shape_plan(PLANS, table, message, tags, tolerant, _plan, _positions)
+
+
+def _positions(plan: Plan) -> int:
+    """The positions a plan holds."""
+    return len(plan.before) + sum(
+        [1 + len(rffs) + sum([1 + len(s.dtms) for s in statuses])
+         for _, rffs, statuses in plan.consignments]
+    )  # fmt: skip
 
 
 def _plan(tags: Sequence[str]) -> Plan:
