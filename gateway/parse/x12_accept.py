@@ -163,7 +163,7 @@ def faultless(
     fresh = [text for text in texts if text not in clean]
     if not fresh:
         return texts
-    unknown = set(fresh) if len(fresh) > 1 else fresh
+    unknown = set(fresh)
     # a place of each text (the checks depend on the text alone), found in one pass: a set
     # of 100,000 distinct segments must not be searched once per segment
     where = dict(zip(texts, range(len(texts)), strict=True)) if len(unknown) > 8 else None
