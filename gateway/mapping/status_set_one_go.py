@@ -16,14 +16,9 @@ from gateway.mapping.build import Builder
 from gateway.mapping.codes import CodeTables, StatusResolution
 from gateway.mapping.part_memo import MEMOS, Part, PartMemo
 from gateway.mapping.status_lineage import resolve_status
-from gateway.mapping.status_one_go import (
-    OneGo,
-    fast_trail,
-    one_go_of,
-    update_tail,
-    updated,
-)
+from gateway.mapping.status_one_go import OneGo, one_go_of, update_tail, updated
 from gateway.mapping.status_set_plan import plan_of
+from gateway.mapping.status_trail import fast_trail
 from gateway.mapping.times import TimeError
 from gateway.origin import Origin
 from gateway.parse.dates import parse_local
