@@ -556,20 +556,19 @@ def test_set_shapes_remembered_are_bounded() -> None:
     from gateway.mapping import status_set_plan
 
     memo = status_set_plan.PLANS
-    memo.entries.clear()
-    memo.weight = 0
+    memo.clear()
     sets = [_set(c, [_loop(c, n) for n in range(1, 2 + c % 60)]) for c in range(1, 130)]
     sets += [[s[0], *(["L11*X*BM"] * (c % 40)), *s[1:]] for c, s in enumerate(sets[:40])]
     long_set = _set(999, [_loop(999, n) for n in range(1, 140)])  # 3 * 139 + 4 tags > 400
     same_both_ways(interchange([*sets, long_set]))
-    plans = [key[1] for key in memo.entries]
+    plans = [*memo.entries[0], *memo.entries[1]]
     assert 0 < len(plans) <= 1024
     assert all(len(tags) <= 400 for tags in plans)
     assert max(map(len, plans)) > 100  # (long ones are kept up to the limit)
     for c in range(1100):  # distinct shapes past the limit: all dropped, then refilled
         tags = ("B10", *(("L11", "MAN")[c >> bit & 1] for bit in range(11)))
         status_set_plan.plan_of([["ST"], *map(list, tags), ["SE"]], False)
-    assert len(memo.entries) <= 1024
+    assert len(memo) <= 1024
 
 
 def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
@@ -589,8 +588,7 @@ def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
             yield [["ST"], *([t] for t in tags), ["SE"]]
 
     memo = status_set_plan.PLANS
-    memo.entries.clear()
-    memo.weight = 0
+    memo.clear()
     x12_structure._WALKS.clear()
     gc.collect()
     tracemalloc.start()
@@ -604,13 +602,12 @@ def test_set_shapes_remembered_are_bounded_in_bytes() -> None:
         held = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert not memo.entries and held < 1_000_000, held
+    assert not len(memo) and held < 1_000_000, held
     alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     for c in range(300):  # three-character tags, 400 a shape, each shape its own
         codes = [(c + 7 * i) % 46656 for i in range(400)]
         tags = tuple(alnum[n // 1296] + alnum[n // 36 % 36] + alnum[n % 36] for n in codes)
         status_set_plan.plan_of([["ST"], *([t] for t in tags), ["SE"]], False)
-    assert 0 < len(memo.entries) < 300
+    assert 0 < len(memo) < 300
     assert memo.weight <= 4_000_000
-    memo.entries.clear()
-    memo.weight = 0
+    memo.clear()

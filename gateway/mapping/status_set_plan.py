@@ -35,7 +35,7 @@ Plan = tuple[tuple[int, ...], tuple[LoopPlan, ...]]
 
 # the 214 shapes remembered (`parse.shape_plans`: bounded in count and bytes), of up to 400
 # tags each (a longer set is its own shape)
-PLANS = ShapePlans(most_tags=400)
+PLANS = ShapePlans(SET_214, most_tags=400)
 _first = itemgetter(0)  # a segment's tag
 
 
@@ -46,7 +46,7 @@ def plan_of(segments: Sequence[Sequence[str]], tolerant: bool) -> Plan | None:
     loop's first AT7. Both depend on the tags of its body (positions 2..SE-1) alone:
     remembered per sequence of tags (`PLANS`)."""
     tags = tuple(map(_first, segments[1:-1]))
-    return shape_plan(PLANS, SET_214, segments, tags, tolerant, _plan, _positions)
+    return shape_plan(PLANS, segments, tags, tolerant, _plan, _positions)
 
 
 def _positions(plan: Plan) -> int:

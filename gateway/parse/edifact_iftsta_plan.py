@@ -61,8 +61,9 @@ class Plan(NamedTuple):
 
 _SUBGROUPS = frozenset({"TDT", "EQD", "GID"})  # segment groups 6, 8, 10: not read
 
-# the IFTSTA shapes remembered (`shape_plans`: bounded in count and bytes)
-PLANS = ShapePlans()
+# the shapes remembered of each table read (`shape_plans`: bounded in count and bytes;
+# the IFTSTA's, in practice)
+_PLANS: dict[int, ShapePlans] = {}
 
 
 def plan_of(
@@ -70,9 +71,12 @@ def plan_of(
 ) -> Plan | None:
     """The plan of a message `segments` (UNH..UNT inclusive) whose body tags (positions
     2..n-1) are `tags`; None when `check_structure(table, segments, tolerant)` reports
-    anything. Remembered per shape (`PLANS`)."""
+    anything. Remembered per table and shape (`_PLANS`)."""
+    memo = _PLANS.get(id(table))
+    if memo is None or memo.table is not table:
+        memo = _PLANS[id(table)] = ShapePlans(table)
     message = cast("Sequence[Sequence[str]]", segments)
-    return shape_plan(PLANS, table, message, tags, tolerant, _plan, _positions)
+    return shape_plan(memo, message, tags, tolerant, _plan, _positions)
 
 
 def _positions(plan: Plan) -> int:

@@ -29,25 +29,34 @@ _TAG_LENGTH = 3  # the longest tag of a shape remembered
 
 
 class ShapePlans:
-    """One reading's remembered plans: (table identity, body tags, tolerant) -> (table, the
-    plan, or None for a shape with a structure problem). Past `KEPT` shapes or `BUDGET`
-    bytes all are dropped at once; a shape of more than `most_tags` tags (None: any) is its
-    own and not kept."""
+    """The plans remembered for one segment table (`table`): per reading (strict,
+    tolerant), body tags -> the plan, or None for a shape with a structure problem. Past
+    `KEPT` shapes or `BUDGET` bytes in all, all are dropped at once; a shape of more than
+    `most_tags` tags (None: any) is its own and not kept."""
 
-    __slots__ = ("entries", "most_tags", "weight")
+    __slots__ = ("entries", "most_tags", "table", "weight")
     KEPT = 1024
     BUDGET = 4_000_000
 
-    def __init__(self, most_tags: int | None = None) -> None:
-        self.entries: dict[tuple[int, tuple[str, ...], bool], tuple[Loop, object]] = {}
+    def __init__(self, table: Loop, most_tags: int | None = None) -> None:
+        self.table = table
+        self.entries: tuple[dict[tuple[str, ...], object], dict[tuple[str, ...], object]]
+        self.entries = ({}, {})  # (strict, tolerant)
         self.most_tags = most_tags
         self.weight = 0  # what the plans kept weigh, in bytes (about)
 
-    def keep(self, key: tuple[int, tuple[str, ...], bool], table: Loop, plan: object,
-             positions: int) -> None:  # fmt: skip
-        """Remember `plan` (of `positions` planned places) for `key` when its shape may be
-        kept, dropping all first past a bound."""
-        tags = key[1]
+    def __len__(self) -> int:
+        return len(self.entries[0]) + len(self.entries[1])
+
+    def clear(self) -> None:
+        """Forget every plan."""
+        self.entries[0].clear()
+        self.entries[1].clear()
+        self.weight = 0
+
+    def keep(self, tags: tuple[str, ...], tolerant: bool, plan: object, positions: int) -> None:
+        """Remember `plan` (of `positions` planned places) for `tags` and the reading when
+        its shape may be kept, dropping all first past a bound."""
         if self.most_tags is not None and len(tags) > self.most_tags:
             return
         if max(map(len, tags), default=0) > _TAG_LENGTH or not "".join(tags).isascii():
@@ -55,16 +64,14 @@ class ShapePlans:
         weight = 64 * len(tags) + 64 * positions
         if weight > self.BUDGET:
             return
-        if len(self.entries) >= self.KEPT or self.weight + weight > self.BUDGET:
-            self.entries.clear()
-            self.weight = 0
-        self.entries[key] = (table, plan)
+        if len(self) >= self.KEPT or self.weight + weight > self.BUDGET:
+            self.clear()
+        self.entries[tolerant][tags] = plan
         self.weight += weight
 
 
 def plan_of(
     memo: ShapePlans,
-    table: Loop,
     segments: Sequence[Sequence[str]],
     tags: tuple[str, ...],
     tolerant: bool,
@@ -73,16 +80,12 @@ def plan_of(
 ) -> P | None:
     """The plan of the set or message `segments` (its header and trailer included) whose
     body (positions 2..n-1) has `tags`: `make(tags)` (None: the shape cannot be read the
-    fast way), or None when `check_structure(table, segments, tolerant)` reports anything;
-    remembered in `memo` (its `positions(plan)` weighs it)."""
-    key = (id(table), tags, tolerant)
+    fast way), or None when `check_structure(memo.table, segments, tolerant)` reports
+    anything; remembered in `memo` (its `positions(plan)` weighs it)."""
     try:
-        entry = memo.entries[key]
+        return cast("P | None", memo.entries[tolerant][tags])
     except KeyError:  # a shape not seen (or not kept) yet
         pass
-    else:
-        if entry[0] is table:
-            return cast("P | None", entry[1])
-    plan = None if check_structure(table, segments, tolerant, tags) else make(tags)
-    memo.keep(key, table, plan, 0 if plan is None else positions(plan))
+    plan = None if check_structure(memo.table, segments, tolerant, tags) else make(tags)
+    memo.keep(tags, tolerant, plan, 0 if plan is None else positions(plan))
     return plan
